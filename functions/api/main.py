@@ -1,0 +1,27 @@
+"""api: the public HTTPS endpoint (POST /send, GET /messages/...)."""
+
+import json
+
+import flask
+import functions_framework
+from herald import bootstrap
+from herald.api.http import HttpRequest
+
+
+@functions_framework.http
+def handle(request: flask.Request) -> flask.Response:
+    response = bootstrap.api().handle(
+        HttpRequest(
+            method=request.method,
+            path=request.path,
+            headers=dict(request.headers),
+            body=request.get_data(),
+            query=request.args.to_dict(),
+        )
+    )
+    return flask.Response(
+        json.dumps(response.body),
+        status=response.status,
+        headers=response.headers,
+        mimetype="application/json",
+    )

@@ -1,0 +1,11 @@
+"""log: push-subscribed to the topics of the events it consumes (see the event registry)."""
+
+import functions_framework
+from cloudevents.http import CloudEvent
+from herald import bootstrap
+from herald.entrypoints.pubsub import consume
+
+
+@functions_framework.cloud_event
+def handle(cloud_event: CloudEvent) -> None:
+    consume(cloud_event.get_data(), "log", bootstrap.log_service().handle)

@@ -1,0 +1,1 @@
+"""The public HTTP API: Courier's routes over Herald's services."""

@@ -1,0 +1,153 @@
+"""A small router and the error-to-status mapping, independent of the web framework."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from herald import logs
+from herald.errors import NotFound, Unauthenticated, ValidationFailed
+from herald.ids import hash_api_key
+from herald.store.base import KeyRepository
+
+if TYPE_CHECKING:
+    from herald.services.reading import MessageReader
+    from herald.services.sending import SendService
+
+
+class ApiServices(Protocol):
+    """What route handlers may use; built once per instance at the composition root."""
+
+    @property
+    def sending(self) -> SendService: ...
+
+    @property
+    def reader(self) -> MessageReader: ...
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    body: bytes = b""
+    query: Mapping[str, str] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == lowered), None)
+
+    def json(self) -> Any:
+        if not self.body:
+            raise ValidationFailed.of("body", "is empty; send a JSON object")
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValidationFailed.of("body", f"is not valid JSON: {exc}") from exc
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    request: HttpRequest
+    workspace: str
+    params: dict[str, str]
+    services: ApiServices
+
+
+Handler = Callable[[Context], HttpResponse]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+
+
+class Router:
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def route(self, method: str, path: str) -> Callable[[Handler], Handler]:
+        """``path`` may hold ``{name}`` segments, passed to the handler as params."""
+        pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "/?$")
+
+        def register(handler: Handler) -> Handler:
+            self.routes.append(Route(method, pattern, handler))
+            return handler
+
+        return register
+
+    def include(self, other: Router) -> None:
+        self.routes.extend(other.routes)
+
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
+        path_exists = False
+        for route in self.routes:
+            if found := route.pattern.match(path):
+                path_exists = True
+                if route.method == method:
+                    return route, found.groupdict(), True
+        return None, {}, path_exists
+
+
+def error_body(kind: str, message: str, **extra: Any) -> dict[str, Any]:
+    # Courier's error shape: {"type": ..., "message": ...}
+    return {"type": kind, "message": message, **extra}
+
+
+class Api:
+    def __init__(self, router: Router, keys: KeyRepository, services: ApiServices) -> None:
+        self.router = router
+        self.keys = keys
+        self.services = services
+
+    def authenticate(self, request: HttpRequest) -> str:
+        header = request.header("authorization") or ""
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise Unauthenticated("send your API key as 'Authorization: Bearer <key>'")
+        workspace = self.keys.workspace_for(hash_api_key(key.strip()))
+        if workspace is None:
+            raise Unauthenticated("the API key is not valid")
+        return workspace
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        try:
+            route, params, path_exists = self.router.match(request.method, request.path)
+            if route is None:
+                if path_exists:
+                    return HttpResponse(
+                        405, error_body("invalid_request_error", "method not allowed")
+                    )
+                return HttpResponse(404, error_body("not_found", f"no route {request.path}"))
+            workspace = self.authenticate(request)
+            return route.handler(Context(request, workspace, params, self.services))
+        except ValidationFailed as exc:
+            return HttpResponse(
+                400,
+                error_body(
+                    "invalid_request_error",
+                    str(exc),
+                    errors=[{"field": e.field, "reason": e.reason} for e in exc.errors],
+                ),
+            )
+        except Unauthenticated as exc:
+            return HttpResponse(
+                401, error_body("authentication_error", str(exc)), {"www-authenticate": "Bearer"}
+            )
+        except NotFound as exc:
+            return HttpResponse(404, error_body("not_found", str(exc)))
+        except Exception as exc:
+            logs.error("unhandled API error", error=repr(exc), path=request.path)
+            return HttpResponse(500, error_body("api_error", "internal error; it was logged"))

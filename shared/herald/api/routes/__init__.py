@@ -1,0 +1,13 @@
+"""Route modules. Each exposes ``router``; ``ROUTE_MODULES`` mounts them all."""
+
+from herald.api.http import Router
+from herald.api.routes import messages, send
+
+ROUTE_MODULES = (send, messages)
+
+
+def build_router() -> Router:
+    router = Router()
+    for module in ROUTE_MODULES:
+        router.include(module.router)
+    return router

@@ -1,0 +1,110 @@
+"""The composition root: builds each function's service once per instance.
+
+Clients are created lazily on first use and reused across invocations; a
+function imports only the adapters its service needs (the api never loads
+Pub/Sub, the consumers never load the publisher).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from herald.config import Settings
+
+if TYPE_CHECKING:
+    from google.cloud import firestore
+
+    from herald.api.http import Api
+    from herald.services.delivering import DeliverService
+    from herald.services.logging_views import LogService
+    from herald.services.reading import MessageReader
+    from herald.services.relaying import RelayService
+    from herald.services.rendering import RenderService
+    from herald.services.sending import SendService
+    from herald.store.base import MessageRepository
+
+
+@functools.cache
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@functools.cache
+def firestore_client() -> firestore.Client:
+    from google.cloud import firestore
+
+    return firestore.Client(project=settings().project)
+
+
+def _messages() -> MessageRepository:
+    from herald.store.firestore import FirestoreMessages
+
+    return FirestoreMessages(firestore_client())
+
+
+class _ApiServices:
+    @functools.cached_property
+    def sending(self) -> SendService:
+        from herald.services.sending import SendService
+
+        return SendService(_messages())
+
+    @functools.cached_property
+    def reader(self) -> MessageReader:
+        from herald.services.reading import MessageReader
+        from herald.store.firestore import FirestoreSummaries
+
+        return MessageReader(_messages(), FirestoreSummaries(firestore_client()))
+
+
+@functools.cache
+def api() -> Api:
+    from herald.api.http import Api
+    from herald.api.routes import build_router
+    from herald.store.firestore import FirestoreKeys
+
+    return Api(build_router(), FirestoreKeys(firestore_client()), _ApiServices())
+
+
+@functools.cache
+def relay_service() -> RelayService:
+    from herald.publish.pubsub import PubSubPublisher
+    from herald.services.relaying import RelayService
+
+    return RelayService(_messages(), PubSubPublisher(settings().project))
+
+
+@functools.cache
+def render_service() -> RenderService:
+    from herald.services.rendering import RenderService
+
+    return RenderService(_messages())
+
+
+@functools.cache
+def deliver_service() -> DeliverService:
+    from herald.providers.smtp import SmtpProvider
+    from herald.providers.webhook import WebhookProvider
+    from herald.services.delivering import DeliverService
+    from herald.store.firestore import FirestoreAttempts
+
+    config = settings()
+    return DeliverService(
+        _messages(),
+        FirestoreAttempts(firestore_client()),
+        {
+            "email": SmtpProvider(config.smtp),
+            "webhook": WebhookProvider(config.webhook_timeout_s),
+        },
+        policy=config.ambiguous_policy,
+        max_tries=config.max_delivery_tries,
+    )
+
+
+@functools.cache
+def log_service() -> LogService:
+    from herald.services.logging_views import LogService
+    from herald.store.firestore import FirestoreSummaries
+
+    return LogService(FirestoreSummaries(firestore_client()))

@@ -1,0 +1,113 @@
+"""``herald``: every operator task is a subcommand here (``herald --help``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+
+def _up(args: argparse.Namespace) -> int:
+    from herald.local.stack import Ports, Stack
+
+    ports = Ports.random() if args.random_ports else Ports()
+    stack = Stack(ports=ports)
+    print("Starting Herald locally...", file=sys.stderr, flush=True)
+    stack.start(progress=True)
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    base, key = stack.base_url, stack.api_key
+    print(
+        f"""
+Herald is running.
+
+  API base URL   {base}
+  API key        {key}   (workspace "{stack.workspace}")
+  Caught mail    {stack.sinks.base_url}/mail   (and .eml files in {stack.state_dir / "mail"})
+  Webhook sink   POST {stack.sinks.base_url}/webhooks/<name>, read at {stack.sinks.base_url}/webhooks
+  Logs           {stack.log_dir}
+
+Try it:
+
+  curl -s -X POST {base}/send -H "Authorization: Bearer {key}" \\
+    -H 'content-type: application/json' -d '{{
+      "message": {{
+        "to": {{"email": "ada@example.com"}},
+        "content": {{"title": "Hi {{{{name}}}}", "body": "Your code is {{{{code}}}}"}},
+        "data": {{"name": "Ada", "code": "123456"}}
+      }}}}'
+  curl -s {base}/messages/<requestId> -H "Authorization: Bearer {key}"
+  curl -s {base}/messages/<requestId>/history -H "Authorization: Bearer {key}"
+  curl -s {stack.sinks.base_url}/mail
+
+Press Ctrl-C to stop everything.""",
+        flush=True,
+    )
+    try:
+        while not stopped.wait(0.5):
+            for name, child in stack.functions.items():
+                if not child.alive():
+                    print(f"function {name} exited; restarting it", file=sys.stderr, flush=True)
+                    stack.start_function(name)
+    finally:
+        print("\nStopping Herald...", file=sys.stderr, flush=True)
+        stack.stop()
+    return 0
+
+
+def _events(args: argparse.Namespace) -> int:
+    from herald.events.registry import EVENTS
+
+    print(f"{'event':<24}{'v':<3}{'producer':<10}{'consumers':<16}topic")
+    for spec in EVENTS:
+        print(
+            f"{spec.name:<24}{spec.version:<3}{spec.producer:<10}"
+            f"{','.join(spec.consumers):<16}{spec.topic}"
+        )
+    return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    root = Path(__file__).resolve().parents[2]
+    python = sys.executable
+    steps = [
+        [python, "-m", "ruff", "check", "."],
+        [python, "-m", "ruff", "format", "--check", "."],
+        [python, "-m", "mypy"],
+        [python, "-m", "pytest", *args.pytest_args],
+    ]
+    for command in steps:
+        print(f"$ {' '.join(command[2:])}", flush=True)
+        result = subprocess.run(command, cwd=root, env=os.environ.copy())
+        if result.returncode != 0:
+            return result.returncode
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="herald", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="run Herald locally: emulators, functions, wiring, sinks")
+    up.add_argument("--random-ports", action="store_true", help="use free ports, not the defaults")
+    up.set_defaults(run=_up)
+
+    events = commands.add_parser("events", help="list every event with its producer and consumers")
+    events.set_defaults(run=_events)
+
+    test = commands.add_parser("test", help="lint, type-check and run the whole test suite")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
+    test.set_defaults(run=_test)
+
+    args = parser.parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Settings, read from the environment once per instance."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from herald.providers.smtp import SmtpSettings
+
+
+class AmbiguousPolicy(StrEnum):
+    """What deliver does when a provider may or may not have taken a message."""
+
+    ASSUME_SENT = "assume_sent"  # end SENT, reason OUTCOME_UNKNOWN (never a duplicate)
+    FAIL = "fail"  # end UNDELIVERABLE, reason OUTCOME_UNKNOWN (never a duplicate)
+    RESEND = "resend"  # try again (at least once: a duplicate is possible)
+
+
+def _secret(name: str) -> str | None:
+    """``NAME`` or the contents of the file named by ``NAME_FILE`` (mounted secrets)."""
+    if value := os.environ.get(name):
+        return value
+    if path := os.environ.get(f"{name}_FILE"):
+        return Path(path).read_text().strip()
+    return None
+
+
+@dataclass(frozen=True)
+class Settings:
+    project: str
+    smtp: SmtpSettings
+    ambiguous_policy: AmbiguousPolicy
+    max_delivery_tries: int
+    webhook_timeout_s: float
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            project=env.get("GOOGLE_CLOUD_PROJECT") or env.get("GCP_PROJECT") or "herald-local",
+            smtp=SmtpSettings(
+                host=env.get("HERALD_SMTP_HOST", "127.0.0.1"),
+                port=int(env.get("HERALD_SMTP_PORT", "25")),
+                sender=env.get("HERALD_EMAIL_FROM", "Herald <herald@localhost>"),
+                starttls=env.get("HERALD_SMTP_STARTTLS", "false").lower() == "true",
+                username=env.get("HERALD_SMTP_USERNAME") or None,
+                password=_secret("HERALD_SMTP_PASSWORD"),
+                timeout_s=float(env.get("HERALD_SMTP_TIMEOUT_S", "20")),
+            ),
+            ambiguous_policy=AmbiguousPolicy(env.get("HERALD_AMBIGUOUS_POLICY", "assume_sent")),
+            max_delivery_tries=int(env.get("HERALD_MAX_DELIVERY_TRIES", "5")),
+            webhook_timeout_s=float(env.get("HERALD_WEBHOOK_TIMEOUT_S", "10")),
+        )

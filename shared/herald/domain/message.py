@@ -1,0 +1,65 @@
+"""A message's state as stored: the single source of truth for its status."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from herald.domain.status import MessageStatus
+
+
+class ChannelOutcome(StrEnum):
+    SENT = "SENT"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+    UNKNOWN = "UNKNOWN"
+
+
+class DeliveryResult(BaseModel):
+    """What one channel's delivery came to."""
+
+    channel: str
+    provider: str
+    outcome: ChannelOutcome
+    at_ms: int
+    reference: str | None = None
+    reason: str | None = None
+    error: str | None = None
+
+
+class MessageState(BaseModel):
+    id: str
+    workspace: str
+    request_id: str
+    status: MessageStatus = MessageStatus.ENQUEUED
+    seq: int = 0
+    recipient: dict[str, Any]
+    content: dict[str, Any]
+    data: dict[str, Any] = Field(default_factory=dict)
+    routing: dict[str, Any] | None = None
+    enqueued_ms: int
+    routed_ms: int | None = None
+    sent_ms: int | None = None
+    delivered_ms: int | None = None
+    reason: str | None = None
+    error: str | None = None
+    channels: list[str] = Field(default_factory=list)
+    routing_method: str = "single"
+    rendered: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    results: list[DeliveryResult] = Field(default_factory=list)
+
+    def recipient_label(self) -> str:
+        """Courier's ``recipient`` string: the best address we know."""
+        if email := self.recipient.get("email"):
+            return str(email)
+        webhook = self.recipient.get("webhook") or {}
+        return str(webhook.get("url", ""))
+
+
+class RequestRecord(BaseModel):
+    id: str
+    workspace: str
+    message_ids: list[str]
+    received_ms: int

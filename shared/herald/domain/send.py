@@ -1,0 +1,120 @@
+"""The body of ``POST /send``, in Courier's field names.
+
+Courier fields Herald does not implement yet are named, so a caller gets a 400
+that says so instead of having them silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_RECIPIENTS = 100
+CHANNELS = ("email", "webhook")
+
+NOT_YET_SUPPORTED_MESSAGE_FIELDS = frozenset(
+    {
+        "template",
+        "channels",
+        "providers",
+        "timeout",
+        "delay",
+        "expiry",
+        "metadata",
+        "preferences",
+        "brand_id",
+        "context",
+    }
+)
+NOT_YET_SUPPORTED_RECIPIENT_FIELDS = frozenset(
+    {
+        "user_id",
+        "phone_number",
+        "list_id",
+        "list_pattern",
+        "audience_id",
+        "tenant_id",
+        "preferences",
+        "locale",
+        "filters",
+    }
+)
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WebhookDestination(_Strict):
+    url: str
+    method: Literal["POST", "PUT"] = "POST"
+    headers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise ValueError("must be an absolute http:// or https:// URL")
+        return url
+
+
+class Recipient(_Strict):
+    email: str | None = None
+    webhook: WebhookDestination | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("email")
+    @classmethod
+    def _email_address(cls, email: str | None) -> str | None:
+        if email is not None and (len(email) > 254 or not _EMAIL.match(email)):
+            raise ValueError("is not an email address")
+        return email
+
+    @field_validator("webhook", mode="before")
+    @classmethod
+    def _url_shorthand(cls, value: Any) -> Any:
+        return {"url": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _has_an_address(self) -> Recipient:
+        if self.email is None and self.webhook is None:
+            raise ValueError("a recipient needs an email or a webhook")
+        return self
+
+    def addresses(self) -> dict[str, bool]:
+        return {"email": self.email is not None, "webhook": self.webhook is not None}
+
+
+class Content(_Strict):
+    title: str = ""
+    body: str
+
+    @field_validator("title", "body")
+    @classmethod
+    def _bounded(cls, text: str) -> str:
+        if len(text) > 100_000:
+            raise ValueError("is longer than 100000 characters")
+        return text
+
+
+class Routing(_Strict):
+    method: Literal["single", "all"] = "single"
+    channels: list[Literal["email", "webhook"]] = Field(min_length=1)
+
+
+class Message(_Strict):
+    to: Recipient | Annotated[list[Recipient], Field(min_length=1, max_length=MAX_RECIPIENTS)]
+    content: Content
+    data: dict[str, Any] = Field(default_factory=dict)
+    routing: Routing | None = None
+
+    def recipients(self) -> list[Recipient]:
+        return self.to if isinstance(self.to, list) else [self.to]
+
+
+class SendRequest(_Strict):
+    message: Message

@@ -1,0 +1,31 @@
+"""Message statuses, in Courier's names, and the order they move in."""
+
+from enum import StrEnum
+
+
+class MessageStatus(StrEnum):
+    ENQUEUED = "ENQUEUED"
+    ROUTED = "ROUTED"
+    SENT = "SENT"
+    DELIVERED = "DELIVERED"
+    UNDELIVERABLE = "UNDELIVERABLE"
+    UNROUTABLE = "UNROUTABLE"
+
+
+class Reason(StrEnum):
+    NO_CHANNELS = "NO_CHANNELS"
+    NO_PROVIDERS = "NO_PROVIDERS"
+    PROVIDER_ERROR = "PROVIDER_ERROR"
+    OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
+
+
+# Where the pipeline stops for a message. SENT is an end of the pipeline but not
+# final: a later receipt may still move it to DELIVERED.
+PIPELINE_END = frozenset(
+    {
+        MessageStatus.SENT,
+        MessageStatus.DELIVERED,
+        MessageStatus.UNDELIVERABLE,
+        MessageStatus.UNROUTABLE,
+    }
+)

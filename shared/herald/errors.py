@@ -1,0 +1,71 @@
+"""Herald's exception tree.
+
+HeraldError
+├── ValidationFailed          bad input from a caller (HTTP 400)
+├── Unauthenticated           missing or unknown API key (HTTP 401)
+├── NotFound                  no such resource in this workspace (HTTP 404)
+├── UndecodableEvent          an event that can never be processed: log and ack
+└── ProviderError             raised by a provider adapter
+    ├── RetryableProviderError   nothing was accepted; safe to try again
+    ├── PermanentProviderError   the provider refused for good (bad address, 4xx)
+    └── AmbiguousProviderError   the request left and no answer came
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class HeraldError(Exception):
+    """Base class of every error Herald raises on purpose."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    reason: str
+
+
+class ValidationFailed(HeraldError):
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        first = errors[0] if errors else FieldError("body", "invalid")
+        super().__init__(f"{first.field}: {first.reason}")
+
+    @classmethod
+    def of(cls, field: str, reason: str) -> ValidationFailed:
+        return cls([FieldError(field, reason)])
+
+
+class Unauthenticated(HeraldError):
+    pass
+
+
+class NotFound(HeraldError):
+    pass
+
+
+class UndecodableEvent(HeraldError):
+    pass
+
+
+@dataclass
+class ProviderError(HeraldError):
+    message: str
+    provider: str = ""
+    code: str = field(default="")
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RetryableProviderError(ProviderError):
+    pass
+
+
+class PermanentProviderError(ProviderError):
+    pass
+
+
+class AmbiguousProviderError(ProviderError):
+    pass

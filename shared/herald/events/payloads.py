@@ -1,0 +1,45 @@
+"""Payload models of every event. Changing one is changing a contract."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MessageEnqueued(_Payload):
+    recipient: str
+
+
+class MessageRouted(_Payload):
+    method: str
+    channels: list[str]
+
+
+class MessageRendered(_Payload):
+    channels: list[str]
+
+
+class MessageUnroutable(_Payload):
+    reason: str
+
+
+class MessageSent(_Payload):
+    channel: str
+    provider: str
+    reference: str | None = None
+    outcome_unknown: bool = False
+
+
+class MessageDelivered(_Payload):
+    channel: str
+    provider: str
+    reference: str | None = None
+
+
+class MessageUndeliverable(_Payload):
+    reason: str
+    error: str | None = None
+    channel: str | None = None

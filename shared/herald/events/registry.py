@@ -1,0 +1,116 @@
+"""Every event Herald emits, in one place.
+
+The local stack's topics, push subscriptions and dead-letter topics are built
+from this table, and so are the message history names the API shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from herald.events import payloads
+
+TOPIC_PREFIX = "herald-"
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    name: str
+    version: int
+    payload: type[BaseModel]
+    producer: str
+    consumers: tuple[str, ...]
+    history_type: str
+    description: str
+
+    @property
+    def topic(self) -> str:
+        return TOPIC_PREFIX + self.name.replace(".", "-")
+
+    def subscription(self, consumer: str) -> str:
+        return f"{self.topic}--{consumer}"
+
+    def dead_letter_topic(self, consumer: str) -> str:
+        return f"{self.subscription(consumer)}--dead-letter"
+
+
+EVENTS: tuple[EventSpec, ...] = (
+    EventSpec(
+        "message.enqueued",
+        1,
+        payloads.MessageEnqueued,
+        "api",
+        ("render", "log"),
+        "ENQUEUED",
+        "A send was accepted and stored for one recipient.",
+    ),
+    EventSpec(
+        "message.routed",
+        1,
+        payloads.MessageRouted,
+        "render",
+        ("log",),
+        "ROUTED",
+        "The channels the message goes out on were chosen.",
+    ),
+    EventSpec(
+        "message.rendered",
+        1,
+        payloads.MessageRendered,
+        "render",
+        ("deliver", "log"),
+        "RENDERED",
+        "The content was rendered for each chosen channel.",
+    ),
+    EventSpec(
+        "message.unroutable",
+        1,
+        payloads.MessageUnroutable,
+        "render",
+        ("log",),
+        "UNROUTABLE",
+        "No channel could carry the message.",
+    ),
+    EventSpec(
+        "message.sent",
+        1,
+        payloads.MessageSent,
+        "deliver",
+        ("log",),
+        "SENT",
+        "A provider accepted the message.",
+    ),
+    EventSpec(
+        "message.delivered",
+        1,
+        payloads.MessageDelivered,
+        "deliver",
+        ("log",),
+        "DELIVERED",
+        "The destination confirmed it received the message.",
+    ),
+    EventSpec(
+        "message.undeliverable",
+        1,
+        payloads.MessageUndeliverable,
+        "deliver",
+        ("log",),
+        "UNDELIVERABLE",
+        "The message could not be delivered; the reason says why.",
+    ),
+)
+
+_BY_TYPE = {spec.name: spec for spec in EVENTS}
+
+
+def spec_for(event_type: str) -> EventSpec:
+    try:
+        return _BY_TYPE[event_type]
+    except KeyError:
+        raise KeyError(f"unregistered event type {event_type!r}") from None
+
+
+def consumed_by(consumer: str) -> list[EventSpec]:
+    return [spec for spec in EVENTS if consumer in spec.consumers]

@@ -1,0 +1,184 @@
+"""The whole of Herald on this machine, wired as in the cloud.
+
+client ─▶ api ─▶ Firestore emulator ─trigger─▶ router ─▶ relay ─▶ Pub/Sub emulator
+                                                                 │ push
+                                         render ◀──┬─────────────┤
+                                         deliver ◀─┤ (SMTP, webhooks ─▶ local sinks)
+                                         log ◀─────┘
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from herald.ids import hash_api_key
+from herald.local.emulators import Emulators
+from herald.local.processes import Child, free_port, port_open, wait_until
+from herald.local.router import TriggerRouter
+from herald.local.sinks import LocalSinks
+from herald.local.wiring import RetrySettings, wire_pubsub
+from herald.topology import FUNCTIONS, OUTBOX_DOCUMENT_PATTERN, RELAY_TRIGGER_ID, Trigger
+
+FUNCTION_START_TIMEOUT_S = 60.0
+
+
+def repository_root() -> Path:
+    if configured := os.environ.get("HERALD_ROOT"):
+        return Path(configured)
+    return Path(__file__).resolve().parents[3]
+
+
+@dataclass
+class Ports:
+    api: int = 8080
+    firestore: int = 8681
+    pubsub: int = 8685
+    router: int = 8690
+    relay: int = 8691
+    render: int = 8692
+    deliver: int = 8693
+    log: int = 8694
+    smtp: int = 2525
+    sinks: int = 8025
+
+    @classmethod
+    def random(cls) -> Ports:
+        return cls(**{name: free_port() for name in cls.__dataclass_fields__})
+
+    def function(self, name: str) -> int:
+        port: int = getattr(self, name)
+        return port
+
+
+@dataclass
+class Stack:
+    ports: Ports = field(default_factory=Ports)
+    state_dir: Path = field(default_factory=lambda: repository_root() / ".herald")
+    workspace: str = "local"
+    api_key: str = field(default_factory=lambda: "hk_local_" + secrets.token_urlsafe(24))
+    function_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    retry: RetrySettings = field(default_factory=RetrySettings)
+
+    def __post_init__(self) -> None:
+        self.root = repository_root()
+        self.log_dir = self.state_dir / "logs"
+        self.emulators = Emulators(
+            self.log_dir,
+            functions_port=self.ports.router,
+            firestore_port=self.ports.firestore,
+            pubsub_port=self.ports.pubsub,
+        )
+        self.router = TriggerRouter(self.ports.router, {RELAY_TRIGGER_ID: self.ports.relay})
+        self.sinks = LocalSinks(self.ports.smtp, self.ports.sinks, self.state_dir / "mail")
+        self.functions: dict[str, Child] = {}
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.api}"
+
+    def function_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports.function(name)}"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            **self.emulators.env(),
+            "HERALD_SMTP_HOST": "127.0.0.1",
+            "HERALD_SMTP_PORT": str(self.ports.smtp),
+            "PYTHONUNBUFFERED": "1",
+            "WORKERS": "1",
+            "THREADS": "8",
+        }
+
+    def start(self, progress: bool = False) -> None:
+        def step(text: str) -> None:
+            if progress:
+                print(f"  {text}", file=sys.stderr, flush=True)
+
+        try:
+            step("starting the Firestore and Pub/Sub emulators")
+            self.router.start()
+            self.sinks.start()
+            self.emulators.start()
+            os.environ.update(self.emulators.env())
+            step("wiring topics, push subscriptions and the outbox trigger")
+            wire_pubsub(
+                self.emulators.project,
+                {
+                    f.name: self.function_url(f.name)
+                    for f in FUNCTIONS
+                    if f.trigger == Trigger.PUBSUB
+                },
+                self.retry,
+            )
+            self.emulators.register_firestore_trigger(RELAY_TRIGGER_ID, OUTBOX_DOCUMENT_PATTERN)
+            self.seed_api_key()
+            step("starting the functions")
+            for spec in FUNCTIONS:
+                self.start_function(spec.name, wait=False)
+            for name in self.functions:
+                self._wait_for_function(name)
+        except BaseException:
+            self.stop()
+            raise
+
+    def seed_api_key(self) -> None:
+        from google.cloud import firestore
+
+        from herald.store.firestore import FirestoreKeys
+
+        client = firestore.Client(project=self.emulators.project)
+        FirestoreKeys(client).put(hash_api_key(self.api_key), self.workspace)
+
+    def start_function(
+        self, name: str, wait: bool = True, env: dict[str, str] | None = None
+    ) -> None:
+        spec = next(f for f in FUNCTIONS if f.name == name)
+        child = Child(
+            name,
+            [
+                sys.executable,
+                "-m",
+                "functions_framework",
+                "--target=handle",
+                f"--source={self.root / spec.source}",
+                f"--signature-type={spec.signature_type}",
+                "--host=127.0.0.1",
+                f"--port={self.ports.function(name)}",
+            ],
+            self.log_dir / f"{name}.log",
+            env={**self.env(), **self.function_env.get(name, {}), **(env or {})},
+            cwd=self.root,
+        )
+        child.start()
+        self.functions[name] = child
+        if wait:
+            self._wait_for_function(name)
+
+    def _wait_for_function(self, name: str) -> None:
+        child = self.functions[name]
+        port = self.ports.function(name)
+        wait_until(
+            lambda: port_open(port) or not child.alive(),
+            FUNCTION_START_TIMEOUT_S,
+            f"function {name}",
+        )
+        if not child.alive():
+            raise RuntimeError(f"function {name} exited:\n{child.tail()}")
+
+    def restart_function(self, name: str, env: dict[str, str] | None = None) -> None:
+        self.functions[name].stop()
+        wait_until(lambda: not port_open(self.ports.function(name)), 10, f"{name} to stop")
+        self.start_function(name, env=env)
+
+    def stop(self) -> None:
+        for child in self.functions.values():
+            child.stop()
+        self.functions.clear()
+        self.router.stop()
+        self.sinks.stop()
+        self.emulators.stop()

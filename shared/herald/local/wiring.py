@@ -1,0 +1,81 @@
+"""Topics, push subscriptions and dead-letter topics, built from the event registry."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from google.api_core import exceptions
+from google.cloud import pubsub_v1  # type: ignore[attr-defined]
+
+from herald.events.registry import EVENTS
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    # Production uses 10 s to 600 s; locally retries come sooner so a crash heals fast.
+    minimum_backoff_s: int = 1
+    maximum_backoff_s: int = 10
+    max_delivery_attempts: int = 10
+    ack_deadline_s: int = 60
+
+
+def push_endpoint(base_url: str, project: str, topic: str) -> str:
+    # functions-framework takes the CloudEvent source (the topic) from this path.
+    return f"{base_url}/projects/{project}/topics/{topic}"
+
+
+def wire_pubsub(
+    project: str,
+    consumer_urls: Mapping[str, str],
+    retry: RetrySettings = RetrySettings(),
+) -> list[str]:
+    """Creates every topic and subscription the registry names; returns the subscriptions."""
+    publisher = pubsub_v1.PublisherClient()
+    subscriber = pubsub_v1.SubscriberClient()
+    created = []
+
+    def ensure_topic(topic: str) -> str:
+        path: str = publisher.topic_path(project, topic)
+        with contextlib.suppress(exceptions.AlreadyExists):
+            publisher.create_topic(name=path)
+        return path
+
+    def ensure_subscription(request: dict[str, object]) -> None:
+        with contextlib.suppress(exceptions.AlreadyExists):
+            subscriber.create_subscription(request=request)
+
+    for spec in EVENTS:
+        topic_path = ensure_topic(spec.topic)
+        for consumer in spec.consumers:
+            dead_letter_path = ensure_topic(spec.dead_letter_topic(consumer))
+            # Dead letters are kept for inspection and replay, not pushed anywhere.
+            ensure_subscription(
+                {
+                    "name": subscriber.subscription_path(project, spec.dead_letter_topic(consumer)),
+                    "topic": dead_letter_path,
+                }
+            )
+            name = subscriber.subscription_path(project, spec.subscription(consumer))
+            ensure_subscription(
+                {
+                    "name": name,
+                    "topic": topic_path,
+                    "push_config": {
+                        "push_endpoint": push_endpoint(consumer_urls[consumer], project, spec.topic)
+                    },
+                    "ack_deadline_seconds": retry.ack_deadline_s,
+                    "retry_policy": {
+                        "minimum_backoff": timedelta(seconds=retry.minimum_backoff_s),
+                        "maximum_backoff": timedelta(seconds=retry.maximum_backoff_s),
+                    },
+                    "dead_letter_policy": {
+                        "dead_letter_topic": dead_letter_path,
+                        "max_delivery_attempts": retry.max_delivery_attempts,
+                    },
+                }
+            )
+            created.append(name)
+    return created

@@ -1,0 +1,1 @@
+"""Provider adapters: one small class per way of delivering, behind one interface."""

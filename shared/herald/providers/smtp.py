@@ -1,0 +1,109 @@
+"""Email over SMTP, with optional STARTTLS and AUTH."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from herald.domain.message import ChannelOutcome
+from herald.errors import (
+    AmbiguousProviderError,
+    PermanentProviderError,
+    RetryableProviderError,
+)
+from herald.providers.base import Dispatch, Receipt
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "127.0.0.1"
+    port: int = 25
+    sender: str = "Herald <herald@localhost>"
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
+    timeout_s: float = 20.0
+
+
+def _is_transient(code: int) -> bool:
+    return 400 <= code < 500
+
+
+class SmtpProvider:
+    name = "smtp"
+    channel = "email"
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    def build(self, dispatch: Dispatch) -> EmailMessage:
+        mail = EmailMessage()
+        mail["From"] = self.settings.sender
+        mail["To"] = dispatch.recipient["email"]
+        mail["Subject"] = dispatch.rendered.get("subject", "")
+        mail["Date"] = formatdate(localtime=False)
+        # Stable per attempt, so a receiving system can spot a duplicate.
+        mail["Message-ID"] = f"<{dispatch.attempt_key}@herald>"
+        mail["X-Herald-Message-Id"] = dispatch.message_id
+        mail.set_content(dispatch.rendered.get("text", ""))
+        return mail
+
+    def send(self, dispatch: Dispatch, handoff: Callable[[], None]) -> Receipt:
+        mail = self.build(dispatch)
+        s = self.settings
+        try:
+            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise RetryableProviderError(
+                f"SMTP connect to {s.host}:{s.port} failed: {exc}", self.name
+            ) from exc
+        with client:
+            try:
+                client.ehlo()
+                if s.starttls:
+                    client.starttls(context=ssl.create_default_context())
+                    client.ehlo()
+                if s.username:
+                    client.login(s.username, s.password or "")
+                code, reply = client.mail(s.sender)
+                if code != 250:
+                    raise smtplib.SMTPSenderRefused(code, reply, s.sender)
+                code, reply = client.rcpt(dispatch.recipient["email"])
+                if code not in (250, 251):
+                    raise smtplib.SMTPRecipientsRefused(
+                        {dispatch.recipient["email"]: (code, reply)}
+                    )
+            except smtplib.SMTPAuthenticationError as exc:
+                raise PermanentProviderError(
+                    f"SMTP authentication failed: {exc}", self.name
+                ) from exc
+            except smtplib.SMTPRecipientsRefused as exc:
+                code = next(iter(exc.recipients.values()))[0]
+                error = f"recipient refused: {exc.recipients}"
+                if _is_transient(code):
+                    raise RetryableProviderError(error, self.name, str(code)) from exc
+                raise PermanentProviderError(error, self.name, str(code)) from exc
+            except smtplib.SMTPResponseException as exc:
+                error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
+                if _is_transient(exc.smtp_code):
+                    raise RetryableProviderError(error, self.name, str(exc.smtp_code)) from exc
+                raise PermanentProviderError(error, self.name, str(exc.smtp_code)) from exc
+            except (OSError, smtplib.SMTPException) as exc:
+                raise RetryableProviderError(f"SMTP session failed: {exc}", self.name) from exc
+
+            handoff()
+            try:
+                code, reply = client.data(mail.as_bytes())
+            except smtplib.SMTPDataError as exc:
+                # The server answered: it did not take the message.
+                error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
+                if _is_transient(exc.smtp_code):
+                    raise RetryableProviderError(error, self.name, str(exc.smtp_code)) from exc
+                raise PermanentProviderError(error, self.name, str(exc.smtp_code)) from exc
+            except (TimeoutError, OSError, smtplib.SMTPServerDisconnected) as exc:
+                raise AmbiguousProviderError(f"no answer to SMTP DATA: {exc}", self.name) from exc
+            return Receipt(ChannelOutcome.SENT, reply.decode(errors="replace") if reply else None)

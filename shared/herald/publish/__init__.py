@@ -1,0 +1,1 @@
+"""Publishing events to their topics: the relay's only outlet."""

@@ -1,0 +1,1 @@
+"""The service layer: one service per pipeline stage, free of transport concerns."""

@@ -1,0 +1,241 @@
+"""The deliver stage: one provider call per attempt, recorded before and after.
+
+Each channel's attempt is a document that moves PREPARED -> DISPATCHING -> DONE.
+DISPATCHING is written just before the provider may have the message, so after
+a crash a redelivered event knows whether a resend could be a duplicate:
+
+- PREPARED: nothing left, send (again).
+- DISPATCHING: the outcome is unknown; ``AmbiguousPolicy`` decides.
+- DONE: the result is known; only the message's end state remains to record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from herald.clock import now_ms
+from herald.config import AmbiguousPolicy
+from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState
+from herald.domain.status import MessageStatus, Reason
+from herald.errors import (
+    AmbiguousProviderError,
+    PermanentProviderError,
+    RetryableProviderError,
+)
+from herald.events.envelope import EventEnvelope, NewEvent
+from herald.events.payloads import MessageDelivered, MessageSent, MessageUndeliverable
+from herald.faults import crash_point
+from herald.providers.base import Dispatch, Provider
+from herald.store.base import (
+    Attempt,
+    AttemptRepository,
+    AttemptState,
+    MessageRepository,
+    Transition,
+)
+
+
+def settle(
+    message: MessageState, results: Sequence[DeliveryResult], policy: AmbiguousPolicy
+) -> Transition | None:
+    """The message's end state from its channels' results."""
+    if message.status != MessageStatus.ROUTED:
+        return None
+    by_outcome = {r.outcome: r for r in results}
+    if winner := by_outcome.get(ChannelOutcome.DELIVERED):
+        return Transition(
+            message.model_copy(
+                update={
+                    "status": MessageStatus.DELIVERED,
+                    "sent_ms": winner.at_ms,
+                    "delivered_ms": winner.at_ms,
+                    "results": list(results),
+                }
+            ),
+            [
+                NewEvent(
+                    "message.delivered",
+                    MessageDelivered(
+                        channel=winner.channel, provider=winner.provider, reference=winner.reference
+                    ),
+                )
+            ],
+        )
+    sent = by_outcome.get(ChannelOutcome.SENT)
+    unknown = by_outcome.get(ChannelOutcome.UNKNOWN)
+    if sent is None and unknown is not None and policy != AmbiguousPolicy.FAIL:
+        sent = unknown
+    if sent is not None:
+        outcome_unknown = sent.outcome == ChannelOutcome.UNKNOWN
+        return Transition(
+            message.model_copy(
+                update={
+                    "status": MessageStatus.SENT,
+                    "sent_ms": sent.at_ms,
+                    "reason": Reason.OUTCOME_UNKNOWN if outcome_unknown else None,
+                    "error": sent.error if outcome_unknown else None,
+                    "results": list(results),
+                }
+            ),
+            [
+                NewEvent(
+                    "message.sent",
+                    MessageSent(
+                        channel=sent.channel,
+                        provider=sent.provider,
+                        reference=sent.reference,
+                        outcome_unknown=outcome_unknown,
+                    ),
+                )
+            ],
+        )
+    failure = unknown or (results[-1] if results else None)
+    reason = (failure.reason if failure else None) or Reason.NO_PROVIDERS
+    error = failure.error if failure else "no channel to deliver on"
+    return Transition(
+        message.model_copy(
+            update={
+                "status": MessageStatus.UNDELIVERABLE,
+                "reason": reason,
+                "error": error,
+                "results": list(results),
+            }
+        ),
+        [
+            NewEvent(
+                "message.undeliverable",
+                MessageUndeliverable(
+                    reason=reason, error=error, channel=failure.channel if failure else None
+                ),
+            )
+        ],
+    )
+
+
+class DeliverService:
+    consumer = "deliver"
+
+    def __init__(
+        self,
+        messages: MessageRepository,
+        attempts: AttemptRepository,
+        providers: Mapping[str, Provider],
+        policy: AmbiguousPolicy = AmbiguousPolicy.ASSUME_SENT,
+        max_tries: int = 5,
+    ) -> None:
+        self.messages = messages
+        self.attempts = attempts
+        self.providers = providers
+        self.policy = policy
+        self.max_tries = max_tries
+
+    def handle(self, event: EventEnvelope) -> None:
+        message = self.messages.get_message(event.workspace, event.message_id)
+        if message is None or message.status != MessageStatus.ROUTED:
+            return  # a duplicate or late event: the state only moves forward
+        results: list[DeliveryResult] = []
+        for channel in message.channels:
+            result = self._deliver(message, channel)
+            results.append(result)
+            if message.routing_method == "single" and result.outcome != ChannelOutcome.FAILED:
+                break
+        self.messages.transition(
+            event.workspace,
+            event.message_id,
+            self.consumer,
+            event.id,
+            lambda current: settle(current, results, self.policy),
+        )
+        crash_point("deliver.after_outcome_recorded")
+
+    def _result(
+        self, channel: str, provider: str, outcome: ChannelOutcome, **details: str | None
+    ) -> DeliveryResult:
+        return DeliveryResult(
+            channel=channel, provider=provider, outcome=outcome, at_ms=now_ms(), **details
+        )
+
+    def _deliver(self, message: MessageState, channel: str) -> DeliveryResult:
+        provider = self.providers.get(channel)
+        if provider is None:
+            return self._result(
+                channel,
+                "",
+                ChannelOutcome.FAILED,
+                reason=Reason.NO_PROVIDERS,
+                error=f"no provider is configured for {channel}",
+            )
+        attempt = self.attempts.claim(message.workspace, message.id, f"{channel}-1", channel)
+        if attempt.state == AttemptState.DONE and attempt.result is not None:
+            return attempt.result
+        if attempt.state == AttemptState.DISPATCHING and self.policy != AmbiguousPolicy.RESEND:
+            return self._finish(
+                message,
+                attempt,
+                self._result(
+                    channel,
+                    provider.name,
+                    ChannelOutcome.UNKNOWN,
+                    reason=Reason.OUTCOME_UNKNOWN,
+                    error="interrupted after the provider was called; not resent to avoid a duplicate",
+                ),
+            )
+        if attempt.tries >= self.max_tries:
+            return self._finish(
+                message,
+                attempt,
+                self._result(
+                    channel,
+                    provider.name,
+                    ChannelOutcome.FAILED,
+                    reason=Reason.PROVIDER_ERROR,
+                    error=f"gave up after {attempt.tries} tries",
+                ),
+            )
+        crash_point("deliver.after_attempt_recorded")
+        return self._call(message, attempt, provider)
+
+    def _call(self, message: MessageState, attempt: Attempt, provider: Provider) -> DeliveryResult:
+        attempt.tries += 1
+
+        def handoff() -> None:
+            attempt.state = AttemptState.DISPATCHING
+            self._save(message, attempt)
+
+        dispatch = Dispatch(
+            message_id=message.id,
+            attempt_key=f"{message.id}-{attempt.id}",
+            recipient=message.recipient,
+            rendered=message.rendered[attempt.channel],
+        )
+        channel, name = attempt.channel, provider.name
+        try:
+            receipt = provider.send(dispatch, handoff)
+        except RetryableProviderError:
+            attempt.state = AttemptState.PREPARED
+            self._save(message, attempt)
+            raise
+        except PermanentProviderError as exc:
+            result = self._result(
+                channel, name, ChannelOutcome.FAILED, reason=Reason.PROVIDER_ERROR, error=str(exc)
+            )
+        except AmbiguousProviderError as exc:
+            result = self._result(
+                channel, name, ChannelOutcome.UNKNOWN, reason=Reason.OUTCOME_UNKNOWN, error=str(exc)
+            )
+        else:
+            result = self._result(channel, name, receipt.outcome, reference=receipt.reference)
+        crash_point("deliver.after_provider_accepted")
+        return self._finish(message, attempt, result)
+
+    def _finish(
+        self, message: MessageState, attempt: Attempt, result: DeliveryResult
+    ) -> DeliveryResult:
+        attempt.state = AttemptState.DONE
+        attempt.result = result
+        self._save(message, attempt)
+        return result
+
+    def _save(self, message: MessageState, attempt: Attempt) -> None:
+        attempt.updated_ms = now_ms()
+        self.attempts.save(message.workspace, message.id, attempt)

@@ -1,0 +1,47 @@
+"""The relay: publishes each new outbox record to its event type's topic."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from herald import logs
+from herald.events.envelope import EventEnvelope
+from herald.events.registry import spec_for
+from herald.publish.base import Publisher
+from herald.store.base import MessageRepository
+
+
+class RelayService:
+    def __init__(self, messages: MessageRepository, publisher: Publisher) -> None:
+        self.messages = messages
+        self.publisher = publisher
+
+    def handle_write(self, before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
+        """Called for every write of an outbox document; publishes only on create.
+
+        Updates (the published mark) and deletes (TTL) are ignored, and so is the
+        trigger the emulator fires for a no-op write: nothing depends on them.
+        """
+        if before is not None or after is None:
+            return False
+        envelope = EventEnvelope.model_validate(
+            {k: v for k, v in after.items() if k in EventEnvelope.model_fields}
+        )
+        self.publish(envelope)
+        return True
+
+    def publish(self, envelope: EventEnvelope) -> None:
+        spec = spec_for(envelope.type)
+        data = json.dumps(envelope.model_dump(mode="json"), separators=(",", ":")).encode()
+        message_id = self.publisher.publish(spec.topic, data, envelope.attributes())
+        # Only for the sweeper's benefit: a lost mark means at worst a duplicate
+        # publish, which every consumer dedupes on the event id.
+        self.messages.mark_published(envelope.workspace, envelope.message_id, envelope.seq)
+        logs.info(
+            "event published",
+            event_id=envelope.id,
+            event_type=envelope.type,
+            topic=spec.topic,
+            pubsub_message_id=message_id,
+        )

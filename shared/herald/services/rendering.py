@@ -1,0 +1,59 @@
+"""The render stage: route a message to its channels and render each one."""
+
+from __future__ import annotations
+
+from herald.clock import now_ms
+from herald.domain.message import MessageState
+from herald.domain.rendering import merged_data, render_channel
+from herald.domain.routing import plan_route
+from herald.domain.status import MessageStatus, Reason
+from herald.events.envelope import EventEnvelope, NewEvent
+from herald.events.payloads import MessageRendered, MessageRouted, MessageUnroutable
+from herald.store.base import MessageRepository, Transition
+
+
+def route_and_render(message: MessageState) -> Transition | None:
+    if message.status != MessageStatus.ENQUEUED:
+        return None  # already past this stage: a duplicate or late event
+    plan = plan_route(message.recipient, message.routing)
+    if not plan.routable:
+        unroutable = message.model_copy(
+            update={
+                "status": MessageStatus.UNROUTABLE,
+                "reason": Reason.NO_CHANNELS,
+                "error": "the recipient has no address for any channel of the routing",
+            }
+        )
+        return Transition(
+            unroutable,
+            [NewEvent("message.unroutable", MessageUnroutable(reason=Reason.NO_CHANNELS))],
+        )
+    data = merged_data(message.data, message.recipient)
+    routed = message.model_copy(
+        update={
+            "status": MessageStatus.ROUTED,
+            "routed_ms": now_ms(),
+            "channels": plan.channels,
+            "routing_method": plan.method,
+            "rendered": {c: render_channel(c, message.content, data) for c in plan.channels},
+        }
+    )
+    return Transition(
+        routed,
+        [
+            NewEvent("message.routed", MessageRouted(method=plan.method, channels=plan.channels)),
+            NewEvent("message.rendered", MessageRendered(channels=plan.channels)),
+        ],
+    )
+
+
+class RenderService:
+    consumer = "render"
+
+    def __init__(self, messages: MessageRepository) -> None:
+        self.messages = messages
+
+    def handle(self, event: EventEnvelope) -> None:
+        self.messages.transition(
+            event.workspace, event.message_id, self.consumer, event.id, route_and_render
+        )

@@ -1,0 +1,79 @@
+"""Accepting a send: validate, then store every message with its first event at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from herald.clock import now_ms
+from herald.domain.message import MessageState, RequestRecord
+from herald.domain.send import SendRequest
+from herald.errors import FieldError, ValidationFailed
+from herald.events.envelope import NewEvent
+from herald.events.payloads import MessageEnqueued
+from herald.ids import message_id_for, new_request_id
+from herald.services.validation import field_errors
+from herald.store.base import MessageRepository
+
+
+def parse_send(body: Any) -> SendRequest:
+    if not isinstance(body, dict):
+        raise ValidationFailed([FieldError("body", "must be a JSON object")])
+    message = body.get("message")
+    to_is_list = isinstance(message, dict) and isinstance(message.get("to"), list)
+    if isinstance(message, dict) and isinstance(message.get("to"), dict):
+        # Validate the single-recipient form as a one-item list; errors still say message.to.
+        body = {**body, "message": {**message, "to": [message["to"]]}}
+    try:
+        return SendRequest.model_validate(body)
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors(exc, to_is_list)) from exc
+
+
+class SendService:
+    def __init__(self, messages: MessageRepository) -> None:
+        self.messages = messages
+
+    def send(self, workspace: str, body: Any) -> str:
+        request = parse_send(body)
+        request_id = new_request_id()
+        received = now_ms()
+        recipients: dict[str, dict[str, Any]] = {}
+        for to in request.message.recipients():
+            stored = to.model_dump(mode="json", exclude_defaults=True)
+            recipients.setdefault(message_id_for(request_id, stored), stored)
+        if len(recipients) == 1:
+            # As in Courier: a send to one recipient is tracked by its request id.
+            recipients = {request_id: next(iter(recipients.values()))}
+
+        content = request.message.content.model_dump(mode="json")
+        routing = (
+            request.message.routing.model_dump(mode="json") if request.message.routing else None
+        )
+        staged = []
+        for message_id, recipient in recipients.items():
+            message = MessageState(
+                id=message_id,
+                workspace=workspace,
+                request_id=request_id,
+                recipient=recipient,
+                content=content,
+                data=request.message.data,
+                routing=routing,
+                enqueued_ms=received,
+            )
+            enqueued = NewEvent(
+                "message.enqueued", MessageEnqueued(recipient=message.recipient_label())
+            )
+            staged.append((message, [enqueued]))
+        self.messages.create_request(
+            RequestRecord(
+                id=request_id,
+                workspace=workspace,
+                message_ids=list(recipients),
+                received_ms=received,
+            ),
+            staged,
+        )
+        return request_id

@@ -1,0 +1,1 @@
+"""Persistence: small repository interfaces, a Firestore backend and an in-memory twin."""

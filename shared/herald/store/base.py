@@ -1,0 +1,144 @@
+"""The repository interfaces every backend implements.
+
+A stage never writes a message and publishes as two steps: it returns a
+``Transition`` (the new state plus the events it caused) and the repository
+commits both, with a receipt of the event that caused it, in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from herald.clock import now_ms
+from herald.domain.message import DeliveryResult, MessageState, RequestRecord
+from herald.domain.status import MessageStatus
+from herald.events.envelope import EventEnvelope, NewEvent
+from herald.events.registry import spec_for
+from herald.ids import event_id_for
+
+RECEIPT_TTL_MS = 7 * 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class Transition:
+    message: MessageState
+    events: Sequence[NewEvent]
+
+
+Decide = Callable[[MessageState], Transition | None]
+
+
+def sequence_events(
+    message: MessageState, events: Sequence[NewEvent]
+) -> tuple[MessageState, list[EventEnvelope]]:
+    """Numbers the events after the message's last one and returns the new state."""
+    at = now_ms()
+    envelopes = []
+    for offset, event in enumerate(events, start=1):
+        spec = spec_for(event.type)
+        seq = message.seq + offset
+        envelopes.append(
+            EventEnvelope(
+                id=event_id_for(message.workspace, message.id, seq),
+                type=spec.name,
+                version=spec.version,
+                workspace=message.workspace,
+                message_id=message.id,
+                request_id=message.request_id,
+                seq=seq,
+                occurred_ms=at,
+                payload=event.payload.model_dump(mode="json"),
+            )
+        )
+    return message.model_copy(update={"seq": message.seq + len(events)}), envelopes
+
+
+def receipt_id(consumer: str, event_id: str) -> str:
+    return f"{consumer}~{event_id}"
+
+
+class MessageRepository(Protocol):
+    def create_request(
+        self, request: RequestRecord, messages: Sequence[tuple[MessageState, Sequence[NewEvent]]]
+    ) -> None: ...
+
+    def get_request(self, workspace: str, request_id: str) -> RequestRecord | None: ...
+
+    def get_message(self, workspace: str, message_id: str) -> MessageState | None: ...
+
+    def history(self, workspace: str, message_id: str) -> list[EventEnvelope]: ...
+
+    def transition(
+        self, workspace: str, message_id: str, consumer: str, event_id: str, decide: Decide
+    ) -> list[EventEnvelope] | None:
+        """Applies ``decide`` once per (consumer, event id); None if nothing changed."""
+        ...
+
+    def mark_published(self, workspace: str, message_id: str, seq: int) -> None: ...
+
+
+class AttemptState(StrEnum):
+    PREPARED = "PREPARED"  # recorded; nothing handed to the provider yet
+    DISPATCHING = "DISPATCHING"  # the provider may have it: a retry is not blind
+    DONE = "DONE"  # the result is known
+
+
+class Attempt(BaseModel):
+    id: str
+    channel: str
+    state: AttemptState = AttemptState.PREPARED
+    tries: int = 0
+    result: DeliveryResult | None = None
+    updated_ms: int = 0
+
+
+class AttemptRepository(Protocol):
+    def claim(self, workspace: str, message_id: str, attempt_id: str, channel: str) -> Attempt:
+        """Creates the attempt as PREPARED if absent; returns it as stored."""
+        ...
+
+    def save(self, workspace: str, message_id: str, attempt: Attempt) -> None: ...
+
+
+class MessageSummary(BaseModel):
+    """The log's read view of a message, for listing and searching."""
+
+    id: str
+    workspace: str
+    request_id: str
+    status: MessageStatus
+    recipient: str
+    seq: int
+    last_event: str
+    enqueued_ms: int | None = None
+    updated_ms: int
+
+
+class SummaryRepository(Protocol):
+    def apply(
+        self,
+        workspace: str,
+        message_id: str,
+        merge: Callable[[MessageSummary | None], MessageSummary | None],
+    ) -> bool:
+        """Stores ``merge(current)`` atomically unless it returns None; True if written."""
+        ...
+
+    def list(
+        self,
+        workspace: str,
+        request_id: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+    ) -> list[MessageSummary]: ...
+
+
+class KeyRepository(Protocol):
+    def workspace_for(self, key_hash: str) -> str | None: ...
+
+    def put(self, key_hash: str, workspace: str) -> None: ...

@@ -1,0 +1,222 @@
+"""Firestore repositories.
+
+Layout, every path scoped to the workspace of the API key:
+
+    api_keys/{sha256 of key}                             -> workspace
+    workspaces/{ws}/requests/{request}
+    workspaces/{ws}/messages/{message}                   state, the one source of truth
+    workspaces/{ws}/messages/{message}/events/{seq}      the outbox, doubling as history
+    workspaces/{ws}/messages/{message}/receipts/{id}     events already applied (TTL)
+    workspaces/{ws}/messages/{message}/attempts/{id}     provider attempts
+    workspaces/{ws}/summaries/{message}                  the log's read view
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from herald.clock import now_ms
+from herald.domain.message import MessageState, RequestRecord
+from herald.events.envelope import EventEnvelope, NewEvent
+from herald.store.base import (
+    RECEIPT_TTL_MS,
+    Attempt,
+    Decide,
+    MessageSummary,
+    receipt_id,
+    sequence_events,
+)
+
+
+def event_doc_id(seq: int) -> str:
+    # Zero-padded so the history reads back in order by document id.
+    return f"{seq:08d}"
+
+
+def outbox_document(envelope: EventEnvelope) -> dict[str, Any]:
+    return {**envelope.model_dump(mode="json"), "published_ms": None}
+
+
+class _Paths:
+    def __init__(self, client: firestore.Client) -> None:
+        self.client = client
+
+    def workspace(self, workspace: str) -> firestore.DocumentReference:
+        ref: firestore.DocumentReference = self.client.collection("workspaces").document(workspace)
+        return ref
+
+    def message(self, workspace: str, message_id: str) -> firestore.DocumentReference:
+        ref: firestore.DocumentReference = (
+            self.workspace(workspace).collection("messages").document(message_id)
+        )
+        return ref
+
+
+class FirestoreMessages(_Paths):
+    def create_request(
+        self, request: RequestRecord, messages: Sequence[tuple[MessageState, Sequence[NewEvent]]]
+    ) -> None:
+        batch = self.client.batch()
+        ws = self.workspace(request.workspace)
+        batch.create(ws.collection("requests").document(request.id), request.model_dump())
+        for message, events in messages:
+            self._stage_commit(batch, message, events, create=True)
+        batch.commit()
+
+    def _stage_commit(
+        self,
+        writer: Any,
+        message: MessageState,
+        events: Sequence[NewEvent],
+        *,
+        create: bool,
+    ) -> list[EventEnvelope]:
+        stored, envelopes = sequence_events(message, events)
+        ref = self.message(stored.workspace, stored.id)
+        document = stored.model_dump(mode="json")
+        if create:
+            writer.create(ref, document)
+        else:
+            writer.set(ref, document)
+        for envelope in envelopes:
+            writer.create(
+                ref.collection("events").document(event_doc_id(envelope.seq)),
+                outbox_document(envelope),
+            )
+        return envelopes
+
+    def get_request(self, workspace: str, request_id: str) -> RequestRecord | None:
+        snap = self.workspace(workspace).collection("requests").document(request_id).get()
+        return RequestRecord.model_validate(snap.to_dict()) if snap.exists else None
+
+    def get_message(self, workspace: str, message_id: str) -> MessageState | None:
+        snap = self.message(workspace, message_id).get()
+        return MessageState.model_validate(snap.to_dict()) if snap.exists else None
+
+    def history(self, workspace: str, message_id: str) -> list[EventEnvelope]:
+        docs = self.message(workspace, message_id).collection("events").order_by("seq").stream()
+        return [EventEnvelope.model_validate(doc.to_dict()) for doc in docs]
+
+    def transition(
+        self, workspace: str, message_id: str, consumer: str, event_id: str, decide: Decide
+    ) -> list[EventEnvelope] | None:
+        ref = self.message(workspace, message_id)
+        receipt_ref = ref.collection("receipts").document(receipt_id(consumer, event_id))
+
+        @firestore.transactional
+        def apply(transaction: firestore.Transaction) -> list[EventEnvelope] | None:
+            receipt = receipt_ref.get(transaction=transaction)
+            snap = ref.get(transaction=transaction)
+            if receipt.exists or not snap.exists:
+                return None
+            change = decide(MessageState.model_validate(snap.to_dict()))
+            if change is None:
+                return None
+            envelopes = self._stage_commit(transaction, change.message, change.events, create=False)
+            at = now_ms()
+            transaction.create(
+                receipt_ref,
+                {
+                    "consumer": consumer,
+                    "event_id": event_id,
+                    "applied_ms": at,
+                    # TTL policy field: receipts only guard against duplicates.
+                    "expires_at": datetime.datetime.fromtimestamp(
+                        (at + RECEIPT_TTL_MS) / 1000, tz=datetime.UTC
+                    ),
+                },
+            )
+            return envelopes
+
+        result: list[EventEnvelope] | None = apply(self.client.transaction())
+        return result
+
+    def mark_published(self, workspace: str, message_id: str, seq: int) -> None:
+        self.message(workspace, message_id).collection("events").document(event_doc_id(seq)).update(
+            {"published_ms": now_ms()}
+        )
+
+
+class FirestoreAttempts(_Paths):
+    def _ref(self, workspace: str, message_id: str, attempt_id: str) -> firestore.DocumentReference:
+        attempts = self.message(workspace, message_id).collection("attempts")
+        ref: firestore.DocumentReference = attempts.document(attempt_id)
+        return ref
+
+    def claim(self, workspace: str, message_id: str, attempt_id: str, channel: str) -> Attempt:
+        ref = self._ref(workspace, message_id, attempt_id)
+
+        @firestore.transactional
+        def get_or_create(transaction: firestore.Transaction) -> Attempt:
+            snap = ref.get(transaction=transaction)
+            if snap.exists:
+                return Attempt.model_validate(snap.to_dict())
+            attempt = Attempt(id=attempt_id, channel=channel, updated_ms=now_ms())
+            transaction.create(ref, attempt.model_dump(mode="json"))
+            return attempt
+
+        result: Attempt = get_or_create(self.client.transaction())
+        return result
+
+    def save(self, workspace: str, message_id: str, attempt: Attempt) -> None:
+        self._ref(workspace, message_id, attempt.id).set(attempt.model_dump(mode="json"))
+
+
+class FirestoreSummaries(_Paths):
+    def apply(
+        self,
+        workspace: str,
+        message_id: str,
+        merge: Callable[[MessageSummary | None], MessageSummary | None],
+    ) -> bool:
+        ref = self.workspace(workspace).collection("summaries").document(message_id)
+
+        @firestore.transactional
+        def apply(transaction: firestore.Transaction) -> bool:
+            snap = ref.get(transaction=transaction)
+            current = MessageSummary.model_validate(snap.to_dict()) if snap.exists else None
+            merged = merge(current)
+            if merged is None:
+                return False
+            transaction.set(ref, merged.model_dump(mode="json"))
+            return True
+
+        written: bool = apply(self.client.transaction())
+        return written
+
+    def list(
+        self,
+        workspace: str,
+        request_id: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+    ) -> list[MessageSummary]:
+        query: Any = self.workspace(workspace).collection("summaries")
+        if request_id is not None:
+            query = query.where(filter=FieldFilter("request_id", "==", request_id))
+        if status is not None:
+            query = query.where(filter=FieldFilter("status", "==", status))
+        query = query.order_by("enqueued_ms", direction=firestore.Query.DESCENDING).limit(limit)
+        return [MessageSummary.model_validate(doc.to_dict()) for doc in query.stream()]
+
+
+class FirestoreKeys:
+    def __init__(self, client: firestore.Client) -> None:
+        self.client = client
+
+    def workspace_for(self, key_hash: str) -> str | None:
+        snap = self.client.collection("api_keys").document(key_hash).get()
+        if not snap.exists:
+            return None
+        workspace = (snap.to_dict() or {}).get("workspace")
+        return str(workspace) if workspace else None
+
+    def put(self, key_hash: str, workspace: str) -> None:
+        self.client.collection("api_keys").document(key_hash).set(
+            {"workspace": workspace, "created_ms": now_ms()}
+        )

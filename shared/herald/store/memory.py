@@ -1,0 +1,133 @@
+"""In-memory repositories with the same behaviour as Firestore's, for unit tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+
+from herald.clock import now_ms
+from herald.domain.message import MessageState, RequestRecord
+from herald.events.envelope import EventEnvelope, NewEvent
+from herald.store.base import (
+    Attempt,
+    Decide,
+    MessageSummary,
+    receipt_id,
+    sequence_events,
+)
+
+
+class InMemoryMessages:
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.requests: dict[tuple[str, str], RequestRecord] = {}
+        self.messages: dict[tuple[str, str], MessageState] = {}
+        self.events: dict[tuple[str, str], list[EventEnvelope]] = {}
+        self.published: set[str] = set()
+        self.receipts: set[tuple[str, str, str]] = set()
+        self.outbox: list[EventEnvelope] = []  # every committed event, in commit order
+
+    def create_request(
+        self, request: RequestRecord, messages: Sequence[tuple[MessageState, Sequence[NewEvent]]]
+    ) -> None:
+        with self._lock:
+            self.requests[(request.workspace, request.id)] = request
+            for message, events in messages:
+                self._commit(message, events)
+
+    def _commit(self, message: MessageState, events: Sequence[NewEvent]) -> list[EventEnvelope]:
+        stored, envelopes = sequence_events(message, events)
+        key = (stored.workspace, stored.id)
+        self.messages[key] = stored
+        self.events.setdefault(key, []).extend(envelopes)
+        self.outbox.extend(envelopes)
+        return envelopes
+
+    def get_request(self, workspace: str, request_id: str) -> RequestRecord | None:
+        return self.requests.get((workspace, request_id))
+
+    def get_message(self, workspace: str, message_id: str) -> MessageState | None:
+        return self.messages.get((workspace, message_id))
+
+    def history(self, workspace: str, message_id: str) -> list[EventEnvelope]:
+        return list(self.events.get((workspace, message_id), []))
+
+    def transition(
+        self, workspace: str, message_id: str, consumer: str, event_id: str, decide: Decide
+    ) -> list[EventEnvelope] | None:
+        with self._lock:
+            receipt = (workspace, message_id, receipt_id(consumer, event_id))
+            current = self.messages.get((workspace, message_id))
+            if receipt in self.receipts or current is None:
+                return None
+            change = decide(current.model_copy(deep=True))
+            if change is None:
+                return None
+            self.receipts.add(receipt)
+            return self._commit(change.message, change.events)
+
+    def mark_published(self, workspace: str, message_id: str, seq: int) -> None:
+        self.published.add(f"{workspace}:{message_id}:{seq}")
+
+
+class InMemoryAttempts:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.attempts: dict[tuple[str, str, str], Attempt] = {}
+
+    def claim(self, workspace: str, message_id: str, attempt_id: str, channel: str) -> Attempt:
+        with self._lock:
+            key = (workspace, message_id, attempt_id)
+            if key not in self.attempts:
+                self.attempts[key] = Attempt(id=attempt_id, channel=channel, updated_ms=now_ms())
+            return self.attempts[key].model_copy(deep=True)
+
+    def save(self, workspace: str, message_id: str, attempt: Attempt) -> None:
+        with self._lock:
+            self.attempts[(workspace, message_id, attempt.id)] = attempt.model_copy(deep=True)
+
+
+class InMemorySummaries:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.summaries: dict[tuple[str, str], MessageSummary] = {}
+
+    def apply(
+        self,
+        workspace: str,
+        message_id: str,
+        merge: Callable[[MessageSummary | None], MessageSummary | None],
+    ) -> bool:
+        with self._lock:
+            merged = merge(self.summaries.get((workspace, message_id)))
+            if merged is None:
+                return False
+            self.summaries[(workspace, message_id)] = merged
+            return True
+
+    def list(
+        self,
+        workspace: str,
+        request_id: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+    ) -> list[MessageSummary]:
+        found = [
+            s
+            for (ws, _), s in self.summaries.items()
+            if ws == workspace
+            and (request_id is None or s.request_id == request_id)
+            and (status is None or s.status == status)
+        ]
+        return sorted(found, key=lambda s: (-(s.enqueued_ms or 0), s.id))[:limit]
+
+
+class InMemoryKeys:
+    def __init__(self) -> None:
+        self.keys: dict[str, str] = {}
+
+    def workspace_for(self, key_hash: str) -> str | None:
+        return self.keys.get(key_hash)
+
+    def put(self, key_hash: str, workspace: str) -> None:
+        self.keys[key_hash] = workspace

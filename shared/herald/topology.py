@@ -1,0 +1,49 @@
+"""Herald's functions and how each is triggered: the shape every environment wires."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from herald.events.registry import EVENTS, EventSpec
+
+
+class Trigger(StrEnum):
+    HTTP = "http"  # public HTTPS
+    FIRESTORE = "firestore"  # Eventarc, on writes to the outbox
+    PUBSUB = "pubsub"  # push subscriptions, one per consumed event type
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    trigger: Trigger
+    description: str
+
+    @property
+    def source(self) -> str:
+        return f"functions/{self.name}/main.py"
+
+    @property
+    def signature_type(self) -> str:
+        return "http" if self.trigger == Trigger.HTTP else "cloudevent"
+
+    def subscriptions(self) -> list[EventSpec]:
+        return [spec for spec in EVENTS if self.name in spec.consumers]
+
+
+# The relay fires on writes to every outbox record (each message's events).
+OUTBOX_DOCUMENT_PATTERN = "workspaces/{workspace}/messages/{message}/events/{seq}"
+RELAY_TRIGGER_ID = "relay-outbox"
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec("api", Trigger.HTTP, "POST /send and the messages API"),
+    FunctionSpec("relay", Trigger.FIRESTORE, "publishes each new outbox record to its topic"),
+    FunctionSpec("render", Trigger.PUBSUB, "routes a message and renders it per channel"),
+    FunctionSpec("deliver", Trigger.PUBSUB, "hands a rendered message to its providers"),
+    FunctionSpec("log", Trigger.PUBSUB, "keeps the message summaries the list API reads"),
+)
+
+
+def function(name: str) -> FunctionSpec:
+    return next(f for f in FUNCTIONS if f.name == name)
