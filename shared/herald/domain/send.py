@@ -107,13 +107,19 @@ class Routing(_Strict):
 
 
 class Message(_Strict):
-    to: Recipient | Annotated[list[Recipient], Field(min_length=1, max_length=MAX_RECIPIENTS)]
+    # One recipient or a list of them; held as a list either way.
+    to: Annotated[list[Recipient], Field(min_length=1, max_length=MAX_RECIPIENTS)]
     content: Content
     data: dict[str, Any] = Field(default_factory=dict)
     routing: Routing | None = None
 
+    @field_validator("to", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
+
     def recipients(self) -> list[Recipient]:
-        return self.to if isinstance(self.to, list) else [self.to]
+        return self.to
 
 
 class SendRequest(_Strict):

@@ -98,6 +98,8 @@ class SmtpProvider:
             handoff()
             try:
                 code, reply = client.data(mail.as_bytes())
+                if code != 250:  # data() returns, not raises, a refusal of the content
+                    raise smtplib.SMTPDataError(code, reply)
             except smtplib.SMTPDataError as exc:
                 # The server answered: it did not take the message.
                 error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"

@@ -22,9 +22,6 @@ def parse_send(body: Any) -> SendRequest:
         raise ValidationFailed([FieldError("body", "must be a JSON object")])
     message = body.get("message")
     to_is_list = isinstance(message, dict) and isinstance(message.get("to"), list)
-    if isinstance(message, dict) and isinstance(message.get("to"), dict):
-        # Validate the single-recipient form as a one-item list; errors still say message.to.
-        body = {**body, "message": {**message, "to": [message["to"]]}}
     try:
         return SendRequest.model_validate(body)
     except ValidationError as exc:

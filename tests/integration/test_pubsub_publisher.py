@@ -1,0 +1,24 @@
+import uuid
+
+import pytest
+from google.cloud import pubsub_v1  # type: ignore[attr-defined]
+from herald.local.emulators import Emulators
+from herald.publish.pubsub import PubSubPublisher
+
+pytestmark = pytest.mark.integration
+
+
+def test_publish_waits_for_the_server_and_carries_the_attributes(emulators: Emulators) -> None:
+    project, topic = emulators.project, "it-" + uuid.uuid4().hex
+    admin, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
+    admin.create_topic(name=admin.topic_path(project, topic))
+    subscription = subscriber.subscription_path(project, topic + "-pull")
+    subscriber.create_subscription(name=subscription, topic=admin.topic_path(project, topic))
+
+    message_id = PubSubPublisher(project).publish(topic, b'{"a":1}', {"event_id": "ws:m:1"})
+
+    pulled = subscriber.pull(subscription=subscription, max_messages=10, timeout=10)
+    [received] = pulled.received_messages
+    assert received.message.message_id == message_id
+    assert received.message.data == b'{"a":1}'
+    assert received.message.attributes["event_id"] == "ws:m:1"

@@ -1,0 +1,116 @@
+"""The webhook provider against a local HTTP server that checks each request."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from herald.errors import AmbiguousProviderError, PermanentProviderError, RetryableProviderError
+from herald.local.processes import free_port
+from herald.providers.base import Dispatch
+from herald.providers.webhook import WebhookProvider
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Destination:
+    status: int = 200
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+@pytest.fixture
+def destination() -> Iterator[tuple[Destination, int]]:
+    state = Destination()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            state.requests.append(
+                {"path": self.path, "headers": dict(self.headers.items()), "body": json.loads(body)}
+            )
+            self.send_response(state.status)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield state, server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def dispatch(url: str) -> Dispatch:
+    return Dispatch(
+        message_id="m1",
+        attempt_key="m1-webhook-1",
+        recipient={"webhook": {"url": url, "method": "POST", "headers": {"x-team": "a"}}},
+        rendered={"title": "Hi", "body": "Hello", "data": {"n": 1}},
+    )
+
+
+def test_a_2xx_is_delivered_and_the_request_is_as_documented(
+    destination: tuple[Destination, int],
+) -> None:
+    state, port = destination
+    receipt = WebhookProvider().send(dispatch(f"http://127.0.0.1:{port}/hooks/a?x=1"), lambda: None)
+    assert receipt.outcome == "DELIVERED"
+    [request] = state.requests
+    assert request["path"] == "/hooks/a?x=1"
+    assert request["headers"]["content-type"] == "application/json"
+    assert request["headers"]["webhook-id"] == "m1-webhook-1"
+    assert request["headers"]["x-team"] == "a"
+    assert request["body"] == {
+        "event": "message",
+        "messageId": "m1",
+        "title": "Hi",
+        "body": "Hello",
+        "data": {"n": 1},
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, PermanentProviderError),
+        (410, PermanentProviderError),
+        (429, RetryableProviderError),
+        (503, RetryableProviderError),
+    ],
+)
+def test_error_statuses_are_classified(
+    destination: tuple[Destination, int], status: int, error: type[Exception]
+) -> None:
+    state, port = destination
+    state.status = status
+    with pytest.raises(error, match=str(status)):
+        WebhookProvider().send(dispatch(f"http://127.0.0.1:{port}/h"), lambda: None)
+
+
+def test_nobody_listening_is_retryable_and_nothing_was_handed_off() -> None:
+    handoffs: list[bool] = []
+    with pytest.raises(RetryableProviderError):
+        WebhookProvider().send(
+            dispatch(f"http://127.0.0.1:{free_port()}/h"), lambda: handoffs.append(True)
+        )
+    assert handoffs == []
+
+
+def test_no_answer_after_the_request_left_is_ambiguous() -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)  # accepts the connection, never answers
+        port = silent.getsockname()[1]
+        with pytest.raises(AmbiguousProviderError):
+            WebhookProvider(timeout_s=0.5).send(
+                dispatch(f"http://127.0.0.1:{port}/h"), lambda: None
+            )

@@ -1,0 +1,81 @@
+"""In-memory doubles behind Herald's interfaces, and a bus that runs the pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from herald.config import AmbiguousPolicy
+from herald.domain.message import ChannelOutcome
+from herald.errors import ProviderError
+from herald.events.envelope import EventEnvelope
+from herald.events.registry import spec_for
+from herald.providers.base import Dispatch, Receipt
+from herald.services.delivering import DeliverService
+from herald.services.logging_views import LogService
+from herald.services.reading import MessageReader
+from herald.services.rendering import RenderService
+from herald.services.sending import SendService
+from herald.store.memory import (
+    InMemoryAttempts,
+    InMemoryMessages,
+    InMemorySummaries,
+)
+
+
+@dataclass
+class FakeProvider:
+    name: str
+    channel: str
+    outcome: ChannelOutcome = ChannelOutcome.SENT
+    fail_with: ProviderError | None = None
+    fail_before_handoff: bool = False
+    sent: list[Dispatch] = field(default_factory=list)
+    calls: int = 0
+
+    def send(self, dispatch: Dispatch, handoff: Callable[[], None]) -> Receipt:
+        self.calls += 1
+        if self.fail_with is not None and self.fail_before_handoff:
+            raise self.fail_with
+        handoff()
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append(dispatch)
+        return Receipt(self.outcome, f"ref-{len(self.sent)}")
+
+
+@dataclass
+class Pipeline:
+    """The services wired to in-memory stores, with an explicit, inspectable bus."""
+
+    policy: AmbiguousPolicy = AmbiguousPolicy.ASSUME_SENT
+    messages: InMemoryMessages = field(default_factory=InMemoryMessages)
+    attempts: InMemoryAttempts = field(default_factory=InMemoryAttempts)
+    summaries: InMemorySummaries = field(default_factory=InMemorySummaries)
+    email: FakeProvider = field(default_factory=lambda: FakeProvider("fake-smtp", "email"))
+    webhook: FakeProvider = field(
+        default_factory=lambda: FakeProvider("fake-webhook", "webhook", ChannelOutcome.DELIVERED)
+    )
+    relayed: int = 0
+
+    def __post_init__(self) -> None:
+        self.sending = SendService(self.messages)
+        self.reader = MessageReader(self.messages, self.summaries)
+        self.consumers: dict[str, Callable[[EventEnvelope], None]] = {
+            "render": RenderService(self.messages).handle,
+            "deliver": DeliverService(
+                self.messages,
+                self.attempts,
+                {"email": self.email, "webhook": self.webhook},
+                policy=self.policy,
+            ).handle,
+            "log": LogService(self.summaries).handle,
+        }
+
+    def drain(self) -> None:
+        """Relays every new outbox record to its consumers until none is left."""
+        while self.relayed < len(self.messages.outbox):
+            event = self.messages.outbox[self.relayed]
+            self.relayed += 1
+            for consumer in spec_for(event.type).consumers:
+                self.consumers[consumer](event)

@@ -1,0 +1,44 @@
+"""The in-memory backend passes the same contract as Firestore's."""
+
+import uuid
+
+import pytest
+from herald.store.memory import InMemoryAttempts, InMemoryMessages, InMemorySummaries
+
+from tests.contract.store import (
+    AttemptRepositoryContract,
+    MessageRepositoryContract,
+    SummaryRepositoryContract,
+)
+
+
+@pytest.fixture
+def workspace() -> str:
+    return uuid.uuid4().hex
+
+
+@pytest.fixture
+def messages() -> InMemoryMessages:
+    return InMemoryMessages()
+
+
+@pytest.fixture
+def attempts() -> InMemoryAttempts:
+    return InMemoryAttempts()
+
+
+@pytest.fixture
+def summaries() -> InMemorySummaries:
+    return InMemorySummaries()
+
+
+class TestInMemoryMessages(MessageRepositoryContract):
+    pass
+
+
+class TestInMemoryAttempts(AttemptRepositoryContract):
+    pass
+
+
+class TestInMemorySummaries(SummaryRepositoryContract):
+    pass

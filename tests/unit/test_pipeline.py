@@ -1,0 +1,206 @@
+"""The whole pipeline on in-memory stores: statuses, history, idempotency."""
+
+import pytest
+from herald.config import AmbiguousPolicy
+from herald.domain.message import ChannelOutcome
+from herald.errors import PermanentProviderError, RetryableProviderError
+from herald.store.base import AttemptState
+
+from tests.unit.fakes import Pipeline
+
+WS = "ws1"
+
+
+def send(pipeline: Pipeline, message: dict[str, object]) -> str:
+    return pipeline.sending.send(WS, {"message": message})
+
+
+def test_an_email_send_renders_and_ends_sent() -> None:
+    p = Pipeline()
+    rid = send(
+        p,
+        {
+            "to": {"email": "ada@example.com"},
+            "content": {"title": "Hi {{name}}", "body": "Your code is {{code}}"},
+            "data": {"name": "Ada", "code": "123456"},
+        },
+    )
+    p.drain()
+    view = p.reader.message(WS, rid)
+    assert view["id"] == rid
+    assert view["status"] == "SENT"
+    assert view["enqueued"] <= view["sent"]
+    assert [d.rendered for d in p.email.sent] == [
+        {"subject": "Hi Ada", "text": "Your code is 123456"}
+    ]
+    history = [h["type"] for h in p.reader.history(WS, rid)["results"]]
+    assert history == ["ENQUEUED", "ROUTED", "RENDERED", "SENT"]
+
+
+def test_a_webhook_answering_2xx_ends_delivered() -> None:
+    p = Pipeline()
+    rid = send(p, {"to": {"webhook": {"url": "http://127.0.0.1:1/h"}}, "content": {"body": "x"}})
+    p.drain()
+    view = p.reader.message(WS, rid)
+    assert (view["status"], view["delivered"] is not None) == ("DELIVERED", True)
+
+
+def test_each_recipient_gets_its_own_message_and_per_recipient_data() -> None:
+    p = Pipeline()
+    rid = send(
+        p,
+        {
+            "to": [
+                {"email": "a@example.com", "data": {"name": "A"}},
+                {"email": "b@example.com"},
+                {"email": "c@example.com", "data": {"name": "C"}},
+            ],
+            "content": {"title": "Hi {{name}}", "body": "."},
+            "data": {"name": "you"},
+        },
+    )
+    p.drain()
+    request = p.reader.request(WS, rid)
+    ids = [m["id"] for m in request["messages"]]
+    assert len(set(ids)) == 3 and rid not in ids
+    assert sorted(d.rendered["subject"] for d in p.email.sent) == ["Hi A", "Hi C", "Hi you"]
+    listed = p.reader.list(WS, request_id=rid, status=None, limit=10)["results"]
+    assert sorted(m["status"] for m in listed) == ["SENT"] * 3
+
+
+def test_no_channel_for_the_recipient_ends_unroutable() -> None:
+    p = Pipeline()
+    rid = send(
+        p,
+        {
+            "to": {"email": "a@example.com"},
+            "content": {"body": "x"},
+            "routing": {"method": "single", "channels": ["webhook"]},
+        },
+    )
+    p.drain()
+    view = p.reader.message(WS, rid)
+    assert (view["status"], view["reason"]) == ("UNROUTABLE", "NO_CHANNELS")
+    assert p.email.calls == 0
+
+
+def test_a_permanent_provider_error_fails_over_to_the_next_channel() -> None:
+    p = Pipeline()
+    p.email.fail_with = PermanentProviderError("550 no such user", "fake-smtp")
+    rid = send(
+        p,
+        {
+            "to": {"email": "a@example.com", "webhook": "http://127.0.0.1:1/h"},
+            "content": {"body": "x"},
+            "routing": {"method": "single", "channels": ["email", "webhook"]},
+        },
+    )
+    p.drain()
+    view = p.reader.message(WS, rid)
+    assert view["status"] == "DELIVERED"
+    assert [r["status"] for r in view["providers"]] == ["FAILED", "DELIVERED"]
+
+
+def test_a_permanent_error_on_the_only_channel_ends_undeliverable() -> None:
+    p = Pipeline()
+    p.email.fail_with = PermanentProviderError("550 no such user", "fake-smtp")
+    rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    p.drain()
+    view = p.reader.message(WS, rid)
+    assert (view["status"], view["reason"]) == ("UNDELIVERABLE", "PROVIDER_ERROR")
+    assert "550" in view["error"]
+
+
+def test_routing_all_sends_on_every_channel() -> None:
+    p = Pipeline()
+    send(
+        p,
+        {
+            "to": {"email": "a@example.com", "webhook": "http://127.0.0.1:1/h"},
+            "content": {"body": "x"},
+            "routing": {"method": "all", "channels": ["email", "webhook"]},
+        },
+    )
+    p.drain()
+    assert (len(p.email.sent), len(p.webhook.sent)) == (1, 1)
+
+
+def test_a_retryable_error_raises_for_redelivery_and_resets_the_attempt() -> None:
+    p = Pipeline()
+    p.email.fail_with = RetryableProviderError("connection refused", "fake-smtp")
+    p.email.fail_before_handoff = True
+    rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    with pytest.raises(RetryableProviderError):
+        p.drain()
+    attempt = p.attempts.attempts[(WS, rid, "email-1")]
+    assert (attempt.state, attempt.tries) == (AttemptState.PREPARED, 1)
+    # The redelivery succeeds once the provider is back.
+    p.email.fail_with = None
+    p.consumers["deliver"](p.messages.history(WS, rid)[-1])
+    assert p.reader.message(WS, rid)["status"] == "SENT"
+    assert len(p.email.sent) == 1
+
+
+def test_duplicate_events_change_nothing() -> None:
+    p = Pipeline()
+    rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    p.drain()
+    before = p.reader.message(WS, rid)
+    for event in p.messages.history(WS, rid):
+        for consumer in ("render", "deliver", "log"):
+            p.consumers[consumer](event)
+    p.drain()
+    assert p.reader.message(WS, rid) == before
+    assert len(p.messages.history(WS, rid)) == 4
+    assert len(p.email.sent) == 1
+
+
+@pytest.mark.parametrize(
+    ("policy", "status", "calls"),
+    [
+        (AmbiguousPolicy.ASSUME_SENT, "SENT", 0),
+        (AmbiguousPolicy.FAIL, "UNDELIVERABLE", 0),
+        (AmbiguousPolicy.RESEND, "SENT", 1),
+    ],
+)
+def test_an_attempt_left_dispatching_follows_the_policy(
+    policy: AmbiguousPolicy, status: str, calls: int
+) -> None:
+    p = Pipeline(policy=policy)
+    rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    # Run up to deliver, then leave the attempt as a crash after the handoff would.
+    p.consumers = {**p.consumers, "deliver": lambda event: None}
+    p.drain()
+    attempt = p.attempts.claim(WS, rid, "email-1", "email")
+    attempt.state = AttemptState.DISPATCHING
+    p.attempts.save(WS, rid, attempt)
+    rendered = next(e for e in p.messages.history(WS, rid) if e.type == "message.rendered")
+    Pipeline.__post_init__(p)  # a fresh deliver, as after a restart
+    p.consumers["deliver"](rendered)
+    view = p.reader.message(WS, rid)
+    assert view["status"] == status
+    if policy != AmbiguousPolicy.RESEND:
+        assert view["reason"] == "OUTCOME_UNKNOWN"
+    assert p.email.calls == calls
+
+
+def test_an_ambiguous_provider_answer_is_not_resent() -> None:
+    from herald.errors import AmbiguousProviderError
+
+    p = Pipeline()
+    p.email.fail_with = AmbiguousProviderError("timed out after DATA", "fake-smtp")
+    rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    p.drain()
+    view = p.reader.message(WS, rid)
+    assert (view["status"], view["reason"]) == ("SENT", "OUTCOME_UNKNOWN")
+    assert view["providers"][0]["status"] == ChannelOutcome.UNKNOWN.value
+    assert p.email.calls == 1
+
+
+def test_workspaces_do_not_see_each_other() -> None:
+    from herald.errors import NotFound
+
+    p = Pipeline()
+    rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    with pytest.raises(NotFound):
+        p.reader.message("another-workspace", rid)

@@ -1,0 +1,68 @@
+from typing import Any
+
+import pytest
+from herald.errors import ValidationFailed
+from herald.services.sending import parse_send
+
+CONTENT = {"title": "Hi", "body": "Hello"}
+
+
+def errors_of(body: Any) -> dict[str, str]:
+    with pytest.raises(ValidationFailed) as caught:
+        parse_send(body)
+    return {e.field: e.reason for e in caught.value.errors}
+
+
+def test_a_valid_single_recipient_send_parses() -> None:
+    request = parse_send({"message": {"to": {"email": "ada@example.com"}, "content": CONTENT}})
+    assert [r.email for r in request.message.recipients()] == ["ada@example.com"]
+
+
+def test_the_body_must_be_an_object_with_a_message() -> None:
+    assert errors_of([1, 2]) == {"body": "must be a JSON object"}
+    assert errors_of({}) == {"message": "is required"}
+
+
+def test_a_bad_email_is_named_by_its_path() -> None:
+    errors = errors_of({"message": {"to": {"email": "not-an-address"}, "content": CONTENT}})
+    assert errors == {"message.to.email": "is not an email address"}
+
+
+def test_list_recipients_are_named_with_their_index() -> None:
+    to = [{"email": "a@example.com"}, {"email": "nope"}]
+    errors = errors_of({"message": {"to": to, "content": CONTENT}})
+    assert errors == {"message.to[1].email": "is not an email address"}
+
+
+def test_a_recipient_needs_an_address() -> None:
+    errors = errors_of({"message": {"to": {"data": {"a": 1}}, "content": CONTENT}})
+    assert errors == {"message.to": "a recipient needs an email or a webhook"}
+
+
+def test_unsupported_courier_fields_are_refused_by_name() -> None:
+    errors = errors_of({"message": {"to": {"user_id": "u1"}, "template": "T1", "content": CONTENT}})
+    assert errors["message.template"] == "is a Courier field Herald does not support yet"
+    assert errors["message.to.user_id"] == "is a Courier field Herald does not support yet"
+
+
+def test_unknown_fields_are_refused() -> None:
+    errors = errors_of({"message": {"to": {"email": "a@example.com"}, "content": CONTENT, "x": 1}})
+    assert errors == {"message.x": "is not a known field"}
+
+
+def test_routing_method_and_channels_are_checked() -> None:
+    routing = {"method": "some", "channels": ["email", "pigeon"]}
+    errors = errors_of(
+        {"message": {"to": {"email": "a@example.com"}, "content": CONTENT, "routing": routing}}
+    )
+    assert set(errors) == {"message.routing.method", "message.routing.channels[1]"}
+
+
+def test_webhook_urls_must_be_absolute_http() -> None:
+    errors = errors_of({"message": {"to": {"webhook": "ftp://x"}, "content": CONTENT}})
+    assert errors == {"message.to.webhook.url": "must be an absolute http:// or https:// URL"}
+
+
+def test_at_most_100_recipients() -> None:
+    to = [{"email": f"u{i}@example.com"} for i in range(101)]
+    assert "message.to" in errors_of({"message": {"to": to, "content": CONTENT}})
