@@ -4,6 +4,7 @@ import json
 
 import flask
 import functions_framework
+
 from herald import bootstrap
 from herald.api.http import HttpRequest
 

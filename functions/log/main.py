@@ -2,6 +2,7 @@
 
 import functions_framework
 from cloudevents.http import CloudEvent
+
 from herald import bootstrap
 from herald.entrypoints.pubsub import consume
 

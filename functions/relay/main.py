@@ -2,6 +2,7 @@
 
 import functions_framework
 from cloudevents.http import CloudEvent
+
 from herald import bootstrap, logs
 from herald.entrypoints import firestore
 from herald.errors import UndecodableEvent

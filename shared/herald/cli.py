@@ -15,13 +15,14 @@ def _up(args: argparse.Namespace) -> int:
     from herald.local.stack import Ports, Stack
 
     ports = Ports.random() if args.random_ports else Ports()
-    stack = Stack(ports=ports)
+    stack = Stack(ports=ports, **({"state_dir": args.state_dir} if args.state_dir else {}))
     print("Starting Herald locally...", file=sys.stderr, flush=True)
     stack.start(progress=True)
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
     base, key = stack.base_url, stack.api_key
+    functions = "  ".join(f"{name} {stack.function_url(name)}" for name in stack.functions)
     print(
         f"""
 Herald is running.
@@ -30,7 +31,9 @@ Herald is running.
   API key        {key}   (workspace "{stack.workspace}")
   Caught mail    {stack.sinks.base_url}/mail   (and .eml files in {stack.state_dir / "mail"})
   Webhook sink   POST {stack.sinks.base_url}/webhooks/<name>, read at {stack.sinks.base_url}/webhooks
+  Functions      {functions}
   Logs           {stack.log_dir}
+  Emulators      FIRESTORE_EMULATOR_HOST={stack.emulators.firestore_host} PUBSUB_EMULATOR_HOST={stack.emulators.pubsub_host}
 
 Try it:
 
@@ -95,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
 
     up = commands.add_parser("up", help="run Herald locally: emulators, functions, wiring, sinks")
     up.add_argument("--random-ports", action="store_true", help="use free ports, not the defaults")
+    up.add_argument(
+        "--state-dir", type=Path, help="where logs and caught mail go (default: .herald/)"
+    )
     up.set_defaults(run=_up)
 
     events = commands.add_parser("events", help="list every event with its producer and consumers")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from herald.local.emulators import Emulators
 from herald.local.processes import free_port
 

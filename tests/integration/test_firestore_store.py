@@ -2,9 +2,9 @@
 
 import pytest
 from google.cloud import firestore
+
 from herald.local.emulators import Emulators
 from herald.store.firestore import FirestoreAttempts, FirestoreMessages, FirestoreSummaries
-
 from tests.contract.store import (
     AttemptRepositoryContract,
     MessageRepositoryContract,

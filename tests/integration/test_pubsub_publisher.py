@@ -2,6 +2,7 @@ import uuid
 
 import pytest
 from google.cloud import pubsub_v1  # type: ignore[attr-defined]
+
 from herald.local.emulators import Emulators
 from herald.publish.pubsub import PubSubPublisher
 

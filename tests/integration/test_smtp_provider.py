@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+
 from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.local.processes import free_port
 from herald.providers.base import Dispatch

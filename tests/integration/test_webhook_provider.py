@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
 from herald.errors import AmbiguousProviderError, PermanentProviderError, RetryableProviderError
 from herald.local.processes import free_port
 from herald.providers.base import Dispatch

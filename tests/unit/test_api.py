@@ -7,7 +7,6 @@ from herald.api.http import Api, HttpRequest, HttpResponse
 from herald.api.routes import build_router
 from herald.ids import hash_api_key
 from herald.store.memory import InMemoryKeys
-
 from tests.unit.fakes import Pipeline
 
 KEY = "hk_test_key"

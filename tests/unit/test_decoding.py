@@ -4,6 +4,7 @@ import base64
 
 import pytest
 from google.events.cloud import firestore as fs
+
 from herald.entrypoints import firestore, pubsub
 from herald.errors import UndecodableEvent
 from herald.events.envelope import EventEnvelope

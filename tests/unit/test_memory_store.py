@@ -3,8 +3,8 @@
 import uuid
 
 import pytest
-from herald.store.memory import InMemoryAttempts, InMemoryMessages, InMemorySummaries
 
+from herald.store.memory import InMemoryAttempts, InMemoryMessages, InMemorySummaries
 from tests.contract.store import (
     AttemptRepositoryContract,
     MessageRepositoryContract,

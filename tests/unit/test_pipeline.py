@@ -1,11 +1,11 @@
 """The whole pipeline on in-memory stores: statuses, history, idempotency."""
 
 import pytest
+
 from herald.config import AmbiguousPolicy
 from herald.domain.message import ChannelOutcome
 from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.store.base import AttemptState
-
 from tests.unit.fakes import Pipeline
 
 WS = "ws1"

@@ -1,6 +1,7 @@
 from typing import Any
 
 import pytest
+
 from herald.errors import ValidationFailed
 from herald.services.sending import parse_send
 

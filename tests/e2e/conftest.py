@@ -1,0 +1,72 @@
+"""End-to-end tests: the whole local stack, driven only through HTTP and the sinks."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from herald.local.stack import Ports, Stack
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Client:
+    base_url: str
+    key: str | None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        raw: bytes | None = None,
+        key: str | None = "default",
+    ) -> tuple[int, Any]:
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        headers = {"content-type": "application/json"}
+        use_key = self.key if key == "default" else key
+        if use_key:
+            headers["authorization"] = f"Bearer {use_key}"
+        request = urllib.request.Request(self.base_url + path, data, headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def get(self, path: str) -> Any:
+        status, body = self.request("GET", path)
+        assert status == 200, (path, status, body)
+        return body
+
+    def send(self, message: dict[str, Any]) -> str:
+        status, body = self.request("POST", "/send", {"message": message})
+        assert status == 202, body
+        request_id: str = body["requestId"]
+        return request_id
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = Stack(ports=Ports.random(), state_dir=Path(tmp_path_factory.mktemp("herald")))
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def api(stack: Stack) -> Client:
+    return Client(stack.base_url, stack.api_key)
+
+
+@pytest.fixture(scope="session")
+def sinks(stack: Stack) -> Client:
+    return Client(stack.sinks.base_url, None)
