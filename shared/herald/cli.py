@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import threading
+import time
 from pathlib import Path
 
 
@@ -18,9 +18,11 @@ def _up(args: argparse.Namespace) -> int:
     stack = Stack(ports=ports, **({"state_dir": args.state_dir} if args.state_dir else {}))
     print("Starting Herald locally...", file=sys.stderr, flush=True)
     stack.start(progress=True)
-    stopped = threading.Event()
+    # A plain flag: a signal handler that takes a lock (Event.set) can deadlock
+    # against the main thread holding it.
+    stop_requested: list[int] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopped.set())
+        signal.signal(sig, lambda signum, _frame: stop_requested.append(signum))
     base, key = stack.base_url, stack.api_key
     functions = "  ".join(f"{name} {stack.function_url(name)}" for name in stack.functions)
     print(
@@ -52,7 +54,8 @@ Press Ctrl-C to stop everything.""",
         flush=True,
     )
     try:
-        while not stopped.wait(0.5):
+        while not stop_requested:
+            time.sleep(0.2)
             for name, child in stack.functions.items():
                 if not child.alive():
                     print(f"function {name} exited; restarting it", file=sys.stderr, flush=True)

@@ -32,8 +32,10 @@ class FunctionSpec:
         return [spec for spec in EVENTS if self.name in spec.consumers]
 
 
-# The relay fires on writes to every outbox record (each message's events).
+# The relay fires when an outbox record (one of a message's events) is created.
+# Only creates: the published mark and TTL deletes then cost no invocation.
 OUTBOX_DOCUMENT_PATTERN = "workspaces/{workspace}/messages/{message}/events/{seq}"
+RELAY_EVENT_TYPE = "google.cloud.firestore.document.v1.created"
 RELAY_TRIGGER_ID = "relay-outbox"
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (

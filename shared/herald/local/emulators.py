@@ -51,7 +51,13 @@ class Emulators:
         self._firestore = Child(
             "firestore-emulator",
             [
-                str(root / "cloud-firestore-emulator" / "cloud_firestore_emulator"),
+                # What the SDK's cloud_firestore_emulator script runs, minus the shell
+                # in between, so the JVM is our direct child and dies with us.
+                os.environ.get("JAVA", "java"),
+                "-Duser.language=en",
+                "-cp",
+                str(root / "cloud-firestore-emulator" / "cloud-firestore-emulator.jar"),
+                "com.google.cloud.datastore.emulator.firestore.CloudFirestore",
                 "start",
                 "--host=127.0.0.1",
                 f"--port={self.firestore_port}",
@@ -100,10 +106,15 @@ class Emulators:
             if not child.alive():
                 raise RuntimeError(f"{child.name} exited:\n{child.tail()}")
 
-    def register_firestore_trigger(self, trigger_id: str, document_pattern: str) -> None:
-        """Registers a gen2 ``document.written`` trigger with the Firestore emulator."""
+    def register_firestore_trigger(
+        self,
+        trigger_id: str,
+        document_pattern: str,
+        event_type: str = "google.cloud.firestore.document.v1.written",
+    ) -> None:
+        """Registers a gen2 Firestore trigger (Eventarc's event type) with the emulator."""
         body = {
-            "eventType": "google.cloud.firestore.document.v1.written",
+            "eventType": event_type,
             "database": "(default)",
             "namespace": "(default)",
             "document": {"value": document_pattern, "matchType": "PATH_PATTERN"},

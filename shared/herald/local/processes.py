@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: on Linux, ask for SIGKILL when our parent dies.
+
+    Ctrl-C stops children in order; this covers a parent that is itself killed.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
@@ -64,6 +79,7 @@ class Child:
                 env=self.env,
                 cwd=self.cwd,
                 start_new_session=True,  # its own group, so stop() reaches every child
+                preexec_fn=_die_with_parent,
             )
 
     def alive(self) -> bool:

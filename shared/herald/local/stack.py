@@ -21,7 +21,13 @@ from herald.local.processes import Child, free_port, port_open, wait_until
 from herald.local.router import TriggerRouter
 from herald.local.sinks import LocalSinks
 from herald.local.wiring import RetrySettings, wire_pubsub
-from herald.topology import FUNCTIONS, OUTBOX_DOCUMENT_PATTERN, RELAY_TRIGGER_ID, Trigger
+from herald.topology import (
+    FUNCTIONS,
+    OUTBOX_DOCUMENT_PATTERN,
+    RELAY_EVENT_TYPE,
+    RELAY_TRIGGER_ID,
+    Trigger,
+)
 
 FUNCTION_START_TIMEOUT_S = 60.0
 
@@ -115,7 +121,9 @@ class Stack:
                 },
                 self.retry,
             )
-            self.emulators.register_firestore_trigger(RELAY_TRIGGER_ID, OUTBOX_DOCUMENT_PATTERN)
+            self.emulators.register_firestore_trigger(
+                RELAY_TRIGGER_ID, OUTBOX_DOCUMENT_PATTERN, RELAY_EVENT_TYPE
+            )
             self.seed_api_key()
             step("starting the functions")
             for spec in FUNCTIONS:

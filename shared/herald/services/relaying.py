@@ -18,10 +18,11 @@ class RelayService:
         self.publisher = publisher
 
     def handle_write(self, before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
-        """Called for every write of an outbox document; publishes only on create.
+        """Called for an outbox document event; publishes only on create.
 
-        Updates (the published mark) and deletes (TTL) are ignored, and so is the
-        trigger the emulator fires for a no-op write: nothing depends on them.
+        The trigger is for creates only, but an update (the published mark), a
+        delete (TTL) or a no-op write that reaches it anyway is ignored: nothing
+        depends on them.
         """
         if before is not None or after is None:
             return False

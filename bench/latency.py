@@ -1,0 +1,175 @@
+"""Send -> end-state latency on the local emulator stack, beside the floor.
+
+    .venv/bin/python bench/latency.py [--sends 100]
+
+Starts its own stack on free ports, then measures:
+
+- sequential: one send at a time, each waited for until its end state;
+- concurrent: all sends at once;
+- floor: one Firestore write -> trigger delivery (through the same router) ->
+  Pub/Sub publish -> push to an HTTP server: the cost of one pipeline hop with
+  no Herald code in it. A send to one email crosses two such hops (api -> render,
+  render -> deliver) plus deliver's SMTP call and final write.
+
+Latency is from just before ``POST /send`` to the commit of the message's end
+state (the timestamp of its last history event), both on this machine's clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from google.cloud import firestore, pubsub_v1  # type: ignore[attr-defined]
+
+from herald.local.processes import free_port
+from herald.local.stack import Ports, Stack
+from herald.local.wiring import push_endpoint
+
+END_STATES = {"SENT", "DELIVERED", "UNDELIVERABLE", "UNROUTABLE"}
+
+
+def now_ms() -> float:
+    return time.time_ns() / 1e6
+
+
+def call(stack: Stack, method: str, path: str, body: Any = None) -> Any:
+    request = urllib.request.Request(
+        stack.base_url + path,
+        json.dumps(body).encode() if body is not None else None,
+        {"authorization": f"Bearer {stack.api_key}", "content-type": "application/json"},
+        method=method,
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def one_send(stack: Stack, index: int, poll_s: float = 0.02) -> float:
+    """The latency comes from server timestamps; polling only finds out when it is done."""
+    started = now_ms()
+    request_id = call(
+        stack,
+        "POST",
+        "/send",
+        {"message": {"to": {"email": f"bench{index}@example.com"}, "content": {"body": "x"}}},
+    )["requestId"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if call(stack, "GET", f"/messages/{request_id}")["status"] in END_STATES:
+            history = call(stack, "GET", f"/messages/{request_id}/history")["results"]
+            return float(history[-1]["ts"]) - started
+        time.sleep(poll_s)
+    raise TimeoutError(f"send {request_id} did not end within 120 s")
+
+
+class FloorProbe:
+    """Firestore write -> trigger -> publish -> push, with no Herald code on the path."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.project = stack.emulators.project
+        self.arrived: dict[str, threading.Event] = {}
+        self.publisher = pubsub_v1.PublisherClient()
+        self.topic = self.publisher.topic_path(self.project, "bench-floor")
+        probe = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                if self.path == "/":  # the trigger, forwarded by the router
+                    doc_id = self.headers["ce-subject"].rsplit("/", 1)[1]
+                    probe.publisher.publish(probe.topic, b"{}", doc_id=doc_id).result()
+                else:  # the push
+                    doc_id = json.loads(body)["message"]["attributes"]["doc_id"]
+                    probe.arrived[doc_id].set()
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.port = free_port()
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.publisher.create_topic(name=self.topic)
+        subscriber = pubsub_v1.SubscriberClient()
+        subscriber.create_subscription(
+            request={
+                "name": subscriber.subscription_path(self.project, "bench-floor-push"),
+                "topic": self.topic,
+                "push_config": {
+                    "push_endpoint": push_endpoint(
+                        f"http://127.0.0.1:{self.port}", self.project, "bench-floor"
+                    )
+                },
+            }
+        )
+        stack.router.targets["bench-floor"] = self.port
+        stack.emulators.register_firestore_trigger("bench-floor", "bench_floor/{doc}")
+        self.db = firestore.Client(project=self.project)
+
+    def hop(self) -> float:
+        doc_id = uuid.uuid4().hex
+        self.arrived[doc_id] = threading.Event()
+        started = now_ms()
+        self.db.collection("bench_floor").document(doc_id).set({"n": 1})
+        if not self.arrived[doc_id].wait(60):
+            raise TimeoutError("the floor probe's push never arrived")
+        return now_ms() - started
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def describe(name: str, samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return (
+        f"{name:<34} n={len(samples):<4} p50={statistics.median(samples):7.1f} ms"
+        f"  p99={p99:7.1f} ms  max={ordered[-1]:7.1f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sends", type=int, default=100)
+    args = parser.parse_args()
+
+    stack = Stack(ports=Ports.random(), state_dir=Path(tempfile.mkdtemp(prefix="herald-bench-")))
+    print("starting the local stack...", flush=True)
+    stack.start()
+    try:
+        for index in range(5):  # warm every function's clients
+            one_send(stack, index)
+        probe = FloorProbe(stack)
+        for _ in range(5):
+            probe.hop()
+        floor = [probe.hop() for _ in range(args.sends)]
+        sequential = [one_send(stack, i) for i in range(args.sends)]
+        with ThreadPoolExecutor(max_workers=args.sends) as pool:
+            # Poll gently: a hundred tight polling loops would measure the API, not the pipeline.
+            concurrent = list(pool.map(lambda i: one_send(stack, i, 0.5), range(args.sends)))
+        probe.close()
+    finally:
+        stack.stop()
+
+    print()
+    print(describe("floor: write+trigger+publish+push", floor))
+    print(describe("send -> end state, sequential", sequential))
+    print(describe(f"send -> end state, {args.sends} concurrent", concurrent))
+    floor_p50 = statistics.median(floor)
+    print(f"\none send to an email crosses 2 hops: floor about {2 * floor_p50:.0f} ms at p50")
+
+
+if __name__ == "__main__":
+    main()
