@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import threading
@@ -131,6 +132,23 @@ class FloorProbe:
         self.server.shutdown()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its descendants, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return ticks / os.sysconf("SC_CLK_TCK") + sum(cpu_seconds(int(c)) for c in children)
+
+
+def process_cpu(stack: Stack) -> dict[str, float]:
+    children = {
+        "firestore emulator": stack.emulators.firestore_pid,
+        "pubsub emulator": stack.emulators.pubsub_pid,
+        **{f"function {n}": c.pid for n, c in stack.functions.items()},
+    }
+    return {name: cpu_seconds(pid) for name, pid in children.items() if pid}
+
+
 def describe(name: str, samples: list[float]) -> str:
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
@@ -156,9 +174,13 @@ def main() -> None:
             probe.hop()
         floor = [probe.hop() for _ in range(args.sends)]
         sequential = [one_send(stack, i) for i in range(args.sends)]
+        cpu_before = process_cpu(stack)
+        wall_before = time.monotonic()
         with ThreadPoolExecutor(max_workers=args.sends) as pool:
             # Poll gently: a hundred tight polling loops would measure the API, not the pipeline.
             concurrent = list(pool.map(lambda i: one_send(stack, i, 0.5), range(args.sends)))
+        wall = time.monotonic() - wall_before
+        cpu_after = process_cpu(stack)
         probe.close()
     finally:
         stack.stop()
@@ -169,6 +191,9 @@ def main() -> None:
     print(describe(f"send -> end state, {args.sends} concurrent", concurrent))
     floor_p50 = statistics.median(floor)
     print(f"\none send to an email crosses 2 hops: floor about {2 * floor_p50:.0f} ms at p50")
+    print(f"\nCPU seconds used during the concurrent phase ({wall:.1f} s of wall time, 2 cores):")
+    for name, after in sorted(cpu_after.items(), key=lambda item: -item[1]):
+        print(f"  {name:<22}{after - cpu_before[name]:6.1f}")
 
 
 if __name__ == "__main__":

@@ -84,6 +84,14 @@ class Emulators:
     def pubsub_host(self) -> str:
         return f"127.0.0.1:{self.pubsub_port}"
 
+    @property
+    def firestore_pid(self) -> int | None:
+        return self._firestore.pid
+
+    @property
+    def pubsub_pid(self) -> int | None:
+        return self._pubsub.pid
+
     def env(self) -> dict[str, str]:
         return {
             "FIRESTORE_EMULATOR_HOST": self.firestore_host,

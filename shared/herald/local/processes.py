@@ -82,6 +82,10 @@ class Child:
                 preexec_fn=_die_with_parent,
             )
 
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 

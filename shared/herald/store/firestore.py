@@ -17,6 +17,7 @@ import datetime
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from google.api_core import exceptions
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
@@ -150,18 +151,13 @@ class FirestoreAttempts(_Paths):
 
     def claim(self, workspace: str, message_id: str, attempt_id: str, channel: str) -> Attempt:
         ref = self._ref(workspace, message_id, attempt_id)
-
-        @firestore.transactional
-        def get_or_create(transaction: firestore.Transaction) -> Attempt:
-            snap = ref.get(transaction=transaction)
-            if snap.exists:
-                return Attempt.model_validate(snap.to_dict())
-            attempt = Attempt(id=attempt_id, channel=channel, updated_ms=now_ms())
-            transaction.create(ref, attempt.model_dump(mode="json"))
+        attempt = Attempt(id=attempt_id, channel=channel, updated_ms=now_ms())
+        try:
+            # create() fails if the document exists: one round trip, no transaction.
+            ref.create(attempt.model_dump(mode="json"))
             return attempt
-
-        result: Attempt = get_or_create(self.client.transaction())
-        return result
+        except exceptions.AlreadyExists:
+            return Attempt.model_validate(ref.get().to_dict())
 
     def save(self, workspace: str, message_id: str, attempt: Attempt) -> None:
         self._ref(workspace, message_id, attempt.id).set(attempt.model_dump(mode="json"))
