@@ -18,14 +18,17 @@ state (the timestamp of its last history event), both on this machine's clock.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
+import random
 import statistics
 import tempfile
 import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -149,6 +152,13 @@ def process_cpu(stack: Stack) -> dict[str, float]:
     return {name: cpu_seconds(pid) for name, pid in children.items() if pid}
 
 
+def paced(sample: Callable[[], float]) -> float:
+    """Waits a random 0-200 ms first: the Pub/Sub emulator pushes from a polling loop,
+    and back-to-back samples would lock to its phase instead of sampling it."""
+    time.sleep(random.uniform(0, 0.2))
+    return sample()
+
+
 def describe(name: str, samples: list[float]) -> str:
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
@@ -172,8 +182,8 @@ def main() -> None:
         probe = FloorProbe(stack)
         for _ in range(5):
             probe.hop()
-        floor = [probe.hop() for _ in range(args.sends)]
-        sequential = [one_send(stack, i) for i in range(args.sends)]
+        floor = [paced(probe.hop) for _ in range(args.sends)]
+        sequential = [paced(functools.partial(one_send, stack, i)) for i in range(args.sends)]
         cpu_before = process_cpu(stack)
         wall_before = time.monotonic()
         with ThreadPoolExecutor(max_workers=args.sends) as pool:

@@ -78,6 +78,20 @@ def _events(args: argparse.Namespace) -> int:
     return 0
 
 
+def _generate(args: argparse.Namespace) -> int:
+    from herald import contracts
+
+    root = Path(__file__).resolve().parents[2]
+    if args.check:
+        stale = contracts.stale(root)
+        for relative in stale:
+            print(f"stale: {relative} (run: ./herald generate)")
+        return 1 if stale else 0
+    for written in contracts.write(root):
+        print(f"wrote {written.relative_to(root)}")
+    return 0
+
+
 def _test(args: argparse.Namespace) -> int:
     root = Path(__file__).resolve().parents[2]
     python = sys.executable
@@ -108,6 +122,12 @@ def main(argv: list[str] | None = None) -> int:
 
     events = commands.add_parser("events", help="list every event with its producer and consumers")
     events.set_defaults(run=_events)
+
+    generate = commands.add_parser(
+        "generate", help="write schemas/ and terraform/events.json from the code"
+    )
+    generate.add_argument("--check", action="store_true", help="only report stale files")
+    generate.set_defaults(run=_generate)
 
     test = commands.add_parser("test", help="lint, type-check and run the whole test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")

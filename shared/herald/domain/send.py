@@ -106,7 +106,16 @@ class Routing(_Strict):
     channels: list[Literal["email", "webhook"]] = Field(min_length=1)
 
 
+def _to_accepts_one_or_many(schema: dict[str, Any]) -> None:
+    as_list = schema["properties"]["to"]
+    schema["properties"]["to"] = {"anyOf": [as_list["items"], as_list], "title": "To"}
+
+
 class Message(_Strict):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra=_to_accepts_one_or_many
+    )
+
     # One recipient or a list of them; held as a list either way.
     to: Annotated[list[Recipient], Field(min_length=1, max_length=MAX_RECIPIENTS)]
     content: Content

@@ -1,0 +1,99 @@
+locals {
+  # One entry per (event type, consumer): a push subscription with its own dead-letter topic.
+  subscriptions = merge([
+    for event_name, event in var.events : {
+      for consumer, subscription in event.subscriptions :
+      subscription.name => merge(subscription, { event = event_name, consumer = consumer, topic = event.topic })
+    }
+  ]...)
+  pubsub_agent = "serviceAccount:service-${var.project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+}
+
+resource "google_pubsub_topic" "event" {
+  for_each = var.events
+
+  project = var.project_id
+  name    = each.value.topic
+  labels  = { herald-event = replace(each.key, ".", "-") }
+}
+
+resource "google_pubsub_topic" "dead_letter" {
+  for_each = local.subscriptions
+
+  project = var.project_id
+  name    = each.value.dead_letter_topic
+}
+
+# Keeps dead letters for inspection and replay.
+resource "google_pubsub_subscription" "dead_letter" {
+  for_each = local.subscriptions
+
+  project                    = var.project_id
+  name                       = each.value.dead_letter_topic
+  topic                      = google_pubsub_topic.dead_letter[each.key].id
+  message_retention_duration = "604800s"
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+# One invoker identity per subscription: the push carries its OIDC token.
+resource "google_service_account" "push" {
+  for_each = local.subscriptions
+
+  project      = var.project_id
+  account_id   = substr("push-${md5(each.key)}", 0, 30)
+  display_name = "Herald push: ${each.key}"
+}
+
+resource "google_pubsub_subscription" "push" {
+  for_each = local.subscriptions
+
+  project              = var.project_id
+  name                 = each.key
+  topic                = google_pubsub_topic.event[each.value.event].id
+  ack_deadline_seconds = var.retry.ack_deadline_seconds
+
+  push_config {
+    push_endpoint = "${var.consumer_urls[each.value.consumer]}/projects/${var.project_id}/topics/${each.value.topic}"
+
+    oidc_token {
+      service_account_email = google_service_account.push[each.key].email
+      audience              = var.consumer_urls[each.value.consumer]
+    }
+  }
+
+  retry_policy {
+    minimum_backoff = var.retry.minimum_backoff
+    maximum_backoff = var.retry.maximum_backoff
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.dead_letter[each.key].id
+    max_delivery_attempts = var.retry.max_delivery_attempts
+  }
+
+  # The default expires a subscription idle for 31 days; Herald's must never expire.
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
+  for_each = local.subscriptions
+
+  project = var.project_id
+  topic   = google_pubsub_topic.dead_letter[each.key].name
+  role    = "roles/pubsub.publisher"
+  member  = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
+  for_each = local.subscriptions
+
+  project      = var.project_id
+  subscription = google_pubsub_subscription.push[each.key].name
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}

@@ -1,0 +1,14 @@
+output "topics" {
+  description = "Topic name of each event type."
+  value       = { for name, topic in google_pubsub_topic.event : name => topic.name }
+}
+
+output "subscriptions" {
+  description = "Push subscription name => the event it carries and the consumer it pushes to."
+  value       = { for name, sub in local.subscriptions : name => { event = sub.event, consumer = sub.consumer } }
+}
+
+output "push_service_accounts" {
+  description = "Invoker service account of each subscription; grant it run.invoker on its consumer."
+  value       = { for name, account in google_service_account.push : name => account.email }
+}
