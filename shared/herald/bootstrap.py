@@ -95,10 +95,11 @@ def deliver_service() -> DeliverService:
         FirestoreAttempts(firestore_client()),
         {
             "email": SmtpProvider(config.smtp),
-            "webhook": WebhookProvider(config.webhook_timeout_s),
+            "webhook": WebhookProvider(config.webhook_timeout_s, config.webhook_allow_private),
         },
         policy=config.ambiguous_policy,
         max_tries=config.max_delivery_tries,
+        lease_s=config.attempt_lease_s,
     )
 
 

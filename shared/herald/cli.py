@@ -15,9 +15,13 @@ def _up(args: argparse.Namespace) -> int:
     from herald.local.stack import Ports, Stack
 
     ports = Ports.random() if args.random_ports else Ports()
-    stack = Stack(ports=ports, **({"state_dir": args.state_dir} if args.state_dir else {}))
     print("Starting Herald locally...", file=sys.stderr, flush=True)
-    stack.start(progress=True)
+    try:
+        stack = Stack(ports=ports, **({"state_dir": args.state_dir} if args.state_dir else {}))
+        stack.start(progress=True)
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"herald up: {exc}", file=sys.stderr)
+        return 1
     # A plain flag: a signal handler that takes a lock (Event.set) can deadlock
     # against the main thread holding it.
     stop_requested: list[int] = []
@@ -53,13 +57,19 @@ Try it:
 Press Ctrl-C to stop everything.""",
         flush=True,
     )
+    restarts: dict[str, int] = {}
     try:
         while not stop_requested:
             time.sleep(0.2)
-            for name, child in stack.functions.items():
-                if not child.alive():
-                    print(f"function {name} exited; restarting it", file=sys.stderr, flush=True)
-                    stack.start_function(name)
+            for name, child in list(stack.functions.items()):
+                if child.alive():
+                    continue
+                restarts[name] = restarts.get(name, 0) + 1
+                if restarts[name] > 3:
+                    print(f"function {name} keeps exiting; see {child.log_path}", file=sys.stderr)
+                    return 1
+                print(f"function {name} exited; restarting it", file=sys.stderr, flush=True)
+                stack.start_function(name)
     finally:
         print("\nStopping Herald...", file=sys.stderr, flush=True)
         stack.stop()

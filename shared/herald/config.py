@@ -33,7 +33,9 @@ class Settings:
     smtp: SmtpSettings
     ambiguous_policy: AmbiguousPolicy
     max_delivery_tries: int
+    attempt_lease_s: float
     webhook_timeout_s: float
+    webhook_allow_private: bool
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -51,5 +53,9 @@ class Settings:
             ),
             ambiguous_policy=AmbiguousPolicy(env.get("HERALD_AMBIGUOUS_POLICY", "assume_sent")),
             max_delivery_tries=int(env.get("HERALD_MAX_DELIVERY_TRIES", "5")),
+            # Longer than any one provider call can take (see the timeouts).
+            attempt_lease_s=float(env.get("HERALD_ATTEMPT_LEASE_S", "120")),
             webhook_timeout_s=float(env.get("HERALD_WEBHOOK_TIMEOUT_S", "10")),
+            webhook_allow_private=env.get("HERALD_WEBHOOK_ALLOW_PRIVATE", "false").lower()
+            == "true",
         )

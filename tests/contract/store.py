@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from herald.domain.message import MessageState, RequestRecord
 from herald.domain.status import MessageStatus
 from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageEnqueued, MessageRouted
 from herald.store.base import (
+    AttemptBusy,
     AttemptRepository,
     AttemptState,
     MessageRepository,
@@ -100,15 +103,41 @@ class MessageRepositoryContract:
 
 
 class AttemptRepositoryContract:
-    def test_claim_creates_once_and_returns_what_is_stored(
+    def test_claim_creates_leases_and_counts_a_try(
         self, attempts: AttemptRepository, workspace: str
     ) -> None:
-        first = attempts.claim(workspace, "m1", "email-1", "email")
-        assert (first.state, first.tries) == (AttemptState.PREPARED, 0)
-        first.state, first.tries = AttemptState.DISPATCHING, 1
+        first = attempts.claim(workspace, "m1", "email-1", "email", "run-a", 60_000)
+        assert (first.state, first.tries, first.lease_owner) == (AttemptState.PREPARED, 1, "run-a")
+        first.state = AttemptState.DISPATCHING
         attempts.save(workspace, "m1", first)
-        again = attempts.claim(workspace, "m1", "email-1", "email")
-        assert (again.state, again.tries) == (AttemptState.DISPATCHING, 1)
+        again = attempts.claim(workspace, "m1", "email-1", "email", "run-a", 60_000)
+        assert (again.state, again.tries) == (AttemptState.DISPATCHING, 2)
+
+    def test_a_live_lease_of_another_delivery_refuses_the_claim(
+        self, attempts: AttemptRepository, workspace: str
+    ) -> None:
+        attempts.claim(workspace, "m1", "email-1", "email", "run-a", 60_000)
+        with pytest.raises(AttemptBusy):
+            attempts.claim(workspace, "m1", "email-1", "email", "run-b", 60_000)
+
+    def test_an_expired_or_released_lease_can_be_taken(
+        self, attempts: AttemptRepository, workspace: str
+    ) -> None:
+        attempts.claim(workspace, "m1", "email-1", "email", "run-a", 0)  # expires at once
+        taken = attempts.claim(workspace, "m1", "email-1", "email", "run-b", 60_000)
+        assert (taken.lease_owner, taken.tries) == ("run-b", 2)
+        taken.release()
+        attempts.save(workspace, "m1", taken)
+        assert attempts.claim(workspace, "m1", "email-1", "email", "run-c", 60_000).tries == 3
+
+    def test_a_done_attempt_is_returned_untouched(
+        self, attempts: AttemptRepository, workspace: str
+    ) -> None:
+        attempt = attempts.claim(workspace, "m1", "email-1", "email", "run-a", 60_000)
+        attempt.state = AttemptState.DONE
+        attempts.save(workspace, "m1", attempt)
+        again = attempts.claim(workspace, "m1", "email-1", "email", "run-b", 60_000)
+        assert (again.state, again.tries, again.lease_owner) == (AttemptState.DONE, 1, "run-a")
 
 
 class SummaryRepositoryContract:

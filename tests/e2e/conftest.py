@@ -56,7 +56,19 @@ class Client:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(ports=Ports.random(), state_dir=Path(tmp_path_factory.mktemp("herald")))
+    running = Stack(
+        ports=Ports.random(),
+        state_dir=Path(tmp_path_factory.mktemp("herald")),
+        # A short lease, so a delivery that died is taken over within seconds; it
+        # must outlast a provider call, hence the short timeouts too.
+        function_env={
+            "deliver": {
+                "HERALD_ATTEMPT_LEASE_S": "6",
+                "HERALD_SMTP_TIMEOUT_S": "2",
+                "HERALD_WEBHOOK_TIMEOUT_S": "2",
+            }
+        },
+    )
     running.start()
     yield running
     running.stop()

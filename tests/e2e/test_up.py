@@ -19,8 +19,10 @@ from tests.e2e.conftest import Client
 pytestmark = pytest.mark.e2e
 
 
-def processes_mentioning(text: str) -> list[str]:
-    found = subprocess.run(["pgrep", "-af", text], capture_output=True, text=True).stdout
+def processes_listening_on(port: int) -> list[str]:
+    """Processes whose command line names the port (--port=N, host:N), exactly."""
+    pattern = rf"(port=|127\.0\.0\.1:){port}( |$)"
+    found = subprocess.run(["pgrep", "-af", pattern], capture_output=True, text=True).stdout
     return [line for line in found.splitlines() if "pgrep" not in line]
 
 
@@ -67,4 +69,4 @@ def test_up_runs_the_stack_and_ctrl_c_stops_all_of_it(tmp_path: Path) -> None:
 
     for port in ports:
         assert not port_open(port), port
-        assert processes_mentioning(f"port={port}") == []
+        assert processes_listening_on(port) == []

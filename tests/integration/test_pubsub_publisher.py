@@ -5,6 +5,7 @@ from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 
 from herald.local.emulators import Emulators
 from herald.publish.pubsub import PubSubPublisher
+from tests.conftest import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -18,8 +19,12 @@ def test_publish_waits_for_the_server_and_carries_the_attributes(emulators: Emul
 
     message_id = PubSubPublisher(project).publish(topic, b'{"a":1}', {"event_id": "ws:m:1"})
 
-    pulled = subscriber.pull(subscription=subscription, max_messages=10, timeout=10)
-    [received] = pulled.received_messages
+    [received] = eventually(
+        lambda: (
+            subscriber.pull(subscription=subscription, max_messages=10, timeout=5).received_messages
+        ),
+        what="the published message",
+    )
     assert received.message.message_id == message_id
     assert received.message.data == b'{"a":1}'
     assert received.message.attributes["event_id"] == "ws:m:1"

@@ -63,7 +63,9 @@ def test_a_2xx_is_delivered_and_the_request_is_as_documented(
     destination: tuple[Destination, int],
 ) -> None:
     state, port = destination
-    receipt = WebhookProvider().send(dispatch(f"http://127.0.0.1:{port}/hooks/a?x=1"), lambda: None)
+    receipt = WebhookProvider(allow_private=True).send(
+        dispatch(f"http://127.0.0.1:{port}/hooks/a?x=1"), lambda: None
+    )
     assert receipt.outcome == "DELIVERED"
     [request] = state.requests
     assert request["path"] == "/hooks/a?x=1"
@@ -94,13 +96,15 @@ def test_error_statuses_are_classified(
     state, port = destination
     state.status = status
     with pytest.raises(error, match=str(status)):
-        WebhookProvider().send(dispatch(f"http://127.0.0.1:{port}/h"), lambda: None)
+        WebhookProvider(allow_private=True).send(
+            dispatch(f"http://127.0.0.1:{port}/h"), lambda: None
+        )
 
 
 def test_nobody_listening_is_retryable_and_nothing_was_handed_off() -> None:
     handoffs: list[bool] = []
     with pytest.raises(RetryableProviderError):
-        WebhookProvider().send(
+        WebhookProvider(allow_private=True).send(
             dispatch(f"http://127.0.0.1:{free_port()}/h"), lambda: handoffs.append(True)
         )
     assert handoffs == []
@@ -112,6 +116,14 @@ def test_no_answer_after_the_request_left_is_ambiguous() -> None:
         silent.listen(1)  # accepts the connection, never answers
         port = silent.getsockname()[1]
         with pytest.raises(AmbiguousProviderError):
-            WebhookProvider(timeout_s=0.5).send(
+            WebhookProvider(timeout_s=0.5, allow_private=True).send(
                 dispatch(f"http://127.0.0.1:{port}/h"), lambda: None
             )
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "10.0.0.8", "169.254.169.254", "localhost", "[::1]"])
+def test_private_destinations_are_refused_by_default(host: str) -> None:
+    handoffs: list[bool] = []
+    with pytest.raises(PermanentProviderError, match="private or reserved"):
+        WebhookProvider().send(dispatch(f"http://{host}:8080/h"), lambda: handoffs.append(True))
+    assert handoffs == []

@@ -102,3 +102,28 @@ def test_list_limit_is_validated() -> None:
     response = call(api, "GET", "/messages", limit="1000")
     assert response.status == 400
     assert response.body["errors"][0]["field"] == "limit"
+
+
+def test_oversized_bodies_and_renders_are_refused() -> None:
+    api, _ = make_api()
+    huge = {"message": {**SEND["message"], "data": {"x": "a" * 300_000}}}
+    response = call(api, "POST", "/send", huge)
+    assert (response.status, response.body["errors"][0]["field"]) == (400, "body")
+    explosive = {
+        "message": {
+            "to": {"email": "a@example.com"},
+            "content": {"body": "{{x}}" * 5000},
+            "data": {"x": "a" * 1000},
+        }
+    }
+    response = call(api, "POST", "/send", explosive)
+    assert response.status == 400
+    assert response.body["errors"][0]["field"] == "message.content"
+
+
+def test_ids_that_herald_never_issues_are_404_and_filters_are_checked() -> None:
+    api, _ = make_api()
+    assert call(api, "GET", "/messages/__reserved__").status == 404
+    assert call(api, "GET", "/messages/" + "a" * 200).status == 404
+    response = call(api, "GET", "/messages", status="LOST")
+    assert (response.status, response.body["errors"][0]["field"]) == (400, "status")

@@ -1,11 +1,15 @@
 """The whole pipeline on in-memory stores: statuses, history, idempotency."""
 
+from collections.abc import Callable
+
 import pytest
 
 from herald.config import AmbiguousPolicy
 from herald.domain.message import ChannelOutcome
 from herald.errors import PermanentProviderError, RetryableProviderError
-from herald.store.base import AttemptState
+from herald.events.envelope import EventEnvelope
+from herald.providers.base import Dispatch, Receipt
+from herald.store.base import AttemptBusy, AttemptState
 from tests.unit.fakes import Pipeline
 
 WS = "ws1"
@@ -133,7 +137,7 @@ def test_a_retryable_error_raises_for_redelivery_and_resets_the_attempt() -> Non
     with pytest.raises(RetryableProviderError):
         p.drain()
     attempt = p.attempts.attempts[(WS, rid, "email-1")]
-    assert (attempt.state, attempt.tries) == (AttemptState.PREPARED, 1)
+    assert (attempt.state, attempt.tries, attempt.lease_owner) == (AttemptState.PREPARED, 1, "")
     # The redelivery succeeds once the provider is back.
     p.email.fail_with = None
     p.consumers["deliver"](p.messages.history(WS, rid)[-1])
@@ -171,8 +175,9 @@ def test_an_attempt_left_dispatching_follows_the_policy(
     # Run up to deliver, then leave the attempt as a crash after the handoff would.
     p.consumers = {**p.consumers, "deliver": lambda event: None}
     p.drain()
-    attempt = p.attempts.claim(WS, rid, "email-1", "email")
+    attempt = p.attempts.claim(WS, rid, "email-1", "email", "crashed-run", 60_000)
     attempt.state = AttemptState.DISPATCHING
+    attempt.release()  # as if its lease had run out
     p.attempts.save(WS, rid, attempt)
     rendered = next(e for e in p.messages.history(WS, rid) if e.type == "message.rendered")
     Pipeline.__post_init__(p)  # a fresh deliver, as after a restart
@@ -204,3 +209,89 @@ def test_workspaces_do_not_see_each_other() -> None:
     rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
     with pytest.raises(NotFound):
         p.reader.message("another-workspace", rid)
+
+
+def rendered_event(p: Pipeline, rid: str) -> EventEnvelope:
+    return next(e for e in p.messages.history(WS, rid) if e.type == "message.rendered")
+
+
+def test_a_concurrent_duplicate_backs_off_while_the_first_delivery_works() -> None:
+    p = Pipeline()
+    rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    duplicate_outcome: list[BaseException] = []
+
+    def duplicate_arrives_mid_call(dispatch: Dispatch, handoff: Callable[[], None]) -> Receipt:
+        try:
+            p.consumers["deliver"](rendered_event(p, rid))
+        except AttemptBusy as exc:
+            duplicate_outcome.append(exc)
+        handoff()
+        return Receipt(ChannelOutcome.SENT)
+
+    p.email.send = duplicate_arrives_mid_call  # type: ignore[method-assign]
+    p.drain()
+    assert len(duplicate_outcome) == 1
+    assert p.reader.message(WS, rid)["status"] == "SENT"
+
+
+def test_an_unexpected_error_before_the_handoff_is_retried_then_given_up() -> None:
+    p = Pipeline()
+    p.email.fail_with = RetryableProviderError("boom", "fake-smtp")  # overwritten below
+    p.email.fail_with = ZeroDivisionError("bug")  # type: ignore[assignment]
+    p.email.fail_before_handoff = True
+    rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    with pytest.raises(ZeroDivisionError):
+        p.drain()
+    for _ in range(4):  # redeliveries, up to the tries budget of 5
+        with pytest.raises(ZeroDivisionError):
+            p.consumers["deliver"](rendered_event(p, rid))
+    p.consumers["deliver"](rendered_event(p, rid))
+    view = p.reader.message(WS, rid)
+    assert (view["status"], view["reason"]) == ("UNDELIVERABLE", "PROVIDER_ERROR")
+    assert "gave up after 5 tries: bug" in view["error"]
+    assert p.email.calls == 5
+
+
+def test_an_unexpected_error_after_the_handoff_is_an_unknown_outcome() -> None:
+    p = Pipeline()
+    p.email.fail_with = ZeroDivisionError("bug")  # type: ignore[assignment]
+    rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    p.drain()
+    view = p.reader.message(WS, rid)
+    assert (view["status"], view["reason"]) == ("SENT", "OUTCOME_UNKNOWN")
+    assert p.email.calls == 1
+
+
+def test_with_routing_all_a_retrying_channel_does_not_hold_back_the_others() -> None:
+    p = Pipeline()
+    p.email.fail_with = RetryableProviderError("421 busy", "fake-smtp")
+    p.email.fail_before_handoff = True
+    rid = send(
+        p,
+        {
+            "to": {"email": "a@example.com", "webhook": "http://127.0.0.1:1/h"},
+            "content": {"body": "x"},
+            "routing": {"method": "all", "channels": ["email", "webhook"]},
+        },
+    )
+    with pytest.raises(RetryableProviderError):
+        p.drain()
+    assert len(p.webhook.sent) == 1
+    p.email.fail_with = None
+    p.consumers["deliver"](rendered_event(p, rid))
+    assert p.reader.message(WS, rid)["status"] == "DELIVERED"
+    assert (len(p.email.sent), len(p.webhook.sent)) == (1, 1)
+
+
+def test_resend_policy_retries_an_ambiguous_answer() -> None:
+    from herald.errors import AmbiguousProviderError
+
+    p = Pipeline(policy=AmbiguousPolicy.RESEND)
+    p.email.fail_with = AmbiguousProviderError("timed out after DATA", "fake-smtp")
+    rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    with pytest.raises(AmbiguousProviderError):
+        p.drain()
+    p.email.fail_with = None
+    p.consumers["deliver"](rendered_event(p, rid))
+    assert p.reader.message(WS, rid)["status"] == "SENT"
+    assert p.email.calls == 2

@@ -67,3 +67,29 @@ def test_webhook_urls_must_be_absolute_http() -> None:
 def test_at_most_100_recipients() -> None:
     to = [{"email": f"u{i}@example.com"} for i in range(101)]
     assert "message.to" in errors_of({"message": {"to": to, "content": CONTENT}})
+
+
+@pytest.mark.parametrize(
+    ("to", "field", "reason_part"),
+    [
+        ({"email": "zoë@example.com"}, "message.to.email", "ASCII"),
+        ({"webhook": "http://user:pw@example.com/h"}, "message.to.webhook.url", "credentials"),
+        ({"webhook": "http://example.com:99999/h"}, "message.to.webhook.url", "port"),
+        (
+            {"webhook": {"url": "http://example.com/h", "headers": {"x-a": "1\r\nx-b: 2"}}},
+            "message.to.webhook.headers",
+            "control character",
+        ),
+        (
+            {"webhook": {"url": "http://example.com/h", "headers": {"bad name": "1"}}},
+            "message.to.webhook.headers",
+            "HTTP token",
+        ),
+        ({"email": "a@example.com", "data": {"m": [[1, 2]]}}, "message.to.data", "list"),
+    ],
+)
+def test_what_cannot_be_delivered_or_stored_is_refused_up_front(
+    to: dict[str, Any], field: str, reason_part: str
+) -> None:
+    errors = errors_of({"message": {"to": to, "content": CONTENT}})
+    assert field in errors and reason_part in errors[field], errors

@@ -80,7 +80,11 @@ class Router:
 
     def route(self, method: str, path: str) -> Callable[[Handler], Handler]:
         """``path`` may hold ``{name}`` segments, passed to the handler as params."""
-        pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "/?$")
+        # Ids are Herald's own (hex): anything else is no such resource, and never
+        # reaches Firestore, whose reserved names (__x__) would be a 500.
+        pattern = re.compile(
+            "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[A-Za-z0-9-][A-Za-z0-9_-]{0,127})", path) + "/?$"
+        )
 
         def register(handler: Handler) -> Handler:
             self.routes.append(Route(method, pattern, handler))

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from herald.domain.headers import header_problem
+
 MAX_RECIPIENTS = 100
+MAX_SEND_BYTES = 256 * 1024
 CHANNELS = ("email", "webhook")
 
 NOT_YET_SUPPORTED_MESSAGE_FIELDS = frozenset(
@@ -45,6 +49,21 @@ NOT_YET_SUPPORTED_RECIPIENT_FIELDS = frozenset(
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
+def storable(value: Any, inside_list: bool = False, depth: int = 0) -> Any:
+    """Refuses what Firestore cannot store: a list directly inside a list, deep nesting."""
+    if depth > 20:
+        raise ValueError("is nested more than 20 levels deep")
+    if isinstance(value, list):
+        if inside_list:
+            raise ValueError("has a list directly inside a list, which cannot be stored")
+        for item in value:
+            storable(item, True, depth + 1)
+    elif isinstance(value, dict):
+        for item in value.values():
+            storable(item, False, depth + 1)
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -57,9 +76,24 @@ class WebhookDestination(_Strict):
     @field_validator("url")
     @classmethod
     def _http_url(cls, url: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", url):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
             raise ValueError("must be an absolute http:// or https:// URL")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("must not carry credentials; send them in headers")
+        try:
+            parts.port  # noqa: B018 - parsing it is the check
+        except ValueError as exc:
+            raise ValueError("has an invalid port") from exc
         return url
+
+    @field_validator("headers")
+    @classmethod
+    def _valid_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if problem := header_problem(name, value):
+                raise ValueError(problem)
+        return headers
 
 
 class Recipient(_Strict):
@@ -72,7 +106,15 @@ class Recipient(_Strict):
     def _email_address(cls, email: str | None) -> str | None:
         if email is not None and (len(email) > 254 or not _EMAIL.match(email)):
             raise ValueError("is not an email address")
+        if email is not None and not email.isascii():
+            raise ValueError("must be ASCII (internationalised addresses are not supported yet)")
         return email
+
+    @field_validator("data")
+    @classmethod
+    def _storable_data(cls, data: dict[str, Any]) -> dict[str, Any]:
+        storable(data)
+        return data
 
     @field_validator("webhook", mode="before")
     @classmethod
@@ -126,6 +168,12 @@ class Message(_Strict):
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, dict) else value
+
+    @field_validator("data")
+    @classmethod
+    def _storable_data(cls, data: dict[str, Any]) -> dict[str, Any]:
+        storable(data)
+        return data
 
     def recipients(self) -> list[Recipient]:
         return self.to

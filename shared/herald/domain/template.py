@@ -17,13 +17,34 @@ def _lookup(data: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def render(text: str, data: Mapping[str, Any]) -> str:
+MAX_RENDERED_CHARS = 200_000
+
+
+class RenderedTooLarge(ValueError):
+    pass
+
+
+def render(text: str, data: Mapping[str, Any], limit: int = MAX_RENDERED_CHARS) -> str:
+    """Fills ``text``; raises ``RenderedTooLarge`` as soon as the output passes ``limit``.
+
+    Checked while rendering, so a few placeholders of a large value cannot blow up memory.
+    """
+    produced = len(text)
+
     def substitute(match: re.Match[str]) -> str:
+        nonlocal produced
         value = _lookup(data, match.group(1))
         if value is None or isinstance(value, (dict, list)):
-            return ""
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return str(value)
+            replacement = ""
+        elif isinstance(value, bool):
+            replacement = "true" if value else "false"
+        else:
+            replacement = str(value)
+        produced += len(replacement) - len(match.group(0))
+        if produced > limit:
+            raise RenderedTooLarge(f"renders to more than {limit} characters")
+        return replacement
 
+    if produced > limit:
+        raise RenderedTooLarge(f"renders to more than {limit} characters")
     return _VARIABLE.sub(substitute, text)

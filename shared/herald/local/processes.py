@@ -13,18 +13,19 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+_PR_SET_PDEATHSIG = 1
+# Resolved before any fork: loading a library in the forked child, while other
+# threads of the parent held locks, could deadlock it.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
 
 def _die_with_parent() -> None:
-    """Runs in the child before exec: on Linux, ask for SIGKILL when our parent dies.
+    """Runs in the child before exec: ask for SIGKILL when the parent dies.
 
     Ctrl-C stops children in order; this covers a parent that is itself killed.
     """
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-_PR_SET_PDEATHSIG = 1
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -42,6 +43,16 @@ def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> No
             raise TimeoutError(f"timed out after {timeout_s:.0f}s waiting for {what}")
         time.sleep(delay)
         delay = min(delay * 1.5, 0.5)
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

@@ -72,9 +72,11 @@ class TriggerRouter:
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="trigger")
         self._stopping = threading.Event()
+        self._serving = False
 
     def start(self) -> None:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._serving = True
 
     def submit(self, delivery: Delivery) -> None:
         self._pool.submit(self._deliver, delivery)
@@ -109,6 +111,8 @@ class TriggerRouter:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._server.shutdown()
+        if self._serving:  # shutdown() of an idle server waits forever
+            self._server.shutdown()
+            self._serving = False
         self._server.server_close()
         self._pool.shutdown(wait=False, cancel_futures=True)

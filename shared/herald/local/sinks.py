@@ -123,16 +123,24 @@ class LocalSinks:
                 pass
 
         self._http = ThreadingHTTPServer(("127.0.0.1", http_port), Handler)
+        self._serving = self._smtp_running = False
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
 
     def start(self) -> None:
-        self._smtp.start()
         threading.Thread(target=self._http.serve_forever, daemon=True).start()
+        self._serving = True
+        self._smtp.start()
+        self._smtp_running = True
 
     def stop(self) -> None:
-        self._smtp.stop()
-        self._http.shutdown()
+        # Only what started: shutdown() of a server that never served waits forever.
+        if self._smtp_running:
+            self._smtp.stop()
+            self._smtp_running = False
+        if self._serving:
+            self._http.shutdown()
+            self._serving = False
         self._http.server_close()

@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from herald.ids import hash_api_key
 from herald.local.emulators import Emulators
-from herald.local.processes import Child, free_port, port_open, wait_until
+from herald.local.processes import Child, free_port, port_free, port_open, wait_until
 from herald.local.router import TriggerRouter
 from herald.local.sinks import LocalSinks
 from herald.local.wiring import RetrySettings, wire_pubsub
@@ -70,6 +71,13 @@ class Stack:
     retry: RetrySettings = field(default_factory=RetrySettings)
 
     def __post_init__(self) -> None:
+        # Checked before anything binds: a foreign listener on a function's port would
+        # otherwise pass its readiness check while our server fails to start.
+        busy = [f"{name} {port}" for name, port in vars(self.ports).items() if not port_free(port)]
+        if busy:
+            raise RuntimeError(
+                f"ports in use: {', '.join(busy)}; stop what uses them or pass --random-ports"
+            )
         self.root = repository_root()
         self.log_dir = self.state_dir / "logs"
         self.emulators = Emulators(
@@ -95,6 +103,8 @@ class Stack:
             **self.emulators.env(),
             "HERALD_SMTP_HOST": "127.0.0.1",
             "HERALD_SMTP_PORT": str(self.ports.smtp),
+            # Local webhook destinations (the sinks) live on loopback.
+            "HERALD_WEBHOOK_ALLOW_PRIVATE": "true",
             "PYTHONUNBUFFERED": "1",
             "WORKERS": "1",
             "THREADS": "8",
@@ -184,9 +194,12 @@ class Stack:
         self.start_function(name, env=env)
 
     def stop(self) -> None:
-        for child in self.functions.values():
-            child.stop()
+        """Stops every part, each on its own: one that fails does not keep the rest running."""
+        parts: list[Callable[[], None]] = [child.stop for child in self.functions.values()]
+        parts += [self.router.stop, self.sinks.stop, self.emulators.stop]
+        for stop in parts:
+            try:
+                stop()
+            except Exception as exc:
+                print(f"while stopping: {exc!r}", file=sys.stderr)
         self.functions.clear()
-        self.router.stop()
-        self.sinks.stop()
-        self.emulators.stop()

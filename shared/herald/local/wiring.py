@@ -18,7 +18,9 @@ class RetrySettings:
     # Production uses 10 s to 600 s; locally retries come sooner so a crash heals fast.
     minimum_backoff_s: int = 1
     maximum_backoff_s: int = 10
-    max_delivery_attempts: int = 10
+    # Above deliver's own budget (tries per channel x channels): deliver, not the
+    # dead-letter topic, ends a message that keeps failing.
+    max_delivery_attempts: int = 20
     ack_deadline_s: int = 60
 
 

@@ -61,51 +61,63 @@ class SmtpProvider:
             raise RetryableProviderError(
                 f"SMTP connect to {s.host}:{s.port} failed: {exc}", self.name
             ) from exc
-        with client:
+        try:
+            return self._session(client, mail, dispatch, handoff)
+        finally:
+            # After the answer to DATA the outcome is known: a failed QUIT changes nothing.
             try:
-                client.ehlo()
-                if s.starttls:
-                    client.starttls(context=ssl.create_default_context())
-                    client.ehlo()
-                if s.username:
-                    client.login(s.username, s.password or "")
-                code, reply = client.mail(s.sender)
-                if code != 250:
-                    raise smtplib.SMTPSenderRefused(code, reply, s.sender)
-                code, reply = client.rcpt(dispatch.recipient["email"])
-                if code not in (250, 251):
-                    raise smtplib.SMTPRecipientsRefused(
-                        {dispatch.recipient["email"]: (code, reply)}
-                    )
-            except smtplib.SMTPAuthenticationError as exc:
-                raise PermanentProviderError(
-                    f"SMTP authentication failed: {exc}", self.name
-                ) from exc
-            except smtplib.SMTPRecipientsRefused as exc:
-                code = next(iter(exc.recipients.values()))[0]
-                error = f"recipient refused: {exc.recipients}"
-                if _is_transient(code):
-                    raise RetryableProviderError(error, self.name, str(code)) from exc
-                raise PermanentProviderError(error, self.name, str(code)) from exc
-            except smtplib.SMTPResponseException as exc:
-                error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
-                if _is_transient(exc.smtp_code):
-                    raise RetryableProviderError(error, self.name, str(exc.smtp_code)) from exc
-                raise PermanentProviderError(error, self.name, str(exc.smtp_code)) from exc
-            except (OSError, smtplib.SMTPException) as exc:
-                raise RetryableProviderError(f"SMTP session failed: {exc}", self.name) from exc
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
 
-            handoff()
-            try:
-                code, reply = client.data(mail.as_bytes())
-                if code != 250:  # data() returns, not raises, a refusal of the content
-                    raise smtplib.SMTPDataError(code, reply)
-            except smtplib.SMTPDataError as exc:
-                # The server answered: it did not take the message.
-                error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
-                if _is_transient(exc.smtp_code):
-                    raise RetryableProviderError(error, self.name, str(exc.smtp_code)) from exc
-                raise PermanentProviderError(error, self.name, str(exc.smtp_code)) from exc
-            except (TimeoutError, OSError, smtplib.SMTPServerDisconnected) as exc:
-                raise AmbiguousProviderError(f"no answer to SMTP DATA: {exc}", self.name) from exc
-            return Receipt(ChannelOutcome.SENT, reply.decode(errors="replace") if reply else None)
+    def _session(
+        self,
+        client: smtplib.SMTP,
+        mail: EmailMessage,
+        dispatch: Dispatch,
+        handoff: Callable[[], None],
+    ) -> Receipt:
+        s = self.settings
+        try:
+            client.ehlo()
+            if s.starttls:
+                client.starttls(context=ssl.create_default_context())
+                client.ehlo()
+            if s.username:
+                client.login(s.username, s.password or "")
+            code, reply = client.mail(s.sender)
+            if code != 250:
+                raise smtplib.SMTPSenderRefused(code, reply, s.sender)
+            code, reply = client.rcpt(dispatch.recipient["email"])
+            if code not in (250, 251):
+                raise smtplib.SMTPRecipientsRefused({dispatch.recipient["email"]: (code, reply)})
+        except smtplib.SMTPAuthenticationError as exc:
+            raise PermanentProviderError(f"SMTP authentication failed: {exc}", self.name) from exc
+        except smtplib.SMTPRecipientsRefused as exc:
+            code = next(iter(exc.recipients.values()))[0]
+            error = f"recipient refused: {exc.recipients}"
+            if _is_transient(code):
+                raise RetryableProviderError(error, self.name, str(code)) from exc
+            raise PermanentProviderError(error, self.name, str(code)) from exc
+        except smtplib.SMTPResponseException as exc:
+            error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
+            if _is_transient(exc.smtp_code):
+                raise RetryableProviderError(error, self.name, str(exc.smtp_code)) from exc
+            raise PermanentProviderError(error, self.name, str(exc.smtp_code)) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise RetryableProviderError(f"SMTP session failed: {exc}", self.name) from exc
+
+        handoff()
+        try:
+            code, reply = client.data(mail.as_bytes())
+            if code != 250:  # data() returns, not raises, a refusal of the content
+                raise smtplib.SMTPDataError(code, reply)
+        except smtplib.SMTPDataError as exc:
+            # The server answered: it did not take the message.
+            error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
+            if _is_transient(exc.smtp_code):
+                raise RetryableProviderError(error, self.name, str(exc.smtp_code)) from exc
+            raise PermanentProviderError(error, self.name, str(exc.smtp_code)) from exc
+        except (TimeoutError, OSError, smtplib.SMTPServerDisconnected) as exc:
+            raise AmbiguousProviderError(f"no answer to SMTP DATA: {exc}", self.name) from exc
+        return Receipt(ChannelOutcome.SENT, reply.decode(errors="replace") if reply else None)

@@ -7,21 +7,22 @@ a crash a redelivered event knows whether a resend could be a duplicate:
 - PREPARED: nothing left, send (again).
 - DISPATCHING: the outcome is unknown; ``AmbiguousPolicy`` decides.
 - DONE: the result is known; only the message's end state remains to record.
+
+A delivery leases the attempt while it works and counts a try before it calls
+anything, so a concurrent duplicate of the event backs off (``AttemptBusy``, a
+retry) and no failure, expected or not, retries forever.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 
 from herald.clock import now_ms
 from herald.config import AmbiguousPolicy
 from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState
 from herald.domain.status import MessageStatus, Reason
-from herald.errors import (
-    AmbiguousProviderError,
-    PermanentProviderError,
-    RetryableProviderError,
-)
+from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.payloads import MessageDelivered, MessageSent, MessageUndeliverable
 from herald.faults import crash_point
@@ -122,23 +123,35 @@ class DeliverService:
         providers: Mapping[str, Provider],
         policy: AmbiguousPolicy = AmbiguousPolicy.ASSUME_SENT,
         max_tries: int = 5,
+        lease_s: float = 120.0,
     ) -> None:
         self.messages = messages
         self.attempts = attempts
         self.providers = providers
         self.policy = policy
         self.max_tries = max_tries
+        self.lease_ms = int(lease_s * 1000)
 
     def handle(self, event: EventEnvelope) -> None:
         message = self.messages.get_message(event.workspace, event.message_id)
         if message is None or message.status != MessageStatus.ROUTED:
             return  # a duplicate or late event: the state only moves forward
+        owner = uuid.uuid4().hex  # this delivery, so a concurrent duplicate is told apart
         results: list[DeliveryResult] = []
+        postponed: Exception | None = None
         for channel in message.channels:
-            result = self._deliver(message, channel)
+            try:
+                result = self._deliver(message, channel, owner)
+            except Exception as exc:  # retryable, busy (AttemptBusy) or unexpected
+                if message.routing_method == "single":
+                    raise  # retry this channel; fail over only once it has failed for good
+                postponed = postponed or exc  # with "all", the other channels go on now
+                continue
             results.append(result)
             if message.routing_method == "single" and result.outcome != ChannelOutcome.FAILED:
                 break
+        if postponed is not None:
+            raise postponed
         self.messages.transition(
             event.workspace,
             event.message_id,
@@ -155,7 +168,7 @@ class DeliverService:
             channel=channel, provider=provider, outcome=outcome, at_ms=now_ms(), **details
         )
 
-    def _deliver(self, message: MessageState, channel: str) -> DeliveryResult:
+    def _deliver(self, message: MessageState, channel: str, owner: str) -> DeliveryResult:
         provider = self.providers.get(channel)
         if provider is None:
             return self._result(
@@ -165,7 +178,9 @@ class DeliverService:
                 reason=Reason.NO_PROVIDERS,
                 error=f"no provider is configured for {channel}",
             )
-        attempt = self.attempts.claim(message.workspace, message.id, f"{channel}-1", channel)
+        attempt = self.attempts.claim(
+            message.workspace, message.id, f"{channel}-1", channel, owner, self.lease_ms
+        )
         if attempt.state == AttemptState.DONE and attempt.result is not None:
             return attempt.result
         if attempt.state == AttemptState.DISPATCHING and self.policy != AmbiguousPolicy.RESEND:
@@ -180,7 +195,7 @@ class DeliverService:
                     error="interrupted after the provider was called; not resent to avoid a duplicate",
                 ),
             )
-        if attempt.tries >= self.max_tries:
+        if attempt.tries > self.max_tries:
             return self._finish(
                 message,
                 attempt,
@@ -189,18 +204,20 @@ class DeliverService:
                     provider.name,
                     ChannelOutcome.FAILED,
                     reason=Reason.PROVIDER_ERROR,
-                    error=f"gave up after {attempt.tries} tries",
+                    error=f"gave up after {attempt.tries - 1} tries: {attempt.last_error}",
                 ),
             )
         crash_point("deliver.after_attempt_recorded")
         return self._call(message, attempt, provider)
 
     def _call(self, message: MessageState, attempt: Attempt, provider: Provider) -> DeliveryResult:
-        attempt.tries += 1
+        handed_off = False
 
         def handoff() -> None:
+            nonlocal handed_off
             attempt.state = AttemptState.DISPATCHING
             self._save(message, attempt)
+            handed_off = True
 
         dispatch = Dispatch(
             message_id=message.id,
@@ -211,17 +228,26 @@ class DeliverService:
         channel, name = attempt.channel, provider.name
         try:
             receipt = provider.send(dispatch, handoff)
-        except RetryableProviderError:
-            attempt.state = AttemptState.PREPARED
-            self._save(message, attempt)
-            raise
         except PermanentProviderError as exc:
             result = self._result(
                 channel, name, ChannelOutcome.FAILED, reason=Reason.PROVIDER_ERROR, error=str(exc)
             )
-        except AmbiguousProviderError as exc:
+        except Exception as exc:
+            # Retryable, or unexpected before the handoff: nothing left, try again later.
+            # After the handoff, no answer: the policy decides (resend means try again).
+            ambiguous = handed_off and not isinstance(exc, RetryableProviderError)
+            if not ambiguous or self.policy == AmbiguousPolicy.RESEND:
+                attempt.state = AttemptState.PREPARED
+                attempt.last_error = str(exc) or type(exc).__name__
+                attempt.release()
+                self._save(message, attempt)
+                raise
             result = self._result(
-                channel, name, ChannelOutcome.UNKNOWN, reason=Reason.OUTCOME_UNKNOWN, error=str(exc)
+                channel,
+                name,
+                ChannelOutcome.UNKNOWN,
+                reason=Reason.OUTCOME_UNKNOWN,
+                error=str(exc) or type(exc).__name__,
             )
         else:
             result = self._result(channel, name, receipt.outcome, reference=receipt.reference)
@@ -233,6 +259,7 @@ class DeliverService:
     ) -> DeliveryResult:
         attempt.state = AttemptState.DONE
         attempt.result = result
+        attempt.release()
         self._save(message, attempt)
         return result
 

@@ -8,7 +8,9 @@ from pydantic import ValidationError
 
 from herald.clock import now_ms
 from herald.domain.message import MessageState, RequestRecord
+from herald.domain.rendering import merged_data, render_channel
 from herald.domain.send import SendRequest
+from herald.domain.template import RenderedTooLarge
 from herald.errors import FieldError, ValidationFailed
 from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageEnqueued
@@ -28,12 +30,24 @@ def parse_send(body: Any) -> SendRequest:
         raise ValidationFailed(field_errors(exc, to_is_list)) from exc
 
 
+def check_renders(request: SendRequest) -> None:
+    """Refuses, up front, content that would render too large for any recipient."""
+    content = request.message.content.model_dump()
+    for index, to in enumerate(request.message.recipients()):
+        data = merged_data(request.message.data, to.model_dump())
+        try:
+            render_channel("email", content, data)
+        except RenderedTooLarge as exc:
+            raise ValidationFailed.of("message.content", f"{exc} for message.to[{index}]") from exc
+
+
 class SendService:
     def __init__(self, messages: MessageRepository) -> None:
         self.messages = messages
 
     def send(self, workspace: str, body: Any) -> str:
         request = parse_send(body)
+        check_renders(request)
         request_id = new_request_id()
         received = now_ms()
         recipients: dict[str, dict[str, Any]] = {}

@@ -94,12 +94,51 @@ class Attempt(BaseModel):
     state: AttemptState = AttemptState.PREPARED
     tries: int = 0
     result: DeliveryResult | None = None
+    last_error: str | None = None
     updated_ms: int = 0
+    # Who may work on it, until when: a duplicate delivery running at the same
+    # time must not call the provider too.
+    lease_owner: str = ""
+    lease_until_ms: int = 0
+
+    def release(self) -> None:
+        self.lease_owner, self.lease_until_ms = "", 0
+
+
+def take_lease(current: Attempt | None, new: Attempt, owner: str, lease_ms: int) -> Attempt:
+    """The claim rule every backend applies atomically.
+
+    A finished attempt is returned as it is. Otherwise the caller takes the lease
+    (unless someone else holds a live one) and a try is counted, before anything
+    can fail, so that no failure can make a delivery retry forever.
+    """
+    attempt = (current or new).model_copy(deep=True)
+    if attempt.state == AttemptState.DONE:
+        return attempt
+    at = now_ms()
+    if attempt.lease_owner not in ("", owner) and attempt.lease_until_ms > at:
+        raise AttemptBusy(f"attempt {attempt.id} is leased to another delivery")
+    attempt.lease_owner, attempt.lease_until_ms = owner, at + lease_ms
+    attempt.tries += 1
+    attempt.updated_ms = at
+    return attempt
+
+
+class AttemptBusy(Exception):
+    """Another delivery of the same event holds the attempt: retry later."""
 
 
 class AttemptRepository(Protocol):
-    def claim(self, workspace: str, message_id: str, attempt_id: str, channel: str) -> Attempt:
-        """Creates the attempt as PREPARED if absent; returns it as stored."""
+    def claim(
+        self,
+        workspace: str,
+        message_id: str,
+        attempt_id: str,
+        channel: str,
+        owner: str,
+        lease_ms: int,
+    ) -> Attempt:
+        """Applies ``take_lease`` atomically (creating the attempt if absent) and stores it."""
         ...
 
     def save(self, workspace: str, message_id: str, attempt: Attempt) -> None: ...

@@ -17,7 +17,6 @@ import datetime
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from google.api_core import exceptions
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
@@ -31,6 +30,7 @@ from herald.store.base import (
     MessageSummary,
     receipt_id,
     sequence_events,
+    take_lease,
 )
 
 
@@ -149,15 +149,29 @@ class FirestoreAttempts(_Paths):
         ref: firestore.DocumentReference = attempts.document(attempt_id)
         return ref
 
-    def claim(self, workspace: str, message_id: str, attempt_id: str, channel: str) -> Attempt:
+    def claim(
+        self,
+        workspace: str,
+        message_id: str,
+        attempt_id: str,
+        channel: str,
+        owner: str,
+        lease_ms: int,
+    ) -> Attempt:
         ref = self._ref(workspace, message_id, attempt_id)
-        attempt = Attempt(id=attempt_id, channel=channel, updated_ms=now_ms())
-        try:
-            # create() fails if the document exists: one round trip, no transaction.
-            ref.create(attempt.model_dump(mode="json"))
+        new = Attempt(id=attempt_id, channel=channel, updated_ms=now_ms())
+
+        @firestore.transactional
+        def lease(transaction: firestore.Transaction) -> Attempt:
+            snap = ref.get(transaction=transaction)
+            current = Attempt.model_validate(snap.to_dict()) if snap.exists else None
+            attempt = take_lease(current, new, owner, lease_ms)
+            if attempt != current:
+                transaction.set(ref, attempt.model_dump(mode="json"))
             return attempt
-        except exceptions.AlreadyExists:
-            return Attempt.model_validate(ref.get().to_dict())
+
+        result: Attempt = lease(self.client.transaction())
+        return result
 
     def save(self, workspace: str, message_id: str, attempt: Attempt) -> None:
         self._ref(workspace, message_id, attempt.id).set(attempt.model_dump(mode="json"))

@@ -14,6 +14,7 @@ from herald.store.base import (
     MessageSummary,
     receipt_id,
     sequence_events,
+    take_lease,
 )
 
 
@@ -31,6 +32,11 @@ class InMemoryMessages:
         self, request: RequestRecord, messages: Sequence[tuple[MessageState, Sequence[NewEvent]]]
     ) -> None:
         with self._lock:
+            keys = [(request.workspace, m.id) for m, _ in messages]
+            if (request.workspace, request.id) in self.requests or any(
+                k in self.messages for k in keys
+            ):
+                raise KeyError(f"request {request.id} or one of its messages exists")  # as create()
             self.requests[(request.workspace, request.id)] = request
             for message, events in messages:
                 self._commit(message, events)
@@ -47,7 +53,8 @@ class InMemoryMessages:
         return self.requests.get((workspace, request_id))
 
     def get_message(self, workspace: str, message_id: str) -> MessageState | None:
-        return self.messages.get((workspace, message_id))
+        message = self.messages.get((workspace, message_id))
+        return message.model_copy(deep=True) if message is not None else None
 
     def history(self, workspace: str, message_id: str) -> list[EventEnvelope]:
         return list(self.events.get((workspace, message_id), []))
@@ -67,6 +74,8 @@ class InMemoryMessages:
             return self._commit(change.message, change.events)
 
     def mark_published(self, workspace: str, message_id: str, seq: int) -> None:
+        if not any(e.seq == seq for e in self.events.get((workspace, message_id), [])):
+            raise KeyError(f"no outbox record {workspace}/{message_id}/{seq}")  # as update()
         self.published.add(f"{workspace}:{message_id}:{seq}")
 
 
@@ -75,12 +84,21 @@ class InMemoryAttempts:
         self._lock = threading.Lock()
         self.attempts: dict[tuple[str, str, str], Attempt] = {}
 
-    def claim(self, workspace: str, message_id: str, attempt_id: str, channel: str) -> Attempt:
+    def claim(
+        self,
+        workspace: str,
+        message_id: str,
+        attempt_id: str,
+        channel: str,
+        owner: str,
+        lease_ms: int,
+    ) -> Attempt:
         with self._lock:
             key = (workspace, message_id, attempt_id)
-            if key not in self.attempts:
-                self.attempts[key] = Attempt(id=attempt_id, channel=channel, updated_ms=now_ms())
-            return self.attempts[key].model_copy(deep=True)
+            new = Attempt(id=attempt_id, channel=channel, updated_ms=now_ms())
+            attempt = take_lease(self.attempts.get(key), new, owner, lease_ms)
+            self.attempts[key] = attempt.model_copy(deep=True)
+            return attempt
 
     def save(self, workspace: str, message_id: str, attempt: Attempt) -> None:
         with self._lock:
@@ -119,7 +137,8 @@ class InMemorySummaries:
             and (request_id is None or s.request_id == request_id)
             and (status is None or s.status == status)
         ]
-        return sorted(found, key=lambda s: (-(s.enqueued_ms or 0), s.id))[:limit]
+        # Firestore breaks ties of the sort field by document id, in the same direction.
+        return sorted(found, key=lambda s: (s.enqueued_ms or 0, s.id), reverse=True)[:limit]
 
 
 class InMemoryKeys:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from herald.api.http import Context, HttpResponse, Router
+from herald.domain.status import MessageStatus
 from herald.errors import ValidationFailed
 
 router = Router()
@@ -28,12 +29,15 @@ def list_messages(ctx: Context) -> HttpResponse:
     raw_limit = ctx.request.query.get("limit", "50")
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
         raise ValidationFailed.of("limit", "must be a whole number from 1 to 100")
+    status = ctx.request.query.get("status")
+    if status is not None and status not in MessageStatus.__members__:
+        raise ValidationFailed.of("status", f"must be one of {', '.join(MessageStatus)}")
     return HttpResponse(
         200,
         ctx.services.reader.list(
             ctx.workspace,
             request_id=ctx.request.query.get("requestId"),
-            status=ctx.request.query.get("status"),
+            status=status,
             limit=int(raw_limit),
         ),
     )
