@@ -19,3 +19,10 @@ module "messaging" {
   consumer_urls  = var.consumer_urls
   retry          = var.retry
 }
+
+module "firestore" {
+  source = "./modules/firestore"
+
+  project_id = var.project_id
+  indexes    = local.registry.firestore
+}

@@ -7,3 +7,8 @@ output "subscriptions" {
   description = "Push subscription of each (event type, consumer) pair."
   value       = module.messaging.subscriptions
 }
+
+output "firestore_indexes" {
+  description = "Composite indexes created for the messages API."
+  value       = module.firestore.composite_indexes
+}

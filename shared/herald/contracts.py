@@ -12,6 +12,7 @@ from typing import Any
 
 from herald.domain.send import SendRequest
 from herald.events.registry import EVENTS
+from herald.store.indexes import COMPOSITE_INDEXES, TTL_FIELDS, UNINDEXED_FIELDS
 from herald.topology import FUNCTIONS, OUTBOX_DOCUMENT_PATTERN, RELAY_EVENT_TYPE
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -46,6 +47,17 @@ def terraform_events() -> dict[str, Any]:
     """The registry as Terraform reads it (``terraform/events.json``)."""
     return {
         "outbox": {"document_pattern": OUTBOX_DOCUMENT_PATTERN, "event_type": RELAY_EVENT_TYPE},
+        "firestore": {
+            "composite_indexes": [
+                {
+                    "collection_group": index.collection_group,
+                    "fields": [{"field_path": f, "order": o} for f, o in index.fields],
+                }
+                for index in COMPOSITE_INDEXES
+            ],
+            "ttl_fields": [{"collection_group": c, "field": f} for c, f in TTL_FIELDS],
+            "unindexed_fields": [{"collection_group": c, "field": f} for c, f in UNINDEXED_FIELDS],
+        },
         "functions": {f.name: {"trigger": f.trigger.value} for f in FUNCTIONS},
         "events": {
             spec.name: {
