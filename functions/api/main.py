@@ -5,13 +5,13 @@ import json
 import flask
 import functions_framework
 
-from herald import bootstrap
 from herald.api.http import HttpRequest
+from herald.entrypoints.http import serve
 
 
 @functions_framework.http
 def handle(request: flask.Request) -> flask.Response:
-    response = bootstrap.api().handle(
+    response = serve(
         HttpRequest(
             method=request.method,
             path=request.path,

@@ -29,9 +29,10 @@ class Client:
         body: Any = None,
         raw: bytes | None = None,
         key: str | None = "default",
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        headers = {"content-type": "application/json"}
+        headers = {"content-type": "application/json", **(headers or {})}
         use_key = self.key if key == "default" else key
         if use_key:
             headers["authorization"] = f"Bearer {use_key}"

@@ -100,7 +100,9 @@ def push(envelope: EventEnvelope, event_id: str | None = None) -> dict[str, obje
 
 
 def test_a_push_body_decodes_to_its_envelope() -> None:
-    assert pubsub.decode(push(ENVELOPE)) == ENVELOPE
+    envelope, attributes = pubsub.decode(push(ENVELOPE))
+    assert envelope == ENVELOPE
+    assert attributes["event_id"] == ENVELOPE.id
 
 
 def test_consume_acks_what_it_cannot_process_and_calls_the_handler_otherwise() -> None:

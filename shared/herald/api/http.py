@@ -70,6 +70,7 @@ Handler = Callable[[Context], HttpResponse]
 @dataclass(frozen=True)
 class Route:
     method: str
+    template: str
     pattern: re.Pattern[str]
     handler: Handler
 
@@ -87,13 +88,18 @@ class Router:
         )
 
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, pattern, handler))
+            self.routes.append(Route(method, path, pattern, handler))
             return handler
 
         return register
 
     def include(self, other: Router) -> None:
         self.routes.extend(other.routes)
+
+    def template_for(self, method: str, path: str) -> str | None:
+        """The route's path template (``/messages/{message_id}``), for span names."""
+        route, _, _ = self.match(method, path)
+        return route.template if route else None
 
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
         path_exists = False

@@ -49,6 +49,7 @@ class MessageState(BaseModel):
     routing_method: str = "single"
     rendered: dict[str, dict[str, Any]] = Field(default_factory=dict)
     results: list[DeliveryResult] = Field(default_factory=list)
+    traceparent: str | None = None  # the root of this message's trace
 
     def recipient_label(self) -> str:
         """Courier's ``recipient`` string: the best address we know."""

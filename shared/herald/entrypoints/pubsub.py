@@ -1,4 +1,4 @@
-"""Pub/Sub push consumers: decode the envelope, dedupe-ready, hand it to a service."""
+"""Pub/Sub push consumers: decode the envelope, continue its trace, hand it to a service."""
 
 from __future__ import annotations
 
@@ -7,36 +7,66 @@ import binascii
 from collections.abc import Callable
 from typing import Any
 
+from opentelemetry import trace
 from pydantic import ValidationError
 
 from herald import logs
 from herald.errors import UndecodableEvent
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
+from herald.observability import tracing
 
 
-def decode(data: Any) -> EventEnvelope:
-    """The envelope of a push delivery: ``{"message": {data, attributes}, "subscription"}``."""
+def decode(data: Any) -> tuple[EventEnvelope, dict[str, str]]:
+    """The envelope of a push delivery (``{"message": {data, attributes}, ...}``) and its attributes."""
     try:
         message = data["message"]
         raw = base64.b64decode(message["data"], validate=True)
         envelope = EventEnvelope.model_validate_json(raw)
-        attributes = message.get("attributes") or {}
+        attributes = dict(message.get("attributes") or {})
     except (KeyError, TypeError, binascii.Error, ValidationError) as exc:
         raise UndecodableEvent(f"not a Herald event: {exc}") from exc
     if attributes.get("event_id") != envelope.id:
         raise UndecodableEvent("the event_id attribute does not match the envelope")
-    return envelope
+    return envelope, attributes
 
 
 def consume(data: Any, consumer: str, handler: Callable[[EventEnvelope], None]) -> None:
+    """Raise means retry, return means done."""
+    tracing.configure(consumer)
     try:
-        envelope = decode(data)
-        if consumer not in spec_for(envelope.type).consumers:
-            raise UndecodableEvent(f"{consumer} does not consume {envelope.type}")
-    except (UndecodableEvent, KeyError) as exc:
-        # Retrying cannot fix it: ack, and leave a trace in the logs.
-        logs.error("event dropped", consumer=consumer, error=str(exc))
-        return
-    handler(envelope)
-    logs.info("event handled", consumer=consumer, event_id=envelope.id, event_type=envelope.type)
+        try:
+            envelope, attributes = decode(data)
+            if consumer not in spec_for(envelope.type).consumers:
+                raise UndecodableEvent(f"{consumer} does not consume {envelope.type}")
+        except (UndecodableEvent, KeyError) as exc:
+            # Retrying cannot fix it: ack, and leave a trace in the logs.
+            logs.error("event dropped", consumer=consumer, error=str(exc))
+            return
+        topic = spec_for(envelope.type).topic
+        with tracing.tracer().start_as_current_span(
+            f"{topic} process",
+            context=tracing.context_from_pubsub(attributes),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "gcp_pubsub",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": topic,
+                "messaging.message.id": str(data["message"].get("messageId", "")),
+                "herald.consumer": consumer,
+                "herald.event_id": envelope.id,
+                "herald.message_id": envelope.message_id,
+                "herald.workspace": envelope.workspace,
+            },
+        ):
+            handler(envelope)
+            logs.info(
+                "event handled",
+                consumer=consumer,
+                event_id=envelope.id,
+                event_type=envelope.type,
+                message_id=envelope.message_id,
+                workspace=envelope.workspace,
+            )
+    finally:
+        tracing.flush()

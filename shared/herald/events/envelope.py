@@ -18,6 +18,9 @@ class EventEnvelope(BaseModel):
     seq: int
     occurred_ms: int
     payload: dict[str, Any]
+    # W3C trace context of the span that caused the event, as in CloudEvents'
+    # distributed-tracing extension: the relay continues the trace from it.
+    traceparent: str | None = None
 
     def attributes(self) -> dict[str, str]:
         """Pub/Sub attributes: consumers dedupe on ``event_id``, never on messageId."""

@@ -80,6 +80,7 @@ class Stack:
             )
         self.root = repository_root()
         self.log_dir = self.state_dir / "logs"
+        self.trace_dir = self.state_dir / "traces"
         self.emulators = Emulators(
             self.log_dir,
             functions_port=self.ports.router,
@@ -105,6 +106,9 @@ class Stack:
             "HERALD_SMTP_PORT": str(self.ports.smtp),
             # Local webhook destinations (the sinks) live on loopback.
             "HERALD_WEBHOOK_ALLOW_PRIVATE": "true",
+            # Spans as JSON lines, for `herald trace` and the tests.
+            "HERALD_TRACE_EXPORTER": "file",
+            "HERALD_TRACE_DIR": str(self.trace_dir),
             "PYTHONUNBUFFERED": "1",
             "WORKERS": "1",
             "THREADS": "8",

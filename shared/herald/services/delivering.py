@@ -18,6 +18,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 
+from opentelemetry import trace
+
 from herald.clock import now_ms
 from herald.config import AmbiguousPolicy
 from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState
@@ -26,6 +28,7 @@ from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.payloads import MessageDelivered, MessageSent, MessageUndeliverable
 from herald.faults import crash_point
+from herald.observability import tracing
 from herald.providers.base import Dispatch, Provider
 from herald.store.base import (
     Attempt,
@@ -226,8 +229,19 @@ class DeliverService:
             rendered=message.rendered[attempt.channel],
         )
         channel, name = attempt.channel, provider.name
+        span = tracing.tracer().start_span(
+            f"{name} send",
+            kind=trace.SpanKind.CLIENT,
+            attributes={
+                "herald.provider": name,
+                "herald.channel": channel,
+                "herald.attempt": attempt.id,
+                "herald.try": attempt.tries,
+            },
+        )
         try:
-            receipt = provider.send(dispatch, handoff)
+            with trace.use_span(span, end_on_exit=True, record_exception=False):
+                receipt = provider.send(dispatch, handoff)
         except PermanentProviderError as exc:
             result = self._result(
                 channel, name, ChannelOutcome.FAILED, reason=Reason.PROVIDER_ERROR, error=str(exc)

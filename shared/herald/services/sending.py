@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from opentelemetry import context as otel_context
+from opentelemetry import trace
 from pydantic import ValidationError
 
 from herald.clock import now_ms
@@ -15,6 +17,7 @@ from herald.errors import FieldError, ValidationFailed
 from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageEnqueued
 from herald.ids import message_id_for, new_request_id
+from herald.observability import tracing
 from herald.services.validation import field_errors
 from herald.store.base import MessageRepository
 
@@ -28,6 +31,19 @@ def parse_send(body: Any) -> SendRequest:
         return SendRequest.model_validate(body)
     except ValidationError as exc:
         raise ValidationFailed(field_errors(exc, to_is_list)) from exc
+
+
+def message_trace_root(message_id: str, request_id: str) -> str | None:
+    """Each message of a list send gets a trace of its own, linked to the request's."""
+    request_span = trace.get_current_span().get_span_context()
+    links = [trace.Link(request_span)] if request_span.is_valid else []
+    with tracing.tracer().start_as_current_span(
+        "herald message",
+        context=otel_context.Context(),  # a new trace
+        links=links,
+        attributes={"herald.message_id": message_id, "herald.request_id": request_id},
+    ):
+        return tracing.current_traceparent()
 
 
 def check_renders(request: SendRequest) -> None:
@@ -63,6 +79,7 @@ class SendService:
             request.message.routing.model_dump(mode="json") if request.message.routing else None
         )
         staged = []
+        request_traceparent = tracing.current_traceparent()
         for message_id, recipient in recipients.items():
             message = MessageState(
                 id=message_id,
@@ -73,6 +90,11 @@ class SendService:
                 data=request.message.data,
                 routing=routing,
                 enqueued_ms=received,
+                traceparent=(
+                    request_traceparent
+                    if message_id == request_id
+                    else message_trace_root(message_id, request_id)
+                ),
             )
             enqueued = NewEvent(
                 "message.enqueued", MessageEnqueued(recipient=message.recipient_label())

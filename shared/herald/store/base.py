@@ -20,6 +20,7 @@ from herald.domain.status import MessageStatus
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.registry import spec_for
 from herald.ids import event_id_for
+from herald.observability import tracing
 
 RECEIPT_TTL_MS = 7 * 24 * 3600 * 1000
 
@@ -33,11 +34,20 @@ class Transition:
 Decide = Callable[[MessageState], Transition | None]
 
 
+def _event_traceparent(message: MessageState) -> str | None:
+    """Events continue the message's trace: from the current span when it is in it."""
+    current = tracing.current_traceparent()
+    if current and tracing.trace_id_of(current) == tracing.trace_id_of(message.traceparent):
+        return current
+    return message.traceparent or current
+
+
 def sequence_events(
     message: MessageState, events: Sequence[NewEvent]
 ) -> tuple[MessageState, list[EventEnvelope]]:
     """Numbers the events after the message's last one and returns the new state."""
     at = now_ms()
+    traceparent = _event_traceparent(message)
     envelopes = []
     for offset, event in enumerate(events, start=1):
         spec = spec_for(event.type)
@@ -53,6 +63,7 @@ def sequence_events(
                 seq=seq,
                 occurred_ms=at,
                 payload=event.payload.model_dump(mode="json"),
+                traceparent=traceparent,
             )
         )
     return message.model_copy(update={"seq": message.seq + len(events)}), envelopes

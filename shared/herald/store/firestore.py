@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
+from opentelemetry import trace
 
 from herald.clock import now_ms
 from herald.domain.message import MessageState, RequestRecord
 from herald.events.envelope import EventEnvelope, NewEvent
+from herald.observability import tracing
 from herald.store.base import (
     RECEIPT_TTL_MS,
     Attempt,
@@ -32,6 +35,19 @@ from herald.store.base import (
     sequence_events,
     take_lease,
 )
+
+
+def _span(operation: str, collection: str) -> AbstractContextManager[trace.Span]:
+    """A CLIENT span per Firestore call, in OpenTelemetry's database conventions."""
+    return tracing.tracer().start_as_current_span(
+        f"{operation} {collection}",
+        kind=trace.SpanKind.CLIENT,
+        attributes={
+            "db.system.name": "gcp.firestore",
+            "db.operation.name": operation,
+            "db.collection.name": collection,
+        },
+    )
 
 
 def event_doc_id(seq: int) -> str:
@@ -62,12 +78,13 @@ class FirestoreMessages(_Paths):
     def create_request(
         self, request: RequestRecord, messages: Sequence[tuple[MessageState, Sequence[NewEvent]]]
     ) -> None:
-        batch = self.client.batch()
-        ws = self.workspace(request.workspace)
-        batch.create(ws.collection("requests").document(request.id), request.model_dump())
-        for message, events in messages:
-            self._stage_commit(batch, message, events, create=True)
-        batch.commit()
+        with _span("commit", "messages"):
+            batch = self.client.batch()
+            ws = self.workspace(request.workspace)
+            batch.create(ws.collection("requests").document(request.id), request.model_dump())
+            for message, events in messages:
+                self._stage_commit(batch, message, events, create=True)
+            batch.commit()
 
     def _stage_commit(
         self,
@@ -92,16 +109,19 @@ class FirestoreMessages(_Paths):
         return envelopes
 
     def get_request(self, workspace: str, request_id: str) -> RequestRecord | None:
-        snap = self.workspace(workspace).collection("requests").document(request_id).get()
-        return RequestRecord.model_validate(snap.to_dict()) if snap.exists else None
+        with _span("get", "requests"):
+            snap = self.workspace(workspace).collection("requests").document(request_id).get()
+            return RequestRecord.model_validate(snap.to_dict()) if snap.exists else None
 
     def get_message(self, workspace: str, message_id: str) -> MessageState | None:
-        snap = self.message(workspace, message_id).get()
-        return MessageState.model_validate(snap.to_dict()) if snap.exists else None
+        with _span("get", "messages"):
+            snap = self.message(workspace, message_id).get()
+            return MessageState.model_validate(snap.to_dict()) if snap.exists else None
 
     def history(self, workspace: str, message_id: str) -> list[EventEnvelope]:
-        docs = self.message(workspace, message_id).collection("events").order_by("seq").stream()
-        return [EventEnvelope.model_validate(doc.to_dict()) for doc in docs]
+        with _span("query", "events"):
+            docs = self.message(workspace, message_id).collection("events").order_by("seq").stream()
+            return [EventEnvelope.model_validate(doc.to_dict()) for doc in docs]
 
     def transition(
         self, workspace: str, message_id: str, consumer: str, event_id: str, decide: Decide
@@ -134,13 +154,15 @@ class FirestoreMessages(_Paths):
             )
             return envelopes
 
-        result: list[EventEnvelope] | None = apply(self.client.transaction())
-        return result
+        with _span("transaction", "messages"):
+            result: list[EventEnvelope] | None = apply(self.client.transaction())
+            return result
 
     def mark_published(self, workspace: str, message_id: str, seq: int) -> None:
-        self.message(workspace, message_id).collection("events").document(event_doc_id(seq)).update(
-            {"published_ms": now_ms()}
-        )
+        with _span("update", "events"):
+            self.message(workspace, message_id).collection("events").document(
+                event_doc_id(seq)
+            ).update({"published_ms": now_ms()})
 
 
 class FirestoreAttempts(_Paths):
@@ -170,11 +192,13 @@ class FirestoreAttempts(_Paths):
                 transaction.set(ref, attempt.model_dump(mode="json"))
             return attempt
 
-        result: Attempt = lease(self.client.transaction())
-        return result
+        with _span("transaction", "attempts"):
+            result: Attempt = lease(self.client.transaction())
+            return result
 
     def save(self, workspace: str, message_id: str, attempt: Attempt) -> None:
-        self._ref(workspace, message_id, attempt.id).set(attempt.model_dump(mode="json"))
+        with _span("set", "attempts"):
+            self._ref(workspace, message_id, attempt.id).set(attempt.model_dump(mode="json"))
 
 
 class FirestoreSummaries(_Paths):
@@ -196,8 +220,9 @@ class FirestoreSummaries(_Paths):
             transaction.set(ref, merged.model_dump(mode="json"))
             return True
 
-        written: bool = apply(self.client.transaction())
-        return written
+        with _span("transaction", "summaries"):
+            written: bool = apply(self.client.transaction())
+            return written
 
     def list(
         self,
@@ -212,7 +237,8 @@ class FirestoreSummaries(_Paths):
         if status is not None:
             query = query.where(filter=FieldFilter("status", "==", status))
         query = query.order_by("enqueued_ms", direction=firestore.Query.DESCENDING).limit(limit)
-        return [MessageSummary.model_validate(doc.to_dict()) for doc in query.stream()]
+        with _span("query", "summaries"):
+            return [MessageSummary.model_validate(doc.to_dict()) for doc in query.stream()]
 
 
 class FirestoreKeys:
@@ -220,7 +246,8 @@ class FirestoreKeys:
         self.client = client
 
     def workspace_for(self, key_hash: str) -> str | None:
-        snap = self.client.collection("api_keys").document(key_hash).get()
+        with _span("get", "api_keys"):
+            snap = self.client.collection("api_keys").document(key_hash).get()
         if not snap.exists:
             return None
         workspace = (snap.to_dict() or {}).get("workspace")

@@ -1,0 +1,34 @@
+"""The api function's request handling: one SERVER span per request."""
+
+from __future__ import annotations
+
+from opentelemetry import trace
+
+from herald import bootstrap
+from herald.api.http import HttpRequest, HttpResponse
+from herald.observability import tracing
+
+
+def serve(request: HttpRequest) -> HttpResponse:
+    tracing.configure("api")
+    route = bootstrap.api().router.template_for(request.method, request.path)
+    try:
+        with tracing.tracer().start_as_current_span(
+            f"{request.method} {route or request.path}",
+            context=tracing.context_from_http(request.headers),
+            kind=trace.SpanKind.SERVER,
+            attributes={
+                "http.request.method": request.method,
+                "url.path": request.path,
+                **({"http.route": route} if route else {}),
+            },
+        ) as span:
+            response = bootstrap.api().handle(request)
+            span.set_attribute("http.response.status_code", response.status)
+            if response.status >= 500:
+                span.set_status(trace.StatusCode.ERROR)
+            if isinstance(response.body, dict) and "requestId" in response.body:
+                span.set_attribute("herald.request_id", response.body["requestId"])
+            return response
+    finally:
+        tracing.flush()

@@ -1,0 +1,38 @@
+"""The relay's trigger: an Eventarc Firestore event for an outbox record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry import trace
+
+from herald import bootstrap, logs
+from herald.entrypoints import firestore
+from herald.errors import UndecodableEvent
+from herald.observability import tracing
+
+
+def relay(data: Any, subject: str | None) -> None:
+    """Raise means retry (the trigger's retry policy), return means done."""
+    tracing.configure("relay")
+    try:
+        try:
+            before, after = firestore.decode(data)
+        except UndecodableEvent as exc:
+            logs.error("outbox event dropped", error=str(exc), subject=subject)
+            return
+        traceparent = (after or {}).get("traceparent")
+        with tracing.tracer().start_as_current_span(
+            "outbox relay",
+            context=tracing.context_from_traceparent(traceparent),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "db.system.name": "gcp.firestore",
+                "herald.event_id": str((after or before or {}).get("id", "")),
+                "herald.message_id": str((after or before or {}).get("message_id", "")),
+                "cloudevents.event_subject": subject or "",
+            },
+        ):
+            bootstrap.relay_service().handle_write(before, after)
+    finally:
+        tracing.flush()

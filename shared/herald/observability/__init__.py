@@ -1,0 +1,1 @@
+"""Observability: traces, structured logs and metrics, exported where the code runs."""

@@ -1,0 +1,105 @@
+"""Spans as JSON lines: the local exporter writes them, ``herald trace`` reads them.
+
+One file per process (``<service>-<pid>.jsonl``) under the trace directory, so
+concurrent function processes never interleave partial lines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+
+@dataclass(frozen=True)
+class SpanLink:
+    trace_id: str
+    span_id: str
+
+
+@dataclass(frozen=True)
+class SpanRecord:
+    """One finished span. Ids are lowercase hex (32 digits for traces, 16 for spans)."""
+
+    trace_id: str
+    span_id: str
+    parent_span_id: str | None
+    name: str
+    kind: str  # SERVER, CLIENT, PRODUCER, CONSUMER, INTERNAL
+    service: str  # the function (resource service.name), e.g. "herald-render"
+    start_ns: int  # epoch nanoseconds
+    end_ns: int
+    status: str  # UNSET, OK, ERROR
+    attributes: dict[str, Any] = field(default_factory=dict)
+    links: list[SpanLink] = field(default_factory=list)
+
+    @property
+    def duration_ms(self) -> float:
+        return (self.end_ns - self.start_ns) / 1e6
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"), default=str)
+
+    @classmethod
+    def from_json(cls, line: str) -> SpanRecord:
+        raw = json.loads(line)
+        raw["links"] = [SpanLink(**link) for link in raw.get("links", [])]
+        return cls(**raw)
+
+    @classmethod
+    def from_span(cls, span: ReadableSpan) -> SpanRecord:
+        context = span.get_span_context()
+        assert context is not None
+        parent = span.parent
+        return cls(
+            trace_id=f"{context.trace_id:032x}",
+            span_id=f"{context.span_id:016x}",
+            parent_span_id=f"{parent.span_id:016x}" if parent is not None else None,
+            name=span.name,
+            kind=span.kind.name,
+            service=str(span.resource.attributes.get("service.name", "")),
+            start_ns=span.start_time or 0,
+            end_ns=span.end_time or 0,
+            status=span.status.status_code.name,
+            attributes=dict(span.attributes or {}),
+            links=[
+                SpanLink(f"{link.context.trace_id:032x}", f"{link.context.span_id:016x}")
+                for link in span.links
+            ],
+        )
+
+
+class JsonLinesSpanExporter(SpanExporter):
+    def __init__(self, directory: Path, service: str) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f"{service}-{os.getpid()}.jsonl"
+        self._lock = threading.Lock()
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        lines = "".join(SpanRecord.from_span(span).to_json() + "\n" for span in spans)
+        with self._lock, self.path.open("a") as handle:
+            handle.write(lines)
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        pass
+
+
+def read_spans(directory: Path) -> list[SpanRecord]:
+    spans = []
+    for path in sorted(directory.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            if line.strip():
+                spans.append(SpanRecord.from_json(line))
+    return spans
+
+
+def trace_of(spans: Sequence[SpanRecord], trace_id: str) -> list[SpanRecord]:
+    return sorted((s for s in spans if s.trace_id == trace_id), key=lambda s: s.start_ns)
