@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -76,6 +77,31 @@ Press Ctrl-C to stop everything.""",
     return 0
 
 
+def _trace(args: argparse.Namespace) -> int:
+    from herald.observability.spanfile import read_spans
+    from herald.observability.waterfall import render_html, render_text
+
+    spans = read_spans(args.trace_dir)
+    trace_ids = {
+        s.trace_id
+        for s in spans
+        if args.id in (s.attributes.get("herald.message_id"), s.attributes.get("herald.request_id"))
+    }
+    if not trace_ids:
+        print(f"no spans of message or request {args.id} in {args.trace_dir}", file=sys.stderr)
+        return 1
+    html_pages = []
+    for trace_id in sorted(trace_ids):
+        trace_spans = sorted((s for s in spans if s.trace_id == trace_id), key=lambda s: s.start_ns)
+        print(render_text(trace_spans, width=shutil.get_terminal_size((120, 20)).columns))
+        page = args.trace_dir / f"trace-{trace_id}.html"
+        page.write_text(render_html(trace_spans))
+        html_pages.append(page)
+    for page in html_pages:
+        print(f"written: {page}")
+    return 0
+
+
 def _events(args: argparse.Namespace) -> int:
     from herald.events.registry import EVENTS
 
@@ -129,6 +155,15 @@ def main(argv: list[str] | None = None) -> int:
         "--state-dir", type=Path, help="where logs and caught mail go (default: .herald/)"
     )
     up.set_defaults(run=_up)
+
+    trace = commands.add_parser(
+        "trace", help="draw the span waterfall of a message (or request) from local traces"
+    )
+    trace.add_argument("id", help="a message id or request id")
+    trace.add_argument(
+        "--trace-dir", type=Path, default=Path(".herald/traces"), help="where the spans are"
+    )
+    trace.set_defaults(run=_trace)
 
     events = commands.add_parser("events", help="list every event with its producer and consumers")
     events.set_defaults(run=_events)

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from herald.cli import main
 from herald.local.stack import Stack
 from herald.observability.spanfile import SpanRecord, read_spans
 from tests.conftest import eventually
@@ -85,3 +86,19 @@ def test_each_message_of_a_list_send_has_its_own_trace_linked_to_the_request(
         [root] = [s for s in spans if s.parent_span_id is None]
         assert root.name == "herald message"
         assert [link.span_id for link in root.links] == [request_span.span_id]
+
+
+def test_herald_trace_draws_the_waterfall_and_writes_a_page(
+    api: Client, stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request_id = api.send({"to": {"email": "drawn@example.com"}, "content": {"body": "x"}})
+    spans = eventually(lambda: complete(stack, request_id), what="the whole trace")
+
+    assert main(["trace", request_id, "--trace-dir", str(stack.trace_dir)]) == 0
+    printed = capsys.readouterr().out
+    assert spans[0].trace_id in printed
+    assert printed.index("POST /send") < printed.index("smtp send")
+    page = stack.trace_dir / f"trace-{spans[0].trace_id}.html"
+    assert page.read_text().count('class="span') == len(spans)
+
+    assert main(["trace", "no-such-message", "--trace-dir", str(stack.trace_dir)]) == 1
