@@ -6,11 +6,12 @@ from opentelemetry import trace
 
 from herald import bootstrap
 from herald.api.http import HttpRequest, HttpResponse
-from herald.observability import tracing
+from herald.observability import metrics, tracing
 
 
 def serve(request: HttpRequest) -> HttpResponse:
     tracing.configure("api")
+    metrics.configure("api")
     route = bootstrap.api().router.template_for(request.method, request.path)
     try:
         with tracing.tracer().start_as_current_span(

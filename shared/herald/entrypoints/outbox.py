@@ -9,12 +9,13 @@ from opentelemetry import trace
 from herald import bootstrap, logs
 from herald.entrypoints import firestore
 from herald.errors import UndecodableEvent
-from herald.observability import tracing
+from herald.observability import metrics, tracing
 
 
 def relay(data: Any, subject: str | None) -> None:
     """Raise means retry (the trigger's retry policy), return means done."""
     tracing.configure("relay")
+    metrics.configure("relay")
     try:
         try:
             before, after = firestore.decode(data)

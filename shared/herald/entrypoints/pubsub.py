@@ -14,7 +14,7 @@ from herald import logs
 from herald.errors import UndecodableEvent
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
-from herald.observability import tracing
+from herald.observability import metrics, tracing
 
 
 def decode(data: Any) -> tuple[EventEnvelope, dict[str, str]]:
@@ -34,6 +34,7 @@ def decode(data: Any) -> tuple[EventEnvelope, dict[str, str]]:
 def consume(data: Any, consumer: str, handler: Callable[[EventEnvelope], None]) -> None:
     """Raise means retry, return means done."""
     tracing.configure(consumer)
+    metrics.configure(consumer)
     try:
         try:
             envelope, attributes = decode(data)

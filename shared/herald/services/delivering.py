@@ -15,6 +15,7 @@ retry) and no failure, expected or not, retries forever.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 
@@ -27,8 +28,9 @@ from herald.domain.status import MessageStatus, Reason
 from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.payloads import MessageDelivered, MessageSent, MessageUndeliverable
+from herald.events.registry import spec_for
 from herald.faults import crash_point
-from herald.observability import tracing
+from herald.observability import metrics, tracing
 from herald.providers.base import Dispatch, Provider
 from herald.store.base import (
     Attempt,
@@ -155,13 +157,21 @@ class DeliverService:
                 break
         if postponed is not None:
             raise postponed
-        self.messages.transition(
+        applied = self.messages.transition(
             event.workspace,
             event.message_id,
             self.consumer,
             event.id,
             lambda current: settle(current, results, self.policy),
         )
+        if applied:
+            end = applied[-1]
+            metrics.record_outcome(
+                spec_for(end.type).history_type,
+                end.payload.get("reason")
+                or ("OUTCOME_UNKNOWN" if end.payload.get("outcome_unknown") else None),
+                end.payload.get("channel"),
+            )
         crash_point("deliver.after_outcome_recorded")
 
     def _result(
@@ -239,10 +249,18 @@ class DeliverService:
                 "herald.try": attempt.tries,
             },
         )
+        started = time.perf_counter()
+
+        def measured(outcome: str) -> None:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            metrics.record_provider_call(name, channel, outcome, elapsed_ms)
+            span.set_attribute("herald.outcome", outcome)
+
         try:
             with trace.use_span(span, end_on_exit=True, record_exception=False):
                 receipt = provider.send(dispatch, handoff)
         except PermanentProviderError as exc:
+            measured("FAILED")
             result = self._result(
                 channel, name, ChannelOutcome.FAILED, reason=Reason.PROVIDER_ERROR, error=str(exc)
             )
@@ -250,6 +268,7 @@ class DeliverService:
             # Retryable, or unexpected before the handoff: nothing left, try again later.
             # After the handoff, no answer: the policy decides (resend means try again).
             ambiguous = handed_off and not isinstance(exc, RetryableProviderError)
+            measured("UNKNOWN" if ambiguous else "RETRY")
             if not ambiguous or self.policy == AmbiguousPolicy.RESEND:
                 attempt.state = AttemptState.PREPARED
                 attempt.last_error = str(exc) or type(exc).__name__
@@ -264,6 +283,7 @@ class DeliverService:
                 error=str(exc) or type(exc).__name__,
             )
         else:
+            measured(receipt.outcome.value)
             result = self._result(channel, name, receipt.outcome, reference=receipt.reference)
         crash_point("deliver.after_provider_accepted")
         return self._finish(message, attempt, result)

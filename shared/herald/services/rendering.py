@@ -9,6 +9,7 @@ from herald.domain.routing import plan_route
 from herald.domain.status import MessageStatus, Reason
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.payloads import MessageRendered, MessageRouted, MessageUnroutable
+from herald.observability import metrics
 from herald.store.base import MessageRepository, Transition
 
 
@@ -54,6 +55,8 @@ class RenderService:
         self.messages = messages
 
     def handle(self, event: EventEnvelope) -> None:
-        self.messages.transition(
+        applied = self.messages.transition(
             event.workspace, event.message_id, self.consumer, event.id, route_and_render
         )
+        if applied and applied[-1].type == "message.unroutable":
+            metrics.record_outcome(MessageStatus.UNROUTABLE, Reason.NO_CHANNELS, None)

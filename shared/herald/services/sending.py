@@ -17,7 +17,7 @@ from herald.errors import FieldError, ValidationFailed
 from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageEnqueued
 from herald.ids import message_id_for, new_request_id
-from herald.observability import tracing
+from herald.observability import metrics, tracing
 from herald.services.validation import field_errors
 from herald.store.base import MessageRepository
 
@@ -109,4 +109,5 @@ class SendService:
             ),
             staged,
         )
+        metrics.record_send(workspace, len(staged))
         return request_id

@@ -1,0 +1,102 @@
+"""What Cloud Run and Pub/Sub do not report, as OpenTelemetry metrics.
+
+Cloud Run already counts each function's requests and latencies and Pub/Sub its
+dead letters; Herald adds outcomes by status and reason, delivery retries,
+provider latency and errors, and sends per workspace. Exported to Cloud
+Monitoring (as ``workload.googleapis.com/herald/<name>``) when
+``HERALD_METRICS_EXPORTER`` is ``gcp`` (the default on Cloud Run), over OTLP
+when it is ``otlp``, nowhere when ``none``. The reader exports every minute:
+Cloud Monitoring takes one point per series every few seconds at most, so
+points are not flushed per invocation.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+
+from opentelemetry import metrics
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
+
+METRIC_PREFIX = "workload.googleapis.com/herald"
+EXPORT_INTERVAL_MS = 60_000
+
+_meter = metrics.get_meter("herald")
+_outcomes = _meter.create_counter(
+    "messages.outcomes", unit="{message}", description="Messages reaching an end state"
+)
+_retries = _meter.create_counter(
+    "delivery.retries", unit="{try}", description="Provider calls to be tried again"
+)
+_provider_latency = _meter.create_histogram(
+    "provider.latency", unit="ms", description="Duration of provider calls"
+)
+_provider_errors = _meter.create_counter(
+    "provider.errors", unit="{error}", description="Failed provider calls by kind"
+)
+_sends = _meter.create_counter("sends", unit="{message}", description="Messages accepted")
+_configured = False
+
+
+def exporter_kind() -> str:
+    if configured := os.environ.get("HERALD_METRICS_EXPORTER"):
+        return configured
+    if os.environ.get("K_SERVICE"):
+        return "gcp"
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        return "otlp"
+    return "none"
+
+
+def _reader(kind: str) -> MetricReader | None:
+    if kind == "gcp":
+        from opentelemetry.exporter.cloud_monitoring import CloudMonitoringMetricsExporter
+
+        exporter = CloudMonitoringMetricsExporter(prefix=METRIC_PREFIX)
+        return PeriodicExportingMetricReader(exporter, export_interval_millis=EXPORT_INTERVAL_MS)
+    if kind == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
+        return PeriodicExportingMetricReader(
+            OTLPMetricExporter(), export_interval_millis=EXPORT_INTERVAL_MS
+        )
+    if kind == "none":
+        return None
+    raise ValueError(f"HERALD_METRICS_EXPORTER={kind!r}: use gcp, otlp or none")
+
+
+def configure(function: str) -> None:
+    """Sets up this instance's meter provider once; safe to call on every invocation."""
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    reader = _reader(exporter_kind())
+    if reader is None:
+        return
+    provider = MeterProvider(
+        resource=Resource.create({"service.name": f"herald-{function}"}), metric_readers=[reader]
+    )
+    metrics.set_meter_provider(provider)
+    atexit.register(provider.shutdown)  # the last points, when the instance stops
+
+
+def record_send(workspace: str, messages: int) -> None:
+    _sends.add(messages, {"workspace": workspace})
+
+
+def record_outcome(status: str, reason: str | None, channel: str | None) -> None:
+    _outcomes.add(1, {"status": status, "reason": reason or "", "channel": channel or ""})
+
+
+def record_provider_call(provider: str, channel: str, outcome: str, duration_ms: float) -> None:
+    """``outcome`` is SENT, DELIVERED, FAILED, UNKNOWN or RETRY."""
+    _provider_latency.record(
+        duration_ms, {"provider": provider, "channel": channel, "outcome": outcome}
+    )
+    if outcome in ("FAILED", "UNKNOWN", "RETRY"):
+        _provider_errors.add(1, {"provider": provider, "channel": channel, "kind": outcome})
+    if outcome == "RETRY":
+        _retries.add(1, {"provider": provider, "channel": channel})

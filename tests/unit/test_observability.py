@@ -1,0 +1,127 @@
+"""Metrics recorded by the services, log correlation fields, and trace header parsing."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from contextlib import redirect_stdout
+from typing import Any
+
+import pytest
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import (
+    HistogramDataPoint,
+    InMemoryMetricReader,
+    NumberDataPoint,
+)
+from opentelemetry.sdk.trace import TracerProvider
+
+from herald import logs
+from herald.errors import PermanentProviderError, RetryableProviderError
+from herald.observability import tracing
+from tests.unit.fakes import Pipeline
+
+_READER = InMemoryMetricReader()
+
+
+@pytest.fixture(scope="module")
+def reader() -> Iterator[InMemoryMetricReader]:
+    # The global meter provider can be set once per process: this module owns it.
+    metrics.set_meter_provider(MeterProvider(metric_readers=[_READER]))
+    yield _READER
+
+
+def points(reader: InMemoryMetricReader, name: str) -> list[tuple[dict[str, Any], Any]]:
+    data = reader.get_metrics_data()
+    found = []
+    for resource in data.resource_metrics if data else []:
+        for scope in resource.scope_metrics:
+            for metric in scope.metrics:
+                if metric.name == name:
+                    for point in metric.data.data_points:
+                        # Sums carry a value, histograms a count of recordings.
+                        amount: float
+                        if isinstance(point, HistogramDataPoint):
+                            amount = point.count
+                        elif isinstance(point, NumberDataPoint):
+                            amount = point.value
+                        else:
+                            continue
+                        found.append((dict(point.attributes or {}), amount))
+    return found
+
+
+def test_outcomes_sends_and_provider_calls_are_counted(reader: InMemoryMetricReader) -> None:
+    p = Pipeline()
+    p.sending.send(
+        "metrics-ws",
+        {
+            "message": {
+                "to": [{"email": "a@example.com"}, {"email": "b@example.com"}],
+                "content": {"body": "x"},
+            }
+        },
+    )
+    p.drain()
+    p.email.fail_with = PermanentProviderError("550", "fake-smtp")
+    p.sending.send(
+        "metrics-ws", {"message": {"to": {"email": "c@example.com"}, "content": {"body": "x"}}}
+    )
+    p.drain()
+
+    assert ({"workspace": "metrics-ws"}, 3) in points(reader, "sends")
+    outcomes = {(a["status"], a["reason"]): v for a, v in points(reader, "messages.outcomes")}
+    assert outcomes[("SENT", "")] >= 2
+    assert outcomes[("UNDELIVERABLE", "PROVIDER_ERROR")] >= 1
+    latency = {a["outcome"]: count for a, count in points(reader, "provider.latency")}
+    assert latency["SENT"] >= 2 and latency["FAILED"] >= 1
+    errors = {a["kind"]: v for a, v in points(reader, "provider.errors")}
+    assert errors["FAILED"] >= 1
+
+
+def test_retries_are_counted(reader: InMemoryMetricReader) -> None:
+    p = Pipeline()
+    p.email.fail_with = RetryableProviderError("421", "fake-smtp")
+    p.email.fail_before_handoff = True
+    p.sending.send(
+        "metrics-ws", {"message": {"to": {"email": "r@example.com"}, "content": {"body": "x"}}}
+    )
+    with pytest.raises(RetryableProviderError):
+        p.drain()
+    retries = dict((a["provider"], v) for a, v in points(reader, "delivery.retries"))
+    assert retries["fake-smtp"] >= 1
+
+
+def test_log_lines_carry_cloud_loggings_trace_fields() -> None:
+    span = TracerProvider().get_tracer("t").start_span("work")
+    out = io.StringIO()
+    with trace.use_span(span, end_on_exit=True), redirect_stdout(out):
+        logs.info("event handled", message_id="m1", workspace="ws", event_id="ws:m1:2")
+    record = json.loads(out.getvalue())
+    context = span.get_span_context()
+    assert record["severity"] == "INFO"
+    assert record["logging.googleapis.com/trace"].endswith(f"/traces/{context.trace_id:032x}")
+    assert record["logging.googleapis.com/spanId"] == f"{context.span_id:016x}"
+    assert record["logging.googleapis.com/trace_sampled"] is True
+    assert (record["message_id"], record["event_id"]) == ("m1", "ws:m1:2")
+
+
+def test_addresses_are_masked() -> None:
+    assert logs.mask("ada@example.com") == "a**@example.com"
+    assert (
+        logs.mask("https://user:pw@hooks.example.com/secret/path?t=1")
+        == "https://hooks.example.com/…"
+    )
+
+
+def test_incoming_trace_headers_are_continued() -> None:
+    w3c = tracing.context_from_http({"traceparent": f"00-{'a' * 32}-{'b' * 16}-01"})
+    assert trace.get_current_span(w3c).get_span_context().trace_id == int("a" * 32, 16)
+    cloud = tracing.context_from_http({"X-Cloud-Trace-Context": f"{'c' * 32}/123;o=1"})
+    context = trace.get_current_span(cloud).get_span_context()
+    assert (context.trace_id, context.span_id) == (int("c" * 32, 16), 123)
+    pubsub = tracing.context_from_pubsub({"googclient_traceparent": f"00-{'d' * 32}-{'e' * 16}-01"})
+    assert trace.get_current_span(pubsub).get_span_context().span_id == int("e" * 16, 16)
+    assert not trace.get_current_span(tracing.context_from_http({})).get_span_context().is_valid
