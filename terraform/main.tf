@@ -26,3 +26,11 @@ module "firestore" {
   project_id = var.project_id
   indexes    = local.registry.firestore
 }
+
+module "monitoring" {
+  source = "./modules/monitoring"
+
+  project_id = var.project_id
+  # Cloud Run service names of the functions, as deployed.
+  functions = [for name in keys(local.registry.functions) : "herald-${name}"]
+}

@@ -12,3 +12,8 @@ output "firestore_indexes" {
   description = "Composite indexes created for the messages API."
   value       = module.firestore.composite_indexes
 }
+
+output "dashboard_id" {
+  description = "The Cloud Monitoring dashboard of Herald's handlers."
+  value       = module.monitoring.dashboard_id
+}

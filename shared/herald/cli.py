@@ -102,6 +102,30 @@ def _trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cost(args: argparse.Namespace) -> int:
+    from herald.observability.cost import HANDLERS, default_profiles, estimate, render_table
+
+    durations: dict[str, float] = {}
+    if args.trace_dir is not None:
+        from herald.observability.spanfile import read_spans
+
+        # Measured: the mean of each function's invocation spans (SERVER or CONSUMER roots).
+        samples: dict[str, list[float]] = {}
+        for span in read_spans(args.trace_dir):
+            name = span.service.removeprefix("herald-")
+            is_invocation = span.kind == "SERVER" or span.name.endswith(
+                (" process", "outbox relay")
+            )
+            if name in HANDLERS and is_invocation:
+                samples.setdefault(name, []).append(span.duration_ms)
+        durations = {name: sum(v) / len(v) for name, v in samples.items()}
+        if durations:
+            measured = ", ".join(f"{n} {d:.0f} ms" for n, d in sorted(durations.items()))
+            print(f"measured mean durations from {args.trace_dir}: {measured}\n")
+    print(render_table(estimate(default_profiles(args.sends_per_month, durations_ms=durations))))
+    return 0
+
+
 def _events(args: argparse.Namespace) -> int:
     from herald.events.registry import EVENTS
 
@@ -164,6 +188,13 @@ def main(argv: list[str] | None = None) -> int:
         "--trace-dir", type=Path, default=Path(".herald/traces"), help="where the spans are"
     )
     trace.set_defaults(run=_trace)
+
+    cost = commands.add_parser("cost", help="estimate each handler's monthly cost at list prices")
+    cost.add_argument("--sends-per-month", type=int, required=True)
+    cost.add_argument(
+        "--trace-dir", type=Path, help="take each handler's duration from these local spans"
+    )
+    cost.set_defaults(run=_cost)
 
     events = commands.add_parser("events", help="list every event with its producer and consumers")
     events.set_defaults(run=_events)

@@ -171,3 +171,6 @@ class SummaryRepositoryContract:
         assert [s.id for s in summaries.list(workspace, status="SENT")] == ["m3", "m1"]
         assert [s.id for s in summaries.list(workspace, limit=1)] == ["m3"]
         assert summaries.list(workspace + "-other") == []
+        tagged = summary("m4", "r3", MessageStatus.SENT, 4).model_copy(update={"trace_id": "t-1"})
+        assert summaries.apply(workspace, "m4", lambda cur: tagged)
+        assert [s.id for s in summaries.list(workspace, trace_id="t-1")] == ["m4"]

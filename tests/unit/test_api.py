@@ -127,3 +127,21 @@ def test_ids_that_herald_never_issues_are_404_and_filters_are_checked() -> None:
     assert call(api, "GET", "/messages/" + "a" * 200).status == 404
     response = call(api, "GET", "/messages", status="LOST")
     assert (response.status, response.body["errors"][0]["field"]) == (400, "status")
+
+
+def test_courier_metadata_trace_id_is_stored_and_searchable() -> None:
+    api, pipeline = make_api()
+    body = {"message": {**SEND["message"], "metadata": {"trace_id": "order-42"}}}
+    request_id = call(api, "POST", "/send", body).body["requestId"]
+    pipeline.drain()
+    assert call(api, "GET", f"/messages/{request_id}").body["traceId"] == "order-42"
+    found = call(api, "GET", "/messages", traceId="order-42").body["results"]
+    assert [m["id"] for m in found] == [request_id]
+    assert call(api, "GET", "/messages", traceId="other").body["results"] == []
+    refused = call(
+        api, "POST", "/send", {"message": {**SEND["message"], "metadata": {"tags": ["a"]}}}
+    )
+    assert refused.body["errors"][0] == {
+        "field": "message.metadata.tags",
+        "reason": "is a Courier field Herald does not support yet",
+    }

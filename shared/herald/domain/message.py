@@ -50,6 +50,7 @@ class MessageState(BaseModel):
     rendered: dict[str, dict[str, Any]] = Field(default_factory=dict)
     results: list[DeliveryResult] = Field(default_factory=list)
     traceparent: str | None = None  # the root of this message's trace
+    trace_id: str | None = None  # Courier's metadata.trace_id, the caller's own id
 
     def recipient_label(self) -> str:
         """Courier's ``recipient`` string: the best address we know."""

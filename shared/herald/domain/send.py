@@ -26,12 +26,12 @@ NOT_YET_SUPPORTED_MESSAGE_FIELDS = frozenset(
         "timeout",
         "delay",
         "expiry",
-        "metadata",
         "preferences",
         "brand_id",
         "context",
     }
 )
+NOT_YET_SUPPORTED_METADATA_FIELDS = frozenset({"tags", "event", "utm"})
 NOT_YET_SUPPORTED_RECIPIENT_FIELDS = frozenset(
     {
         "user_id",
@@ -153,6 +153,11 @@ def _to_accepts_one_or_many(schema: dict[str, Any]) -> None:
     schema["properties"]["to"] = {"anyOf": [as_list["items"], as_list], "title": "To"}
 
 
+class Metadata(_Strict):
+    # Courier's own correlation id, stored and searchable (GET /messages?traceId=).
+    trace_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
 class Message(_Strict):
     model_config = ConfigDict(
         extra="forbid", frozen=True, json_schema_extra=_to_accepts_one_or_many
@@ -163,6 +168,7 @@ class Message(_Strict):
     content: Content
     data: dict[str, Any] = Field(default_factory=dict)
     routing: Routing | None = None
+    metadata: Metadata | None = None
 
     @field_validator("to", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ class _Payload(BaseModel):
 
 class MessageEnqueued(_Payload):
     recipient: str
+    trace_id: str | None = None  # Courier's metadata.trace_id
 
 
 class MessageRouted(_Payload):

@@ -32,6 +32,7 @@ def fold(current: MessageSummary | None, event: EventEnvelope) -> MessageSummary
     if event.type == "message.enqueued" and summary.enqueued_ms is None:
         update["enqueued_ms"] = event.occurred_ms
         update["recipient"] = event.payload.get("recipient", "")
+        update["trace_id"] = event.payload.get("trace_id")
     if event.seq > summary.seq:
         update.update(seq=event.seq, last_event=event.type, updated_ms=event.occurred_ms)
         if (status := status_after(event.type)) is not None:

@@ -24,6 +24,7 @@ def message_view(message: MessageState) -> dict[str, Any]:
         "clicked": None,
         "reason": message.reason,
         "error": message.error,
+        "traceId": message.trace_id,
         "channels": message.channels,
         "providers": [
             {
@@ -49,6 +50,7 @@ def summary_view(summary: MessageSummary) -> dict[str, Any]:
         "enqueued": summary.enqueued_ms,
         "updated": summary.updated_ms,
         "lastEvent": spec_for(summary.last_event).history_type if summary.last_event else None,
+        "traceId": summary.trace_id,
     }
 
 
@@ -91,9 +93,16 @@ class MessageReader:
         }
 
     def list(
-        self, workspace: str, request_id: str | None, status: str | None, limit: int
+        self,
+        workspace: str,
+        request_id: str | None,
+        status: str | None,
+        limit: int,
+        trace_id: str | None = None,
     ) -> dict[str, Any]:
-        found = self.summaries.list(workspace, request_id=request_id, status=status, limit=limit)
+        found = self.summaries.list(
+            workspace, request_id=request_id, status=status, limit=limit, trace_id=trace_id
+        )
         return {
             "results": [summary_view(s) for s in found],
             "paging": {"more": len(found) == limit},

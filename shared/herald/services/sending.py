@@ -90,6 +90,7 @@ class SendService:
                 data=request.message.data,
                 routing=routing,
                 enqueued_ms=received,
+                trace_id=request.message.metadata.trace_id if request.message.metadata else None,
                 traceparent=(
                     request_traceparent
                     if message_id == request_id
@@ -97,7 +98,8 @@ class SendService:
                 ),
             )
             enqueued = NewEvent(
-                "message.enqueued", MessageEnqueued(recipient=message.recipient_label())
+                "message.enqueued",
+                MessageEnqueued(recipient=message.recipient_label(), trace_id=message.trace_id),
             )
             staged.append((message, [enqueued]))
         self.messages.create_request(

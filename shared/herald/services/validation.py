@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from herald.domain.send import (
     NOT_YET_SUPPORTED_MESSAGE_FIELDS,
+    NOT_YET_SUPPORTED_METADATA_FIELDS,
     NOT_YET_SUPPORTED_RECIPIENT_FIELDS,
 )
 from herald.errors import FieldError
@@ -29,10 +30,13 @@ def _path(loc: tuple[int | str, ...], to_is_list: bool) -> str:
 def _reason(error: Any, loc: tuple[int | str, ...]) -> str:
     if error["type"] == "extra_forbidden":
         name = loc[-1]
-        in_recipient = "to" in loc[:-1]
-        known = (
-            NOT_YET_SUPPORTED_RECIPIENT_FIELDS if in_recipient else NOT_YET_SUPPORTED_MESSAGE_FIELDS
-        )
+        parent = loc[:-1]
+        if "to" in parent:
+            known = NOT_YET_SUPPORTED_RECIPIENT_FIELDS
+        elif "metadata" in parent:
+            known = NOT_YET_SUPPORTED_METADATA_FIELDS
+        else:
+            known = NOT_YET_SUPPORTED_MESSAGE_FIELDS
         if name in known:
             return "is a Courier field Herald does not support yet"
         return "is not a known field"

@@ -167,6 +167,7 @@ class MessageSummary(BaseModel):
     last_event: str
     enqueued_ms: int | None = None
     updated_ms: int
+    trace_id: str | None = None
 
 
 class SummaryRepository(Protocol):
@@ -185,6 +186,7 @@ class SummaryRepository(Protocol):
         request_id: str | None = None,
         status: str | None = None,
         limit: int = 50,
+        trace_id: str | None = None,
     ) -> list[MessageSummary]: ...
 
 

@@ -230,12 +230,15 @@ class FirestoreSummaries(_Paths):
         request_id: str | None = None,
         status: str | None = None,
         limit: int = 50,
+        trace_id: str | None = None,
     ) -> list[MessageSummary]:
         query: Any = self.workspace(workspace).collection("summaries")
         if request_id is not None:
             query = query.where(filter=FieldFilter("request_id", "==", request_id))
         if status is not None:
             query = query.where(filter=FieldFilter("status", "==", status))
+        if trace_id is not None:
+            query = query.where(filter=FieldFilter("trace_id", "==", trace_id))
         query = query.order_by("enqueued_ms", direction=firestore.Query.DESCENDING).limit(limit)
         with _span("query", "summaries"):
             return [MessageSummary.model_validate(doc.to_dict()) for doc in query.stream()]

@@ -23,6 +23,11 @@ COMPOSITE_INDEXES: tuple[CompositeIndex, ...] = (
         "summaries",
         (("request_id", "ASCENDING"), ("status", "ASCENDING"), ("enqueued_ms", "DESCENDING")),
     ),
+    CompositeIndex("summaries", (("trace_id", "ASCENDING"), ("enqueued_ms", "DESCENDING"))),
+    CompositeIndex(
+        "summaries",
+        (("status", "ASCENDING"), ("trace_id", "ASCENDING"), ("enqueued_ms", "DESCENDING")),
+    ),
 )
 
 # Records that only guard against duplicates expire through a TTL policy.

@@ -129,6 +129,7 @@ class InMemorySummaries:
         request_id: str | None = None,
         status: str | None = None,
         limit: int = 50,
+        trace_id: str | None = None,
     ) -> list[MessageSummary]:
         found = [
             s
@@ -136,6 +137,7 @@ class InMemorySummaries:
             if ws == workspace
             and (request_id is None or s.request_id == request_id)
             and (status is None or s.status == status)
+            and (trace_id is None or s.trace_id == trace_id)
         ]
         # Firestore breaks ties of the sort field by document id, in the same direction.
         return sorted(found, key=lambda s: (s.enqueued_ms or 0, s.id), reverse=True)[:limit]

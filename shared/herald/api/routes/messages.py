@@ -39,5 +39,6 @@ def list_messages(ctx: Context) -> HttpResponse:
             request_id=ctx.request.query.get("requestId"),
             status=status,
             limit=int(raw_limit),
+            trace_id=ctx.request.query.get("traceId"),
         ),
     )

@@ -1,0 +1,403 @@
+"""What Herald costs per month, handler by handler, at Google's list prices.
+
+A back-of-the-envelope model, not a bill: it prices what each handler does per
+invocation (compute time, requests, Firestore operations, Pub/Sub bytes) and
+applies the free tiers once for the whole project. Left out: Cloud Run cold
+starts and idle instances, network egress, Firestore storage and index-entry
+reads, Pub/Sub retries and dead-lettering, Eventarc, logging, tracing and
+monitoring ingestion, and any committed-use or negotiated discount.
+
+    report = estimate(default_profiles(sends_per_month=1_000_000))
+    print(render_table(report))
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+__all__ = [
+    "HANDLERS",
+    "PRICES_2026",
+    "CostReport",
+    "HandlerProfile",
+    "LineItem",
+    "Prices",
+    "Usage",
+    "default_profiles",
+    "estimate",
+    "render_table",
+]
+
+GIB = 2**30
+TIB = 2**40
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prices:
+    """List prices in USD, and the free tiers, as of one date.
+
+    Free tiers are separate fields because they are granted once (per billing
+    account for Cloud Run, per project's (default) database for Firestore, per
+    billing account for Pub/Sub), never per handler.
+    """
+
+    as_of: str  # ISO date the prices were read
+    # Cloud Run functions (gen2 = Cloud Run), request-based billing, Tier 1 region.
+    run_vcpu_second: float
+    run_gib_second: float
+    run_per_million_requests: float
+    run_billing_increment_ms: float  # billable time is rounded up to this; 0 turns it off
+    run_free_vcpu_seconds: float  # per month
+    run_free_gib_seconds: float  # per month
+    run_free_requests: float  # per month
+    # Pub/Sub throughput: bytes published plus bytes delivered (push, pull).
+    pubsub_per_tib: float
+    pubsub_min_billable_bytes: int  # per publish or push request
+    pubsub_free_bytes: float  # per month
+    # Firestore Standard edition, a single-region location.
+    firestore_reads_per_100k: float
+    firestore_writes_per_100k: float
+    firestore_deletes_per_100k: float
+    firestore_free_reads_per_day: float
+    firestore_free_writes_per_day: float
+    firestore_free_deletes_per_day: float  # explicit deletes only: TTL deletes get no free quota
+    days_per_month: float  # Firestore's free quota is daily; traffic is assumed even
+
+
+# Published list prices, read 2026-11-26 from:
+#   "Cloud Run pricing" (Cloud Run functions gen2 are billed as Cloud Run services):
+#     Tier 1, request-based billing (CPU only allocated during request processing):
+#     $0.000024 / vCPU-second, $0.0000025 / GiB-second, $0.40 / million requests,
+#     rounded up to the nearest 100 ms; free per month (per billing account):
+#     180,000 vCPU-seconds, 360,000 GiB-seconds, 2 million requests.
+#   "Pub/Sub pricing": throughput (publish + delivery) $40 / TiB, first 10 GiB per
+#     month free, a minimum of 1000 bytes per publish, push or pull request.
+#   "Firestore pricing" (Standard edition), regional location such as us-central1:
+#     $0.03 / 100k document reads, $0.09 / 100k writes, $0.01 / 100k deletes; free per
+#     day for the (default) database: 50,000 reads, 20,000 writes, 20,000 deletes
+#     (TTL deletes are excluded from the free quota).
+PRICES_2026 = Prices(
+    as_of="2026-11-26",
+    run_vcpu_second=0.000024,
+    run_gib_second=0.0000025,
+    run_per_million_requests=0.40,
+    run_billing_increment_ms=100.0,
+    run_free_vcpu_seconds=180_000.0,
+    run_free_gib_seconds=360_000.0,
+    run_free_requests=2_000_000.0,
+    pubsub_per_tib=40.0,
+    pubsub_min_billable_bytes=1000,
+    pubsub_free_bytes=10.0 * GIB,
+    firestore_reads_per_100k=0.03,
+    firestore_writes_per_100k=0.09,
+    firestore_deletes_per_100k=0.01,
+    firestore_free_reads_per_day=50_000.0,
+    firestore_free_writes_per_day=20_000.0,
+    firestore_free_deletes_per_day=20_000.0,
+    days_per_month=365 / 12,
+)
+
+
+@dataclass(frozen=True)
+class HandlerProfile:
+    """What one handler does per invocation, and how often it runs in a month.
+
+    Pub/Sub bytes are counted for messages published *and* received (push
+    deliveries are throughput too), each at least ``pubsub_min_billable_bytes``
+    because Herald publishes and is pushed one message per request.
+    """
+
+    name: str
+    invocations_per_month: float
+    avg_duration_ms: float
+    memory_mib: float
+    vcpu: float
+    firestore_reads_per_invocation: float
+    firestore_writes_per_invocation: float
+    pubsub_messages_published_per_invocation: float
+    avg_message_bytes: float
+    pubsub_messages_received_per_invocation: float = 0.0
+    firestore_deletes_per_invocation: float = 0.0
+    # Documents that expire through a TTL policy: billed as deletes, no free quota.
+    firestore_ttl_deletes_per_invocation: float = 0.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float | int) and (value < 0 or not math.isfinite(value)):
+                raise ValueError(f"{self.name}: {f.name} must be finite and >= 0, got {value}")
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Billable quantities for a month."""
+
+    vcpu_seconds: float = 0.0
+    gib_seconds: float = 0.0
+    requests: float = 0.0
+    firestore_reads: float = 0.0
+    firestore_writes: float = 0.0
+    firestore_deletes: float = 0.0  # explicit and TTL deletes together
+    pubsub_bytes: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    def __sub__(self, other: Usage) -> Usage:
+        return Usage(*(getattr(self, f.name) - getattr(other, f.name) for f in fields(self)))
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """Dollars per month for one line of the report (unrounded)."""
+
+    name: str
+    usage: Usage
+    compute: float  # vCPU-seconds and GiB-seconds
+    requests: float
+    firestore: float
+    pubsub: float
+
+    @property
+    def total(self) -> float:
+        return self.compute + self.requests + self.firestore + self.pubsub
+
+
+@dataclass(frozen=True)
+class CostReport:
+    """Per-handler costs at list price, the free tier as one credit, and the total.
+
+    ``total`` is the sum of ``handlers`` and ``free_tier``; its ``usage`` is what
+    is billed after the free tier.
+    """
+
+    prices: Prices
+    handlers: tuple[LineItem, ...]
+    free_tier: LineItem  # negative amounts; its usage is the free quantity used
+    total: LineItem
+
+    @property
+    def lines(self) -> tuple[LineItem, ...]:
+        return (*self.handlers, self.free_tier)
+
+
+def _billable_seconds(duration_ms: float, increment_ms: float) -> float:
+    if duration_ms <= 0:
+        return 0.0
+    if increment_ms > 0:
+        duration_ms = math.ceil(duration_ms / increment_ms) * increment_ms
+    return duration_ms / 1000
+
+
+def _usage(profile: HandlerProfile, prices: Prices) -> Usage:
+    n = profile.invocations_per_month
+    seconds = _billable_seconds(profile.avg_duration_ms, prices.run_billing_increment_ms)
+    messages = (
+        profile.pubsub_messages_published_per_invocation
+        + profile.pubsub_messages_received_per_invocation
+    )
+    return Usage(
+        vcpu_seconds=n * seconds * profile.vcpu,
+        gib_seconds=n * seconds * profile.memory_mib / 1024,
+        requests=n,
+        firestore_reads=n * profile.firestore_reads_per_invocation,
+        firestore_writes=n * profile.firestore_writes_per_invocation,
+        firestore_deletes=n
+        * (profile.firestore_deletes_per_invocation + profile.firestore_ttl_deletes_per_invocation),
+        pubsub_bytes=n
+        * messages
+        * max(profile.avg_message_bytes, float(prices.pubsub_min_billable_bytes)),
+    )
+
+
+def _priced(name: str, usage: Usage, prices: Prices, sign: float = 1.0) -> LineItem:
+    return LineItem(
+        name=name,
+        usage=usage,
+        compute=sign
+        * (usage.vcpu_seconds * prices.run_vcpu_second + usage.gib_seconds * prices.run_gib_second),
+        requests=sign * usage.requests / 1e6 * prices.run_per_million_requests,
+        firestore=sign
+        * (
+            usage.firestore_reads / 1e5 * prices.firestore_reads_per_100k
+            + usage.firestore_writes / 1e5 * prices.firestore_writes_per_100k
+            + usage.firestore_deletes / 1e5 * prices.firestore_deletes_per_100k
+        ),
+        pubsub=sign * usage.pubsub_bytes / TIB * prices.pubsub_per_tib,
+    )
+
+
+def estimate(profiles: Iterable[HandlerProfile], prices: Prices = PRICES_2026) -> CostReport:
+    """Price each handler at list price, then take the project's free tier off once."""
+    profiles = list(profiles)
+    names = [p.name for p in profiles]
+    if len(set(names)) != len(names):
+        raise ValueError(f"handler names must be unique: {names}")
+    handlers = tuple(_priced(p.name, _usage(p, prices), prices) for p in profiles)
+
+    gross = sum((line.usage for line in handlers), Usage())
+    # Only explicit deletes can use the free delete quota; TTL deletes cannot.
+    explicit_deletes = sum(
+        p.invocations_per_month * p.firestore_deletes_per_invocation for p in profiles
+    )
+    days = prices.days_per_month
+    free = Usage(
+        vcpu_seconds=min(gross.vcpu_seconds, prices.run_free_vcpu_seconds),
+        gib_seconds=min(gross.gib_seconds, prices.run_free_gib_seconds),
+        requests=min(gross.requests, prices.run_free_requests),
+        firestore_reads=min(gross.firestore_reads, prices.firestore_free_reads_per_day * days),
+        firestore_writes=min(gross.firestore_writes, prices.firestore_free_writes_per_day * days),
+        firestore_deletes=min(explicit_deletes, prices.firestore_free_deletes_per_day * days),
+        pubsub_bytes=min(gross.pubsub_bytes, prices.pubsub_free_bytes),
+    )
+    free_tier = _priced("free tier", free, prices, sign=-1.0)
+
+    lines = (*handlers, free_tier)
+    total = LineItem(
+        name="total",
+        usage=gross - free,
+        compute=math.fsum(line.compute for line in lines),
+        requests=math.fsum(line.requests for line in lines),
+        firestore=math.fsum(line.firestore for line in lines),
+        pubsub=math.fsum(line.pubsub for line in lines),
+    )
+    return CostReport(prices=prices, handlers=handlers, free_tier=free_tier, total=total)
+
+
+# --- Herald's pipeline ------------------------------------------------------------
+
+HANDLERS: tuple[str, ...] = ("api", "relay", "render", "deliver", "log")
+
+
+def default_profiles(
+    sends_per_month: int,
+    *,
+    api_ms: float = 40.0,
+    relay_ms: float = 30.0,
+    render_ms: float = 40.0,
+    deliver_ms: float = 120.0,
+    log_ms: float = 25.0,
+    durations_ms: Mapping[str, float] | None = None,
+    message_bytes: float = 800.0,
+) -> list[HandlerProfile]:
+    """Profiles for ``sends_per_month`` single-email sends through the pipeline.
+
+    Per send: api once (a batch of request, message and first outbox record; the
+    API key read); relay once per outbox record (enqueued, routed, rendered, sent),
+    each publishing the record and marking it published; render once (a
+    transaction reading the receipt and the message, writing message, two outbox
+    records and the receipt); deliver once (lease, attempt, transition); log once
+    per event (a transaction on the message summary). Render and deliver each
+    leave a receipt that expires through TTL, a billed delete. Pushes: render
+    gets message.enqueued, deliver message.rendered, log every event.
+
+    ``durations_ms`` (e.g. measured p50s keyed by handler name) overrides the
+    per-handler defaults.
+    """
+    if sends_per_month < 0:
+        raise ValueError(f"sends_per_month must be >= 0, got {sends_per_month}")
+    durations = {
+        "api": api_ms,
+        "relay": relay_ms,
+        "render": render_ms,
+        "deliver": deliver_ms,
+        "log": log_ms,
+    }
+    if durations_ms is not None:
+        unknown = sorted(set(durations_ms) - set(durations))
+        if unknown:
+            raise ValueError(f"unknown handlers in durations_ms: {unknown}; known: {HANDLERS}")
+        durations.update(durations_ms)
+
+    n = float(sends_per_month)
+
+    def profile(
+        name: str,
+        per_send: float,
+        *,
+        reads: float,
+        writes: float,
+        published: float = 0.0,
+        received: float = 0.0,
+        ttl_deletes: float = 0.0,
+        memory_mib: float = 256.0,
+        vcpu: float = 0.167,
+    ) -> HandlerProfile:
+        return HandlerProfile(
+            name=name,
+            invocations_per_month=n * per_send,
+            avg_duration_ms=durations[name],
+            memory_mib=memory_mib,
+            vcpu=vcpu,
+            firestore_reads_per_invocation=reads,
+            firestore_writes_per_invocation=writes,
+            pubsub_messages_published_per_invocation=published,
+            avg_message_bytes=message_bytes,
+            pubsub_messages_received_per_invocation=received,
+            firestore_ttl_deletes_per_invocation=ttl_deletes,
+        )
+
+    return [
+        profile("api", 1, reads=1, writes=3, memory_mib=512.0, vcpu=1.0),
+        profile("relay", 4, reads=0, writes=1, published=1),
+        profile("render", 1, reads=2, writes=4, received=1, ttl_deletes=1),
+        profile("deliver", 1, reads=3, writes=6, received=1, ttl_deletes=1),
+        profile("log", 4, reads=1, writes=1, received=1),
+    ]
+
+
+# --- Rendering --------------------------------------------------------------------
+
+_CENT = Decimal("0.01")
+_COLUMNS = ("compute", "requests", "firestore", "pubsub")
+
+
+def _apportion(values: Sequence[float]) -> list[Decimal]:
+    """Round to cents so the rounded values add up to the rounded exact sum."""
+    exact = [Decimal(repr(v)) for v in values]
+    target = sum(exact, Decimal(0)).quantize(_CENT, rounding=ROUND_HALF_UP)
+    rounded = [v.quantize(_CENT, rounding=ROUND_FLOOR) for v in exact]
+    cents = int((target - sum(rounded, Decimal(0))) / _CENT)
+    by_remainder = sorted(range(len(exact)), key=lambda i: exact[i] - rounded[i], reverse=True)
+    for i in by_remainder[:cents]:
+        rounded[i] += _CENT
+    return rounded
+
+
+def _dollars(amount: Decimal) -> str:
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f}"
+
+
+def render_table(report: CostReport) -> str:
+    """A plain-text table, dollars to the cent.
+
+    Cells are rounded so that every column adds up to its total row and every
+    row to its total column; the grand total is within a cent or so of
+    ``report.total.total``.
+    """
+    lines = report.lines
+    columns = [_apportion([getattr(line, c) for line in lines]) for c in _COLUMNS]
+    rows: list[list[str]] = []
+    for i, line in enumerate(lines):
+        cells = [column[i] for column in columns]
+        calls = "" if line is report.free_tier else f"{line.usage.requests:,.0f}"
+        rows.append([line.name, calls, *map(_dollars, cells), _dollars(sum(cells, Decimal(0)))])
+    sums = [sum(column, Decimal(0)) for column in columns]
+    total_calls = f"{sum(line.usage.requests for line in report.handlers):,.0f}"
+    total_row = ["total", total_calls, *map(_dollars, sums), _dollars(sum(sums, Decimal(0)))]
+
+    header = ["handler", "invocations", *_COLUMNS, "total"]
+    widths = [max(len(row[k]) for row in (header, *rows, total_row)) for k in range(len(header))]
+
+    def fmt(row: Sequence[str]) -> str:
+        first = row[0].ljust(widths[0])
+        rest = (cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True))
+        return "  ".join((first, *rest)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    title = f"Monthly cost estimate, USD list prices as of {report.prices.as_of}"
+    return "\n".join([title, "", fmt(header), rule, *map(fmt, rows), rule, fmt(total_row)]) + "\n"
