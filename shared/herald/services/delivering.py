@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 
 from opentelemetry import trace
 
+from herald import logs
 from herald.clock import now_ms
 from herald.config import AmbiguousPolicy
 from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState
@@ -286,6 +287,15 @@ class DeliverService:
             measured(receipt.outcome.value)
             result = self._result(channel, name, receipt.outcome, reference=receipt.reference)
         crash_point("deliver.after_provider_accepted")
+        logs.info(
+            "provider called",
+            message_id=message.id,
+            workspace=message.workspace,
+            channel=channel,
+            provider=name,
+            outcome=result.outcome.value,
+            recipient=logs.mask(message.recipient_label()),  # never the address, never the body
+        )
         return self._finish(message, attempt, result)
 
     def _finish(
