@@ -54,6 +54,7 @@ Try it:
   curl -s {base}/messages/<requestId> -H "Authorization: Bearer {key}"
   curl -s {base}/messages/<requestId>/history -H "Authorization: Bearer {key}"
   curl -s {stack.sinks.base_url}/mail
+  ./herald trace <requestId> --trace-dir {stack.trace_dir}
 
 Press Ctrl-C to stop everything.""",
         flush=True,
