@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from herald.services.relaying import RelayService
     from herald.services.rendering import RenderService
     from herald.services.sending import SendService
+    from herald.services.sweeping import SweepService
     from herald.store.base import MessageRepository
 
 
@@ -73,6 +74,21 @@ def relay_service() -> RelayService:
     from herald.services.relaying import RelayService
 
     return RelayService(_messages(), PubSubPublisher(settings().project))
+
+
+@functools.cache
+def sweep_service() -> SweepService:
+    from herald.services.sweeping import SweepService
+    from herald.store.firestore import FirestoreSweep
+
+    config = settings()
+    return SweepService(
+        FirestoreSweep(firestore_client()),
+        _messages(),
+        relay_service(),
+        unpublished_after_ms=int(config.sweep_unpublished_after_s * 1000),
+        stuck_after_ms=int(config.sweep_stuck_after_s * 1000),
+    )
 
 
 @functools.cache

@@ -36,6 +36,8 @@ class Settings:
     attempt_lease_s: float
     webhook_timeout_s: float
     webhook_allow_private: bool
+    sweep_unpublished_after_s: float
+    sweep_stuck_after_s: float
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -58,4 +60,6 @@ class Settings:
             webhook_timeout_s=float(env.get("HERALD_WEBHOOK_TIMEOUT_S", "10")),
             webhook_allow_private=env.get("HERALD_WEBHOOK_ALLOW_PRIVATE", "false").lower()
             == "true",
+            sweep_unpublished_after_s=float(env.get("HERALD_SWEEP_UNPUBLISHED_AFTER_S", "120")),
+            sweep_stuck_after_s=float(env.get("HERALD_SWEEP_STUCK_AFTER_S", "900")),
         )

@@ -51,6 +51,7 @@ def terraform_events() -> dict[str, Any]:
             "composite_indexes": [
                 {
                     "collection_group": index.collection_group,
+                    "query_scope": index.query_scope,
                     "fields": [{"field_path": f, "order": o} for f, o in index.fields],
                 }
                 for index in COMPOSITE_INDEXES

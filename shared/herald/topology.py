@@ -12,6 +12,7 @@ class Trigger(StrEnum):
     HTTP = "http"  # public HTTPS
     FIRESTORE = "firestore"  # Eventarc, on writes to the outbox
     PUBSUB = "pubsub"  # push subscriptions, one per consumed event type
+    SCHEDULE = "schedule"  # HTTPS, called by Cloud Scheduler (locally, a timer)
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class FunctionSpec:
 
     @property
     def signature_type(self) -> str:
-        return "http" if self.trigger == Trigger.HTTP else "cloudevent"
+        return "http" if self.trigger in (Trigger.HTTP, Trigger.SCHEDULE) else "cloudevent"
 
     def subscriptions(self) -> list[EventSpec]:
         return [spec for spec in EVENTS if self.name in spec.consumers]
@@ -44,6 +45,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("render", Trigger.PUBSUB, "routes a message and renders it per channel"),
     FunctionSpec("deliver", Trigger.PUBSUB, "hands a rendered message to its providers"),
     FunctionSpec("log", Trigger.PUBSUB, "keeps the message summaries the list API reads"),
+    FunctionSpec("sweep", Trigger.SCHEDULE, "republishes dropped events, re-drives stuck messages"),
 )
 
 

@@ -66,3 +66,43 @@ class TestFirestoreAttempts(AttemptRepositoryContract):
 
 class TestFirestoreSummaries(SummaryRepositoryContract):
     pass
+
+
+class TestFirestoreSweep:
+    def test_scans_find_unpublished_events_and_stuck_messages_across_workspaces(
+        self, messages: FirestoreMessages, client: firestore.Client, workspace: str
+    ) -> None:
+        from herald.store.firestore import FirestoreSweep
+        from tests.contract.store import route
+
+        scans = FirestoreSweep(client)
+        message = new_message(workspace)
+        create(messages, message)
+        far_future = 2**62
+
+        def ours_unpublished() -> list[int]:
+            return [
+                e.seq
+                for e in scans.unpublished_events(far_future, 1000)
+                if e.workspace == workspace
+            ]
+
+        def ours_stuck(status: str) -> list[str]:
+            return [
+                m.id
+                for m in scans.stuck_messages([status], far_future, 1000)
+                if m.workspace == workspace
+            ]
+
+        assert ours_unpublished() == [1]
+        assert ours_stuck("ENQUEUED") == [message.id]
+        messages.mark_published(workspace, message.id, 1)
+        assert ours_unpublished() == []
+        assert [e.seq for e in scans.unpublished_events(0, 1000) if e.workspace == workspace] == []
+
+        messages.transition(workspace, message.id, "render", "e1", route)
+        assert ours_stuck("ENQUEUED") == []
+        assert ours_stuck("ROUTED") == [message.id]
+        assert [
+            m.id for m in scans.stuck_messages(["ROUTED"], 0, 1000) if m.workspace == workspace
+        ] == []

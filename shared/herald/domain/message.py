@@ -49,6 +49,7 @@ class MessageState(BaseModel):
     routing_method: str = "single"
     rendered: dict[str, dict[str, Any]] = Field(default_factory=dict)
     results: list[DeliveryResult] = Field(default_factory=list)
+    updated_ms: int | None = None  # the last transition's commit: what the sweeper looks at
     traceparent: str | None = None  # the root of this message's trace
     trace_id: str | None = None  # Courier's metadata.trace_id, the caller's own id
 

@@ -15,6 +15,7 @@ import http.client
 import re
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +51,9 @@ class TriggerRouter:
     targets: dict[str, int] = field(default_factory=dict)  # trigger id -> function port
     retry_window_s: float = 600.0
     delivered: int = 0
+    # Fault injection: deliveries matching one of these are dropped, as a lost trigger is.
+    drop_rules: list[Callable[[Delivery], bool]] = field(default_factory=list)
+    dropped: int = 0
 
     def __post_init__(self) -> None:
         router = self
@@ -78,7 +82,16 @@ class TriggerRouter:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         self._serving = True
 
+    def drop_first(self, matches: Callable[[Delivery], bool]) -> None:
+        """Drops the next delivery that ``matches``, once."""
+        self.drop_rules.append(matches)
+
     def submit(self, delivery: Delivery) -> None:
+        for rule in list(self.drop_rules):
+            if rule(delivery):
+                self.drop_rules.remove(rule)
+                self.dropped += 1
+                return
         self._pool.submit(self._deliver, delivery)
 
     def _deliver(self, delivery: Delivery) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import threading
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +51,7 @@ class Ports:
     render: int = 8692
     deliver: int = 8693
     log: int = 8694
+    sweep: int = 8695
     smtp: int = 2525
     sinks: int = 8025
 
@@ -69,6 +72,7 @@ class Stack:
     api_key: str = field(default_factory=lambda: "hk_local_" + secrets.token_urlsafe(24))
     function_env: dict[str, dict[str, str]] = field(default_factory=dict)
     retry: RetrySettings = field(default_factory=RetrySettings)
+    sweep_interval_s: float = 30.0  # Cloud Scheduler's job, locally
 
     def __post_init__(self) -> None:
         # Checked before anything binds: a foreign listener on a function's port would
@@ -90,6 +94,20 @@ class Stack:
         self.router = TriggerRouter(self.ports.router, {RELAY_TRIGGER_ID: self.ports.relay})
         self.sinks = LocalSinks(self.ports.smtp, self.ports.sinks, self.state_dir / "mail")
         self.functions: dict[str, Child] = {}
+        self._stopping = threading.Event()
+        self._scheduler = threading.Thread(target=self._schedule, daemon=True)
+
+    def _schedule(self) -> None:
+        """Calls each scheduled function every ``sweep_interval_s``, as Cloud Scheduler does."""
+        scheduled = [f.name for f in FUNCTIONS if f.trigger == Trigger.SCHEDULE]
+        while not self._stopping.wait(self.sweep_interval_s):
+            for name in scheduled:
+                try:
+                    request = urllib.request.Request(self.function_url(name), b"{}", method="POST")
+                    with urllib.request.urlopen(request, timeout=60) as response:
+                        response.read()
+                except OSError:
+                    pass  # a missed run is caught up by the next one
 
     @property
     def base_url(self) -> str:
@@ -144,6 +162,7 @@ class Stack:
                 self.start_function(spec.name, wait=False)
             for name in self.functions:
                 self._wait_for_function(name)
+            self._scheduler.start()
         except BaseException:
             self.stop()
             raise
@@ -199,6 +218,7 @@ class Stack:
 
     def stop(self) -> None:
         """Stops every part, each on its own: one that fails does not keep the rest running."""
+        self._stopping.set()
         parts: list[Callable[[], None]] = [child.stop for child in self.functions.values()]
         parts += [self.router.stop, self.sinks.stop, self.emulators.stop]
         for stop in parts:

@@ -66,7 +66,8 @@ def sequence_events(
                 traceparent=traceparent,
             )
         )
-    return message.model_copy(update={"seq": message.seq + len(events)}), envelopes
+    stored = message.model_copy(update={"seq": message.seq + len(events), "updated_ms": at})
+    return stored, envelopes
 
 
 def receipt_id(consumer: str, event_id: str) -> str:
@@ -91,6 +92,20 @@ class MessageRepository(Protocol):
         ...
 
     def mark_published(self, workspace: str, message_id: str, seq: int) -> None: ...
+
+
+class SweepRepository(Protocol):
+    """The sweeper's scans, across every workspace."""
+
+    def unpublished_events(self, older_than_ms: int, limit: int) -> list[EventEnvelope]:
+        """Outbox records created before ``older_than_ms`` and never marked published."""
+        ...
+
+    def stuck_messages(
+        self, statuses: Sequence[str], older_than_ms: int, limit: int
+    ) -> list[MessageState]:
+        """Messages in one of ``statuses`` whose last transition is older than ``older_than_ms``."""
+        ...
 
 
 class AttemptState(StrEnum):

@@ -260,3 +260,32 @@ class FirestoreKeys:
         self.client.collection("api_keys").document(key_hash).set(
             {"workspace": workspace, "created_ms": now_ms()}
         )
+
+
+class FirestoreSweep:
+    """Collection-group scans across every workspace (indexes in store/indexes.py)."""
+
+    def __init__(self, client: firestore.Client) -> None:
+        self.client = client
+
+    def unpublished_events(self, older_than_ms: int, limit: int) -> list[EventEnvelope]:
+        with _span("query", "events"):
+            query = (
+                self.client.collection_group("events")
+                .where(filter=FieldFilter("published_ms", "==", None))
+                .where(filter=FieldFilter("occurred_ms", "<", older_than_ms))
+                .limit(limit)
+            )
+            return [EventEnvelope.model_validate(doc.to_dict()) for doc in query.stream()]
+
+    def stuck_messages(
+        self, statuses: Sequence[str], older_than_ms: int, limit: int
+    ) -> list[MessageState]:
+        with _span("query", "messages"):
+            query = (
+                self.client.collection_group("messages")
+                .where(filter=FieldFilter("status", "in", list(statuses)))
+                .where(filter=FieldFilter("updated_ms", "<", older_than_ms))
+                .limit(limit)
+            )
+            return [MessageState.model_validate(doc.to_dict()) for doc in query.stream()]

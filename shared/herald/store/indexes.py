@@ -13,6 +13,7 @@ from dataclasses import dataclass
 class CompositeIndex:
     collection_group: str
     fields: tuple[tuple[str, str], ...]  # (field path, ASCENDING | DESCENDING)
+    query_scope: str = "COLLECTION"  # or COLLECTION_GROUP, for queries across workspaces
 
 
 # FirestoreSummaries.list: equality filters, newest first.
@@ -28,6 +29,15 @@ COMPOSITE_INDEXES: tuple[CompositeIndex, ...] = (
         "summaries",
         (("status", "ASCENDING"), ("trace_id", "ASCENDING"), ("enqueued_ms", "DESCENDING")),
     ),
+    # FirestoreSweep: the sweeper's scans across every workspace.
+    CompositeIndex(
+        "events",
+        (("published_ms", "ASCENDING"), ("occurred_ms", "ASCENDING")),
+        "COLLECTION_GROUP",
+    ),
+    CompositeIndex(
+        "messages", (("status", "ASCENDING"), ("updated_ms", "ASCENDING")), "COLLECTION_GROUP"
+    ),
 )
 
 # Records that only guard against duplicates expire through a TTL policy.
@@ -41,7 +51,7 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("messages", "data"),
     ("messages", "rendered"),
     ("messages", "results"),
+    ("messages", "updated_ms"),  # only in the sweeper's composite index
     ("events", "payload"),
-    ("events", "occurred_ms"),
     ("attempts", "result"),
 )

@@ -152,3 +152,26 @@ class InMemoryKeys:
 
     def put(self, key_hash: str, workspace: str) -> None:
         self.keys[key_hash] = workspace
+
+
+class InMemorySweep:
+    """The sweeper's scans over an ``InMemoryMessages``."""
+
+    def __init__(self, messages: InMemoryMessages) -> None:
+        self.messages = messages
+
+    def unpublished_events(self, older_than_ms: int, limit: int) -> list[EventEnvelope]:
+        return [
+            e
+            for e in self.messages.outbox
+            if e.id not in self.messages.published and e.occurred_ms < older_than_ms
+        ][:limit]
+
+    def stuck_messages(
+        self, statuses: Sequence[str], older_than_ms: int, limit: int
+    ) -> list[MessageState]:
+        return [
+            m.model_copy(deep=True)
+            for m in self.messages.messages.values()
+            if m.status in statuses and (m.updated_ms or 0) < older_than_ms
+        ][:limit]

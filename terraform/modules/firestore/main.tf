@@ -1,10 +1,10 @@
 resource "google_firestore_index" "composite" {
-  for_each = { for index in var.indexes.composite_indexes : join("-", concat([index.collection_group], [for f in index.fields : f.field_path])) => index }
+  for_each = { for index in var.indexes.composite_indexes : join("-", concat([index.collection_group, index.query_scope], [for f in index.fields : f.field_path])) => index }
 
   project     = var.project_id
   database    = var.database
   collection  = each.value.collection_group
-  query_scope = "COLLECTION"
+  query_scope = each.value.query_scope
 
   dynamic "fields" {
     for_each = each.value.fields

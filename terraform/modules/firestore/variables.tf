@@ -14,6 +14,7 @@ variable "indexes" {
   type = object({
     composite_indexes = list(object({
       collection_group = string
+      query_scope      = string
       fields = list(object({
         field_path = string
         order      = string

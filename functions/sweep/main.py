@@ -1,0 +1,15 @@
+"""sweep: called on a schedule; republishes dropped events and re-drives stuck messages."""
+
+import dataclasses
+import json
+
+import flask
+import functions_framework
+
+from herald.entrypoints.schedule import sweep
+
+
+@functions_framework.http
+def handle(request: flask.Request) -> flask.Response:
+    report = sweep()
+    return flask.Response(json.dumps(dataclasses.asdict(report)), mimetype="application/json")

@@ -1,0 +1,24 @@
+"""Scheduled work (Cloud Scheduler in the cloud, a timer in the local stack)."""
+
+from __future__ import annotations
+
+from opentelemetry import trace
+
+from herald import bootstrap, logs
+from herald.observability import metrics, tracing
+from herald.services.sweeping import SweepReport
+
+
+def sweep() -> SweepReport:
+    tracing.configure("sweep")
+    metrics.configure("sweep")
+    try:
+        with tracing.tracer().start_as_current_span("sweep", kind=trace.SpanKind.SERVER) as span:
+            report = bootstrap.sweep_service().sweep()
+            span.set_attribute("herald.republished", report.republished)
+            span.set_attribute("herald.redriven", report.redriven)
+            if report.republished or report.redriven:
+                logs.warning("sweep found work", **vars(report))
+            return report
+    finally:
+        tracing.flush()

@@ -1,0 +1,71 @@
+"""The sweeper: the safety net under triggers and push deliveries that were dropped.
+
+In the cloud a Firestore trigger or a push can be lost for good (retries off,
+retention run out). On a schedule the sweeper
+
+- republishes outbox records never marked published (their trigger was lost),
+- re-drives messages that sat in a transient state past a threshold, by
+  publishing again the last event they went through (its push was lost),
+
+through the relay's own path, so every consumer dedupes as it always does. A
+re-drive publishes: rewriting unchanged state would not, since production fires
+no trigger on a no-op write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from herald import logs
+from herald.clock import now_ms
+from herald.domain.status import MessageStatus
+from herald.services.relaying import RelayService
+from herald.store.base import MessageRepository, SweepRepository
+
+TRANSIENT = (MessageStatus.ENQUEUED, MessageStatus.ROUTED)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    republished: int
+    redriven: int
+
+
+class SweepService:
+    def __init__(
+        self,
+        scans: SweepRepository,
+        messages: MessageRepository,
+        relay: RelayService,
+        unpublished_after_ms: int = 120_000,
+        stuck_after_ms: int = 900_000,
+        batch: int = 200,
+    ) -> None:
+        self.scans = scans
+        self.messages = messages
+        self.relay = relay
+        self.unpublished_after_ms = unpublished_after_ms
+        self.stuck_after_ms = stuck_after_ms
+        self.batch = batch
+
+    def sweep(self) -> SweepReport:
+        at = now_ms()
+        unpublished = self.scans.unpublished_events(at - self.unpublished_after_ms, self.batch)
+        for envelope in unpublished:
+            self.relay.publish(envelope)
+            logs.warning("sweeper republished an event", event_id=envelope.id)
+        redriven = 0
+        stuck = self.scans.stuck_messages(TRANSIENT, at - self.stuck_after_ms, self.batch)
+        for message in stuck:
+            history = self.messages.history(message.workspace, message.id)
+            if history and history[-1].seq == message.seq:
+                self.relay.publish(history[-1])
+                redriven += 1
+                logs.warning(
+                    "sweeper re-drove a message",
+                    message_id=message.id,
+                    workspace=message.workspace,
+                    event_id=history[-1].id,
+                    status=message.status.value,
+                )
+        return SweepReport(republished=len(unpublished), redriven=redriven)
