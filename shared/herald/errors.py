@@ -54,6 +54,7 @@ class ProviderError(HeraldError):
     message: str
     provider: str = ""
     code: str = field(default="")
+    retry_after_s: float | None = None  # when the provider said when to come back
 
     def __str__(self) -> str:
         return self.message
