@@ -2,7 +2,7 @@ import email.utils
 
 import pytest
 
-from herald.errors import PermanentProviderError, RetryableProviderError
+from herald.errors import PermanentProviderError, ProviderError, RetryableProviderError
 from herald.providers.http import HttpResult, raise_for_status, retry_after_seconds
 
 
@@ -24,7 +24,7 @@ def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
     ],
 )
 def test_statuses_are_classified_with_the_providers_retry_after(
-    status: int, error: type[Exception], retry_after: float | None
+    status: int, error: type[ProviderError], retry_after: float | None
 ) -> None:
     with pytest.raises(error) as caught:
         raise_for_status(HttpResult(status, {"retry-after": "12"}, b""), "p")
