@@ -29,7 +29,7 @@ variable "retry" {
   type = object({
     minimum_backoff       = optional(string, "10s")
     maximum_backoff       = optional(string, "600s")
-    max_delivery_attempts = optional(number, 20)
+    max_delivery_attempts = optional(number, 100)
     ack_deadline_seconds  = optional(number, 60)
   })
   default = {}

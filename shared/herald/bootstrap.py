@@ -100,22 +100,19 @@ def render_service() -> RenderService:
 
 @functools.cache
 def deliver_service() -> DeliverService:
-    from herald.providers.smtp import SmtpProvider
-    from herald.providers.webhook import WebhookProvider
+    from herald.providers.factory import build_providers
     from herald.services.delivering import DeliverService
-    from herald.store.firestore import FirestoreAttempts
+    from herald.store.firestore import FirestoreAttempts, FirestoreWorkspaces
 
     config = settings()
     return DeliverService(
         _messages(),
         FirestoreAttempts(firestore_client()),
-        {
-            "email": SmtpProvider(config.smtp),
-            "webhook": WebhookProvider(config.webhook_timeout_s, config.webhook_allow_private),
-        },
+        build_providers(config),
         policy=config.ambiguous_policy,
         max_tries=config.max_delivery_tries,
         lease_s=config.attempt_lease_s,
+        workspaces=FirestoreWorkspaces(firestore_client()),
     )
 
 

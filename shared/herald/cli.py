@@ -38,6 +38,8 @@ Herald is running.
   API key        {key}   (workspace "{stack.workspace}")
   Caught mail    {stack.sinks.base_url}/mail   (and .eml files in {stack.state_dir / "mail"})
   Webhook sink   POST {stack.sinks.base_url}/webhooks/<name>, read at {stack.sinks.base_url}/webhooks
+  SMS, push      Twilio and FCM are faked by the sinks: read at {stack.sinks.base_url}/sms and /push
+  Slack          "slack": {{"incoming_webhook": {{"url": "{stack.sinks.base_url}/slack/<name>"}}}}, read at /chat
   Functions      {functions}
   Logs           {stack.log_dir}
   Emulators      FIRESTORE_EMULATOR_HOST={stack.emulators.firestore_host} PUBSUB_EMULATOR_HOST={stack.emulators.pubsub_host}
@@ -127,6 +129,30 @@ def _cost(args: argparse.Namespace) -> int:
     return 0
 
 
+def _providers(args: argparse.Namespace) -> int:
+    from herald import bootstrap
+    from herald.providers.catalog import PROVIDER_CHANNELS
+    from herald.store.firestore import FirestoreWorkspaces
+
+    workspaces = FirestoreWorkspaces(bootstrap.firestore_client())
+    settings = workspaces.settings(args.workspace)
+    if args.channel is not None:
+        wrong = [p for p in args.providers if PROVIDER_CHANNELS.get(p) != args.channel]
+        if wrong:
+            print(f"not {args.channel} providers: {', '.join(wrong)}", file=sys.stderr)
+            return 2
+        if args.providers:
+            settings.providers[args.channel] = list(args.providers)
+        else:
+            settings.providers.pop(args.channel, None)
+        workspaces.save_settings(args.workspace, settings)
+    for channel in sorted(set(PROVIDER_CHANNELS.values())):
+        chosen = settings.providers.get(channel)
+        shown = " -> ".join(chosen) if chosen else "(every enabled provider)"
+        print(f"{channel:<8}{shown}")
+    return 0
+
+
 def _events(args: argparse.Namespace) -> int:
     from herald.events.registry import EVENTS
 
@@ -171,6 +197,8 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from herald.domain.send import CHANNELS
+
     parser = argparse.ArgumentParser(prog="herald", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -196,6 +224,15 @@ def main(argv: list[str] | None = None) -> int:
         "--trace-dir", type=Path, help="take each handler's duration from these local spans"
     )
     cost.set_defaults(run=_cost)
+
+    providers = commands.add_parser(
+        "providers",
+        help="show or set which providers serve a workspace, per channel, in failover order",
+    )
+    providers.add_argument("workspace")
+    providers.add_argument("channel", nargs="?", choices=CHANNELS)
+    providers.add_argument("providers", nargs="*", help="in failover order; none to reset")
+    providers.set_defaults(run=_providers)
 
     events = commands.add_parser("events", help="list every event with its producer and consumers")
     events.set_defaults(run=_events)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -18,11 +19,12 @@ class AmbiguousPolicy(StrEnum):
     RESEND = "resend"  # try again (at least once: a duplicate is possible)
 
 
-def _secret(name: str) -> str | None:
+def secret(name: str, env: Mapping[str, str] | None = None) -> str | None:
     """``NAME`` or the contents of the file named by ``NAME_FILE`` (mounted secrets)."""
-    if value := os.environ.get(name):
+    source = os.environ if env is None else env
+    if value := source.get(name):
         return value
-    if path := os.environ.get(f"{name}_FILE"):
+    if path := source.get(f"{name}_FILE"):
         return Path(path).read_text().strip()
     return None
 
@@ -50,7 +52,7 @@ class Settings:
                 sender=env.get("HERALD_EMAIL_FROM", "Herald <herald@localhost>"),
                 starttls=env.get("HERALD_SMTP_STARTTLS", "false").lower() == "true",
                 username=env.get("HERALD_SMTP_USERNAME") or None,
-                password=_secret("HERALD_SMTP_PASSWORD"),
+                password=secret("HERALD_SMTP_PASSWORD"),
                 timeout_s=float(env.get("HERALD_SMTP_TIMEOUT_S", "20")),
             ),
             ambiguous_policy=AmbiguousPolicy(env.get("HERALD_AMBIGUOUS_POLICY", "assume_sent")),

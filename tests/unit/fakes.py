@@ -20,6 +20,7 @@ from herald.store.memory import (
     InMemoryAttempts,
     InMemoryMessages,
     InMemorySummaries,
+    InMemoryWorkspaces,
 )
 
 
@@ -56,7 +57,9 @@ class Pipeline:
     webhook: FakeProvider = field(
         default_factory=lambda: FakeProvider("fake-webhook", "webhook", ChannelOutcome.DELIVERED)
     )
+    workspaces: InMemoryWorkspaces = field(default_factory=InMemoryWorkspaces)
     relayed: int = 0
+    extra: list[FakeProvider] = field(default_factory=list)  # more providers, after these two
 
     def __post_init__(self) -> None:
         self.sending = SendService(self.messages)
@@ -66,8 +69,9 @@ class Pipeline:
             "deliver": DeliverService(
                 self.messages,
                 self.attempts,
-                {"email": self.email, "webhook": self.webhook},
+                [self.email, self.webhook, *self.extra],
                 policy=self.policy,
+                workspaces=self.workspaces,
             ).handle,
             "log": LogService(self.summaries).handle,
         }

@@ -9,8 +9,8 @@ from herald.domain.message import ChannelOutcome
 from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.events.envelope import EventEnvelope
 from herald.providers.base import Dispatch, Receipt
-from herald.store.base import AttemptBusy, AttemptState
-from tests.unit.fakes import Pipeline
+from herald.store.base import AttemptBusy, AttemptState, WorkspaceSettings
+from tests.unit.fakes import FakeProvider, Pipeline
 
 WS = "ws1"
 
@@ -136,7 +136,7 @@ def test_a_retryable_error_raises_for_redelivery_and_resets_the_attempt() -> Non
     rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
     with pytest.raises(RetryableProviderError):
         p.drain()
-    attempt = p.attempts.attempts[(WS, rid, "email-1")]
+    attempt = p.attempts.attempts[(WS, rid, "email-fake-smtp")]
     assert (attempt.state, attempt.tries, attempt.lease_owner) == (AttemptState.PREPARED, 1, "")
     # The redelivery succeeds once the provider is back.
     p.email.fail_with = None
@@ -175,7 +175,7 @@ def test_an_attempt_left_dispatching_follows_the_policy(
     # Run up to deliver, then leave the attempt as a crash after the handoff would.
     p.consumers = {**p.consumers, "deliver": lambda event: None}
     p.drain()
-    attempt = p.attempts.claim(WS, rid, "email-1", "email", "crashed-run", 60_000)
+    attempt = p.attempts.claim(WS, rid, "email-fake-smtp", "email", "crashed-run", 60_000)
     attempt.state = AttemptState.DISPATCHING
     attempt.release()  # as if its lease had run out
     p.attempts.save(WS, rid, attempt)
@@ -295,3 +295,63 @@ def test_resend_policy_retries_an_ambiguous_answer() -> None:
     p.consumers["deliver"](rendered_event(p, rid))
     assert p.reader.message(WS, rid)["status"] == "SENT"
     assert p.email.calls == 2
+
+
+def test_a_permanent_failure_fails_over_to_the_next_provider_of_the_channel() -> None:
+    backup = FakeProvider("fake-sendgrid", "email")
+    p = Pipeline(extra=[backup])
+    p.email.fail_with = PermanentProviderError("535 auth", "fake-smtp")
+    rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    p.drain()
+    view = p.reader.message(WS, rid)
+    assert view["status"] == "SENT"
+    assert [(r["provider"], r["status"]) for r in view["providers"]] == [
+        ("fake-smtp", "FAILED"),
+        ("fake-sendgrid", "SENT"),
+    ]
+    assert len(backup.sent) == 1
+
+
+def test_a_workspace_chooses_its_providers_and_their_order() -> None:
+    backup = FakeProvider("fake-sendgrid", "email")
+    p = Pipeline(extra=[backup])
+    p.workspaces.save_settings(WS, WorkspaceSettings(providers={"email": ["fake-sendgrid"]}))
+    send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    p.drain()
+    assert (len(backup.sent), p.email.calls) == (1, 0)
+
+
+def test_a_channel_without_a_provider_ends_no_providers() -> None:
+    p = Pipeline()
+    rid = send(p, {"to": {"phone_number": "+14155550100"}, "content": {"body": "x"}})
+    p.drain()
+    view = p.reader.message(WS, rid)
+    assert (view["status"], view["reason"]) == ("UNDELIVERABLE", "NO_PROVIDERS")
+
+
+def test_sms_push_and_chat_recipients_are_routed_and_rendered_for_their_channel() -> None:
+    sms, push, chat = (
+        FakeProvider("fake-twilio", "sms"),
+        FakeProvider("fake-fcm", "push"),
+        FakeProvider("fake-slack", "chat"),
+    )
+    p = Pipeline(extra=[sms, push, chat])
+    send(
+        p,
+        {
+            "to": {
+                "phone_number": "+14155550100",
+                "firebaseToken": "tok-1",
+                "slack": {"incoming_webhook": {"url": "https://hooks.slack.com/services/T/B/X"}},
+            },
+            "content": {"title": "Hi {{n}}", "body": "code {{c}}"},
+            "data": {"n": "Ada", "c": 7},
+            "routing": {"method": "all", "channels": ["sms", "push", "chat"]},
+        },
+    )
+    p.drain()
+    assert sms.sent[0].rendered == {"text": "Hi Ada\ncode 7"}
+    assert sms.sent[0].recipient["phone_number"] == "+14155550100"
+    assert push.sent[0].rendered["title"] == "Hi Ada"
+    assert push.sent[0].recipient["firebaseToken"] == "tok-1"
+    assert chat.sent[0].rendered == {"text": "*Hi Ada*\ncode 7"}

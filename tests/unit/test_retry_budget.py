@@ -5,16 +5,16 @@ from pathlib import Path
 import hcl2
 
 from herald.config import Settings
-from herald.domain.send import CHANNELS
 from herald.local.wiring import RetrySettings
+from herald.providers.catalog import PROVIDER_CHANNELS
 
 TERRAFORM_VARIABLES = Path(__file__).resolve().parents[2] / "terraform" / "variables.tf"
 
 
 def deliveries_needed(max_tries: int) -> int:
-    # With single routing each channel can use its whole budget before failing over.
-    # The claim that finds the budget spent is one more delivery per channel.
-    return (max_tries + 1) * len(CHANNELS)
+    # With single routing each provider of each channel can use its whole budget
+    # before failing over; the claim that finds it spent is one more delivery each.
+    return (max_tries + 1) * len(PROVIDER_CHANNELS)
 
 
 def test_local_subscriptions_allow_deliver_to_finish() -> None:

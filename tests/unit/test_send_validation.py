@@ -37,7 +37,9 @@ def test_list_recipients_are_named_with_their_index() -> None:
 
 def test_a_recipient_needs_an_address() -> None:
     errors = errors_of({"message": {"to": {"data": {"a": 1}}, "content": CONTENT}})
-    assert errors == {"message.to": "a recipient needs an email or a webhook"}
+    assert errors == {
+        "message.to": "a recipient needs an email, phone_number, firebaseToken, slack or webhook"
+    }
 
 
 def test_unsupported_courier_fields_are_refused_by_name() -> None:
@@ -93,3 +95,22 @@ def test_what_cannot_be_delivered_or_stored_is_refused_up_front(
 ) -> None:
     errors = errors_of({"message": {"to": to, "content": CONTENT}})
     assert field in errors and reason_part in errors[field], errors
+
+
+def test_sms_push_and_chat_addresses_are_accepted_and_checked() -> None:
+    request = parse_send(
+        {
+            "message": {
+                "to": {
+                    "phone_number": "+14155550100",
+                    "firebaseToken": "abc",
+                    "slack": {"incoming_webhook": {"url": "https://hooks.slack.com/services/x"}},
+                },
+                "content": CONTENT,
+            }
+        }
+    )
+    [to] = request.message.recipients()
+    assert (to.phone_number, to.firebase_token) == ("+14155550100", "abc")
+    errors = errors_of({"message": {"to": {"phone_number": "0800 123"}, "content": CONTENT}})
+    assert "E.164" in errors["message.to.phone_number"]

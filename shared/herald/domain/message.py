@@ -55,8 +55,13 @@ class MessageState(BaseModel):
 
     def recipient_label(self) -> str:
         """Courier's ``recipient`` string: the best address we know."""
-        if email := self.recipient.get("email"):
-            return str(email)
+        for field in ("email", "phone_number"):
+            if value := self.recipient.get(field):
+                return str(value)
+        if token := self.recipient.get("firebaseToken"):
+            return f"fcm:{str(token)[:12]}…"
+        if slack := self.recipient.get("slack"):
+            return str(slack["incoming_webhook"]["url"])
         webhook = self.recipient.get("webhook") or {}
         return str(webhook.get("url", ""))
 

@@ -17,6 +17,12 @@ def render_channel(channel: str, content: dict[str, Any], data: dict[str, Any]) 
     body = template.render(content.get("body", ""), data)
     if channel == "email":
         return {"subject": title, "text": body}
+    if channel == "sms":
+        return {"text": f"{title}\n{body}" if title else body}
+    if channel == "push":
+        return {"title": title, "body": body, "data": data}
+    if channel == "chat":
+        return {"text": f"*{title}*\n{body}" if title else body}
     if channel == "webhook":
         return {"title": title, "body": body, "data": data}
     raise ValueError(f"no renderer for channel {channel!r}")

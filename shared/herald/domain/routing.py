@@ -18,8 +18,18 @@ class RoutePlan:
         return bool(self.channels)
 
 
+# Where a stored recipient keeps its address for each channel.
+ADDRESS_FIELD = {
+    "email": "email",
+    "sms": "phone_number",
+    "push": "firebaseToken",
+    "chat": "slack",
+    "webhook": "webhook",
+}
+
+
 def _has_address(recipient: dict[str, Any], channel: str) -> bool:
-    return bool(recipient.get(channel))
+    return bool(recipient.get(ADDRESS_FIELD[channel]))
 
 
 def plan_route(recipient: dict[str, Any], routing: dict[str, Any] | None) -> RoutePlan:

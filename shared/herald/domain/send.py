@@ -16,7 +16,8 @@ from herald.domain.headers import header_problem
 
 MAX_RECIPIENTS = 100
 MAX_SEND_BYTES = 256 * 1024
-CHANNELS = ("email", "webhook")
+# Every channel, in the default order of ``single`` routing.
+CHANNELS = ("email", "sms", "push", "chat", "webhook")
 
 NOT_YET_SUPPORTED_MESSAGE_FIELDS = frozenset(
     {
@@ -35,7 +36,6 @@ NOT_YET_SUPPORTED_METADATA_FIELDS = frozenset({"tags", "event", "utm"})
 NOT_YET_SUPPORTED_RECIPIENT_FIELDS = frozenset(
     {
         "user_id",
-        "phone_number",
         "list_id",
         "list_pattern",
         "audience_id",
@@ -96,10 +96,38 @@ class WebhookDestination(_Strict):
         return headers
 
 
+class SlackWebhook(_Strict):
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, url: str) -> str:
+        if urlsplit(url).scheme not in ("https", "http") or not urlsplit(url).hostname:
+            raise ValueError("must be the incoming webhook's URL")
+        return url
+
+
+class SlackDestination(_Strict):
+    incoming_webhook: SlackWebhook
+
+
 class Recipient(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     email: str | None = None
+    phone_number: str | None = None
+    # Courier's name for an FCM registration token.
+    firebase_token: str | None = Field(default=None, alias="firebaseToken", max_length=4096)
+    slack: SlackDestination | None = None
     webhook: WebhookDestination | None = None
     data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("phone_number")
+    @classmethod
+    def _e164(cls, number: str | None) -> str | None:
+        if number is not None and not re.fullmatch(r"\+[1-9]\d{6,14}", number):
+            raise ValueError("must be an E.164 number, like +14155550100")
+        return number
 
     @field_validator("email")
     @classmethod
@@ -123,12 +151,11 @@ class Recipient(_Strict):
 
     @model_validator(mode="after")
     def _has_an_address(self) -> Recipient:
-        if self.email is None and self.webhook is None:
-            raise ValueError("a recipient needs an email or a webhook")
+        if not any((self.email, self.phone_number, self.firebase_token, self.slack, self.webhook)):
+            raise ValueError(
+                "a recipient needs an email, phone_number, firebaseToken, slack or webhook"
+            )
         return self
-
-    def addresses(self) -> dict[str, bool]:
-        return {"email": self.email is not None, "webhook": self.webhook is not None}
 
 
 class Content(_Strict):
@@ -145,7 +172,7 @@ class Content(_Strict):
 
 class Routing(_Strict):
     method: Literal["single", "all"] = "single"
-    channels: list[Literal["email", "webhook"]] = Field(min_length=1)
+    channels: list[Literal["email", "sms", "push", "chat", "webhook"]] = Field(min_length=1)
 
 
 def _to_accepts_one_or_many(schema: dict[str, Any]) -> None:

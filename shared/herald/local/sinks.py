@@ -1,8 +1,11 @@
-"""Local catchers for what Herald sends: an SMTP server and a webhook endpoint.
+"""Local catchers for what Herald sends: an SMTP server and HTTP endpoints.
 
 Caught mail is kept in memory, written as ``.eml`` files, and listed as JSON at
-``GET /mail``; webhook deliveries POSTed to ``/webhooks/<anything>`` are listed
-at ``GET /webhooks``. ``DELETE`` on either clears it.
+``GET /mail``. Webhook deliveries POSTed to ``/webhooks/<anything>`` are listed
+at ``GET /webhooks``; SMS sent through the Twilio Messages API under
+``/twilio``, pushes through FCM HTTP v1 under ``/fcm`` and Slack incoming
+webhooks to ``/slack/<anything>`` at ``GET /sms``, ``/push`` and ``/chat``.
+``DELETE`` on a list clears it.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,13 +24,24 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+# The paths the real APIs use, under /twilio and /fcm, so the real adapters can call them.
+_TWILIO = re.compile(r"^/twilio/2010-04-01/Accounts/(?P<sid>[^/]+)/Messages\.json$")
+_FCM = re.compile(r"^/fcm/v1/projects/(?P<project>[^/]+)/messages:send$")
+
 
 @dataclass
 class Inbox:
     mail_dir: Path | None = None
     mail: list[dict[str, Any]] = field(default_factory=list)
-    webhooks: list[dict[str, Any]] = field(default_factory=list)
+    # What the HTTP catchers received, by kind: webhooks, sms, push, chat.
+    caught: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {kind: [] for kind in ("webhooks", "sms", "push", "chat")}
+    )
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def webhooks(self) -> list[dict[str, Any]]:
+        return self.caught["webhooks"]
 
     def add_mail(self, mail_from: str, rcpt_tos: list[str], raw: bytes) -> None:
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
@@ -48,21 +64,29 @@ class Inbox:
             self.mail_dir.mkdir(parents=True, exist_ok=True)
             (self.mail_dir / f"{number:06d}.eml").write_bytes(raw)
 
-    def add_webhook(self, path: str, headers: dict[str, str], body: bytes) -> None:
-        try:
-            payload: Any = json.loads(body)
-        except ValueError:
-            payload = body.decode(errors="replace")
+    def add(self, kind: str, path: str, headers: dict[str, str], body: Any) -> int:
         with self.lock:
-            self.webhooks.append(
+            number = len(self.caught[kind]) + 1
+            self.caught[kind].append(
                 {
-                    "id": len(self.webhooks) + 1,
+                    "id": number,
                     "path": path,
                     "headers": headers,
-                    "body": payload,
+                    "body": body,
                     "receivedMs": time.time_ns() // 1_000_000,
                 }
             )
+            return number
+
+    def add_webhook(self, path: str, headers: dict[str, str], body: bytes) -> None:
+        self.add("webhooks", path, headers, _decoded(body))
+
+
+def _decoded(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode(errors="replace")
 
 
 def _normalised(text: str) -> str:
@@ -97,27 +121,58 @@ class LocalSinks:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
+                kind = self.path.strip("/")
                 with inbox.lock:
-                    if self.path.rstrip("/") == "/mail":
+                    if kind == "mail":
                         return self._reply(200, list(inbox.mail))
-                    if self.path.rstrip("/") == "/webhooks":
-                        return self._reply(200, list(inbox.webhooks))
-                self._reply(404, {"message": "try /mail or /webhooks"})
+                    if kind in inbox.caught:
+                        return self._reply(200, list(inbox.caught[kind]))
+                self._reply(404, {"message": "try /mail, /webhooks, /sms, /push or /chat"})
 
             def do_DELETE(self) -> None:
+                kind = self.path.strip("/")
                 with inbox.lock:
-                    if self.path.rstrip("/") == "/mail":
+                    if kind == "mail":
                         inbox.mail.clear()
-                    elif self.path.rstrip("/") == "/webhooks":
-                        inbox.webhooks.clear()
+                    elif kind in inbox.caught:
+                        inbox.caught[kind].clear()
                 self._reply(200, {})
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                if not self.path.startswith("/webhooks/"):
-                    return self._reply(404, {"message": "POST to /webhooks/<name>"})
-                inbox.add_webhook(self.path, dict(self.headers.items()), body)
-                self._reply(200, {"received": True})
+                headers = dict(self.headers.items())
+                if self.path.startswith("/webhooks/"):
+                    inbox.add("webhooks", self.path, headers, _decoded(body))
+                    return self._reply(200, {"received": True})
+                if twilio := _TWILIO.match(self.path):
+                    form = dict(urllib.parse.parse_qsl(body.decode()))
+                    number = inbox.add("sms", self.path, headers, form)
+                    sid = f"SM{number:032x}"
+                    reply = {"sid": sid, "status": "queued", "account_sid": twilio["sid"]}
+                    return self._reply(201, reply)
+                if fcm := _FCM.match(self.path):
+                    number = inbox.add("push", self.path, headers, _decoded(body))
+                    return self._reply(
+                        200, {"name": f"projects/{fcm['project']}/messages/{number}"}
+                    )
+                if self.path.startswith("/slack/"):
+                    inbox.add("chat", self.path, headers, _decoded(body))
+                    return self._reply_text(200, "ok")
+                self._reply(
+                    404,
+                    {
+                        "message": "POST to /webhooks/<name>, /slack/<name>, or the "
+                        "Twilio and FCM paths under /twilio and /fcm"
+                    },
+                )
+
+            def _reply_text(self, status: int, text: str) -> None:
+                body = text.encode()
+                self.send_response(status)
+                self.send_header("content-type", "text/plain")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

@@ -124,6 +124,15 @@ class Stack:
             "HERALD_SMTP_PORT": str(self.ports.smtp),
             # Local webhook destinations (the sinks) live on loopback.
             "HERALD_WEBHOOK_ALLOW_PRIVATE": "true",
+            # Every channel, its provider pointed at the local sinks, with local credentials.
+            "HERALD_PROVIDERS": "smtp,twilio,fcm,slack,webhook",
+            "TWILIO_ACCOUNT_SID": "AClocal",
+            "TWILIO_AUTH_TOKEN": "local-token",
+            "HERALD_TWILIO_FROM": "+15005550006",
+            "HERALD_TWILIO_BASE_URL": f"{self.sinks.base_url}/twilio",
+            "HERALD_FCM_ACCESS_TOKEN": "local-token",
+            "HERALD_FCM_BASE_URL": f"{self.sinks.base_url}/fcm",
+            "HERALD_SLACK_ALLOWED_HOSTS": "127.0.0.1,localhost",
             # Spans as JSON lines, for `herald trace` and the tests.
             "HERALD_TRACE_EXPORTER": "file",
             "HERALD_TRACE_DIR": str(self.trace_dir),

@@ -20,7 +20,7 @@ class RetrySettings:
     maximum_backoff_s: int = 10
     # Above deliver's own budget (tries per channel x channels): deliver, not the
     # dead-letter topic, ends a message that keeps failing.
-    max_delivery_attempts: int = 20
+    max_delivery_attempts: int = 100
     ack_deadline_s: int = 60
 
 

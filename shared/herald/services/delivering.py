@@ -39,6 +39,7 @@ from herald.store.base import (
     AttemptState,
     MessageRepository,
     Transition,
+    WorkspaceRepository,
 )
 
 
@@ -126,14 +127,16 @@ class DeliverService:
         self,
         messages: MessageRepository,
         attempts: AttemptRepository,
-        providers: Mapping[str, Provider],
+        providers: Sequence[Provider],
         policy: AmbiguousPolicy = AmbiguousPolicy.ASSUME_SENT,
         max_tries: int = 5,
         lease_s: float = 120.0,
+        workspaces: WorkspaceRepository | None = None,
     ) -> None:
         self.messages = messages
         self.attempts = attempts
-        self.providers = providers
+        self.providers = {provider.name: provider for provider in providers}
+        self.workspaces = workspaces
         self.policy = policy
         self.max_tries = max_tries
         self.lease_ms = int(lease_s * 1000)
@@ -143,18 +146,20 @@ class DeliverService:
         if message is None or message.status != MessageStatus.ROUTED:
             return  # a duplicate or late event: the state only moves forward
         owner = uuid.uuid4().hex  # this delivery, so a concurrent duplicate is told apart
+        chosen = self.workspaces.settings(event.workspace).providers if self.workspaces else {}
         results: list[DeliveryResult] = []
         postponed: Exception | None = None
         for channel in message.channels:
             try:
-                result = self._deliver(message, channel, owner)
+                channel_results = self._deliver_channel(message, channel, chosen, owner)
             except Exception as exc:  # retryable, busy (AttemptBusy) or unexpected
                 if message.routing_method == "single":
                     raise  # retry this channel; fail over only once it has failed for good
                 postponed = postponed or exc  # with "all", the other channels go on now
                 continue
-            results.append(result)
-            if message.routing_method == "single" and result.outcome != ChannelOutcome.FAILED:
+            results.extend(channel_results)
+            final = channel_results[-1].outcome
+            if message.routing_method == "single" and final != ChannelOutcome.FAILED:
                 break
         if postponed is not None:
             raise postponed
@@ -182,18 +187,48 @@ class DeliverService:
             channel=channel, provider=provider, outcome=outcome, at_ms=now_ms(), **details
         )
 
-    def _deliver(self, message: MessageState, channel: str, owner: str) -> DeliveryResult:
-        provider = self.providers.get(channel)
-        if provider is None:
-            return self._result(
-                channel,
-                "",
-                ChannelOutcome.FAILED,
-                reason=Reason.NO_PROVIDERS,
-                error=f"no provider is configured for {channel}",
+    def chain(self, channel: str, chosen: Mapping[str, Sequence[str]]) -> list[Provider]:
+        """The channel's providers in failover order: the workspace's choice, else all of them."""
+        names = chosen.get(channel) or [
+            name for name, provider in self.providers.items() if provider.channel == channel
+        ]
+        return [self.providers[name] for name in names if name in self.providers]
+
+    def _deliver_channel(
+        self,
+        message: MessageState,
+        channel: str,
+        chosen: Mapping[str, Sequence[str]],
+        owner: str,
+    ) -> list[DeliveryResult]:
+        """Tries the channel's providers in order until one takes the message."""
+        results: list[DeliveryResult] = []
+        for provider in self.chain(channel, chosen):
+            results.append(self._deliver(message, channel, provider, owner))
+            if results[-1].outcome != ChannelOutcome.FAILED:
+                return results
+        if not results:
+            results.append(
+                self._result(
+                    channel,
+                    "",
+                    ChannelOutcome.FAILED,
+                    reason=Reason.NO_PROVIDERS,
+                    error=f"no provider is configured for {channel}",
+                )
             )
+        return results
+
+    def _deliver(
+        self, message: MessageState, channel: str, provider: Provider, owner: str
+    ) -> DeliveryResult:
         attempt = self.attempts.claim(
-            message.workspace, message.id, f"{channel}-1", channel, owner, self.lease_ms
+            message.workspace,
+            message.id,
+            f"{channel}-{provider.name}",
+            channel,
+            owner,
+            self.lease_ms,
         )
         if attempt.state == AttemptState.DONE and attempt.result is not None:
             return attempt.result

@@ -68,7 +68,7 @@ class SendService:
         received = now_ms()
         recipients: dict[str, dict[str, Any]] = {}
         for to in request.message.recipients():
-            stored = to.model_dump(mode="json", exclude_defaults=True)
+            stored = to.model_dump(mode="json", exclude_defaults=True, by_alias=True)
             recipients.setdefault(message_id_for(request_id, stored), stored)
         if len(recipients) == 1:
             # As in Courier: a send to one recipient is tracked by its request id.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from herald.clock import now_ms
 from herald.domain.message import DeliveryResult, MessageState, RequestRecord
@@ -203,6 +203,17 @@ class SummaryRepository(Protocol):
         limit: int = 50,
         trace_id: str | None = None,
     ) -> list[MessageSummary]: ...
+
+
+class WorkspaceSettings(BaseModel):
+    # Per channel, the providers that serve this workspace, in failover order.
+    providers: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class WorkspaceRepository(Protocol):
+    def settings(self, workspace: str) -> WorkspaceSettings: ...
+
+    def save_settings(self, workspace: str, settings: WorkspaceSettings) -> None: ...
 
 
 class KeyRepository(Protocol):

@@ -31,6 +31,7 @@ from herald.store.base import (
     Attempt,
     Decide,
     MessageSummary,
+    WorkspaceSettings,
     receipt_id,
     sequence_events,
     take_lease,
@@ -289,3 +290,17 @@ class FirestoreSweep:
                 .limit(limit)
             )
             return [MessageState.model_validate(doc.to_dict()) for doc in query.stream()]
+
+
+class FirestoreWorkspaces(_Paths):
+    """A workspace's settings live on its own document, beside its collections."""
+
+    def settings(self, workspace: str) -> WorkspaceSettings:
+        with _span("get", "workspaces"):
+            snap = self.workspace(workspace).get()
+        data = (snap.to_dict() or {}).get("settings") if snap.exists else None
+        return WorkspaceSettings.model_validate(data or {})
+
+    def save_settings(self, workspace: str, settings: WorkspaceSettings) -> None:
+        with _span("set", "workspaces"):
+            self.workspace(workspace).set({"settings": settings.model_dump()}, merge=True)

@@ -12,6 +12,7 @@ from herald.store.base import (
     Attempt,
     Decide,
     MessageSummary,
+    WorkspaceSettings,
     receipt_id,
     sequence_events,
     take_lease,
@@ -175,3 +176,14 @@ class InMemorySweep:
             for m in self.messages.messages.values()
             if m.status in statuses and (m.updated_ms or 0) < older_than_ms
         ][:limit]
+
+
+class InMemoryWorkspaces:
+    def __init__(self) -> None:
+        self.saved: dict[str, WorkspaceSettings] = {}
+
+    def settings(self, workspace: str) -> WorkspaceSettings:
+        return self.saved.get(workspace, WorkspaceSettings()).model_copy(deep=True)
+
+    def save_settings(self, workspace: str, settings: WorkspaceSettings) -> None:
+        self.saved[workspace] = settings.model_copy(deep=True)
