@@ -79,13 +79,14 @@ def relay_service() -> RelayService:
 @functools.cache
 def sweep_service() -> SweepService:
     from herald.services.sweeping import SweepService
-    from herald.store.firestore import FirestoreSweep
+    from herald.store.firestore import FirestoreSweep, FirestoreTimers
 
     config = settings()
     return SweepService(
         FirestoreSweep(firestore_client()),
         _messages(),
         relay_service(),
+        FirestoreTimers(firestore_client()),
         unpublished_after_ms=int(config.sweep_unpublished_after_s * 1000),
         stuck_after_ms=int(config.sweep_stuck_after_s * 1000),
     )
@@ -102,7 +103,7 @@ def render_service() -> RenderService:
 def deliver_service() -> DeliverService:
     from herald.providers.factory import build_providers
     from herald.services.delivering import DeliverService
-    from herald.store.firestore import FirestoreAttempts, FirestoreWorkspaces
+    from herald.store.firestore import FirestoreAttempts, FirestoreTimers, FirestoreWorkspaces
 
     config = settings()
     return DeliverService(
@@ -113,6 +114,10 @@ def deliver_service() -> DeliverService:
         max_tries=config.max_delivery_tries,
         lease_s=config.attempt_lease_s,
         workspaces=FirestoreWorkspaces(firestore_client()),
+        timers=FirestoreTimers(firestore_client()),
+        retry_base_s=config.retry_base_s,
+        retry_max_s=config.retry_max_s,
+        message_timeout_s=config.message_timeout_s,
     )
 
 

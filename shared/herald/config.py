@@ -35,6 +35,9 @@ class Settings:
     smtp: SmtpSettings
     ambiguous_policy: AmbiguousPolicy
     max_delivery_tries: int
+    retry_base_s: float
+    retry_max_s: float
+    message_timeout_s: float
     attempt_lease_s: float
     webhook_timeout_s: float
     webhook_allow_private: bool
@@ -56,7 +59,11 @@ class Settings:
                 timeout_s=float(env.get("HERALD_SMTP_TIMEOUT_S", "20")),
             ),
             ambiguous_policy=AmbiguousPolicy(env.get("HERALD_AMBIGUOUS_POLICY", "assume_sent")),
-            max_delivery_tries=int(env.get("HERALD_MAX_DELIVERY_TRIES", "5")),
+            max_delivery_tries=int(env.get("HERALD_MAX_DELIVERY_TRIES", "20")),
+            retry_base_s=float(env.get("HERALD_RETRY_BASE_S", "30")),
+            retry_max_s=float(env.get("HERALD_RETRY_MAX_S", "3600")),
+            # Courier's default: a message that cannot be delivered in 72 hours is undeliverable.
+            message_timeout_s=float(env.get("HERALD_MESSAGE_TIMEOUT_S", str(72 * 3600))),
             # Longer than any one provider call can take (see the timeouts).
             attempt_lease_s=float(env.get("HERALD_ATTEMPT_LEASE_S", "120")),
             webhook_timeout_s=float(env.get("HERALD_WEBHOOK_TIMEOUT_S", "10")),

@@ -12,7 +12,12 @@ from typing import Any
 
 from herald.domain.send import SendRequest
 from herald.events.registry import EVENTS
-from herald.store.indexes import COMPOSITE_INDEXES, TTL_FIELDS, UNINDEXED_FIELDS
+from herald.store.indexes import (
+    COLLECTION_GROUP_FIELDS,
+    COMPOSITE_INDEXES,
+    TTL_FIELDS,
+    UNINDEXED_FIELDS,
+)
 from herald.topology import FUNCTIONS, OUTBOX_DOCUMENT_PATTERN, RELAY_EVENT_TYPE
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -57,6 +62,9 @@ def terraform_events() -> dict[str, Any]:
                 for index in COMPOSITE_INDEXES
             ],
             "ttl_fields": [{"collection_group": c, "field": f} for c, f in TTL_FIELDS],
+            "collection_group_fields": [
+                {"collection_group": c, "field": f} for c, f in COLLECTION_GROUP_FIELDS
+            ],
             "unindexed_fields": [{"collection_group": c, "field": f} for c, f in UNINDEXED_FIELDS],
         },
         "functions": {f.name: {"trigger": f.trigger.value} for f in FUNCTIONS},

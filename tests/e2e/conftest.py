@@ -67,6 +67,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 "HERALD_ATTEMPT_LEASE_S": "6",
                 "HERALD_SMTP_TIMEOUT_S": "2",
                 "HERALD_WEBHOOK_TIMEOUT_S": "2",
+                # Retries come back through the timer (the sweep) within seconds.
+                "HERALD_RETRY_BASE_S": "1",
+                "HERALD_RETRY_MAX_S": "2",
             },
             # Sweep soon after a trigger is lost; leave slow messages (crash tests) alone.
             "sweep": {"HERALD_SWEEP_UNPUBLISHED_AFTER_S": "2", "HERALD_SWEEP_STUCK_AFTER_S": "60"},

@@ -106,3 +106,39 @@ class TestFirestoreSweep:
         assert [
             m.id for m in scans.stuck_messages(["ROUTED"], 0, 1000) if m.workspace == workspace
         ] == []
+
+
+class TestFirestoreTimers:
+    def test_due_entries_are_found_across_workspaces_in_due_order_and_removed(
+        self, messages: FirestoreMessages, client: firestore.Client, workspace: str
+    ) -> None:
+        from herald.store.base import ScheduledEvent
+        from herald.store.firestore import FirestoreTimers
+
+        timers = FirestoreTimers(client)
+        message = new_message(workspace)
+        create(messages, message)
+        [event] = messages.history(workspace, message.id)
+        entries = [
+            ScheduledEvent(
+                key=k,
+                workspace=workspace,
+                message_id=message.id,
+                due_ms=due,
+                envelope=event,
+                reason="503",
+                created_ms=0,
+            )
+            for k, due in (("b", 20), ("a", 10), ("c", 2**62))
+        ]
+        for entry in entries:
+            timers.schedule(entry)
+        timers.schedule(entries[0])  # the same key again replaces, never duplicates
+
+        def ours(now: int) -> list[str]:
+            return [e.key for e in timers.due(now, 1000) if e.workspace == workspace]
+
+        assert ours(1_000) == ["a", "b"]
+        assert timers.due(1_000, 1000)[0].envelope == event
+        timers.remove(entries[1])
+        assert ours(1_000) == ["b"]

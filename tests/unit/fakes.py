@@ -20,6 +20,7 @@ from herald.store.memory import (
     InMemoryAttempts,
     InMemoryMessages,
     InMemorySummaries,
+    InMemoryTimers,
     InMemoryWorkspaces,
 )
 
@@ -58,6 +59,7 @@ class Pipeline:
         default_factory=lambda: FakeProvider("fake-webhook", "webhook", ChannelOutcome.DELIVERED)
     )
     workspaces: InMemoryWorkspaces = field(default_factory=InMemoryWorkspaces)
+    timers: InMemoryTimers = field(default_factory=InMemoryTimers)
     relayed: int = 0
     extra: list[FakeProvider] = field(default_factory=list)  # more providers, after these two
 
@@ -72,6 +74,7 @@ class Pipeline:
                 [self.email, self.webhook, *self.extra],
                 policy=self.policy,
                 workspaces=self.workspaces,
+                timers=self.timers,
             ).handle,
             "log": LogService(self.summaries).handle,
         }
@@ -83,3 +86,13 @@ class Pipeline:
             self.relayed += 1
             for consumer in spec_for(event.type).consumers:
                 self.consumers[consumer](event)
+
+    def fire_timers(self) -> int:
+        """Fires every scheduled retry at once, as if their time had come, then drains."""
+        entries = list(self.timers.entries.values())
+        self.timers.entries.clear()
+        for entry in entries:
+            for consumer in spec_for(entry.envelope.type).consumers:
+                self.consumers[consumer](entry.envelope)
+        self.drain()
+        return len(entries)

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import pytest
 
+from herald.clock import now_ms
 from herald.config import AmbiguousPolicy
 from herald.domain.message import ChannelOutcome
 from herald.errors import PermanentProviderError, RetryableProviderError
@@ -129,18 +130,22 @@ def test_routing_all_sends_on_every_channel() -> None:
     assert (len(p.email.sent), len(p.webhook.sent)) == (1, 1)
 
 
-def test_a_retryable_error_raises_for_redelivery_and_resets_the_attempt() -> None:
+def test_a_retryable_error_is_acked_and_retried_through_the_durable_timer() -> None:
     p = Pipeline()
-    p.email.fail_with = RetryableProviderError("connection refused", "fake-smtp")
+    p.email.fail_with = RetryableProviderError("connection refused", "fake-smtp", "", 90.0)
     p.email.fail_before_handoff = True
+    started = now_ms()
     rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
-    with pytest.raises(RetryableProviderError):
-        p.drain()
+    p.drain()  # no exception: the push is acked, nothing slows the subscription
     attempt = p.attempts.attempts[(WS, rid, "email-fake-smtp")]
     assert (attempt.state, attempt.tries, attempt.lease_owner) == (AttemptState.PREPARED, 1, "")
-    # The redelivery succeeds once the provider is back.
+    [timer] = p.timers.entries.values()
+    assert timer.envelope.type == "message.rendered"
+    assert timer.due_ms >= started + 90_000  # the provider's Retry-After wins over the backoff
+    assert p.reader.message(WS, rid)["status"] == "ROUTED"
+    # When the timer fires and the provider is back, it is sent once.
     p.email.fail_with = None
-    p.consumers["deliver"](p.messages.history(WS, rid)[-1])
+    assert p.fire_timers() == 1
     assert p.reader.message(WS, rid)["status"] == "SENT"
     assert len(p.email.sent) == 1
 
@@ -236,20 +241,17 @@ def test_a_concurrent_duplicate_backs_off_while_the_first_delivery_works() -> No
 
 def test_an_unexpected_error_before_the_handoff_is_retried_then_given_up() -> None:
     p = Pipeline()
-    p.email.fail_with = RetryableProviderError("boom", "fake-smtp")  # overwritten below
     p.email.fail_with = ZeroDivisionError("bug")  # type: ignore[assignment]
     p.email.fail_before_handoff = True
     rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
-    with pytest.raises(ZeroDivisionError):
-        p.drain()
-    for _ in range(4):  # redeliveries, up to the tries budget of 5
-        with pytest.raises(ZeroDivisionError):
-            p.consumers["deliver"](rendered_event(p, rid))
-    p.consumers["deliver"](rendered_event(p, rid))
+    p.drain()
+    fired = 0
+    while p.fire_timers():  # every retry until the budget of 20 tries is spent
+        fired += 1
     view = p.reader.message(WS, rid)
     assert (view["status"], view["reason"]) == ("UNDELIVERABLE", "PROVIDER_ERROR")
-    assert "gave up after 5 tries: bug" in view["error"]
-    assert p.email.calls == 5
+    assert "gave up after 20 tries: bug" in view["error"]
+    assert (p.email.calls, fired) == (20, 20)
 
 
 def test_an_unexpected_error_after_the_handoff_is_an_unknown_outcome() -> None:
@@ -274,11 +276,11 @@ def test_with_routing_all_a_retrying_channel_does_not_hold_back_the_others() -> 
             "routing": {"method": "all", "channels": ["email", "webhook"]},
         },
     )
-    with pytest.raises(RetryableProviderError):
-        p.drain()
+    p.drain()
     assert len(p.webhook.sent) == 1
+    assert p.reader.message(WS, rid)["status"] == "ROUTED"  # email still to come
     p.email.fail_with = None
-    p.consumers["deliver"](rendered_event(p, rid))
+    p.fire_timers()
     assert p.reader.message(WS, rid)["status"] == "DELIVERED"
     assert (len(p.email.sent), len(p.webhook.sent)) == (1, 1)
 
@@ -289,10 +291,9 @@ def test_resend_policy_retries_an_ambiguous_answer() -> None:
     p = Pipeline(policy=AmbiguousPolicy.RESEND)
     p.email.fail_with = AmbiguousProviderError("timed out after DATA", "fake-smtp")
     rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
-    with pytest.raises(AmbiguousProviderError):
-        p.drain()
+    p.drain()
     p.email.fail_with = None
-    p.consumers["deliver"](rendered_event(p, rid))
+    assert p.fire_timers() == 1
     assert p.reader.message(WS, rid)["status"] == "SENT"
     assert p.email.calls == 2
 
@@ -355,3 +356,20 @@ def test_sms_push_and_chat_recipients_are_routed_and_rendered_for_their_channel(
     assert push.sent[0].rendered["title"] == "Hi Ada"
     assert push.sent[0].recipient["firebaseToken"] == "tok-1"
     assert chat.sent[0].rendered == {"text": "*Hi Ada*\ncode 7"}
+
+
+def test_a_message_that_runs_out_of_time_ends_undeliverable() -> None:
+    p = Pipeline()
+    p.email.fail_with = RetryableProviderError("503", "fake-smtp")
+    p.email.fail_before_handoff = True
+    rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    p.drain()
+    [timer] = p.timers.entries.values()
+    message = p.messages.messages[(WS, rid)]
+    deliver = p.consumers["deliver"].__self__  # type: ignore[attr-defined]
+    assert timer.due_ms <= deliver.deadline_ms(message)  # never scheduled past the timeout
+    p.messages.messages[(WS, rid)] = message.model_copy(update={"enqueued_ms": 0})  # 72 h ago
+    p.fire_timers()
+    view = p.reader.message(WS, rid)
+    assert view["status"] == "UNDELIVERABLE"
+    assert "timed out" in view["error"]

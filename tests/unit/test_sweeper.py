@@ -65,3 +65,37 @@ def test_messages_at_an_end_or_recently_moved_are_left_alone() -> None:
     p.sending.send(WS, {"message": {"to": {"email": "b@example.com"}, "content": {"body": "x"}}})
     report = sweeper(p, publisher, unpublished_ms=60_000, stuck_ms=60_000).sweep()
     assert (report.republished, report.redriven, publisher.messages) == (0, 0, [])
+
+
+def test_due_timers_are_published_again_and_forgotten() -> None:
+    from herald.store.base import ScheduledEvent
+    from herald.store.memory import InMemoryTimers
+
+    p, publisher, timers = Pipeline(), InMemoryPublisher(), InMemoryTimers()
+    rid = p.sending.send(
+        WS, {"message": {"to": {"email": "a@example.com"}, "content": {"body": "x"}}}
+    )
+    [event] = p.messages.history(WS, rid)
+    for key, due in (("now", 0), ("later", 2**62)):
+        timers.schedule(
+            ScheduledEvent(
+                key=key,
+                workspace=WS,
+                message_id=rid,
+                due_ms=due,
+                envelope=event,
+                reason="test",
+                created_ms=0,
+            )
+        )
+    sweep = SweepService(
+        InMemorySweep(p.messages),
+        p.messages,
+        RelayService(p.messages, publisher),
+        timers,
+        unpublished_after_ms=60_000,
+        stuck_after_ms=60_000,
+    )
+    assert sweep.sweep().timers_fired == 1
+    assert [m.attributes["event_id"] for m in publisher.messages] == [event.id]
+    assert [key for (_, _, key) in timers.entries] == ["later"]

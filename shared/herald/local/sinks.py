@@ -10,6 +10,7 @@ webhooks to ``/slack/<anything>`` at ``GET /sms``, ``/push`` and ``/chat``.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
@@ -20,6 +21,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from random import Random
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -27,6 +29,39 @@ from aiosmtpd.controller import Controller
 # The paths the real APIs use, under /twilio and /fcm, so the real adapters can call them.
 _TWILIO = re.compile(r"^/twilio/2010-04-01/Accounts/(?P<sid>[^/]+)/Messages\.json$")
 _FCM = re.compile(r"^/fcm/v1/projects/(?P<project>[^/]+)/messages:send$")
+
+
+@dataclass
+class Fault:
+    """One injected answer: an HTTP status (with Retry-After), or silence after taking it."""
+
+    status: int | None = None
+    retry_after: int | None = None
+    hang_s: float = 0.0  # take the request, then answer nothing for this long
+
+
+@dataclass
+class Faults:
+    """Scripted answers, used in order, then random ones at the given rates."""
+
+    script: list[Fault] = field(default_factory=list)
+    rates: list[tuple[float, Fault]] = field(default_factory=list)
+    random: Random = field(default_factory=lambda: Random(7))
+    injected: dict[str, int] = field(default_factory=dict)
+
+    def next(self) -> Fault | None:
+        fault = self.script.pop(0) if self.script else None
+        if fault is None:
+            roll, bound = self.random.random(), 0.0
+            for rate, candidate in self.rates:
+                bound += rate
+                if roll < bound:
+                    fault = candidate
+                    break
+        if fault is not None:
+            kind = "timeout" if fault.hang_s else str(fault.status)
+            self.injected[kind] = self.injected.get(kind, 0) + 1
+        return fault
 
 
 @dataclass
@@ -38,6 +73,9 @@ class Inbox:
         default_factory=lambda: {kind: [] for kind in ("webhooks", "sms", "push", "chat")}
     )
     lock: threading.Lock = field(default_factory=threading.Lock)
+    faults: dict[str, Faults] = field(
+        default_factory=lambda: {k: Faults() for k in ("mail", "webhooks", "sms", "push", "chat")}
+    )
 
     @property
     def webhooks(self) -> list[dict[str, Any]]:
@@ -82,6 +120,18 @@ class Inbox:
         self.add("webhooks", path, headers, _decoded(body))
 
 
+def _kind_of(path: str) -> str | None:
+    if path.startswith("/webhooks/"):
+        return "webhooks"
+    if _TWILIO.match(path):
+        return "sms"
+    if _FCM.match(path):
+        return "push"
+    if path.startswith("/slack/"):
+        return "chat"
+    return None
+
+
 def _decoded(body: bytes) -> Any:
     try:
         return json.loads(body)
@@ -99,7 +149,12 @@ class _SmtpHandler:
         self.inbox = inbox
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        fault = self.inbox.faults["mail"].next()
+        if fault is not None and fault.status is not None:
+            return f"{fault.status} injected fault"
         self.inbox.add_mail(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        if fault is not None and fault.hang_s:
+            await asyncio.sleep(fault.hang_s)  # accepted, but the answer comes too late
         return "250 Message accepted for delivery"
 
 
@@ -140,31 +195,49 @@ class LocalSinks:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                headers = dict(self.headers.items())
+                kind = _kind_of(self.path)
+                fault = inbox.faults[kind].next() if kind else None
+                if fault is not None and fault.status is not None:
+                    return self._fault(fault)
+                status, answer = self._take(body, dict(self.headers.items()))
+                if fault is not None and fault.hang_s:
+                    # Taken, but the answer comes after the sender gave up: it cannot know.
+                    time.sleep(fault.hang_s)
+                if isinstance(answer, str):
+                    self._reply_text(status, answer)
+                else:
+                    self._reply(status, answer)
+
+            def _fault(self, fault: Fault) -> None:
+                body = json.dumps({"message": "injected fault"}).encode()
+                self.send_response(fault.status or 500)
+                if fault.retry_after is not None:
+                    self.send_header("retry-after", str(fault.retry_after))
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _take(self, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+                """Records a POST and returns the answer the real API would give."""
                 if self.path.startswith("/webhooks/"):
                     inbox.add("webhooks", self.path, headers, _decoded(body))
-                    return self._reply(200, {"received": True})
+                    return 200, {"received": True}
                 if twilio := _TWILIO.match(self.path):
                     form = dict(urllib.parse.parse_qsl(body.decode()))
                     number = inbox.add("sms", self.path, headers, form)
                     sid = f"SM{number:032x}"
-                    reply = {"sid": sid, "status": "queued", "account_sid": twilio["sid"]}
-                    return self._reply(201, reply)
+                    return 201, {"sid": sid, "status": "queued", "account_sid": twilio["sid"]}
                 if fcm := _FCM.match(self.path):
                     number = inbox.add("push", self.path, headers, _decoded(body))
-                    return self._reply(
-                        200, {"name": f"projects/{fcm['project']}/messages/{number}"}
-                    )
+                    return 200, {"name": f"projects/{fcm['project']}/messages/{number}"}
                 if self.path.startswith("/slack/"):
                     inbox.add("chat", self.path, headers, _decoded(body))
-                    return self._reply_text(200, "ok")
-                self._reply(
-                    404,
-                    {
-                        "message": "POST to /webhooks/<name>, /slack/<name>, or the "
-                        "Twilio and FCM paths under /twilio and /fcm"
-                    },
-                )
+                    return 200, "ok"
+                return 404, {
+                    "message": "POST to /webhooks/<name>, /slack/<name>, or the "
+                    "Twilio and FCM paths under /twilio and /fcm"
+                }
 
             def _reply_text(self, status: int, text: str) -> None:
                 body = text.encode()

@@ -15,9 +15,11 @@ retry) and no failure, expected or not, retries forever.
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from opentelemetry import trace
 
@@ -38,6 +40,8 @@ from herald.store.base import (
     AttemptRepository,
     AttemptState,
     MessageRepository,
+    ScheduledEvent,
+    TimerRepository,
     Transition,
     WorkspaceRepository,
 )
@@ -120,6 +124,15 @@ def settle(
     )
 
 
+@dataclass
+class RetryLater(Exception):
+    """A provider call to try again later (retryable, or unexpected before the handoff)."""
+
+    tries: int
+    retry_after_s: float | None
+    error: str
+
+
 class DeliverService:
     consumer = "deliver"
 
@@ -129,9 +142,14 @@ class DeliverService:
         attempts: AttemptRepository,
         providers: Sequence[Provider],
         policy: AmbiguousPolicy = AmbiguousPolicy.ASSUME_SENT,
-        max_tries: int = 5,
+        max_tries: int = 20,
         lease_s: float = 120.0,
         workspaces: WorkspaceRepository | None = None,
+        *,
+        timers: TimerRepository,
+        retry_base_s: float = 30.0,
+        retry_max_s: float = 3600.0,
+        message_timeout_s: float = 72 * 3600.0,
     ) -> None:
         self.messages = messages
         self.attempts = attempts
@@ -140,6 +158,10 @@ class DeliverService:
         self.policy = policy
         self.max_tries = max_tries
         self.lease_ms = int(lease_s * 1000)
+        self.timers = timers
+        self.retry_base_ms = int(retry_base_s * 1000)
+        self.retry_max_ms = int(retry_max_s * 1000)
+        self.message_timeout_ms = int(message_timeout_s * 1000)
 
     def handle(self, event: EventEnvelope) -> None:
         message = self.messages.get_message(event.workspace, event.message_id)
@@ -148,21 +170,24 @@ class DeliverService:
         owner = uuid.uuid4().hex  # this delivery, so a concurrent duplicate is told apart
         chosen = self.workspaces.settings(event.workspace).providers if self.workspaces else {}
         results: list[DeliveryResult] = []
-        postponed: Exception | None = None
+        retry: RetryLater | None = None
         for channel in message.channels:
             try:
                 channel_results = self._deliver_channel(message, channel, chosen, owner)
-            except Exception as exc:  # retryable, busy (AttemptBusy) or unexpected
+            except RetryLater as later:
+                # Retry this channel later; fail over only once it has failed for good.
+                # With "all" the other channels go on now.
+                retry = retry or later
                 if message.routing_method == "single":
-                    raise  # retry this channel; fail over only once it has failed for good
-                postponed = postponed or exc  # with "all", the other channels go on now
+                    break
                 continue
             results.extend(channel_results)
             final = channel_results[-1].outcome
             if message.routing_method == "single" and final != ChannelOutcome.FAILED:
                 break
-        if postponed is not None:
-            raise postponed
+        if retry is not None:
+            self._retry_later(event, message, retry)
+            return
         applied = self.messages.transition(
             event.workspace,
             event.message_id,
@@ -179,6 +204,42 @@ class DeliverService:
                 end.payload.get("channel"),
             )
         crash_point("deliver.after_outcome_recorded")
+
+    def deadline_ms(self, message: MessageState) -> int:
+        return message.enqueued_ms + self.message_timeout_ms
+
+    def backoff_ms(self, tries: int) -> int:
+        """30 s, 1, 2, 4, 8 min ... up to an hour (the defaults), with a little jitter."""
+        delay = min(self.retry_max_ms, self.retry_base_ms * 2 ** max(tries - 1, 0))
+        return int(delay * random.uniform(0.9, 1.1))
+
+    def _retry_later(self, event: EventEnvelope, message: MessageState, retry: RetryLater) -> None:
+        """Acks now and comes back through the durable timer, so one workspace's failing
+        provider never slows the shared push subscription (push backs off for everyone)."""
+        wait_ms = self.backoff_ms(retry.tries)
+        if retry.retry_after_s is not None:
+            wait_ms = max(wait_ms, int(retry.retry_after_s * 1000))
+        due = min(now_ms() + wait_ms, self.deadline_ms(message))
+        self.timers.schedule(
+            ScheduledEvent(
+                key=f"{event.seq}-try{retry.tries}",
+                workspace=message.workspace,
+                message_id=message.id,
+                due_ms=due,
+                envelope=event,
+                reason=retry.error,
+                created_ms=now_ms(),
+            )
+        )
+        logs.warning(
+            "delivery retry scheduled",
+            message_id=message.id,
+            workspace=message.workspace,
+            event_id=event.id,
+            due_ms=due,
+            wait_ms=wait_ms,
+            error=retry.error,
+        )
 
     def _result(
         self, channel: str, provider: str, outcome: ChannelOutcome, **details: str | None
@@ -244,7 +305,9 @@ class DeliverService:
                     error="interrupted after the provider was called; not resent to avoid a duplicate",
                 ),
             )
-        if attempt.tries > self.max_tries:
+        timed_out = now_ms() >= self.deadline_ms(message)
+        if attempt.tries > self.max_tries or timed_out:
+            why = "the message timed out" if timed_out else f"{attempt.tries - 1} tries"
             return self._finish(
                 message,
                 attempt,
@@ -253,7 +316,7 @@ class DeliverService:
                     provider.name,
                     ChannelOutcome.FAILED,
                     reason=Reason.PROVIDER_ERROR,
-                    error=f"gave up after {attempt.tries - 1} tries: {attempt.last_error}",
+                    error=f"gave up after {why}: {attempt.last_error}",
                 ),
             )
         crash_point("deliver.after_attempt_recorded")
@@ -291,9 +354,10 @@ class DeliverService:
             elapsed_ms = (time.perf_counter() - started) * 1000
             metrics.record_provider_call(name, channel, outcome, elapsed_ms)
             span.set_attribute("herald.outcome", outcome)
+            span.end()
 
         try:
-            with trace.use_span(span, end_on_exit=True, record_exception=False):
+            with trace.use_span(span, end_on_exit=False, record_exception=False):
                 receipt = provider.send(dispatch, handoff)
         except PermanentProviderError as exc:
             measured("FAILED")
@@ -310,7 +374,9 @@ class DeliverService:
                 attempt.last_error = str(exc) or type(exc).__name__
                 attempt.release()
                 self._save(message, attempt)
-                raise
+                raise RetryLater(
+                    attempt.tries, getattr(exc, "retry_after_s", None), attempt.last_error
+                ) from exc
             result = self._result(
                 channel,
                 name,

@@ -6,6 +6,7 @@ retention run out). On a schedule the sweeper
 - republishes outbox records never marked published (their trigger was lost),
 - re-drives messages that sat in a transient state past a threshold, by
   publishing again the last event they went through (its push was lost),
+- fires the durable timer: publishes again the events whose retry is due,
 
 through the relay's own path, so every consumer dedupes as it always does. A
 re-drive publishes: rewriting unchanged state would not, since production fires
@@ -20,7 +21,7 @@ from herald import logs
 from herald.clock import now_ms
 from herald.domain.status import MessageStatus
 from herald.services.relaying import RelayService
-from herald.store.base import MessageRepository, SweepRepository
+from herald.store.base import MessageRepository, SweepRepository, TimerRepository
 
 TRANSIENT = (MessageStatus.ENQUEUED, MessageStatus.ROUTED)
 
@@ -29,6 +30,7 @@ TRANSIENT = (MessageStatus.ENQUEUED, MessageStatus.ROUTED)
 class SweepReport:
     republished: int
     redriven: int
+    timers_fired: int = 0
 
 
 class SweepService:
@@ -37,6 +39,7 @@ class SweepService:
         scans: SweepRepository,
         messages: MessageRepository,
         relay: RelayService,
+        timers: TimerRepository | None = None,
         unpublished_after_ms: int = 120_000,
         stuck_after_ms: int = 900_000,
         batch: int = 200,
@@ -44,6 +47,7 @@ class SweepService:
         self.scans = scans
         self.messages = messages
         self.relay = relay
+        self.timers = timers
         self.unpublished_after_ms = unpublished_after_ms
         self.stuck_after_ms = stuck_after_ms
         self.batch = batch
@@ -68,4 +72,19 @@ class SweepService:
                     event_id=history[-1].id,
                     status=message.status.value,
                 )
-        return SweepReport(republished=len(unpublished), redriven=redriven)
+        return SweepReport(
+            republished=len(unpublished), redriven=redriven, timers_fired=self.fire_timers(at)
+        )
+
+    def fire_timers(self, at: int) -> int:
+        """Publishes every due timer's event again, then forgets the timer.
+
+        A crash between the two publishes it once more: consumers dedupe.
+        """
+        if self.timers is None:
+            return 0
+        due = self.timers.due(at, self.batch)
+        for entry in due:
+            self.relay.publish(entry.envelope)
+            self.timers.remove(entry)
+        return len(due)

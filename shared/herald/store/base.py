@@ -108,6 +108,30 @@ class SweepRepository(Protocol):
         ...
 
 
+class ScheduledEvent(BaseModel):
+    """An event to publish again at ``due_ms``: the durable timer's entry."""
+
+    key: str
+    workspace: str
+    message_id: str
+    due_ms: int
+    envelope: EventEnvelope
+    reason: str
+    created_ms: int
+
+
+class TimerRepository(Protocol):
+    """Due-time records, fired by the scheduled sweep (see services/sweeping.py)."""
+
+    def schedule(self, entry: ScheduledEvent) -> None:
+        """Stores the entry; scheduling the same key again replaces it."""
+        ...
+
+    def due(self, now_ms: int, limit: int) -> list[ScheduledEvent]: ...
+
+    def remove(self, entry: ScheduledEvent) -> None: ...
+
+
 class AttemptState(StrEnum):
     PREPARED = "PREPARED"  # recorded; nothing handed to the provider yet
     DISPATCHING = "DISPATCHING"  # the provider may have it: a retry is not blind

@@ -31,6 +31,7 @@ from herald.store.base import (
     Attempt,
     Decide,
     MessageSummary,
+    ScheduledEvent,
     WorkspaceSettings,
     receipt_id,
     sequence_events,
@@ -304,3 +305,30 @@ class FirestoreWorkspaces(_Paths):
     def save_settings(self, workspace: str, settings: WorkspaceSettings) -> None:
         with _span("set", "workspaces"):
             self.workspace(workspace).set({"settings": settings.model_dump()}, merge=True)
+
+
+class FirestoreTimers(_Paths):
+    """``workspaces/{ws}/messages/{id}/timers/{key}``, found by a collection-group query."""
+
+    def _ref(self, entry: ScheduledEvent) -> firestore.DocumentReference:
+        timers = self.message(entry.workspace, entry.message_id).collection("timers")
+        ref: firestore.DocumentReference = timers.document(entry.key)
+        return ref
+
+    def schedule(self, entry: ScheduledEvent) -> None:
+        with _span("set", "timers"):
+            self._ref(entry).set(entry.model_dump(mode="json"))
+
+    def due(self, now_ms: int, limit: int) -> list[ScheduledEvent]:
+        with _span("query", "timers"):
+            query = (
+                self.client.collection_group("timers")
+                .where(filter=FieldFilter("due_ms", "<=", now_ms))
+                .order_by("due_ms")
+                .limit(limit)
+            )
+            return [ScheduledEvent.model_validate(doc.to_dict()) for doc in query.stream()]
+
+    def remove(self, entry: ScheduledEvent) -> None:
+        with _span("delete", "timers"):
+            self._ref(entry).delete()

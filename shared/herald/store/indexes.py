@@ -40,6 +40,11 @@ COMPOSITE_INDEXES: tuple[CompositeIndex, ...] = (
     ),
 )
 
+# Single fields queried across workspaces (collection-group scope is not automatic).
+COLLECTION_GROUP_FIELDS: tuple[tuple[str, str], ...] = (
+    ("timers", "due_ms"),  # FirestoreTimers.due
+)
+
 # Records that only guard against duplicates expire through a TTL policy.
 TTL_FIELDS: tuple[tuple[str, str], ...] = (("receipts", "expires_at"),)
 

@@ -12,6 +12,7 @@ from herald.store.base import (
     Attempt,
     Decide,
     MessageSummary,
+    ScheduledEvent,
     WorkspaceSettings,
     receipt_id,
     sequence_events,
@@ -187,3 +188,22 @@ class InMemoryWorkspaces:
 
     def save_settings(self, workspace: str, settings: WorkspaceSettings) -> None:
         self.saved[workspace] = settings.model_copy(deep=True)
+
+
+class InMemoryTimers:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.entries: dict[tuple[str, str, str], ScheduledEvent] = {}
+
+    def schedule(self, entry: ScheduledEvent) -> None:
+        with self._lock:
+            self.entries[(entry.workspace, entry.message_id, entry.key)] = entry
+
+    def due(self, now_ms: int, limit: int) -> list[ScheduledEvent]:
+        with self._lock:
+            found = [e for e in self.entries.values() if e.due_ms <= now_ms]
+        return sorted(found, key=lambda e: e.due_ms)[:limit]
+
+    def remove(self, entry: ScheduledEvent) -> None:
+        with self._lock:
+            self.entries.pop((entry.workspace, entry.message_id, entry.key), None)

@@ -41,3 +41,20 @@ resource "google_firestore_field" "unindexed" {
 
   index_config {}
 }
+
+# Single fields queried across workspaces: collection-group indexes are not automatic.
+resource "google_firestore_field" "collection_group" {
+  for_each = { for f in var.indexes.collection_group_fields : "${f.collection_group}.${f.field}" => f }
+
+  project    = var.project_id
+  database   = var.database
+  collection = each.value.collection_group
+  field      = each.value.field
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+}

@@ -20,7 +20,8 @@ variable "indexes" {
         order      = string
       }))
     }))
-    ttl_fields       = list(object({ collection_group = string, field = string }))
-    unindexed_fields = list(object({ collection_group = string, field = string }))
+    ttl_fields              = list(object({ collection_group = string, field = string }))
+    collection_group_fields = list(object({ collection_group = string, field = string }))
+    unindexed_fields        = list(object({ collection_group = string, field = string }))
   })
 }
