@@ -153,6 +153,24 @@ def _providers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _replay(args: argparse.Namespace) -> int:
+    from herald import bootstrap
+    from herald.ops.deadletters import DeadLetters, describe
+
+    dead_letters = DeadLetters(bootstrap.settings().project)
+    if args.action == "list":
+        letters = dead_letters.peek(args.consumer, args.limit)
+        for letter in letters:
+            print(describe(letter))
+        print(f"{len(letters)} dead letter(s)")
+    else:
+        letters = dead_letters.redrive(args.consumer, args.limit)
+        for letter in letters:
+            print(f"redriven: {describe(letter)}")
+        print(f"{len(letters)} redriven")
+    return 0
+
+
 def _events(args: argparse.Namespace) -> int:
     from herald.events.registry import EVENTS
 
@@ -233,6 +251,14 @@ def main(argv: list[str] | None = None) -> int:
     providers.add_argument("channel", nargs="?", choices=CHANNELS)
     providers.add_argument("providers", nargs="*", help="in failover order; none to reset")
     providers.set_defaults(run=_providers)
+
+    replay = commands.add_parser(
+        "replay", help="list dead-lettered events, or redrive them to their topics after a fix"
+    )
+    replay.add_argument("action", choices=("list", "redrive"))
+    replay.add_argument("--consumer", help="only this consumer's dead letters")
+    replay.add_argument("--limit", type=int, default=100, help="per dead-letter subscription")
+    replay.set_defaults(run=_replay)
 
     events = commands.add_parser("events", help="list every event with its producer and consumers")
     events.set_defaults(run=_events)

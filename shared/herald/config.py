@@ -57,6 +57,7 @@ class Settings:
                 username=env.get("HERALD_SMTP_USERNAME") or None,
                 password=secret("HERALD_SMTP_PASSWORD"),
                 timeout_s=float(env.get("HERALD_SMTP_TIMEOUT_S", "20")),
+                ca_file=env.get("HERALD_SMTP_CA_FILE") or None,
             ),
             ambiguous_policy=AmbiguousPolicy(env.get("HERALD_AMBIGUOUS_POLICY", "assume_sent")),
             max_delivery_tries=int(env.get("HERALD_MAX_DELIVERY_TRIES", "20")),

@@ -1,4 +1,6 @@
-"""Named crash points for fault-injection tests.
+"""Faults injected on purpose, for the tests that prove nothing is lost or doubled.
+
+Named crash points:
 
 ``HERALD_CRASH_AT=deliver.after_attempt_recorded`` makes the process die on the
 spot (no cleanup, no response) when that point is reached, exactly as an
@@ -8,10 +10,12 @@ so a respawned worker or a redelivery sees the aftermath.
 """
 
 import os
+import random
 from pathlib import Path
 
 CRASH_ENV = "HERALD_CRASH_AT"
 MARKER_ENV = "HERALD_CRASH_MARKER"
+DUPLICATE_ENV = "HERALD_FAULT_DUPLICATE_RATE"
 
 
 def crash_point(name: str) -> None:
@@ -23,3 +27,10 @@ def crash_point(name: str) -> None:
         except FileExistsError:
             return
     os._exit(70)
+
+
+def duplicate() -> bool:
+    """True at the rate ``HERALD_FAULT_DUPLICATE_RATE`` (0 by default): publish twice,
+    as Pub/Sub and triggers sometimes deliver twice."""
+    rate = float(os.environ.get(DUPLICATE_ENV, "0") or 0)
+    return rate > 0 and random.random() < rate

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from herald.local.stack import Ports, Stack
+from herald.local.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -57,25 +57,7 @@ class Client:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(
-        ports=Ports.random(),
-        state_dir=Path(tmp_path_factory.mktemp("herald")),
-        # A short lease, so a delivery that died is taken over within seconds; it
-        # must outlast a provider call, hence the short timeouts too.
-        function_env={
-            "deliver": {
-                "HERALD_ATTEMPT_LEASE_S": "6",
-                "HERALD_SMTP_TIMEOUT_S": "2",
-                "HERALD_WEBHOOK_TIMEOUT_S": "2",
-                # Retries come back through the timer (the sweep) within seconds.
-                "HERALD_RETRY_BASE_S": "1",
-                "HERALD_RETRY_MAX_S": "2",
-            },
-            # Sweep soon after a trigger is lost; leave slow messages (crash tests) alone.
-            "sweep": {"HERALD_SWEEP_UNPUBLISHED_AFTER_S": "2", "HERALD_SWEEP_STUCK_AFTER_S": "60"},
-        },
-        sweep_interval_s=1.0,
-    )
+    running = Stack.with_fast_clocks(Path(tmp_path_factory.mktemp("herald")))
     running.start()
     yield running
     running.stop()

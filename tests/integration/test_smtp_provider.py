@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
 import email
 import email.policy
+import ipaddress
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.local.processes import free_port
@@ -99,3 +108,109 @@ def test_a_temporary_refusal_is_retryable(server: tuple[Server, int]) -> None:
 def test_a_server_that_is_down_is_retryable() -> None:
     with pytest.raises(RetryableProviderError, match="connect"):
         provider(free_port()).send(DISPATCH, lambda: None)
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made for the test."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "herald-test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[Server, int, Path]]:
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    def authenticate(
+        server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            b"herald",
+            b"s3cret",
+        )
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
+
+    handler, port = Server(), free_port()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticate,
+        auth_require_tls=True,
+        server_hostname="127.0.0.1",
+    )
+    controller.start()
+    yield handler, port, cert
+    controller.stop()
+
+
+def test_starttls_and_auth_against_a_relay_that_requires_both(
+    tls_server: tuple[Server, int, Path],
+) -> None:
+    handler, port, cert = tls_server
+    settings = SmtpSettings(
+        port=port,
+        starttls=True,
+        username="herald",
+        password="s3cret",
+        ca_file=str(cert),
+        timeout_s=5,
+    )
+    assert SmtpProvider(settings).send(DISPATCH, lambda: None).outcome == "SENT"
+    assert [to for _, to, _ in handler.received] == [["ada@example.com"]]
+
+
+def test_a_wrong_password_is_permanent_and_sends_nothing(
+    tls_server: tuple[Server, int, Path],
+) -> None:
+    handler, port, cert = tls_server
+    settings = SmtpSettings(
+        port=port,
+        starttls=True,
+        username="herald",
+        password="wrong",
+        ca_file=str(cert),
+        timeout_s=5,
+    )
+    with pytest.raises(PermanentProviderError, match="authentication"):
+        SmtpProvider(settings).send(DISPATCH, lambda: None)
+    assert handler.received == []
+
+
+def test_an_untrusted_certificate_is_refused(tls_server: tuple[Server, int, Path]) -> None:
+    handler, port, _ = tls_server
+    settings = SmtpSettings(
+        port=port, starttls=True, username="herald", password="s3cret", timeout_s=5
+    )  # no CA: the self-signed certificate is not trusted
+    with pytest.raises(RetryableProviderError):
+        SmtpProvider(settings).send(DISPATCH, lambda: None)
+    assert handler.received == []

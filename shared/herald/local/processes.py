@@ -97,6 +97,15 @@ class Child:
     def pid(self) -> int | None:
         return self.process.pid if self.process is not None else None
 
+    def send_signal(self, sig: signal.Signals) -> None:
+        """To the whole group (a server and its workers), as a crash would take them all."""
+        if self.process is not None:
+            self._signal(sig)
+
+    def wait(self, timeout_s: float = 10.0) -> None:
+        if self.process is not None:
+            self.process.wait(timeout_s)
+
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 

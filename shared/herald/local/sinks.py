@@ -168,12 +168,17 @@ class LocalSinks:
 
         class Handler(BaseHTTPRequestHandler):
             def _reply(self, status: int, payload: Any) -> None:
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self._send(status, "application/json", json.dumps(payload).encode())
+
+            def _send(self, status: int, content_type: str, body: bytes) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", content_type)
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender gave up waiting (an injected timeout): nothing to tell
 
             def do_GET(self) -> None:
                 kind = self.path.strip("/")
@@ -240,12 +245,7 @@ class LocalSinks:
                 }
 
             def _reply_text(self, status: int, text: str) -> None:
-                body = text.encode()
-                self.send_response(status)
-                self.send_header("content-type", "text/plain")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self._send(status, "text/plain", text.encode())
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

@@ -27,6 +27,7 @@ class SmtpSettings:
     username: str | None = None
     password: str | None = None
     timeout_s: float = 20.0
+    ca_file: str | None = None  # a private relay's CA; the system's trust store otherwise
 
 
 def _is_transient(code: int) -> bool:
@@ -81,7 +82,7 @@ class SmtpProvider:
         try:
             client.ehlo()
             if s.starttls:
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=ssl.create_default_context(cafile=s.ca_file))
                 client.ehlo()
             if s.username:
                 client.login(s.username, s.password or "")

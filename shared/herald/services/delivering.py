@@ -308,6 +308,14 @@ class DeliverService:
         timed_out = now_ms() >= self.deadline_ms(message)
         if attempt.tries > self.max_tries or timed_out:
             why = "the message timed out" if timed_out else f"{attempt.tries - 1} tries"
+            logs.warning(
+                "delivery given up",
+                message_id=message.id,
+                workspace=message.workspace,
+                provider=provider.name,
+                reason=why,
+                error=attempt.last_error,
+            )
             return self._finish(
                 message,
                 attempt,

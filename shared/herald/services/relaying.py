@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from herald import logs
+from herald import faults, logs
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
 from herald.publish.base import Publisher
@@ -36,6 +36,9 @@ class RelayService:
         spec = spec_for(envelope.type)
         data = json.dumps(envelope.model_dump(mode="json"), separators=(",", ":")).encode()
         message_id = self.publisher.publish(spec.topic, data, envelope.attributes())
+        if faults.duplicate():
+            self.publisher.publish(spec.topic, data, envelope.attributes())
+            logs.warning("fault injected: event published twice", event_id=envelope.id)
         # Only for the sweeper's benefit: a lost mark means at worst a duplicate
         # publish, which every consumer dedupes on the event id.
         self.messages.mark_published(envelope.workspace, envelope.message_id, envelope.seq)

@@ -1,0 +1,22 @@
+"""About 50 messages through duplicated events, killed functions and failing providers."""
+
+from __future__ import annotations
+
+import pytest
+
+from herald.local import faultsuite
+from herald.local.stack import Stack
+
+pytestmark = pytest.mark.e2e
+
+
+def test_every_message_ends_once_and_no_recipient_gets_it_twice(stack: Stack) -> None:
+    report = faultsuite.run(stack, faultsuite.FaultSettings(messages=50, kill_every_s=3.0))
+    print("\n" + report.render())
+    assert report.lost == [] and report.ended == report.sent == 50
+    assert report.duplicated == []
+    assert report.incomplete == []
+    # The faults really happened.
+    assert report.faults["kills"] >= 2
+    assert report.faults["duplicate publishes"] >= 10
+    assert sum(v for k, v in report.faults.items() if " " in k and k[0] != "d") >= 5

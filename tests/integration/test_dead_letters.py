@@ -1,0 +1,62 @@
+"""Dead letters listed in place and redriven to their original topic, on the emulator."""
+
+import uuid
+
+import pytest
+from google.cloud import pubsub_v1  # type: ignore[attr-defined]
+
+from herald.events.envelope import EventEnvelope
+from herald.events.registry import spec_for
+from herald.local.emulators import Emulators
+from herald.local.wiring import wire_pubsub
+from herald.ops.deadletters import DeadLetters
+from tests.conftest import eventually
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_dead_letter_is_listed_then_redriven_once(emulators: Emulators) -> None:
+    project = emulators.project
+    wire_pubsub(
+        project,
+        {
+            "render": "http://127.0.0.1:9",
+            "deliver": "http://127.0.0.1:9",
+            "log": "http://127.0.0.1:9",
+        },
+    )
+    publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
+    spec = spec_for("message.rendered")
+    # A pull subscription on the original topic shows what a redrive publishes.
+    watch = subscriber.subscription_path(project, f"watch-{uuid.uuid4().hex[:8]}")
+    subscriber.create_subscription(name=watch, topic=publisher.topic_path(project, spec.topic))
+    envelope = EventEnvelope(
+        id=f"ws:{uuid.uuid4().hex}:3",
+        type=spec.name,
+        version=1,
+        workspace="ws",
+        message_id="m",
+        request_id="r",
+        seq=3,
+        occurred_ms=1,
+        payload={"channels": ["email"]},
+    )
+    dead_letter_topic = publisher.topic_path(project, spec.dead_letter_topic("deliver"))
+    publisher.publish(
+        dead_letter_topic, envelope.model_dump_json().encode(), **envelope.attributes()
+    ).result()
+
+    letters = DeadLetters(project, pull_timeout_s=2)
+    listed = eventually(lambda: letters.peek("deliver"), what="the dead letter")
+    assert [(d.event_id, d.consumer) for d in listed] == [(envelope.id, "deliver")]
+    assert [d.event_id for d in eventually(lambda: letters.peek("deliver"))] == [envelope.id]
+
+    redriven = eventually(lambda: letters.redrive("deliver"), what="the redrive")
+    assert [d.event_id for d in redriven] == [envelope.id]
+    received = eventually(
+        lambda: subscriber.pull(subscription=watch, max_messages=10, timeout=5).received_messages,
+        what="the redriven event on its topic",
+    )
+    assert [r.message.attributes["event_id"] for r in received] == [envelope.id]
+    assert EventEnvelope.model_validate_json(received[0].message.data) == envelope
+    assert letters.peek("deliver") == []
