@@ -111,6 +111,7 @@ def deliver_service() -> DeliverService:
         FirestoreAttempts(firestore_client()),
         build_providers(config),
         policy=config.ambiguous_policy,
+        channel_policies=config.channel_policies,
         max_tries=config.max_delivery_tries,
         lease_s=config.attempt_lease_s,
         workspaces=FirestoreWorkspaces(firestore_client()),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from herald.domain.send import CHANNELS
 from herald.providers.smtp import SmtpSettings
 
 
@@ -34,6 +35,7 @@ class Settings:
     project: str
     smtp: SmtpSettings
     ambiguous_policy: AmbiguousPolicy
+    channel_policies: dict[str, AmbiguousPolicy]
     max_delivery_tries: int
     retry_base_s: float
     retry_max_s: float
@@ -60,6 +62,11 @@ class Settings:
                 ca_file=env.get("HERALD_SMTP_CA_FILE") or None,
             ),
             ambiguous_policy=AmbiguousPolicy(env.get("HERALD_AMBIGUOUS_POLICY", "assume_sent")),
+            channel_policies={
+                channel: AmbiguousPolicy(env[f"HERALD_AMBIGUOUS_POLICY_{channel.upper()}"])
+                for channel in CHANNELS
+                if env.get(f"HERALD_AMBIGUOUS_POLICY_{channel.upper()}")
+            },
             max_delivery_tries=int(env.get("HERALD_MAX_DELIVERY_TRIES", "20")),
             retry_base_s=float(env.get("HERALD_RETRY_BASE_S", "30")),
             retry_max_s=float(env.get("HERALD_RETRY_MAX_S", "3600")),

@@ -120,5 +120,10 @@ def test_an_event_relayed_twice_changes_nothing(stack: Stack, api: Client, sinks
     eventually(lambda: handled(stack, "render", enqueued) == 2, what="render to see it again")
 
     assert api.get(f"/messages/{request_id}") == before
-    assert api.get(f"/messages/{request_id}/history")["results"] == history
+    after = api.get(f"/messages/{request_id}/history")
+    assert after["results"] == history
+    assert {(i["consumer"], i["type"]) for i in after["ignored"]} == {
+        ("render", "ENQUEUED"),
+        ("deliver", "RENDERED"),
+    }
     assert len(mails_for(sinks, request_id)) == 1

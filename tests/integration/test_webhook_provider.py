@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import threading
@@ -127,3 +128,23 @@ def test_private_destinations_are_refused_by_default(host: str) -> None:
     with pytest.raises(PermanentProviderError, match="private or reserved"):
         WebhookProvider().send(dispatch(f"http://{host}:8080/h"), lambda: handoffs.append(True))
     assert handoffs == []
+
+
+def test_deliveries_are_signed_the_standard_webhooks_way(
+    destination: tuple[Destination, int],
+) -> None:
+    from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+    state, port = destination
+    secret = "whsec_" + base64.b64encode(b"a test signing key").decode()
+    WebhookProvider(allow_private=True, signing_secret=secret).send(
+        dispatch(f"http://127.0.0.1:{port}/h"), lambda: None
+    )
+    [request] = state.requests
+    raw = json.dumps(request["body"], separators=(",", ":")).encode()
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    assert (
+        Webhook(secret).verify(raw, headers) == request["body"]
+    )  # raises if the signature is wrong
+    with pytest.raises(WebhookVerificationError):
+        Webhook("whsec_" + base64.b64encode(b"another key").decode()).verify(raw, headers)

@@ -51,6 +51,7 @@ class Pipeline:
     """The services wired to in-memory stores, with an explicit, inspectable bus."""
 
     policy: AmbiguousPolicy = AmbiguousPolicy.ASSUME_SENT
+    channel_policies: dict[str, AmbiguousPolicy] = field(default_factory=dict)
     messages: InMemoryMessages = field(default_factory=InMemoryMessages)
     attempts: InMemoryAttempts = field(default_factory=InMemoryAttempts)
     summaries: InMemorySummaries = field(default_factory=InMemorySummaries)
@@ -73,6 +74,7 @@ class Pipeline:
                 self.attempts,
                 [self.email, self.webhook, *self.extra],
                 policy=self.policy,
+                channel_policies=self.channel_policies,
                 workspaces=self.workspaces,
                 timers=self.timers,
             ).handle,

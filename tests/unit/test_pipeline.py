@@ -162,6 +162,13 @@ def test_duplicate_events_change_nothing() -> None:
     assert p.reader.message(WS, rid) == before
     assert len(p.messages.history(WS, rid)) == 4
     assert len(p.email.sent) == 1
+    # ... but each late copy is written down beside the history, once per consumer and event.
+    ignored = p.reader.history(WS, rid)["ignored"]
+    assert {(i["consumer"], i["type"], i["status"]) for i in ignored} >= {
+        ("render", "ENQUEUED", "SENT"),
+        ("deliver", "RENDERED", "SENT"),
+    }
+    assert len(ignored) == len({(i["consumer"], i["eventId"]) for i in ignored})
 
 
 @pytest.mark.parametrize(
@@ -373,3 +380,16 @@ def test_a_message_that_runs_out_of_time_ends_undeliverable() -> None:
     view = p.reader.message(WS, rid)
     assert view["status"] == "UNDELIVERABLE"
     assert "timed out" in view["error"]
+
+
+def test_the_ambiguity_policy_can_differ_per_channel() -> None:
+    from herald.errors import AmbiguousProviderError
+
+    p = Pipeline(channel_policies={"webhook": AmbiguousPolicy.FAIL})
+    p.email.fail_with = AmbiguousProviderError("no answer", "fake-smtp")
+    p.webhook.fail_with = AmbiguousProviderError("no answer", "fake-webhook")
+    by_mail = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    by_hook = send(p, {"to": {"webhook": "http://127.0.0.1:1/h"}, "content": {"body": "x"}})
+    p.drain()
+    assert p.reader.message(WS, by_mail)["status"] == "SENT"  # the default: assume sent
+    assert p.reader.message(WS, by_hook)["status"] == "UNDELIVERABLE"  # webhook: fail

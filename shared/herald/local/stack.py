@@ -33,6 +33,8 @@ from herald.topology import (
 )
 
 FUNCTION_START_TIMEOUT_S = 60.0
+# Signs local webhook deliveries (Standard Webhooks); printed by `herald up`.
+LOCAL_WEBHOOK_SECRET = "whsec_aGVyYWxkLWxvY2FsLXdlYmhvb2stc2lnbmluZy1rZXk="
 
 
 def repository_root() -> Path:
@@ -159,6 +161,7 @@ class Stack:
             "HERALD_FCM_ACCESS_TOKEN": "local-token",
             "HERALD_FCM_BASE_URL": f"{self.sinks.base_url}/fcm",
             "HERALD_SLACK_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "HERALD_WEBHOOK_SIGNING_SECRET": LOCAL_WEBHOOK_SECRET,
             # Spans as JSON lines, for `herald trace` and the tests.
             "HERALD_TRACE_EXPORTER": "file",
             "HERALD_TRACE_DIR": str(self.trace_dir),

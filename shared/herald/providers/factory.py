@@ -92,7 +92,11 @@ def _slack(settings: Settings, env: Mapping[str, str]) -> Provider:
 def _webhook(settings: Settings, env: Mapping[str, str]) -> Provider:
     from herald.providers.webhook import WebhookProvider
 
-    return WebhookProvider(settings.webhook_timeout_s, settings.webhook_allow_private)
+    return WebhookProvider(
+        settings.webhook_timeout_s,
+        settings.webhook_allow_private,
+        signing_secret=secret("HERALD_WEBHOOK_SIGNING_SECRET", env),
+    )
 
 
 _BUILDERS: dict[str, Callable[[Settings, Mapping[str, str]], Provider]] = {

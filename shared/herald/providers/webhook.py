@@ -2,23 +2,45 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+import time
 from collections.abc import Callable
 
 from herald.domain.message import ChannelOutcome
 from herald.providers.base import Dispatch, Receipt
 from herald.providers.http import exchange, raise_for_status
 
+SECRET_PREFIX = "whsec_"
+
+
+def sign(secret: str, webhook_id: str, timestamp: int, body: bytes) -> str:
+    """Standard Webhooks' ``webhook-signature``: v1, base64 HMAC-SHA256 of "id.timestamp.body",
+    keyed with the base64-decoded part of the ``whsec_`` secret."""
+    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    signed = f"{webhook_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
 
 class WebhookProvider:
     name = "webhook"
     channel = "webhook"
 
-    def __init__(self, timeout_s: float = 10.0, allow_private: bool = False) -> None:
+    def __init__(
+        self,
+        timeout_s: float = 10.0,
+        allow_private: bool = False,
+        signing_secret: str | None = None,
+    ) -> None:
         self.timeout_s = timeout_s
         # Off in production: a tenant must not make Herald call its own network
         # (metadata server, internal services). The local stack turns it on.
         self.allow_private = allow_private
+        if signing_secret is not None:
+            base64.b64decode(signing_secret.removeprefix(SECRET_PREFIX), validate=True)
+        self.signing_secret = signing_secret
 
     def body(self, dispatch: Dispatch) -> bytes:
         return json.dumps(
@@ -28,6 +50,7 @@ class WebhookProvider:
 
     def send(self, dispatch: Dispatch, handoff: Callable[[], None]) -> Receipt:
         destination = dispatch.recipient["webhook"]
+        body = self.body(dispatch)
         headers = {
             **destination.get("headers", {}),
             "content-type": "application/json",
@@ -35,10 +58,16 @@ class WebhookProvider:
             # Standard Webhooks' id: the same on every retry of this attempt.
             "webhook-id": dispatch.attempt_key,
         }
+        if self.signing_secret is not None:
+            timestamp = int(time.time())
+            headers["webhook-timestamp"] = str(timestamp)
+            headers["webhook-signature"] = sign(
+                self.signing_secret, dispatch.attempt_key, timestamp, body
+            )
         result = exchange(
             destination["url"],
             destination.get("method", "POST"),
-            self.body(dispatch),
+            body,
             headers,
             handoff,
             self.name,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from opentelemetry import trace
@@ -35,6 +35,7 @@ from herald.events.registry import spec_for
 from herald.faults import crash_point
 from herald.observability import metrics, tracing
 from herald.providers.base import Dispatch, Provider
+from herald.services.ignoring import note_ignored
 from herald.store.base import (
     Attempt,
     AttemptRepository,
@@ -48,7 +49,9 @@ from herald.store.base import (
 
 
 def settle(
-    message: MessageState, results: Sequence[DeliveryResult], policy: AmbiguousPolicy
+    message: MessageState,
+    results: Sequence[DeliveryResult],
+    policy: Callable[[str], AmbiguousPolicy],
 ) -> Transition | None:
     """The message's end state from its channels' results."""
     if message.status != MessageStatus.ROUTED:
@@ -75,7 +78,7 @@ def settle(
         )
     sent = by_outcome.get(ChannelOutcome.SENT)
     unknown = by_outcome.get(ChannelOutcome.UNKNOWN)
-    if sent is None and unknown is not None and policy != AmbiguousPolicy.FAIL:
+    if sent is None and unknown is not None and policy(unknown.channel) != AmbiguousPolicy.FAIL:
         sent = unknown
     if sent is not None:
         outcome_unknown = sent.outcome == ChannelOutcome.UNKNOWN
@@ -142,6 +145,7 @@ class DeliverService:
         attempts: AttemptRepository,
         providers: Sequence[Provider],
         policy: AmbiguousPolicy = AmbiguousPolicy.ASSUME_SENT,
+        channel_policies: Mapping[str, AmbiguousPolicy] | None = None,
         max_tries: int = 20,
         lease_s: float = 120.0,
         workspaces: WorkspaceRepository | None = None,
@@ -155,7 +159,8 @@ class DeliverService:
         self.attempts = attempts
         self.providers = {provider.name: provider for provider in providers}
         self.workspaces = workspaces
-        self.policy = policy
+        self.default_policy = policy
+        self.channel_policies = dict(channel_policies or {})
         self.max_tries = max_tries
         self.lease_ms = int(lease_s * 1000)
         self.timers = timers
@@ -166,7 +171,9 @@ class DeliverService:
     def handle(self, event: EventEnvelope) -> None:
         message = self.messages.get_message(event.workspace, event.message_id)
         if message is None or message.status != MessageStatus.ROUTED:
-            return  # a duplicate or late event: the state only moves forward
+            # A duplicate or late event: the state only moves forward. Noted, then acked.
+            note_ignored(self.messages, self.consumer, event, message)
+            return
         owner = uuid.uuid4().hex  # this delivery, so a concurrent duplicate is told apart
         chosen = self.workspaces.settings(event.workspace).providers if self.workspaces else {}
         results: list[DeliveryResult] = []
@@ -204,6 +211,10 @@ class DeliverService:
                 end.payload.get("channel"),
             )
         crash_point("deliver.after_outcome_recorded")
+
+    def policy(self, channel: str) -> AmbiguousPolicy:
+        """What an unknown outcome on ``channel`` comes to (a channel may differ from the default)."""
+        return self.channel_policies.get(channel, self.default_policy)
 
     def deadline_ms(self, message: MessageState) -> int:
         return message.enqueued_ms + self.message_timeout_ms
@@ -293,7 +304,8 @@ class DeliverService:
         )
         if attempt.state == AttemptState.DONE and attempt.result is not None:
             return attempt.result
-        if attempt.state == AttemptState.DISPATCHING and self.policy != AmbiguousPolicy.RESEND:
+        resend = self.policy(channel) == AmbiguousPolicy.RESEND
+        if attempt.state == AttemptState.DISPATCHING and not resend:
             return self._finish(
                 message,
                 attempt,
@@ -377,7 +389,7 @@ class DeliverService:
             # After the handoff, no answer: the policy decides (resend means try again).
             ambiguous = handed_off and not isinstance(exc, RetryableProviderError)
             measured("UNKNOWN" if ambiguous else "RETRY")
-            if not ambiguous or self.policy == AmbiguousPolicy.RESEND:
+            if not ambiguous or self.policy(channel) == AmbiguousPolicy.RESEND:
                 attempt.state = AttemptState.PREPARED
                 attempt.last_error = str(exc) or type(exc).__name__
                 attempt.release()

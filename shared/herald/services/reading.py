@@ -78,7 +78,18 @@ class MessageReader:
                     "data": e.payload,
                 }
                 for e in events
-            ]
+            ],
+            # Deliveries that arrived after the message had moved past them: kept, not applied.
+            "ignored": [
+                {
+                    "type": spec_for(i.event_type).history_type,
+                    "eventId": i.event_id,
+                    "consumer": i.consumer,
+                    "status": i.status,
+                    "ts": i.seen_ms,
+                }
+                for i in self.messages.ignored(workspace, message_id)
+            ],
         }
 
     def request(self, workspace: str, request_id: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from herald.domain.status import MessageStatus, Reason
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.payloads import MessageRendered, MessageRouted, MessageUnroutable
 from herald.observability import metrics
+from herald.services.ignoring import note_ignored
 from herald.store.base import MessageRepository, Transition
 
 
@@ -58,5 +59,7 @@ class RenderService:
         applied = self.messages.transition(
             event.workspace, event.message_id, self.consumer, event.id, route_and_render
         )
-        if applied and applied[-1].type == "message.unroutable":
+        if applied is None:
+            note_ignored(self.messages, self.consumer, event)
+        elif applied[-1].type == "message.unroutable":
             metrics.record_outcome(MessageStatus.UNROUTABLE, Reason.NO_CHANNELS, None)

@@ -93,6 +93,28 @@ class MessageRepository(Protocol):
 
     def mark_published(self, workspace: str, message_id: str, seq: int) -> None: ...
 
+    def record_ignored(self, ignored: IgnoredEvent) -> None:
+        """Notes an event that arrived too late (or twice) to change anything."""
+        ...
+
+    def ignored(self, workspace: str, message_id: str) -> list[IgnoredEvent]: ...
+
+
+class IgnoredEvent(BaseModel):
+    """An event a consumer received after the message had moved past it."""
+
+    workspace: str
+    message_id: str
+    consumer: str
+    event_id: str
+    event_type: str
+    status: str  # the message's status when it arrived
+    seen_ms: int
+
+    @property
+    def key(self) -> str:
+        return receipt_id(self.consumer, self.event_id)  # a second copy overwrites the first
+
 
 class SweepRepository(Protocol):
     """The sweeper's scans, across every workspace."""

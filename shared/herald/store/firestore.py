@@ -30,6 +30,7 @@ from herald.store.base import (
     RECEIPT_TTL_MS,
     Attempt,
     Decide,
+    IgnoredEvent,
     MessageSummary,
     ScheduledEvent,
     WorkspaceSettings,
@@ -159,6 +160,19 @@ class FirestoreMessages(_Paths):
         with _span("transaction", "messages"):
             result: list[EventEnvelope] | None = apply(self.client.transaction())
             return result
+
+    def record_ignored(self, ignored: IgnoredEvent) -> None:
+        with _span("set", "ignored"):
+            self.message(ignored.workspace, ignored.message_id).collection("ignored").document(
+                ignored.key
+            ).set(ignored.model_dump())
+
+    def ignored(self, workspace: str, message_id: str) -> list[IgnoredEvent]:
+        with _span("query", "ignored"):
+            docs = self.message(workspace, message_id).collection("ignored").stream()
+            return sorted(
+                (IgnoredEvent.model_validate(d.to_dict()) for d in docs), key=lambda i: i.seen_ms
+            )
 
     def mark_published(self, workspace: str, message_id: str, seq: int) -> None:
         with _span("update", "events"):

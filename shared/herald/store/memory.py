@@ -11,6 +11,7 @@ from herald.events.envelope import EventEnvelope, NewEvent
 from herald.store.base import (
     Attempt,
     Decide,
+    IgnoredEvent,
     MessageSummary,
     ScheduledEvent,
     WorkspaceSettings,
@@ -29,6 +30,7 @@ class InMemoryMessages:
         self.published: set[str] = set()
         self.receipts: set[tuple[str, str, str]] = set()
         self.outbox: list[EventEnvelope] = []  # every committed event, in commit order
+        self.ignored_events: dict[tuple[str, str, str], IgnoredEvent] = {}
 
     def create_request(
         self, request: RequestRecord, messages: Sequence[tuple[MessageState, Sequence[NewEvent]]]
@@ -74,6 +76,18 @@ class InMemoryMessages:
                 return None
             self.receipts.add(receipt)
             return self._commit(change.message, change.events)
+
+    def record_ignored(self, ignored: IgnoredEvent) -> None:
+        with self._lock:
+            self.ignored_events[(ignored.workspace, ignored.message_id, ignored.key)] = ignored
+
+    def ignored(self, workspace: str, message_id: str) -> list[IgnoredEvent]:
+        found = [
+            i
+            for (ws, mid, _), i in self.ignored_events.items()
+            if (ws, mid) == (workspace, message_id)
+        ]
+        return sorted(found, key=lambda i: i.seen_ms)
 
     def mark_published(self, workspace: str, message_id: str, seq: int) -> None:
         if not any(e.seq == seq for e in self.events.get((workspace, message_id), [])):

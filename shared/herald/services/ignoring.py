@@ -1,0 +1,41 @@
+"""Events that change nothing are still written down, beside the message's history."""
+
+from __future__ import annotations
+
+from herald import logs
+from herald.clock import now_ms
+from herald.domain.message import MessageState
+from herald.events.envelope import EventEnvelope
+from herald.store.base import IgnoredEvent, MessageRepository
+
+
+def note_ignored(
+    messages: MessageRepository,
+    consumer: str,
+    event: EventEnvelope,
+    message: MessageState | None = None,
+) -> None:
+    """Records that ``consumer`` received ``event`` after the message moved past it."""
+    current = message or messages.get_message(event.workspace, event.message_id)
+    if current is None:
+        logs.warning("event for an unknown message", consumer=consumer, event_id=event.id)
+        return
+    messages.record_ignored(
+        IgnoredEvent(
+            workspace=event.workspace,
+            message_id=event.message_id,
+            consumer=consumer,
+            event_id=event.id,
+            event_type=event.type,
+            status=current.status.value,
+            seen_ms=now_ms(),
+        )
+    )
+    logs.info(
+        "event ignored: the message has moved on",
+        consumer=consumer,
+        event_id=event.id,
+        message_id=event.message_id,
+        workspace=event.workspace,
+        status=current.status.value,
+    )
