@@ -119,6 +119,8 @@ def deliver_service() -> DeliverService:
         retry_base_s=config.retry_base_s,
         retry_max_s=config.retry_max_s,
         message_timeout_s=config.message_timeout_s,
+        channel_timeout_s=config.channel_timeout_s,
+        provider_timeout_s=config.provider_timeout_s,
     )
 
 

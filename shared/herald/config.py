@@ -40,6 +40,8 @@ class Settings:
     retry_base_s: float
     retry_max_s: float
     message_timeout_s: float
+    channel_timeout_s: float | None
+    provider_timeout_s: float | None
     attempt_lease_s: float
     webhook_timeout_s: float
     webhook_allow_private: bool
@@ -72,6 +74,12 @@ class Settings:
             retry_max_s=float(env.get("HERALD_RETRY_MAX_S", "3600")),
             # Courier's default: a message that cannot be delivered in 72 hours is undeliverable.
             message_timeout_s=float(env.get("HERALD_MESSAGE_TIMEOUT_S", str(72 * 3600))),
+            channel_timeout_s=float(env["HERALD_CHANNEL_TIMEOUT_S"])
+            if env.get("HERALD_CHANNEL_TIMEOUT_S")
+            else None,
+            provider_timeout_s=float(env["HERALD_PROVIDER_TIMEOUT_S"])
+            if env.get("HERALD_PROVIDER_TIMEOUT_S")
+            else None,
             # Longer than any one provider call can take (see the timeouts).
             attempt_lease_s=float(env.get("HERALD_ATTEMPT_LEASE_S", "120")),
             webhook_timeout_s=float(env.get("HERALD_WEBHOOK_TIMEOUT_S", "10")),

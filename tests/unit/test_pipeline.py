@@ -393,3 +393,73 @@ def test_the_ambiguity_policy_can_differ_per_channel() -> None:
     p.drain()
     assert p.reader.message(WS, by_mail)["status"] == "SENT"  # the default: assume sent
     assert p.reader.message(WS, by_hook)["status"] == "UNDELIVERABLE"  # webhook: fail
+
+
+def age(p: Pipeline, rid: str, **attempt_first_tries: int) -> None:
+    """Moves first tries into the past, as if the failures had gone on that long."""
+    for (_, mid, attempt_id), attempt in p.attempts.attempts.items():
+        if mid == rid and attempt_id in attempt_first_tries:
+            attempt.first_try_ms = now_ms() - attempt_first_tries[attempt_id]
+
+
+def test_courier_provider_timeout_fails_over_to_the_next_provider() -> None:
+    backup = FakeProvider("fake-sendgrid", "email")
+    p = Pipeline(extra=[backup])
+    p.email.fail_with = RetryableProviderError("503", "fake-smtp")
+    p.email.fail_before_handoff = True
+    rid = send(
+        p,
+        {
+            "to": {"email": "a@example.com"},
+            "content": {"body": "x"},
+            "timeout": {"provider": 60_000},
+        },
+    )
+    p.drain()
+    assert p.reader.message(WS, rid)["status"] == "ROUTED"
+    [timer] = p.timers.entries.values()
+    assert timer.due_ms <= now_ms() + 60_000  # never waits past the provider's timeout
+    age(p, rid, **{"email-fake-smtp": 61_000})
+    p.fire_timers()
+    view = p.reader.message(WS, rid)
+    assert view["status"] == "SENT"
+    assert [(r["provider"], r["status"]) for r in view["providers"]] == [
+        ("fake-smtp", "FAILED"),
+        ("fake-sendgrid", "SENT"),
+    ]
+    assert "the provider timed out" in view["providers"][0]["error"]
+
+
+def test_courier_channel_timeout_moves_on_to_the_next_channel() -> None:
+    p = Pipeline()
+    p.email.fail_with = RetryableProviderError("503", "fake-smtp")
+    p.email.fail_before_handoff = True
+    rid = send(
+        p,
+        {
+            "to": {"email": "a@example.com", "webhook": "http://127.0.0.1:1/h"},
+            "content": {"body": "x"},
+            "timeout": {"channel": 5_000},
+            "routing": {"method": "single", "channels": ["email", "webhook"]},
+        },
+    )
+    p.drain()
+    age(p, rid, **{"email-fake-smtp": 6_000})
+    p.fire_timers()
+    view = p.reader.message(WS, rid)
+    assert view["status"] == "DELIVERED"
+    assert "the channel timed out" in view["providers"][0]["error"]
+
+
+def test_the_message_timeout_can_be_set_per_send() -> None:
+    p = Pipeline()
+    p.email.fail_with = RetryableProviderError("503", "fake-smtp")
+    p.email.fail_before_handoff = True
+    rid = send(
+        p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}, "timeout": {"message": 1}}
+    )
+    p.drain()  # the first try fails; the retry is due at once (the message deadline)
+    p.fire_timers()
+    view = p.reader.message(WS, rid)
+    assert (view["status"], view["reason"]) == ("UNDELIVERABLE", "PROVIDER_ERROR")
+    assert "the message timed out" in view["error"]

@@ -52,6 +52,7 @@ class MessageState(BaseModel):
     updated_ms: int | None = None  # the last transition's commit: what the sweeper looks at
     traceparent: str | None = None  # the root of this message's trace
     trace_id: str | None = None  # Courier's metadata.trace_id, the caller's own id
+    timeout: dict[str, int] | None = None  # Courier's timeout: message, channel, provider (ms)
 
     def recipient_label(self) -> str:
         """Courier's ``recipient`` string: the best address we know."""

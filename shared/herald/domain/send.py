@@ -24,7 +24,6 @@ NOT_YET_SUPPORTED_MESSAGE_FIELDS = frozenset(
         "template",
         "channels",
         "providers",
-        "timeout",
         "delay",
         "expiry",
         "preferences",
@@ -33,6 +32,7 @@ NOT_YET_SUPPORTED_MESSAGE_FIELDS = frozenset(
     }
 )
 NOT_YET_SUPPORTED_METADATA_FIELDS = frozenset({"tags", "event", "utm"})
+NOT_YET_SUPPORTED_TIMEOUT_FIELDS = frozenset({"escalation", "criteria"})
 NOT_YET_SUPPORTED_RECIPIENT_FIELDS = frozenset(
     {
         "user_id",
@@ -180,6 +180,15 @@ def _to_accepts_one_or_many(schema: dict[str, Any]) -> None:
     schema["properties"]["to"] = {"anyOf": [as_list["items"], as_list], "title": "To"}
 
 
+class Timeout(_Strict):
+    """Courier's timeouts, in milliseconds: how long a provider, a channel and the whole
+    message may keep failing before giving up (the message default is 72 hours)."""
+
+    message: int | None = Field(default=None, gt=0, le=30 * 24 * 3600 * 1000)
+    channel: int | None = Field(default=None, gt=0)
+    provider: int | None = Field(default=None, gt=0)
+
+
 class Metadata(_Strict):
     # Courier's own correlation id, stored and searchable (GET /messages?traceId=).
     trace_id: str | None = Field(default=None, min_length=1, max_length=128)
@@ -196,6 +205,7 @@ class Message(_Strict):
     data: dict[str, Any] = Field(default_factory=dict)
     routing: Routing | None = None
     metadata: Metadata | None = None
+    timeout: Timeout | None = None
 
     @field_validator("to", mode="before")
     @classmethod

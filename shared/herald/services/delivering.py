@@ -154,6 +154,8 @@ class DeliverService:
         retry_base_s: float = 30.0,
         retry_max_s: float = 3600.0,
         message_timeout_s: float = 72 * 3600.0,
+        channel_timeout_s: float | None = None,
+        provider_timeout_s: float | None = None,
     ) -> None:
         self.messages = messages
         self.attempts = attempts
@@ -167,6 +169,8 @@ class DeliverService:
         self.retry_base_ms = int(retry_base_s * 1000)
         self.retry_max_ms = int(retry_max_s * 1000)
         self.message_timeout_ms = int(message_timeout_s * 1000)
+        self.channel_timeout_ms = int(channel_timeout_s * 1000) if channel_timeout_s else None
+        self.provider_timeout_ms = int(provider_timeout_s * 1000) if provider_timeout_s else None
 
     def handle(self, event: EventEnvelope) -> None:
         message = self.messages.get_message(event.workspace, event.message_id)
@@ -216,8 +220,13 @@ class DeliverService:
         """What an unknown outcome on ``channel`` comes to (a channel may differ from the default)."""
         return self.channel_policies.get(channel, self.default_policy)
 
+    def _timeout_ms(self, message: MessageState, level: str, default: int | None) -> int | None:
+        """The message's own ``timeout`` (Courier's field) or the deployment's default."""
+        return (message.timeout or {}).get(level, default)
+
     def deadline_ms(self, message: MessageState) -> int:
-        return message.enqueued_ms + self.message_timeout_ms
+        timeout = self._timeout_ms(message, "message", self.message_timeout_ms)
+        return message.enqueued_ms + (timeout or self.message_timeout_ms)
 
     def backoff_ms(self, tries: int) -> int:
         """30 s, 1, 2, 4, 8 min ... up to an hour (the defaults), with a little jitter."""
@@ -230,7 +239,14 @@ class DeliverService:
         wait_ms = self.backoff_ms(retry.tries)
         if retry.retry_after_s is not None:
             wait_ms = max(wait_ms, int(retry.retry_after_s * 1000))
+        # Never past a timeout: the retry that finds it run out ends the attempt.
         due = min(now_ms() + wait_ms, self.deadline_ms(message))
+        for level, default in (
+            ("provider", self.provider_timeout_ms),
+            ("channel", self.channel_timeout_ms),
+        ):
+            if timeout := self._timeout_ms(message, level, default):
+                due = min(due, now_ms() + timeout)
         self.timers.schedule(
             ScheduledEvent(
                 key=f"{event.seq}-try{retry.tries}",
@@ -275,8 +291,9 @@ class DeliverService:
     ) -> list[DeliveryResult]:
         """Tries the channel's providers in order until one takes the message."""
         results: list[DeliveryResult] = []
+        started: list[int] = []  # when the channel's first provider was first tried
         for provider in self.chain(channel, chosen):
-            results.append(self._deliver(message, channel, provider, owner))
+            results.append(self._deliver(message, channel, provider, owner, started))
             if results[-1].outcome != ChannelOutcome.FAILED:
                 return results
         if not results:
@@ -291,8 +308,32 @@ class DeliverService:
             )
         return results
 
+    def _expired(self, message: MessageState, attempt: Attempt, started: list[int]) -> str | None:
+        """Which of Courier's timeouts has run out for this attempt, if any."""
+        at = now_ms()
+        if attempt.first_try_ms is not None and not started:
+            started.append(attempt.first_try_ms)
+        if at >= self.deadline_ms(message):
+            return "the message timed out"
+        channel_timeout = self._timeout_ms(message, "channel", self.channel_timeout_ms)
+        if channel_timeout and started and at >= started[0] + channel_timeout:
+            return "the channel timed out"
+        provider_timeout = self._timeout_ms(message, "provider", self.provider_timeout_ms)
+        if (
+            provider_timeout
+            and attempt.first_try_ms
+            and at >= attempt.first_try_ms + provider_timeout
+        ):
+            return "the provider timed out"
+        return None
+
     def _deliver(
-        self, message: MessageState, channel: str, provider: Provider, owner: str
+        self,
+        message: MessageState,
+        channel: str,
+        provider: Provider,
+        owner: str,
+        started: list[int],
     ) -> DeliveryResult:
         attempt = self.attempts.claim(
             message.workspace,
@@ -317,9 +358,9 @@ class DeliverService:
                     error="interrupted after the provider was called; not resent to avoid a duplicate",
                 ),
             )
-        timed_out = now_ms() >= self.deadline_ms(message)
-        if attempt.tries > self.max_tries or timed_out:
-            why = "the message timed out" if timed_out else f"{attempt.tries - 1} tries"
+        expired = self._expired(message, attempt, started)
+        if attempt.tries > self.max_tries or expired:
+            why = expired or f"{attempt.tries - 1} tries"
             logs.warning(
                 "delivery given up",
                 message_id=message.id,

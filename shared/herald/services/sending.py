@@ -91,6 +91,11 @@ class SendService:
                 routing=routing,
                 enqueued_ms=received,
                 trace_id=request.message.metadata.trace_id if request.message.metadata else None,
+                timeout=(
+                    request.message.timeout.model_dump(exclude_none=True)
+                    if request.message.timeout
+                    else None
+                ),
                 traceparent=(
                     request_traceparent
                     if message_id == request_id

@@ -10,6 +10,7 @@ from herald.domain.send import (
     NOT_YET_SUPPORTED_MESSAGE_FIELDS,
     NOT_YET_SUPPORTED_METADATA_FIELDS,
     NOT_YET_SUPPORTED_RECIPIENT_FIELDS,
+    NOT_YET_SUPPORTED_TIMEOUT_FIELDS,
 )
 from herald.errors import FieldError
 
@@ -35,6 +36,8 @@ def _reason(error: Any, loc: tuple[int | str, ...]) -> str:
             known = NOT_YET_SUPPORTED_RECIPIENT_FIELDS
         elif "metadata" in parent:
             known = NOT_YET_SUPPORTED_METADATA_FIELDS
+        elif "timeout" in parent:
+            known = NOT_YET_SUPPORTED_TIMEOUT_FIELDS
         else:
             known = NOT_YET_SUPPORTED_MESSAGE_FIELDS
         if name in known:

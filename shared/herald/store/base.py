@@ -167,6 +167,7 @@ class Attempt(BaseModel):
     tries: int = 0
     result: DeliveryResult | None = None
     last_error: str | None = None
+    first_try_ms: int | None = None  # where the provider timeout counts from
     updated_ms: int = 0
     # Who may work on it, until when: a duplicate delivery running at the same
     # time must not call the provider too.
@@ -192,6 +193,7 @@ def take_lease(current: Attempt | None, new: Attempt, owner: str, lease_ms: int)
         raise AttemptBusy(f"attempt {attempt.id} is leased to another delivery")
     attempt.lease_owner, attempt.lease_until_ms = owner, at + lease_ms
     attempt.tries += 1
+    attempt.first_try_ms = attempt.first_try_ms or at
     attempt.updated_ms = at
     return attempt
 
