@@ -103,6 +103,7 @@ def render_service() -> RenderService:
 def deliver_service() -> DeliverService:
     from herald.providers.factory import build_providers
     from herald.services.delivering import DeliverService
+    from herald.services.ratelimit import RateLimiter
     from herald.store.firestore import FirestoreAttempts, FirestoreTimers, FirestoreWorkspaces
 
     config = settings()
@@ -121,6 +122,7 @@ def deliver_service() -> DeliverService:
         message_timeout_s=config.message_timeout_s,
         channel_timeout_s=config.channel_timeout_s,
         provider_timeout_s=config.provider_timeout_s,
+        limiter=RateLimiter(config.rate_limits),
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from herald.domain.send import CHANNELS
 from herald.providers.smtp import SmtpSettings
+from herald.services.ratelimit import parse_limits
 
 
 class AmbiguousPolicy(StrEnum):
@@ -41,6 +42,7 @@ class Settings:
     retry_max_s: float
     message_timeout_s: float
     channel_timeout_s: float | None
+    rate_limits: dict[str, float]
     provider_timeout_s: float | None
     attempt_lease_s: float
     webhook_timeout_s: float
@@ -74,6 +76,7 @@ class Settings:
             retry_max_s=float(env.get("HERALD_RETRY_MAX_S", "3600")),
             # Courier's default: a message that cannot be delivered in 72 hours is undeliverable.
             message_timeout_s=float(env.get("HERALD_MESSAGE_TIMEOUT_S", str(72 * 3600))),
+            rate_limits=parse_limits(env.get("HERALD_RATE_LIMITS", "")),
             channel_timeout_s=float(env["HERALD_CHANNEL_TIMEOUT_S"])
             if env.get("HERALD_CHANNEL_TIMEOUT_S")
             else None,

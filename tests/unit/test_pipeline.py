@@ -456,10 +456,39 @@ def test_the_message_timeout_can_be_set_per_send() -> None:
     p.email.fail_with = RetryableProviderError("503", "fake-smtp")
     p.email.fail_before_handoff = True
     rid = send(
-        p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}, "timeout": {"message": 1}}
+        p,
+        {
+            "to": {"email": "a@example.com"},
+            "content": {"body": "x"},
+            "timeout": {"message": 60_000},
+        },
     )
-    p.drain()  # the first try fails; the retry is due at once (the message deadline)
+    p.drain()
+    [timer] = p.timers.entries.values()
+    message = p.messages.messages[(WS, rid)]
+    assert timer.due_ms <= message.enqueued_ms + 60_000  # not past its own timeout
+    # A minute later (moved back, not waited for), the retry finds the time run out.
+    p.messages.messages[(WS, rid)] = message.model_copy(
+        update={"enqueued_ms": message.enqueued_ms - 61_000}
+    )
     p.fire_timers()
     view = p.reader.message(WS, rid)
     assert (view["status"], view["reason"]) == ("UNDELIVERABLE", "PROVIDER_ERROR")
     assert "the message timed out" in view["error"]
+
+
+def test_a_provider_over_its_rate_limit_waits_on_the_timer_without_spending_a_try() -> None:
+    from herald.services.ratelimit import RateLimiter
+
+    p = Pipeline()
+    deliver = p.consumers["deliver"].__self__  # type: ignore[attr-defined]
+    deliver.limiter = RateLimiter({"fake-smtp": 1.0})
+    first = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    second = send(p, {"to": {"email": "b@example.com"}, "content": {"body": "x"}})
+    p.drain()
+    assert p.reader.message(WS, first)["status"] == "SENT"
+    assert p.reader.message(WS, second)["status"] == "ROUTED"
+    [timer] = p.timers.entries.values()
+    assert timer.message_id == second and "rate limit" in timer.reason
+    assert timer.due_ms - timer.created_ms <= 1_000  # the bucket's wait, not the backoff
+    assert p.attempts.attempts[(WS, second, "email-fake-smtp")].tries == 0

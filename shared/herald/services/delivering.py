@@ -36,6 +36,7 @@ from herald.faults import crash_point
 from herald.observability import metrics, tracing
 from herald.providers.base import Dispatch, Provider
 from herald.services.ignoring import note_ignored
+from herald.services.ratelimit import RateLimiter
 from herald.store.base import (
     Attempt,
     AttemptRepository,
@@ -134,6 +135,7 @@ class RetryLater(Exception):
     tries: int
     retry_after_s: float | None
     error: str
+    throttled: bool = False  # Herald's own rate limit: wait just that long, no backoff
 
 
 class DeliverService:
@@ -156,6 +158,7 @@ class DeliverService:
         message_timeout_s: float = 72 * 3600.0,
         channel_timeout_s: float | None = None,
         provider_timeout_s: float | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.messages = messages
         self.attempts = attempts
@@ -171,6 +174,7 @@ class DeliverService:
         self.message_timeout_ms = int(message_timeout_s * 1000)
         self.channel_timeout_ms = int(channel_timeout_s * 1000) if channel_timeout_s else None
         self.provider_timeout_ms = int(provider_timeout_s * 1000) if provider_timeout_s else None
+        self.limiter = limiter or RateLimiter({})
 
     def handle(self, event: EventEnvelope) -> None:
         message = self.messages.get_message(event.workspace, event.message_id)
@@ -236,7 +240,7 @@ class DeliverService:
     def _retry_later(self, event: EventEnvelope, message: MessageState, retry: RetryLater) -> None:
         """Acks now and comes back through the durable timer, so one workspace's failing
         provider never slows the shared push subscription (push backs off for everyone)."""
-        wait_ms = self.backoff_ms(retry.tries)
+        wait_ms = 0 if retry.throttled else self.backoff_ms(retry.tries)
         if retry.retry_after_s is not None:
             wait_ms = max(wait_ms, int(retry.retry_after_s * 1000))
         # Never past a timeout: the retry that finds it run out ends the attempt.
@@ -381,6 +385,12 @@ class DeliverService:
                 ),
             )
         crash_point("deliver.after_attempt_recorded")
+        if (wait_s := self.limiter.acquire(provider.name)) is not None:
+            # Over the provider's rate: not a try, just later.
+            attempt.tries -= 1
+            attempt.release()
+            self._save(message, attempt)
+            raise RetryLater(attempt.tries + 1, wait_s, f"{provider.name} rate limit", True)
         return self._call(message, attempt, provider)
 
     def _call(self, message: MessageState, attempt: Attempt, provider: Provider) -> DeliveryResult:
