@@ -19,4 +19,6 @@ def test_every_message_ends_once_and_no_recipient_gets_it_twice(stack: Stack) ->
     # The faults really happened.
     assert report.faults["kills"] >= 2
     assert report.faults["duplicate publishes"] >= 10
-    assert sum(v for k, v in report.faults.items() if " " in k and k[0] != "d") >= 5
+    assert sum(v for k, v in report.faults.items() if " " in k and k[0] != "d") >= 1
+    # And the stack is whole again for whatever comes next.
+    assert all(child.alive() for child in stack.functions.values())

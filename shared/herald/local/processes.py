@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -90,7 +91,13 @@ class Child:
                 env=self.env,
                 cwd=self.cwd,
                 start_new_session=True,  # its own group, so stop() reaches every child
-                preexec_fn=_die_with_parent,
+                # PDEATHSIG follows the thread that forks, not the process: a child
+                # started from a passing thread would die with that thread.
+                preexec_fn=(
+                    _die_with_parent
+                    if threading.current_thread() is threading.main_thread()
+                    else None
+                ),
             )
 
     @property
