@@ -95,8 +95,9 @@ def sweep_service() -> SweepService:
 @functools.cache
 def render_service() -> RenderService:
     from herald.services.rendering import RenderService
+    from herald.store.firestore import FirestoreTimers
 
-    return RenderService(_messages())
+    return RenderService(_messages(), FirestoreTimers(firestore_client()))
 
 
 @functools.cache

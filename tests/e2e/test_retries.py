@@ -57,3 +57,18 @@ def test_retry_after_from_the_provider_is_honoured(
     [retry] = scheduled_retries(stack, request_id)
     assert retry["wait_ms"] >= 3000  # longer than the 1-2 s backoff: the provider's word
     assert len(sms_to(sinks, number)) == 1
+
+
+def test_a_delayed_send_waits_then_goes_out(api: Client, sinks: Client) -> None:
+    address = f"later-{uuid.uuid4().hex[:8]}@example.com"
+    request_id = api.send(
+        {"to": {"email": address}, "content": {"body": "later"}, "delay": {"duration": 2000}}
+    )
+    eventually(lambda: api.get(f"/messages/{request_id}")["status"] == "DELAYED", what="DELAYED")
+    assert [m for m in sinks.get("/mail") if address in m["to"]] == []
+
+    message = eventually(lambda: ended(api, request_id), timeout_s=30, what="the delayed send")
+    assert message["status"] == "SENT"
+    assert message["sent"] - message["enqueued"] >= 2000
+    history = [h["type"] for h in api.get(f"/messages/{request_id}/history")["results"]]
+    assert history == ["ENQUEUED", "DELAYED", "ROUTED", "RENDERED", "SENT"]

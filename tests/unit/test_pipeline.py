@@ -492,3 +492,25 @@ def test_a_provider_over_its_rate_limit_waits_on_the_timer_without_spending_a_tr
     assert timer.message_id == second and "rate limit" in timer.reason
     assert timer.due_ms - timer.created_ms <= 1_000  # the bucket's wait, not the backoff
     assert p.attempts.attempts[(WS, second, "email-fake-smtp")].tries == 0
+
+
+def test_a_delayed_message_waits_on_the_timer_then_goes_out() -> None:
+    p = Pipeline()
+    rid = send(
+        p,
+        {"to": {"email": "a@example.com"}, "content": {"body": "x"}, "delay": {"duration": 60_000}},
+    )
+    p.drain()
+    message = p.messages.messages[(WS, rid)]
+    assert (message.status, p.email.calls) == ("DELAYED", 0)
+    [timer] = p.timers.entries.values()
+    assert timer.due_ms == message.not_before_ms == message.enqueued_ms + 60_000
+    p.fire_timers()  # early: it only waits again
+    assert p.messages.messages[(WS, rid)].status == "DELAYED"
+    p.messages.messages[(WS, rid)] = p.messages.messages[(WS, rid)].model_copy(
+        update={"not_before_ms": now_ms() - 1}  # the minute has passed
+    )
+    p.fire_timers()
+    assert p.reader.message(WS, rid)["status"] == "SENT"
+    history = [h["type"] for h in p.reader.history(WS, rid)["results"]]
+    assert history == ["ENQUEUED", "DELAYED", "ROUTED", "RENDERED", "SENT"]

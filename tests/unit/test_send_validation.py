@@ -1,3 +1,5 @@
+import datetime
+import time
 from typing import Any
 
 import pytest
@@ -114,3 +116,19 @@ def test_sms_push_and_chat_addresses_are_accepted_and_checked() -> None:
     assert (to.phone_number, to.firebase_token) == ("+14155550100", "abc")
     errors = errors_of({"message": {"to": {"phone_number": "0800 123"}, "content": CONTENT}})
     assert "E.164" in errors["message.to.phone_number"]
+
+
+def test_delay_takes_a_duration_or_an_iso_time_with_its_zone() -> None:
+    def with_delay(delay: dict[str, Any]) -> dict[str, Any]:
+        return {"message": {"to": {"email": "a@example.com"}, "content": CONTENT, "delay": delay}}
+
+    soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)
+    request = parse_send(with_delay({"until": soon.isoformat(), "duration": 1000}))
+    assert request.message.delay is not None
+    now = int(time.time() * 1000)
+    assert request.message.delay.due_ms(now) == int(soon.timestamp() * 1000)  # the later one
+    far = errors_of(with_delay({"until": "2099-01-01T00:00:00Z"}))
+    assert "30 days" in far["message.delay.until"]
+    errors = errors_of(with_delay({"until": "tomorrow", "duration": -5}))
+    assert "ISO 8601" in errors["message.delay.until"]
+    assert "message.delay.duration" in errors

@@ -53,6 +53,7 @@ class MessageState(BaseModel):
     traceparent: str | None = None  # the root of this message's trace
     trace_id: str | None = None  # Courier's metadata.trace_id, the caller's own id
     timeout: dict[str, int] | None = None  # Courier's timeout: message, channel, provider (ms)
+    not_before_ms: int | None = None  # Courier's delay: not routed before this
 
     def recipient_label(self) -> str:
         """Courier's ``recipient`` string: the best address we know."""

@@ -6,7 +6,9 @@ that says so instead of having them silently ignored.
 
 from __future__ import annotations
 
+import datetime
 import re
+import time
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -24,7 +26,6 @@ NOT_YET_SUPPORTED_MESSAGE_FIELDS = frozenset(
         "template",
         "channels",
         "providers",
-        "delay",
         "expiry",
         "preferences",
         "brand_id",
@@ -189,6 +190,41 @@ class Timeout(_Strict):
     provider: int | None = Field(default=None, gt=0)
 
 
+MAX_DELAY_MS = 30 * 24 * 3600 * 1000
+
+
+class Delay(_Strict):
+    """Courier's delay: wait ``duration`` milliseconds, or ``until`` an ISO 8601 time."""
+
+    duration: int | None = Field(default=None, gt=0, le=MAX_DELAY_MS)
+    until: str | None = None
+
+    @field_validator("until")
+    @classmethod
+    def _iso_time(cls, until: str | None) -> str | None:
+        if until is None:
+            return None
+        try:
+            moment = datetime.datetime.fromisoformat(until.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValueError(
+                "must be an ISO 8601 date and time, like 2026-12-01T09:00:00Z"
+            ) from exc
+        if moment.tzinfo is None:
+            raise ValueError("must say its time zone, like 2026-12-01T09:00:00Z")
+        if moment.timestamp() * 1000 > time.time() * 1000 + MAX_DELAY_MS:
+            raise ValueError("is more than 30 days away, the longest delay")
+        return until
+
+    def due_ms(self, now_ms: int) -> int:
+        """When the message may go out: the later of the two, if both are given."""
+        due = now_ms + (self.duration or 0)
+        if self.until is not None:
+            moment = datetime.datetime.fromisoformat(self.until.replace("Z", "+00:00"))
+            due = max(due, int(moment.timestamp() * 1000))
+        return min(due, now_ms + MAX_DELAY_MS)
+
+
 class Metadata(_Strict):
     # Courier's own correlation id, stored and searchable (GET /messages?traceId=).
     trace_id: str | None = Field(default=None, min_length=1, max_length=128)
@@ -206,6 +242,7 @@ class Message(_Strict):
     routing: Routing | None = None
     metadata: Metadata | None = None
     timeout: Timeout | None = None
+    delay: Delay | None = None
 
     @field_validator("to", mode="before")
     @classmethod

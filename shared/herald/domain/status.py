@@ -5,6 +5,7 @@ from enum import StrEnum
 
 class MessageStatus(StrEnum):
     ENQUEUED = "ENQUEUED"
+    DELAYED = "DELAYED"  # waiting for Courier's delay.duration / delay.until
     ROUTED = "ROUTED"
     SENT = "SENT"
     DELIVERED = "DELIVERED"

@@ -14,6 +14,10 @@ class MessageEnqueued(_Payload):
     trace_id: str | None = None  # Courier's metadata.trace_id
 
 
+class MessageDelayed(_Payload):
+    until_ms: int
+
+
 class MessageRouted(_Payload):
     method: str
     channels: list[str]

@@ -47,6 +47,15 @@ EVENTS: tuple[EventSpec, ...] = (
         "A send was accepted and stored for one recipient.",
     ),
     EventSpec(
+        "message.delayed",
+        1,
+        payloads.MessageDelayed,
+        "render",
+        ("render", "log"),
+        "DELAYED",
+        "The message waits for its delay; the durable timer brings this event back to render.",
+    ),
+    EventSpec(
         "message.routed",
         1,
         payloads.MessageRouted,

@@ -91,6 +91,9 @@ class SendService:
                 routing=routing,
                 enqueued_ms=received,
                 trace_id=request.message.metadata.trace_id if request.message.metadata else None,
+                not_before_ms=(
+                    request.message.delay.due_ms(received) if request.message.delay else None
+                ),
                 timeout=(
                     request.message.timeout.model_dump(exclude_none=True)
                     if request.message.timeout
