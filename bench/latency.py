@@ -26,16 +26,15 @@ import statistics
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 from google.cloud import firestore, pubsub_v1  # type: ignore[attr-defined]
 
+from herald.local.client import ApiClient
 from herald.local.processes import free_port
 from herald.local.stack import Ports, Stack
 from herald.local.wiring import push_endpoint
@@ -47,30 +46,16 @@ def now_ms() -> float:
     return time.time_ns() / 1e6
 
 
-def call(stack: Stack, method: str, path: str, body: Any = None) -> Any:
-    request = urllib.request.Request(
-        stack.base_url + path,
-        json.dumps(body).encode() if body is not None else None,
-        {"authorization": f"Bearer {stack.api_key}", "content-type": "application/json"},
-        method=method,
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
-
-
 def one_send(stack: Stack, index: int, poll_s: float = 0.02) -> float:
     """The latency comes from server timestamps; polling only finds out when it is done."""
+    api = ApiClient(stack.base_url, stack.api_key)
     started = now_ms()
-    request_id = call(
-        stack,
-        "POST",
-        "/send",
-        {"message": {"to": {"email": f"bench{index}@example.com"}, "content": {"body": "x"}}},
-    )["requestId"]
+    message = {"to": {"email": f"bench{index}@example.com"}, "content": {"body": "x"}}
+    request_id = api.call("POST", "/send", {"message": message})["requestId"]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if call(stack, "GET", f"/messages/{request_id}")["status"] in END_STATES:
-            history = call(stack, "GET", f"/messages/{request_id}/history")["results"]
+        if api.call("GET", f"/messages/{request_id}")["status"] in END_STATES:
+            history = api.call("GET", f"/messages/{request_id}/history")["results"]
             return float(history[-1]["ts"]) - started
         time.sleep(poll_s)
     raise TimeoutError(f"send {request_id} did not end within 120 s")

@@ -145,11 +145,16 @@ def _providers(args: argparse.Namespace) -> int:
             settings.providers[args.channel] = list(args.providers)
         else:
             settings.providers.pop(args.channel, None)
+    if args.allow_private_destinations is not None:
+        settings.allow_private_destinations = args.allow_private_destinations == "yes"
+    if args.channel is not None or args.allow_private_destinations is not None:
         workspaces.save_settings(args.workspace, settings)
     for channel in sorted(set(PROVIDER_CHANNELS.values())):
         chosen = settings.providers.get(channel)
         shown = " -> ".join(chosen) if chosen else "(every enabled provider)"
         print(f"{channel:<8}{shown}")
+    allowed = "yes" if settings.allow_private_destinations else "no"
+    print(f"webhook destinations on private addresses allowed: {allowed}")
     return 0
 
 
@@ -250,6 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     providers.add_argument("workspace")
     providers.add_argument("channel", nargs="?", choices=CHANNELS)
     providers.add_argument("providers", nargs="*", help="in failover order; none to reset")
+    providers.add_argument(
+        "--allow-private-destinations",
+        choices=("yes", "no"),
+        help="let this workspace's webhooks reach private addresses (its own network)",
+    )
     providers.set_defaults(run=_providers)
 
     replay = commands.add_parser(

@@ -19,3 +19,5 @@ def test_a_workspaces_providers_are_set_shown_and_reset(
     assert main(["providers", workspace, "email", "twilio"]) == 2  # not an email provider
     assert main(["providers", workspace, "email"]) == 0
     assert "email   (every enabled provider)" in capsys.readouterr().out
+    assert main(["providers", workspace, "--allow-private-destinations", "yes"]) == 0
+    assert "private addresses allowed: yes" in capsys.readouterr().out

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -17,6 +15,7 @@ from herald.errors import AmbiguousProviderError, PermanentProviderError, Retrya
 from herald.local.processes import free_port
 from herald.providers.base import Dispatch
 from herald.providers.fcm import FCM_ERROR_TYPE, FcmProvider
+from tests.integration.fakehttp import FakeApi, RecordedRequest, Reply, serve
 
 pytestmark = pytest.mark.integration
 
@@ -83,94 +82,76 @@ ANSWERS: dict[str, tuple[int, dict[str, str], dict[str, Any]]] = {
 }
 
 
-@dataclass
-class FakeFcm:
-    answer: str = "success"
-    access_token: str = ACCESS_TOKEN
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-def check(state: FakeFcm, method: str, path: str, headers: dict[str, str], raw: bytes) -> None:
-    """Records every way the request differs from what the HTTP v1 API documents."""
-    if method != "POST":
-        state.problems.append(f"method {method}")
-    if path != f"/v1/projects/{PROJECT}/messages:send":
-        state.problems.append(f"path {path}")
-    if headers.get("content-type") != "application/json":
-        state.problems.append(f"content-type {headers.get('content-type')}")
+def check(request: RecordedRequest) -> list[str]:
+    """Every way the request differs from what the HTTP v1 API documents."""
+    problems: list[str] = []
+    if request.method != "POST":
+        problems.append(f"method {request.method}")
+    if request.path != f"/v1/projects/{PROJECT}/messages:send":
+        problems.append(f"path {request.path}")
+    if request.headers.get("content-type") != "application/json":
+        problems.append(f"content-type {request.headers.get('content-type')}")
     try:
-        body = json.loads(raw)
+        body = json.loads(request.body)
     except ValueError:
-        state.problems.append("body is not JSON")
-        return
+        problems.append("body is not JSON")
+        return problems
     message = body.get("message") if isinstance(body, dict) else None
     if not isinstance(message, dict) or set(body) != {"message"}:
-        state.problems.append("body is not {'message': {...}}")
-        return
+        problems.append("body is not {'message': {...}}")
+        return problems
     if set(message) - {"token", "notification", "data"}:
-        state.problems.append(f"unexpected message fields {sorted(message)}")
+        problems.append(f"unexpected message fields {sorted(message)}")
     if not isinstance(message.get("token"), str):
-        state.problems.append("message.token is not a string")
+        problems.append("message.token is not a string")
     notification = message.get("notification", {})
     if not isinstance(notification, dict) or set(notification) - {"title", "body"}:
-        state.problems.append(f"notification {notification!r}")
+        problems.append(f"notification {notification!r}")
     elif not all(isinstance(v, str) for v in notification.values()):
-        state.problems.append("a notification field is not a string")
+        problems.append("a notification field is not a string")
     data = message.get("data", {})
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        state.problems.append(f"data values must all be strings: {data!r}")
+        problems.append(f"data values must all be strings: {data!r}")
+    return problems
+
+
+@dataclass
+class FakeFcm(FakeApi):
+    json_content_type: ClassVar[str] = "application/json; charset=UTF-8"
+
+    answer: str = "success"
+    access_token: str = ACCESS_TOKEN
+    problems: list[str] = field(default_factory=list)
+
+    def refusal(self, request: RecordedRequest) -> Reply | None:
+        problems = check(request)
+        self.problems.extend(problems)
+        if request.headers.get("authorization") != f"Bearer {self.access_token}":
+            return Reply(
+                401,
+                google_error(
+                    401,
+                    "UNAUTHENTICATED",
+                    "Request had invalid authentication credentials. "
+                    "Expected OAuth 2 access token.",
+                ),
+                {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
+            )
+        if problems:
+            return Reply(400, google_error(400, "INVALID_ARGUMENT", "bad request"))
+        return None
+
+    def respond(self, request: RecordedRequest) -> Reply:
+        if self.answer == "success":
+            return Reply(200, {"name": MESSAGE_NAME})
+        status, headers, body = ANSWERS[self.answer]
+        return Reply(status, body, headers)
 
 
 @pytest.fixture
 def fcm() -> Iterator[tuple[FakeFcm, str]]:
-    state = FakeFcm()
-
-    class Handler(BaseHTTPRequestHandler):
-        def handle_any(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            state.requests.append(
-                {"method": self.command, "path": self.path, "headers": headers, "body": raw}
-            )
-            before = len(state.problems)
-            check(state, self.command, self.path, headers, raw)
-            if headers.get("authorization") != f"Bearer {state.access_token}":
-                status, extra, body = (
-                    401,
-                    {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
-                    google_error(
-                        401,
-                        "UNAUTHENTICATED",
-                        "Request had invalid authentication credentials. "
-                        "Expected OAuth 2 access token.",
-                    ),
-                )
-            elif len(state.problems) > before:
-                status, extra, body = 400, {}, google_error(400, "INVALID_ARGUMENT", "bad request")
-            elif state.answer == "success":
-                status, extra, body = 200, {}, {"name": MESSAGE_NAME}
-            else:
-                status, extra, body = ANSWERS[state.answer]
-            content = json.dumps(body).encode()
-            self.send_response(status)
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.send_header("content-type", "application/json; charset=UTF-8")
-            self.send_header("content-length", str(len(content)))
-            self.end_headers()
-            self.wfile.write(content)
-
-        do_POST = do_PUT = do_GET = handle_any
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(FakeFcm()) as fake:
+        yield fake, fake.url
 
 
 def dispatch(data: dict[str, Any] | None = None) -> Dispatch:
@@ -203,11 +184,11 @@ def test_a_200_is_sent_with_the_message_name_and_the_request_is_as_documented(
     assert handoffs == [True]
     assert state.problems == []
     [request] = state.requests
-    assert request["method"] == "POST"
-    assert request["path"] == f"/v1/projects/{PROJECT}/messages:send"
-    assert request["headers"]["authorization"] == f"Bearer {ACCESS_TOKEN}"
-    assert request["headers"]["content-type"] == "application/json"
-    assert json.loads(request["body"]) == {
+    assert request.method == "POST"
+    assert request.path == f"/v1/projects/{PROJECT}/messages:send"
+    assert request.headers["authorization"] == f"Bearer {ACCESS_TOKEN}"
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.body) == {
         "message": {
             "token": REGISTRATION_TOKEN,
             "notification": {"title": "Hi", "body": "Hello"},
@@ -232,7 +213,7 @@ def test_a_fresh_access_token_is_asked_for_on_every_send(fcm: tuple[FakeFcm, str
     fcm_provider.send(dispatch(), lambda: None)
     state.access_token = "token-2"
     fcm_provider.send(dispatch(), lambda: None)
-    assert [r["headers"]["authorization"] for r in state.requests] == [
+    assert [r.headers["authorization"] for r in state.requests] == [
         "Bearer token-1",
         "Bearer token-2",
     ]

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -17,6 +14,7 @@ from herald.errors import AmbiguousProviderError, PermanentProviderError, Retrya
 from herald.local.processes import free_port
 from herald.providers.base import Dispatch, Receipt
 from herald.providers.sendgrid import SendGridProvider
+from tests.integration.fakehttp import FakeApi, RecordedRequest, Reply, serve
 
 pytestmark = pytest.mark.integration
 
@@ -30,24 +28,9 @@ DISPATCH = Dispatch(
 )
 
 
-@dataclass
-class Reply:
-    status: int = 202
-    body: dict[str, Any] | str = ""  # a JSON object, or text sent as it is
-    headers: dict[str, str] = field(default_factory=lambda: {"X-Message-Id": "sg-4b2a9f"})
-
-
 def errors(*messages: str) -> dict[str, Any]:
     """A SendGrid error body."""
     return {"errors": [{"message": m, "field": None, "help": None} for m in messages]}
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    headers: dict[str, str]  # lower-cased names
-    body: bytes
 
 
 def mail_send_problem(body: Any) -> str | None:
@@ -88,85 +71,35 @@ def mail_send_problem(body: Any) -> str | None:
     return None
 
 
-def refusal(request: Request) -> Reply | None:
-    """The answer the real API gives to a request it does not take, else None."""
-    if request.method != "POST" or request.path != "/v3/mail/send":
-        return Reply(404, errors("Not Found"), {})
-    if request.headers.get("authorization") != f"Bearer {API_KEY}":
-        return Reply(
-            401,
-            errors("The provided authorization grant is invalid, expired, or revoked"),
-            {},
-        )
-    if request.headers.get("content-type") != "application/json":
-        return Reply(415, errors("Content-Type should be application/json."), {})
-    try:
-        body = json.loads(request.body)
-    except ValueError:
-        return Reply(400, errors("Bad Request"), {})
-    if problem := mail_send_problem(body):
-        return Reply(400, errors(problem), {})
-    return None
+class FakeSendGrid(FakeApi):
+    def refusal(self, request: RecordedRequest) -> Reply | None:
+        """The answer the real API gives to a request it does not take, else None."""
+        if request.method != "POST" or request.path != "/v3/mail/send":
+            return Reply(404, errors("Not Found"), {})
+        if request.headers.get("authorization") != f"Bearer {API_KEY}":
+            return Reply(
+                401,
+                errors("The provided authorization grant is invalid, expired, or revoked"),
+                {},
+            )
+        if request.headers.get("content-type") != "application/json":
+            return Reply(415, errors("Content-Type should be application/json."), {})
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            return Reply(400, errors("Bad Request"), {})
+        if problem := mail_send_problem(body):
+            return Reply(400, errors(problem), {})
+        return None
 
-
-@dataclass
-class FakeSendGrid:
-    port: int = 0
-    reply: Reply = field(default_factory=Reply)
-    hang: bool = False  # take the request, never answer
-    requests: list[Request] = field(default_factory=list)
-    released: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def handle(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("content-length") or 0)
-        request = Request(
-            handler.command,
-            handler.path,
-            {name.lower(): value for name, value in handler.headers.items()},
-            handler.rfile.read(length),
-        )
-        self.requests.append(request)
-        if self.hang:
-            self.released.wait(10)
-            return
-        reply = refusal(request) or self.reply
-        is_json = isinstance(reply.body, dict)
-        payload = (json.dumps(reply.body) if is_json else str(reply.body)).encode()
-        handler.send_response(reply.status)
-        for name, value in reply.headers.items():
-            handler.send_header(name, value)
-        handler.send_header("content-type", "application/json" if is_json else "text/html")
-        handler.send_header("content-length", str(len(payload)))
-        handler.end_headers()
-        handler.wfile.write(payload)
+    def respond(self, request: RecordedRequest) -> Reply:
+        return Reply(202, "", {"X-Message-Id": "sg-4b2a9f"})
 
 
 @pytest.fixture
 def sendgrid() -> Iterator[FakeSendGrid]:
-    state = FakeSendGrid()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            state.handle(self)
-
-        do_GET = do_PUT = do_POST
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = server.server_address[1]
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    ).start()
-    yield state
-    state.released.set()
-    server.shutdown()
-    server.server_close()
+    with serve(FakeSendGrid()) as fake:
+        yield fake
 
 
 def provider(

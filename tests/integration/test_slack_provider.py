@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -17,6 +15,7 @@ from herald.errors import AmbiguousProviderError, PermanentProviderError, Retrya
 from herald.local.processes import free_port
 from herald.providers.base import Dispatch
 from herald.providers.slack import SlackProvider
+from tests.integration.fakehttp import FakeApi, RecordedRequest, Reply, serve
 
 pytestmark = pytest.mark.integration
 
@@ -39,66 +38,49 @@ ANSWERS: dict[str, tuple[int, dict[str, str], str]] = {
 }
 
 
+def check(request: RecordedRequest) -> list[str]:
+    """Every way the request differs from what incoming webhooks document."""
+    problems: list[str] = []
+    if request.method != "POST":
+        problems.append(f"method {request.method}")
+    if request.path != WEBHOOK_PATH:
+        problems.append(f"path {request.path}")
+    if request.headers.get("content-type") != "application/json":
+        problems.append(f"content-type {request.headers.get('content-type')}")
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        problems.append("body is not JSON")
+        return problems
+    if not isinstance(body, dict) or set(body) != {"text"} or not isinstance(body["text"], str):
+        problems.append(f"body {body!r} is not {{'text': str}}")
+    return problems
+
+
+def documented(answer: str) -> Reply:
+    """The documented answer named ``answer``."""
+    status, headers, text = ANSWERS[answer]
+    return Reply(status, text, headers)
+
+
 @dataclass
-class FakeSlack:
+class FakeSlack(FakeApi):
     answer: str = "success"
-    requests: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
+    def refusal(self, request: RecordedRequest) -> Reply | None:
+        problems = check(request)
+        self.problems.extend(problems)
+        return documented("invalid_payload") if problems else None
 
-def check(state: FakeSlack, method: str, path: str, headers: dict[str, str], raw: bytes) -> None:
-    """Records every way the request differs from what incoming webhooks document."""
-    if method != "POST":
-        state.problems.append(f"method {method}")
-    if path != WEBHOOK_PATH:
-        state.problems.append(f"path {path}")
-    if headers.get("content-type") != "application/json":
-        state.problems.append(f"content-type {headers.get('content-type')}")
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        state.problems.append("body is not JSON")
-        return
-    if not isinstance(body, dict) or set(body) != {"text"} or not isinstance(body["text"], str):
-        state.problems.append(f"body {body!r} is not {{'text': str}}")
+    def respond(self, request: RecordedRequest) -> Reply:
+        return documented(self.answer)
 
 
 @pytest.fixture
 def slack() -> Iterator[tuple[FakeSlack, int]]:
-    state = FakeSlack()
-
-    class Handler(BaseHTTPRequestHandler):
-        def handle_any(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            state.requests.append(
-                {"method": self.command, "path": self.path, "headers": headers, "body": raw}
-            )
-            before = len(state.problems)
-            check(state, self.command, self.path, headers, raw)
-            if len(state.problems) > before:
-                status, extra, text = ANSWERS["invalid_payload"]
-            else:
-                status, extra, text = ANSWERS[state.answer]
-            content = text.encode()
-            self.send_response(status)
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.send_header("content-type", "text/html")
-            self.send_header("content-length", str(len(content)))
-            self.end_headers()
-            self.wfile.write(content)
-
-        do_POST = do_PUT = do_GET = handle_any
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield state, server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serve(FakeSlack()) as fake:
+        yield fake, fake.port
 
 
 def dispatch(url: str) -> Dispatch:
@@ -129,10 +111,10 @@ def test_ok_is_sent_without_a_reference_and_the_request_is_as_documented(
     assert handoffs == [True]
     assert state.problems == []
     [request] = state.requests
-    assert request["method"] == "POST"
-    assert request["path"] == WEBHOOK_PATH
-    assert request["headers"]["content-type"] == "application/json"
-    assert json.loads(request["body"]) == {"text": "Deploy *finished* :tada:"}
+    assert request.method == "POST"
+    assert request.path == WEBHOOK_PATH
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.body) == {"text": "Deploy *finished* :tada:"}
 
 
 @pytest.mark.parametrize(

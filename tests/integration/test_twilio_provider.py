@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 import pytest
@@ -19,6 +15,7 @@ from herald.errors import AmbiguousProviderError, PermanentProviderError, Retrya
 from herald.local.processes import free_port
 from herald.providers.base import Dispatch, Receipt
 from herald.providers.twilio import TwilioProvider
+from tests.integration.fakehttp import FakeApi, RecordedRequest, Reply, serve
 
 pytestmark = pytest.mark.integration
 
@@ -36,13 +33,6 @@ DISPATCH = Dispatch(
 )
 
 
-@dataclass
-class Reply:
-    status: int
-    body: dict[str, Any] | str  # a JSON object, or text sent as it is
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 def twilio_error(status: int, code: int, message: str) -> Reply:
     """A Twilio REST error answer."""
     return Reply(
@@ -56,14 +46,6 @@ def twilio_error(status: int, code: int, message: str) -> Reply:
     )
 
 
-@dataclass
-class Request:
-    method: str
-    path: str
-    headers: dict[str, str]  # lower-cased names
-    body: bytes
-
-
 def basic_credentials(authorization: str) -> str | None:
     """``user:password`` from a Basic ``Authorization`` header, else None."""
     scheme, _, encoded = authorization.partition(" ")
@@ -73,31 +55,6 @@ def basic_credentials(authorization: str) -> str | None:
         return base64.b64decode(encoded, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
         return None
-
-
-def refusal(request: Request) -> Reply | None:
-    """The answer the real API gives to a request it does not take, else None."""
-    if request.method != "POST" or request.path != MESSAGES_PATH:
-        return twilio_error(404, 20404, "The requested resource was not found")
-    if basic_credentials(request.headers.get("authorization", "")) != f"{ACCOUNT_SID}:{AUTH_TOKEN}":
-        return twilio_error(401, 20003, "Authenticate")
-    if request.headers.get("content-type") != "application/x-www-form-urlencoded":
-        return twilio_error(400, 21604, "A 'To' phone number is required.")
-    try:
-        form = parse_qs(request.body.decode(), keep_blank_values=True, strict_parsing=True)
-    except (UnicodeDecodeError, ValueError):
-        return twilio_error(400, 21604, "A 'To' phone number is required.")
-    if unknown := form.keys() - {"To", "From", "MessagingServiceSid", "Body"}:
-        return twilio_error(400, 20001, f"unexpected parameters {sorted(unknown)}")
-    if any(len(values) != 1 for values in form.values()):
-        return twilio_error(400, 20001, "a parameter was sent more than once")
-    if not form.get("To", [""])[0].startswith("+"):
-        return twilio_error(400, 21604, "A 'To' phone number is required.")
-    if not form.get("Body", [""])[0]:
-        return twilio_error(400, 21602, "Message body is required.")
-    if ("From" in form) == ("MessagingServiceSid" in form):
-        return twilio_error(400, 21603, "A 'From' phone number is required.")
-    return None
 
 
 def message_resource(form: dict[str, list[str]], status: str, error_code: int | None) -> Reply:
@@ -122,68 +79,45 @@ def message_resource(form: dict[str, list[str]], status: str, error_code: int | 
 
 
 @dataclass
-class FakeTwilio:
-    port: int = 0
-    reply: Reply | None = None  # None: create the message
+class FakeTwilio(FakeApi):
     message_status: str = "queued"
     error_code: int | None = None
-    hang: bool = False  # take the request, never answer
-    requests: list[Request] = field(default_factory=list)
-    released: threading.Event = field(default_factory=threading.Event)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def refusal(self, request: RecordedRequest) -> Reply | None:
+        """The answer the real API gives to a request it does not take, else None."""
+        if request.method != "POST" or request.path != MESSAGES_PATH:
+            return twilio_error(404, 20404, "The requested resource was not found")
+        credentials = basic_credentials(request.headers.get("authorization", ""))
+        if credentials != f"{ACCOUNT_SID}:{AUTH_TOKEN}":
+            return twilio_error(401, 20003, "Authenticate")
+        if request.headers.get("content-type") != "application/x-www-form-urlencoded":
+            return twilio_error(400, 21604, "A 'To' phone number is required.")
+        try:
+            form = parse_qs(request.body.decode(), keep_blank_values=True, strict_parsing=True)
+        except (UnicodeDecodeError, ValueError):
+            return twilio_error(400, 21604, "A 'To' phone number is required.")
+        if unknown := form.keys() - {"To", "From", "MessagingServiceSid", "Body"}:
+            return twilio_error(400, 20001, f"unexpected parameters {sorted(unknown)}")
+        if any(len(values) != 1 for values in form.values()):
+            return twilio_error(400, 20001, "a parameter was sent more than once")
+        if not form.get("To", [""])[0].startswith("+"):
+            return twilio_error(400, 21604, "A 'To' phone number is required.")
+        if not form.get("Body", [""])[0]:
+            return twilio_error(400, 21602, "Message body is required.")
+        if ("From" in form) == ("MessagingServiceSid" in form):
+            return twilio_error(400, 21603, "A 'From' phone number is required.")
+        return None
 
-    def handle(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("content-length") or 0)
-        request = Request(
-            handler.command,
-            handler.path,
-            {name.lower(): value for name, value in handler.headers.items()},
-            handler.rfile.read(length),
-        )
-        self.requests.append(request)
-        if self.hang:
-            self.released.wait(10)
-            return
-        reply = refusal(request) or self.reply
-        if reply is None:
-            form = parse_qs(request.body.decode())
-            reply = message_resource(form, self.message_status, self.error_code)
-        is_json = isinstance(reply.body, dict)
-        payload = (json.dumps(reply.body) if is_json else str(reply.body)).encode()
-        handler.send_response(reply.status)
-        for name, value in reply.headers.items():
-            handler.send_header(name, value)
-        handler.send_header("content-type", "application/json" if is_json else "text/html")
-        handler.send_header("content-length", str(len(payload)))
-        handler.end_headers()
-        handler.wfile.write(payload)
+    def respond(self, request: RecordedRequest) -> Reply:
+        """Create the message."""
+        form = parse_qs(request.body.decode())
+        return message_resource(form, self.message_status, self.error_code)
 
 
 @pytest.fixture
 def twilio() -> Iterator[FakeTwilio]:
-    state = FakeTwilio()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            state.handle(self)
-
-        do_GET = do_PUT = do_POST
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = server.server_address[1]
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    ).start()
-    yield state
-    state.released.set()
-    server.shutdown()
-    server.server_close()
+    with serve(FakeTwilio()) as fake:
+        yield fake
 
 
 def provider(

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from dataclasses import dataclass
 
 import pytest
 
@@ -17,38 +15,33 @@ from herald.errors import AmbiguousProviderError, PermanentProviderError, Retrya
 from herald.local.processes import free_port
 from herald.providers.base import Dispatch
 from herald.providers.webhook import WebhookProvider
+from tests.integration.fakehttp import FakeApi, RecordedRequest, Reply, serve
 
 pytestmark = pytest.mark.integration
 
 
 @dataclass
-class Destination:
+class Destination(FakeApi):
     status: int = 200
-    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    def refusal(self, request: RecordedRequest) -> Reply | None:
+        """A destination takes a JSON POST; anything else is an error no test expects."""
+        if request.method != "POST":
+            return Reply(501, f"Unsupported method ({request.method!r})")
+        try:
+            json.loads(request.body)
+        except ValueError:
+            return Reply(415, "the body is not JSON")
+        return None
+
+    def respond(self, request: RecordedRequest) -> Reply:
+        return Reply(self.status)
 
 
 @pytest.fixture
 def destination() -> Iterator[tuple[Destination, int]]:
-    state = Destination()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["content-length"]))
-            state.requests.append(
-                {"path": self.path, "headers": dict(self.headers.items()), "body": json.loads(body)}
-            )
-            self.send_response(state.status)
-            self.send_header("content-length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield state, server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serve(Destination()) as fake:
+        yield fake, fake.port
 
 
 def dispatch(url: str) -> Dispatch:
@@ -69,11 +62,11 @@ def test_a_2xx_is_delivered_and_the_request_is_as_documented(
     )
     assert receipt.outcome == "DELIVERED"
     [request] = state.requests
-    assert request["path"] == "/hooks/a?x=1"
-    assert request["headers"]["content-type"] == "application/json"
-    assert request["headers"]["webhook-id"] == "m1-webhook-1"
-    assert request["headers"]["x-team"] == "a"
-    assert request["body"] == {
+    assert request.path == "/hooks/a?x=1"
+    assert request.raw_headers["content-type"] == "application/json"
+    assert request.raw_headers["webhook-id"] == "m1-webhook-1"
+    assert request.raw_headers["x-team"] == "a"
+    assert json.loads(request.body) == {
         "event": "message",
         "messageId": "m1",
         "title": "Hi",
@@ -141,10 +134,17 @@ def test_deliveries_are_signed_the_standard_webhooks_way(
         dispatch(f"http://127.0.0.1:{port}/h"), lambda: None
     )
     [request] = state.requests
-    raw = json.dumps(request["body"], separators=(",", ":")).encode()
-    headers = {k.lower(): v for k, v in request["headers"].items()}
-    assert (
-        Webhook(secret).verify(raw, headers) == request["body"]
-    )  # raises if the signature is wrong
+    body = json.loads(request.body)
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    assert Webhook(secret).verify(raw, request.headers) == body  # raises if the signature is wrong
     with pytest.raises(WebhookVerificationError):
-        Webhook("whsec_" + base64.b64encode(b"another key").decode()).verify(raw, headers)
+        Webhook("whsec_" + base64.b64encode(b"another key").decode()).verify(raw, request.headers)
+
+
+def test_a_workspace_that_allows_private_destinations_reaches_them(
+    destination: tuple[Destination, int],
+) -> None:
+    state, port = destination
+    allowed = dataclasses.replace(dispatch(f"http://127.0.0.1:{port}/h"), allow_private=True)
+    assert WebhookProvider().send(allowed, lambda: None).outcome == "DELIVERED"
+    assert len(state.requests) == 1

@@ -514,3 +514,14 @@ def test_a_delayed_message_waits_on_the_timer_then_goes_out() -> None:
     assert p.reader.message(WS, rid)["status"] == "SENT"
     history = [h["type"] for h in p.reader.history(WS, rid)["results"]]
     assert history == ["ENQUEUED", "DELAYED", "ROUTED", "RENDERED", "SENT"]
+
+
+def test_a_workspace_may_allow_webhook_destinations_on_private_addresses() -> None:
+    p = Pipeline()
+    send(p, {"to": {"webhook": "http://10.1.2.3/h"}, "content": {"body": "x"}})
+    p.workspaces.save_settings("trusting", WorkspaceSettings(allow_private_destinations=True))
+    p.sending.send(
+        "trusting", {"message": {"to": {"webhook": "http://10.1.2.3/h"}, "content": {"body": "x"}}}
+    )
+    p.drain()
+    assert [d.allow_private for d in p.webhook.sent] == [False, True]

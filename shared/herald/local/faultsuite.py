@@ -10,7 +10,6 @@ recipient received a message twice, and every history is complete.
 
 from __future__ import annotations
 
-import json
 import random
 import signal
 import statistics
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from herald.domain.status import PIPELINE_END
+from herald.local.client import ApiClient
 from herald.local.sinks import Fault
 from herald.local.stack import Stack
 
@@ -79,21 +79,6 @@ class FaultReport:
                 f"p99 {self.percentile(0.99):.0f} ms",
             ]
         )
-
-
-class _Api:
-    def __init__(self, stack: Stack) -> None:
-        self.base, self.key = stack.base_url, stack.api_key
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        request = urllib.request.Request(
-            self.base + path,
-            json.dumps(body).encode() if body is not None else None,
-            {"authorization": f"Bearer {self.key}", "content-type": "application/json"},
-            method=method,
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
 
 
 def _recipient(channel: str, tag: str, index: int, sinks_url: str) -> tuple[dict[str, Any], str]:
@@ -156,7 +141,7 @@ class _Chaos(threading.Thread):
 
 
 def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
-    api, tag = _Api(stack), uuid.uuid4().hex[:8]
+    api, tag = ApiClient(stack.base_url, stack.api_key), uuid.uuid4().hex[:8]
     relay_env = {"HERALD_FAULT_DUPLICATE_RATE": str(settings.duplicate_rate)}
     stack.restart_function("relay", env=relay_env)
     _set_provider_faults(stack, settings)

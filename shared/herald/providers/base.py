@@ -22,6 +22,8 @@ class Dispatch:
     attempt_key: str  # stable across retries of this attempt: an idempotency key
     recipient: dict[str, Any]
     rendered: dict[str, Any]
+    # The workspace allows destinations on private addresses (its own network).
+    allow_private: bool = False
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ class WebhookProvider:
             handoff,
             self.name,
             self.timeout_s,
-            self.allow_private,
+            self.allow_private or dispatch.allow_private,
         )
         raise_for_status(result, self.name)
         return Receipt(ChannelOutcome.DELIVERED, str(result.status))

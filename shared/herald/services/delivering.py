@@ -46,6 +46,7 @@ from herald.store.base import (
     TimerRepository,
     Transition,
     WorkspaceRepository,
+    WorkspaceSettings,
 )
 
 
@@ -138,6 +139,14 @@ class RetryLater(Exception):
     throttled: bool = False  # Herald's own rate limit: wait just that long, no backoff
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One delivery of an event: who holds the leases, and the workspace's settings."""
+
+    owner: str
+    settings: WorkspaceSettings
+
+
 class DeliverService:
     consumer = "deliver"
 
@@ -182,13 +191,19 @@ class DeliverService:
             # A duplicate or late event: the state only moves forward. Noted, then acked.
             note_ignored(self.messages, self.consumer, event, message)
             return
-        owner = uuid.uuid4().hex  # this delivery, so a concurrent duplicate is told apart
-        chosen = self.workspaces.settings(event.workspace).providers if self.workspaces else {}
+        run = _Run(
+            owner=uuid.uuid4().hex,  # this delivery, so a concurrent duplicate is told apart
+            settings=(
+                self.workspaces.settings(event.workspace)
+                if self.workspaces
+                else WorkspaceSettings()
+            ),
+        )
         results: list[DeliveryResult] = []
         retry: RetryLater | None = None
         for channel in message.channels:
             try:
-                channel_results = self._deliver_channel(message, channel, chosen, owner)
+                channel_results = self._deliver_channel(message, channel, run)
             except RetryLater as later:
                 # Retry this channel later; fail over only once it has failed for good.
                 # With "all" the other channels go on now.
@@ -290,14 +305,13 @@ class DeliverService:
         self,
         message: MessageState,
         channel: str,
-        chosen: Mapping[str, Sequence[str]],
-        owner: str,
+        run: _Run,
     ) -> list[DeliveryResult]:
         """Tries the channel's providers in order until one takes the message."""
         results: list[DeliveryResult] = []
         started: list[int] = []  # when the channel's first provider was first tried
-        for provider in self.chain(channel, chosen):
-            results.append(self._deliver(message, channel, provider, owner, started))
+        for provider in self.chain(channel, run.settings.providers):
+            results.append(self._deliver(message, channel, provider, run, started))
             if results[-1].outcome != ChannelOutcome.FAILED:
                 return results
         if not results:
@@ -336,7 +350,7 @@ class DeliverService:
         message: MessageState,
         channel: str,
         provider: Provider,
-        owner: str,
+        run: _Run,
         started: list[int],
     ) -> DeliveryResult:
         attempt = self.attempts.claim(
@@ -344,7 +358,7 @@ class DeliverService:
             message.id,
             f"{channel}-{provider.name}",
             channel,
-            owner,
+            run.owner,
             self.lease_ms,
         )
         if attempt.state == AttemptState.DONE and attempt.result is not None:
@@ -391,9 +405,11 @@ class DeliverService:
             attempt.release()
             self._save(message, attempt)
             raise RetryLater(attempt.tries + 1, wait_s, f"{provider.name} rate limit", True)
-        return self._call(message, attempt, provider)
+        return self._call(message, attempt, provider, run)
 
-    def _call(self, message: MessageState, attempt: Attempt, provider: Provider) -> DeliveryResult:
+    def _call(
+        self, message: MessageState, attempt: Attempt, provider: Provider, run: _Run
+    ) -> DeliveryResult:
         handed_off = False
 
         def handoff() -> None:
@@ -407,6 +423,7 @@ class DeliverService:
             attempt_key=f"{message.id}-{attempt.id}",
             recipient=message.recipient,
             rendered=message.rendered[attempt.channel],
+            allow_private=run.settings.allow_private_destinations,
         )
         channel, name = attempt.channel, provider.name
         span = tracing.tracer().start_span(

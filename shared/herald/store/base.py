@@ -256,6 +256,8 @@ class SummaryRepository(Protocol):
 class WorkspaceSettings(BaseModel):
     # Per channel, the providers that serve this workspace, in failover order.
     providers: dict[str, list[str]] = Field(default_factory=dict)
+    # Webhook destinations on private addresses (the workspace's own network) allowed.
+    allow_private_destinations: bool = False
 
 
 class WorkspaceRepository(Protocol):
