@@ -11,14 +11,11 @@ locals {
   height = 16
   period = "60s"
 
+  # Each function's row: its requests, then its latency, side by side.
   function_tiles = flatten([
     for row, function in var.functions : [
-      {
-        xPos   = 0
-        yPos   = row * local.height
-        width  = local.width
-        height = local.height
-        widget = {
+      for column, widget in [
+        {
           title = "${function}: requests/s by response class"
           xyChart = {
             dataSets = [{
@@ -38,14 +35,8 @@ locals {
             }]
             yAxis = { label = "requests/s", scale = "LINEAR" }
           }
-        }
-      },
-      {
-        xPos   = local.width
-        yPos   = row * local.height
-        width  = local.width
-        height = local.height
-        widget = {
+        },
+        {
           title = "${function}: request latency p50 / p99"
           xyChart = {
             dataSets = [
@@ -67,164 +58,106 @@ locals {
             ]
             yAxis = { label = "ms", scale = "LINEAR" }
           }
-        }
-      },
+        },
+        ] : {
+        xPos   = column * local.width
+        yPos   = row * local.height
+        width  = local.width
+        height = local.height
+        widget = widget
+      }
     ]
   ])
 
   pipeline_top = length(var.functions) * local.height
 
-  # Pipeline tiles, laid out two to a row below the function rows.
+  # Pipeline charts, in layout order. Each charts one metric aligned per period
+  # (ALIGN_DELTA unless it names an aligner) and reduced across series (REDUCE_SUM
+  # unless it names a reducer) by the labels in group_by, which also make up the
+  # legend; one with percentiles charts a line per percentile instead.
+  # (The list stays inline: the unit tests read the metric types from here.)
   pipeline_widgets = [
-    {
-      title = "Pub/Sub: dead-lettered messages per minute, by subscription"
-      xyChart = {
-        dataSets = [{
-          plotType       = "STACKED_BAR"
-          legendTemplate = "$${resource.labels.subscription_id}"
-          timeSeriesQuery = {
-            timeSeriesFilter = {
-              filter = "metric.type=\"pubsub.googleapis.com/subscription/dead_letter_message_count\" resource.type=\"pubsub_subscription\""
-              aggregation = {
-                alignmentPeriod    = local.period
-                perSeriesAligner   = "ALIGN_DELTA"
-                crossSeriesReducer = "REDUCE_SUM"
-                groupByFields      = ["resource.labels.subscription_id"]
-              }
-            }
-          }
-        }]
-        yAxis = { label = "messages/min", scale = "LINEAR" }
-      }
-    },
-    {
-      title = "Pub/Sub: oldest unacked message age, by subscription"
-      xyChart = {
-        dataSets = [{
-          plotType       = "LINE"
-          legendTemplate = "$${resource.labels.subscription_id}"
-          timeSeriesQuery = {
-            timeSeriesFilter = {
-              filter = "metric.type=\"pubsub.googleapis.com/subscription/oldest_unacked_message_age\" resource.type=\"pubsub_subscription\""
-              aggregation = {
-                alignmentPeriod    = local.period
-                perSeriesAligner   = "ALIGN_MAX"
-                crossSeriesReducer = "REDUCE_MAX"
-                groupByFields      = ["resource.labels.subscription_id"]
-              }
-            }
-          }
-        }]
-        yAxis = { label = "s", scale = "LINEAR" }
-      }
-    },
-    {
-      title = "Message outcomes per minute, by status and reason"
-      xyChart = {
-        dataSets = [{
-          plotType       = "STACKED_BAR"
-          legendTemplate = "$${metric.labels.status} $${metric.labels.reason}"
-          timeSeriesQuery = {
-            timeSeriesFilter = {
-              filter = "metric.type=\"${var.metric_prefix}/messages.outcomes\""
-              aggregation = {
-                alignmentPeriod    = local.period
-                perSeriesAligner   = "ALIGN_DELTA"
-                crossSeriesReducer = "REDUCE_SUM"
-                groupByFields      = ["metric.labels.status", "metric.labels.reason"]
-              }
-            }
-          }
-        }]
-        yAxis = { label = "messages/min", scale = "LINEAR" }
-      }
-    },
-    {
-      title = "Sends per minute, by workspace"
-      xyChart = {
-        dataSets = [{
-          plotType       = "STACKED_AREA"
-          legendTemplate = "$${metric.labels.workspace}"
-          timeSeriesQuery = {
-            timeSeriesFilter = {
-              filter = "metric.type=\"${var.metric_prefix}/sends\""
-              aggregation = {
-                alignmentPeriod    = local.period
-                perSeriesAligner   = "ALIGN_DELTA"
-                crossSeriesReducer = "REDUCE_SUM"
-                groupByFields      = ["metric.labels.workspace"]
-              }
-            }
-          }
-        }]
-        yAxis = { label = "sends/min", scale = "LINEAR" }
-      }
-    },
-    {
-      title = "Provider latency p50 / p99, by provider"
+    for chart in [
+      {
+        title    = "Pub/Sub: dead-lettered messages per minute, by subscription"
+        filter   = "metric.type=\"pubsub.googleapis.com/subscription/dead_letter_message_count\" resource.type=\"pubsub_subscription\""
+        group_by = ["resource.labels.subscription_id"]
+        plot     = "STACKED_BAR"
+        unit     = "messages/min"
+      },
+      {
+        title    = "Pub/Sub: oldest unacked message age, by subscription"
+        filter   = "metric.type=\"pubsub.googleapis.com/subscription/oldest_unacked_message_age\" resource.type=\"pubsub_subscription\""
+        group_by = ["resource.labels.subscription_id"]
+        aligner  = "ALIGN_MAX"
+        reducer  = "REDUCE_MAX"
+        plot     = "LINE"
+        unit     = "s"
+      },
+      {
+        title    = "Message outcomes per minute, by status and reason"
+        filter   = "metric.type=\"${var.metric_prefix}/messages.outcomes\""
+        group_by = ["metric.labels.status", "metric.labels.reason"]
+        plot     = "STACKED_BAR"
+        unit     = "messages/min"
+      },
+      {
+        title    = "Sends per minute, by workspace"
+        filter   = "metric.type=\"${var.metric_prefix}/sends\""
+        group_by = ["metric.labels.workspace"]
+        plot     = "STACKED_AREA"
+        unit     = "sends/min"
+      },
+      {
+        title       = "Provider latency p50 / p99, by provider"
+        filter      = "metric.type=\"${var.metric_prefix}/provider.latency\""
+        group_by    = ["metric.labels.provider"]
+        percentiles = ["50", "99"]
+        plot        = "LINE"
+        unit        = "ms"
+      },
+      {
+        title    = "Provider errors per minute, by provider"
+        filter   = "metric.type=\"${var.metric_prefix}/provider.errors\""
+        group_by = ["metric.labels.provider"]
+        plot     = "STACKED_BAR"
+        unit     = "errors/min"
+      },
+      {
+        title    = "Delivery retries per minute, by provider"
+        filter   = "metric.type=\"${var.metric_prefix}/delivery.retries\""
+        group_by = ["metric.labels.provider"]
+        plot     = "STACKED_BAR"
+        unit     = "retries/min"
+      },
+      ] : {
+      title = chart.title
       xyChart = {
         dataSets = [
-          for percentile in ["50", "99"] : {
-            plotType       = "LINE"
-            legendTemplate = "$${metric.labels.provider} p${percentile}"
+          # Without percentiles, one data set (percentile null).
+          for percentile in try(chart.percentiles, [null]) : {
+            plotType = chart.plot
+            # Monitoring's own "${label}" templates, so "$${" (not interpolated).
+            legendTemplate = join(" ", concat(
+              [for label in chart.group_by : "$${${label}}"],
+              percentile == null ? [] : ["p${percentile}"],
+            ))
             timeSeriesQuery = {
               timeSeriesFilter = {
-                filter = "metric.type=\"${var.metric_prefix}/provider.latency\""
+                filter = chart.filter
                 aggregation = {
                   alignmentPeriod    = local.period
-                  perSeriesAligner   = "ALIGN_DELTA"
-                  crossSeriesReducer = "REDUCE_PERCENTILE_${percentile}"
-                  groupByFields      = ["metric.labels.provider"]
+                  perSeriesAligner   = try(chart.aligner, "ALIGN_DELTA")
+                  crossSeriesReducer = percentile == null ? try(chart.reducer, "REDUCE_SUM") : "REDUCE_PERCENTILE_${percentile}"
+                  groupByFields      = chart.group_by
                 }
               }
             }
           }
         ]
-        yAxis = { label = "ms", scale = "LINEAR" }
+        yAxis = { label = chart.unit, scale = "LINEAR" }
       }
-    },
-    {
-      title = "Provider errors per minute, by provider"
-      xyChart = {
-        dataSets = [{
-          plotType       = "STACKED_BAR"
-          legendTemplate = "$${metric.labels.provider}"
-          timeSeriesQuery = {
-            timeSeriesFilter = {
-              filter = "metric.type=\"${var.metric_prefix}/provider.errors\""
-              aggregation = {
-                alignmentPeriod    = local.period
-                perSeriesAligner   = "ALIGN_DELTA"
-                crossSeriesReducer = "REDUCE_SUM"
-                groupByFields      = ["metric.labels.provider"]
-              }
-            }
-          }
-        }]
-        yAxis = { label = "errors/min", scale = "LINEAR" }
-      }
-    },
-    {
-      title = "Delivery retries per minute, by provider"
-      xyChart = {
-        dataSets = [{
-          plotType       = "STACKED_BAR"
-          legendTemplate = "$${metric.labels.provider}"
-          timeSeriesQuery = {
-            timeSeriesFilter = {
-              filter = "metric.type=\"${var.metric_prefix}/delivery.retries\""
-              aggregation = {
-                alignmentPeriod    = local.period
-                perSeriesAligner   = "ALIGN_DELTA"
-                crossSeriesReducer = "REDUCE_SUM"
-                groupByFields      = ["metric.labels.provider"]
-              }
-            }
-          }
-        }]
-        yAxis = { label = "retries/min", scale = "LINEAR" }
-      }
-    },
+    }
   ]
 
   pipeline_tiles = [
