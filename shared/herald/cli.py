@@ -158,6 +158,20 @@ def _providers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys(args: argparse.Namespace) -> int:
+    import secrets
+
+    from herald import bootstrap
+    from herald.ids import hash_api_key
+    from herald.store.firestore import FirestoreKeys
+
+    key = f"hk_{secrets.token_urlsafe(32)}"
+    FirestoreKeys(bootstrap.firestore_client()).put(hash_api_key(key), args.workspace)
+    print(key)
+    print(f"an API key for workspace {args.workspace!r}; only its hash is stored", file=sys.stderr)
+    return 0
+
+
 def _replay(args: argparse.Namespace) -> int:
     from herald import bootstrap
     from herald.ops.deadletters import DeadLetters, describe
@@ -261,6 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         help="let this workspace's webhooks reach private addresses (its own network)",
     )
     providers.set_defaults(run=_providers)
+
+    keys = commands.add_parser("keys", help="create an API key for a workspace")
+    keys.add_argument("action", choices=("create",))
+    keys.add_argument("workspace")
+    keys.set_defaults(run=_keys)
 
     replay = commands.add_parser(
         "replay", help="list dead-lettered events, or redrive them to their topics after a fix"

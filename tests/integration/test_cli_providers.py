@@ -21,3 +21,23 @@ def test_a_workspaces_providers_are_set_shown_and_reset(
     assert "email   (every enabled provider)" in capsys.readouterr().out
     assert main(["providers", workspace, "--allow-private-destinations", "yes"]) == 0
     assert "private addresses allowed: yes" in capsys.readouterr().out
+
+
+def test_a_created_key_opens_its_workspace_and_only_its_hash_is_stored(
+    emulators: Emulators, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from google.cloud import firestore
+
+    from herald.ids import hash_api_key
+    from herald.store.firestore import FirestoreKeys
+
+    workspace = "keys-" + uuid.uuid4().hex[:8]
+    assert main(["keys", "create", workspace]) == 0
+    key = capsys.readouterr().out.strip()
+    client = firestore.Client(project=emulators.project)
+    assert (
+        key.startswith("hk_")
+        and FirestoreKeys(client).workspace_for(hash_api_key(key)) == workspace
+    )
+    stored = [doc.id for doc in client.collection("api_keys").stream()]
+    assert hash_api_key(key) in stored and key not in stored
