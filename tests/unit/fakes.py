@@ -93,6 +93,8 @@ class Pipeline:
         """Fires every scheduled retry at once, as if their time had come, then drains."""
         entries = list(self.timers.entries.values())
         self.timers.entries.clear()
+        for attempt in self.attempts.attempts.values():
+            attempt.retry_at_ms = None  # the backoffs are over
         for entry in entries:
             for consumer in spec_for(entry.envelope.type).consumers:
                 self.consumers[consumer](entry.envelope)

@@ -525,3 +525,70 @@ def test_a_workspace_may_allow_webhook_destinations_on_private_addresses() -> No
     )
     p.drain()
     assert [d.allow_private for d in p.webhook.sent] == [False, True]
+
+
+def test_a_redelivery_before_the_backoff_is_over_spends_no_try_and_calls_nothing() -> None:
+    p = Pipeline()
+    p.email.fail_with = RetryableProviderError("503", "fake-smtp")
+    p.email.fail_before_handoff = True
+    rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    p.drain()
+    attempt = p.attempts.attempts[(WS, rid, "email-fake-smtp")]
+    assert attempt.tries == 1 and attempt.retry_at_ms is not None
+    p.consumers["deliver"](rendered_event(p, rid))  # a re-drive or a copy, too early
+    assert (p.email.calls, p.attempts.attempts[(WS, rid, "email-fake-smtp")].tries) == (1, 1)
+    assert len(p.timers.entries) == 2  # it simply comes back when the backoff is over
+
+
+def test_a_retry_scheduled_while_its_timer_fires_is_not_lost() -> None:
+    from herald.publish.memory import InMemoryPublisher
+    from herald.services.relaying import RelayService
+    from herald.services.sweeping import SweepService
+    from herald.store.memory import InMemorySweep
+
+    p = Pipeline()
+    p.email.fail_with = RetryableProviderError("503", "fake-smtp")
+    p.email.fail_before_handoff = True
+    rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
+    p.drain()
+
+    class Delivering(InMemoryPublisher):
+        """Hands each published event to deliver at once: the retry is rescheduled
+        before the sweep removes the timer it fired."""
+
+        def publish(self, topic: str, data: bytes, attributes: dict[str, str]) -> str:
+            for attempt in p.attempts.attempts.values():
+                attempt.retry_at_ms = None
+            p.consumers["deliver"](rendered_event(p, rid))
+            return super().publish(topic, data, attributes)
+
+    sweep = SweepService(
+        InMemorySweep(p.messages),
+        p.messages,
+        RelayService(p.messages, Delivering()),
+        p.timers,
+        unpublished_after_ms=10**9,
+        stuck_after_ms=10**9,
+    )
+    for entry in p.timers.entries.values():
+        entry.due_ms = 0  # due now
+    assert sweep.fire_timers(now_ms()) == 1
+    assert len(p.timers.entries) == 1  # the new retry survived the removal of the old timer
+    assert p.email.calls == 2
+
+
+def test_a_long_delay_does_not_use_up_the_message_timeout() -> None:
+    p = Pipeline()
+    rid = send(
+        p,
+        {
+            "to": {"email": "a@example.com"},
+            "content": {"body": "x"},
+            "delay": {"duration": 5 * 24 * 3600 * 1000},
+        },
+    )  # longer than the 72 h
+    p.drain()
+    message = p.messages.messages[(WS, rid)]
+    deliver = p.consumers["deliver"].__self__  # type: ignore[attr-defined]
+    assert message.not_before_ms is not None
+    assert deliver.deadline_ms(message) == message.not_before_ms + 72 * 3600 * 1000

@@ -99,3 +99,40 @@ def test_due_timers_are_published_again_and_forgotten() -> None:
     assert sweep.sweep().timers_fired == 1
     assert [m.attributes["event_id"] for m in publisher.messages] == [event.id]
     assert [key for (_, _, key) in timers.entries] == ["later"]
+
+
+def test_a_message_waiting_on_a_timer_is_not_stuck() -> None:
+    from herald.store.base import ScheduledEvent
+    from herald.store.memory import InMemoryTimers
+
+    p, publisher, timers = Pipeline(), InMemoryPublisher(), InMemoryTimers()
+    p.consumers = {**p.consumers, "deliver": lambda event: None}
+    rid = p.sending.send(
+        WS, {"message": {"to": {"email": "a@example.com"}, "content": {"body": "x"}}}
+    )
+    p.drain()
+    for event in p.messages.history(WS, rid):
+        p.messages.mark_published(WS, rid, event.seq)
+    event = p.messages.history(WS, rid)[-1]
+    timers.schedule(
+        ScheduledEvent(
+            key="k",
+            workspace=WS,
+            message_id=rid,
+            due_ms=2**62,
+            envelope=event,
+            reason="503",
+            created_ms=0,
+        )
+    )
+    sweep = SweepService(
+        InMemorySweep(p.messages),
+        p.messages,
+        RelayService(p.messages, publisher),
+        timers,
+        unpublished_after_ms=-1,
+        stuck_after_ms=-1,
+    )
+    assert sweep.sweep().redriven == 0
+    timers.entries.clear()
+    assert sweep.sweep().redriven == 1  # no timer: now it is stuck, and re-driven

@@ -136,7 +136,8 @@ class RetryLater(Exception):
     tries: int
     retry_after_s: float | None
     error: str
-    throttled: bool = False  # Herald's own rate limit: wait just that long, no backoff
+    throttled: bool = False  # not a failure (a rate limit, a backoff not over): no backoff
+    not_after_ms: int | None = None  # the timeout that would end the attempt runs out here
 
 
 @dataclass(frozen=True)
@@ -200,14 +201,14 @@ class DeliverService:
             ),
         )
         results: list[DeliveryResult] = []
-        retry: RetryLater | None = None
+        retries: list[RetryLater] = []
         for channel in message.channels:
             try:
                 channel_results = self._deliver_channel(message, channel, run)
             except RetryLater as later:
                 # Retry this channel later; fail over only once it has failed for good.
                 # With "all" the other channels go on now.
-                retry = retry or later
+                retries.append(later)
                 if message.routing_method == "single":
                     break
                 continue
@@ -215,8 +216,9 @@ class DeliverService:
             final = channel_results[-1].outcome
             if message.routing_method == "single" and final != ChannelOutcome.FAILED:
                 break
-        if retry is not None:
-            self._retry_later(event, message, retry)
+        if retries:
+            # Back when the first channel is due; one not yet due then waits again, untried.
+            self._retry_later(event, message, min(retries, key=lambda r: self._due_ms(message, r)))
             return
         applied = self.messages.transition(
             event.workspace,
@@ -245,30 +247,33 @@ class DeliverService:
 
     def deadline_ms(self, message: MessageState) -> int:
         timeout = self._timeout_ms(message, "message", self.message_timeout_ms)
-        return message.enqueued_ms + (timeout or self.message_timeout_ms)
+        # A delayed message's time starts when it may go out, not when it was accepted.
+        start = max(message.enqueued_ms, message.not_before_ms or 0)
+        return start + (timeout or self.message_timeout_ms)
 
     def backoff_ms(self, tries: int) -> int:
         """30 s, 1, 2, 4, 8 min ... up to an hour (the defaults), with a little jitter."""
         delay = min(self.retry_max_ms, self.retry_base_ms * 2 ** max(tries - 1, 0))
         return int(delay * random.uniform(0.9, 1.1))
 
-    def _retry_later(self, event: EventEnvelope, message: MessageState, retry: RetryLater) -> None:
-        """Acks now and comes back through the durable timer, so one workspace's failing
-        provider never slows the shared push subscription (push backs off for everyone)."""
+    def _due_ms(self, message: MessageState, retry: RetryLater) -> int:
+        """When to try again: after the backoff or the provider's Retry-After, but never past
+        a timeout, so the retry that finds it run out ends the attempt on time."""
         wait_ms = 0 if retry.throttled else self.backoff_ms(retry.tries)
         if retry.retry_after_s is not None:
             wait_ms = max(wait_ms, int(retry.retry_after_s * 1000))
-        # Never past a timeout: the retry that finds it run out ends the attempt.
-        due = min(now_ms() + wait_ms, self.deadline_ms(message))
-        for level, default in (
-            ("provider", self.provider_timeout_ms),
-            ("channel", self.channel_timeout_ms),
-        ):
-            if timeout := self._timeout_ms(message, level, default):
-                due = min(due, now_ms() + timeout)
+        limit = retry.not_after_ms if retry.not_after_ms is not None else self.deadline_ms(message)
+        return min(now_ms() + wait_ms, limit)
+
+    def _retry_later(self, event: EventEnvelope, message: MessageState, retry: RetryLater) -> None:
+        """Acks now and comes back through the durable timer, so one workspace's failing
+        provider never slows the shared push subscription (push backs off for everyone)."""
+        due = self._due_ms(message, retry)
+        wait_ms = due - now_ms()
         self.timers.schedule(
             ScheduledEvent(
-                key=f"{event.seq}-try{retry.tries}",
+                # Unique: a timer is removed only once it has fired, never a newer one.
+                key=f"{event.seq}-{uuid.uuid4().hex[:12]}",
                 workspace=message.workspace,
                 message_id=message.id,
                 due_ms=due,
@@ -329,8 +334,6 @@ class DeliverService:
     def _expired(self, message: MessageState, attempt: Attempt, started: list[int]) -> str | None:
         """Which of Courier's timeouts has run out for this attempt, if any."""
         at = now_ms()
-        if attempt.first_try_ms is not None and not started:
-            started.append(attempt.first_try_ms)
         if at >= self.deadline_ms(message):
             return "the message timed out"
         channel_timeout = self._timeout_ms(message, "channel", self.channel_timeout_ms)
@@ -361,6 +364,9 @@ class DeliverService:
             run.owner,
             self.lease_ms,
         )
+        if attempt.first_try_ms is not None:
+            # The channel's clock starts at its first provider's first try, whatever came since.
+            started[:] = [min([*started, attempt.first_try_ms])]
         if attempt.state == AttemptState.DONE and attempt.result is not None:
             return attempt.result
         resend = self.policy(channel) == AmbiguousPolicy.RESEND
@@ -399,18 +405,44 @@ class DeliverService:
                 ),
             )
         crash_point("deliver.after_attempt_recorded")
+        not_after = self._not_after_ms(message, attempt, started)
+        early_ms = (attempt.retry_at_ms or 0) - now_ms()
+        if early_ms > 0:
+            # Here before its backoff is over (a re-drive, a copy of the event): not a try.
+            self._not_a_try(message, attempt)
+            raise RetryLater(attempt.tries, early_ms / 1000, "backoff", True, not_after)
         if (wait_s := self.limiter.acquire(provider.name)) is not None:
             # Over the provider's rate: not a try, just later.
-            attempt.tries -= 1
-            attempt.release()
+            self._not_a_try(message, attempt)
+            raise RetryLater(attempt.tries, wait_s, f"{provider.name} rate limit", True, not_after)
+        try:
+            return self._call(message, attempt, provider, run)
+        except RetryLater as later:
+            later.not_after_ms = not_after
+            attempt.retry_at_ms = self._due_ms(message, later)
             self._save(message, attempt)
-            raise RetryLater(attempt.tries + 1, wait_s, f"{provider.name} rate limit", True)
-        return self._call(message, attempt, provider, run)
+            raise
+
+    def _not_a_try(self, message: MessageState, attempt: Attempt) -> None:
+        attempt.tries -= 1
+        attempt.release()
+        self._save(message, attempt)
+
+    def _not_after_ms(self, message: MessageState, attempt: Attempt, started: list[int]) -> int:
+        """When the first of the timeouts that would end this attempt runs out."""
+        limits = [self.deadline_ms(message)]
+        if started and (channel := self._timeout_ms(message, "channel", self.channel_timeout_ms)):
+            limits.append(started[0] + channel)
+        provider_timeout = self._timeout_ms(message, "provider", self.provider_timeout_ms)
+        if provider_timeout:
+            limits.append((attempt.first_try_ms or now_ms()) + provider_timeout)
+        return min(limits)
 
     def _call(
         self, message: MessageState, attempt: Attempt, provider: Provider, run: _Run
     ) -> DeliveryResult:
         handed_off = False
+        attempt.first_try_ms = attempt.first_try_ms or now_ms()  # a real call: timeouts count
 
         def handoff() -> None:
             nonlocal handed_off

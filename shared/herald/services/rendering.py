@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from herald.clock import now_ms
 from herald.domain.message import MessageState
 from herald.domain.rendering import merged_data, render_channel
@@ -87,7 +89,8 @@ class RenderService:
         until = int(event.payload["until_ms"])
         self.timers.schedule(
             ScheduledEvent(
-                key=f"delay-{event.seq}",  # the same on every copy of the event
+                # Unique, as every timer: the sweep removes only the one it fired.
+                key=f"delay-{event.seq}-{uuid.uuid4().hex[:12]}",
                 workspace=event.workspace,
                 message_id=event.message_id,
                 due_ms=until,

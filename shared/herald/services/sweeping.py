@@ -15,6 +15,7 @@ no trigger on a no-op write.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from herald import logs
@@ -23,7 +24,9 @@ from herald.domain.status import MessageStatus
 from herald.services.relaying import RelayService
 from herald.store.base import MessageRepository, SweepRepository, TimerRepository
 
-TRANSIENT = (MessageStatus.ENQUEUED, MessageStatus.ROUTED)
+# Where a message waits for the next stage; DELAYED too, for a delay whose timer was lost.
+TRANSIENT = (MessageStatus.ENQUEUED, MessageStatus.DELAYED, MessageStatus.ROUTED)
+TIMER_BUDGET_S = 40.0  # of a sweep's minute, for firing due timers
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class SweepService:
         redriven = 0
         stuck = self.scans.stuck_messages(TRANSIENT, at - self.stuck_after_ms, self.batch)
         for message in stuck:
+            if self.timers is not None and self.timers.pending(message.workspace, message.id):
+                continue  # waiting for a retry or its delay, as it should: not stuck
             history = self.messages.history(message.workspace, message.id)
             if history and history[-1].seq == message.seq:
                 self.relay.publish(history[-1])
@@ -83,8 +88,10 @@ class SweepService:
         """
         if self.timers is None:
             return 0
-        due = self.timers.due(at, self.batch)
-        for entry in due:
-            self.relay.publish(entry.envelope)
-            self.timers.remove(entry)
-        return len(due)
+        fired, budget_ends = 0, time.monotonic() + TIMER_BUDGET_S
+        while time.monotonic() < budget_ends and (due := self.timers.due(at, self.batch)):
+            for entry in due:
+                self.relay.publish(entry.envelope)
+                self.timers.remove(entry)
+            fired += len(due)
+        return fired

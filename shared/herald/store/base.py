@@ -153,6 +153,10 @@ class TimerRepository(Protocol):
 
     def remove(self, entry: ScheduledEvent) -> None: ...
 
+    def pending(self, workspace: str, message_id: str) -> bool:
+        """Whether the message has a timer waiting: then it is not stuck, only waiting."""
+        ...
+
 
 class AttemptState(StrEnum):
     PREPARED = "PREPARED"  # recorded; nothing handed to the provider yet
@@ -168,6 +172,7 @@ class Attempt(BaseModel):
     result: DeliveryResult | None = None
     last_error: str | None = None
     first_try_ms: int | None = None  # where the provider timeout counts from
+    retry_at_ms: int | None = None  # not tried again before this (the backoff)
     updated_ms: int = 0
     # Who may work on it, until when: a duplicate delivery running at the same
     # time must not call the provider too.
@@ -193,7 +198,6 @@ def take_lease(current: Attempt | None, new: Attempt, owner: str, lease_ms: int)
         raise AttemptBusy(f"attempt {attempt.id} is leased to another delivery")
     attempt.lease_owner, attempt.lease_until_ms = owner, at + lease_ms
     attempt.tries += 1
-    attempt.first_try_ms = attempt.first_try_ms or at
     attempt.updated_ms = at
     return attempt
 

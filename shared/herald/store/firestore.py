@@ -346,3 +346,8 @@ class FirestoreTimers(_Paths):
     def remove(self, entry: ScheduledEvent) -> None:
         with _span("delete", "timers"):
             self._ref(entry).delete()
+
+    def pending(self, workspace: str, message_id: str) -> bool:
+        with _span("query", "timers"):
+            timers = self.message(workspace, message_id).collection("timers")
+            return any(True for _ in timers.limit(1).stream())

@@ -221,3 +221,7 @@ class InMemoryTimers:
     def remove(self, entry: ScheduledEvent) -> None:
         with self._lock:
             self.entries.pop((entry.workspace, entry.message_id, entry.key), None)
+
+    def pending(self, workspace: str, message_id: str) -> bool:
+        with self._lock:
+            return any((ws, mid) == (workspace, message_id) for ws, mid, _ in self.entries)
