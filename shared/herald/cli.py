@@ -190,6 +190,15 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _package(args: argparse.Namespace) -> int:
+    from herald.packaging import build_all
+
+    root = Path(__file__).resolve().parents[2]
+    for archive in build_all(root, args.out):
+        print(f"{archive.function:<8}{archive.path}")
+    return 0
+
+
 def _events(args: argparse.Namespace) -> int:
     from herald.events.registry import EVENTS
 
@@ -288,6 +297,12 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--consumer", help="only this consumer's dead letters")
     replay.add_argument("--limit", type=int, default=100, help="per dead-letter subscription")
     replay.set_defaults(run=_replay)
+
+    package = commands.add_parser(
+        "package", help="build each function's deployable archive (what Terraform uploads)"
+    )
+    package.add_argument("--out", type=Path, default=Path("build/functions"))
+    package.set_defaults(run=_package)
 
     events = commands.add_parser("events", help="list every event with its producer and consumers")
     events.set_defaults(run=_events)

@@ -20,6 +20,8 @@ class FunctionSpec:
     name: str
     trigger: Trigger
     description: str
+    # Distributions this function imports beyond what every function does (see packaging).
+    extra_requirements: tuple[str, ...] = ()
 
     @property
     def source(self) -> str:
@@ -41,11 +43,21 @@ RELAY_TRIGGER_ID = "relay-outbox"
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("api", Trigger.HTTP, "POST /send and the messages API"),
-    FunctionSpec("relay", Trigger.FIRESTORE, "publishes each new outbox record to its topic"),
+    FunctionSpec(
+        "relay",
+        Trigger.FIRESTORE,
+        "publishes each new outbox record to its topic",
+        ("google-cloud-pubsub", "google-events"),
+    ),
     FunctionSpec("render", Trigger.PUBSUB, "routes a message and renders it per channel"),
     FunctionSpec("deliver", Trigger.PUBSUB, "hands a rendered message to its providers"),
     FunctionSpec("log", Trigger.PUBSUB, "keeps the message summaries the list API reads"),
-    FunctionSpec("sweep", Trigger.SCHEDULE, "republishes dropped events, re-drives stuck messages"),
+    FunctionSpec(
+        "sweep",
+        Trigger.SCHEDULE,
+        "republishes dropped events, re-drives stuck messages",
+        ("google-cloud-pubsub",),
+    ),
 )
 
 
