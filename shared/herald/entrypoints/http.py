@@ -28,7 +28,8 @@ def serve(request: HttpRequest) -> HttpResponse:
             span.set_attribute("http.response.status_code", response.status)
             if response.status >= 500:
                 span.set_status(trace.StatusCode.ERROR)
-            if isinstance(response.body, dict) and "requestId" in response.body:
+            if route == "/send" and response.status == 202:
+                # What `herald trace <requestId>` finds the send's trace by.
                 span.set_attribute("herald.request_id", response.body["requestId"])
             return response
     finally:
