@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from herald.store.base import MessageRepository
 
 
+# Every delivery needs its workspace's settings: read once a minute per instance at most.
+WORKSPACE_SETTINGS_CACHE_S = 60.0
+
+
 @functools.cache
 def settings() -> Settings:
     return Settings.from_env()
@@ -116,7 +120,7 @@ def deliver_service() -> DeliverService:
         channel_policies=config.channel_policies,
         max_tries=config.max_delivery_tries,
         lease_s=config.attempt_lease_s,
-        workspaces=FirestoreWorkspaces(firestore_client()),
+        workspaces=FirestoreWorkspaces(firestore_client(), cache_s=WORKSPACE_SETTINGS_CACHE_S),
         timers=FirestoreTimers(firestore_client()),
         retry_base_s=config.retry_base_s,
         retry_max_s=config.retry_max_s,

@@ -71,6 +71,16 @@ class MessageRepositoryContract:
         request = messages.get_request(workspace, message.request_id)
         assert request is not None and request.message_ids == [message.id]
 
+    def test_messages_are_read_together_in_the_order_asked(
+        self, messages: MessageRepository, workspace: str
+    ) -> None:
+        first, second = new_message(workspace), new_message(workspace)
+        create(messages, first)
+        create(messages, second)
+        found = messages.get_messages(workspace, [second.id, "missing", first.id])
+        assert [m.id for m in found] == [second.id, first.id]
+        assert messages.get_messages(workspace + "-other", [first.id]) == []
+
     def test_a_transition_appends_numbered_events_once_per_event_id(
         self, messages: MessageRepository, workspace: str
     ) -> None:

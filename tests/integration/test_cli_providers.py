@@ -41,3 +41,20 @@ def test_a_created_key_opens_its_workspace_and_only_its_hash_is_stored(
     )
     stored = [doc.id for doc in client.collection("api_keys").stream()]
     assert hash_api_key(key) in stored and key not in stored
+
+
+def test_cached_settings_last_their_time_then_follow_a_change(emulators: Emulators) -> None:
+    from google.cloud import firestore
+
+    from herald.store.base import WorkspaceSettings
+    from herald.store.firestore import FirestoreWorkspaces
+
+    client = firestore.Client(project=emulators.project)
+    workspace = "cache-" + uuid.uuid4().hex[:8]
+    cached, other = FirestoreWorkspaces(client, cache_s=3600), FirestoreWorkspaces(client)
+    assert cached.settings(workspace).providers == {}
+    other.save_settings(workspace, WorkspaceSettings(providers={"email": ["sendgrid"]}))
+    assert cached.settings(workspace).providers == {}  # still its copy: no read
+    assert other.settings(workspace).providers == {"email": ["sendgrid"]}
+    cached._cache.clear()  # the copy's time is up
+    assert cached.settings(workspace).providers == {"email": ["sendgrid"]}

@@ -1,25 +1,44 @@
 """The sweeper finishes what a dropped trigger or push left behind."""
 
 from herald.domain.status import MessageStatus
+from herald.events.envelope import EventEnvelope
 from herald.publish.memory import InMemoryPublisher
 from herald.services.relaying import RelayService
 from herald.services.sweeping import SweepService
-from herald.store.memory import InMemorySweep
+from herald.store.base import ScheduledEvent
+from herald.store.memory import InMemorySweep, InMemoryTimers
 from tests.unit.fakes import Pipeline
 
 WS = "ws1"
 
 
 def sweeper(
-    p: Pipeline, publisher: InMemoryPublisher, unpublished_ms: int = -1, stuck_ms: int = -1
+    p: Pipeline,
+    publisher: InMemoryPublisher,
+    unpublished_ms: int = -1,
+    stuck_ms: int = -1,
+    timers: InMemoryTimers | None = None,
 ) -> SweepService:
     # -1: everything counts as old enough ("older than now + 1 ms").
     return SweepService(
         InMemorySweep(p.messages),
         p.messages,
         RelayService(p.messages, publisher),
+        timers,
         unpublished_after_ms=unpublished_ms,
         stuck_after_ms=stuck_ms,
+    )
+
+
+def timer(event: EventEnvelope, key: str, due_ms: int) -> ScheduledEvent:
+    return ScheduledEvent(
+        key=key,
+        workspace=event.workspace,
+        message_id=event.message_id,
+        due_ms=due_ms,
+        envelope=event,
+        reason="test",
+        created_ms=0,
     )
 
 
@@ -68,43 +87,20 @@ def test_messages_at_an_end_or_recently_moved_are_left_alone() -> None:
 
 
 def test_due_timers_are_published_again_and_forgotten() -> None:
-    from herald.store.base import ScheduledEvent
-    from herald.store.memory import InMemoryTimers
-
     p, publisher, timers = Pipeline(), InMemoryPublisher(), InMemoryTimers()
     rid = p.sending.send(
         WS, {"message": {"to": {"email": "a@example.com"}, "content": {"body": "x"}}}
     )
     [event] = p.messages.history(WS, rid)
     for key, due in (("now", 0), ("later", 2**62)):
-        timers.schedule(
-            ScheduledEvent(
-                key=key,
-                workspace=WS,
-                message_id=rid,
-                due_ms=due,
-                envelope=event,
-                reason="test",
-                created_ms=0,
-            )
-        )
-    sweep = SweepService(
-        InMemorySweep(p.messages),
-        p.messages,
-        RelayService(p.messages, publisher),
-        timers,
-        unpublished_after_ms=60_000,
-        stuck_after_ms=60_000,
-    )
+        timers.schedule(timer(event, key, due))
+    sweep = sweeper(p, publisher, unpublished_ms=60_000, stuck_ms=60_000, timers=timers)
     assert sweep.sweep().timers_fired == 1
     assert [m.attributes["event_id"] for m in publisher.messages] == [event.id]
     assert [key for (_, _, key) in timers.entries] == ["later"]
 
 
 def test_a_message_waiting_on_a_timer_is_not_stuck() -> None:
-    from herald.store.base import ScheduledEvent
-    from herald.store.memory import InMemoryTimers
-
     p, publisher, timers = Pipeline(), InMemoryPublisher(), InMemoryTimers()
     p.consumers = {**p.consumers, "deliver": lambda event: None}
     rid = p.sending.send(
@@ -113,26 +109,8 @@ def test_a_message_waiting_on_a_timer_is_not_stuck() -> None:
     p.drain()
     for event in p.messages.history(WS, rid):
         p.messages.mark_published(WS, rid, event.seq)
-    event = p.messages.history(WS, rid)[-1]
-    timers.schedule(
-        ScheduledEvent(
-            key="k",
-            workspace=WS,
-            message_id=rid,
-            due_ms=2**62,
-            envelope=event,
-            reason="503",
-            created_ms=0,
-        )
-    )
-    sweep = SweepService(
-        InMemorySweep(p.messages),
-        p.messages,
-        RelayService(p.messages, publisher),
-        timers,
-        unpublished_after_ms=-1,
-        stuck_after_ms=-1,
-    )
+    timers.schedule(timer(p.messages.history(WS, rid)[-1], "k", 2**62))
+    sweep = sweeper(p, publisher, timers=timers)
     assert sweep.sweep().redriven == 0
     timers.entries.clear()
     assert sweep.sweep().redriven == 1  # no timer: now it is stuck, and re-driven

@@ -50,7 +50,6 @@ class TriggerRouter:
     port: int
     targets: dict[str, int] = field(default_factory=dict)  # trigger id -> function port
     retry_window_s: float = 600.0
-    delivered: int = 0
     # Fault injection: deliveries matching one of these are dropped, as a lost trigger is.
     drop_rules: list[Callable[[Delivery], bool]] = field(default_factory=list)
     dropped: int = 0
@@ -101,7 +100,6 @@ class TriggerRouter:
         while not self._stopping.is_set():
             status = self._post(self.targets[delivery.trigger], headers, body)
             if status is not None and 200 <= status < 300:
-                self.delivered += 1
                 return
             if time.monotonic() > deadline:
                 logs.error("trigger delivery abandoned", trigger=delivery.trigger, status=status)

@@ -96,11 +96,11 @@ class MessageReader:
         request = self.messages.get_request(workspace, request_id)
         if request is None:
             raise NotFound(f"no request {request_id!r}")
-        messages = [self.messages.get_message(workspace, mid) for mid in request.message_ids]
+        messages = self.messages.get_messages(workspace, request.message_ids)
         return {
             "requestId": request.id,
             "received": request.received_ms,
-            "messages": [message_view(m) for m in messages if m is not None],
+            "messages": [message_view(m) for m in messages],
         }
 
     def list(

@@ -83,6 +83,10 @@ class MessageRepository(Protocol):
 
     def get_message(self, workspace: str, message_id: str) -> MessageState | None: ...
 
+    def get_messages(self, workspace: str, message_ids: Sequence[str]) -> list[MessageState]:
+        """The messages that exist, in the order asked, read together."""
+        ...
+
     def history(self, workspace: str, message_id: str) -> list[EventEnvelope]: ...
 
     def transition(

@@ -14,6 +14,7 @@ Layout, every path scoped to the workspace of the API key:
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -120,6 +121,16 @@ class FirestoreMessages(_Paths):
         with _span("get", "messages"):
             snap = self.message(workspace, message_id).get()
             return MessageState.model_validate(snap.to_dict()) if snap.exists else None
+
+    def get_messages(self, workspace: str, message_ids: Sequence[str]) -> list[MessageState]:
+        with _span("get_all", "messages"):
+            refs = [self.message(workspace, mid) for mid in message_ids]
+            found = {
+                snap.id: MessageState.model_validate(snap.to_dict())
+                for snap in self.client.get_all(refs)
+                if snap.exists
+            }
+        return [found[mid] for mid in message_ids if mid in found]
 
     def history(self, workspace: str, message_id: str) -> list[EventEnvelope]:
         with _span("query", "events"):
@@ -308,17 +319,33 @@ class FirestoreSweep:
 
 
 class FirestoreWorkspaces(_Paths):
-    """A workspace's settings live on its own document, beside its collections."""
+    """A workspace's settings live on its own document, beside its collections.
+
+    Every delivery reads them, so an instance may keep them ``cache_s`` seconds:
+    a change then reaches every instance within that time.
+    """
+
+    def __init__(self, client: firestore.Client, cache_s: float = 0.0) -> None:
+        super().__init__(client)
+        self.cache_s = cache_s
+        self._cache: dict[str, tuple[float, WorkspaceSettings]] = {}
 
     def settings(self, workspace: str) -> WorkspaceSettings:
+        cached = self._cache.get(workspace)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1].model_copy(deep=True)
         with _span("get", "workspaces"):
             snap = self.workspace(workspace).get()
         data = (snap.to_dict() or {}).get("settings") if snap.exists else None
-        return WorkspaceSettings.model_validate(data or {})
+        settings = WorkspaceSettings.model_validate(data or {})
+        if self.cache_s > 0:
+            self._cache[workspace] = (time.monotonic() + self.cache_s, settings)
+        return settings.model_copy(deep=True)
 
     def save_settings(self, workspace: str, settings: WorkspaceSettings) -> None:
         with _span("set", "workspaces"):
             self.workspace(workspace).set({"settings": settings.model_dump()}, merge=True)
+        self._cache.pop(workspace, None)
 
 
 class FirestoreTimers(_Paths):

@@ -60,6 +60,10 @@ class InMemoryMessages:
         message = self.messages.get((workspace, message_id))
         return message.model_copy(deep=True) if message is not None else None
 
+    def get_messages(self, workspace: str, message_ids: Sequence[str]) -> list[MessageState]:
+        found = (self.get_message(workspace, mid) for mid in message_ids)
+        return [message for message in found if message is not None]
+
     def history(self, workspace: str, message_id: str) -> list[EventEnvelope]:
         return list(self.events.get((workspace, message_id), []))
 
