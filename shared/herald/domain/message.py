@@ -54,6 +54,16 @@ class MessageState(BaseModel):
     trace_id: str | None = None  # Courier's metadata.trace_id, the caller's own id
     timeout: dict[str, int] | None = None  # Courier's timeout: message, channel, provider (ms)
     not_before_ms: int | None = None  # Courier's delay: not routed before this
+    tags: list[str] = Field(default_factory=list)  # Courier's metadata.tags
+    event: str | None = None  # Courier's metadata.event
+    utm: dict[str, str] | None = None  # Courier's metadata.utm, added to links in email
+    template: str | None = None  # the stored template (Courier's "notification")
+    brand_id: str | None = None
+    subscription_topic_id: str | None = None  # Courier's preferences.subscription_topic_id
+    # Courier's per-channel and per-provider overrides, as sent.
+    channel_overrides: dict[str, Any] | None = None
+    provider_overrides: dict[str, Any] | None = None
+    canceled_ms: int | None = None
 
     def recipient_label(self) -> str:
         """Courier's ``recipient`` string: the best address we know."""

@@ -11,6 +11,7 @@ class MessageStatus(StrEnum):
     DELIVERED = "DELIVERED"
     UNDELIVERABLE = "UNDELIVERABLE"
     UNROUTABLE = "UNROUTABLE"
+    CANCELED = "CANCELED"  # canceled through the API before it was sent
 
 
 class Reason(StrEnum):
@@ -18,6 +19,8 @@ class Reason(StrEnum):
     NO_PROVIDERS = "NO_PROVIDERS"
     PROVIDER_ERROR = "PROVIDER_ERROR"
     OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
+    UNSUBSCRIBED = "UNSUBSCRIBED"  # the recipient opted out of the message's topic
+    NOT_FOUND = "NOT_FOUND"  # a user_id without a profile, a template or list that is gone
 
 
 # Where the pipeline stops for a message. SENT is an end of the pipeline but not
@@ -28,5 +31,6 @@ PIPELINE_END = frozenset(
         MessageStatus.DELIVERED,
         MessageStatus.UNDELIVERABLE,
         MessageStatus.UNROUTABLE,
+        MessageStatus.CANCELED,
     }
 )
