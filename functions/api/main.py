@@ -20,6 +20,8 @@ def handle(request: flask.Request) -> flask.Response:
             query=request.args.to_dict(),
         )
     )
+    if response.status == 204:
+        return flask.Response(status=204, headers=response.headers)
     return flask.Response(
         json.dumps(response.body),
         status=response.status,

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from herald.services.sending import SendService
     from herald.services.sweeping import SweepService
     from herald.store.base import MessageRepository
+    from herald.store.documents import DocumentStore
 
 
 # Every delivery needs its workspace's settings: read once a minute per instance at most.
@@ -48,6 +49,12 @@ def _messages() -> MessageRepository:
     return FirestoreMessages(firestore_client())
 
 
+def _documents() -> DocumentStore:
+    from herald.store.firestore_documents import FirestoreDocuments
+
+    return FirestoreDocuments(firestore_client())
+
+
 class _ApiServices:
     @functools.cached_property
     def sending(self) -> SendService:
@@ -61,6 +68,10 @@ class _ApiServices:
         from herald.store.firestore import FirestoreSummaries
 
         return MessageReader(_messages(), FirestoreSummaries(firestore_client()))
+
+    @functools.cached_property
+    def documents(self) -> DocumentStore:
+        return _documents()
 
 
 @functools.cache

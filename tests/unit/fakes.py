@@ -16,6 +16,7 @@ from herald.services.logging_views import LogService
 from herald.services.reading import MessageReader
 from herald.services.rendering import RenderService
 from herald.services.sending import SendService
+from herald.store.documents import InMemoryDocuments
 from herald.store.memory import (
     InMemoryAttempts,
     InMemoryMessages,
@@ -61,6 +62,7 @@ class Pipeline:
     )
     workspaces: InMemoryWorkspaces = field(default_factory=InMemoryWorkspaces)
     timers: InMemoryTimers = field(default_factory=InMemoryTimers)
+    documents: InMemoryDocuments = field(default_factory=InMemoryDocuments)
     relayed: int = 0
     extra: list[FakeProvider] = field(default_factory=list)  # more providers, after these two
 

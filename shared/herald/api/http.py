@@ -16,6 +16,7 @@ from herald.store.base import KeyRepository
 if TYPE_CHECKING:
     from herald.services.reading import MessageReader
     from herald.services.sending import SendService
+    from herald.store.documents import DocumentStore
 
 
 class ApiServices(Protocol):
@@ -26,6 +27,9 @@ class ApiServices(Protocol):
 
     @property
     def reader(self) -> MessageReader: ...
+
+    @property
+    def documents(self) -> DocumentStore: ...
 
 
 @dataclass(frozen=True)
@@ -75,17 +79,18 @@ class Route:
     handler: Handler
 
 
+ID_PATTERN = r"[A-Za-z0-9@+|:~-][A-Za-z0-9._@+|:~-]{0,255}"
+
+
 class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
     def route(self, method: str, path: str) -> Callable[[Handler], Handler]:
         """``path`` may hold ``{name}`` segments, passed to the handler as params."""
-        # Ids are Herald's own (hex): anything else is no such resource, and never
-        # reaches Firestore, whose reserved names (__x__) would be a 500.
-        pattern = re.compile(
-            "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[A-Za-z0-9-][A-Za-z0-9_-]{0,127})", path) + "/?$"
-        )
+        # Ids (Herald's own, or the caller's user and list ids) may not start with
+        # "_" or ".": Firestore's reserved names (__x__, ., ..) would be a 500.
+        pattern = re.compile("^" + re.sub(r"\{(\w+)\}", rf"(?P<\1>{ID_PATTERN})", path) + "/?$")
 
         def register(handler: Handler) -> Handler:
             self.routes.append(Route(method, path, pattern, handler))

@@ -1,9 +1,9 @@
 """Route modules. Each exposes ``router``; ``ROUTE_MODULES`` mounts them all."""
 
 from herald.api.http import Router
-from herald.api.routes import messages, send
+from herald.api.routes import lists, messages, preferences, profiles, send
 
-ROUTE_MODULES = (send, messages)
+ROUTE_MODULES = (send, messages, profiles, lists, preferences)
 
 
 def build_router() -> Router:

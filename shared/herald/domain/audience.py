@@ -1,0 +1,102 @@
+"""Who a message reaches and whether they want it: profiles, lists, topics, preferences.
+
+Courier's shapes and names. A workspace defines subscription topics with a
+default status; a user may opt in or out of a topic (never out of a REQUIRED
+one) and choose the channels it reaches them on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+PreferenceStatus = Literal["OPTED_IN", "OPTED_OUT", "REQUIRED"]
+UserChoice = Literal["OPTED_IN", "OPTED_OUT"]
+
+# Courier's channel classification <-> Herald's channels.
+COURIER_CHANNEL = {
+    "email": "email",
+    "sms": "sms",
+    "push": "push",
+    "chat": "direct_message",
+    "webhook": "webhook",
+}
+HERALD_CHANNEL = {courier: herald for herald, courier in COURIER_CHANNEL.items()}
+CourierChannel = Literal["direct_message", "email", "push", "sms", "webhook"]
+
+# What a stored profile may hold beyond the addresses: anything the caller keeps there.
+PROFILE_MAX_BYTES = 64 * 1024
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SubscriptionTopic(_Strict):
+    """A workspace's topic: what a message's ``preferences.subscription_topic_id`` names."""
+
+    topic_id: str
+    topic_name: str = ""
+    default_status: PreferenceStatus = "OPTED_IN"
+    # Channels the topic may use at all; empty means any.
+    allowed_channels: list[CourierChannel] = Field(default_factory=list)
+
+
+class UserTopicChoice(_Strict):
+    """A user's own choice for one topic (Courier's ``topic`` of the preferences API)."""
+
+    status: PreferenceStatus
+    has_custom_routing: bool = False
+    custom_routing: list[CourierChannel] = Field(default_factory=list)
+
+    @field_validator("custom_routing")
+    @classmethod
+    def _unique(cls, channels: list[str]) -> list[str]:
+        if len(set(channels)) != len(channels):
+            raise ValueError("lists a channel twice")
+        return channels
+
+
+@dataclass(frozen=True)
+class PreferenceDecision:
+    allowed: bool
+    channels: list[str] | None  # Herald channels the message may use; None = any
+
+
+def decide(topic: SubscriptionTopic | None, choice: UserTopicChoice | None) -> PreferenceDecision:
+    """Whether a message of ``topic`` may reach a user who made ``choice``.
+
+    A REQUIRED topic cannot be opted out of; a user's custom routing, then the
+    topic's allowed channels, narrow the channels.
+    """
+    default = topic.default_status if topic else "OPTED_IN"
+    status = default if default == "REQUIRED" or choice is None else choice.status
+    if status == "OPTED_OUT":
+        return PreferenceDecision(False, None)
+    channels: set[str] | None = None
+    if topic and topic.allowed_channels:
+        channels = {HERALD_CHANNEL[c] for c in topic.allowed_channels}
+    if choice and choice.has_custom_routing and choice.custom_routing:
+        chosen = {HERALD_CHANNEL[c] for c in choice.custom_routing}
+        channels = chosen if channels is None else channels & chosen
+    return PreferenceDecision(True, sorted(channels) if channels is not None else None)
+
+
+def topic_view(
+    topic_id: str, topic: SubscriptionTopic | None, choice: UserTopicChoice | None
+) -> dict[str, Any]:
+    """Courier's ``TopicPreference``."""
+    default = topic.default_status if topic else "OPTED_IN"
+    status = default if default == "REQUIRED" or choice is None else choice.status
+    view: dict[str, Any] = {
+        "topic_id": topic_id,
+        "topic_name": topic.topic_name if topic else topic_id,
+        "default_status": default,
+        "status": status,
+        "has_custom_routing": bool(choice and choice.has_custom_routing),
+    }
+    if choice and choice.has_custom_routing:
+        view["custom_routing"] = list(choice.custom_routing)
+    return view

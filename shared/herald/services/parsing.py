@@ -1,0 +1,37 @@
+"""Parsing request bodies into models, with Herald's field-by-field errors."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from herald.errors import FieldError, ValidationFailed
+from herald.services.validation import field_errors
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def parse_body(model: type[ModelT], body: Any) -> ModelT:
+    if not isinstance(body, dict):
+        raise ValidationFailed([FieldError("body", "must be a JSON object")])
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors(exc, to_is_list=True)) from exc
+
+
+def iso(ms: int | None) -> str | None:
+    """Courier's timestamps in these APIs: ISO 8601 strings."""
+    if ms is None:
+        return None
+    return (
+        datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def paging(cursor: str | None) -> dict[str, Any]:
+    return {"cursor": cursor, "more": cursor is not None}

@@ -1,0 +1,105 @@
+"""A small document store for what a workspace manages through the API.
+
+Profiles, lists and their subscriptions, preferences, templates and brands are
+plain documents addressed by a path under the workspace, e.g.
+``("profiles", "ada")`` or ``("lists", "beta", "subscriptions", "ada")``. One
+interface, two backends (memory here, Firestore in ``store/firestore_documents``).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+DocPath = tuple[str, ...]  # collection, id, [collection, id, ...]
+Document = dict[str, Any]
+Change = Callable[[Document | None], Document | None]
+
+
+def check_doc_path(path: DocPath) -> None:
+    if not path or len(path) % 2:
+        raise ValueError(f"a document path has collection/id pairs, got {path!r}")
+
+
+def check_collection_path(path: DocPath) -> None:
+    if len(path) % 2 != 1:
+        raise ValueError(f"a collection path ends with a collection, got {path!r}")
+
+
+class DocumentStore(Protocol):
+    def get(self, workspace: str, path: DocPath) -> Document | None: ...
+
+    def get_many(self, workspace: str, paths: Sequence[DocPath]) -> list[Document | None]:
+        """In the order asked, read together."""
+        ...
+
+    def put(self, workspace: str, path: DocPath, document: Document) -> None: ...
+
+    def update(self, workspace: str, path: DocPath, change: Change) -> Document | None:
+        """Stores ``change(current)`` atomically; a None result leaves it as it is.
+
+        Returns what is stored afterwards.
+        """
+        ...
+
+    def delete(self, workspace: str, path: DocPath) -> bool:
+        """True if there was a document to delete."""
+        ...
+
+    def page(
+        self, workspace: str, collection: DocPath, after: str | None, limit: int
+    ) -> list[tuple[str, Document]]:
+        """Up to ``limit`` documents of a collection, by id, after the id ``after``."""
+        ...
+
+
+class InMemoryDocuments:
+    def __init__(self) -> None:
+        self._documents: dict[tuple[str, DocPath], Document] = {}
+        self._lock = threading.Lock()
+
+    def get(self, workspace: str, path: DocPath) -> Document | None:
+        check_doc_path(path)
+        with self._lock:
+            found = self._documents.get((workspace, path))
+            return copy.deepcopy(found) if found is not None else None
+
+    def get_many(self, workspace: str, paths: Sequence[DocPath]) -> list[Document | None]:
+        return [self.get(workspace, path) for path in paths]
+
+    def put(self, workspace: str, path: DocPath, document: Document) -> None:
+        check_doc_path(path)
+        with self._lock:
+            self._documents[(workspace, path)] = copy.deepcopy(document)
+
+    def update(self, workspace: str, path: DocPath, change: Change) -> Document | None:
+        check_doc_path(path)
+        with self._lock:
+            current = self._documents.get((workspace, path))
+            changed = change(copy.deepcopy(current) if current is not None else None)
+            if changed is None:
+                return copy.deepcopy(current) if current is not None else None
+            self._documents[(workspace, path)] = copy.deepcopy(changed)
+            return copy.deepcopy(changed)
+
+    def delete(self, workspace: str, path: DocPath) -> bool:
+        check_doc_path(path)
+        with self._lock:
+            return self._documents.pop((workspace, path), None) is not None
+
+    def page(
+        self, workspace: str, collection: DocPath, after: str | None, limit: int
+    ) -> list[tuple[str, Document]]:
+        check_collection_path(collection)
+        with self._lock:
+            ids = sorted(
+                path[-1]
+                for ws, path in self._documents
+                if ws == workspace and path[:-1] == collection
+            )
+            chosen = [i for i in ids if after is None or i > after][:limit]
+            return [
+                (i, copy.deepcopy(self._documents[(workspace, (*collection, i))])) for i in chosen
+            ]

@@ -1,0 +1,82 @@
+"""The document store on Firestore: ``workspaces/{ws}/<path>``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from google.cloud import firestore
+
+from herald.store.documents import (
+    Change,
+    DocPath,
+    Document,
+    check_collection_path,
+    check_doc_path,
+)
+from herald.store.firestore import _span
+
+
+class FirestoreDocuments:
+    def __init__(self, client: firestore.Client) -> None:
+        self.client = client
+
+    def _ref(self, workspace: str, path: DocPath) -> firestore.DocumentReference:
+        check_doc_path(path)
+        ref: firestore.DocumentReference = self.client.document("workspaces", workspace, *path)
+        return ref
+
+    def get(self, workspace: str, path: DocPath) -> Document | None:
+        with _span("get", path[-2]):
+            snap = self._ref(workspace, path).get()
+            return snap.to_dict() if snap.exists else None
+
+    def get_many(self, workspace: str, paths: Sequence[DocPath]) -> list[Document | None]:
+        if not paths:
+            return []
+        refs = [self._ref(workspace, path) for path in paths]
+        with _span("get_all", paths[0][-2]):
+            found = {
+                snap.reference.path: snap.to_dict()
+                for snap in self.client.get_all(refs)
+                if snap.exists
+            }
+        return [found.get(ref.path) for ref in refs]
+
+    def put(self, workspace: str, path: DocPath, document: Document) -> None:
+        with _span("set", path[-2]):
+            self._ref(workspace, path).set(document)
+
+    def update(self, workspace: str, path: DocPath, change: Change) -> Document | None:
+        ref = self._ref(workspace, path)
+
+        @firestore.transactional
+        def apply(transaction: firestore.Transaction) -> Document | None:
+            snap = ref.get(transaction=transaction)
+            current = snap.to_dict() if snap.exists else None
+            changed = change(current)
+            if changed is None:
+                return current
+            transaction.set(ref, changed)
+            return changed
+
+        with _span("transaction", path[-2]):
+            result: Document | None = apply(self.client.transaction())
+            return result
+
+    def delete(self, workspace: str, path: DocPath) -> bool:
+        ref = self._ref(workspace, path)
+        with _span("delete", path[-2]):
+            existed = ref.get().exists
+            ref.delete()
+            return bool(existed)
+
+    def page(
+        self, workspace: str, collection: DocPath, after: str | None, limit: int
+    ) -> list[tuple[str, Document]]:
+        check_collection_path(collection)
+        ref = self.client.collection("workspaces", workspace, *collection)
+        query = ref.order_by("__name__").limit(limit)
+        if after is not None:
+            query = query.start_after({"__name__": ref.document(after)})
+        with _span("query", collection[-1]):
+            return [(snap.id, snap.to_dict() or {}) for snap in query.stream()]
