@@ -15,6 +15,8 @@ from herald.store.documents import (
 )
 from herald.store.firestore import _span
 
+UPDATE_ATTEMPTS = 20
+
 
 class FirestoreDocuments:
     def __init__(self, client: firestore.Client) -> None:
@@ -60,7 +62,8 @@ class FirestoreDocuments:
             return changed
 
         with _span("transaction", path[-2]):
-            result: Document | None = apply(self.client.transaction())
+            # A profile or list edited from several requests at once: retry, then give up.
+            result: Document | None = apply(self.client.transaction(max_attempts=UPDATE_ATTEMPTS))
             return result
 
     def delete(self, workspace: str, path: DocPath) -> bool:

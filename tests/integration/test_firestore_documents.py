@@ -1,0 +1,19 @@
+"""The Firestore document store, on the emulator, against the shared contract."""
+
+import pytest
+from google.cloud import firestore
+
+from herald.local.emulators import Emulators
+from herald.store.firestore_documents import FirestoreDocuments
+from tests.contract.documents import DocumentStoreContract
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def documents(emulators: Emulators) -> FirestoreDocuments:
+    return FirestoreDocuments(firestore.Client(project=emulators.project))
+
+
+class TestFirestoreDocuments(DocumentStoreContract):
+    pass
