@@ -112,7 +112,7 @@ def render_service() -> RenderService:
     from herald.services.rendering import RenderService
     from herald.store.firestore import FirestoreTimers
 
-    return RenderService(_messages(), FirestoreTimers(firestore_client()))
+    return RenderService(_messages(), FirestoreTimers(firestore_client()), _documents())
 
 
 @functools.cache

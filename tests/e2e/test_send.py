@@ -116,8 +116,8 @@ BAD_INPUT = [
         "message.routing.method",
     ),
     (
-        json.dumps({"message": {"to": {"email": "a@example.com"}, "template": "welcome"}}).encode(),
-        "message.template",
+        json.dumps({"message": {"to": {"email": "a@example.com"}, "expiry": {}}}).encode(),
+        "message.expiry",
     ),
 ]
 

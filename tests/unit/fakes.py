@@ -70,7 +70,7 @@ class Pipeline:
         self.sending = SendService(self.messages)
         self.reader = MessageReader(self.messages, self.summaries)
         self.consumers: dict[str, Callable[[EventEnvelope], None]] = {
-            "render": RenderService(self.messages, self.timers).handle,
+            "render": RenderService(self.messages, self.timers, self.documents).handle,
             "deliver": DeliverService(
                 self.messages,
                 self.attempts,

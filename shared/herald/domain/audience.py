@@ -63,6 +63,7 @@ class UserTopicChoice(_Strict):
 class PreferenceDecision:
     allowed: bool
     channels: list[str] | None  # Herald channels the message may use; None = any
+    reason: str | None = None  # Courier's reason, when not allowed
 
 
 def decide(topic: SubscriptionTopic | None, choice: UserTopicChoice | None) -> PreferenceDecision:
@@ -74,7 +75,8 @@ def decide(topic: SubscriptionTopic | None, choice: UserTopicChoice | None) -> P
     default = topic.default_status if topic else "OPTED_IN"
     status = default if default == "REQUIRED" or choice is None else choice.status
     if status == "OPTED_OUT":
-        return PreferenceDecision(False, None)
+        reason = "OPT_IN_REQUIRED" if choice is None else "UNSUBSCRIBED"
+        return PreferenceDecision(False, None, reason)
     channels: set[str] | None = None
     if topic and topic.allowed_channels:
         channels = {HERALD_CHANNEL[c] for c in topic.allowed_channels}

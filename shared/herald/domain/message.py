@@ -29,6 +29,21 @@ class DeliveryResult(BaseModel):
     error: str | None = None
 
 
+class FanOut(BaseModel):
+    """A send to a list, or to more recipients than one request writes at once.
+
+    The message holding it is expanded by the render stage, a chunk per
+    transaction, each subscriber or recipient getting a message of its own.
+    """
+
+    list_id: str | None = None
+    recipients: list[dict[str, Any]] = Field(default_factory=list)  # inline, when no list
+    data: dict[str, Any] = Field(default_factory=dict)  # the list recipient's own data
+    cursor: str | None = None  # the last subscription id (or recipient index) expanded
+    created: int = 0
+    done: bool = False
+
+
 class MessageState(BaseModel):
     id: str
     workspace: str
@@ -52,7 +67,8 @@ class MessageState(BaseModel):
     updated_ms: int | None = None  # the last transition's commit: what the sweeper looks at
     traceparent: str | None = None  # the root of this message's trace
     trace_id: str | None = None  # Courier's metadata.trace_id, the caller's own id
-    timeout: dict[str, int] | None = None  # Courier's timeout: message, channel, provider (ms)
+    # Courier's timeout (ms): message; channel and provider, one figure or one per name.
+    timeout: dict[str, Any] | None = None
     not_before_ms: int | None = None  # Courier's delay: not routed before this
     tags: list[str] = Field(default_factory=list)  # Courier's metadata.tags
     event: str | None = None  # Courier's metadata.event
@@ -64,9 +80,15 @@ class MessageState(BaseModel):
     channel_overrides: dict[str, Any] | None = None
     provider_overrides: dict[str, Any] | None = None
     canceled_ms: int | None = None
+    fanout: FanOut | None = None
+    # The routing tree that was planned, with only the channels the recipient can be
+    # reached on: {"method": "single"|"all", "channels": [channel or tree, ...]}.
+    route: dict[str, Any] | None = None
 
     def recipient_label(self) -> str:
         """Courier's ``recipient`` string: the best address we know."""
+        if self.fanout is not None:
+            return f"list:{self.fanout.list_id}" if self.fanout.list_id else "recipients"
         for field in ("email", "phone_number"):
             if value := self.recipient.get(field):
                 return str(value)
@@ -75,7 +97,9 @@ class MessageState(BaseModel):
         if slack := self.recipient.get("slack"):
             return str(slack["incoming_webhook"]["url"])
         webhook = self.recipient.get("webhook") or {}
-        return str(webhook.get("url", ""))
+        if url := webhook.get("url"):
+            return str(url)
+        return str(self.recipient.get("user_id", ""))
 
 
 class RequestRecord(BaseModel):

@@ -1,17 +1,24 @@
-"""Which channels a message goes out on (Courier's ``routing``)."""
+"""Which channels a message goes out on (Courier's ``routing``, nested to any depth)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from herald.domain.send import CHANNELS
 
+RouteTree = dict[str, Any]  # {"method": "single" | "all", "channels": [channel or tree, ...]}
+
 
 @dataclass(frozen=True)
 class RoutePlan:
-    method: str
-    channels: list[str]
+    tree: RouteTree
+    channels: list[str]  # every channel of the tree, in order
+
+    @property
+    def method(self) -> str:
+        return str(self.tree["method"])
 
     @property
     def routable(self) -> bool:
@@ -28,16 +35,43 @@ ADDRESS_FIELD = {
 }
 
 
-def _has_address(recipient: dict[str, Any], channel: str) -> bool:
+def has_address(recipient: dict[str, Any], channel: str) -> bool:
     return bool(recipient.get(ADDRESS_FIELD[channel]))
 
 
-def plan_route(recipient: dict[str, Any], routing: dict[str, Any] | None) -> RoutePlan:
-    """``single`` tries the channels in order, ``all`` sends on each of them.
+def leaves(tree: RouteTree) -> list[str]:
+    found: list[str] = []
+    for node in tree["channels"]:
+        found.extend(leaves(node) if isinstance(node, dict) else [node])
+    return found
 
-    A channel the recipient has no address for is skipped; with no routing given,
-    every channel Herald knows is a candidate, in its default order.
+
+def _prune(tree: RouteTree, usable: set[str]) -> RouteTree | None:
+    kept: list[Any] = []
+    for node in tree["channels"]:
+        if isinstance(node, dict):
+            if (pruned := _prune(node, usable)) is not None:
+                kept.append(pruned)
+        elif node in usable and node not in kept:
+            kept.append(node)
+    return {"method": tree["method"], "channels": kept} if kept else None
+
+
+def plan_route(
+    recipient: dict[str, Any],
+    routing: RouteTree | None,
+    allowed: Iterable[str] | None = None,
+) -> RoutePlan:
+    """``single`` tries its channels in order, ``all`` sends on each of them.
+
+    A channel the recipient has no address for, or that ``allowed`` (the
+    recipient's preferences) leaves out, is dropped, and a group left empty with
+    it; with no routing given, every channel Herald knows is a candidate, in its
+    default order, ``single``.
     """
-    method = routing["method"] if routing else "single"
-    wanted = routing["channels"] if routing else list(CHANNELS)
-    return RoutePlan(method, [c for c in wanted if _has_address(recipient, c)])
+    tree = routing or {"method": "single", "channels": list(CHANNELS)}
+    usable = {c for c in CHANNELS if has_address(recipient, c)}
+    if allowed is not None:
+        usable &= set(allowed)
+    pruned = _prune(tree, usable) or {"method": tree["method"], "channels": []}
+    return RoutePlan(pruned, leaves(pruned))

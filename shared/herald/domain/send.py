@@ -16,28 +16,22 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from herald.domain.headers import header_problem
 
-MAX_RECIPIENTS = 100
+MAX_RECIPIENTS = 1000
+# A message's document holds its content, data and rendered output, within
+# Firestore's 1 MiB per document (Courier accepts 6 MB).
 MAX_SEND_BYTES = 256 * 1024
+MAX_TAGS, MAX_TAG_CHARS = 9, 30
 # Every channel, in the default order of ``single`` routing.
 CHANNELS = ("email", "sms", "push", "chat", "webhook")
 
-NOT_YET_SUPPORTED_MESSAGE_FIELDS = frozenset(
-    {
-        "template",
-        "channels",
-        "providers",
-        "expiry",
-        "preferences",
-        "brand_id",
-        "context",
-    }
-)
-NOT_YET_SUPPORTED_METADATA_FIELDS = frozenset({"tags", "event", "utm"})
+NOT_YET_SUPPORTED_MESSAGE_FIELDS = frozenset({"expiry", "context"})
+NOT_YET_SUPPORTED_METADATA_FIELDS: frozenset[str] = frozenset()
 NOT_YET_SUPPORTED_TIMEOUT_FIELDS = frozenset({"escalation", "criteria"})
+NOT_YET_SUPPORTED_CHANNEL_FIELDS = frozenset({"if", "metadata", "override", "timeouts", "brand_id"})
+NOT_YET_SUPPORTED_PROVIDER_FIELDS = frozenset({"if", "metadata", "override"})
 NOT_YET_SUPPORTED_RECIPIENT_FIELDS = frozenset(
     {
-        "user_id",
-        "list_id",
+        "account_id",
         "list_pattern",
         "audience_id",
         "tenant_id",
@@ -112,9 +106,22 @@ class SlackDestination(_Strict):
     incoming_webhook: SlackWebhook
 
 
+_ID = re.compile(r"^[A-Za-z0-9@+|:~-][A-Za-z0-9._@+|:~-]{0,255}$")
+
+
+def _identifier(value: str | None) -> str | None:
+    if value is not None and not _ID.match(value):
+        raise ValueError("must be 1-256 letters, digits or ._@+|:~- and not start with '.' or '_'")
+    return value
+
+
 class Recipient(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    # A user, whose stored profile fills in the addresses not given here.
+    user_id: str | None = None
+    # A list: every subscriber gets a message of their own (fanned out in the pipeline).
+    list_id: str | None = None
     email: str | None = None
     phone_number: str | None = None
     # Courier's name for an FCM registration token.
@@ -122,6 +129,9 @@ class Recipient(_Strict):
     slack: SlackDestination | None = None
     webhook: WebhookDestination | None = None
     data: dict[str, Any] = Field(default_factory=dict)
+
+    _user_id = field_validator("user_id")(classmethod(lambda cls, v: _identifier(v)))
+    _list_id = field_validator("list_id")(classmethod(lambda cls, v: _identifier(v)))
 
     @field_validator("phone_number")
     @classmethod
@@ -152,14 +162,22 @@ class Recipient(_Strict):
 
     @model_validator(mode="after")
     def _has_an_address(self) -> Recipient:
-        if not any((self.email, self.phone_number, self.firebase_token, self.slack, self.webhook)):
+        addresses = (self.email, self.phone_number, self.firebase_token, self.slack, self.webhook)
+        if self.list_id is not None:
+            if self.user_id is not None or any(addresses):
+                raise ValueError("a list recipient takes only list_id and data")
+            return self
+        if self.user_id is None and not any(addresses):
             raise ValueError(
-                "a recipient needs an email, phone_number, firebaseToken, slack or webhook"
+                "a recipient needs a user_id, list_id, email, phone_number, firebaseToken,"
+                " slack or webhook"
             )
         return self
 
 
 class Content(_Strict):
+    """Courier's content "sugar": a title and a body, for every channel."""
+
     title: str = ""
     body: str
 
@@ -171,23 +189,107 @@ class Content(_Strict):
         return text
 
 
+class ElementalContent(_Strict):
+    """Courier's Elemental content: versioned elements (checked by ``domain.elemental``)."""
+
+    version: str = "2022-01-01"
+    elements: list[dict[str, Any]] = Field(min_length=1, max_length=500)
+
+    @field_validator("elements")
+    @classmethod
+    def _storable_elements(cls, elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        storable(elements)
+        return elements
+
+
+Channel = Literal["email", "sms", "push", "chat", "webhook"]
+
+
 class Routing(_Strict):
+    """Courier's routing: ``single`` tries its channels in order, ``all`` uses each.
+
+    A channel may itself be a routing, to any depth Courier allows.
+    """
+
     method: Literal["single", "all"] = "single"
-    channels: list[Literal["email", "sms", "push", "chat", "webhook"]] = Field(min_length=1)
+    channels: list[Channel | Routing] = Field(min_length=1, max_length=20)
+
+    def depth(self) -> int:
+        return 1 + max((c.depth() for c in self.channels if isinstance(c, Routing)), default=0)
+
+    def leaves(self) -> list[str]:
+        found: list[str] = []
+        for channel in self.channels:
+            found.extend(channel.leaves() if isinstance(channel, Routing) else [channel])
+        return found
+
+    @model_validator(mode="after")
+    def _shallow(self) -> Routing:
+        if self.depth() > 5:
+            raise ValueError("is nested more than 5 levels deep")
+        return self
+
+
+class ChannelSettings(_Strict):
+    """Courier's ``channels.<channel>``: which providers serve the channel, in order."""
+
+    providers: list[str] | None = Field(default=None, min_length=1, max_length=10)
+    routing_method: Literal["single"] = "single"
+
+
+class ProviderSettings(_Strict):
+    """Courier's ``providers.<provider>``: how long that provider may keep failing (ms)."""
+
+    timeouts: int | None = Field(default=None, gt=0)
+
+
+class Preferences(_Strict):
+    subscription_topic_id: str
+
+    _topic = field_validator("subscription_topic_id")(classmethod(lambda cls, v: _identifier(v)))
+
+
+class Utm(_Strict):
+    source: str | None = Field(default=None, max_length=200)
+    medium: str | None = Field(default=None, max_length=200)
+    campaign: str | None = Field(default=None, max_length=200)
+    term: str | None = Field(default=None, max_length=200)
+    content: str | None = Field(default=None, max_length=200)
 
 
 def _to_accepts_one_or_many(schema: dict[str, Any]) -> None:
     as_list = schema["properties"]["to"]
     schema["properties"]["to"] = {"anyOf": [as_list["items"], as_list], "title": "To"}
+    # Content or a template, one of the two (checked by ``_content_or_template``).
+    schema["oneOf"] = [{"required": ["content"]}, {"required": ["template"]}]
 
 
 class Timeout(_Strict):
     """Courier's timeouts, in milliseconds: how long a provider, a channel and the whole
-    message may keep failing before giving up (the message default is 72 hours)."""
+    message may keep failing before giving up (the message default is 72 hours).
+
+    ``channel`` and ``provider`` are either one figure for all, or one per name, as
+    Courier sends them: ``{"channel": {"email": 600000}}``.
+    """
 
     message: int | None = Field(default=None, gt=0, le=30 * 24 * 3600 * 1000)
-    channel: int | None = Field(default=None, gt=0)
-    provider: int | None = Field(default=None, gt=0)
+    channel: int | dict[str, int] | None = None
+    provider: int | dict[str, int] | None = None
+
+    @field_validator("channel", "provider", mode="wrap")
+    @classmethod
+    def _positive(cls, value: Any, handler: Any) -> int | dict[str, int] | None:
+        # Checked by hand: pydantic's union errors would name both branches.
+        def positive(figure: Any) -> bool:
+            return isinstance(figure, int) and not isinstance(figure, bool) and figure > 0
+
+        if value is None or positive(value):
+            return value  # type: ignore[no-any-return]
+        if isinstance(value, dict) and all(
+            isinstance(k, str) and positive(v) for k, v in value.items()
+        ):
+            return value
+        raise ValueError("must be milliseconds greater than 0, or an object of them by name")
 
 
 MAX_DELAY_MS = 30 * 24 * 3600 * 1000
@@ -228,6 +330,12 @@ class Delay(_Strict):
 class Metadata(_Strict):
     # Courier's own correlation id, stored and searchable (GET /messages?traceId=).
     trace_id: str | None = Field(default=None, min_length=1, max_length=128)
+    # Searchable too (GET /messages?tag=): at most 9, of at most 30 characters, as in Courier.
+    tags: list[Annotated[str, Field(min_length=1, max_length=MAX_TAG_CHARS)]] = Field(
+        default_factory=list, max_length=MAX_TAGS
+    )
+    event: str | None = Field(default=None, min_length=1, max_length=256)
+    utm: Utm | None = None
 
 
 class Message(_Strict):
@@ -237,12 +345,37 @@ class Message(_Strict):
 
     # One recipient or a list of them; held as a list either way.
     to: Annotated[list[Recipient], Field(min_length=1, max_length=MAX_RECIPIENTS)]
-    content: Content
+    content: Content | ElementalContent | None = None
+    template: str | None = None  # a stored template's id, instead of content
     data: dict[str, Any] = Field(default_factory=dict)
     routing: Routing | None = None
+    channels: dict[Channel, ChannelSettings] | None = None
+    providers: dict[str, ProviderSettings] | None = None
     metadata: Metadata | None = None
+    preferences: Preferences | None = None
+    brand_id: str | None = None
     timeout: Timeout | None = None
     delay: Delay | None = None
+
+    _template = field_validator("template")(classmethod(lambda cls, v: _identifier(v)))
+    _brand = field_validator("brand_id")(classmethod(lambda cls, v: _identifier(v)))
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _content_kind(cls, value: Any) -> Any:
+        # Elemental or the title/body sugar, told apart by their fields, so that an
+        # error names the fields of the kind that was meant.
+        if isinstance(value, dict) and ("elements" in value or "version" in value):
+            return ElementalContent.model_validate(value)
+        if isinstance(value, dict):
+            return Content.model_validate(value)
+        return value
+
+    @model_validator(mode="after")
+    def _content_or_template(self) -> Message:
+        if (self.content is None) == (self.template is None):
+            raise ValueError("give either content or a template, not both and not neither")
+        return self
 
     @field_validator("to", mode="before")
     @classmethod

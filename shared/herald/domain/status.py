@@ -12,6 +12,8 @@ class MessageStatus(StrEnum):
     UNDELIVERABLE = "UNDELIVERABLE"
     UNROUTABLE = "UNROUTABLE"
     CANCELED = "CANCELED"  # canceled through the API before it was sent
+    # A list send's own record, once every subscriber has a message of their own.
+    FANNED_OUT = "FANNED_OUT"
 
 
 class Reason(StrEnum):
@@ -20,7 +22,9 @@ class Reason(StrEnum):
     PROVIDER_ERROR = "PROVIDER_ERROR"
     OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
     UNSUBSCRIBED = "UNSUBSCRIBED"  # the recipient opted out of the message's topic
-    NOT_FOUND = "NOT_FOUND"  # a user_id without a profile, a template or list that is gone
+    OPT_IN_REQUIRED = "OPT_IN_REQUIRED"  # an opt-in topic the recipient never opted in to
+    UNPUBLISHED = "UNPUBLISHED"  # the template named does not exist (any more)
+    FAILED = "FAILED"  # the content could not be rendered, or a list or brand is gone
 
 
 # Where the pipeline stops for a message. SENT is an end of the pipeline but not
@@ -32,5 +36,6 @@ PIPELINE_END = frozenset(
         MessageStatus.UNDELIVERABLE,
         MessageStatus.UNROUTABLE,
         MessageStatus.CANCELED,
+        MessageStatus.FANNED_OUT,
     }
 )

@@ -48,3 +48,12 @@ class MessageUndeliverable(_Payload):
     reason: str
     error: str | None = None
     channel: str | None = None
+
+
+class MessageFannedOut(_Payload):
+    """One chunk of a list send expanded: ``created`` messages, up to ``cursor``."""
+
+    created: int
+    cursor: str | None
+    done: bool
+    total: int

@@ -24,6 +24,12 @@ class EventSpec:
     consumers: tuple[str, ...]
     history_type: str
     description: str
+    # Other functions that emit it too (render ends a message UNDELIVERABLE on an opt-out).
+    also_produced_by: tuple[str, ...] = ()
+
+    @property
+    def producers(self) -> tuple[str, ...]:
+        return (self.producer, *self.also_produced_by)
 
     @property
     def topic(self) -> str:
@@ -54,6 +60,15 @@ EVENTS: tuple[EventSpec, ...] = (
         ("render", "log"),
         "DELAYED",
         "The message waits for its delay; the durable timer brings this event back to render.",
+    ),
+    EventSpec(
+        "message.fanned_out",
+        1,
+        payloads.MessageFannedOut,
+        "render",
+        ("render", "log"),
+        "FANNED_OUT",
+        "A chunk of a list send became messages of their own; render takes the next chunk.",
     ),
     EventSpec(
         "message.routed",
@@ -108,6 +123,7 @@ EVENTS: tuple[EventSpec, ...] = (
         ("log",),
         "UNDELIVERABLE",
         "The message could not be delivered; the reason says why.",
+        also_produced_by=("render",),
     ),
 )
 

@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from opentelemetry import trace
 
@@ -202,20 +203,8 @@ class DeliverService:
         )
         results: list[DeliveryResult] = []
         retries: list[RetryLater] = []
-        for channel in message.channels:
-            try:
-                channel_results = self._deliver_channel(message, channel, run)
-            except RetryLater as later:
-                # Retry this channel later; fail over only once it has failed for good.
-                # With "all" the other channels go on now.
-                retries.append(later)
-                if message.routing_method == "single":
-                    break
-                continue
-            results.extend(channel_results)
-            final = channel_results[-1].outcome
-            if message.routing_method == "single" and final != ChannelOutcome.FAILED:
-                break
+        tree = message.route or {"method": message.routing_method, "channels": message.channels}
+        self._walk(tree, message, run, results, retries)
         if retries:
             # Back when the first channel is due; one not yet due then waits again, untried.
             self._retry_later(event, message, min(retries, key=lambda r: self._due_ms(message, r)))
@@ -237,13 +226,60 @@ class DeliverService:
             )
         crash_point("deliver.after_outcome_recorded")
 
+    def _walk(
+        self,
+        node: dict[str, Any],
+        message: MessageState,
+        run: _Run,
+        results: list[DeliveryResult],
+        retries: list[RetryLater],
+    ) -> bool | None:
+        """Delivers a routing tree: True if a channel of it took the message, False if all
+        failed for good, None while one waits for a retry.
+
+        ``single`` goes on to its next channel only once one has failed for good;
+        ``all`` goes on with the others meanwhile. A retry walks the tree again:
+        channels already done answer from their attempt records.
+        """
+        outcomes: list[bool | None] = []
+        for child in node["channels"]:
+            if isinstance(child, dict):
+                outcome = self._walk(child, message, run, results, retries)
+            else:
+                try:
+                    channel_results = self._deliver_channel(message, child, run)
+                except RetryLater as later:
+                    retries.append(later)
+                    outcome = None
+                else:
+                    results.extend(channel_results)
+                    outcome = channel_results[-1].outcome != ChannelOutcome.FAILED
+            outcomes.append(outcome)
+            if node["method"] == "single" and outcome is not False:
+                return outcome
+        if any(outcomes):
+            return True
+        return None if None in outcomes else False
+
     def policy(self, channel: str) -> AmbiguousPolicy:
         """What an unknown outcome on ``channel`` comes to (a channel may differ from the default)."""
         return self.channel_policies.get(channel, self.default_policy)
 
-    def _timeout_ms(self, message: MessageState, level: str, default: int | None) -> int | None:
-        """The message's own ``timeout`` (Courier's field) or the deployment's default."""
-        return (message.timeout or {}).get(level, default)
+    def _timeout_ms(
+        self, message: MessageState, level: str, default: int | None, name: str = ""
+    ) -> int | None:
+        """The message's own ``timeout`` (Courier's field) or the deployment's default.
+
+        A channel's or provider's may be given by name, and a provider's also as
+        ``providers.<name>.timeouts``.
+        """
+        overrides = message.provider_overrides or {}
+        if level == "provider" and (own := (overrides.get(name) or {}).get("timeouts")):
+            return int(own)
+        given = (message.timeout or {}).get(level)
+        if isinstance(given, dict):
+            given = given.get(name)
+        return int(given) if given is not None else default
 
     def deadline_ms(self, message: MessageState) -> int:
         timeout = self._timeout_ms(message, "message", self.message_timeout_ms)
@@ -299,12 +335,25 @@ class DeliverService:
             channel=channel, provider=provider, outcome=outcome, at_ms=now_ms(), **details
         )
 
-    def chain(self, channel: str, chosen: Mapping[str, Sequence[str]]) -> list[Provider]:
-        """The channel's providers in failover order: the workspace's choice, else all of them."""
-        names = chosen.get(channel) or [
-            name for name, provider in self.providers.items() if provider.channel == channel
+    def chain(
+        self,
+        channel: str,
+        chosen: Mapping[str, Sequence[str]],
+        message: MessageState | None = None,
+    ) -> list[Provider]:
+        """The channel's providers in failover order: the message's ``channels.<channel>.
+        providers``, else the workspace's choice, else all of them."""
+        override = ((message and message.channel_overrides) or {}).get(channel) or {}
+        names = (
+            override.get("providers")
+            or chosen.get(channel)
+            or [name for name, provider in self.providers.items() if provider.channel == channel]
+        )
+        return [
+            self.providers[name]
+            for name in names
+            if name in self.providers and self.providers[name].channel == channel
         ]
-        return [self.providers[name] for name in names if name in self.providers]
 
     def _deliver_channel(
         self,
@@ -315,7 +364,7 @@ class DeliverService:
         """Tries the channel's providers in order until one takes the message."""
         results: list[DeliveryResult] = []
         started: list[int] = []  # when the channel's first provider was first tried
-        for provider in self.chain(channel, run.settings.providers):
+        for provider in self.chain(channel, run.settings.providers, message):
             results.append(self._deliver(message, channel, provider, run, started))
             if results[-1].outcome != ChannelOutcome.FAILED:
                 return results
@@ -331,15 +380,19 @@ class DeliverService:
             )
         return results
 
-    def _expired(self, message: MessageState, attempt: Attempt, started: list[int]) -> str | None:
+    def _expired(
+        self, message: MessageState, attempt: Attempt, started: list[int], provider: str
+    ) -> str | None:
         """Which of Courier's timeouts has run out for this attempt, if any."""
         at = now_ms()
         if at >= self.deadline_ms(message):
             return "the message timed out"
-        channel_timeout = self._timeout_ms(message, "channel", self.channel_timeout_ms)
+        channel_timeout = self._timeout_ms(
+            message, "channel", self.channel_timeout_ms, attempt.channel
+        )
         if channel_timeout and started and at >= started[0] + channel_timeout:
             return "the channel timed out"
-        provider_timeout = self._timeout_ms(message, "provider", self.provider_timeout_ms)
+        provider_timeout = self._timeout_ms(message, "provider", self.provider_timeout_ms, provider)
         if (
             provider_timeout
             and attempt.first_try_ms
@@ -382,7 +435,7 @@ class DeliverService:
                     error="interrupted after the provider was called; not resent to avoid a duplicate",
                 ),
             )
-        expired = self._expired(message, attempt, started)
+        expired = self._expired(message, attempt, started, provider.name)
         if attempt.tries > self.max_tries or expired:
             why = expired or f"{attempt.tries - 1} tries"
             logs.warning(
@@ -405,7 +458,7 @@ class DeliverService:
                 ),
             )
         crash_point("deliver.after_attempt_recorded")
-        not_after = self._not_after_ms(message, attempt, started)
+        not_after = self._not_after_ms(message, attempt, started, provider.name)
         early_ms = (attempt.retry_at_ms or 0) - now_ms()
         if early_ms > 0:
             # Here before its backoff is over (a re-drive, a copy of the event): not a try.
@@ -428,12 +481,15 @@ class DeliverService:
         attempt.release()
         self._save(message, attempt)
 
-    def _not_after_ms(self, message: MessageState, attempt: Attempt, started: list[int]) -> int:
+    def _not_after_ms(
+        self, message: MessageState, attempt: Attempt, started: list[int], provider: str
+    ) -> int:
         """When the first of the timeouts that would end this attempt runs out."""
         limits = [self.deadline_ms(message)]
-        if started and (channel := self._timeout_ms(message, "channel", self.channel_timeout_ms)):
+        channel = self._timeout_ms(message, "channel", self.channel_timeout_ms, attempt.channel)
+        if started and channel:
             limits.append(started[0] + channel)
-        provider_timeout = self._timeout_ms(message, "provider", self.provider_timeout_ms)
+        provider_timeout = self._timeout_ms(message, "provider", self.provider_timeout_ms, provider)
         if provider_timeout:
             limits.append((attempt.first_try_ms or now_ms()) + provider_timeout)
         return min(limits)

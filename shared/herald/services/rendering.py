@@ -6,7 +6,7 @@ import uuid
 
 from herald.clock import now_ms
 from herald.domain.message import MessageState
-from herald.domain.rendering import merged_data, render_channel
+from herald.domain.rendering import RenderFailed, merged_data, render_channel
 from herald.domain.routing import plan_route
 from herald.domain.status import MessageStatus, Reason
 from herald.events.envelope import EventEnvelope, NewEvent
@@ -14,14 +14,32 @@ from herald.events.payloads import (
     MessageDelayed,
     MessageRendered,
     MessageRouted,
+    MessageUndeliverable,
     MessageUnroutable,
 )
+from herald.events.registry import spec_for
 from herald.observability import metrics
+from herald.services.fanout import FanOutService
 from herald.services.ignoring import note_ignored
+from herald.services.resolving import ContextResolver, RenderContext
 from herald.store.base import MessageRepository, ScheduledEvent, TimerRepository, Transition
+from herald.store.documents import DocumentStore
 
 
-def route_and_render(message: MessageState) -> Transition | None:
+def _ended(message: MessageState, status: MessageStatus, reason: str, error: str) -> Transition:
+    """The message stops at render: unroutable, or undeliverable before any provider."""
+    ended = message.model_copy(update={"status": status, "reason": reason, "error": error})
+    if status == MessageStatus.UNROUTABLE:
+        event = NewEvent("message.unroutable", MessageUnroutable(reason=reason))
+    else:
+        event = NewEvent("message.undeliverable", MessageUndeliverable(reason=reason, error=error))
+    return Transition(ended, [event])
+
+
+def route_and_render(
+    message: MessageState, context: RenderContext | None = None
+) -> Transition | None:
+    context = context or RenderContext(message.recipient)
     if message.status not in (MessageStatus.ENQUEUED, MessageStatus.DELAYED):
         return None  # already past this stage: a duplicate or late event
     if message.not_before_ms is not None and now_ms() < message.not_before_ms:
@@ -31,27 +49,46 @@ def route_and_render(message: MessageState) -> Transition | None:
         return Transition(
             delayed, [NewEvent("message.delayed", MessageDelayed(until_ms=message.not_before_ms))]
         )
-    plan = plan_route(message.recipient, message.routing)
+    if context.missing is not None:
+        missing = Reason.UNPUBLISHED if context.missing.startswith("template") else Reason.FAILED
+        return _ended(
+            message, MessageStatus.UNDELIVERABLE, missing, f"{context.missing} does not exist"
+        )
+    if not context.preference.allowed:
+        reason: str = context.preference.reason or Reason.UNSUBSCRIBED
+        return _ended(
+            message,
+            MessageStatus.UNDELIVERABLE,
+            reason,
+            f"the recipient is {reason.lower().replace('_', ' ')} for topic {context.topic_id}",
+        )
+    plan = plan_route(context.recipient, context.routing(message), context.preference.channels)
     if not plan.routable:
-        unroutable = message.model_copy(
-            update={
-                "status": MessageStatus.UNROUTABLE,
-                "reason": Reason.NO_CHANNELS,
-                "error": "the recipient has no address for any channel of the routing",
-            }
+        return _ended(
+            message,
+            MessageStatus.UNROUTABLE,
+            Reason.NO_CHANNELS,
+            "the recipient has no address for any channel of the routing",
         )
-        return Transition(
-            unroutable,
-            [NewEvent("message.unroutable", MessageUnroutable(reason=Reason.NO_CHANNELS))],
-        )
-    data = merged_data(message.data, message.recipient)
+    data = {**merged_data(message.data, context.recipient), "profile": context.profile}
+    try:
+        rendered = {
+            channel: render_channel(
+                channel, context.content_for(message, channel), data, brand=context.brand
+            )
+            for channel in plan.channels
+        }
+    except RenderFailed as exc:
+        return _ended(message, MessageStatus.UNDELIVERABLE, Reason.FAILED, str(exc))
     routed = message.model_copy(
         update={
             "status": MessageStatus.ROUTED,
             "routed_ms": now_ms(),
+            "recipient": context.recipient,
             "channels": plan.channels,
             "routing_method": plan.method,
-            "rendered": {c: render_channel(c, message.content, data) for c in plan.channels},
+            "route": plan.tree,
+            "rendered": rendered,
         }
     )
     return Transition(
@@ -66,20 +103,38 @@ def route_and_render(message: MessageState) -> Transition | None:
 class RenderService:
     consumer = "render"
 
-    def __init__(self, messages: MessageRepository, timers: TimerRepository) -> None:
+    def __init__(
+        self,
+        messages: MessageRepository,
+        timers: TimerRepository,
+        documents: DocumentStore | None = None,
+    ) -> None:
         self.messages = messages
         self.timers = timers
+        self.resolver = ContextResolver(documents)
+        self.fanouts = FanOutService(messages, documents)
 
     def handle(self, event: EventEnvelope) -> None:
+        message = self.messages.get_message(event.workspace, event.message_id)
+        if message is not None and message.fanout is not None:
+            if not self.fanouts.expand(event, message):
+                note_ignored(self.messages, self.consumer, event)
+            return
+        context = self.resolver.resolve(message) if message is not None else None
         applied = self.messages.transition(
-            event.workspace, event.message_id, self.consumer, event.id, route_and_render
+            event.workspace,
+            event.message_id,
+            self.consumer,
+            event.id,
+            lambda current: route_and_render(current, context),
         )
         if applied is None:
             if event.type == "message.delayed" and self._wait(event):
                 return
             note_ignored(self.messages, self.consumer, event)
-        elif applied[-1].type == "message.unroutable":
-            metrics.record_outcome(MessageStatus.UNROUTABLE, Reason.NO_CHANNELS, None)
+        elif applied[-1].type in ("message.unroutable", "message.undeliverable"):
+            end = applied[-1]
+            metrics.record_outcome(spec_for(end.type).history_type, end.payload.get("reason"), None)
 
     def _wait(self, event: EventEnvelope) -> bool:
         """A delayed message's event, early: have the durable timer bring it back on time."""

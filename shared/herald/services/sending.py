@@ -9,10 +9,9 @@ from opentelemetry import trace
 from pydantic import ValidationError
 
 from herald.clock import now_ms
-from herald.domain.message import MessageState, RequestRecord
-from herald.domain.rendering import merged_data, render_channel
-from herald.domain.send import SendRequest
-from herald.domain.template import RenderedTooLarge
+from herald.domain.message import FanOut, MessageState, RequestRecord
+from herald.domain.rendering import RenderFailed, merged_data, render_channel
+from herald.domain.send import Content, SendRequest
 from herald.errors import FieldError, ValidationFailed
 from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageEnqueued
@@ -48,13 +47,76 @@ def message_trace_root(message_id: str, request_id: str) -> str | None:
 
 def check_renders(request: SendRequest) -> None:
     """Refuses, up front, content that would render too large for any recipient."""
+    if not isinstance(request.message.content, Content):
+        return  # a template or Elemental content is checked when it is rendered
     content = request.message.content.model_dump()
     for index, to in enumerate(request.message.recipients()):
         data = merged_data(request.message.data, to.model_dump())
         try:
             render_channel("email", content, data)
-        except RenderedTooLarge as exc:
+        except RenderFailed as exc:
             raise ValidationFailed.of("message.content", f"{exc} for message.to[{index}]") from exc
+
+
+# More direct recipients than this are fanned out in the pipeline, like a list:
+# one request writes at most this many messages, in one atomic batch.
+FANOUT_THRESHOLD = 100
+
+
+def message_template(
+    request: SendRequest, workspace: str, request_id: str, at: int
+) -> MessageState:
+    """What every message of the request shares; each then gets its id and recipient."""
+    message = request.message
+    metadata = message.metadata
+    return MessageState(
+        id="",
+        workspace=workspace,
+        request_id=request_id,
+        recipient={},
+        content=message.content.model_dump(mode="json") if message.content else {},
+        template=message.template,
+        data=message.data,
+        routing=message.routing.model_dump(mode="json") if message.routing else None,
+        channel_overrides=(
+            {k: v.model_dump(mode="json", exclude_none=True) for k, v in message.channels.items()}
+            if message.channels
+            else None
+        ),
+        provider_overrides=(
+            {k: v.model_dump(mode="json", exclude_none=True) for k, v in message.providers.items()}
+            if message.providers
+            else None
+        ),
+        enqueued_ms=at,
+        trace_id=metadata.trace_id if metadata else None,
+        tags=list(metadata.tags) if metadata else [],
+        event=metadata.event if metadata else None,
+        utm=metadata.utm.model_dump(exclude_none=True) if metadata and metadata.utm else None,
+        brand_id=message.brand_id,
+        subscription_topic_id=(
+            message.preferences.subscription_topic_id if message.preferences else None
+        ),
+        not_before_ms=message.delay.due_ms(at) if message.delay else None,
+        timeout=message.timeout.model_dump(exclude_none=True) if message.timeout else None,
+    )
+
+
+def _units(request: SendRequest) -> list[tuple[dict[str, Any], FanOut | None]]:
+    """Each message the request writes: a recipient, or a fan-out record."""
+    direct: list[dict[str, Any]] = []
+    units: list[tuple[dict[str, Any], FanOut | None]] = []
+    for to in request.message.recipients():
+        stored = to.model_dump(mode="json", exclude_defaults=True, by_alias=True)
+        if to.list_id is not None:
+            units.append(({"list_id": to.list_id}, FanOut(list_id=to.list_id, data=to.data)))
+        elif stored not in direct:
+            direct.append(stored)
+    if len(direct) > FANOUT_THRESHOLD:
+        units.append(({"recipients": len(direct)}, FanOut(recipients=direct)))
+    else:
+        units.extend((recipient, None) for recipient in direct)
+    return units
 
 
 class SendService:
@@ -66,44 +128,24 @@ class SendService:
         check_renders(request)
         request_id = new_request_id()
         received = now_ms()
-        recipients: dict[str, dict[str, Any]] = {}
-        for to in request.message.recipients():
-            stored = to.model_dump(mode="json", exclude_defaults=True, by_alias=True)
-            recipients.setdefault(message_id_for(request_id, stored), stored)
-        if len(recipients) == 1:
-            # As in Courier: a send to one recipient is tracked by its request id.
-            recipients = {request_id: next(iter(recipients.values()))}
-
-        content = request.message.content.model_dump(mode="json")
-        routing = (
-            request.message.routing.model_dump(mode="json") if request.message.routing else None
-        )
-        staged = []
+        shared = message_template(request, workspace, request_id, received)
+        units = _units(request)
         request_traceparent = tracing.current_traceparent()
-        for message_id, recipient in recipients.items():
-            message = MessageState(
-                id=message_id,
-                workspace=workspace,
-                request_id=request_id,
-                recipient=recipient,
-                content=content,
-                data=request.message.data,
-                routing=routing,
-                enqueued_ms=received,
-                trace_id=request.message.metadata.trace_id if request.message.metadata else None,
-                not_before_ms=(
-                    request.message.delay.due_ms(received) if request.message.delay else None
-                ),
-                timeout=(
-                    request.message.timeout.model_dump(exclude_none=True)
-                    if request.message.timeout
-                    else None
-                ),
-                traceparent=(
-                    request_traceparent
-                    if message_id == request_id
-                    else message_trace_root(message_id, request_id)
-                ),
+        staged = []
+        for recipient, fanout in units:
+            # As in Courier: a send to one recipient is tracked by its request id.
+            message_id = request_id if len(units) == 1 else message_id_for(request_id, recipient)
+            message = shared.model_copy(
+                update={
+                    "id": message_id,
+                    "recipient": recipient if fanout is None else {},
+                    "fanout": fanout,
+                    "traceparent": (
+                        request_traceparent
+                        if message_id == request_id
+                        else message_trace_root(message_id, request_id)
+                    ),
+                }
             )
             enqueued = NewEvent(
                 "message.enqueued",
@@ -114,7 +156,7 @@ class SendService:
             RequestRecord(
                 id=request_id,
                 workspace=workspace,
-                message_ids=list(recipients),
+                message_ids=[message.id for message, _ in staged],
                 received_ms=received,
             ),
             staged,

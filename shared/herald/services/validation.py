@@ -7,8 +7,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from herald.domain.send import (
+    NOT_YET_SUPPORTED_CHANNEL_FIELDS,
     NOT_YET_SUPPORTED_MESSAGE_FIELDS,
     NOT_YET_SUPPORTED_METADATA_FIELDS,
+    NOT_YET_SUPPORTED_PROVIDER_FIELDS,
     NOT_YET_SUPPORTED_RECIPIENT_FIELDS,
     NOT_YET_SUPPORTED_TIMEOUT_FIELDS,
 )
@@ -18,6 +20,8 @@ from herald.errors import FieldError
 def _path(loc: tuple[int | str, ...], to_is_list: bool) -> str:
     parts: list[str] = []
     for index, item in enumerate(loc):
+        if isinstance(item, str) and ("[" in item or "(" in item):
+            continue  # pydantic's tag of a union member, e.g. "literal['email', ...]"
         if isinstance(item, int):
             # A single recipient is reported as message.to, not message.to[0].
             if not to_is_list and loc[index - 1 : index] == ("to",):
@@ -36,6 +40,10 @@ def _reason(error: Any, loc: tuple[int | str, ...]) -> str:
             known = NOT_YET_SUPPORTED_RECIPIENT_FIELDS
         elif "metadata" in parent:
             known = NOT_YET_SUPPORTED_METADATA_FIELDS
+        elif "channels" in parent and "routing" not in parent:
+            known = NOT_YET_SUPPORTED_CHANNEL_FIELDS
+        elif "providers" in parent:
+            known = NOT_YET_SUPPORTED_PROVIDER_FIELDS
         elif "timeout" in parent:
             known = NOT_YET_SUPPORTED_TIMEOUT_FIELDS
         else:
@@ -50,8 +58,15 @@ def _reason(error: Any, loc: tuple[int | str, ...]) -> str:
 
 
 def field_errors(exc: ValidationError, to_is_list: bool) -> list[FieldError]:
-    errors = []
+    errors: dict[str, FieldError] = {}
     for error in exc.errors():
         loc = tuple(error["loc"])
-        errors.append(FieldError(_path(loc, to_is_list) or "body", _reason(error, loc)))
-    return errors
+        path = _path(loc, to_is_list) or "body"
+        # A union reports each member's complaint: the first one is the one meant.
+        errors.setdefault(path, FieldError(path, _reason(error, loc)))
+    # ...and where one member got further into the input, its deeper complaint.
+    return [
+        error
+        for path, error in errors.items()
+        if not any(other.startswith((f"{path}.", f"{path}[")) for other in errors)
+    ]

@@ -29,6 +29,8 @@ RECEIPT_TTL_MS = 7 * 24 * 3600 * 1000
 class Transition:
     message: MessageState
     events: Sequence[NewEvent]
+    # New messages created in the same commit, each with its first events (a fan-out).
+    children: Sequence[tuple[MessageState, Sequence[NewEvent]]] = ()
 
 
 Decide = Callable[[MessageState], Transition | None]

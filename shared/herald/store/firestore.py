@@ -153,6 +153,8 @@ class FirestoreMessages(_Paths):
             if change is None:
                 return None
             envelopes = self._stage_commit(transaction, change.message, change.events, create=False)
+            for child, events in change.children:
+                self._stage_commit(transaction, child, events, create=True)
             at = now_ms()
             transaction.create(
                 receipt_ref,

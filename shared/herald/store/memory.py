@@ -78,7 +78,11 @@ class InMemoryMessages:
             change = decide(current.model_copy(deep=True))
             if change is None:
                 return None
+            if any((workspace, child.id) in self.messages for child, _ in change.children):
+                raise KeyError("a fanned-out message exists already")  # as create()
             self.receipts.add(receipt)
+            for child, events in change.children:
+                self._commit(child, events)
             return self._commit(change.message, change.events)
 
     def record_ignored(self, ignored: IgnoredEvent) -> None:
