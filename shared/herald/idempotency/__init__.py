@@ -6,6 +6,7 @@ The pieces, after aws-powertools' idempotency utility:
   protocol, with the one claim rule every backend applies atomically;
 - ``memory``: a thread-safe in-memory store, for tests;
 - ``firestore``: the Firestore store (``workspaces/{ws}/idempotency/{digest}``);
+- ``keys``: reading the two headers, and the body hash (canonical JSON);
 - ``http``: ``IdempotentPosts``, what ``Api.handle`` runs a POST through;
 - ``exceptions``: the errors of a bad ``Idempotency-Key`` or
   ``x-idempotency-expiration`` header.
