@@ -9,15 +9,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from herald import bootstrap
 from herald.api.http import Api, Context, HttpRequest, HttpResponse, Router
 from herald.api.routes import build_router
+from herald.entrypoints import http as entrypoint
 from herald.errors import ValidationFailed
 from herald.idempotency.base import IdempotencyKey, StoredResponse
 from herald.idempotency.http import IdempotentPosts
 from herald.idempotency.keys import body_hash
 from herald.idempotency.memory import InMemoryIdempotencyStore
 from herald.ids import hash_api_key
+from herald.observability import metrics, tracing
 from herald.store.memory import InMemoryKeys
 from tests.unit.fakes import Pipeline
 
@@ -295,3 +301,29 @@ def test_a_holder_that_outlives_its_lease_answers_but_keeps_the_retrys_record() 
     assert takeovers[0].body == {"id": "retry"}
     assert h.post("/probe", {"n": 1}).body == {"id": "retry"}
     assert h.probe_runs == 2
+
+
+def test_herald_trace_finds_the_sends_span_by_request_id_and_not_its_replays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    h = Harness()
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    monkeypatch.setattr(bootstrap, "api", lambda: h.api)
+    monkeypatch.setattr(tracing, "configure", lambda function: None)
+    monkeypatch.setattr(metrics, "configure", lambda function: None)
+    monkeypatch.setattr(tracing, "tracer", lambda: provider.get_tracer("test"))
+    request = HttpRequest(
+        "POST",
+        "/send",
+        {"Authorization": f"Bearer {KEY}", "Idempotency-Key": "k1"},
+        json.dumps(SEND).encode(),
+    )
+    first, replay = entrypoint.serve(request), entrypoint.serve(request)
+    assert first.body == replay.body
+    sent, replayed = (dict(span.attributes or {}) for span in spans.get_finished_spans())
+    assert sent["herald.request_id"] == first.body["requestId"]
+    assert "herald.idempotent_replay" not in sent
+    assert replayed["herald.idempotent_replay"] is True
+    assert "herald.request_id" not in replayed
