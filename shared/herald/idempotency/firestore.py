@@ -29,7 +29,7 @@ from herald.store.firestore import _span as firestore_span
 
 COLLECTION = "idempotency"
 # Racing duplicates contend on one document: more tries than the default five.
-CLAIM_ATTEMPTS = 20
+TRANSACTION_ATTEMPTS = 20
 
 
 def _timestamp(epoch_s: float) -> datetime.datetime:
@@ -84,6 +84,12 @@ class FirestoreIdempotencyStore:
         )
         return ref
 
+    def _transaction(self) -> firestore.Transaction:
+        transaction: firestore.Transaction = self.client.transaction(
+            max_attempts=TRANSACTION_ATTEMPTS
+        )
+        return transaction
+
     def _read(
         self, ref: firestore.DocumentReference, transaction: firestore.Transaction
     ) -> IdempotencyRecord | None:
@@ -111,7 +117,7 @@ class FirestoreIdempotencyStore:
             return outcome
 
         with firestore_span("transaction", COLLECTION):
-            result: ClaimOutcome = apply(self.client.transaction(max_attempts=CLAIM_ATTEMPTS))
+            result: ClaimOutcome = apply(self._transaction())
             return result
 
     def complete(self, claim: Claimed, response: StoredResponse) -> None:
@@ -125,7 +131,7 @@ class FirestoreIdempotencyStore:
             transaction.set(ref, _document(claim.key, completed(record, response)))
 
         with firestore_span("transaction", COLLECTION):
-            apply(self.client.transaction())
+            apply(self._transaction())
 
     def release(self, claim: Claimed) -> None:
         ref = self._ref(claim.key)
@@ -137,4 +143,4 @@ class FirestoreIdempotencyStore:
                 transaction.delete(ref)
 
         with firestore_span("transaction", COLLECTION):
-            apply(self.client.transaction())
+            apply(self._transaction())
