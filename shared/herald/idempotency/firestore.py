@@ -127,7 +127,9 @@ class FirestoreIdempotencyStore:
         def apply(transaction: firestore.Transaction) -> None:
             record = self._read(ref, transaction)
             if record is None or record.token != claim.token:
-                raise ClaimLost(f"the idempotency record of {claim.key.key!r} was taken over")
+                raise ClaimLost(
+                    f"idempotency key {claim.key.key!r} is no longer held by this claim"
+                )
             transaction.set(ref, _document(claim.key, completed(record, response)))
 
         with firestore_span("transaction", COLLECTION):

@@ -45,7 +45,9 @@ class InMemoryIdempotencyStore:
         with self._lock:
             record = self.records.get(claim.key)
             if record is None or record.token != claim.token:
-                raise ClaimLost(f"the idempotency record of {claim.key.key!r} was taken over")
+                raise ClaimLost(
+                    f"idempotency key {claim.key.key!r} is no longer held by this claim"
+                )
             # A JSON round trip, as Firestore stores it: a body that cannot be stored fails here too.
             copied = StoredResponse(
                 response.status, json.loads(json.dumps(response.body)), dict(response.headers)
