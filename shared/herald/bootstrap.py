@@ -78,9 +78,16 @@ class _ApiServices:
 def api() -> Api:
     from herald.api.http import Api
     from herald.api.routes import build_router
+    from herald.idempotency.firestore import FirestoreIdempotencyStore
+    from herald.idempotency.http import IdempotentPosts
     from herald.store.firestore import FirestoreKeys
 
-    return Api(build_router(), FirestoreKeys(firestore_client()), _ApiServices())
+    return Api(
+        build_router(),
+        FirestoreKeys(firestore_client()),
+        _ApiServices(),
+        IdempotentPosts(FirestoreIdempotencyStore(firestore_client())),
+    )
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from herald.ids import hash_api_key
 from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
+    from herald.idempotency.http import IdempotentPosts
     from herald.services.reading import MessageReader
     from herald.services.sending import SendService
     from herald.store.documents import DocumentStore
@@ -121,11 +122,40 @@ def error_body(kind: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"type": kind, "message": message, **extra}
 
 
+def error_response(exc: Exception, request: HttpRequest) -> HttpResponse:
+    """The status and Courier-shaped body of an error a handler raised."""
+    if isinstance(exc, ValidationFailed):
+        return HttpResponse(
+            400,
+            error_body(
+                "invalid_request_error",
+                str(exc),
+                errors=[{"field": e.field, "reason": e.reason} for e in exc.errors],
+            ),
+        )
+    if isinstance(exc, Unauthenticated):
+        return HttpResponse(
+            401, error_body("authentication_error", str(exc)), {"www-authenticate": "Bearer"}
+        )
+    if isinstance(exc, NotFound):
+        return HttpResponse(404, error_body("not_found", str(exc)))
+    logs.error("unhandled API error", error=repr(exc), path=request.path)
+    return HttpResponse(500, error_body("api_error", "internal error; it was logged"))
+
+
 class Api:
-    def __init__(self, router: Router, keys: KeyRepository, services: ApiServices) -> None:
+    def __init__(
+        self,
+        router: Router,
+        keys: KeyRepository,
+        services: ApiServices,
+        idempotency: IdempotentPosts | None = None,
+    ) -> None:
         self.router = router
         self.keys = keys
         self.services = services
+        # None: the Idempotency-Key header is ignored (tests of other concerns).
+        self.idempotency = idempotency
 
     def authenticate(self, request: HttpRequest) -> str:
         header = request.header("authorization") or ""
@@ -147,22 +177,17 @@ class Api:
                     )
                 return HttpResponse(404, error_body("not_found", f"no route {request.path}"))
             workspace = self.authenticate(request)
-            return route.handler(Context(request, workspace, params, self.services))
-        except ValidationFailed as exc:
-            return HttpResponse(
-                400,
-                error_body(
-                    "invalid_request_error",
-                    str(exc),
-                    errors=[{"field": e.field, "reason": e.reason} for e in exc.errors],
-                ),
-            )
-        except Unauthenticated as exc:
-            return HttpResponse(
-                401, error_body("authentication_error", str(exc)), {"www-authenticate": "Bearer"}
-            )
-        except NotFound as exc:
-            return HttpResponse(404, error_body("not_found", str(exc)))
+            context = Context(request, workspace, params, self.services)
+            if self.idempotency is None:
+                return route.handler(context)
+            # The guard stores or replays the final answer, errors mapped to statuses.
+            return self.idempotency.run(request, workspace, lambda: _answer(route, context))
         except Exception as exc:
-            logs.error("unhandled API error", error=repr(exc), path=request.path)
-            return HttpResponse(500, error_body("api_error", "internal error; it was logged"))
+            return error_response(exc, request)
+
+
+def _answer(route: Route, context: Context) -> HttpResponse:
+    try:
+        return route.handler(context)
+    except Exception as exc:
+        return error_response(exc, context.request)

@@ -6,6 +6,7 @@ from opentelemetry import trace
 
 from herald import bootstrap
 from herald.api.http import HttpRequest, HttpResponse
+from herald.idempotency.http import REPLAYED_HEADER
 from herald.observability import metrics, tracing
 
 
@@ -28,8 +29,11 @@ def serve(request: HttpRequest) -> HttpResponse:
             span.set_attribute("http.response.status_code", response.status)
             if response.status >= 500:
                 span.set_status(trace.StatusCode.ERROR)
-            if route == "/send" and response.status == 202:
-                # What `herald trace <requestId>` finds the send's trace by.
+            replayed = REPLAYED_HEADER in response.headers
+            if replayed:
+                span.set_attribute("herald.idempotent_replay", True)
+            elif route == "/send" and response.status == 202:
+                # What `herald trace <requestId>` finds the send's trace by (not its replays').
                 span.set_attribute("herald.request_id", response.body["requestId"])
             return response
     finally:

@@ -46,7 +46,10 @@ COLLECTION_GROUP_FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 # Records that only guard against duplicates expire through a TTL policy.
-TTL_FIELDS: tuple[tuple[str, str], ...] = (("receipts", "expires_at"),)
+TTL_FIELDS: tuple[tuple[str, str], ...] = (
+    ("receipts", "expires_at"),
+    ("idempotency", "expires_at"),  # herald.idempotency.firestore
+)
 
 # Never queried: user-supplied maps (arbitrary keys make index entries) and
 # bulky or monotonically increasing fields nobody filters on.
@@ -59,4 +62,5 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("messages", "updated_ms"),  # only in the sweeper's composite index
     ("events", "payload"),
     ("attempts", "result"),
+    ("idempotency", "response"),  # a stored API answer, read only by its document id
 )
