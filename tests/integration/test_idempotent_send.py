@@ -18,6 +18,7 @@ from herald.local.emulators import Emulators
 from herald.services.reading import MessageReader
 from herald.services.sending import SendService
 from herald.store.firestore import FirestoreMessages, FirestoreSummaries
+from herald.store.firestore_documents import FirestoreDocuments
 from herald.store.memory import InMemoryKeys
 
 pytestmark = pytest.mark.integration
@@ -31,6 +32,7 @@ class FirestoreServices:
     def __init__(self, client: firestore.Client) -> None:
         self.sending = SendService(FirestoreMessages(client))
         self.reader = MessageReader(FirestoreMessages(client), FirestoreSummaries(client))
+        self.documents = FirestoreDocuments(client)
 
 
 def test_racing_identical_sends_create_exactly_one_message(
