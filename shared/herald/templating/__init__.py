@@ -23,7 +23,9 @@ from herald.templating.helpers import HELPERS
 from herald.templating.limits import DEFAULT_LIMITS, Limits
 from herald.templating.template import (
     MAX_RENDERED_CHARS,
+    CompiledExpression,
     Template,
+    compile_expression,
     compile_template,
     evaluate,
     render,
@@ -34,6 +36,7 @@ __all__ = [
     "DEFAULT_LIMITS",
     "HELPERS",
     "MAX_RENDERED_CHARS",
+    "CompiledExpression",
     "Limits",
     "Template",
     "TemplateError",
@@ -44,6 +47,7 @@ __all__ = [
     "TemplateTimeout",
     "TemplateTooDeep",
     "TemplateTooLarge",
+    "compile_expression",
     "compile_template",
     "escape_html",
     "evaluate",

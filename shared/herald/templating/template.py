@@ -10,7 +10,7 @@ from typing import Any
 from herald.templating.errors import TemplateSyntaxError, TemplateTooLarge
 from herald.templating.interpreter import Interpreter
 from herald.templating.limits import DEFAULT_LIMITS, Limits
-from herald.templating.nodes import Node, Output
+from herald.templating.nodes import Expr, Node, Output
 from herald.templating.parser import parse
 
 # Only small templates are cached, so a stream of distinct large ones cannot hold memory.
@@ -52,18 +52,29 @@ def _compile_cached(source: str, max_depth: int) -> Template:
     return Template(source, parse(source, Limits(max_depth=max_depth)))
 
 
-def evaluate(expression: str, data: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS) -> Any:
-    """The value of one expression, e.g. ``data.plan`` or ``{{eq data.plan "pro"}}``.
+@dataclass(frozen=True, slots=True)
+class CompiledExpression:
+    """One expression, e.g. ``data.plan`` or ``{{eq data.plan "pro"}}``, for its value
+    rather than its text (Elemental's ``if`` and ``loop``)."""
 
-    For conditions and loops over data (Elemental's ``if`` and ``loop``).
-    """
+    source: str
+    expr: Expr
+
+    def evaluate(self, data: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS) -> Any:
+        return Interpreter(self.source, data, limits, escape=False).value(self.expr)
+
+
+def compile_expression(expression: str, *, limits: Limits = DEFAULT_LIMITS) -> CompiledExpression:
     text = expression.strip()
     source = text if text.startswith("{{") else "{{" + text + "}}"
-    template = compile_template(source, limits=limits)
-    if len(template.nodes) != 1 or not isinstance(template.nodes[0], Output):
-        raise TemplateSyntaxError("expected a single expression", 1, 1)
-    interpreter = Interpreter(template.source, data, limits, escape=False)
-    return interpreter.value(template.nodes[0].expr)
+    nodes = compile_template(source, limits=limits).nodes
+    if len(nodes) != 1 or not isinstance(nodes[0], Output):
+        raise TemplateSyntaxError("expected one expression, like data.name or {{eq a b}}", 1, 1)
+    return CompiledExpression(source, nodes[0].expr)
+
+
+def evaluate(expression: str, data: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS) -> Any:
+    return compile_expression(expression, limits=limits).evaluate(data, limits=limits)
 
 
 MAX_RENDERED_CHARS = 200_000
