@@ -10,9 +10,11 @@ from herald.templating import (
     Limits,
     TemplateOutputTooLarge,
     TemplateRenderError,
+    TemplateSyntaxError,
     TemplateTimeout,
     TemplateTooDeep,
     TemplateTooLarge,
+    compile_expression,
     compile_template,
     evaluate,
     render,
@@ -136,3 +138,11 @@ def test_evaluate_returns_a_value_for_conditions() -> None:
     assert evaluate("data.items", data) == [1]
     assert evaluate('{{eq data.plan "pro"}}', data) is True
     assert evaluate("data.__class__", data) is None
+
+
+def test_an_expression_must_be_exactly_one_expression() -> None:
+    with pytest.raises(TemplateSyntaxError, match="expected one expression"):
+        compile_expression("{{a}} and {{b}}")
+    with pytest.raises(TemplateSyntaxError, match="unknown helper"):
+        compile_expression("nope a b")
+    assert compile_expression("a.b").evaluate({"a": {"b": [1]}}) == [1]

@@ -88,6 +88,14 @@ def test_block_tags_alone_on_a_line_leave_no_blank_lines() -> None:
     assert fill(source, {"coupon": "X1"}) == "Hi\nCode: X1\nThanks"
 
 
+def test_standalone_else_comments_and_windows_line_ends() -> None:
+    template = compile_template("{{#if a}}\nyes\n{{else}}\nno\n{{/if}}\n")
+    assert (template.render({"a": 1}), template.render({})) == ("yes\n", "no\n")
+    assert fill("a\r\n  {{#if a}}  \r\nb\r\n{{/if}}\r\nc", {"a": 1}) == "a\r\nb\r\nc"
+    assert fill("{{!-- note --}}\nHello", {}) == "Hello"
+    assert fill("x {{#if a}}\ny{{/if}} z", {"a": 1}) == "x \ny z"  # not alone on its line
+
+
 def test_escaped_braces_stay_literal() -> None:
     assert fill("\\{{name}} {{name}}", {"name": "Ada"}) == "{{name}} Ada"
 
