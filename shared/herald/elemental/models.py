@@ -1,0 +1,212 @@
+"""Courier Elemental content as strict, frozen pydantic models.
+
+Field names follow Courier's Elemental reference. Every string that is
+templated (text content, titles, labels, links, ``if`` and ``loop``) is compiled
+while validating, so a bad template is refused with the field's path before
+anything is sent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, model_validator
+
+from herald.elemental.links import is_safe_link, is_web_url
+from herald.templating import compile_expression, compile_template
+
+VERSIONS = ("2022-01-01", "2020-01-01")
+Align = Literal["left", "center", "right", "full"]
+TextStyle = Literal["text", "h1", "h2", "subtext"]
+
+# Colours end up inside inline CSS: only plain forms, so nothing else can be smuggled in.
+_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\(\s*[\d.\s,%]+\)")
+_WIDTH = re.compile(r"\d{1,4}(px|%)?")
+
+
+def _template(value: str) -> str:
+    compile_template(value)
+    return value
+
+
+def _expression(value: str) -> str:
+    compile_expression(value)
+    return value
+
+
+def _link(value: str) -> str:
+    # Templated links are checked again once filled in.
+    if "{{" not in value and not is_safe_link(value):
+        raise ValueError("is not an http(s), mailto or tel link")
+    return value
+
+
+def _web_url(value: str) -> str:
+    if "{{" not in value and not is_web_url(value):
+        raise ValueError("is not an http(s) URL")
+    return value
+
+
+def _color(value: str) -> str:
+    if not _COLOR.fullmatch(value):
+        raise ValueError("is not a colour (#rgb, #rrggbb, a name or rgb(...))")
+    return value
+
+
+def _width(value: str) -> str:
+    if not _WIDTH.fullmatch(value):
+        raise ValueError("is not a width (pixels like 300 or 300px, or a percentage)")
+    return value
+
+
+Template = Annotated[str, AfterValidator(_template)]
+Expression = Annotated[str, AfterValidator(_expression)]
+Link = Annotated[str, AfterValidator(_template), AfterValidator(_link)]
+WebUrl = Annotated[str, AfterValidator(_template), AfterValidator(_web_url)]
+Color = Annotated[str, AfterValidator(_color)]
+Width = Annotated[str, AfterValidator(_width)]
+Flag = bool | str  # Courier's text flags arrive as booleans or as "true"/"false"
+Locales = dict[str, dict[str, Any]]  # accepted as Courier allows; Herald renders the default
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class _Element(_Model):
+    # Courier's control flow, common to every element.
+    channels: list[str] | None = None
+    if_: Expression | None = Field(default=None, alias="if")
+    loop: Expression | None = None
+    ref: str | None = None
+
+
+class TextElement(_Element):
+    type: Literal["text"]
+    content: Template
+    format: Literal["markdown"] | None = None
+    align: Align | None = None
+    text_style: TextStyle | None = None
+    color: Color | None = None
+    bold: Flag | None = None
+    italic: Flag | None = None
+    strikethrough: Flag | None = None
+    underline: Flag | None = None
+    locales: Locales | None = None
+
+
+class MetaElement(_Element):
+    type: Literal["meta"]
+    title: Template | None = None
+    locales: Locales | None = None
+
+
+class ActionElement(_Element):
+    type: Literal["action"]
+    content: Template
+    href: Link
+    action_id: str | None = None
+    align: Align | None = None
+    background_color: Color | None = None
+    style: Literal["button", "link"] | None = None
+    locales: Locales | None = None
+
+
+class DividerElement(_Element):
+    type: Literal["divider"]
+    color: Color | None = None
+
+
+class ImageElement(_Element):
+    type: Literal["image"]
+    src: WebUrl
+    href: Link | None = None
+    align: Align | None = None
+    alt_text: Template | None = None
+    width: Width | None = None
+    locales: Locales | None = None
+
+
+class QuoteElement(_Element):
+    type: Literal["quote"]
+    content: Template
+    align: Align | None = None
+    border_color: Color | None = None
+    text_style: TextStyle | None = None
+    locales: Locales | None = None
+
+
+class GroupElement(_Element):
+    type: Literal["group"]
+    elements: list[Element]
+
+
+class ChannelElement(_Element):
+    type: Literal["channel"]
+    channel: str
+    elements: list[Element] | None = None
+    raw: dict[str, Any] | None = None
+    locales: Locales | None = None
+
+    @model_validator(mode="after")
+    def _needs_content(self) -> ChannelElement:
+        if self.elements is None and self.raw is None:
+            raise ValueError("a channel element needs elements or raw")
+        return self
+
+
+# Channel elements are valid only at the top level, so nested lists leave them out.
+Element = Annotated[
+    TextElement
+    | MetaElement
+    | ActionElement
+    | DividerElement
+    | ImageElement
+    | QuoteElement
+    | GroupElement,
+    Discriminator("type"),
+]
+TopElement = Annotated[
+    TextElement
+    | MetaElement
+    | ActionElement
+    | DividerElement
+    | ImageElement
+    | QuoteElement
+    | GroupElement
+    | ChannelElement,
+    Discriminator("type"),
+]
+ELEMENT_TYPES = ("text", "meta", "action", "divider", "image", "quote", "group", "channel")
+
+
+class ElementalContent(_Model):
+    version: Literal["2022-01-01", "2020-01-01"]
+    elements: list[TopElement]
+    # Elemental "sugar", which Courier allows beside the elements.
+    title: Template | None = None
+    body: Template | None = None
+
+    @model_validator(mode="after")
+    def _channels_stand_alone(self) -> ElementalContent:
+        kinds = {element.type == "channel" for element in self.elements}
+        if kinds == {True, False}:
+            raise ValueError("when one top-level element is a channel element, all must be")
+        return self
+
+
+class BrandColors(_Model):
+    primary: Color | None = None
+    secondary: Color | None = None
+
+
+class Brand(_Model):
+    name: str | None = None
+    logo_url: WebUrl | None = None
+    colors: BrandColors | None = None
+
+
+GroupElement.model_rebuild()
+ChannelElement.model_rebuild()
+ElementalContent.model_rebuild()

@@ -1,0 +1,64 @@
+"""Elements resolved for one channel: templated, filtered, loops expanded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from herald.elemental import markdown
+from herald.elemental.models import (
+    ActionElement,
+    DividerElement,
+    ImageElement,
+    QuoteElement,
+    TextElement,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TextPiece:
+    text: str
+    element: TextElement | QuoteElement
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPiece:
+    label: str
+    href: str
+    element: ActionElement
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePiece:
+    src: str
+    href: str | None
+    alt: str
+    element: ImageElement
+
+
+@dataclass(frozen=True, slots=True)
+class DividerPiece:
+    element: DividerElement
+
+
+Piece = TextPiece | ActionPiece | ImagePiece | DividerPiece
+
+
+def plain_text(pieces: list[Piece], *, separator: str, dividers: bool) -> str:
+    """Text for SMS, push, chat and the text part of an email: links as "label: url"."""
+    lines: list[str] = []
+    for piece in pieces:
+        if isinstance(piece, TextPiece):
+            text = piece.text
+            if isinstance(piece.element, TextElement) and piece.element.format == "markdown":
+                text = markdown.to_plain(text)
+            if isinstance(piece.element, QuoteElement):
+                text = "\n".join(f"> {line}" for line in text.split("\n"))
+            lines.append(text)
+        elif isinstance(piece, ActionPiece):
+            lines.append(f"{piece.label}: {piece.href}" if piece.label else piece.href)
+        elif isinstance(piece, ImagePiece):
+            if piece.href:  # an image that links somewhere is still a link in text
+                lines.append(f"{piece.alt}: {piece.href}" if piece.alt else piece.href)
+        elif dividers:
+            lines.append("---")
+    return separator.join(line for line in lines if line)

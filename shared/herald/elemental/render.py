@@ -1,0 +1,296 @@
+"""Renders Elemental content for one channel, in the shapes ``render_channel`` returns.
+
+email: {subject, text, html}; sms: {text}; push: {title, body, data};
+chat: {text}; webhook: {title, body, data}.
+
+Text is filled from the data with the templating package. Limits apply to the
+whole content, not per string: one CPU-time budget and one output budget are
+shared by every element, loop iteration included.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from herald.elemental.email_html import email_html
+from herald.elemental.links import is_safe_link, is_web_url
+from herald.elemental.models import (
+    ActionElement,
+    Brand,
+    ChannelElement,
+    DividerElement,
+    Element,
+    ElementalContent,
+    GroupElement,
+    ImageElement,
+    MetaElement,
+    QuoteElement,
+    TextElement,
+    TopElement,
+)
+from herald.elemental.parse import parse_elemental
+from herald.elemental.pieces import (
+    ActionPiece,
+    DividerPiece,
+    ImagePiece,
+    Piece,
+    TextPiece,
+    plain_text,
+)
+from herald.templating import (
+    DEFAULT_LIMITS,
+    Limits,
+    TemplateError,
+    TemplateOutputTooLarge,
+    TemplateTimeout,
+    compile_expression,
+    compile_template,
+    truthy,
+)
+
+CHANNELS = ("email", "sms", "push", "chat", "webhook")
+# Courier's names for a channel, beside Herald's own.
+_CHANNEL_NAMES = {
+    "email": {"email"},
+    "sms": {"sms"},
+    "push": {"push"},
+    "chat": {"chat", "direct_message", "slack"},
+    "webhook": {"webhook"},
+}
+
+
+class ElementalRenderError(ValueError):
+    """Content that validated but cannot render with this data: a template error,
+    a limit, or a link that is unsafe once filled in. ``field`` names the element."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
+
+
+def render_elemental(
+    content: Mapping[str, Any] | ElementalContent,
+    channel: str,
+    data: Mapping[str, Any],
+    *,
+    brand: Mapping[str, Any] | Brand | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> dict[str, Any]:
+    if channel not in CHANNELS:
+        raise ValueError(f"no renderer for channel {channel!r}")
+    parsed = content if isinstance(content, ElementalContent) else parse_elemental(content)
+    chosen_brand = Brand.model_validate(brand) if isinstance(brand, Mapping) else brand
+    walker = _Walker(channel, data, limits)
+    elements: Sequence[TopElement | Element] = parsed.elements
+    path = "content.elements"
+    if parsed.elements and all(isinstance(e, ChannelElement) for e in parsed.elements):
+        picked = walker.pick_channel(parsed.elements)
+        if picked is None:
+            elements = []
+        else:
+            index, element = picked
+            path = f"content.elements[{index}]"
+            if element.raw is not None:
+                return walker.raw(element.raw, f"{path}.raw")
+            elements = element.elements or []
+            path += ".elements"
+    if parsed.body is not None:
+        walker.pieces.append(
+            TextPiece(
+                walker.fill(parsed.body, data, "content.body"),
+                TextElement(type="text", content=parsed.body),
+            )
+        )
+    walker.walk(elements, path, None)
+    title = walker.title
+    if title is None and parsed.title is not None:
+        title = walker.fill(parsed.title, data, "content.title")
+    return _shape(channel, title or "", walker.pieces, data, chosen_brand)
+
+
+def _shape(
+    channel: str, title: str, pieces: list[Piece], data: Mapping[str, Any], brand: Brand | None
+) -> dict[str, Any]:
+    if channel == "email":
+        return {
+            "subject": title,
+            "text": plain_text(pieces, separator="\n\n", dividers=True),
+            "html": email_html(title, pieces, brand),
+        }
+    body = plain_text(pieces, separator="\n", dividers=False)
+    if channel == "sms":
+        return {"text": f"{title}\n{body}" if title else body}
+    if channel == "chat":
+        return {"text": f"*{title}*\n{body}" if title else body}
+    return {"title": title, "body": body, "data": dict(data)}  # push, webhook
+
+
+class _Walker:
+    def __init__(self, channel: str, data: Mapping[str, Any], limits: Limits) -> None:
+        self.channel = channel
+        self.data = data
+        self.limits = limits
+        self.deadline = time.thread_time() + limits.cpu_seconds
+        self.produced = 0
+        self.title: str | None = None
+        self.pieces: list[Piece] = []
+        self.refs: dict[str, dict[str, Any]] = {}
+
+    # -- budgets shared by every template of the content
+
+    def remaining(self) -> Limits:
+        cpu = self.deadline - time.thread_time()
+        if cpu <= 0:
+            raise TemplateTimeout(
+                f"rendering took more than {self.limits.cpu_seconds * 1000:g} ms of CPU time"
+            )
+        return replace(
+            self.limits,
+            cpu_seconds=cpu,
+            max_output_chars=max(self.limits.max_output_chars - self.produced, 0),
+        )
+
+    def fill(self, source: str, scope: Mapping[str, Any], field: str) -> str:
+        try:
+            text = compile_template(source).render(
+                scope, escape_html=False, limits=self.remaining()
+            )
+        except TemplateOutputTooLarge:
+            raise ElementalRenderError(
+                field, f"content renders to more than {self.limits.max_output_chars} characters"
+            ) from None
+        except TemplateError as exc:
+            raise ElementalRenderError(field, str(exc)) from exc
+        self.produced += len(text)
+        return text
+
+    def value(self, expression: str, scope: Mapping[str, Any], field: str) -> Any:
+        try:
+            return compile_expression(expression).evaluate(scope, limits=self.remaining())
+        except TemplateError as exc:
+            raise ElementalRenderError(field, str(exc)) from exc
+
+    # -- scopes
+
+    def content_scope(self, loop: dict[str, Any] | None) -> Mapping[str, Any]:
+        # Text sees the data's fields directly, and $.item / $.index inside a loop.
+        return self.data if loop is None else {**self.data, "$": loop}
+
+    def control_scope(self, loop: dict[str, Any] | None) -> Mapping[str, Any]:
+        # Conditions and loops also see Courier's data.*, refs.* and $.*.
+        return {**self.data, "data": self.data, "refs": self.refs, "$": loop or {}}
+
+    # -- channel elements
+
+    def pick_channel(self, elements: list[TopElement]) -> tuple[int, ChannelElement] | None:
+        fallback: tuple[int, ChannelElement] | None = None
+        for index, element in enumerate(elements):
+            assert isinstance(element, ChannelElement)
+            if not self.shown(element, f"content.elements[{index}]", None):
+                continue
+            if element.channel in _CHANNEL_NAMES[self.channel]:
+                return index, element
+            if element.channel == "default" and fallback is None:
+                fallback = index, element
+        return fallback
+
+    def raw(self, raw: dict[str, Any], path: str) -> dict[str, Any]:
+        def part(key: str) -> str:
+            value = raw.get(key)
+            return self.fill(value, self.data, f"{path}.{key}") if isinstance(value, str) else ""
+
+        if self.channel == "email":
+            # Raw HTML is the sender's own markup: its placeholders are HTML-escaped.
+            html_source = raw.get("html")
+            html = ""
+            if isinstance(html_source, str):
+                try:
+                    html = compile_template(html_source).render(
+                        self.data, escape_html=True, limits=self.remaining()
+                    )
+                except TemplateError as exc:
+                    raise ElementalRenderError(f"{path}.html", str(exc)) from exc
+            return {"subject": part("subject"), "text": part("text"), "html": html}
+        if self.channel in ("sms", "chat"):
+            return {"text": part("text")}
+        return {"title": part("title"), "body": part("body"), "data": dict(self.data)}
+
+    # -- the walk
+
+    def walk(
+        self, elements: Sequence[TopElement | Element], path: str, loop: dict[str, Any] | None
+    ) -> None:
+        for index, element in enumerate(elements):
+            self.visit(element, f"{path}[{index}]", loop)
+
+    def visit(self, element: TopElement | Element, path: str, loop: dict[str, Any] | None) -> None:
+        if element.channels is not None and not (
+            _CHANNEL_NAMES[self.channel] & set(element.channels)
+        ):
+            if element.ref:
+                self.refs[element.ref] = {"visible": False}
+            return
+        if element.loop is None:
+            self.visit_once(element, path, loop)
+            return
+        items = self.value(element.loop, self.control_scope(loop), f"{path}.loop")
+        if isinstance(items, Mapping):
+            items = list(items.values())
+        if not isinstance(items, list | tuple):
+            return
+        for index, item in enumerate(items):
+            self.visit_once(element, path, {"item": item, "index": index})
+
+    def shown(self, element: TopElement | Element, path: str, loop: dict[str, Any] | None) -> bool:
+        if element.if_ is None:
+            return True
+        return truthy(self.value(element.if_, self.control_scope(loop), f"{path}.if"))
+
+    def visit_once(
+        self, element: TopElement | Element, path: str, loop: dict[str, Any] | None
+    ) -> None:
+        if time.thread_time() > self.deadline:  # the budget covers walking, not only templates
+            raise ElementalRenderError(
+                path, f"rendering took more than {self.limits.cpu_seconds * 1000:g} ms of CPU time"
+            ) from TemplateTimeout()
+        visible = self.shown(element, path, loop)
+        if element.ref:
+            self.refs[element.ref] = {"visible": visible}
+        if not visible:
+            return
+        scope = self.content_scope(loop)
+        if isinstance(element, TextElement | QuoteElement):
+            self.pieces.append(
+                TextPiece(self.fill(element.content, scope, f"{path}.content"), element)
+            )
+        elif isinstance(element, MetaElement):
+            if element.title is not None and self.title is None:
+                self.title = self.fill(element.title, scope, f"{path}.title")
+        elif isinstance(element, ActionElement):
+            href = self.fill(element.href, scope, f"{path}.href").strip()
+            if not is_safe_link(href):
+                raise ElementalRenderError(f"{path}.href", "is not an http(s), mailto or tel link")
+            label = self.fill(element.content, scope, f"{path}.content")
+            self.pieces.append(ActionPiece(label, href, element))
+        elif isinstance(element, ImageElement):
+            self.pieces.append(self.image(element, scope, path))
+        elif isinstance(element, DividerElement):
+            self.pieces.append(DividerPiece(element))
+        elif isinstance(element, GroupElement):
+            self.walk(element.elements, f"{path}.elements", loop)
+
+    def image(self, element: ImageElement, scope: Mapping[str, Any], path: str) -> ImagePiece:
+        src = self.fill(element.src, scope, f"{path}.src").strip()
+        if not is_web_url(src):
+            raise ElementalRenderError(f"{path}.src", "is not an http(s) URL")
+        href = None
+        if element.href is not None:
+            href = self.fill(element.href, scope, f"{path}.href").strip()
+            if not is_safe_link(href):
+                raise ElementalRenderError(f"{path}.href", "is not an http(s), mailto or tel link")
+        alt = self.fill(element.alt_text, scope, f"{path}.alt_text") if element.alt_text else ""
+        return ImagePiece(src, href, alt, element)

@@ -1,0 +1,57 @@
+"""Courier-style Handlebars templates, interpreted in a sandbox.
+
+    template = compile_template("Hi {{capitalize name}}")   # parse once (cached)
+    template.render({"name": "ada"})                        # "Hi Ada"
+    render("Hi {{name}}", data)                             # plain text, one call
+
+Templates see only the data they are given (mappings and lists); rendering is
+bounded in CPU time, output size, source size and nesting (``Limits``). Errors
+are ``TemplateError`` subclasses (see ``errors``).
+"""
+
+from herald.templating.errors import (
+    TemplateError,
+    TemplateLimitExceeded,
+    TemplateOutputTooLarge,
+    TemplateRenderError,
+    TemplateSyntaxError,
+    TemplateTimeout,
+    TemplateTooDeep,
+    TemplateTooLarge,
+)
+from herald.templating.helpers import HELPERS
+from herald.templating.limits import DEFAULT_LIMITS, Limits
+from herald.templating.template import (
+    MAX_RENDERED_CHARS,
+    CompiledExpression,
+    Template,
+    compile_expression,
+    compile_template,
+    evaluate,
+    render,
+)
+from herald.templating.values import escape_html, to_text, truthy
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "HELPERS",
+    "MAX_RENDERED_CHARS",
+    "CompiledExpression",
+    "Limits",
+    "Template",
+    "TemplateError",
+    "TemplateLimitExceeded",
+    "TemplateOutputTooLarge",
+    "TemplateRenderError",
+    "TemplateSyntaxError",
+    "TemplateTimeout",
+    "TemplateTooDeep",
+    "TemplateTooLarge",
+    "compile_expression",
+    "compile_template",
+    "escape_html",
+    "evaluate",
+    "render",
+    "to_text",
+    "truthy",
+]

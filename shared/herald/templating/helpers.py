@@ -1,0 +1,254 @@
+"""The helpers templates may call, after Courier's documented set.
+
+Each helper is a pure function of its evaluated arguments (positional, then the
+``key=value`` hash); it may raise ``HelperError`` with a reason, which the
+interpreter reports with the call's line and column. ``lookup``, ``var`` and
+``path`` read the data and live in the interpreter; they are only named here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from herald.templating.values import is_number, to_text, truthy
+
+
+class HelperError(Exception):
+    pass
+
+
+HelperFn = Callable[[list[Any], dict[str, Any]], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Helper:
+    fn: HelperFn | None  # None: implemented by the interpreter
+    min_args: int
+    max_args: int | None
+
+
+# Block helpers are the interpreter's; their names may not be used as plain helpers.
+BLOCK_HELPERS = frozenset({"if", "unless", "each", "with"})
+
+
+def _number(value: Any, what: str) -> float | int:
+    if is_number(value):
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, str):
+        try:
+            parsed = float(value)
+        except ValueError:
+            pass
+        else:
+            if math.isfinite(parsed):
+                return int(parsed) if parsed.is_integer() and "." not in value else parsed
+    raise HelperError(f"{what} must be a number, got {to_text(value)!r}")
+
+
+def _comparable(a: Any, b: Any) -> tuple[Any, Any]:
+    # Numbers (or numeric strings beside a number) compare as numbers, the rest as text,
+    # so data that arrives as strings still compares as users expect.
+    if is_number(a) or is_number(b):
+        try:
+            return _number(a, "operand"), _number(b, "operand")
+        except HelperError:
+            pass
+    return to_text(a), to_text(b)
+
+
+def _eq(args: list[Any], _: dict[str, Any]) -> bool:
+    a, b = _comparable(args[0], args[1])
+    return bool(a == b)
+
+
+def _ne(args: list[Any], hash_: dict[str, Any]) -> bool:
+    return not _eq(args, hash_)
+
+
+def _order(op: str) -> HelperFn:
+    def compare(args: list[Any], _: dict[str, Any]) -> bool:
+        a, b = _comparable(args[0], args[1])
+        return bool({"gt": a > b, "gte": a >= b, "lt": a < b, "lte": a <= b}[op])
+
+    return compare
+
+
+_CONDITION_OPS: dict[str, HelperFn] = {
+    "==": _eq,
+    "===": _eq,
+    "!=": _ne,
+    "!==": _ne,
+    ">": _order("gt"),
+    ">=": _order("gte"),
+    "<": _order("lt"),
+    "<=": _order("lte"),
+}
+
+
+def _condition(args: list[Any], hash_: dict[str, Any]) -> bool:
+    op = args[1]
+    if not isinstance(op, str) or op not in _CONDITION_OPS:
+        raise HelperError(
+            f"unsupported operator {to_text(op)!r}; use one of {' '.join(_CONDITION_OPS)}"
+        )
+    return bool(_CONDITION_OPS[op]([args[0], args[2]], hash_))
+
+
+def _text_fn(transform: Callable[[str], str]) -> HelperFn:
+    return lambda args, _: transform(to_text(args[0]))
+
+
+def _capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _join(args: list[Any], hash_: dict[str, Any]) -> str:
+    items, separator = args[0], args[1] if len(args) > 1 else hash_.get("separator", ", ")
+    if not isinstance(items, list | tuple):
+        return to_text(items)
+    return to_text(separator).join(to_text(item) for item in items)
+
+
+def _default(args: list[Any], _: dict[str, Any]) -> Any:
+    return args[1] if args[0] is None else args[0]
+
+
+_MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def _arithmetic(op: str) -> HelperFn:
+    def apply(args: list[Any], _: dict[str, Any]) -> float | int:
+        a, b = _number(args[0], "first argument"), _number(args[1], "second argument")
+        result = a + b if op == "add" else a - b if op == "subtract" else a * b
+        # Numbers stay JavaScript-sized, so nested arithmetic cannot build huge integers.
+        if isinstance(result, int) and abs(result) > _MAX_SAFE_INTEGER:
+            try:
+                result = float(result)
+            except OverflowError:
+                raise HelperError("result is too large") from None
+        if isinstance(result, float) and not math.isfinite(result):
+            raise HelperError("result is not a finite number")
+        return result
+
+    return apply
+
+
+def _length(args: list[Any], _: dict[str, Any]) -> int:
+    value = args[0]
+    return len(value) if isinstance(value, str | list | tuple | Mapping) else 0
+
+
+def _format_number(args: list[Any], hash_: dict[str, Any]) -> str:
+    value = _number(args[0], "value")
+    decimals = args[1] if len(args) > 1 else hash_.get("decimals")
+    if decimals is None:
+        if isinstance(value, float) and not value.is_integer():
+            # Up to 3 decimals, as JavaScript's toLocaleString does by default.
+            return f"{value:,.3f}".rstrip("0").rstrip(".")
+        return f"{int(value):,}"
+    places = _number(decimals, "decimals")
+    if not isinstance(places, int) or not 0 <= places <= 20:
+        raise HelperError("decimals must be a whole number from 0 to 20")
+    return f"{value:,.{places}f}"
+
+
+_DATE_TOKENS: tuple[tuple[str, Callable[[datetime], str]], ...] = (
+    ("YYYY", lambda d: f"{d.year:04d}"),
+    ("YY", lambda d: f"{d.year % 100:02d}"),
+    ("MMMM", lambda d: d.strftime("%B")),
+    ("MMM", lambda d: d.strftime("%b")),
+    ("MM", lambda d: f"{d.month:02d}"),
+    ("M", lambda d: str(d.month)),
+    ("DD", lambda d: f"{d.day:02d}"),
+    ("D", lambda d: str(d.day)),
+    ("dddd", lambda d: d.strftime("%A")),
+    ("ddd", lambda d: d.strftime("%a")),
+    ("HH", lambda d: f"{d.hour:02d}"),
+    ("H", lambda d: str(d.hour)),
+    ("hh", lambda d: f"{(d.hour % 12) or 12:02d}"),
+    ("h", lambda d: str((d.hour % 12) or 12)),
+    ("mm", lambda d: f"{d.minute:02d}"),
+    ("ss", lambda d: f"{d.second:02d}"),
+    ("A", lambda d: "AM" if d.hour < 12 else "PM"),
+)
+
+
+def _parse_date(value: Any) -> datetime:
+    if is_number(value):
+        try:
+            return datetime.fromtimestamp(value / 1000, UTC)  # epoch milliseconds
+        except (OverflowError, OSError, ValueError) as exc:
+            raise HelperError(f"{to_text(value)} is out of range as epoch milliseconds") from exc
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise HelperError(f"{value!r} is not an ISO 8601 date") from exc
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise HelperError(f"expected an ISO 8601 date or epoch milliseconds, got {to_text(value)!r}")
+
+
+def _format_date(args: list[Any], hash_: dict[str, Any]) -> str:
+    if args[0] is None:
+        return ""
+    moment = _parse_date(args[0])
+    pattern = to_text(args[1] if len(args) > 1 else hash_.get("format", "YYYY-MM-DD"))
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "[":  # [literal text], as in moment and date-fns
+            end = pattern.find("]", i)
+            if end > 0:
+                out.append(pattern[i + 1 : end])
+                i = end + 1
+                continue
+        for token, render in _DATE_TOKENS:
+            if pattern.startswith(token, i):
+                out.append(render(moment))
+                i += len(token)
+                break
+        else:
+            out.append(pattern[i])
+            i += 1
+    return "".join(out)
+
+
+HELPERS: dict[str, Helper] = {
+    # logic
+    "eq": Helper(_eq, 2, 2),
+    "ne": Helper(_ne, 2, 2),
+    "gt": Helper(_order("gt"), 2, 2),
+    "gte": Helper(_order("gte"), 2, 2),
+    "lt": Helper(_order("lt"), 2, 2),
+    "lte": Helper(_order("lte"), 2, 2),
+    "and": Helper(lambda args, _: all(truthy(a) for a in args), 0, None),
+    "or": Helper(lambda args, _: any(truthy(a) for a in args), 0, None),
+    "not": Helper(lambda args, _: not truthy(args[0]), 1, 1),
+    "condition": Helper(_condition, 3, 3),
+    # text
+    "uppercase": Helper(_text_fn(str.upper), 1, 1),
+    "lowercase": Helper(_text_fn(str.lower), 1, 1),
+    "capitalize": Helper(_text_fn(_capitalize), 1, 1),
+    "trim": Helper(_text_fn(str.strip), 1, 1),
+    "concat": Helper(lambda args, _: "".join(to_text(a) for a in args), 0, None),
+    "join": Helper(_join, 1, 2),
+    # data
+    "default": Helper(_default, 2, 2),
+    "fallback": Helper(_default, 2, 2),
+    "length": Helper(_length, 1, 1),
+    "lookup": Helper(None, 2, 2),
+    "var": Helper(None, 1, 1),
+    "path": Helper(None, 1, 1),
+    # numbers and dates
+    "add": Helper(_arithmetic("add"), 2, 2),
+    "subtract": Helper(_arithmetic("subtract"), 2, 2),
+    "multiply": Helper(_arithmetic("multiply"), 2, 2),
+    "format-number": Helper(_format_number, 1, 2),
+    "format_number": Helper(_format_number, 1, 2),
+    "format-date": Helper(_format_date, 1, 2),
+    "format_date": Helper(_format_date, 1, 2),
+}
