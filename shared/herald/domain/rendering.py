@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from herald.domain import template
+from herald import templating
 
 
 def merged_data(message_data: dict[str, Any], recipient: dict[str, Any]) -> dict[str, Any]:
@@ -23,12 +23,18 @@ def render_channel(
     brand: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     if "elements" in content:
-        raise RenderFailed("Elemental content is not supported yet")
+        # Imported here: its models cost import time the sugar path does not need.
+        from herald.elemental import ElementalRenderError, render_elemental
+
+        try:
+            return render_elemental(content, channel, data, brand=brand)
+        except (ElementalRenderError, templating.TemplateError, ValueError) as exc:
+            raise RenderFailed(f"content: {exc}") from exc
     try:
-        title = template.render(content.get("title", ""), data)
-        body = template.render(content.get("body", ""), data)
-    except template.RenderedTooLarge as exc:
-        raise RenderFailed(str(exc)) from exc
+        title = templating.render(content.get("title", ""), data)
+        body = templating.render(content.get("body", ""), data)
+    except templating.TemplateError as exc:
+        raise RenderFailed(f"content: {exc}") from exc
     return _shape(channel, title, body, data)
 
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from herald.clock import now_ms
 from herald.domain.message import FanOut, MessageState, RequestRecord
 from herald.domain.rendering import RenderFailed, merged_data, render_channel
-from herald.domain.send import Content, SendRequest
+from herald.domain.send import Content, ElementalContent, SendRequest
 from herald.errors import FieldError, ValidationFailed
 from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageEnqueued
@@ -27,9 +27,15 @@ def parse_send(body: Any) -> SendRequest:
     message = body.get("message")
     to_is_list = isinstance(message, dict) and isinstance(message.get("to"), list)
     try:
-        return SendRequest.model_validate(body)
+        request = SendRequest.model_validate(body)
     except ValidationError as exc:
         raise ValidationFailed(field_errors(exc, to_is_list)) from exc
+    if isinstance(request.message.content, ElementalContent):
+        # Its elements, and the templates in them, are checked now: a 400, not a failure later.
+        from herald.elemental import parse_elemental
+
+        parse_elemental(request.message.content.model_dump(mode="json"), "message.content")
+    return request
 
 
 def message_trace_root(message_id: str, request_id: str) -> str | None:
@@ -55,7 +61,10 @@ def check_renders(request: SendRequest) -> None:
         try:
             render_channel("email", content, data)
         except RenderFailed as exc:
-            raise ValidationFailed.of("message.content", f"{exc} for message.to[{index}]") from exc
+            reason = str(exc).removeprefix("content: ")
+            raise ValidationFailed.of(
+                "message.content", f"{reason} (for message.to[{index}])"
+            ) from exc
 
 
 # More direct recipients than this are fanned out in the pipeline, like a list:

@@ -81,7 +81,7 @@ MAX_RENDERED_CHARS = 200_000
 
 
 def render(text: str, data: Mapping[str, Any], limit: int = MAX_RENDERED_CHARS) -> str:
-    """Drop-in for ``herald.domain.template.render``: plain text (no HTML escaping),
+    """Plain text (no HTML escaping),
     output capped at ``limit`` characters (``TemplateOutputTooLarge``)."""
     limits = Limits(max_output_chars=limit)
     return compile_template(text, limits=limits).render(data, escape_html=False, limits=limits)

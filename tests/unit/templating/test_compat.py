@@ -1,4 +1,4 @@
-"""The drop-in for herald.domain.template.render keeps its behaviour."""
+"""The plain-text ``render`` keeps the behaviour of the substitution it replaced."""
 
 import pytest
 
