@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -35,6 +35,13 @@ class HttpRequest:
     headers: Mapping[str, str]
     body: bytes = b""
     query: Mapping[str, str] = field(default_factory=dict)
+    # Every value of each query parameter, for those that repeat (?status=A&status=B).
+    query_lists: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    def query_values(self, name: str) -> list[str]:
+        if name in self.query_lists:
+            return list(self.query_lists[name])
+        return [self.query[name]] if name in self.query else []
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()

@@ -107,7 +107,12 @@ class SendService:
             )
             enqueued = NewEvent(
                 "message.enqueued",
-                MessageEnqueued(recipient=message.recipient_label(), trace_id=message.trace_id),
+                MessageEnqueued(
+                    recipient=message.recipient_label(),
+                    trace_id=message.trace_id,
+                    tags=message.tags,
+                    template=message.template,
+                ),
             )
             staged.append((message, [enqueued]))
         self.messages.create_request(
