@@ -1,4 +1,4 @@
-"""The messages API: the list's filters and pages, output and history types."""
+"""The messages API: the list's filters and pages, output, history types and cancel."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from herald.api.http import Api, HttpRequest, HttpResponse
 from herald.api.routes import build_router
 from herald.domain.status import MessageStatus
 from herald.events.envelope import EventEnvelope
+from herald.events.registry import spec_for
 from herald.ids import hash_api_key
 from herald.services.logging_views import fold
-from herald.store.base import MessageSummary
+from herald.store.base import Attempt, MessageSummary
 from herald.store.memory import InMemoryKeys
 from tests.unit.fakes import Pipeline
 
@@ -190,3 +191,79 @@ def test_history_filters_on_courier_type() -> None:
     assert [h["type"] for h in sent] == ["SENT"]
     response = call(api, "GET", f"/messages/{message_id}/history", type="BOUNCED")
     assert (response.status, response.body["errors"][0]["field"]) == (400, "type")
+
+
+def test_a_message_canceled_before_routing_is_never_routed_nor_sent() -> None:
+    api, p = make_api()
+    message_id = call(api, "POST", "/send", SEND).body["requestId"]
+    response = call(api, "POST", f"/messages/{message_id}/cancel")
+    assert (response.status, response.body["status"]) == (200, "CANCELED")
+    assert response.body["canceled"] is not None
+    p.drain()
+    assert p.email.calls == 0
+    assert call(api, "GET", f"/messages/{message_id}").body["status"] == "CANCELED"
+    history = call(api, "GET", f"/messages/{message_id}/history").body
+    assert [h["type"] for h in history["results"]] == ["ENQUEUED", "CANCELED"]
+    assert history["results"][1]["data"] == {"status": "ENQUEUED"}
+    assert [i["consumer"] for i in history["ignored"]] == ["render"]
+    assert listed(call(api, "GET", "/messages", status="CANCELED")) == [message_id]
+    again = call(api, "POST", f"/messages/{message_id}/cancel")
+    assert (again.status, again.body["status"]) == (200, "CANCELED")  # a retry: the same answer
+    assert len(p.messages.history("ws1", message_id)) == 2
+
+
+def test_a_routed_message_canceled_before_delivery_is_not_sent() -> None:
+    api, p = make_api()
+    message_id = call(api, "POST", "/send", SEND).body["requestId"]
+    relay_next(p)  # render: ROUTED, with the rendered event waiting for deliver
+    assert call(api, "POST", f"/messages/{message_id}/cancel").status == 200
+    p.drain()
+    assert p.email.calls == 0
+    types = [h["type"] for h in call(api, "GET", f"/messages/{message_id}/history").body["results"]]
+    assert types == ["ENQUEUED", "ROUTED", "RENDERED", "CANCELED"]
+
+
+def test_a_cancel_landing_while_deliver_works_stops_it_before_the_provider() -> None:
+    api, p = make_api()
+    message_id = call(api, "POST", "/send", SEND).body["requestId"]
+    claim = p.attempts.claim
+
+    def claim_then_cancel(*args: Any, **kwargs: Any) -> Attempt:
+        # Deliver has read the message ROUTED; the cancel lands before the provider call.
+        call(api, "POST", f"/messages/{message_id}/cancel")
+        return claim(*args, **kwargs)
+
+    p.attempts.claim = claim_then_cancel  # type: ignore[method-assign]
+    p.drain()
+    assert p.email.calls == 0
+    assert call(api, "GET", f"/messages/{message_id}").body["status"] == "CANCELED"
+    [attempt] = p.attempts.attempts.values()
+    assert (attempt.tries, attempt.lease_owner) == (0, "")  # not a try; nothing left leased
+
+
+def test_a_sent_message_cannot_be_canceled_and_is_left_unchanged() -> None:
+    api, p = make_api()
+    message_id = call(api, "POST", "/send", SEND).body["requestId"]
+    p.drain()
+    before = call(api, "GET", f"/messages/{message_id}").body
+    response = call(api, "POST", f"/messages/{message_id}/cancel")
+    assert (response.status, response.body) == (409, before)
+    assert len(p.messages.history("ws1", message_id)) == 4
+
+
+def test_another_workspaces_message_cannot_be_canceled_nor_seen_404() -> None:
+    api, _ = make_api()
+    message_id = call(api, "POST", "/send", SEND).body["requestId"]
+    response = call(api, "POST", f"/messages/{message_id}/cancel", key=OTHER_KEY)
+    assert (response.status, response.body["type"]) == (404, "not_found")
+    assert call(api, "GET", f"/messages/{message_id}/output", key=OTHER_KEY).status == 404
+    assert call(api, "GET", f"/messages/{message_id}").body["status"] == "ENQUEUED"
+    assert call(api, "POST", "/messages/nope/cancel").status == 404
+
+
+def relay_next(pipeline: Pipeline) -> None:
+    """Relays one outbox record to its consumers (drain relays all)."""
+    event = pipeline.messages.outbox[pipeline.relayed]
+    pipeline.relayed += 1
+    for consumer in spec_for(event.type).consumers:
+        pipeline.consumers[consumer](event)

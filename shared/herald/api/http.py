@@ -14,6 +14,7 @@ from herald.ids import hash_api_key
 from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
+    from herald.services.canceling import CancelService
     from herald.services.reading import MessageReader
     from herald.services.sending import SendService
 
@@ -26,6 +27,9 @@ class ApiServices(Protocol):
 
     @property
     def reader(self) -> MessageReader: ...
+
+    @property
+    def canceling(self) -> CancelService: ...
 
 
 @dataclass(frozen=True)

@@ -50,3 +50,7 @@ class MessageUndeliverable(_Payload):
     reason: str
     error: str | None = None
     channel: str | None = None
+
+
+class MessageCanceled(_Payload):
+    status: str  # what the message was when it was canceled

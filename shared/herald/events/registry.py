@@ -109,6 +109,15 @@ EVENTS: tuple[EventSpec, ...] = (
         "UNDELIVERABLE",
         "The message could not be delivered; the reason says why.",
     ),
+    EventSpec(
+        "message.canceled",
+        1,
+        payloads.MessageCanceled,
+        "api",
+        ("log",),
+        "CANCELED",
+        "The message was canceled through the API before it was sent.",
+    ),
 )
 
 _BY_TYPE = {spec.name: spec for spec in EVENTS}

@@ -140,6 +140,10 @@ class RetryLater(Exception):
     not_after_ms: int | None = None  # the timeout that would end the attempt runs out here
 
 
+class MessageCanceled(Exception):
+    """The message was canceled while it was being delivered: stop before the provider."""
+
+
 @dataclass(frozen=True)
 class _Run:
     """One delivery of an event: who holds the leases, and the workspace's settings."""
@@ -205,6 +209,9 @@ class DeliverService:
         for channel in message.channels:
             try:
                 channel_results = self._deliver_channel(message, channel, run)
+            except MessageCanceled:
+                note_ignored(self.messages, self.consumer, event)
+                return
             except RetryLater as later:
                 # Retry this channel later; fail over only once it has failed for good.
                 # With "all" the other channels go on now.
@@ -415,6 +422,9 @@ class DeliverService:
             # Over the provider's rate: not a try, just later.
             self._not_a_try(message, attempt)
             raise RetryLater(attempt.tries, wait_s, f"{provider.name} rate limit", True, not_after)
+        if self._canceled(message):
+            self._not_a_try(message, attempt)
+            raise MessageCanceled(message.id)
         try:
             return self._call(message, attempt, provider, run)
         except RetryLater as later:
@@ -422,6 +432,12 @@ class DeliverService:
             attempt.retry_at_ms = self._due_ms(message, later)
             self._save(message, attempt)
             raise
+
+    def _canceled(self, message: MessageState) -> bool:
+        """Canceled since this delivery read it? One read, just before the provider call;
+        a cancel landing during the call itself is too late (the README's residual race)."""
+        current = self.messages.get_message(message.workspace, message.id)
+        return current is not None and current.status == MessageStatus.CANCELED
 
     def _not_a_try(self, message: MessageState, attempt: Attempt) -> None:
         attempt.tries -= 1

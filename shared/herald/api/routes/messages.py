@@ -1,5 +1,5 @@
-"""Reading messages back, in Courier's shapes: a message, its history and output, a
-request's messages, the list."""
+"""Reading messages back (a message, its history and output, a request's messages, the
+list) and canceling one, in Courier's shapes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from herald.domain.status import MessageStatus
 from herald.errors import ValidationFailed
 from herald.events.registry import EVENTS
 from herald.services.paging import decode_cursor
+from herald.services.reading import message_view
 from herald.store.base import SummaryQuery
 from herald.store.indexes import MAX_LIST_FILTERS
 
@@ -48,6 +49,16 @@ def get_history(ctx: Context) -> HttpResponse:
 @router.route("GET", "/messages/{message_id}/output")
 def get_output(ctx: Context) -> HttpResponse:
     return HttpResponse(200, ctx.services.reader.output(ctx.workspace, ctx.params["message_id"]))
+
+
+@router.route("POST", "/messages/{message_id}/cancel")
+def cancel_message(ctx: Context) -> HttpResponse:
+    # As Courier: 200 with the message when it is canceled, 409 with it unchanged when
+    # it was too late (a provider has it, or it has ended).
+    message = ctx.services.canceling.cancel(ctx.workspace, ctx.params["message_id"])
+    return HttpResponse(
+        200 if message.status == MessageStatus.CANCELED else 409, message_view(message)
+    )
 
 
 @router.route("GET", "/requests/{request_id}")
