@@ -18,6 +18,7 @@ def handle(request: flask.Request) -> flask.Response:
             headers=dict(request.headers),
             body=request.get_data(),
             query=request.args.to_dict(),
+            query_lists=request.args.to_dict(flat=False),
         )
     )
     if response.status == 204:

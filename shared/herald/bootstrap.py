@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from google.cloud import firestore
 
     from herald.api.http import Api
+    from herald.services.canceling import CancelService
     from herald.services.delivering import DeliverService
     from herald.services.logging_views import LogService
     from herald.services.reading import MessageReader
@@ -72,6 +73,12 @@ class _ApiServices:
     @functools.cached_property
     def documents(self) -> DocumentStore:
         return _documents()
+
+    @functools.cached_property
+    def canceling(self) -> CancelService:
+        from herald.services.canceling import CancelService
+
+        return CancelService(_messages())
 
 
 @functools.cache

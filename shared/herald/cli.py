@@ -159,16 +159,27 @@ def _providers(args: argparse.Namespace) -> int:
 
 
 def _keys(args: argparse.Namespace) -> int:
-    import secrets
-
     from herald import bootstrap
-    from herald.ids import hash_api_key
+    from herald.ops.keys import create_key, key_table
     from herald.store.firestore import FirestoreKeys
 
-    key = f"hk_{secrets.token_urlsafe(32)}"
-    FirestoreKeys(bootstrap.firestore_client()).put(hash_api_key(key), args.workspace)
-    print(key)
-    print(f"an API key for workspace {args.workspace!r}; only its hash is stored", file=sys.stderr)
+    keys = FirestoreKeys(bootstrap.firestore_client())
+    if args.action == "create":
+        key, record = create_key(keys, args.workspace)
+        print(key)
+        print(
+            f"an API key for workspace {args.workspace!r} (key id {record.key_id}); "
+            "only its hash is stored",
+            file=sys.stderr,
+        )
+    elif args.action == "list":
+        print(key_table(keys.list(args.workspace)))
+    else:
+        revoked = keys.revoke(args.key_id)
+        if revoked is None:
+            print(f"no key with id {args.key_id!r}", file=sys.stderr)
+            return 1
+        print(f"key {revoked.key_id} of workspace {revoked.workspace!r} is revoked")
     return 0
 
 
@@ -285,9 +296,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     providers.set_defaults(run=_providers)
 
-    keys = commands.add_parser("keys", help="create an API key for a workspace")
-    keys.add_argument("action", choices=("create",))
-    keys.add_argument("workspace")
+    keys = commands.add_parser("keys", help="create, list or revoke API keys")
+    key_actions = keys.add_subparsers(dest="action", required=True)
+    key_create = key_actions.add_parser("create", help="print a new key for a workspace")
+    key_create.add_argument("workspace")
+    key_list = key_actions.add_parser("list", help="every key's id, hint, workspace and times")
+    key_list.add_argument("workspace", nargs="?", help="only this workspace's keys")
+    key_revoke = key_actions.add_parser("revoke", help="revoke a key: it gets 401 from then on")
+    key_revoke.add_argument("key_id", help="as `keys list` shows it")
     keys.set_defaults(run=_keys)
 
     replay = commands.add_parser(

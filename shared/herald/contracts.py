@@ -57,7 +57,7 @@ def terraform_events() -> dict[str, Any]:
                 {
                     "collection_group": index.collection_group,
                     "query_scope": index.query_scope,
-                    "fields": [{"field_path": f, "order": o} for f, o in index.fields],
+                    "fields": [_index_field(f, o) for f, o in index.fields],
                 }
                 for index in COMPOSITE_INDEXES
             ],
@@ -84,6 +84,13 @@ def terraform_events() -> dict[str, Any]:
             for spec in EVENTS
         },
     }
+
+
+def _index_field(path: str, order: str) -> dict[str, str | None]:
+    # An array field is indexed for array_contains (array_config), not in an order.
+    if order == "CONTAINS":
+        return {"field_path": path, "order": None, "array_config": "CONTAINS"}
+    return {"field_path": path, "order": order, "array_config": None}
 
 
 def rendered(document: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -10,12 +11,16 @@ from herald.domain.message import MessageState, RequestRecord
 from herald.domain.status import MessageStatus
 from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageEnqueued, MessageRouted
+from herald.ids import hash_api_key
 from herald.store.base import (
     AttemptBusy,
     AttemptRepository,
     AttemptState,
+    KeyRepository,
     MessageRepository,
     MessageSummary,
+    PageMark,
+    SummaryQuery,
     SummaryRepository,
     Transition,
 )
@@ -150,37 +155,121 @@ class AttemptRepositoryContract:
         assert (again.state, again.tries, again.lease_owner) == (AttemptState.DONE, 1, "run-a")
 
 
+def summary(workspace: str, mid: str, at: int | None, **fields: object) -> MessageSummary:
+    return MessageSummary(
+        id=mid,
+        workspace=workspace,
+        request_id=str(fields.pop("request_id", "r1")),
+        status=MessageStatus(str(fields.pop("status", "SENT"))),
+        recipient=str(fields.pop("recipient", "a@example.com")),
+        seq=1,
+        last_event="message.enqueued",
+        enqueued_ms=at,
+        updated_ms=at or 0,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def store(summaries: SummaryRepository, row: MessageSummary) -> None:
+    assert summaries.apply(row.workspace, row.id, lambda current: row)
+
+
+def ids(found: list[MessageSummary]) -> list[str]:
+    return [s.id for s in found]
+
+
 class SummaryRepositoryContract:
-    def test_apply_stores_the_merge_and_list_filters(
+    def test_apply_stores_the_merge_unless_it_is_none(
         self, summaries: SummaryRepository, workspace: str
     ) -> None:
-        def summary(mid: str, request: str, status: MessageStatus, at: int) -> MessageSummary:
-            return MessageSummary(
-                id=mid,
-                workspace=workspace,
-                request_id=request,
-                status=status,
-                recipient="r",
-                seq=1,
-                last_event="message.enqueued",
-                enqueued_ms=at,
-                updated_ms=at,
-            )
-
-        assert summaries.apply(
-            workspace, "m1", lambda cur: summary("m1", "r1", MessageStatus.SENT, 1)
-        )
-        assert summaries.apply(
-            workspace, "m2", lambda cur: summary("m2", "r1", MessageStatus.ENQUEUED, 2)
-        )
-        assert summaries.apply(
-            workspace, "m3", lambda cur: summary("m3", "r2", MessageStatus.SENT, 3)
-        )
+        assert summaries.apply(workspace, "m1", lambda cur: summary(workspace, "m1", 1))
         assert not summaries.apply(workspace, "m1", lambda cur: None)
-        assert [s.id for s in summaries.list(workspace, request_id="r1")] == ["m2", "m1"]
-        assert [s.id for s in summaries.list(workspace, status="SENT")] == ["m3", "m1"]
-        assert [s.id for s in summaries.list(workspace, limit=1)] == ["m3"]
-        assert summaries.list(workspace + "-other") == []
-        tagged = summary("m4", "r3", MessageStatus.SENT, 4).model_copy(update={"trace_id": "t-1"})
-        assert summaries.apply(workspace, "m4", lambda cur: tagged)
-        assert [s.id for s in summaries.list(workspace, trace_id="t-1")] == ["m4"]
+        assert summaries.apply(
+            workspace,
+            "m1",
+            lambda cur: cur and cur.model_copy(update={"status": MessageStatus.DELIVERED}),
+        )
+        [stored] = summaries.list(workspace, SummaryQuery())
+        assert (stored.id, stored.status) == ("m1", MessageStatus.DELIVERED)
+        assert summaries.list(workspace + "-other", SummaryQuery()) == []
+
+    def test_list_filters_on_each_field_newest_first(
+        self, summaries: SummaryRepository, workspace: str
+    ) -> None:
+        rows = [
+            summary(workspace, "m1", 1, request_id="r1", tags=["a", "b"], template="welcome"),
+            summary(workspace, "m2", 2, request_id="r1", status="ENQUEUED", trace_id="t-1"),
+            summary(workspace, "m3", 3, request_id="r2", recipient="b@example.com", tags=["b"]),
+            summary(
+                workspace,
+                "m4",
+                4,
+                request_id="r3",
+                status="UNDELIVERABLE",
+                tags=["c"],
+                template="welcome",
+            ),
+        ]
+        for row in rows:
+            store(summaries, row)
+
+        def found(**query: Any) -> list[str]:
+            return ids(summaries.list(workspace, SummaryQuery(**query)))
+
+        assert found() == ["m4", "m3", "m2", "m1"]
+        assert found(request_id="r1") == ["m2", "m1"]
+        assert found(statuses=("SENT",)) == ["m3", "m1"]
+        assert found(statuses=("ENQUEUED", "UNDELIVERABLE")) == ["m4", "m2"]
+        assert found(recipient="b@example.com") == ["m3"]
+        assert found(trace_id="t-1") == ["m2"]
+        assert found(template="welcome") == ["m4", "m1"]
+        assert found(tags=("b",)) == ["m3", "m1"]
+        assert found(tags=("a", "c")) == ["m4", "m1"]  # any of them
+        assert found(tags=("b",), statuses=("SENT", "ENQUEUED")) == ["m3", "m1"]
+        assert found(request_id="r1", statuses=("SENT",)) == ["m1"]
+        assert found(template="welcome", tags=("c", "zzz")) == ["m4"]
+        assert found(enqueued_after_ms=2) == ["m4", "m3"]
+        assert found(statuses=("SENT",), enqueued_after_ms=1) == ["m3"]
+        assert found(limit=1) == ["m4"]
+
+    def test_pages_follow_each_other_without_gap_or_repeat_even_on_ties(
+        self, summaries: SummaryRepository, workspace: str
+    ) -> None:
+        # Two messages enqueued in the same millisecond: the id breaks the tie.
+        rows = [summary(workspace, mid, at) for mid, at in (("a", 5), ("b", 5), ("c", 7))]
+        rows.append(summary(workspace, "d", 3, status="DELIVERED"))
+        for row in rows:
+            store(summaries, row)
+        first = summaries.list(workspace, SummaryQuery(limit=2))
+        assert ids(first) == ["c", "b"]
+        mark = PageMark(first[-1].enqueued_ms, first[-1].id)
+        assert ids(summaries.list(workspace, SummaryQuery(limit=2, after=mark))) == ["a", "d"]
+        sent_only = SummaryQuery(statuses=("SENT",), after=PageMark(5, "b"))
+        assert ids(summaries.list(workspace, sent_only)) == ["a"]
+        assert summaries.list(workspace, SummaryQuery(after=PageMark(3, "d"))) == []
+
+
+class KeyRepositoryContract:
+    def test_a_key_opens_its_workspace_until_it_is_revoked(
+        self, keys: KeyRepository, workspace: str
+    ) -> None:
+        key_hash = hash_api_key(f"hk_{workspace}")
+        record = keys.put(key_hash, workspace, hint="hk_abcd")
+        assert keys.workspace_for(key_hash) == workspace
+        assert keys.workspace_for(hash_api_key("hk_other")) is None
+        assert len(record.key_id) == 12 and record.key_id not in f"hk_{workspace}"
+        [listed] = keys.list(workspace)
+        assert (listed.key_id, listed.hint, listed.revoked_ms) == (record.key_id, "hk_abcd", None)
+        assert listed.created_ms > 0
+        revoked = keys.revoke(record.key_id)
+        assert revoked is not None and revoked.revoked_ms is not None
+        assert keys.workspace_for(key_hash) is None
+        assert keys.list(workspace)[0].revoked_ms == revoked.revoked_ms
+        assert keys.revoke("000000000000") is None
+
+    def test_listing_is_per_workspace_or_all(self, keys: KeyRepository, workspace: str) -> None:
+        mine = keys.put(hash_api_key(f"hk_1_{workspace}"), workspace)
+        theirs = keys.put(hash_api_key(f"hk_2_{workspace}"), workspace + "-b")
+        assert [r.key_id for r in keys.list(workspace)] == [mine.key_id]
+        every = {r.key_id for r in keys.list()}
+        assert {mine.key_id, theirs.key_id} <= every

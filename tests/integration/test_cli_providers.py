@@ -58,3 +58,30 @@ def test_cached_settings_last_their_time_then_follow_a_change(emulators: Emulato
     assert other.settings(workspace).providers == {"email": ["sendgrid"]}
     cached._cache.clear()  # the copy's time is up
     assert cached.settings(workspace).providers == {"email": ["sendgrid"]}
+
+
+def test_keys_are_listed_without_the_key_and_a_revoked_key_opens_nothing(
+    emulators: Emulators, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from google.cloud import firestore
+
+    from herald.ids import hash_api_key
+    from herald.store.firestore import FirestoreKeys
+
+    workspace = "keys-" + uuid.uuid4().hex[:8]
+    assert main(["keys", "create", workspace]) == 0
+    key = capsys.readouterr().out.strip()
+    assert main(["keys", "list", workspace]) == 0
+    listed = capsys.readouterr().out
+    [line] = listed.splitlines()[1:]
+    key_id, hint, shown_workspace, _, revoked = line.split()
+    assert (hint, shown_workspace, revoked) == (key[:7] + "…", workspace, "-")
+    assert key not in listed and key[7:] not in listed
+    assert main(["keys", "list"]) == 0
+    assert key_id in capsys.readouterr().out
+    assert main(["keys", "revoke", key_id]) == 0
+    assert "revoked" in capsys.readouterr().out
+    keys = FirestoreKeys(firestore.Client(project=emulators.project))
+    assert keys.workspace_for(hash_api_key(key)) is None
+    assert keys.list(workspace)[0].revoked_ms is not None
+    assert main(["keys", "revoke", "000000000000"]) == 1

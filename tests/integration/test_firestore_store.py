@@ -4,9 +4,15 @@ import pytest
 from google.cloud import firestore
 
 from herald.local.emulators import Emulators
-from herald.store.firestore import FirestoreAttempts, FirestoreMessages, FirestoreSummaries
+from herald.store.firestore import (
+    FirestoreAttempts,
+    FirestoreKeys,
+    FirestoreMessages,
+    FirestoreSummaries,
+)
 from tests.contract.store import (
     AttemptRepositoryContract,
+    KeyRepositoryContract,
     MessageRepositoryContract,
     SummaryRepositoryContract,
     create,
@@ -34,6 +40,15 @@ def attempts(client: firestore.Client) -> FirestoreAttempts:
 @pytest.fixture
 def summaries(client: firestore.Client) -> FirestoreSummaries:
     return FirestoreSummaries(client)
+
+
+@pytest.fixture
+def keys(client: firestore.Client) -> FirestoreKeys:
+    return FirestoreKeys(client)
+
+
+class TestFirestoreKeys(KeyRepositoryContract):
+    pass
 
 
 class TestFirestoreMessages(MessageRepositoryContract):

@@ -15,6 +15,7 @@ from herald.idempotency.firestore import FirestoreIdempotencyStore
 from herald.idempotency.http import IdempotentPosts
 from herald.ids import hash_api_key
 from herald.local.emulators import Emulators
+from herald.services.canceling import CancelService
 from herald.services.reading import MessageReader
 from herald.services.sending import SendService
 from herald.store.firestore import FirestoreMessages, FirestoreSummaries
@@ -33,6 +34,7 @@ class FirestoreServices:
         self.sending = SendService(FirestoreMessages(client))
         self.reader = MessageReader(FirestoreMessages(client), FirestoreSummaries(client))
         self.documents = FirestoreDocuments(client)
+        self.canceling = CancelService(FirestoreMessages(client))
 
 
 def test_racing_identical_sends_create_exactly_one_message(

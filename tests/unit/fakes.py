@@ -11,6 +11,7 @@ from herald.errors import ProviderError
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
 from herald.providers.base import Dispatch, Receipt
+from herald.services.canceling import CancelService
 from herald.services.delivering import DeliverService
 from herald.services.logging_views import LogService
 from herald.services.reading import MessageReader
@@ -69,6 +70,7 @@ class Pipeline:
     def __post_init__(self) -> None:
         self.sending = SendService(self.messages)
         self.reader = MessageReader(self.messages, self.summaries)
+        self.canceling = CancelService(self.messages)
         self.consumers: dict[str, Callable[[EventEnvelope], None]] = {
             "render": RenderService(self.messages, self.timers, self.documents).handle,
             "deliver": DeliverService(

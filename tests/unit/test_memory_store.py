@@ -4,9 +4,15 @@ import uuid
 
 import pytest
 
-from herald.store.memory import InMemoryAttempts, InMemoryMessages, InMemorySummaries
+from herald.store.memory import (
+    InMemoryAttempts,
+    InMemoryKeys,
+    InMemoryMessages,
+    InMemorySummaries,
+)
 from tests.contract.store import (
     AttemptRepositoryContract,
+    KeyRepositoryContract,
     MessageRepositoryContract,
     SummaryRepositoryContract,
 )
@@ -32,6 +38,11 @@ def summaries() -> InMemorySummaries:
     return InMemorySummaries()
 
 
+@pytest.fixture
+def keys() -> InMemoryKeys:
+    return InMemoryKeys()
+
+
 class TestInMemoryMessages(MessageRepositoryContract):
     pass
 
@@ -41,4 +52,8 @@ class TestInMemoryAttempts(AttemptRepositoryContract):
 
 
 class TestInMemorySummaries(SummaryRepositoryContract):
+    pass
+
+
+class TestInMemoryKeys(KeyRepositoryContract):
     pass

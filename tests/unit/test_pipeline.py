@@ -10,7 +10,7 @@ from herald.domain.message import ChannelOutcome
 from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.events.envelope import EventEnvelope
 from herald.providers.base import Dispatch, Receipt
-from herald.store.base import AttemptBusy, AttemptState, WorkspaceSettings
+from herald.store.base import AttemptBusy, AttemptState, SummaryQuery, WorkspaceSettings
 from tests.unit.fakes import FakeProvider, Pipeline
 
 WS = "ws1"
@@ -69,7 +69,7 @@ def test_each_recipient_gets_its_own_message_and_per_recipient_data() -> None:
     ids = [m["id"] for m in request["messages"]]
     assert len(set(ids)) == 3 and rid not in ids
     assert sorted(d.rendered["subject"] for d in p.email.sent) == ["Hi A", "Hi C", "Hi you"]
-    listed = p.reader.list(WS, request_id=rid, status=None, limit=10)["results"]
+    listed = p.reader.list(WS, SummaryQuery(request_id=rid, limit=10))["results"]
     assert sorted(m["status"] for m in listed) == ["SENT"] * 3
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -15,6 +15,7 @@ from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
     from herald.idempotency.http import IdempotentPosts
+    from herald.services.canceling import CancelService
     from herald.services.reading import MessageReader
     from herald.services.sending import SendService
     from herald.store.documents import DocumentStore
@@ -32,6 +33,9 @@ class ApiServices(Protocol):
     @property
     def documents(self) -> DocumentStore: ...
 
+    @property
+    def canceling(self) -> CancelService: ...
+
 
 @dataclass(frozen=True)
 class HttpRequest:
@@ -40,6 +44,13 @@ class HttpRequest:
     headers: Mapping[str, str]
     body: bytes = b""
     query: Mapping[str, str] = field(default_factory=dict)
+    # Every value of each query parameter, for those that repeat (?status=A&status=B).
+    query_lists: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    def query_values(self, name: str) -> list[str]:
+        if name in self.query_lists:
+            return list(self.query_lists[name])
+        return [self.query[name]] if name in self.query else []
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Payload(BaseModel):
@@ -12,6 +12,8 @@ class _Payload(BaseModel):
 class MessageEnqueued(_Payload):
     recipient: str
     trace_id: str | None = None  # Courier's metadata.trace_id
+    tags: list[str] = Field(default_factory=list)  # Courier's metadata.tags
+    template: str | None = None  # the stored template sent (Courier's "notification")
 
 
 class MessageDelayed(_Payload):
@@ -57,3 +59,7 @@ class MessageFannedOut(_Payload):
     cursor: str | None
     done: bool
     total: int
+
+
+class MessageCanceled(_Payload):
+    status: str  # what the message was when it was canceled

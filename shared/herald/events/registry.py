@@ -125,6 +125,15 @@ EVENTS: tuple[EventSpec, ...] = (
         "The message could not be delivered; the reason says why.",
         also_produced_by=("render",),
     ),
+    EventSpec(
+        "message.canceled",
+        1,
+        payloads.MessageCanceled,
+        "api",
+        ("log",),
+        "CANCELED",
+        "The message was canceled through the API before it was sent.",
+    ),
 )
 
 _BY_TYPE = {spec.name: spec for spec in EVENTS}

@@ -141,6 +141,10 @@ class RetryLater(Exception):
     not_after_ms: int | None = None  # the timeout that would end the attempt runs out here
 
 
+class MessageCanceled(Exception):
+    """The message was canceled while it was being delivered: stop before the provider."""
+
+
 @dataclass(frozen=True)
 class _Run:
     """One delivery of an event: who holds the leases, and the workspace's settings."""
@@ -204,7 +208,11 @@ class DeliverService:
         results: list[DeliveryResult] = []
         retries: list[RetryLater] = []
         tree = message.route or {"method": message.routing_method, "channels": message.channels}
-        self._walk(tree, message, run, results, retries)
+        try:
+            self._walk(tree, message, run, results, retries)
+        except MessageCanceled:
+            note_ignored(self.messages, self.consumer, event)
+            return
         if retries:
             # Back when the first channel is due; one not yet due then waits again, untried.
             self._retry_later(event, message, min(retries, key=lambda r: self._due_ms(message, r)))
@@ -468,6 +476,9 @@ class DeliverService:
             # Over the provider's rate: not a try, just later.
             self._not_a_try(message, attempt)
             raise RetryLater(attempt.tries, wait_s, f"{provider.name} rate limit", True, not_after)
+        if self._canceled(message):
+            self._not_a_try(message, attempt)
+            raise MessageCanceled(message.id)
         try:
             return self._call(message, attempt, provider, run)
         except RetryLater as later:
@@ -475,6 +486,12 @@ class DeliverService:
             attempt.retry_at_ms = self._due_ms(message, later)
             self._save(message, attempt)
             raise
+
+    def _canceled(self, message: MessageState) -> bool:
+        """Canceled since this delivery read it? One read, just before the provider call;
+        a cancel landing during the call itself is too late (the README's residual race)."""
+        current = self.messages.get_message(message.workspace, message.id)
+        return current is not None and current.status == MessageStatus.CANCELED
 
     def _not_a_try(self, message: MessageState, attempt: Attempt) -> None:
         attempt.tries -= 1

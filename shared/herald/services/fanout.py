@@ -14,9 +14,9 @@ from typing import Any
 from herald.domain.message import FanOut, MessageState
 from herald.domain.status import MessageStatus, Reason
 from herald.events.envelope import EventEnvelope, NewEvent
-from herald.events.payloads import MessageEnqueued, MessageFannedOut, MessageUndeliverable
+from herald.events.payloads import MessageFannedOut, MessageUndeliverable
 from herald.ids import message_id_for
-from herald.services.sending import message_trace_root
+from herald.services.sending import enqueued_event, message_trace_root
 from herald.store.base import MessageRepository, Transition
 from herald.store.documents import DocumentStore
 
@@ -139,20 +139,7 @@ class FanOutService:
                         ),
                     )
                 ],
-                [
-                    (
-                        child,
-                        [
-                            NewEvent(
-                                "message.enqueued",
-                                MessageEnqueued(
-                                    recipient=child.recipient_label(), trace_id=child.trace_id
-                                ),
-                            )
-                        ],
-                    )
-                    for child in children
-                ],
+                [(child, [enqueued_event(child)]) for child in children],
             )
 
         applied = self.messages.transition(

@@ -33,13 +33,27 @@ def fold(current: MessageSummary | None, event: EventEnvelope) -> MessageSummary
         update["enqueued_ms"] = event.occurred_ms
         update["recipient"] = event.payload.get("recipient", "")
         update["trace_id"] = event.payload.get("trace_id")
+        update["tags"] = event.payload.get("tags") or []
+        update["template"] = event.payload.get("template")
     if event.seq > summary.seq:
         update.update(seq=event.seq, last_event=event.type, updated_ms=event.occurred_ms)
         if (status := status_after(event.type)) is not None:
             update["status"] = status
+        update.update(_outcome(event))
     if not update:
         return None
     return summary.model_copy(update=update)
+
+
+def _outcome(event: EventEnvelope) -> dict[str, object]:
+    """What an end event adds to the summary: when it was sent or delivered, or why not."""
+    if event.type == "message.sent":
+        return {"sent_ms": event.occurred_ms}
+    if event.type == "message.delivered":
+        return {"sent_ms": event.occurred_ms, "delivered_ms": event.occurred_ms}
+    if event.type in ("message.undeliverable", "message.unroutable"):
+        return {"reason": event.payload.get("reason"), "error": event.payload.get("error")}
+    return {}
 
 
 class LogService:

@@ -1,13 +1,15 @@
-"""Read views in Courier's shapes: a message, its history, a request's messages."""
+"""Read views in Courier's shapes: a message, its history and output, a request, the list."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from herald.domain.message import MessageState
 from herald.errors import NotFound
 from herald.events.registry import spec_for
-from herald.store.base import MessageRepository, MessageSummary, SummaryRepository
+from herald.services.paging import encode_cursor
+from herald.store.base import MessageRepository, MessageSummary, SummaryQuery, SummaryRepository
 
 
 def message_view(message: MessageState) -> dict[str, Any]:
@@ -25,6 +27,9 @@ def message_view(message: MessageState) -> dict[str, Any]:
         "reason": message.reason,
         "error": message.error,
         "traceId": message.trace_id,
+        "notification": message.template,
+        "tags": message.tags,
+        "canceled": message.canceled_ms,
         "channels": message.channels,
         "providers": [
             {
@@ -42,15 +47,41 @@ def message_view(message: MessageState) -> dict[str, Any]:
 
 
 def summary_view(summary: MessageSummary) -> dict[str, Any]:
+    """Courier's message details as the list shows them, from the log's summary."""
     return {
         "id": summary.id,
         "requestId": summary.request_id,
         "status": summary.status.value,
         "recipient": summary.recipient,
         "enqueued": summary.enqueued_ms,
+        "sent": summary.sent_ms,
+        "delivered": summary.delivered_ms,
+        "opened": None,
+        "clicked": None,
+        "notification": summary.template,
+        "tags": summary.tags,
+        "reason": summary.reason,
+        "error": summary.error,
         "updated": summary.updated_ms,
         "lastEvent": spec_for(summary.last_event).history_type if summary.last_event else None,
         "traceId": summary.trace_id,
+    }
+
+
+def output_view(channel: str, rendered: dict[str, Any]) -> dict[str, Any]:
+    """Courier's rendered output of one channel; what a channel has no part for is empty."""
+    text = str(rendered.get("text") or rendered.get("body") or "")
+    return {
+        "channel": channel,
+        "channel_id": channel,  # Herald's channels have no ids of their own: the name
+        "content": {
+            "title": str(rendered.get("title") or rendered.get("subject") or ""),
+            "subject": str(rendered.get("subject") or ""),
+            "body": str(rendered.get("body") or text),
+            "text": text,
+            "html": str(rendered.get("html") or ""),
+            "blocks": [],
+        },
     }
 
 
@@ -65,7 +96,10 @@ class MessageReader:
             raise NotFound(f"no message {message_id!r}")
         return message_view(message)
 
-    def history(self, workspace: str, message_id: str) -> dict[str, Any]:
+    def history(
+        self, workspace: str, message_id: str, history_type: str | None = None
+    ) -> dict[str, Any]:
+        """The message's events in order; ``history_type`` keeps only those of that type."""
         if self.messages.get_message(workspace, message_id) is None:
             raise NotFound(f"no message {message_id!r}")
         events = self.messages.history(workspace, message_id)
@@ -78,6 +112,7 @@ class MessageReader:
                     "data": e.payload,
                 }
                 for e in events
+                if history_type in (None, spec_for(e.type).history_type)
             ],
             # Deliveries that arrived after the message had moved past them: kept, not applied.
             "ignored": [
@@ -89,7 +124,21 @@ class MessageReader:
                     "ts": i.seen_ms,
                 }
                 for i in self.messages.ignored(workspace, message_id)
+                if history_type in (None, spec_for(i.event_type).history_type)
             ],
+        }
+
+    def output(self, workspace: str, message_id: str) -> dict[str, Any]:
+        """What was rendered for each channel (nothing before the message is routed)."""
+        message = self.messages.get_message(workspace, message_id)
+        if message is None:
+            raise NotFound(f"no message {message_id!r}")
+        return {
+            "results": [
+                output_view(channel, message.rendered[channel])
+                for channel in message.channels
+                if channel in message.rendered
+            ]
         }
 
     def request(self, workspace: str, request_id: str) -> dict[str, Any]:
@@ -103,18 +152,12 @@ class MessageReader:
             "messages": [message_view(m) for m in messages],
         }
 
-    def list(
-        self,
-        workspace: str,
-        request_id: str | None,
-        status: str | None,
-        limit: int,
-        trace_id: str | None = None,
-    ) -> dict[str, Any]:
-        found = self.summaries.list(
-            workspace, request_id=request_id, status=status, limit=limit, trace_id=trace_id
-        )
+    def list(self, workspace: str, query: SummaryQuery) -> dict[str, Any]:
+        """A page of summaries, newest first, in Courier's ``{paging, results}``."""
+        # One more than the page: whether there is a next page, without a count.
+        found = self.summaries.list(workspace, replace(query, limit=query.limit + 1))
+        page, more = found[: query.limit], len(found) > query.limit
         return {
-            "results": [summary_view(s) for s in found],
-            "paging": {"more": len(found) == limit},
+            "paging": {"cursor": encode_cursor(page[-1]) if more else None, "more": more},
+            "results": [summary_view(s) for s in page],
         }

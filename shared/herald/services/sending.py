@@ -38,6 +38,18 @@ def parse_send(body: Any) -> SendRequest:
     return request
 
 
+def enqueued_event(message: MessageState) -> NewEvent:
+    return NewEvent(
+        "message.enqueued",
+        MessageEnqueued(
+            recipient=message.recipient_label(),
+            trace_id=message.trace_id,
+            tags=message.tags,
+            template=message.template,
+        ),
+    )
+
+
 def message_trace_root(message_id: str, request_id: str) -> str | None:
     """Each message of a list send gets a trace of its own, linked to the request's."""
     request_span = trace.get_current_span().get_span_context()
@@ -156,11 +168,7 @@ class SendService:
                     ),
                 }
             )
-            enqueued = NewEvent(
-                "message.enqueued",
-                MessageEnqueued(recipient=message.recipient_label(), trace_id=message.trace_id),
-            )
-            staged.append((message, [enqueued]))
+            staged.append((message, [enqueued_event(message)]))
         self.messages.create_request(
             RequestRecord(
                 id=request_id,

@@ -241,6 +241,72 @@ class MessageSummary(BaseModel):
     enqueued_ms: int | None = None
     updated_ms: int
     trace_id: str | None = None
+    tags: list[str] = Field(default_factory=list)  # Courier's metadata.tags
+    template: str | None = None  # Courier's "notification"
+    sent_ms: int | None = None
+    delivered_ms: int | None = None
+    reason: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PageMark:
+    """Where a page of the list ended: its last summary's sort key."""
+
+    enqueued_ms: int | None
+    message_id: str
+
+
+@dataclass(frozen=True)
+class SummaryQuery:
+    """A list query: every filter given must match (``statuses`` and ``tags``: any of them)."""
+
+    request_id: str | None = None
+    statuses: tuple[str, ...] = ()
+    recipient: str | None = None
+    trace_id: str | None = None
+    template: str | None = None
+    tags: tuple[str, ...] = ()
+    enqueued_after_ms: int | None = None  # strictly after
+    after: PageMark | None = None  # the previous page's end: newest first, so older than it
+    limit: int = 50
+
+    def filters(self) -> dict[str, str | tuple[str, ...]]:
+        """The summary fields filtered on, with the wanted value(s), in index order."""
+        given: dict[str, str | tuple[str, ...] | None] = {
+            "request_id": self.request_id,
+            "status": self.statuses,
+            "recipient": self.recipient,
+            "trace_id": self.trace_id,
+            "template": self.template,
+            "tags": self.tags,
+        }
+        return {field: value for field, value in given.items() if value}
+
+    def matches(self, summary: MessageSummary) -> bool:
+        """The same filters in memory (the in-memory backend's query)."""
+        for field, wanted in self.filters().items():
+            value = getattr(summary, field)
+            if field == "tags":
+                if not set(value) & set(wanted):
+                    return False
+            elif value not in (wanted if isinstance(wanted, tuple) else (wanted,)):
+                return False
+        if (
+            self.enqueued_after_ms is not None
+            and (summary.enqueued_ms or 0) <= self.enqueued_after_ms
+        ):
+            return False
+        return self.after is None or sort_key(summary) < (
+            self.after.enqueued_ms is not None,
+            self.after.enqueued_ms or 0,
+            self.after.message_id,
+        )
+
+
+def sort_key(summary: MessageSummary) -> tuple[bool, int, str]:
+    """Newest first is this key descending; as Firestore orders, nulls come last."""
+    return (summary.enqueued_ms is not None, summary.enqueued_ms or 0, summary.id)
 
 
 class SummaryRepository(Protocol):
@@ -253,14 +319,9 @@ class SummaryRepository(Protocol):
         """Stores ``merge(current)`` atomically unless it returns None; True if written."""
         ...
 
-    def list(
-        self,
-        workspace: str,
-        request_id: str | None = None,
-        status: str | None = None,
-        limit: int = 50,
-        trace_id: str | None = None,
-    ) -> list[MessageSummary]: ...
+    def list(self, workspace: str, query: SummaryQuery) -> list[MessageSummary]:
+        """Up to ``query.limit`` matching summaries, newest first (ties: by id, descending)."""
+        ...
 
 
 class WorkspaceSettings(BaseModel):
@@ -276,7 +337,36 @@ class WorkspaceRepository(Protocol):
     def save_settings(self, workspace: str, settings: WorkspaceSettings) -> None: ...
 
 
-class KeyRepository(Protocol):
-    def workspace_for(self, key_hash: str) -> str | None: ...
+class ApiKeyRecord(BaseModel):
+    """A stored API key: never the key itself, only its hash and what identifies it."""
 
-    def put(self, key_hash: str, workspace: str) -> None: ...
+    key_hash: str
+    workspace: str
+    created_ms: int
+    hint: str = ""  # the key's first characters, to tell keys apart; not enough to use it
+    revoked_ms: int | None = None
+
+    @property
+    def key_id(self) -> str:
+        """A short, non-secret id: the start of the hash, which reveals nothing of the key."""
+        return key_id_of(self.key_hash)
+
+
+def key_id_of(key_hash: str) -> str:
+    return key_hash[:12]
+
+
+class KeyRepository(Protocol):
+    def workspace_for(self, key_hash: str) -> str | None:
+        """The workspace of a key that exists and is not revoked."""
+        ...
+
+    def put(self, key_hash: str, workspace: str, hint: str = "") -> ApiKeyRecord: ...
+
+    def list(self, workspace: str | None = None) -> list[ApiKeyRecord]:
+        """Every key (of one workspace), oldest first."""
+        ...
+
+    def revoke(self, key_id: str) -> ApiKeyRecord | None:
+        """Marks the key revoked (once); None when no key has that id."""
+        ...

@@ -2,7 +2,7 @@
 
 Layout, every path scoped to the workspace of the API key:
 
-    api_keys/{sha256 of key}                             -> workspace
+    api_keys/{sha256 of key}                             -> workspace, key_id, hint, created, revoked
     workspaces/{ws}/requests/{request}
     workspaces/{ws}/messages/{message}                   state, the one source of truth
     workspaces/{ws}/messages/{message}/events/{seq}      the outbox, doubling as history
@@ -21,6 +21,7 @@ from typing import Any
 
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
+from google.cloud.firestore_v1.field_path import FieldPath
 from opentelemetry import trace
 
 from herald.clock import now_ms
@@ -29,11 +30,13 @@ from herald.events.envelope import EventEnvelope, NewEvent
 from herald.observability import tracing
 from herald.store.base import (
     RECEIPT_TTL_MS,
+    ApiKeyRecord,
     Attempt,
     Decide,
     IgnoredEvent,
     MessageSummary,
     ScheduledEvent,
+    SummaryQuery,
     WorkspaceSettings,
     receipt_id,
     sequence_events,
@@ -253,27 +256,40 @@ class FirestoreSummaries(_Paths):
             written: bool = apply(self.client.transaction())
             return written
 
-    def list(
-        self,
-        workspace: str,
-        request_id: str | None = None,
-        status: str | None = None,
-        limit: int = 50,
-        trace_id: str | None = None,
-    ) -> list[MessageSummary]:
-        query: Any = self.workspace(workspace).collection("summaries")
-        if request_id is not None:
-            query = query.where(filter=FieldFilter("request_id", "==", request_id))
-        if status is not None:
-            query = query.where(filter=FieldFilter("status", "==", status))
-        if trace_id is not None:
-            query = query.where(filter=FieldFilter("trace_id", "==", trace_id))
-        query = query.order_by("enqueued_ms", direction=firestore.Query.DESCENDING).limit(limit)
+    def query(self, workspace: str, query: SummaryQuery) -> Any:
+        """The Firestore query of a list; every shape it takes has its index in indexes.py."""
+        found: Any = self.workspace(workspace).collection("summaries")
+        for field, wanted in query.filters().items():
+            if field == "tags":
+                op = "array_contains_any" if len(wanted) > 1 else "array_contains"
+                value: Any = list(wanted) if len(wanted) > 1 else wanted[0]
+            elif isinstance(wanted, tuple):
+                op, value = ("in", list(wanted)) if len(wanted) > 1 else ("==", wanted[0])
+            else:
+                op, value = "==", wanted
+            found = found.where(filter=FieldFilter(field, op, value))
+        if query.enqueued_after_ms is not None:
+            found = found.where(filter=FieldFilter("enqueued_ms", ">", query.enqueued_after_ms))
+        found = found.order_by("enqueued_ms", direction=firestore.Query.DESCENDING).order_by(
+            FieldPath.document_id(), direction=firestore.Query.DESCENDING
+        )
+        if query.after is not None:
+            found = found.start_after(
+                {"enqueued_ms": query.after.enqueued_ms, "__name__": query.after.message_id}
+            )
+        return found.limit(query.limit)
+
+    def list(self, workspace: str, query: SummaryQuery) -> list[MessageSummary]:
         with _span("query", "summaries"):
-            return [MessageSummary.model_validate(doc.to_dict()) for doc in query.stream()]
+            return [
+                MessageSummary.model_validate(doc.to_dict())
+                for doc in self.query(workspace, query).stream()
+            ]
 
 
 class FirestoreKeys:
+    """``api_keys/{sha256 of key}``: the key's hash is the id, so a request costs one get."""
+
     def __init__(self, client: firestore.Client) -> None:
         self.client = client
 
@@ -282,13 +298,52 @@ class FirestoreKeys:
             snap = self.client.collection("api_keys").document(key_hash).get()
         if not snap.exists:
             return None
-        workspace = (snap.to_dict() or {}).get("workspace")
+        data = snap.to_dict() or {}
+        if data.get("revoked_ms") is not None:
+            return None
+        workspace = data.get("workspace")
         return str(workspace) if workspace else None
 
-    def put(self, key_hash: str, workspace: str) -> None:
-        self.client.collection("api_keys").document(key_hash).set(
-            {"workspace": workspace, "created_ms": now_ms()}
+    def put(self, key_hash: str, workspace: str, hint: str = "") -> ApiKeyRecord:
+        record = ApiKeyRecord(
+            key_hash=key_hash, workspace=workspace, created_ms=now_ms(), hint=hint
         )
+        document = {**record.model_dump(exclude={"key_hash"}), "key_id": record.key_id}
+        self.client.collection("api_keys").document(key_hash).set(document)
+        return record
+
+    def _record(self, snap: Any) -> ApiKeyRecord:
+        data = snap.to_dict() or {}
+        return ApiKeyRecord(
+            key_hash=snap.id,
+            workspace=str(data.get("workspace", "")),
+            created_ms=int(data.get("created_ms") or 0),
+            hint=str(data.get("hint") or ""),
+            revoked_ms=data.get("revoked_ms"),
+        )
+
+    def list(self, workspace: str | None = None) -> list[ApiKeyRecord]:
+        # An operator's command over a small collection: no index beyond the automatic ones.
+        keys: Any = self.client.collection("api_keys")
+        if workspace is not None:
+            keys = keys.where(filter=FieldFilter("workspace", "==", workspace))
+        records = [self._record(snap) for snap in keys.stream()]
+        return sorted(records, key=lambda r: (r.created_ms, r.key_hash))
+
+    def revoke(self, key_id: str) -> ApiKeyRecord | None:
+        matches = list(
+            self.client.collection("api_keys")
+            .where(filter=FieldFilter("key_id", "==", key_id))
+            .limit(2)
+            .stream()
+        )
+        if len(matches) != 1:
+            return None  # none, or (at 48 bits, hardly ever) ambiguous: nothing revoked
+        record = self._record(matches[0])
+        if record.revoked_ms is None:
+            record.revoked_ms = now_ms()
+            matches[0].reference.update({"revoked_ms": record.revoked_ms})
+        return record
 
 
 class FirestoreSweep:

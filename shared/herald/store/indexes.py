@@ -6,29 +6,55 @@ Declared here beside the queries; Terraform reads them from the generated
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class CompositeIndex:
     collection_group: str
-    fields: tuple[tuple[str, str], ...]  # (field path, ASCENDING | DESCENDING)
+    # (field path, ASCENDING | DESCENDING, or CONTAINS for an array filtered with array_contains)
+    fields: tuple[tuple[str, str], ...]
     query_scope: str = "COLLECTION"  # or COLLECTION_GROUP, for queries across workspaces
 
 
-# FirestoreSummaries.list: equality filters, newest first.
+# FirestoreSummaries.list (GET /messages) filters on these summary fields, newest
+# first. ``tags`` is an array, filtered with array_contains(_any); ``status`` may
+# be several values (``in``). The order here is the order of the index fields.
+LIST_FILTER_FIELDS: tuple[str, ...] = (
+    "request_id",
+    "status",
+    "recipient",
+    "trace_id",
+    "template",
+    "tags",
+)
+ARRAY_FIELDS = frozenset({"tags"})
+# At most this many of them in one query, so that an exact index serves every
+# combination (21 indexes) instead of 63, each one more write per summary.
+MAX_LIST_FILTERS = 2
+
+
+def list_index_fields(filters: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The fields of the composite index a list query with these filters needs."""
+    ordered = [f for f in LIST_FILTER_FIELDS if f in filters]
+    return (
+        *((f, "CONTAINS" if f in ARRAY_FIELDS else "ASCENDING") for f in ordered),
+        ("enqueued_ms", "DESCENDING"),
+    )
+
+
+def _list_indexes() -> tuple[CompositeIndex, ...]:
+    combinations = [
+        combination
+        for size in range(1, MAX_LIST_FILTERS + 1)
+        for combination in itertools.combinations(LIST_FILTER_FIELDS, size)
+    ]
+    return tuple(CompositeIndex("summaries", list_index_fields(c)) for c in combinations)
+
+
 COMPOSITE_INDEXES: tuple[CompositeIndex, ...] = (
-    CompositeIndex("summaries", (("request_id", "ASCENDING"), ("enqueued_ms", "DESCENDING"))),
-    CompositeIndex("summaries", (("status", "ASCENDING"), ("enqueued_ms", "DESCENDING"))),
-    CompositeIndex(
-        "summaries",
-        (("request_id", "ASCENDING"), ("status", "ASCENDING"), ("enqueued_ms", "DESCENDING")),
-    ),
-    CompositeIndex("summaries", (("trace_id", "ASCENDING"), ("enqueued_ms", "DESCENDING"))),
-    CompositeIndex(
-        "summaries",
-        (("status", "ASCENDING"), ("trace_id", "ASCENDING"), ("enqueued_ms", "DESCENDING")),
-    ),
+    *_list_indexes(),
     # FirestoreSweep: the sweeper's scans across every workspace.
     CompositeIndex(
         "events",
@@ -60,6 +86,10 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("messages", "rendered"),
     ("messages", "results"),
     ("messages", "updated_ms"),  # only in the sweeper's composite index
+    ("summaries", "updated_ms"),  # the list filters and sorts on enqueued_ms only
+    ("summaries", "sent_ms"),
+    ("summaries", "delivered_ms"),
+    ("summaries", "error"),
     ("events", "payload"),
     ("attempts", "result"),
     ("idempotency", "response"),  # a stored API answer, read only by its document id

@@ -9,14 +9,17 @@ from herald.clock import now_ms
 from herald.domain.message import MessageState, RequestRecord
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.store.base import (
+    ApiKeyRecord,
     Attempt,
     Decide,
     IgnoredEvent,
     MessageSummary,
     ScheduledEvent,
+    SummaryQuery,
     WorkspaceSettings,
     receipt_id,
     sequence_events,
+    sort_key,
     take_lease,
 )
 
@@ -147,35 +150,38 @@ class InMemorySummaries:
             self.summaries[(workspace, message_id)] = merged
             return True
 
-    def list(
-        self,
-        workspace: str,
-        request_id: str | None = None,
-        status: str | None = None,
-        limit: int = 50,
-        trace_id: str | None = None,
-    ) -> list[MessageSummary]:
-        found = [
-            s
-            for (ws, _), s in self.summaries.items()
-            if ws == workspace
-            and (request_id is None or s.request_id == request_id)
-            and (status is None or s.status == status)
-            and (trace_id is None or s.trace_id == trace_id)
-        ]
+    def list(self, workspace: str, query: SummaryQuery) -> list[MessageSummary]:
+        with self._lock:
+            found = [s for (ws, _), s in self.summaries.items() if ws == workspace]
+        matching = [s for s in found if query.matches(s)]
         # Firestore breaks ties of the sort field by document id, in the same direction.
-        return sorted(found, key=lambda s: (s.enqueued_ms or 0, s.id), reverse=True)[:limit]
+        return sorted(matching, key=sort_key, reverse=True)[: query.limit]
 
 
 class InMemoryKeys:
     def __init__(self) -> None:
-        self.keys: dict[str, str] = {}
+        self.keys: dict[str, ApiKeyRecord] = {}
 
     def workspace_for(self, key_hash: str) -> str | None:
-        return self.keys.get(key_hash)
+        record = self.keys.get(key_hash)
+        return record.workspace if record is not None and record.revoked_ms is None else None
 
-    def put(self, key_hash: str, workspace: str) -> None:
-        self.keys[key_hash] = workspace
+    def put(self, key_hash: str, workspace: str, hint: str = "") -> ApiKeyRecord:
+        record = ApiKeyRecord(
+            key_hash=key_hash, workspace=workspace, created_ms=now_ms(), hint=hint
+        )
+        self.keys[key_hash] = record
+        return record
+
+    def list(self, workspace: str | None = None) -> list[ApiKeyRecord]:
+        found = [r for r in self.keys.values() if workspace is None or r.workspace == workspace]
+        return sorted(found, key=lambda r: (r.created_ms, r.key_hash))
+
+    def revoke(self, key_id: str) -> ApiKeyRecord | None:
+        record = next((r for r in self.keys.values() if r.key_id == key_id), None)
+        if record is not None and record.revoked_ms is None:
+            record.revoked_ms = now_ms()
+        return record
 
 
 class InMemorySweep:

@@ -9,8 +9,9 @@ resource "google_firestore_index" "composite" {
   dynamic "fields" {
     for_each = each.value.fields
     content {
-      field_path = fields.value.field_path
-      order      = fields.value.order
+      field_path   = fields.value.field_path
+      order        = fields.value.order
+      array_config = fields.value.array_config
     }
   }
 }

@@ -16,8 +16,9 @@ variable "indexes" {
       collection_group = string
       query_scope      = string
       fields = list(object({
-        field_path = string
-        order      = string
+        field_path   = string
+        order        = optional(string)
+        array_config = optional(string)
       }))
     }))
     ttl_fields              = list(object({ collection_group = string, field = string }))

@@ -1,12 +1,34 @@
-"""Reading messages back: a message, its history, a request's messages, the list."""
+"""Reading messages back (a message, its history and output, a request's messages, the
+list) and canceling one, in Courier's shapes."""
 
 from __future__ import annotations
+
+import datetime
 
 from herald.api.http import Context, HttpResponse, Router
 from herald.domain.status import MessageStatus
 from herald.errors import ValidationFailed
+from herald.events.registry import EVENTS
+from herald.services.paging import decode_cursor
+from herald.services.reading import message_view
+from herald.store.base import SummaryQuery
+from herald.store.indexes import MAX_LIST_FILTERS
 
 router = Router()
+
+# The list's filters: query parameter -> what it filters (Courier's names; requestId is Herald's).
+LIST_FILTERS = {
+    "requestId": "request_id",
+    "status": "status",
+    "recipient": "recipient",
+    "traceId": "trace_id",
+    "notification": "template",
+    "tag": "tags",
+    "tags": "tags",
+}
+# Firestore allows at most 30 disjunctions (status values x tags) in one query.
+MAX_DISJUNCTIONS = 30
+HISTORY_TYPES = frozenset(spec.history_type for spec in EVENTS)
 
 
 @router.route("GET", "/messages/{message_id}")
@@ -16,7 +38,27 @@ def get_message(ctx: Context) -> HttpResponse:
 
 @router.route("GET", "/messages/{message_id}/history")
 def get_history(ctx: Context) -> HttpResponse:
-    return HttpResponse(200, ctx.services.reader.history(ctx.workspace, ctx.params["message_id"]))
+    history_type = ctx.request.query.get("type")
+    if history_type is not None and history_type not in HISTORY_TYPES:
+        raise ValidationFailed.of("type", f"must be one of {', '.join(sorted(HISTORY_TYPES))}")
+    return HttpResponse(
+        200, ctx.services.reader.history(ctx.workspace, ctx.params["message_id"], history_type)
+    )
+
+
+@router.route("GET", "/messages/{message_id}/output")
+def get_output(ctx: Context) -> HttpResponse:
+    return HttpResponse(200, ctx.services.reader.output(ctx.workspace, ctx.params["message_id"]))
+
+
+@router.route("POST", "/messages/{message_id}/cancel")
+def cancel_message(ctx: Context) -> HttpResponse:
+    # As Courier: 200 with the message when it is canceled, 409 with it unchanged when
+    # it was too late (a provider has it, or it has ended).
+    message = ctx.services.canceling.cancel(ctx.workspace, ctx.params["message_id"])
+    return HttpResponse(
+        200 if message.status == MessageStatus.CANCELED else 409, message_view(message)
+    )
 
 
 @router.route("GET", "/requests/{request_id}")
@@ -26,19 +68,63 @@ def get_request(ctx: Context) -> HttpResponse:
 
 @router.route("GET", "/messages")
 def list_messages(ctx: Context) -> HttpResponse:
+    return HttpResponse(200, ctx.services.reader.list(ctx.workspace, list_query(ctx)))
+
+
+def list_query(ctx: Context) -> SummaryQuery:
+    values = ctx.request.query_values
     raw_limit = ctx.request.query.get("limit", "50")
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
         raise ValidationFailed.of("limit", "must be a whole number from 1 to 100")
-    status = ctx.request.query.get("status")
-    if status is not None and status not in MessageStatus.__members__:
-        raise ValidationFailed.of("status", f"must be one of {', '.join(MessageStatus)}")
-    return HttpResponse(
-        200,
-        ctx.services.reader.list(
-            ctx.workspace,
-            request_id=ctx.request.query.get("requestId"),
-            status=status,
-            limit=int(raw_limit),
-            trace_id=ctx.request.query.get("traceId"),
-        ),
+    statuses = _distinct(values("status"))
+    if unknown := [s for s in statuses if s not in MessageStatus.__members__]:
+        raise ValidationFailed.of(
+            "status", f"{unknown[0]!r} is not one of {', '.join(MessageStatus)}"
+        )
+    # Courier's tag repeats; its tags is a comma-separated list. Either matches any of them.
+    tags = _distinct([*values("tag"), *(t for v in values("tags") for t in v.split(","))])
+    if any(not tag.strip() for tag in tags):
+        raise ValidationFailed.of("tag", "must not be empty")
+    if len(tags) * max(len(statuses), 1) > MAX_DISJUNCTIONS:
+        raise ValidationFailed.of("tag", f"tags times statuses must be at most {MAX_DISJUNCTIONS}")
+    used = sorted({f for param, f in LIST_FILTERS.items() if values(param)})
+    if len(used) > MAX_LIST_FILTERS:
+        names = [p for p, f in LIST_FILTERS.items() if values(p)]
+        raise ValidationFailed.of(
+            names[-1],
+            f"combine at most {MAX_LIST_FILTERS} of {', '.join(LIST_FILTERS)} (given: "
+            f"{', '.join(names)})",
+        )
+    cursor = ctx.request.query.get("cursor")
+    return SummaryQuery(
+        request_id=ctx.request.query.get("requestId"),
+        statuses=tuple(statuses),
+        recipient=ctx.request.query.get("recipient"),
+        trace_id=ctx.request.query.get("traceId"),
+        template=ctx.request.query.get("notification"),
+        tags=tuple(tags),
+        enqueued_after_ms=_enqueued_after(ctx.request.query.get("enqueued_after")),
+        after=decode_cursor(cursor) if cursor else None,
+        limit=int(raw_limit),
     )
+
+
+def _distinct(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _enqueued_after(raw: str | None) -> int | None:
+    """Courier's ``enqueued_after``: a time (ISO 8601 with its zone, or epoch milliseconds)."""
+    if raw is None:
+        return None
+    if raw.isdigit():
+        return int(raw)
+    try:
+        at = datetime.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise ValidationFailed.of(
+            "enqueued_after", "must be an ISO 8601 time with its zone, or epoch milliseconds"
+        )
+    return int(at.timestamp() * 1000)
