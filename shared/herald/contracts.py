@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from herald.api.models import RESPONSE_BODIES
 from herald.domain.send import SendRequest
 from herald.events.registry import EVENTS
 from herald.store.indexes import (
@@ -45,6 +46,8 @@ def schemas() -> dict[str, dict[str, Any]]:
     documents["api/send-request.json"] = _schema(
         SendRequest, "urn:herald:api:send-request", "POST /send request body"
     )
+    for name, (model, title) in RESPONSE_BODIES.items():
+        documents[f"api/{name}.json"] = _schema(model, f"urn:herald:api:{name}", title)
     return documents
 
 
