@@ -225,6 +225,43 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schemas(args: argparse.Namespace) -> int:
+    from herald import contracts
+    from herald.schemagate import released
+
+    root = Path(__file__).resolve().parents[2]
+    if args.action == "release":
+        try:
+            written = released.release(root)
+        except released.ReleaseRefused as exc:
+            print(f"herald schemas release: {exc}", file=sys.stderr)
+            return 1
+        for path in written:
+            print(f"released {path.relative_to(root)}")
+        return 0
+    if args.action == "retire":
+        if args.event is None or args.version is None:
+            print("herald schemas retire: give the event and the version", file=sys.stderr)
+            return 2
+        try:
+            path = released.retire(root, args.event, args.version)
+        except released.ReleaseRefused as exc:
+            print(f"herald schemas retire: {exc}", file=sys.stderr)
+            return 1
+        print(f"retired {path.relative_to(root)}")
+        return 0
+    baseline = released.released(root)
+    for name, version in sorted(set(contracts.event_schemas()) - set(baseline)):
+        print(
+            f"{name} v{version}: not released yet (free to change until `herald schemas release`)"
+        )
+    problems = released.problems(root)
+    for problem in problems:
+        print(f"{problem.kind}: {problem}")
+    print(f"{len(problems)} problem(s) in {len(contracts.event_schemas())} event version(s)")
+    return 1 if problems else 0
+
+
 def _test(args: argparse.Namespace) -> int:
     root = Path(__file__).resolve().parents[2]
     python = sys.executable
@@ -312,6 +349,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     generate.add_argument("--check", action="store_true", help="only report stale files")
     generate.set_defaults(run=_generate)
+
+    schemas = commands.add_parser(
+        "schemas",
+        help="check event schemas against the released ones (the compatibility gate), "
+        "release them, or retire a version whose transition is over",
+    )
+    schemas.add_argument("action", choices=("check", "release", "retire"))
+    schemas.add_argument("event", nargs="?", help="retire: the event, e.g. message.sent")
+    schemas.add_argument("version", nargs="?", type=int, help="retire: the version to retire")
+    schemas.set_defaults(run=_schemas)
 
     test = commands.add_parser("test", help="lint, type-check and run the whole test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")

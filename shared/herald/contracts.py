@@ -33,15 +33,26 @@ def _schema(model: Any, schema_id: str, title: str) -> dict[str, Any]:
     }
 
 
-def schemas() -> dict[str, dict[str, Any]]:
-    """Relative path under ``schemas/`` -> schema document."""
-    documents = {
-        f"events/{spec.name}.v{spec.version}.json": _schema(
+def event_schema_path(name: str, version: int) -> str:
+    return f"{name}.v{version}.json"
+
+
+def event_schemas() -> dict[tuple[str, int], dict[str, Any]]:
+    """(event name, version) -> the schema of its payload, for every registered event."""
+    return {
+        (spec.name, spec.version): _schema(
             spec.payload,
             f"urn:herald:event:{spec.name}:v{spec.version}",
             f"{spec.name} v{spec.version}: {spec.description}",
         )
         for spec in EVENTS
+    }
+
+
+def schemas() -> dict[str, dict[str, Any]]:
+    """Relative path under ``schemas/`` -> schema document."""
+    documents = {
+        f"events/{event_schema_path(*key)}": schema for key, schema in event_schemas().items()
     }
     documents["api/send-request.json"] = _schema(
         SendRequest, "urn:herald:api:send-request", "POST /send request body"
