@@ -200,19 +200,19 @@ def _package(args: argparse.Namespace) -> int:
 
 
 def _events(args: argparse.Namespace) -> int:
-    from herald.events.registry import EVENTS
+    import json
 
-    print(f"{'event':<24}{'v':<3}{'producer':<10}{'consumers':<16}topic")
-    for spec in EVENTS:
-        print(
-            f"{spec.name:<24}{spec.version:<3}{spec.producer:<10}"
-            f"{','.join(spec.consumers):<16}{spec.topic}"
-        )
+    from herald.eventmap.listing import rows, table
+    from herald.schemagate.released import released
+
+    found = rows(released=set(released(Path(__file__).resolve().parents[2])))
+    print(json.dumps(found, indent=2) if args.json else table(found))
     return 0
 
 
 def _generate(args: argparse.Namespace) -> int:
     from herald import contracts
+    from herald.eventmap.image import RendererMissing
 
     root = Path(__file__).resolve().parents[2]
     if args.check:
@@ -222,6 +222,13 @@ def _generate(args: argparse.Namespace) -> int:
         return 1 if stale else 0
     for written in contracts.write(root):
         print(f"wrote {written.relative_to(root)}")
+    try:
+        drawn = contracts.write_image(root)
+    except RendererMissing as exc:
+        print(f"herald generate: {exc}", file=sys.stderr)
+        return 1
+    if drawn is not None:
+        print(f"drew {drawn.relative_to(root)}")
     return 0
 
 
@@ -341,11 +348,16 @@ def main(argv: list[str] | None = None) -> int:
     package.add_argument("--out", type=Path, default=Path("build/functions"))
     package.set_defaults(run=_package)
 
-    events = commands.add_parser("events", help="list every event with its producer and consumers")
+    events = commands.add_parser(
+        "events",
+        help="list every event with its producer, consumers, topic and schema version",
+    )
+    events.add_argument("--json", action="store_true", help="as JSON, one object per event")
     events.set_defaults(run=_events)
 
     generate = commands.add_parser(
-        "generate", help="write schemas/ and terraform/events.json from the code"
+        "generate",
+        help="write schemas/, terraform/events.json and the event map (docs/, README) from the code",
     )
     generate.add_argument("--check", action="store_true", help="only report stale files")
     generate.set_defaults(run=_generate)

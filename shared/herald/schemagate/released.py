@@ -15,6 +15,7 @@ from pathlib import Path
 
 from herald import contracts
 from herald.events.registry import CONSUMER_VERSIONS, EVENTS
+from herald.events.schemafile import schema_file
 from herald.schemagate.diff import Schema, breaking_changes
 from herald.schemagate.gate import EventVersion, Problem, check
 
@@ -67,7 +68,7 @@ def release(root: Path) -> list[Path]:
         raise ReleaseRefused("breaking changes to released versions:\n  " + "\n  ".join(refused))
     written = []
     for key, schema in sorted(current.items()):
-        path = root / RELEASED_DIR / contracts.event_schema_path(*key)
+        path = root / RELEASED_DIR / schema_file(*key)
         content = contracts.rendered(schema)
         if not path.exists() or path.read_text() != content:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +81,7 @@ def retire(root: Path, name: str, version: int) -> Path:
     """Ends a version's transition: its released schema moves to ``retired/``."""
     if any(s.name == name and s.version == version for s in EVENTS):
         raise ReleaseRefused(f"{name} v{version} is still registered: remove it first")
-    source = root / RELEASED_DIR / contracts.event_schema_path(name, version)
+    source = root / RELEASED_DIR / schema_file(name, version)
     if not source.exists():
         raise ReleaseRefused(f"{name} v{version} was never released")
     target = root / RETIRED_DIR / source.name
