@@ -47,6 +47,7 @@ def render(event_map: EventMap) -> str:
     lines = [
         "digraph herald {",
         "  rankdir=LR; compound=true; newrank=true; nodesep=0.25; ranksep=0.6;",
+        '  graph [fontname="Helvetica" fontsize=11];',
         '  node [fontname="Helvetica" fontsize=11];',
         '  edge [fontname="Helvetica" fontsize=9 color="#555555"];',
     ]
