@@ -194,3 +194,9 @@ def test_the_events_command_prints_every_registered_event(
     assert [(r["event"], r["version"]) for r in listed] == [
         (s.name, str(s.version)) for s in EVENTS
     ]
+
+
+def test_without_graphviz_redrawing_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(image.shutil, "which", lambda _name: None)
+    with pytest.raises(image.RendererMissing, match="apt-get install graphviz"):
+        image.render_svg("digraph {}")
