@@ -197,6 +197,6 @@ def test_the_events_command_prints_every_registered_event(
 
 
 def test_without_graphviz_redrawing_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(image.shutil, "which", lambda _name: None)
+    monkeypatch.setattr("shutil.which", lambda _name: None)
     with pytest.raises(image.RendererMissing, match="apt-get install graphviz"):
         image.render_svg("digraph {}")
