@@ -211,19 +211,19 @@ def _package(args: argparse.Namespace) -> int:
 
 
 def _events(args: argparse.Namespace) -> int:
-    from herald.events.registry import EVENTS
+    import json
 
-    print(f"{'event':<24}{'v':<3}{'producer':<10}{'consumers':<16}topic")
-    for spec in EVENTS:
-        print(
-            f"{spec.name:<24}{spec.version:<3}{spec.producer:<10}"
-            f"{','.join(spec.consumers):<16}{spec.topic}"
-        )
+    from herald.eventmap.listing import rows, table
+    from herald.schemagate.released import released
+
+    found = rows(released=set(released(Path(__file__).resolve().parents[2])))
+    print(json.dumps(found, indent=2) if args.json else table(found))
     return 0
 
 
 def _generate(args: argparse.Namespace) -> int:
     from herald import contracts
+    from herald.eventmap.image import RendererMissing
 
     root = Path(__file__).resolve().parents[2]
     if args.check:
@@ -233,7 +233,51 @@ def _generate(args: argparse.Namespace) -> int:
         return 1 if stale else 0
     for written in contracts.write(root):
         print(f"wrote {written.relative_to(root)}")
+    try:
+        drawn = contracts.write_image(root)
+    except RendererMissing as exc:
+        print(f"herald generate: {exc}", file=sys.stderr)
+        return 1
+    if drawn is not None:
+        print(f"drew {drawn.relative_to(root)}")
     return 0
+
+
+def _schemas(args: argparse.Namespace) -> int:
+    from herald import contracts
+    from herald.schemagate import released
+
+    root = Path(__file__).resolve().parents[2]
+    if args.action == "release":
+        try:
+            written = released.release(root)
+        except released.ReleaseRefused as exc:
+            print(f"herald schemas release: {exc}", file=sys.stderr)
+            return 1
+        for path in written:
+            print(f"released {path.relative_to(root)}")
+        return 0
+    if args.action == "retire":
+        if args.event is None or args.version is None:
+            print("herald schemas retire: give the event and the version", file=sys.stderr)
+            return 2
+        try:
+            path = released.retire(root, args.event, args.version)
+        except released.ReleaseRefused as exc:
+            print(f"herald schemas retire: {exc}", file=sys.stderr)
+            return 1
+        print(f"retired {path.relative_to(root)}")
+        return 0
+    baseline = released.released(root)
+    for name, version in sorted(set(contracts.event_schemas()) - set(baseline)):
+        print(
+            f"{name} v{version}: not released yet (free to change until `herald schemas release`)"
+        )
+    problems = released.problems(root)
+    for problem in problems:
+        print(f"{problem.kind}: {problem}")
+    print(f"{len(problems)} problem(s) in {len(contracts.event_schemas())} event version(s)")
+    return 1 if problems else 0
 
 
 def _test(args: argparse.Namespace) -> int:
@@ -320,14 +364,29 @@ def main(argv: list[str] | None = None) -> int:
     package.add_argument("--out", type=Path, default=Path("build/functions"))
     package.set_defaults(run=_package)
 
-    events = commands.add_parser("events", help="list every event with its producer and consumers")
+    events = commands.add_parser(
+        "events",
+        help="list every event with its producer, consumers, topic and schema version",
+    )
+    events.add_argument("--json", action="store_true", help="as JSON, one object per event")
     events.set_defaults(run=_events)
 
     generate = commands.add_parser(
-        "generate", help="write schemas/ and terraform/events.json from the code"
+        "generate",
+        help="write schemas/, terraform/events.json and the event map (docs/, README) from the code",
     )
     generate.add_argument("--check", action="store_true", help="only report stale files")
     generate.set_defaults(run=_generate)
+
+    schemas = commands.add_parser(
+        "schemas",
+        help="check event schemas against the released ones (the compatibility gate), "
+        "release them, or retire a version whose transition is over",
+    )
+    schemas.add_argument("action", choices=("check", "release", "retire"))
+    schemas.add_argument("event", nargs="?", help="retire: the event, e.g. message.sent")
+    schemas.add_argument("version", nargs="?", type=int, help="retire: the version to retire")
+    schemas.set_defaults(run=_schemas)
 
     test = commands.add_parser("test", help="lint, type-check and run the whole test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")

@@ -1,4 +1,7 @@
-"""Generated artefacts that must match the code: JSON Schemas and Terraform's event table.
+"""Generated artefacts that must match the code: JSON Schemas, Terraform's event table, the map.
+
+The map is the AsyncAPI document, the DOT source and its rendered SVG, and the
+README's event-map section (Mermaid and the table of events).
 
 ``herald generate`` writes them; the test suite fails when the committed copies
 differ from what the code generates.
@@ -6,12 +9,16 @@ differ from what the code generates.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from pathlib import Path
 from typing import Any
 
+from herald.api.models import RESPONSE_BODIES
 from herald.domain.send import SendRequest
+from herald.eventmap import asyncapi, dot, graph, image, mermaid, readme
 from herald.events.registry import EVENTS
+from herald.events.schemafile import schema_file
 from herald.store.indexes import (
     COLLECTION_GROUP_FIELDS,
     COMPOSITE_INDEXES,
@@ -21,6 +28,7 @@ from herald.store.indexes import (
 from herald.topology import FUNCTIONS, OUTBOX_DOCUMENT_PATTERN, RELAY_EVENT_TYPE
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+README_PATH = "README.md"
 
 
 def _schema(model: Any, schema_id: str, title: str) -> dict[str, Any]:
@@ -32,19 +40,26 @@ def _schema(model: Any, schema_id: str, title: str) -> dict[str, Any]:
     }
 
 
-def schemas() -> dict[str, dict[str, Any]]:
-    """Relative path under ``schemas/`` -> schema document."""
-    documents = {
-        f"events/{spec.name}.v{spec.version}.json": _schema(
+def event_schemas() -> dict[tuple[str, int], dict[str, Any]]:
+    """(event name, version) -> the schema of its payload, for every registered event."""
+    return {
+        (spec.name, spec.version): _schema(
             spec.payload,
             f"urn:herald:event:{spec.name}:v{spec.version}",
             f"{spec.name} v{spec.version}: {spec.description}",
         )
         for spec in EVENTS
     }
+
+
+def schemas() -> dict[str, dict[str, Any]]:
+    """Relative path under ``schemas/`` -> schema document."""
+    documents = {f"events/{schema_file(*key)}": schema for key, schema in event_schemas().items()}
     documents["api/send-request.json"] = _schema(
         SendRequest, "urn:herald:api:send-request", "POST /send request body"
     )
+    for name, (model, title) in RESPONSE_BODIES.items():
+        documents[f"api/{name}.json"] = _schema(model, f"urn:herald:api:{name}", title)
     return documents
 
 
@@ -101,10 +116,20 @@ def generated_files() -> dict[str, str]:
     """Path relative to the repository root -> expected content."""
     files = {f"schemas/{path}": rendered(doc) for path, doc in schemas().items()}
     files["terraform/events.json"] = rendered(terraform_events())
+    # Unsorted: the AsyncAPI document reads best in the order it is built (asyncapi, info, ...).
+    files[asyncapi.DOCUMENT_PATH] = (
+        json.dumps(asyncapi.document(version=importlib.metadata.version("herald")), indent=2) + "\n"
+    )
+    files[image.SOURCE_PATH] = dot.render(graph.build())
     return files
 
 
+def readme_section() -> str:
+    return readme.section(mermaid.render(graph.build()))
+
+
 def write(root: Path) -> list[Path]:
+    """Writes every stale generated file and the README's event-map section (not the image)."""
     written = []
     for relative, content in generated_files().items():
         path = root / relative
@@ -112,12 +137,40 @@ def write(root: Path) -> list[Path]:
         if not path.exists() or path.read_text() != content:
             path.write_text(content)
             written.append(path)
+    readme_path = root / README_PATH
+    current = readme_path.read_text()
+    updated = readme.splice(current, readme_section())
+    if updated != current:
+        readme_path.write_text(updated)
+        written.append(readme_path)
     return written
 
 
+def image_stale(root: Path) -> bool:
+    path = root / image.IMAGE_PATH
+    expected = image.source_hash(generated_files()[image.SOURCE_PATH])
+    return not path.exists() or image.drawn_from(path.read_text()) != expected
+
+
+def write_image(root: Path) -> Path | None:
+    """Redraws the event map's SVG when its source changed; needs Graphviz (RendererMissing)."""
+    if not image_stale(root):
+        return None
+    path = root / image.IMAGE_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(image.render_svg(generated_files()[image.SOURCE_PATH]))
+    return path
+
+
 def stale(root: Path) -> list[str]:
-    return [
+    found = [
         relative
         for relative, content in generated_files().items()
         if not (root / relative).exists() or (root / relative).read_text() != content
     ]
+    current = (root / README_PATH).read_text()
+    if readme.splice(current, readme_section()) != current:
+        found.append(f"{README_PATH} (the event-map section)")
+    if image_stale(root):
+        found.append(f"{image.IMAGE_PATH} (drawn from an older {image.SOURCE_PATH})")
+    return found

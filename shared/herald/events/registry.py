@@ -148,3 +148,31 @@ def spec_for(event_type: str) -> EventSpec:
 
 def consumed_by(consumer: str) -> list[EventSpec]:
     return [spec for spec in EVENTS if consumer in spec.consumers]
+
+
+# The versions of each event every consumer can handle: consumer -> event -> versions.
+# When an event's version is bumped, both versions stay registered through the
+# transition, and `herald schemas check` fails until each consumer of the new
+# version declares it here (see herald.schemagate.gate).
+CONSUMER_VERSIONS: dict[str, dict[str, tuple[int, ...]]] = {
+    "render": {
+        "message.enqueued": (1,),
+        "message.delayed": (1,),
+        "message.fanned_out": (1,),
+    },
+    "deliver": {
+        "message.rendered": (1,),
+    },
+    "log": {
+        "message.enqueued": (1,),
+        "message.delayed": (1,),
+        "message.routed": (1,),
+        "message.rendered": (1,),
+        "message.unroutable": (1,),
+        "message.sent": (1,),
+        "message.delivered": (1,),
+        "message.undeliverable": (1,),
+        "message.fanned_out": (1,),
+        "message.canceled": (1,),
+    },
+}
