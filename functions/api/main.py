@@ -23,6 +23,8 @@ def handle(request: flask.Request) -> flask.Response:
     )
     if response.status == 204:
         return flask.Response(status=204, headers=response.headers)
+    if response.raw is not None:
+        return flask.Response(response.raw, status=response.status, headers=response.headers)
     return flask.Response(
         json.dumps(response.body),
         status=response.status,

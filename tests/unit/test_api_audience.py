@@ -146,3 +146,30 @@ def test_preferences_follow_topic_defaults_and_user_choices() -> None:
     assert call(api, "GET", "/users/ada/preferences/digest").body["topic"]["status"] == "OPTED_IN"
     bad = call(api, "PUT", "/users/ada/preferences/digest", {"topic": {"status": "MAYBE"}})
     assert bad.body["errors"][0]["field"] == "topic.status"
+
+
+def test_public_routes_skip_the_key_and_answer_raw_bytes() -> None:
+    from herald.api.http import Api, Context, HttpResponse, Router
+    from herald.store.memory import InMemoryKeys
+    from tests.unit.fakes import Pipeline
+
+    router = Router()
+
+    @router.route("GET", "/pixel/{token}", public=True)
+    def pixel(ctx: Context) -> HttpResponse:
+        return HttpResponse(
+            200, None, {"content-type": "image/gif"}, raw=ctx.params["token"].encode()
+        )
+
+    @router.route("GET", "/private")
+    def private(ctx: Context) -> HttpResponse:
+        return HttpResponse(200, {"workspace": ctx.workspace})
+
+    api = Api(router, InMemoryKeys(), Pipeline())
+    answered = call(api, "GET", "/pixel/abc", key=None)
+    assert (answered.status, answered.raw, answered.headers) == (
+        200,
+        b"abc",
+        {"content-type": "image/gif"},
+    )
+    assert call(api, "GET", "/private", key=None).status == 401

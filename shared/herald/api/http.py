@@ -68,8 +68,10 @@ class HttpRequest:
 @dataclass
 class HttpResponse:
     status: int
-    body: Any
+    body: Any  # JSON, unless ``raw`` is given
     headers: dict[str, str] = field(default_factory=dict)
+    # Bytes sent as they are (an HTML page, an image), with their own content-type header.
+    raw: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,9 @@ class Route:
     template: str
     pattern: re.Pattern[str]
     handler: Handler
+    # Reached without an API key (provider callbacks, unsubscribe links): the handler
+    # verifies its own signature or token and finds the workspace from it.
+    public: bool = False
 
 
 ID_PATTERN = r"[A-Za-z0-9@+|:~-][A-Za-z0-9._@+|:~-]{0,255}"
@@ -98,14 +103,16 @@ class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
-    def route(self, method: str, path: str) -> Callable[[Handler], Handler]:
+    def route(
+        self, method: str, path: str, *, public: bool = False
+    ) -> Callable[[Handler], Handler]:
         """``path`` may hold ``{name}`` segments, passed to the handler as params."""
         # Ids (Herald's own, or the caller's user and list ids) may not start with
         # "_" or ".": Firestore's reserved names (__x__, ., ..) would be a 500.
         pattern = re.compile("^" + re.sub(r"\{(\w+)\}", rf"(?P<\1>{ID_PATTERN})", path) + "/?$")
 
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, path, pattern, handler))
+            self.routes.append(Route(method, path, pattern, handler, public))
             return handler
 
         return register
@@ -187,6 +194,8 @@ class Api:
                         405, error_body("invalid_request_error", "method not allowed")
                     )
                 return HttpResponse(404, error_body("not_found", f"no route {request.path}"))
+            if route.public:
+                return _answer(route, Context(request, "", params, self.services))
             workspace = self.authenticate(request)
             context = Context(request, workspace, params, self.services)
             if self.idempotency is None:
