@@ -80,6 +80,8 @@ class MessageState(BaseModel):
     channel_overrides: dict[str, Any] | None = None
     provider_overrides: dict[str, Any] | None = None
     canceled_ms: int | None = None
+    opened_ms: int | None = None  # the first time only, as Courier's ``opened``
+    clicked_ms: int | None = None  # the first time only, as Courier's ``clicked``
     fanout: FanOut | None = None
     # The routing tree that was planned, with only the channels the recipient can be
     # reached on: {"method": "single"|"all", "channels": [channel or tree, ...]}.

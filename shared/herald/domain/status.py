@@ -9,6 +9,8 @@ class MessageStatus(StrEnum):
     ROUTED = "ROUTED"
     SENT = "SENT"
     DELIVERED = "DELIVERED"
+    OPENED = "OPENED"  # the recipient opened it (a tracking pixel, a provider's open event)
+    CLICKED = "CLICKED"  # the recipient followed one of its links
     UNDELIVERABLE = "UNDELIVERABLE"
     UNROUTABLE = "UNROUTABLE"
     CANCELED = "CANCELED"  # canceled through the API before it was sent
@@ -25,6 +27,7 @@ class Reason(StrEnum):
     OPT_IN_REQUIRED = "OPT_IN_REQUIRED"  # an opt-in topic the recipient never opted in to
     UNPUBLISHED = "UNPUBLISHED"  # the template named does not exist (any more)
     FAILED = "FAILED"  # the content could not be rendered, or a list or brand is gone
+    BOUNCED = "BOUNCED"  # the recipient's provider refused it after it was sent
 
 
 # Where the pipeline stops for a message. SENT is an end of the pipeline but not
@@ -33,6 +36,8 @@ PIPELINE_END = frozenset(
     {
         MessageStatus.SENT,
         MessageStatus.DELIVERED,
+        MessageStatus.OPENED,
+        MessageStatus.CLICKED,
         MessageStatus.UNDELIVERABLE,
         MessageStatus.UNROUTABLE,
         MessageStatus.CANCELED,
