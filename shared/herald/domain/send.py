@@ -109,7 +109,7 @@ class SlackDestination(_Strict):
 _ID = re.compile(r"^[A-Za-z0-9@+|:~-][A-Za-z0-9._@+|:~-]{0,255}$")
 
 
-def _identifier(value: str | None) -> str | None:
+def check_identifier(value: str | None) -> str | None:
     if value is not None and not _ID.match(value):
         raise ValueError("must be 1-256 letters, digits or ._@+|:~- and not start with '.' or '_'")
     return value
@@ -130,8 +130,8 @@ class Recipient(_Strict):
     webhook: WebhookDestination | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
-    _user_id = field_validator("user_id")(classmethod(lambda cls, v: _identifier(v)))
-    _list_id = field_validator("list_id")(classmethod(lambda cls, v: _identifier(v)))
+    _user_id = field_validator("user_id")(classmethod(lambda cls, v: check_identifier(v)))
+    _list_id = field_validator("list_id")(classmethod(lambda cls, v: check_identifier(v)))
 
     @field_validator("phone_number")
     @classmethod
@@ -246,7 +246,9 @@ class ProviderSettings(_Strict):
 class Preferences(_Strict):
     subscription_topic_id: str
 
-    _topic = field_validator("subscription_topic_id")(classmethod(lambda cls, v: _identifier(v)))
+    _topic = field_validator("subscription_topic_id")(
+        classmethod(lambda cls, v: check_identifier(v))
+    )
 
 
 class Utm(_Strict):
@@ -357,8 +359,8 @@ class Message(_Strict):
     timeout: Timeout | None = None
     delay: Delay | None = None
 
-    _template = field_validator("template")(classmethod(lambda cls, v: _identifier(v)))
-    _brand = field_validator("brand_id")(classmethod(lambda cls, v: _identifier(v)))
+    _template = field_validator("template")(classmethod(lambda cls, v: check_identifier(v)))
+    _brand = field_validator("brand_id")(classmethod(lambda cls, v: check_identifier(v)))
 
     @field_validator("content", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from typing import Any
 
 from herald.domain.audience import PreferenceDecision, SubscriptionTopic, UserTopicChoice, decide
 from herald.domain.message import MessageState
+from herald.services.brands import for_rendering
 from herald.store.documents import DocPath, DocumentStore
 
 
@@ -86,7 +87,7 @@ class ContextResolver:
             recipient=merged,
             profile=profile,
             template=template,
-            brand=more.get("brand"),
+            brand=for_rendering(brand) if (brand := more.get("brand")) else None,
             preference=decide(topic, choice) if topic_id else PreferenceDecision(True, None),
             topic_id=topic_id,
         )

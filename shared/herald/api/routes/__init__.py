@@ -1,9 +1,9 @@
 """Route modules. Each exposes ``router``; ``ROUTE_MODULES`` mounts them all."""
 
 from herald.api.http import Router
-from herald.api.routes import lists, messages, preferences, profiles, send
+from herald.api.routes import brands, lists, messages, preferences, profiles, send, templates
 
-ROUTE_MODULES = (send, messages, profiles, lists, preferences)
+ROUTE_MODULES = (send, messages, profiles, lists, preferences, templates, brands)
 
 
 def build_router() -> Router:

@@ -1,0 +1,103 @@
+"""Stored templates: content per channel, sent by id (``message.template``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from herald.clock import now_ms
+from herald.domain.send import Channel, Content, ElementalContent, Routing, check_identifier
+from herald.errors import NotFound, ValidationFailed
+from herald.services.parsing import paging, parse_body
+from herald.store.documents import DocumentStore
+
+PAGE_SIZE = 100
+
+
+def _content(value: Any) -> Any:
+    if isinstance(value, dict) and ("elements" in value or "version" in value):
+        return ElementalContent.model_validate(value)
+    if isinstance(value, dict):
+        return Content.model_validate(value)
+    return value
+
+
+class TemplateBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(default="", max_length=200)
+    # The content for every channel, unless ``channels`` gives a channel its own.
+    content: Content | ElementalContent
+    channels: dict[Channel, Content | ElementalContent] = Field(default_factory=dict)
+    routing: Routing | None = None
+    subscription_topic_id: str | None = None
+    brand_id: str | None = None
+
+    _content_kind = field_validator("content", mode="before")(
+        classmethod(lambda cls, v: _content(v))
+    )
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _channel_content_kinds(cls, value: Any) -> Any:
+        return {k: _content(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    _ids = field_validator("subscription_topic_id", "brand_id")(
+        classmethod(lambda cls, v: check_identifier(v))
+    )
+
+
+def _check_syntax(field: str, content: Content | ElementalContent) -> None:
+    """Template syntax errors are a 400 when the template is saved, not a failure later."""
+    from herald import templating
+
+    if isinstance(content, ElementalContent):
+        from herald.elemental import parse_elemental
+
+        parse_elemental(content.model_dump(mode="json"), field)
+        return
+    for part in ("title", "body"):
+        try:
+            templating.compile_template(getattr(content, part))
+        except templating.TemplateError as exc:
+            raise ValidationFailed.of(f"{field}.{part}", str(exc)) from exc
+
+
+class TemplateService:
+    def __init__(self, documents: DocumentStore) -> None:
+        self.documents = documents
+
+    def put(self, workspace: str, template_id: str, body: Any) -> dict[str, Any]:
+        parsed = parse_body(TemplateBody, body)
+        _check_syntax("content", parsed.content)
+        for channel, content in parsed.channels.items():
+            _check_syntax(f"channels.{channel}", content)
+        at = now_ms()
+        current = self.documents.get(workspace, ("templates", template_id)) or {}
+        stored = {
+            "id": template_id,
+            **parsed.model_dump(mode="json", exclude_none=True),
+            "created": current.get("created", at),
+            "updated": at,
+        }
+        self.documents.put(workspace, ("templates", template_id), stored)
+        return stored
+
+    def get(self, workspace: str, template_id: str) -> dict[str, Any]:
+        stored = self.documents.get(workspace, ("templates", template_id))
+        if stored is None:
+            raise NotFound(f"no template {template_id}")
+        return stored
+
+    def find(self, workspace: str, cursor: str | None) -> dict[str, Any]:
+        page = self.documents.page(workspace, ("templates",), cursor, PAGE_SIZE)
+        more = len(page) == PAGE_SIZE
+        return {
+            "results": [doc for _, doc in page],
+            "paging": paging(page[-1][0] if more else None),
+        }
+
+    def delete(self, workspace: str, template_id: str) -> None:
+        if not self.documents.delete(workspace, ("templates", template_id)):
+            raise NotFound(f"no template {template_id}")
