@@ -1,3 +1,8 @@
+output "api_url" {
+  description = "Base URL of the send API (POST /send, GET /messages/...)."
+  value       = module.functions.urls["api"]
+}
+
 output "topics" {
   description = "Pub/Sub topic of each event type."
   value       = module.messaging.topics
@@ -6,6 +11,26 @@ output "topics" {
 output "subscriptions" {
   description = "Push subscription of each (event type, consumer) pair."
   value       = module.messaging.subscriptions
+}
+
+output "function_urls" {
+  description = "URL of each function (all but the API take internal traffic only)."
+  value       = module.functions.urls
+}
+
+output "service_accounts" {
+  description = "Service account of each function."
+  value       = module.functions.service_accounts
+}
+
+output "secrets" {
+  description = "Secret Manager secret id of each provider credential (add versions with gcloud)."
+  value       = module.secrets.secret_ids
+}
+
+output "source_bucket" {
+  description = "Bucket of the functions' archives."
+  value       = module.source.bucket
 }
 
 output "firestore_indexes" {
