@@ -42,3 +42,8 @@ output "dashboard_id" {
   description = "The Cloud Monitoring dashboard of Herald's handlers."
   value       = module.monitoring.dashboard_id
 }
+
+output "project_id" {
+  description = "The project Herald was deployed into (for the smoke test)."
+  value       = var.project_id
+}
