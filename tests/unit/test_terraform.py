@@ -25,7 +25,7 @@ from tests.unit.tfeval import (
 FUNCTIONS_MODULE = TERRAFORM / "modules" / "functions"
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
-ENVIRONMENTS = ("dev", "staging", "prod")
+ENVIRONMENTS = sorted(p.name.removesuffix(".tfvars") for p in (TERRAFORM / "envs").glob("*.tfvars"))
 
 
 def of_kind(kind: str) -> list[tuple[Path, str, dict[str, Any]]]:
@@ -90,6 +90,11 @@ def test_state_is_remote_in_gcs_with_one_bucket_per_environment() -> None:
     [terraform] = parsed(TERRAFORM / "backend.tf")["terraform"]
     assert "gcs" in terraform["backend"][0]
     declared = set(blocks(parsed(TERRAFORM / "variables.tf"), "variable"))
+    assert {"dev", "staging", "prod"} <= set(ENVIRONMENTS)
+    backends = sorted(
+        p.name.removesuffix(".gcs.tfbackend") for p in (TERRAFORM / "envs").glob("*.gcs.tfbackend")
+    )
+    assert backends == ENVIRONMENTS, "each environment has its variables and its state backend"
     buckets = set()
     for env in ENVIRONMENTS:
         backend = (TERRAFORM / "envs" / f"{env}.gcs.tfbackend").read_text()

@@ -79,7 +79,8 @@ resource "google_secret_manager_secret_iam_member" "credential" {
   member    = "serviceAccount:${google_service_account.function[each.value.function].email}"
 }
 
-# Builds the functions' containers from their archives.
+# Builds the functions' containers from their archives, with the roles Cloud Run
+# documents for a build account: logs, the image registry, and the staged source.
 resource "google_service_account" "build" {
   project      = var.project_id
   account_id   = "herald-build"
@@ -87,17 +88,11 @@ resource "google_service_account" "build" {
 }
 
 resource "google_project_iam_member" "build" {
-  for_each = toset(["roles/logging.logWriter", "roles/artifactregistry.writer"])
+  for_each = toset(["roles/logging.logWriter", "roles/artifactregistry.writer", "roles/storage.objectAdmin"])
 
   project = var.project_id
   role    = each.key
   member  = "serviceAccount:${google_service_account.build.email}"
-}
-
-resource "google_storage_bucket_iam_member" "build" {
-  bucket = var.sources.bucket
-  role   = "roles/storage.objectViewer"
-  member = "serviceAccount:${google_service_account.build.email}"
 }
 
 # Eventarc's identity for each event-triggered function: it receives the events
@@ -220,7 +215,6 @@ resource "google_cloudfunctions2_function" "function" {
     google_project_iam_member.function,
     google_secret_manager_secret_iam_member.credential,
     google_project_iam_member.build,
-    google_storage_bucket_iam_member.build,
     google_project_iam_member.trigger_receiver,
   ]
 }
