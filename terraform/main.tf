@@ -54,8 +54,8 @@ resource "google_project_service" "api" {
   disable_on_destroy = false
 }
 
-module "source" {
-  source = "./modules/source"
+module "archives" {
+  source = "./modules/archives"
 
   project_id          = var.project_id
   location            = var.region
@@ -98,7 +98,7 @@ module "functions" {
   region            = var.region
   runtime           = var.runtime
   functions         = local.functions
-  sources           = { bucket = module.source.bucket, objects = module.source.objects }
+  sources           = { bucket = module.archives.bucket, objects = module.archives.objects }
   outbox            = local.registry.outbox
   firestore         = { database = module.firestore.database, trigger_region = module.firestore.trigger_region }
   secrets           = module.secrets.mounted

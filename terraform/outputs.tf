@@ -30,7 +30,7 @@ output "secrets" {
 
 output "source_bucket" {
   description = "Bucket of the functions' archives."
-  value       = module.source.bucket
+  value       = module.archives.bucket
 }
 
 output "firestore_indexes" {

@@ -67,9 +67,7 @@ def _scratch(module: Path, into: Path, variables: Mapping[str, Any]) -> Path:
     """A provider-free copy of a module: its variables, its locals, the files they read."""
     into.mkdir(parents=True, exist_ok=True)
     shutil.copy(module / "variables.tf", into / "variables.tf")
-    found = _LOCALS.findall((module / "main.tf").read_text())
-    assert found, f"{module.name}/main.tf has no locals block"
-    (into / "locals.tf").write_text("\n".join(found))
+    (into / "locals.tf").write_text("\n".join(_LOCALS.findall((module / "main.tf").read_text())))
     for data in module.glob("*.json"):
         shutil.copy(data, into / data.name)
     (into / "terraform.tfvars.json").write_text(json.dumps(variables))
@@ -91,9 +89,15 @@ def evaluate(module: Path, expression: str, variables: Mapping[str, Any], scratc
     return json.loads(json.loads(result.stdout))
 
 
-def plan_errors(module: Path, variables: Mapping[str, Any], scratch: Path) -> str:
-    """What ``terraform plan`` says is wrong with ``variables`` (empty when they are valid)."""
+def plan_errors(
+    module: Path, variables: Mapping[str, Any], scratch: Path, var_file: Path | None = None
+) -> str:
+    """What ``terraform plan`` says is wrong with ``variables`` and ``var_file`` (empty if valid)."""
     directory = _scratch(module, scratch, variables)
+    extra = []
+    if var_file is not None:
+        shutil.copy(var_file, directory / "given.tfvars")
+        extra = ["-var-file=given.tfvars"]
     subprocess.run(
         ["terraform", "init", "-input=false", "-no-color"],
         capture_output=True,
@@ -102,7 +106,7 @@ def plan_errors(module: Path, variables: Mapping[str, Any], scratch: Path) -> st
         timeout=120,
     )
     result = subprocess.run(
-        ["terraform", "plan", "-input=false", "-no-color"],
+        ["terraform", "plan", "-input=false", "-no-color", *extra],
         capture_output=True,
         text=True,
         cwd=directory,
