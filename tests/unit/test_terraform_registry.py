@@ -118,6 +118,27 @@ def test_the_api_and_relay_stay_warm_and_the_api_serves_many_requests_at_once(
         assert setting["concurrency"] == 1 or float(setting["cpu"]) >= 1, name
 
 
+def test_a_function_added_in_code_is_deployed_without_editing_terraform(tmp_path: Path) -> None:
+    """A new consumer in the generated table gets its trigger's settings, privately."""
+    notify = {
+        "trigger": "pubsub",
+        "description": "a consumer added later",
+        "entry_point": "handle",
+        "publishes": True,
+        "secrets": [],
+    }
+    inputs = functions_inputs(functions=registry()["functions"] | {"notify": notify})
+    derived = evaluate(
+        FUNCTIONS_MODULE,
+        "{ settings = local.settings, public = keys(local.public), roles = keys(local.function_roles) }",
+        inputs,
+        tmp_path,
+    )
+    assert derived["settings"]["notify"] == derived["settings"]["render"]
+    assert "notify" not in derived["public"]
+    assert "notify roles/datastore.user" in derived["roles"]
+
+
 def test_scaling_overrides_only_what_they_name(tmp_path: Path) -> None:
     inputs = functions_inputs(scaling={"deliver": {"max_instances": 7}})
     settings = evaluate(FUNCTIONS_MODULE, "local.settings", inputs, tmp_path)
