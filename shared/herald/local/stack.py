@@ -56,14 +56,30 @@ class Ports:
     sweep: int = 8695
     smtp: int = 2525
     sinks: int = 8025
+    # Functions added since those above: the ports after sweep's, in FUNCTIONS order,
+    # so a new function needs no edit here.
+    more_functions: dict[str, int] = field(
+        default_factory=lambda: _unnamed_function_ports(lambda i: FIRST_UNNAMED_PORT + i)
+    )
 
     @classmethod
     def random(cls) -> Ports:
-        return cls(**{name: free_port() for name in cls.__dataclass_fields__})
+        named = {name: free_port() for name in cls.__dataclass_fields__ if name != "more_functions"}
+        return cls(**named, more_functions=_unnamed_function_ports(lambda _: free_port()))
 
     def function(self, name: str) -> int:
+        if name in self.more_functions:
+            return self.more_functions[name]
         port: int = getattr(self, name)
         return port
+
+
+FIRST_UNNAMED_PORT = 8696
+
+
+def _unnamed_function_ports(port_for: Callable[[int], int]) -> dict[str, int]:
+    unnamed = [f.name for f in FUNCTIONS if f.name not in Ports.__dataclass_fields__]
+    return {name: port_for(i) for i, name in enumerate(unnamed)}
 
 
 @dataclass
