@@ -1,9 +1,9 @@
 """Route modules. Each exposes ``router``; ``ROUTE_MODULES`` mounts them all."""
 
 from herald.api.http import Router
-from herald.api.routes import lists, messages, preferences, profiles, send
+from herald.api.routes import lists, messages, preferences, profiles, send, webhooks
 
-ROUTE_MODULES = (send, messages, profiles, lists, preferences)
+ROUTE_MODULES = (send, messages, profiles, lists, preferences, webhooks)
 
 
 def build_router() -> Router:
