@@ -67,6 +67,10 @@ class Ports:
         named = {name: free_port() for name in cls.__dataclass_fields__ if name != "more_functions"}
         return cls(**named, more_functions=_unnamed_function_ports(lambda _: free_port()))
 
+    def by_name(self) -> dict[str, int]:
+        named = {k: v for k, v in vars(self).items() if k != "more_functions"}
+        return {**named, **self.more_functions}
+
     def function(self, name: str) -> int:
         if name in self.more_functions:
             return self.more_functions[name]
@@ -95,7 +99,9 @@ class Stack:
     def __post_init__(self) -> None:
         # Checked before anything binds: a foreign listener on a function's port would
         # otherwise pass its readiness check while our server fails to start.
-        busy = [f"{name} {port}" for name, port in vars(self.ports).items() if not port_free(port)]
+        busy = [
+            f"{name} {port}" for name, port in self.ports.by_name().items() if not port_free(port)
+        ]
         if busy:
             raise RuntimeError(
                 f"ports in use: {', '.join(busy)}; stop what uses them or pass --random-ports"
