@@ -15,7 +15,7 @@ variable "region" {
 }
 
 variable "consumer_urls" {
-  description = "HTTPS URL of each Pub/Sub-consuming function (render, deliver, log), keyed by function name."
+  description = "HTTPS URL of each Pub/Sub-consuming function (see terraform/events.json), keyed by function name."
   type        = map(string)
 
   validation {

@@ -8,6 +8,8 @@ from typing import Any
 import hcl2
 import pytest
 
+from herald.topology import FUNCTIONS, Trigger
+
 TERRAFORM = Path(__file__).resolve().parents[2] / "terraform"
 MODULES = [TERRAFORM, *sorted(p for p in (TERRAFORM / "modules").iterdir() if p.is_dir())]
 
@@ -66,6 +68,12 @@ def test_the_root_reads_the_generated_event_table() -> None:
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
+def test_the_example_gives_a_url_to_every_pub_sub_function() -> None:
+    [module] = parsed(TERRAFORM / "examples" / "basic" / "main.tf")["module"]
+    urls = module["herald"]["consumer_urls"]
+    assert set(urls) == {f.name for f in FUNCTIONS if f.trigger == Trigger.PUBSUB}
+
+
 def test_terraform_fmt_is_clean() -> None:
     result = subprocess.run(
         ["terraform", "fmt", "-check", "-recursive", str(TERRAFORM)], capture_output=True, text=True

@@ -5,9 +5,10 @@ module "herald" {
   project_id = var.project_id
   region     = "europe-west1"
   consumer_urls = {
-    render  = "https://render-example-ew.a.run.app"
-    deliver = "https://deliver-example-ew.a.run.app"
-    log     = "https://log-example-ew.a.run.app"
+    render   = "https://render-example-ew.a.run.app"
+    deliver  = "https://deliver-example-ew.a.run.app"
+    log      = "https://log-example-ew.a.run.app"
+    webhooks = "https://webhooks-example-ew.a.run.app"
   }
 }
 
