@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
+from herald.local.sinks import Fault
+from herald.local.stack import Stack
 from tests.conftest import eventually
 from tests.e2e.conftest import Client
 
@@ -19,6 +21,16 @@ pytestmark = pytest.mark.e2e
 
 def posts_to(sinks: Client, path: str) -> list[dict[str, Any]]:
     return [w for w in sinks.get("/webhooks") if w["path"] == path]
+
+
+def handled_retries(stack: Stack, function: str) -> list[dict[str, Any]]:
+    lines = (stack.log_dir / f"{function}.log").read_text().splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    return [
+        r
+        for r in records
+        if r.get("message") == "event handled" and r.get("event_type") == "webhook.retry_due"
+    ]
 
 
 def raw_body(post: dict[str, Any]) -> bytes:
@@ -85,5 +97,37 @@ def test_an_endpoint_gets_signed_message_updated_posts_and_a_replay(
         assert again["body"] == sent["body"]
         assert again["headers"]["webhook-id"] == delivery["id"]
         assert_signed(again, endpoint["secret"])
+    finally:
+        api.request("DELETE", f"/webhooks/endpoints/{endpoint['id']}")
+
+
+def test_a_failing_endpoint_is_tried_again_on_the_timer(
+    stack: Stack, api: Client, sinks: Client
+) -> None:
+    hook = f"/webhooks/{uuid.uuid4().hex}"
+    status, endpoint = api.request("POST", "/webhooks/endpoints", {"url": sinks.base_url + hook})
+    assert status == 201, endpoint
+    deliveries_path = f"/webhooks/endpoints/{endpoint['id']}/deliveries"
+    # The next two posts fail; Retry-After brings each back within a sweep or two.
+    stack.sinks.inbox.faults["webhooks"].script += [
+        Fault(status=503, retry_after=1),
+        Fault(status=503, retry_after=1),
+    ]
+    try:
+        api.send({"to": {"email": "retry-hooks@example.com"}, "content": {"body": "."}})
+
+        def all_succeeded() -> list[dict[str, Any]] | None:
+            found: list[dict[str, Any]] = api.get(deliveries_path)["results"]
+            done = len(found) == 2 and all(d["state"] == "SUCCEEDED" for d in found)
+            return found if done else None
+
+        deliveries = eventually(all_succeeded, timeout_s=60, what="the retried deliveries")
+        statuses = sorted(a["status"] for d in deliveries for a in d["attempts"])
+        assert statuses == [200, 200, 503, 503]
+        assert len(posts_to(sinks, hook)) == 2  # the failed tries never reached it
+        # They came back through the timer, on a topic that only webhooks consumes.
+        assert handled_retries(stack, "webhooks") and not handled_retries(stack, "log")
+        for post in posts_to(sinks, hook):
+            assert_signed(post, endpoint["secret"])
     finally:
         api.request("DELETE", f"/webhooks/endpoints/{endpoint['id']}")
