@@ -158,6 +158,8 @@ def test_failures_retry_on_the_timer_with_backoff_until_the_endpoint_answers() -
     [enqueued] = [d for d in deliveries_of(pipeline, endpoint["id"]) if d.state == "PENDING"]
     assert enqueued.next_try_ms is not None
     assert before + 30_000 <= enqueued.next_try_ms <= now_ms() + 30_000  # first backoff: 30 s
+    assert enqueued.expires_at is not None  # for the TTL policy: kept 30 days
+    assert enqueued.expires_at.timestamp() * 1000 - enqueued.created_ms == 30 * 24 * 3600 * 1000
     # Only this consumer's timer, filed beside the message: the sweeper's stuck check is unmoved.
     [timer] = pipeline.timers.entries.values()
     assert timer.envelope.type == "webhook.retry_due"

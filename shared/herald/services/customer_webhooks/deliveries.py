@@ -9,6 +9,7 @@ endpoint sees on every try.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from enum import StrEnum
 from typing import Any
@@ -22,6 +23,7 @@ from herald.store.documents import DocPath, Document, DocumentStore
 DELIVERIES = "deliveries"
 CONSUMER = "webhooks"
 KEPT_ATTEMPTS = 100  # the newest; a 3-day retry schedule makes about 80
+KEPT_FOR = datetime.timedelta(days=30)  # then a TTL policy removes the delivery
 PAGE = 50
 
 
@@ -64,11 +66,14 @@ class Delivery(BaseModel):
     next_try_ms: int | None = None
     failure: str | None = None
     created_ms: int
+    expires_at: datetime.datetime | None = None  # the TTL policy's field; set when created
     # A try in flight: a duplicate delivery of the event does not post twice.
     lease_until_ms: int = 0
 
     def view(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"body", "lease_until_ms", "traceparent", "seq"})
+        return self.model_dump(
+            mode="json", exclude={"body", "lease_until_ms", "traceparent", "seq", "expires_at"}
+        )
 
 
 class DeliveryBusy(Exception):
@@ -83,8 +88,11 @@ class Deliveries:
     def create_once(self, workspace: str, delivery: Delivery) -> Delivery:
         """Stores ``delivery`` unless its id is there already; returns what is stored."""
 
+        expires = datetime.datetime.fromtimestamp(delivery.created_ms / 1000, tz=datetime.UTC)
+        new = delivery.model_copy(update={"expires_at": expires + KEPT_FOR})
+
         def created(current: Document | None) -> Document | None:
-            return None if current is not None else delivery.model_dump()
+            return None if current is not None else new.model_dump()
 
         stored = self.documents.update(
             workspace, delivery_path(delivery.endpoint_id, delivery.id), created
