@@ -24,6 +24,9 @@ DELIVERIES = "deliveries"
 CONSUMER = "webhooks"
 KEPT_ATTEMPTS = 100  # the newest; a 3-day retry schedule makes about 80
 KEPT_FOR = datetime.timedelta(days=30)  # then a TTL policy removes the delivery
+# A try this early counts as due: the sweep that fired the timer and this function
+# read different clocks, and a retry turned away as early would have no timer left.
+EARLY_MS = 5_000
 PAGE = 50
 
 
@@ -124,7 +127,10 @@ class Deliveries:
             if delivery.lease_until_ms > now_ms:
                 busy = True
                 return None
-            due = delivery.state == DeliveryState.PENDING and (delivery.next_try_ms or 0) <= now_ms
+            due = (
+                delivery.state == DeliveryState.PENDING
+                and (delivery.next_try_ms or 0) <= now_ms + EARLY_MS
+            )
             if not (due or replay):
                 return None
             claimed = True
