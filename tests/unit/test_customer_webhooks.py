@@ -141,7 +141,8 @@ def test_a_redelivered_event_posts_nothing_twice() -> None:
 def test_disabled_and_unsubscribed_endpoints_and_other_workspaces_get_nothing() -> None:
     api, pipeline = make_api()
     endpoint = register(api)
-    call(api, "PUT", f"/webhooks/endpoints/{endpoint['id']}", {"enabled": False})
+    disabled = call(api, "PUT", f"/webhooks/endpoints/{endpoint['id']}", {"enabled": False})
+    assert disabled.body["disabled_reason"] == "disabled through the API"
     call(api, "POST", "/webhooks/endpoints", ENDPOINT, key="other-key")
     send_and_drain(api, pipeline)
     assert pipeline.customer_endpoints.posts == []

@@ -159,6 +159,8 @@ class EndpointService:
             updated = {**current, **given, "updated_ms": now_ms()}
             if wanted.enabled:  # a fresh start: the failures that disabled it are forgiven
                 updated.update(disabled_reason=None, disabled_ms=None, consecutive_failures=0)
+            elif wanted.enabled is False and current.get("enabled", True):
+                updated.update(disabled_reason="disabled through the API", disabled_ms=now_ms())
             return updated
 
         return Endpoint.model_validate(

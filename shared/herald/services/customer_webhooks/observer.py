@@ -122,13 +122,13 @@ class CustomerWebhooks:
         try:
             endpoint = self.endpoints.get(workspace, endpoint_id)
         except NotFound:
-            return  # deleted, with its deliveries
+            return  # deleted: its deliveries stop here (their TTL removes them)
         at = now_ms()
         delivery = self.deliveries.claim(workspace, endpoint_id, delivery_id, at)
         if delivery is None:
             return
         if not endpoint.enabled:
-            self._finish(workspace, delivery, f"endpoint disabled: {endpoint.disabled_reason}")
+            self._finish(workspace, delivery, f"endpoint disabled ({endpoint.disabled_reason})")
             return
         outcome = self._post(workspace, endpoint, delivery, at)
         if outcome.ok:
