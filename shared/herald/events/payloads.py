@@ -63,3 +63,11 @@ class MessageFannedOut(_Payload):
 
 class MessageCanceled(_Payload):
     status: str  # what the message was when it was canceled
+
+
+class MessageOpened(_Payload):
+    source: str  # "tracking" (the pixel), or a provider's own open event
+
+
+class MessageClicked(_Payload):
+    source: str

@@ -134,6 +134,24 @@ EVENTS: tuple[EventSpec, ...] = (
         "CANCELED",
         "The message was canceled through the API before it was sent.",
     ),
+    EventSpec(
+        "message.opened",
+        1,
+        payloads.MessageOpened,
+        "api",
+        ("log",),
+        "OPENED",
+        "The recipient opened the message, the first time.",
+    ),
+    EventSpec(
+        "message.clicked",
+        1,
+        payloads.MessageClicked,
+        "api",
+        ("log",),
+        "CLICKED",
+        "The recipient followed one of the message's links, the first time.",
+    ),
 )
 
 _BY_TYPE = {spec.name: spec for spec in EVENTS}
@@ -174,5 +192,7 @@ CONSUMER_VERSIONS: dict[str, dict[str, tuple[int, ...]]] = {
         "message.undeliverable": (1,),
         "message.fanned_out": (1,),
         "message.canceled": (1,),
+        "message.opened": (1,),
+        "message.clicked": (1,),
     },
 }
