@@ -1,9 +1,28 @@
 """Route modules. Each exposes ``router``; ``ROUTE_MODULES`` mounts them all."""
 
 from herald.api.http import Router
-from herald.api.routes import lists, messages, preferences, profiles, send
+from herald.api.routes import (
+    lists,
+    messages,
+    preferences,
+    preferences_page,
+    profiles,
+    send,
+    tracking,
+    unsubscribe,
+)
 
-ROUTE_MODULES = (send, messages, profiles, lists, preferences)
+# preferences before preferences_page: /preferences/topics is the API's, never a token.
+ROUTE_MODULES = (
+    send,
+    messages,
+    profiles,
+    lists,
+    preferences,
+    tracking,
+    unsubscribe,
+    preferences_page,
+)
 
 
 def build_router() -> Router:
