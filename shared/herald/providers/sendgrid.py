@@ -39,7 +39,8 @@ def sendgrid_error(body: bytes) -> str:
 
 
 class SendGridProvider:
-    """Sends one plain-text mail to ``recipient["email"]`` with SendGrid v3 Mail Send."""
+    """Sends one mail (its text, and its HTML when it has some) to ``recipient["email"]``
+    with SendGrid v3 Mail Send."""
 
     name = "sendgrid"
     channel = "email"
