@@ -133,3 +133,21 @@ def test_a_required_topic_offers_the_preferences_page_but_no_unsubscribe() -> No
     assert "list_unsubscribe" not in done
     assert "Unsubscribe" not in done["text"]
     assert done["text"].endswith(f"Email preferences: {done['preferences_url']}")
+
+
+def test_a_link_too_long_to_carry_in_a_token_is_left_untracked() -> None:
+    long_link = "https://shop.example/?q=" + "x" * 4000
+    markup = f'<body><a href="{long_link}">Long</a><a href="https://a.example/">A</a></body>'
+    done = apply({"subject": "S", "text": "t", "html": markup}, tracking=True)
+    assert f'href="{long_link}"' in done["html"]
+    assert done["html"].count("/track/click/") == 1
+
+
+def test_headers_that_would_not_fit_on_one_line_are_left_out() -> None:
+    from herald.providers.unsubscribe import unsubscribe_headers
+
+    fits = "https://herald.test/unsubscribe/" + "a" * 900
+    assert unsubscribe_headers({"list_unsubscribe": fits})["List-Unsubscribe"] == f"<{fits}>"
+    assert unsubscribe_headers({"list_unsubscribe": fits + "a" * 100}) == {}
+    assert unsubscribe_headers({"list_unsubscribe": "https://h.test/u\r\nBcc: x"}) == {}
+    assert unsubscribe_headers({}) == {}

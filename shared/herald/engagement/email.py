@@ -19,6 +19,7 @@ from herald.engagement.tracking import before_body_end, pixel, track_links
 from herald.providers.unsubscribe import UNSUBSCRIBE_FIELD
 
 PREFERENCES_FIELD = "preferences_url"
+MAX_CLICK_URL = 4000  # well inside the token's path segment (see tokens.TOKEN_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,7 @@ class EmailLinks:
         markup = done.get("html")
         if self.tracking and isinstance(markup, str):
             # Before the footer: unsubscribe and preferences links are never tracked.
-            markup = track_links(
-                markup,
-                lambda link: self.maker.url(
-                    self.maker.token("click", message.workspace, message.id, who, link=link)
-                ),
-            )
+            markup = track_links(markup, lambda link: self._click_url(message, who, link))
             opened = self.maker.token("open", message.workspace, message.id, who)
             markup = before_body_end(markup, pixel(self.maker.url(opened)))
         if topic_id:
@@ -66,6 +62,12 @@ class EmailLinks:
         if isinstance(markup, str):
             done["html"] = markup
         return done
+
+    def _click_url(self, message: MessageState, who: Recipient, link: str) -> str | None:
+        token = self.maker.token("click", message.workspace, message.id, who, link=link)
+        url = self.maker.url(token)
+        # The token carries the link: a very long one would make a URL the route refuses.
+        return url if len(url) <= MAX_CLICK_URL else None
 
 
 def text_footer(unsubscribe: str | None, preferences: str) -> str:

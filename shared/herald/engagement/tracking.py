@@ -26,14 +26,18 @@ def is_web_link(url: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
-def track_links(markup: str, click_url: Callable[[str], str]) -> str:
-    """Every http(s) anchor's href replaced by ``click_url(the original link)``."""
+def track_links(markup: str, click_url: Callable[[str], str | None]) -> str:
+    """Every http(s) anchor's href replaced by ``click_url(the original link)``, unless
+    that gives None (the link is then left as it is, untracked)."""
 
     def swap(found: re.Match[str]) -> str:
         target = html.unescape(found[3]).strip()
         if not is_web_link(target):
             return found[0]  # mailto:, tel:, anchors: nothing to redirect
-        return f"{found[1]}{found[2]}{html.escape(click_url(target), quote=True)}{found[2]}"
+        tracked = click_url(target)
+        if tracked is None:
+            return found[0]
+        return f"{found[1]}{found[2]}{html.escape(tracked, quote=True)}{found[2]}"
 
     return _ANCHOR_HREF.sub(swap, markup)
 
