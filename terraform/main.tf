@@ -20,7 +20,7 @@ locals {
 
   # FCM is called with the identity of the function that reads the provider credentials.
   fcm_roles = contains(var.enabled_providers, "fcm") ? {
-    for name, function in local.functions : name => ["roles/firebasecloudmessaging.admin"] if length(function.secrets) > 0
+    for name, function in local.functions : name => ["roles/firebasecloudmessaging.admin"] if contains(function.secrets, "HERALD_FCM_ACCESS_TOKEN")
   } : {}
 
   apis = [

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from google.cloud import firestore
 
     from herald.api.http import Api
+    from herald.domain.feedback import FeedbackRecorder
+    from herald.engagement.links import LinkMaker
     from herald.services.canceling import CancelService
     from herald.services.customer_webhooks.observer import CustomerWebhooks
     from herald.services.delivering import DeliverService
@@ -36,6 +38,22 @@ WORKSPACE_SETTINGS_CACHE_S = 60.0
 @functools.cache
 def settings() -> Settings:
     return Settings.from_env()
+
+
+@functools.cache
+def link_maker() -> LinkMaker | None:
+    """Signs email links, when a public URL and a link secret are configured."""
+    config = settings()
+    if not (config.public_url and config.link_secret):
+        return None
+    from herald.engagement.links import DAY_S, LinkMaker
+    from herald.engagement.tokens import LinkSigner
+
+    return LinkMaker(
+        config.public_url,
+        LinkSigner.from_setting(config.link_secret),
+        int(config.link_ttl_days * DAY_S),
+    )
 
 
 @functools.cache
@@ -81,6 +99,16 @@ class _ApiServices:
 
         return CancelService(_messages())
 
+    @functools.cached_property
+    def feedback(self) -> FeedbackRecorder:
+        from herald.services.engagement_recorder import EngagementRecorder
+
+        return EngagementRecorder(_messages())
+
+    @property
+    def links(self) -> LinkMaker | None:
+        return link_maker()
+
 
 @functools.cache
 def api() -> Api:
@@ -125,9 +153,15 @@ def sweep_service() -> SweepService:
 @functools.cache
 def render_service() -> RenderService:
     from herald.services.rendering import RenderService
-    from herald.store.firestore import FirestoreTimers
+    from herald.store.firestore import FirestoreTimers, FirestoreWorkspaces
 
-    return RenderService(_messages(), FirestoreTimers(firestore_client()), _documents())
+    return RenderService(
+        _messages(),
+        FirestoreTimers(firestore_client()),
+        _documents(),
+        links=link_maker(),
+        workspaces=FirestoreWorkspaces(firestore_client(), cache_s=WORKSPACE_SETTINGS_CACHE_S),
+    )
 
 
 @functools.cache

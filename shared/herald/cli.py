@@ -158,6 +158,20 @@ def _providers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tracking(args: argparse.Namespace) -> int:
+    from herald import bootstrap
+    from herald.store.firestore import FirestoreWorkspaces
+
+    workspaces = FirestoreWorkspaces(bootstrap.firestore_client())
+    settings = workspaces.settings(args.workspace)
+    if args.state is not None:
+        settings.tracking = args.state == "on"
+        workspaces.save_settings(args.workspace, settings)
+    state = "on" if settings.tracking else "off"
+    print(f"open and click tracking in {args.workspace}'s email: {state}")
+    return 0
+
+
 def _keys(args: argparse.Namespace) -> int:
     from herald import bootstrap
     from herald.ops.keys import create_key, key_table
@@ -339,6 +353,13 @@ def main(argv: list[str] | None = None) -> int:
         help="let this workspace's webhooks reach private addresses (its own network)",
     )
     providers.set_defaults(run=_providers)
+
+    tracking = commands.add_parser(
+        "tracking", help="show or turn on/off a workspace's open and click tracking in email"
+    )
+    tracking.add_argument("workspace")
+    tracking.add_argument("state", nargs="?", choices=("on", "off"))
+    tracking.set_defaults(run=_tracking)
 
     keys = commands.add_parser("keys", help="create, list or revoke API keys")
     key_actions = keys.add_subparsers(dest="action", required=True)

@@ -49,6 +49,11 @@ class Settings:
     webhook_allow_private: bool
     sweep_unpublished_after_s: float
     sweep_stuck_after_s: float
+    # Email links (unsubscribe, preferences, tracking): where the api is reached from
+    # outside, and the secret(s) that sign them; without both, email carries none.
+    public_url: str | None = None
+    link_secret: str | None = None
+    link_ttl_days: float = 60.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -90,4 +95,7 @@ class Settings:
             == "true",
             sweep_unpublished_after_s=float(env.get("HERALD_SWEEP_UNPUBLISHED_AFTER_S", "120")),
             sweep_stuck_after_s=float(env.get("HERALD_SWEEP_STUCK_AFTER_S", "900")),
+            public_url=env.get("HERALD_PUBLIC_URL") or None,
+            link_secret=secret("HERALD_LINK_SECRET"),
+            link_ttl_days=float(env.get("HERALD_LINK_TTL_DAYS", "60")),
         )

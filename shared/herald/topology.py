@@ -61,16 +61,24 @@ PROVIDER_SECRETS = (
     "HERALD_FCM_ACCESS_TOKEN",
     "HERALD_WEBHOOK_SIGNING_SECRET",
 )
+# Signs the links in emails (unsubscribe, preferences, tracking): render writes them,
+# the api checks them.
+LINK_SECRETS = ("HERALD_LINK_SECRET",)
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
-    FunctionSpec("api", Trigger.HTTP, "POST /send and the messages API"),
+    FunctionSpec("api", Trigger.HTTP, "POST /send and the messages API", secrets=LINK_SECRETS),
     FunctionSpec(
         "relay",
         Trigger.FIRESTORE,
         "publishes each new outbox record to its topic",
         ("google-cloud-pubsub", "google-events"),
     ),
-    FunctionSpec("render", Trigger.PUBSUB, "routes a message and renders it per channel"),
+    FunctionSpec(
+        "render",
+        Trigger.PUBSUB,
+        "routes a message and renders it per channel",
+        secrets=LINK_SECRETS,
+    ),
     FunctionSpec(
         "deliver",
         Trigger.PUBSUB,

@@ -23,6 +23,20 @@ def test_a_workspaces_providers_are_set_shown_and_reset(
     assert "private addresses allowed: yes" in capsys.readouterr().out
 
 
+def test_a_workspaces_tracking_is_off_until_turned_on(
+    emulators: Emulators, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = "track-" + uuid.uuid4().hex[:8]
+    assert main(["tracking", workspace]) == 0
+    assert capsys.readouterr().out.strip().endswith("tracking in " + workspace + "'s email: off")
+    assert main(["tracking", workspace, "on"]) == 0
+    assert main(["tracking", workspace]) == 0
+    assert capsys.readouterr().out.strip().endswith("email: on")
+    assert main(["providers", workspace, "email", "smtp"]) == 0  # other settings keep it
+    assert main(["tracking", workspace, "off"]) == 0
+    assert capsys.readouterr().out.strip().endswith("email: off")
+
+
 def test_a_created_key_opens_its_workspace_and_only_its_hash_is_stored(
     emulators: Emulators, capsys: pytest.CaptureFixture[str]
 ) -> None:

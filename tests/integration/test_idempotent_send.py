@@ -11,11 +11,13 @@ from google.cloud import firestore
 
 from herald.api.http import Api, HttpRequest, HttpResponse
 from herald.api.routes import build_router
+from herald.engagement.links import LinkMaker
 from herald.idempotency.firestore import FirestoreIdempotencyStore
 from herald.idempotency.http import IdempotentPosts
 from herald.ids import hash_api_key
 from herald.local.emulators import Emulators
 from herald.services.canceling import CancelService
+from herald.services.engagement_recorder import EngagementRecorder
 from herald.services.reading import MessageReader
 from herald.services.sending import SendService
 from herald.store.firestore import FirestoreMessages, FirestoreSummaries
@@ -35,6 +37,8 @@ class FirestoreServices:
         self.reader = MessageReader(FirestoreMessages(client), FirestoreSummaries(client))
         self.documents = FirestoreDocuments(client)
         self.canceling = CancelService(FirestoreMessages(client))
+        self.feedback = EngagementRecorder(FirestoreMessages(client))
+        self.links: LinkMaker | None = None
 
 
 def test_racing_identical_sends_create_exactly_one_message(

@@ -40,7 +40,7 @@ def mail_send_problem(body: Any) -> str | None:
     required = {"personalizations", "from", "subject", "content"}
     if missing := required - body.keys():
         return f"missing {sorted(missing)}"
-    if unknown := body.keys() - required - {"custom_args"}:
+    if unknown := body.keys() - required - {"custom_args", "headers"}:
         return f"unexpected {sorted(unknown)}"
     personalizations = body["personalizations"]
     if not isinstance(personalizations, list) or len(personalizations) != 1:
@@ -63,6 +63,14 @@ def mail_send_problem(body: Any) -> str | None:
             return "a content part has exactly type and value"
         if not isinstance(part["value"], str) or not part["value"]:
             return "a content value must be a non-empty string"
+    types = [part["type"] for part in content]
+    if types not in (["text/plain"], ["text/plain", "text/html"]):
+        return "content is text/plain, then optionally text/html"
+    headers = body.get("headers", {})
+    if not isinstance(headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+    ):
+        return "headers must map names to strings"
     custom_args = body.get("custom_args", {})
     if not isinstance(custom_args, dict) or not all(
         isinstance(v, str) for v in custom_args.values()
@@ -128,6 +136,25 @@ def test_a_202_is_sent_with_the_message_id_and_the_request_is_as_documented(
         "subject": "Hi Ada",
         "content": [{"type": "text/plain", "value": "Your code is 123456 ✓"}],
         "custom_args": {"herald_message_id": "m1", "herald_attempt": "m1-email-1"},
+    }
+
+
+def test_a_topic_mail_carries_one_click_unsubscribe_headers_and_its_html_after_the_text(
+    sendgrid: FakeSendGrid,
+) -> None:
+    url = "https://herald.example/unsubscribe/0a1b2c3d.payload.signaturesignaturesig"
+    rendered = {**DISPATCH.rendered, "html": "<p>Your code</p>", "list_unsubscribe": url}
+    dispatch = Dispatch("m1", "m1-email-1", DISPATCH.recipient, rendered)
+    assert provider(sendgrid).send(dispatch, lambda: None).outcome == ChannelOutcome.SENT
+    [request] = sendgrid.requests
+    body = json.loads(request.body)
+    assert body["content"] == [
+        {"type": "text/plain", "value": "Your code is 123456 ✓"},
+        {"type": "text/html", "value": "<p>Your code</p>"},
+    ]
+    assert body["headers"] == {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 
 

@@ -86,6 +86,41 @@ def test_a_mail_is_sent_with_subject_body_and_a_stable_message_id(
     assert mail.get_content().strip() == "Your code is 123456"
 
 
+UNSUBSCRIBE_URL = "https://herald.example/unsubscribe/0a1b2c3d." + "x" * 300 + "." + "y" * 22
+
+
+def test_a_topic_mail_carries_one_click_unsubscribe_whole_and_html_beside_the_text(
+    server: tuple[Server, int],
+) -> None:
+    handler, port = server
+    rendered = {
+        **DISPATCH.rendered,
+        "html": "<p>Your code is <b>123456</b></p>",
+        "list_unsubscribe": UNSUBSCRIBE_URL,
+    }
+    provider(port).send(Dispatch("m1", "m1-email-1", DISPATCH.recipient, rendered), lambda: None)
+    [(_, _, raw)] = handler.received
+    # One line each, never RFC 2047 encoded words: mail clients read the URL as it is.
+    lines = raw.decode().replace("\r\n", "\n").split("\n")
+    assert f"List-Unsubscribe: <{UNSUBSCRIBE_URL}>" in lines
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in lines
+    mail = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(mail, email.message.EmailMessage)
+    assert mail.get_content_type() == "multipart/alternative"
+    text, markup = mail.get_body(("plain",)), mail.get_body(("html",))
+    assert text is not None and text.get_content().strip() == "Your code is 123456"
+    assert markup is not None and markup.get_content().strip() == rendered["html"]
+
+
+def test_a_mail_without_a_topic_has_no_unsubscribe_headers(server: tuple[Server, int]) -> None:
+    handler, port = server
+    provider(port).send(DISPATCH, lambda: None)
+    [(_, _, raw)] = handler.received
+    mail = email.message_from_bytes(raw, policy=email.policy.default)
+    assert (mail["List-Unsubscribe"], mail["List-Unsubscribe-Post"]) == (None, None)
+    assert mail.get_content_type() == "text/plain"
+
+
 def test_a_refused_recipient_is_permanent_and_nothing_is_handed_off(
     server: tuple[Server, int],
 ) -> None:

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from herald.config import AmbiguousPolicy
+from herald.domain.feedback import FeedbackRecorder
 from herald.domain.message import ChannelOutcome
+from herald.engagement.links import LinkMaker
 from herald.errors import ProviderError
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
@@ -15,6 +17,7 @@ from herald.services.canceling import CancelService
 from herald.services.customer_webhooks.observer import CustomerWebhooks
 from herald.services.customer_webhooks.sender import PostOutcome
 from herald.services.delivering import DeliverService
+from herald.services.engagement_recorder import EngagementRecorder
 from herald.services.logging_views import LogService
 from herald.services.reading import MessageReader
 from herald.services.rendering import RenderService
@@ -91,13 +94,17 @@ class Pipeline:
     customer_endpoints: RecordingSender = field(default_factory=RecordingSender)
     relayed: int = 0
     extra: list[FakeProvider] = field(default_factory=list)  # more providers, after these two
+    links: LinkMaker | None = None  # email links (unsubscribe, tracking); none by default
 
     def __post_init__(self) -> None:
         self.sending = SendService(self.messages)
         self.reader = MessageReader(self.messages, self.summaries)
         self.canceling = CancelService(self.messages)
+        self.feedback: FeedbackRecorder = EngagementRecorder(self.messages)
         self.consumers: dict[str, Callable[[EventEnvelope], None]] = {
-            "render": RenderService(self.messages, self.timers, self.documents).handle,
+            "render": RenderService(
+                self.messages, self.timers, self.documents, self.links, self.workspaces
+            ).handle,
             "deliver": DeliverService(
                 self.messages,
                 self.attempts,

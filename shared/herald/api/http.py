@@ -14,6 +14,8 @@ from herald.ids import hash_api_key
 from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
+    from herald.domain.feedback import FeedbackRecorder
+    from herald.engagement.links import LinkMaker
     from herald.idempotency.http import IdempotentPosts
     from herald.services.canceling import CancelService
     from herald.services.reading import MessageReader
@@ -35,6 +37,14 @@ class ApiServices(Protocol):
 
     @property
     def canceling(self) -> CancelService: ...
+
+    @property
+    def feedback(self) -> FeedbackRecorder: ...
+
+    @property
+    def links(self) -> LinkMaker | None:
+        """Signs and checks email links; None when no link secret is configured."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -104,12 +114,25 @@ class Router:
         self.routes: list[Route] = []
 
     def route(
-        self, method: str, path: str, *, public: bool = False
+        self,
+        method: str,
+        path: str,
+        *,
+        public: bool = False,
+        patterns: Mapping[str, str] | None = None,
     ) -> Callable[[Handler], Handler]:
-        """``path`` may hold ``{name}`` segments, passed to the handler as params."""
+        """``path`` may hold ``{name}`` segments, passed to the handler as params.
+
+        A segment matches an id unless ``patterns`` gives it a regex of its own.
+        """
         # Ids (Herald's own, or the caller's user and list ids) may not start with
         # "_" or ".": Firestore's reserved names (__x__, ., ..) would be a 500.
-        pattern = re.compile("^" + re.sub(r"\{(\w+)\}", rf"(?P<\1>{ID_PATTERN})", path) + "/?$")
+        given = patterns or {}
+
+        def segment(found: re.Match[str]) -> str:
+            return f"(?P<{found[1]}>{given.get(found[1], ID_PATTERN)})"
+
+        pattern = re.compile("^" + re.sub(r"\{(\w+)\}", segment, path) + "/?$")
 
         def register(handler: Handler) -> Handler:
             self.routes.append(Route(method, path, pattern, handler, public))

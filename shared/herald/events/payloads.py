@@ -68,3 +68,11 @@ class MessageCanceled(_Payload):
 class WebhookRetryDue(_Payload):
     endpoint_id: str
     delivery_id: str
+
+
+class MessageOpened(_Payload):
+    source: str  # "tracking" (the pixel), or a provider's own open event
+
+
+class MessageClicked(_Payload):
+    source: str

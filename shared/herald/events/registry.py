@@ -144,6 +144,24 @@ EVENTS: tuple[EventSpec, ...] = (
         "A customer webhook delivery's next try is due; the durable timer brings it back to"
         " webhooks alone (its own topic: the other consumers never see it).",
     ),
+    EventSpec(
+        "message.opened",
+        1,
+        payloads.MessageOpened,
+        "api",
+        ("log", "webhooks"),
+        "OPENED",
+        "The recipient opened the message, the first time.",
+    ),
+    EventSpec(
+        "message.clicked",
+        1,
+        payloads.MessageClicked,
+        "api",
+        ("log", "webhooks"),
+        "CLICKED",
+        "The recipient followed one of the message's links, the first time.",
+    ),
 )
 
 _BY_TYPE = {spec.name: spec for spec in EVENTS}
@@ -184,6 +202,8 @@ CONSUMER_VERSIONS: dict[str, dict[str, tuple[int, ...]]] = {
         "message.undeliverable": (1,),
         "message.fanned_out": (1,),
         "message.canceled": (1,),
+        "message.opened": (1,),
+        "message.clicked": (1,),
     },
     "webhooks": {
         "message.enqueued": (1,),
@@ -192,6 +212,8 @@ CONSUMER_VERSIONS: dict[str, dict[str, tuple[int, ...]]] = {
         "message.delivered": (1,),
         "message.undeliverable": (1,),
         "message.canceled": (1,),
+        "message.opened": (1,),
+        "message.clicked": (1,),
         "webhook.retry_due": (1,),
     },
 }

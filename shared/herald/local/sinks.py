@@ -84,6 +84,7 @@ class Inbox:
     def add_mail(self, mail_from: str, rcpt_tos: list[str], raw: bytes) -> None:
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         body = parsed.get_body(preferencelist=("plain",))
+        html = parsed.get_body(preferencelist=("html",))
         with self.lock:
             number = len(self.mail) + 1
             self.mail.append(
@@ -95,6 +96,8 @@ class Inbox:
                     "text": _normalised(body.get_content()) if body is not None else "",
                     "messageId": str(parsed["message-id"] or ""),
                     "heraldMessageId": str(parsed["x-herald-message-id"] or ""),
+                    "html": html.get_content() if html is not None else "",
+                    "headers": {name: str(value) for name, value in parsed.items()},
                     "receivedMs": time.time_ns() // 1_000_000,
                 }
             )

@@ -35,6 +35,8 @@ from herald.topology import (
 FUNCTION_START_TIMEOUT_S = 60.0
 # Signs local webhook deliveries (Standard Webhooks); printed by `herald up`.
 LOCAL_WEBHOOK_SECRET = "whsec_aGVyYWxkLWxvY2FsLXdlYmhvb2stc2lnbmluZy1rZXk="
+# Signs the unsubscribe, preferences and tracking links of local mail.
+LOCAL_LINK_SECRET = "herald-local-link-secret"
 
 
 def repository_root() -> Path:
@@ -184,6 +186,9 @@ class Stack:
             "HERALD_FCM_BASE_URL": f"{self.sinks.base_url}/fcm",
             "HERALD_SLACK_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "HERALD_WEBHOOK_SIGNING_SECRET": LOCAL_WEBHOOK_SECRET,
+            # Email links lead to the local api.
+            "HERALD_PUBLIC_URL": self.base_url,
+            "HERALD_LINK_SECRET": LOCAL_LINK_SECRET,
             # Spans as JSON lines, for `herald trace` and the tests.
             "HERALD_TRACE_EXPORTER": "file",
             "HERALD_TRACE_DIR": str(self.trace_dir),

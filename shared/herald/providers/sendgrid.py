@@ -16,6 +16,7 @@ from herald.domain.message import ChannelOutcome
 from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.providers.base import Dispatch, Receipt
 from herald.providers.http import exchange, raise_for_status
+from herald.providers.unsubscribe import unsubscribe_headers
 
 MAX_DETAIL_CHARS = 200
 
@@ -38,7 +39,8 @@ def sendgrid_error(body: bytes) -> str:
 
 
 class SendGridProvider:
-    """Sends one plain-text mail to ``recipient["email"]`` with SendGrid v3 Mail Send."""
+    """Sends one mail (its text, and its HTML when it has some) to ``recipient["email"]``
+    with SendGrid v3 Mail Send."""
 
     name = "sendgrid"
     channel = "email"
@@ -63,12 +65,17 @@ class SendGridProvider:
         self.allow_private = allow_private
 
     def body(self, dispatch: Dispatch, email: str) -> bytes:
+        content = [{"type": "text/plain", "value": dispatch.rendered["text"]}]
+        if html := dispatch.rendered.get("html"):
+            content.append({"type": "text/html", "value": html})  # plain text first, as required
+        headers = unsubscribe_headers(dispatch.rendered)
         return json.dumps(
             {
                 "personalizations": [{"to": [{"email": email}]}],
                 "from": self.sender,
                 "subject": dispatch.rendered["subject"],
-                "content": [{"type": "text/plain", "value": dispatch.rendered["text"]}],
+                "content": content,
+                **({"headers": headers} if headers else {}),
                 # SendGrid's Event Webhook echoes these back: they tie its events to the attempt.
                 "custom_args": {
                     "herald_message_id": dispatch.message_id,

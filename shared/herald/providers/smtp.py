@@ -7,6 +7,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formatdate
 
 from herald.domain.message import ChannelOutcome
@@ -16,6 +17,7 @@ from herald.errors import (
     RetryableProviderError,
 )
 from herald.providers.base import Dispatch, Receipt
+from herald.providers.unsubscribe import unsubscribe_headers
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,33 @@ class SmtpSettings:
     ca_file: str | None = None  # a private relay's CA; the system's trust store otherwise
 
 
+class _MailPolicy(EmailPolicy):
+    """The default policy, except that URL headers stay whole.
+
+    The default folds a long header value that has no spaces into RFC 2047
+    encoded words, which would turn a ``List-Unsubscribe`` URL into something no
+    mail client can follow; such a header is written on one line (RFC 5322
+    allows 998 characters).
+    """
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() in _WHOLE and len(name) + len(value) + 2 <= 998:
+            return f"{name}: {value}{self.linesep}"
+        folded: str = super().fold(name, value)
+        return folded
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() in _WHOLE and len(name) + len(value) + 2 <= 998:
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        folded: bytes = super().fold_binary(name, value)
+        return folded
+
+
+_WHOLE = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
+# CRLF line ends, as SMTP wants: smtplib sends bytes as they are.
+MAIL_POLICY = _MailPolicy(linesep="\r\n")
+
+
 def _is_transient(code: int) -> bool:
     return 400 <= code < 500
 
@@ -42,7 +71,7 @@ class SmtpProvider:
         self.settings = settings
 
     def build(self, dispatch: Dispatch) -> EmailMessage:
-        mail = EmailMessage()
+        mail = EmailMessage(policy=MAIL_POLICY)
         mail["From"] = self.settings.sender
         mail["To"] = dispatch.recipient["email"]
         mail["Subject"] = dispatch.rendered.get("subject", "")
@@ -50,7 +79,11 @@ class SmtpProvider:
         # Stable per attempt, so a receiving system can spot a duplicate.
         mail["Message-ID"] = f"<{dispatch.attempt_key}@herald>"
         mail["X-Herald-Message-Id"] = dispatch.message_id
+        for name, value in unsubscribe_headers(dispatch.rendered).items():
+            mail[name] = value
         mail.set_content(dispatch.rendered.get("text", ""))
+        if html := dispatch.rendered.get("html"):
+            mail.add_alternative(html, subtype="html")
         return mail
 
     def send(self, dispatch: Dispatch, handoff: Callable[[], None]) -> Receipt:

@@ -51,6 +51,10 @@ def _outcome(event: EventEnvelope) -> dict[str, object]:
         return {"sent_ms": event.occurred_ms}
     if event.type == "message.delivered":
         return {"sent_ms": event.occurred_ms, "delivered_ms": event.occurred_ms}
+    if event.type == "message.opened":
+        return {"opened_ms": event.occurred_ms}
+    if event.type == "message.clicked":
+        return {"clicked_ms": event.occurred_ms}
     if event.type in ("message.undeliverable", "message.unroutable"):
         return {"reason": event.payload.get("reason"), "error": event.payload.get("error")}
     return {}

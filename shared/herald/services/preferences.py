@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 
@@ -26,6 +27,16 @@ def topic_path(topic_id: str) -> tuple[str, str]:
 
 def choice_path(user_id: str, topic_id: str) -> tuple[str, str, str, str]:
     return ("profiles", user_id, "preferences", topic_id)
+
+
+def address_key(address: str) -> str:
+    # An address is a document id: lower-cased, and "/" (legal in a local part) escaped.
+    return quote(address.strip().lower(), safe="@+.-_!#$&'*=?^`{|}~")
+
+
+def address_choice_path(address: str, topic_id: str) -> tuple[str, str, str, str]:
+    """Where an email-only recipient's choice lives (one who unsubscribed from a link)."""
+    return ("addresses", address_key(address), "preferences", topic_id)
 
 
 class PreferenceService:

@@ -9,6 +9,8 @@ from herald.domain.message import MessageState
 from herald.domain.rendering import RenderFailed, merged_data, render_channel
 from herald.domain.routing import plan_route
 from herald.domain.status import MessageStatus, Reason
+from herald.engagement.email import EmailLinks
+from herald.engagement.links import LinkMaker
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.payloads import (
     MessageDelayed,
@@ -22,7 +24,13 @@ from herald.observability import metrics
 from herald.services.fanout import FanOutService
 from herald.services.ignoring import note_ignored
 from herald.services.resolving import ContextResolver, RenderContext
-from herald.store.base import MessageRepository, ScheduledEvent, TimerRepository, Transition
+from herald.store.base import (
+    MessageRepository,
+    ScheduledEvent,
+    TimerRepository,
+    Transition,
+    WorkspaceRepository,
+)
 from herald.store.documents import DocumentStore
 
 
@@ -37,7 +45,9 @@ def _ended(message: MessageState, status: MessageStatus, reason: str, error: str
 
 
 def route_and_render(
-    message: MessageState, context: RenderContext | None = None
+    message: MessageState,
+    context: RenderContext | None = None,
+    email_links: EmailLinks | None = None,
 ) -> Transition | None:
     context = context or RenderContext(message.recipient)
     if message.status not in (MessageStatus.ENQUEUED, MessageStatus.DELAYED):
@@ -80,6 +90,10 @@ def route_and_render(
         }
     except RenderFailed as exc:
         return _ended(message, MessageStatus.UNDELIVERABLE, Reason.FAILED, str(exc))
+    if email_links is not None and "email" in rendered:
+        rendered["email"] = email_links.apply(
+            message, context.recipient, context.topic_id, context.topic, rendered["email"]
+        )
     routed = message.model_copy(
         update={
             "status": MessageStatus.ROUTED,
@@ -108,9 +122,13 @@ class RenderService:
         messages: MessageRepository,
         timers: TimerRepository,
         documents: DocumentStore | None = None,
+        links: LinkMaker | None = None,
+        workspaces: WorkspaceRepository | None = None,
     ) -> None:
         self.messages = messages
         self.timers = timers
+        self.links = links  # None: no unsubscribe or tracking links (no secret configured)
+        self.workspaces = workspaces
         self.resolver = ContextResolver(documents)
         self.fanouts = FanOutService(messages, documents)
 
@@ -121,12 +139,13 @@ class RenderService:
                 note_ignored(self.messages, self.consumer, event)
             return
         context = self.resolver.resolve(message) if message is not None else None
+        email_links = self._email_links(event.workspace)
         applied = self.messages.transition(
             event.workspace,
             event.message_id,
             self.consumer,
             event.id,
-            lambda current: route_and_render(current, context),
+            lambda current: route_and_render(current, context, email_links),
         )
         if applied is None:
             if event.type == "message.delayed" and self._wait(event):
@@ -135,6 +154,12 @@ class RenderService:
         elif applied[-1].type in ("message.unroutable", "message.undeliverable"):
             end = applied[-1]
             metrics.record_outcome(spec_for(end.type).history_type, end.payload.get("reason"), None)
+
+    def _email_links(self, workspace: str) -> EmailLinks | None:
+        if self.links is None:
+            return None
+        tracking = self.workspaces is not None and self.workspaces.settings(workspace).tracking
+        return EmailLinks(self.links, tracking)
 
     def _wait(self, event: EventEnvelope) -> bool:
         """A delayed message's event, early: have the durable timer bring it back on time."""

@@ -13,6 +13,7 @@ from typing import Any
 from herald.domain.audience import PreferenceDecision, SubscriptionTopic, UserTopicChoice, decide
 from herald.domain.message import MessageState
 from herald.services.brands import for_rendering
+from herald.services.preferences import address_choice_path, choice_path
 from herald.store.documents import DocPath, DocumentStore
 
 
@@ -24,6 +25,7 @@ class RenderContext:
     brand: dict[str, Any] | None = None
     preference: PreferenceDecision = field(default_factory=lambda: PreferenceDecision(True, None))
     topic_id: str | None = None
+    topic: SubscriptionTopic | None = None
     missing: str | None = None  # what was named but does not exist
 
     def content_for(self, message: MessageState, channel: str) -> dict[str, Any]:
@@ -71,7 +73,10 @@ class ContextResolver:
         if topic_id:
             later["topic"] = ("topics", topic_id)
             if user_id:
-                later["choice"] = ("profiles", user_id, "preferences", topic_id)
+                later["choice"] = choice_path(user_id, topic_id)
+            elif isinstance(recipient.get("email"), str):
+                # No user id: an unsubscribe from an earlier email was kept by address.
+                later["choice"] = address_choice_path(recipient["email"], topic_id)
         if brand_id:
             later["brand"] = ("brands", brand_id)
         more = dict(
@@ -90,4 +95,5 @@ class ContextResolver:
             brand=for_rendering(brand) if (brand := more.get("brand")) else None,
             preference=decide(topic, choice) if topic_id else PreferenceDecision(True, None),
             topic_id=topic_id,
+            topic=topic,
         )

@@ -245,6 +245,8 @@ class MessageSummary(BaseModel):
     template: str | None = None  # Courier's "notification"
     sent_ms: int | None = None
     delivered_ms: int | None = None
+    opened_ms: int | None = None
+    clicked_ms: int | None = None
     reason: str | None = None
     error: str | None = None
 
@@ -329,6 +331,8 @@ class WorkspaceSettings(BaseModel):
     providers: dict[str, list[str]] = Field(default_factory=dict)
     # Webhook destinations on private addresses (the workspace's own network) allowed.
     allow_private_destinations: bool = False
+    # Open and click tracking in HTML email (a pixel, links through Herald).
+    tracking: bool = False
 
 
 class WorkspaceRepository(Protocol):

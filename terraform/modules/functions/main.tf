@@ -163,6 +163,9 @@ resource "google_cloudfunctions2_function" "function" {
       {
         GOOGLE_CLOUD_PROJECT = var.project_id
         HERALD_PROVIDERS     = join(",", var.enabled_providers)
+        # Where emails' unsubscribe, preferences and tracking links point: the api's
+        # own URL, known before it exists (gen2 functions keep the cloudfunctions.net form).
+        HERALD_PUBLIC_URL = "https://${var.region}-${var.project_id}.cloudfunctions.net/herald-api"
       },
       { for credential, mount in local.credentials[each.key] : "${credential}_FILE" => "${mount.directory}/value" },
     )

@@ -6,13 +6,29 @@ from herald.api.routes import (
     lists,
     messages,
     preferences,
+    preferences_page,
     profiles,
     send,
     templates,
+    tracking,
+    unsubscribe,
     webhooks,
 )
 
-ROUTE_MODULES = (send, messages, profiles, lists, preferences, templates, brands, webhooks)
+# preferences before preferences_page: /preferences/topics is the API's, never a token.
+ROUTE_MODULES = (
+    send,
+    messages,
+    profiles,
+    lists,
+    preferences,
+    templates,
+    brands,
+    webhooks,
+    tracking,
+    unsubscribe,
+    preferences_page,
+)
 
 
 def build_router() -> Router:
