@@ -1,9 +1,23 @@
-"""Route modules. Each exposes ``router``; ``ROUTE_MODULES`` mounts them all."""
+"""Route modules. Each exposes ``router``; ``ROUTE_MODULES`` mounts them all.
+
+Every route is documented in the OpenAPI document: declare an ``Operation`` for it
+in the module's ``OPERATIONS`` tuple (see ``herald.api.operation`` and
+``routes/openapi.py``), or a unit test fails naming the route.
+"""
 
 from herald.api.http import Router
-from herald.api.routes import brands, lists, messages, preferences, profiles, send, templates
+from herald.api.routes import (
+    brands,
+    lists,
+    messages,
+    openapi,
+    preferences,
+    profiles,
+    send,
+    templates,
+)
 
-ROUTE_MODULES = (send, messages, profiles, lists, preferences, templates, brands)
+ROUTE_MODULES = (send, messages, profiles, lists, preferences, templates, brands, openapi)
 
 
 def build_router() -> Router:
