@@ -63,7 +63,10 @@ class MessageView(_Body):
     trace_id: str | None
     channels: list[str]
     providers: list[ProviderResult]
-    notification: str | None  # the stored template sent, Courier's "notification"
+    # The stored template sent (Courier's "notification", and its "event"); "" for inline
+    # content: Courier's SDK requires strings.
+    notification: str
+    event: str
     tags: list[str]
     canceled: int | None
 
@@ -138,7 +141,8 @@ class MessageSummaryView(_Body):
     delivered: int | None
     opened: int | None
     clicked: int | None
-    notification: str | None
+    notification: str
+    event: str
     tags: list[str]
     reason: str | None
     error: str | None
