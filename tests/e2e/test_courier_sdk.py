@@ -125,6 +125,11 @@ def test_content_sugar_is_sent_and_read_back_through_the_messages_api(
         lambda: client.messages.list(trace_id=trace, tag=["otp"]).results, what="the summary"
     )
     assert [m.id for m in listed] == [sent.request_id]
+    by_send = client.messages.list(message_id=sent.request_id).results
+    assert [m.id for m in by_send] == [sent.request_id]
+    # A filter Herald cannot apply is refused, never answered with an unfiltered page.
+    with pytest.raises(courier.BadRequestError):
+        client.messages.list(provider=["sendgrid"])
 
     with pytest.raises(courier.ConflictError) as too_late:
         client.messages.cancel(sent.request_id)

@@ -41,14 +41,21 @@ MESSAGES = (
         "List messages",
         "Messages",
         (Answer(200, m.MessageList, "a page of summaries, newest first"),),
+        description=(
+            "Courier's filters `list`, `provider` and `tenant_id` are refused (400) rather "
+            "than ignored: Herald cannot apply them yet."
+        ),
         query=(
-            Query("requestId", "messages of one send request (Herald's filter)"),
+            Query("requestId", "messages of one send request (Herald's name)"),
+            Query("messageId", "Courier's name for requestId: the id /send answered"),
             Query(
                 "status", "one or more statuses (repeat)", repeated=True, enum=tuple(MessageStatus)
             ),
             Query("recipient", "the recipient (user id, address)"),
             Query("traceId", "metadata.trace_id given at send"),
             Query("notification", "the template sent"),
+            Query("event", "Courier's other name for notification"),
+            Query("archived", "accepted; Herald archives no message, so it changes nothing"),
             Query("tag", "a tag (repeat for any of several)", repeated=True),
             Query("tags", "comma-separated tags: any of them"),
             Query("enqueued_after", "ISO 8601 time with its zone, or epoch milliseconds"),
