@@ -1,3 +1,8 @@
+output "api_url" {
+  description = "Base URL of the send API (POST /send, GET /messages/...)."
+  value       = module.functions.urls["api"]
+}
+
 output "topics" {
   description = "Pub/Sub topic of each event type."
   value       = module.messaging.topics
@@ -8,6 +13,26 @@ output "subscriptions" {
   value       = module.messaging.subscriptions
 }
 
+output "function_urls" {
+  description = "URL of each function (all but the API take internal traffic only)."
+  value       = module.functions.urls
+}
+
+output "service_accounts" {
+  description = "Service account of each function."
+  value       = module.functions.service_accounts
+}
+
+output "secrets" {
+  description = "Secret Manager secret id of each provider credential (add versions with gcloud)."
+  value       = module.secrets.secret_ids
+}
+
+output "source_bucket" {
+  description = "Bucket of the functions' archives."
+  value       = module.archives.bucket
+}
+
 output "firestore_indexes" {
   description = "Composite indexes created for the messages API."
   value       = module.firestore.composite_indexes
@@ -16,4 +41,9 @@ output "firestore_indexes" {
 output "dashboard_id" {
   description = "The Cloud Monitoring dashboard of Herald's handlers."
   value       = module.monitoring.dashboard_id
+}
+
+output "project_id" {
+  description = "The project Herald was deployed into (for the smoke test)."
+  value       = var.project_id
 }

@@ -9,19 +9,90 @@ variable "project_id" {
 }
 
 variable "region" {
-  description = "Region of the functions and the Pub/Sub push endpoints."
+  description = "Region of the functions, the source bucket and the scheduler."
   type        = string
   default     = "us-central1"
-}
-
-variable "consumer_urls" {
-  description = "HTTPS URL of each Pub/Sub-consuming function (render, deliver, log), keyed by function name."
-  type        = map(string)
 
   validation {
-    condition     = alltrue([for url in values(var.consumer_urls) : startswith(url, "https://")])
-    error_message = "Every consumer URL must be https://."
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]+$", var.region))
+    error_message = "region must be a Google Cloud region such as us-central1 or europe-west1."
   }
+}
+
+variable "firestore_location" {
+  description = "Location of the Firestore database: a region or a multi-region (nam5, eur3). Fixed once the database exists."
+  type        = string
+  default     = "nam5"
+
+  validation {
+    condition     = can(regex("^(nam5|eur3|[a-z]+-[a-z]+[0-9]+)$", var.firestore_location))
+    error_message = "firestore_location must be a region such as europe-west1 or a multi-region (nam5, eur3)."
+  }
+}
+
+variable "source_dir" {
+  description = "Directory of the archives `./herald package` built (default: build/functions beside terraform/)."
+  type        = string
+  default     = null
+}
+
+variable "runtime" {
+  description = "Cloud Functions runtime (the Python the archives' requirements were pinned with)."
+  type        = string
+  default     = "python311"
+
+  validation {
+    condition     = can(regex("^python3[0-9]+$", var.runtime))
+    error_message = "runtime must be a Python runtime such as python311."
+  }
+}
+
+variable "enabled_providers" {
+  description = "Providers this deployment runs (HERALD_PROVIDERS), e.g. [\"sendgrid\", \"webhook\"]."
+  type        = list(string)
+  default     = ["smtp", "webhook"]
+
+  validation {
+    condition     = length(var.enabled_providers) > 0 && alltrue([for p in var.enabled_providers : contains(["smtp", "sendgrid", "twilio", "fcm", "slack", "webhook"], p)])
+    error_message = "enabled_providers must name at least one of smtp, sendgrid, twilio, fcm, slack, webhook."
+  }
+}
+
+variable "mounted_secrets" {
+  description = "Provider credentials that have a version in Secret Manager and are exposed to deliver, e.g. [\"SENDGRID_API_KEY\"]. Add the version first (see the README)."
+  type        = set(string)
+  default     = []
+}
+
+variable "environment" {
+  description = "Plain settings for every function, e.g. { HERALD_SMTP_HOST = \"smtp.example.com\" }. Credentials go in Secret Manager, never here."
+  type        = map(string)
+  default     = {}
+
+}
+
+variable "scaling" {
+  description = "Per function, overrides of the defaults its trigger sets: e.g. { api = { min_instances = 2, concurrency = 40 } }."
+  type = map(object({
+    min_instances   = optional(number)
+    max_instances   = optional(number)
+    concurrency     = optional(number)
+    cpu             = optional(string)
+    memory          = optional(string)
+    timeout_seconds = optional(number)
+  }))
+  default = {}
+
+  validation {
+    condition     = coalesce(try(var.scaling["api"].concurrency, null), 80) > 1
+    error_message = "The API serves several requests per instance: its concurrency must stay above 1."
+  }
+}
+
+variable "sweep_schedule" {
+  description = "Cron schedule of the sweep: the durable timer's clock and the safety net for dropped events."
+  type        = string
+  default     = "* * * * *"
 }
 
 variable "retry" {
@@ -38,4 +109,16 @@ variable "retry" {
     condition     = var.retry.max_delivery_attempts >= 5 && var.retry.max_delivery_attempts <= 100
     error_message = "Pub/Sub allows 5 to 100 delivery attempts before dead-lettering."
   }
+}
+
+variable "deletion_protection" {
+  description = "Protect the Firestore database and the source bucket from deletion; set false only to tear down."
+  type        = bool
+  default     = true
+}
+
+variable "labels" {
+  description = "Labels of the labelled resources (bucket, secrets, functions)."
+  type        = map(string)
+  default     = {}
 }

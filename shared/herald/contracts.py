@@ -83,7 +83,16 @@ def terraform_events() -> dict[str, Any]:
             ],
             "unindexed_fields": [{"collection_group": c, "field": f} for c, f in UNINDEXED_FIELDS],
         },
-        "functions": {f.name: {"trigger": f.trigger.value} for f in FUNCTIONS},
+        "functions": {
+            f.name: {
+                "trigger": f.trigger.value,
+                "description": f.description,
+                "entry_point": f.entry_point,
+                "publishes": f.publishes,
+                "secrets": list(f.secrets),
+            }
+            for f in FUNCTIONS
+        },
         "events": {
             spec.name: {
                 "version": spec.version,

@@ -2,6 +2,7 @@
 
 HeraldError
 ├── ValidationFailed          bad input from a caller (HTTP 400)
+│   └── PayloadTooLarge       a body over what Herald can store (HTTP 413)
 ├── Unauthenticated           missing or unknown API key (HTTP 401)
 ├── NotFound                  no such resource in this workspace (HTTP 404)
 ├── UndecodableEvent          an event that can never be processed: log and ack
@@ -35,6 +36,10 @@ class ValidationFailed(HeraldError):
     @classmethod
     def of(cls, field: str, reason: str) -> ValidationFailed:
         return cls([FieldError(field, reason)])
+
+
+class PayloadTooLarge(ValidationFailed):
+    pass
 
 
 class Unauthenticated(HeraldError):

@@ -4,7 +4,8 @@ An archive holds the function's ``main.py``, the ``herald`` package (without the
 local stack and operator tools) and a ``requirements.txt`` pinned to the
 versions tested here, listing only what that function imports. Archives are
 deterministic, so their name (``<function>-<content hash>.zip``) changes
-exactly when their content does.
+exactly when their content does. ``manifest.json`` beside them names each
+function's archive and digest: Terraform reads it to upload and deploy them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import io
+import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,7 @@ COMMON_REQUIREMENTS = (
     "opentelemetry-exporter-otlp-proto-http",
 )
 EXCLUDED = ("local/", "ops/", "cli.py")
+MANIFEST = "manifest.json"
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
 
@@ -73,5 +76,26 @@ def build(root: Path, out: Path, spec: FunctionSpec) -> Archive:
     return Archive(spec.name, path, digest)
 
 
+def write_manifest(out: Path, archives: list[Archive]) -> Path:
+    """What Terraform deploys: each function's archive (by file name) and its SHA-256."""
+    manifest = {
+        "archives": {
+            a.function: {"file": a.path.name, "sha256": a.digest}
+            for a in sorted(archives, key=lambda a: a.function)
+        }
+    }
+    path = out / MANIFEST
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return path
+
+
 def build_all(root: Path, out: Path) -> list[Archive]:
-    return [build(root, out, spec) for spec in FUNCTIONS]
+    """Every function's archive and the manifest; archives of earlier builds are removed."""
+    archives = [build(root, out, spec) for spec in FUNCTIONS]
+    current = {a.path.name for a in archives}
+    for spec in FUNCTIONS:
+        for old in out.glob(f"{spec.name}-*.zip"):
+            if old.name not in current:
+                old.unlink()
+    write_manifest(out, archives)
+    return archives

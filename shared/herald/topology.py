@@ -22,10 +22,21 @@ class FunctionSpec:
     description: str
     # Distributions this function imports beyond what every function does (see packaging).
     extra_requirements: tuple[str, ...] = ()
+    # Credentials it may read (``NAME`` or ``NAME_FILE``): Secret Manager secrets in the cloud.
+    secrets: tuple[str, ...] = ()
 
     @property
     def source(self) -> str:
         return f"functions/{self.name}/main.py"
+
+    @property
+    def entry_point(self) -> str:
+        return "handle"
+
+    @property
+    def publishes(self) -> bool:
+        """Whether it publishes events itself (and so needs publish rights on the topics)."""
+        return "google-cloud-pubsub" in self.extra_requirements
 
     @property
     def signature_type(self) -> str:
@@ -41,6 +52,16 @@ OUTBOX_DOCUMENT_PATTERN = "workspaces/{workspace}/messages/{message}/events/{seq
 RELAY_EVENT_TYPE = "google.cloud.firestore.document.v1.created"
 RELAY_TRIGGER_ID = "relay-outbox"
 
+# Every provider credential the factory and the settings read through ``secret()``.
+PROVIDER_SECRETS = (
+    "HERALD_SMTP_PASSWORD",
+    "SENDGRID_API_KEY",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "HERALD_FCM_ACCESS_TOKEN",
+    "HERALD_WEBHOOK_SIGNING_SECRET",
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("api", Trigger.HTTP, "POST /send and the messages API"),
     FunctionSpec(
@@ -50,7 +71,12 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         ("google-cloud-pubsub", "google-events"),
     ),
     FunctionSpec("render", Trigger.PUBSUB, "routes a message and renders it per channel"),
-    FunctionSpec("deliver", Trigger.PUBSUB, "hands a rendered message to its providers"),
+    FunctionSpec(
+        "deliver",
+        Trigger.PUBSUB,
+        "hands a rendered message to its providers",
+        secrets=PROVIDER_SECRETS,
+    ),
     FunctionSpec("log", Trigger.PUBSUB, "keeps the message summaries the list API reads"),
     FunctionSpec(
         "sweep",

@@ -107,6 +107,33 @@ class MessageRepositoryContract:
         # No receipt was left behind: the same event may still apply later.
         assert messages.transition(workspace, message.id, "x", "e1", route) is not None
 
+    def test_a_transition_creates_its_children_with_their_first_events_in_the_same_commit(
+        self, messages: MessageRepository, workspace: str
+    ) -> None:
+        parent = new_message(workspace)
+        create(messages, parent)
+        children = [
+            new_message(workspace).model_copy(update={"request_id": parent.request_id})
+            for _ in range(100)  # a fan-out chunk: 200 writes beside the parent's
+        ]
+
+        def fan_out(current: MessageState) -> Transition:
+            enqueued = NewEvent("message.enqueued", MessageEnqueued(recipient="a@example.com"))
+            return Transition(
+                current.model_copy(update={"status": MessageStatus.FANNED_OUT}),
+                [NewEvent("message.routed", MessageRouted(method="single", channels=[]))],
+                [(child, [enqueued]) for child in children],
+            )
+
+        assert messages.transition(workspace, parent.id, "render", "e1", fan_out) is not None
+        found = messages.get_messages(workspace, [c.id for c in children])
+        assert [m.id for m in found] == [c.id for c in children]
+        assert all(m.seq == 1 for m in found)
+        [first] = messages.history(workspace, children[0].id)
+        assert first.type == "message.enqueued"
+        stored = messages.get_message(workspace, parent.id)
+        assert stored is not None and stored.status == MessageStatus.FANNED_OUT
+
     def test_unknown_messages_and_other_workspaces_read_as_absent(
         self, messages: MessageRepository, workspace: str
     ) -> None:

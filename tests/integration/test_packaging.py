@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 import sys
 import zipfile
@@ -9,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from herald.packaging import build, requirements
+from herald.packaging import MANIFEST, build, build_all, requirements
 from herald.topology import FUNCTIONS, function
 
 pytestmark = pytest.mark.integration
@@ -34,13 +36,38 @@ def test_only_the_relay_and_the_sweep_require_pubsub() -> None:
     assert needing == {"relay", "sweep"}
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What `herald package` leaves for Terraform: the archives and their manifest."""
+    out = tmp_path_factory.mktemp("functions")
+    build_all(ROOT, out)
+    return out
+
+
+def test_the_manifest_names_each_function_archive_and_its_digest(built: Path) -> None:
+    archives = json.loads((built / MANIFEST).read_text())["archives"]
+    assert set(archives) == {f.name for f in FUNCTIONS}
+    for name, entry in archives.items():
+        data = (built / entry["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        assert entry["file"] == f"{name}-{entry['sha256'][:16]}.zip"
+
+
+def test_a_rebuild_leaves_only_the_current_archives(built: Path) -> None:
+    stale = built / "render-0000000000000000.zip"
+    stale.write_bytes(b"an earlier build")
+    build_all(ROOT, built)
+    assert not stale.exists()
+    assert len(list(built.glob("*.zip"))) == len(FUNCTIONS)
+
+
 @pytest.mark.parametrize("name", [f.name for f in FUNCTIONS])
 def test_an_archive_installs_in_a_clean_venv_and_its_function_imports(
-    name: str, tmp_path: Path
+    name: str, built: Path, tmp_path: Path
 ) -> None:
-    archive = build(ROOT, tmp_path / "out", function(name))
+    entry = json.loads((built / MANIFEST).read_text())["archives"][name]
     source = tmp_path / "source"
-    zipfile.ZipFile(archive.path).extractall(source)
+    zipfile.ZipFile(built / entry["file"]).extractall(source)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"

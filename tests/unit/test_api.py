@@ -108,7 +108,8 @@ def test_oversized_bodies_and_renders_are_refused() -> None:
     api, _ = make_api()
     huge = {"message": {**SEND["message"], "data": {"x": "a" * 300_000}}}
     response = call(api, "POST", "/send", huge)
-    assert (response.status, response.body["errors"][0]["field"]) == (400, "body")
+    assert (response.status, response.body["errors"][0]["field"]) == (413, "body")
+    assert "256 KiB" in response.body["errors"][0]["reason"]
     explosive = {
         "message": {
             "to": {"email": "a@example.com"},

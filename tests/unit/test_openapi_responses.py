@@ -98,6 +98,8 @@ def test_errors_answer_as_documented(api: Api) -> None:
     assert unauthenticated.status == 401
     check(unauthenticated, "GET", "/brands")
     checked(api, "GET", "/messages", "/messages", limit="0")
+    huge = {"message": {"to": {"email": "a@example.com"}, "content": {"body": "x" * 300_000}}}
+    assert checked(api, "POST", "/send", "/send", huge)["type"]
 
 
 def test_profiles_and_lists_answer_as_documented(api: Api) -> None:

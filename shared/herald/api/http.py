@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from herald import logs
-from herald.errors import NotFound, Unauthenticated, ValidationFailed
+from herald.errors import NotFound, PayloadTooLarge, Unauthenticated, ValidationFailed
 from herald.ids import hash_api_key
 from herald.store.base import KeyRepository
 
@@ -144,7 +144,7 @@ def error_response(exc: Exception, request: HttpRequest) -> HttpResponse:
     """The status and Courier-shaped body of an error a handler raised."""
     if isinstance(exc, ValidationFailed):
         return HttpResponse(
-            400,
+            413 if isinstance(exc, PayloadTooLarge) else 400,
             error_body(
                 "invalid_request_error",
                 str(exc),

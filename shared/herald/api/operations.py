@@ -25,11 +25,14 @@ SEND = (
         "/send",
         "Send a message",
         "Send",
-        (Answer(202, m.SendAccepted, "accepted; the message goes through the pipeline"),),
+        (
+            Answer(202, m.SendAccepted, "accepted; the message goes through the pipeline"),
+            Answer(413, m.ErrorBody, "the body is over 256 KiB, the most a message can hold"),
+        ),
         request=SendRequest,
         description=(
-            "Courier's send: one request, one or more recipients. A body over 256 KiB is "
-            "refused (400). Send `Idempotency-Key` to make retries safe."
+            "Courier's send: one request, one or more recipients. "
+            "Send `Idempotency-Key` to make retries safe."
         ),
     ),
 )

@@ -234,7 +234,19 @@ class ChannelSettings(_Strict):
     """Courier's ``channels.<channel>``: which providers serve the channel, in order."""
 
     providers: list[str] | None = Field(default=None, min_length=1, max_length=10)
-    routing_method: Literal["single"] = "single"
+    routing_method: str = "single"
+
+    @field_validator("routing_method")
+    @classmethod
+    def _failover_only(cls, method: str) -> str:
+        if method == "all":
+            raise ValueError(
+                "'all' (through every provider of the channel) is a Courier value Herald does"
+                " not support yet; 'single' fails over between them"
+            )
+        if method != "single":
+            raise ValueError("must be 'single' or 'all'")
+        return method
 
 
 class ProviderSettings(_Strict):

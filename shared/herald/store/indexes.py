@@ -93,4 +93,18 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("events", "payload"),
     ("attempts", "result"),
     ("idempotency", "response"),  # a stored API answer, read only by its document id
+    # What a send carries as the caller wrote it: never queried.
+    ("messages", "fanout"),  # inline recipients of a large send, up to 1000
+    ("messages", "route"),
+    ("messages", "channel_overrides"),
+    ("messages", "provider_overrides"),
+    ("messages", "utm"),
+    # The workspace's documents, read by id or paged by id only.
+    ("profiles", "profile"),
+    ("subscriptions", "preferences"),
+    ("templates", "content"),
+    ("templates", "channels"),
+    ("templates", "routing"),
+    ("brands", "settings"),
+    ("brands", "snippets"),
 )

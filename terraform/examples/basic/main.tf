@@ -1,22 +1,18 @@
-# terraform init && terraform apply -var project_id=my-project
+# Herald in one project, with the defaults: SMTP and webhooks, a nam5 database.
+#   ./herald package                       # from the repository root
+#   terraform init && terraform apply -var project_id=my-project -var smtp_host=smtp.example.com
 module "herald" {
   source = "../.."
 
   project_id = var.project_id
-  region     = "europe-west1"
-  consumer_urls = {
-    render  = "https://render-example-ew.a.run.app"
-    deliver = "https://deliver-example-ew.a.run.app"
-    log     = "https://log-example-ew.a.run.app"
+  region     = "us-central1"
+  source_dir = "${path.module}/../../../build/functions"
+  environment = {
+    HERALD_SMTP_HOST = var.smtp_host
   }
 }
 
-variable "project_id" {
-  description = "Project to deploy the example into."
-  type        = string
-}
-
-output "topics" {
-  description = "Herald's topics."
-  value       = module.herald.topics
+provider "google" {
+  project = var.project_id
+  region  = "us-central1"
 }

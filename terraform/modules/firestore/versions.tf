@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.5, < 2.0"
+  # 1.9: variable validations may refer to other variables.
+  required_version = ">= 1.9, < 2.0"
 
   required_providers {
     google = {

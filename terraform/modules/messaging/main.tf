@@ -7,6 +7,14 @@ locals {
     }
   ]...)
   pubsub_agent = "serviceAccount:service-${var.project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+
+  # Each publishing function may publish to every event topic (the relay and the
+  # sweep republish whatever the outbox holds).
+  publications = merge([
+    for function, email in var.publishers : {
+      for event_name, event in var.events : "${function} ${event_name}" => { email = email, event = event_name }
+    }
+  ]...)
 }
 
 resource "google_pubsub_topic" "event" {
@@ -55,12 +63,13 @@ resource "google_pubsub_subscription" "push" {
   topic                = google_pubsub_topic.event[each.value.event].id
   ack_deadline_seconds = var.retry.ack_deadline_seconds
 
+  # The path names the topic: the functions framework reads the event's source from it.
   push_config {
-    push_endpoint = "${var.consumer_urls[each.value.consumer]}/projects/${var.project_id}/topics/${each.value.topic}"
+    push_endpoint = "${var.consumers[each.value.consumer].url}/projects/${var.project_id}/topics/${each.value.topic}"
 
     oidc_token {
       service_account_email = google_service_account.push[each.key].email
-      audience              = var.consumer_urls[each.value.consumer]
+      audience              = var.consumers[each.value.consumer].url
     }
   }
 
@@ -78,6 +87,45 @@ resource "google_pubsub_subscription" "push" {
   expiration_policy {
     ttl = ""
   }
+
+  lifecycle {
+    precondition {
+      condition     = contains(keys(var.consumers), each.value.consumer)
+      error_message = "No function ${each.value.consumer} consumes ${each.value.event}: add it to the functions table (./herald generate)."
+    }
+  }
+
+  # The push SA may invoke its consumer before the first push.
+  depends_on = [google_cloud_run_v2_service_iam_member.push_invoker]
+}
+
+# A subscription's identity may invoke its consumer, and only that one.
+resource "google_cloud_run_v2_service_iam_member" "push_invoker" {
+  for_each = { for name, sub in local.subscriptions : name => sub if contains(keys(var.consumers), sub.consumer) }
+
+  project  = var.project_id
+  location = var.region
+  name     = var.consumers[each.value.consumer].service
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.push[each.key].email}"
+}
+
+# Pub/Sub signs each push with an OIDC token of the subscription's identity.
+resource "google_service_account_iam_member" "push_token_creator" {
+  for_each = local.subscriptions
+
+  service_account_id = google_service_account.push[each.key].name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = local.pubsub_agent
+}
+
+resource "google_pubsub_topic_iam_member" "publisher" {
+  for_each = local.publications
+
+  project = var.project_id
+  topic   = google_pubsub_topic.event[each.value.event].name
+  role    = "roles/pubsub.publisher"
+  member  = "serviceAccount:${each.value.email}"
 }
 
 resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {

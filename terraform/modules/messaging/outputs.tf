@@ -9,6 +9,6 @@ output "subscriptions" {
 }
 
 output "push_service_accounts" {
-  description = "Invoker service account of each subscription; grant it run.invoker on its consumer."
+  description = "Invoker service account of each subscription (run.invoker on its consumer only)."
   value       = { for name, account in google_service_account.push : name => account.email }
 }

@@ -21,9 +21,28 @@ variable "events" {
   }))
 }
 
-variable "consumer_urls" {
-  description = "HTTPS URL of each consuming function, keyed by function name."
+variable "region" {
+  description = "Region of the consuming functions' Cloud Run services."
+  type        = string
+}
+
+variable "consumers" {
+  description = "Each Pub/Sub-consuming function by name: its HTTPS URL (push endpoint and OIDC audience) and its Cloud Run service."
+  type = map(object({
+    url     = string
+    service = string
+  }))
+
+  validation {
+    condition     = alltrue([for consumer in values(var.consumers) : startswith(consumer.url, "https://")])
+    error_message = "Every consumer URL must be https://."
+  }
+}
+
+variable "publishers" {
+  description = "Function name => service account email, for the functions that publish events."
   type        = map(string)
+  default     = {}
 }
 
 variable "retry" {
