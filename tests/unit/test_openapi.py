@@ -101,3 +101,20 @@ def test_route_modules_may_declare_their_own_operations() -> None:
 
     assert openapi_route in ROUTE_MODULES
     assert openapi_route.OPERATIONS[0] in openapi.route_modules_operations()
+
+
+def test_a_raw_body_is_documented_with_its_media_type() -> None:
+    router = Router()
+
+    @router.route("GET", "/u/{token}", public=True)
+    def unsubscribe_page(ctx: Any) -> Any:
+        raise AssertionError("not called")
+
+    page = Answer(200, None, "the page", raw="text/html")
+    document = openapi.document(
+        router, [Operation("GET", "/u/{token}", "Unsubscribe page", "Pages", (page,))]
+    )
+    validate(document)
+    answer = document["paths"]["/u/{token}"]["get"]["responses"]["200"]
+    assert answer["content"] == {"text/html": {"schema": {"type": "string"}}}
+    assert document["paths"]["/u/{token}"]["get"]["security"] == []

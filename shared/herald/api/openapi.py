@@ -244,6 +244,8 @@ def _answer(
     described: dict[str, Any] = {"description": answer.description}
     if answer.model is not None:
         described["content"] = {JSON: {"schema": refs[answer.model]}}
+    elif answer.raw is not None:
+        described["content"] = {answer.raw: {"schema": {"type": "string"}}}
     if idempotent and answer.status < 500:
         described["headers"] = dict(REPLAYED_HEADER)
     return described

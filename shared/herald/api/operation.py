@@ -17,11 +17,13 @@ from pydantic import BaseModel
 
 @dataclass(frozen=True)
 class Answer:
-    """One documented response: its status, its body's model (None: no body), what it means."""
+    """One documented response: its status, its body's model (None: no JSON body), what it
+    means; ``raw`` names the media type of a body sent as bytes (``text/html``, ``image/gif``)."""
 
     status: int
     model: type[BaseModel] | None
     description: str
+    raw: str | None = None
 
 
 @dataclass(frozen=True)
