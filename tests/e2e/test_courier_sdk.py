@@ -137,6 +137,33 @@ def test_content_sugar_is_sent_and_read_back_through_the_messages_api(
     assert isinstance(too_late.value.body, dict) and too_late.value.body["status"] == "SENT"
 
 
+def test_a_delayed_message_is_canceled_through_the_sdk(client: Courier, sinks: Client) -> None:
+    address = f"{unique('cancel')}@example.com"
+    sent = client.send.message(
+        message={
+            "to": {"email": address},
+            "content": {"title": "Never", "body": "never"},
+            "delay": {"duration": 4000},  # long enough to cancel it while it waits
+        }
+    )
+    eventually(
+        lambda: client.messages.retrieve(sent.request_id).status == "DELAYED", what="DELAYED"
+    )
+    canceled = client.messages.cancel(sent.request_id)
+    assert (canceled.id, canceled.status) == (sent.request_id, "CANCELED")
+    history = eventually(
+        lambda: [
+            h["type"]
+            for h in client.messages.history(sent.request_id).results
+            if h["type"] == "CANCELED"
+        ],
+        what="the CANCELED event",
+    )
+    assert history == ["CANCELED"]
+    assert client.messages.retrieve(sent.request_id).status == "CANCELED"
+    assert mails_to(sinks, address) == []
+
+
 def test_elemental_content_renders_its_elements(client: Courier, sinks: Client) -> None:
     address = f"{unique('elemental')}@example.com"
     sent = client.send.message(
@@ -220,6 +247,10 @@ def test_a_list_is_managed_through_the_sdk_and_a_send_reaches_its_subscribers(
     assert sorted(s.recipient_id for s in subscribers.items) == sorted(users)
     assert subscribers.paging.more is False
     client.lists.subscriptions.unsubscribe_user(users[2], list_id=list_id)
+    # PUT makes the given users the only subscribers: here, the same two again.
+    client.lists.subscriptions.subscribe(
+        list_id, recipients=[{"recipient_id": u} for u in users[:2]]
+    )
 
     pattern = list_id.split(".")[0] + ".*"
     assert [found.id for found in client.lists.list(pattern=pattern).items] == [list_id]
