@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from herald.api.http import Api
     from herald.services.canceling import CancelService
+    from herald.services.customer_webhooks.observer import CustomerWebhooks
     from herald.services.delivering import DeliverService
     from herald.services.logging_views import LogService
     from herald.services.reading import MessageReader
@@ -162,3 +163,20 @@ def log_service() -> LogService:
     from herald.store.firestore import FirestoreSummaries
 
     return LogService(FirestoreSummaries(firestore_client()))
+
+
+@functools.cache
+def customer_webhooks() -> CustomerWebhooks:
+    from herald.services.customer_webhooks.observer import CustomerWebhooks
+    from herald.services.customer_webhooks.sender import HttpSender
+    from herald.store.firestore import FirestoreTimers, FirestoreWorkspaces
+
+    config = settings()
+    return CustomerWebhooks(
+        _documents(),
+        HttpSender(config.webhook_timeout_s),
+        messages=_messages(),
+        timers=FirestoreTimers(firestore_client()),
+        workspaces=FirestoreWorkspaces(firestore_client(), cache_s=WORKSPACE_SETTINGS_CACHE_S),
+        allow_private=config.webhook_allow_private,
+    )

@@ -79,6 +79,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec("log", Trigger.PUBSUB, "keeps the message summaries the list API reads"),
     FunctionSpec(
+        "webhooks", Trigger.PUBSUB, "posts message:updated to customers' webhook endpoints"
+    ),
+    FunctionSpec(
         "sweep",
         Trigger.SCHEDULE,
         "republishes dropped events, re-drives stuck messages",

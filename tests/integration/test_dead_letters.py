@@ -10,6 +10,7 @@ from herald.events.registry import spec_for
 from herald.local.emulators import Emulators
 from herald.local.wiring import wire_pubsub
 from herald.ops.deadletters import DeadLetters
+from herald.topology import FUNCTIONS, Trigger
 from tests.conftest import eventually
 
 pytestmark = pytest.mark.integration
@@ -17,13 +18,9 @@ pytestmark = pytest.mark.integration
 
 def test_a_dead_letter_is_listed_then_redriven_once(emulators: Emulators) -> None:
     project = emulators.project
+    # Every consumer the registry names gets a subscription: none of them listens here.
     wire_pubsub(
-        project,
-        {
-            "render": "http://127.0.0.1:9",
-            "deliver": "http://127.0.0.1:9",
-            "log": "http://127.0.0.1:9",
-        },
+        project, {f.name: "http://127.0.0.1:9" for f in FUNCTIONS if f.trigger == Trigger.PUBSUB}
     )
     publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
     spec = spec_for("message.rendered")

@@ -12,6 +12,8 @@ from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
 from herald.providers.base import Dispatch, Receipt
 from herald.services.canceling import CancelService
+from herald.services.customer_webhooks.observer import CustomerWebhooks
+from herald.services.customer_webhooks.sender import PostOutcome
 from herald.services.delivering import DeliverService
 from herald.services.logging_views import LogService
 from herald.services.reading import MessageReader
@@ -48,6 +50,28 @@ class FakeProvider:
         return Receipt(self.outcome, f"ref-{len(self.sent)}")
 
 
+@dataclass(frozen=True)
+class Post:
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    allow_private: bool
+
+
+class RecordingSender:
+    """Customer webhook posts, recorded; each answered with the next of ``answers``, then 200."""
+
+    def __init__(self) -> None:
+        self.posts: list[Post] = []
+        self.answers: list[PostOutcome] = []
+
+    def post(
+        self, url: str, body: bytes, headers: dict[str, str], allow_private: bool
+    ) -> PostOutcome:
+        self.posts.append(Post(url, body, headers, allow_private))
+        return self.answers.pop(0) if self.answers else PostOutcome(200)
+
+
 @dataclass
 class Pipeline:
     """The services wired to in-memory stores, with an explicit, inspectable bus."""
@@ -64,6 +88,7 @@ class Pipeline:
     workspaces: InMemoryWorkspaces = field(default_factory=InMemoryWorkspaces)
     timers: InMemoryTimers = field(default_factory=InMemoryTimers)
     documents: InMemoryDocuments = field(default_factory=InMemoryDocuments)
+    customer_endpoints: RecordingSender = field(default_factory=RecordingSender)
     relayed: int = 0
     extra: list[FakeProvider] = field(default_factory=list)  # more providers, after these two
 
@@ -84,6 +109,14 @@ class Pipeline:
             ).handle,
             "log": LogService(self.summaries).handle,
         }
+        self.customer_webhooks = CustomerWebhooks(
+            self.documents,
+            self.customer_endpoints,
+            messages=self.messages,
+            timers=self.timers,
+            workspaces=self.workspaces,
+        )
+        self.consumers["webhooks"] = self.customer_webhooks.handle
 
     def drain(self) -> None:
         """Relays every new outbox record to its consumers until none is left."""

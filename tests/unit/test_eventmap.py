@@ -33,7 +33,7 @@ NEW_EVENT = EventSpec(
 )
 NEW_FUNCTIONS = (
     FunctionSpec("fanout", Trigger.PUBSUB, "pages through a list's recipients"),
-    FunctionSpec("webhooks", Trigger.PUBSUB, "tells customers what happened"),
+    FunctionSpec("audit", Trigger.PUBSUB, "keeps an audit trail of everything"),
 )
 EVERYTHING_OBSERVED = tuple(
     EventSpec(
@@ -41,7 +41,7 @@ EVERYTHING_OBSERVED = tuple(
         s.version,
         s.payload,
         s.producer,
-        (*s.consumers, "webhooks"),
+        (*s.consumers, "audit"),
         s.history_type,
         s.description,
     )
@@ -96,10 +96,10 @@ def test_a_new_event_function_and_observer_flow_into_the_map() -> None:
     event_map = graph.build(EVERYTHING_OBSERVED, (*FUNCTIONS, *NEW_FUNCTIONS))
     edges = {(e.source, e.target) for e in event_map.edges}
     topic = graph.topic_node_id(NEW_EVENT)
-    assert {("relay", topic), (topic, "fanout"), (topic, "webhooks")} <= edges
-    assert all((graph.topic_node_id(s), "webhooks") in edges for s in EVENTS)
+    assert {("relay", topic), (topic, "fanout"), (topic, "audit")} <= edges
+    assert all((graph.topic_node_id(s), "audit") in edges for s in EVENTS)
     assert "topic_herald_list_requested --> fanout" in mermaid.render(event_map)
-    assert '"topic_herald_list_requested" -> "webhooks";' in dot.render(event_map)
+    assert '"topic_herald_list_requested" -> "audit";' in dot.render(event_map)
 
 
 def test_the_map_draws_the_whole_pipeline() -> None:
@@ -154,8 +154,9 @@ def test_the_readme_section_is_spliced_between_its_markers() -> None:
         readme.splice("no markers here", "new")
     committed = (ROOT / contracts.README_PATH).read_text()
     assert "```mermaid\nflowchart LR" in committed
-    assert "| [`message.sent`](schemas/events/message.sent.v1.json) | 1 | deliver | log |" in (
-        committed
+    assert (
+        "| [`message.sent`](schemas/events/message.sent.v1.json) | 1 | deliver | log, webhooks |"
+        in (committed)
     )
 
 
@@ -166,7 +167,7 @@ def test_herald_events_lists_producer_consumers_topic_and_schema_version() -> No
         "event": "message.sent",
         "version": "1",
         "producer": "deliver",
-        "consumers": "log(v1) webhooks(v?)",
+        "consumers": "log(v1) webhooks(v1) audit(v?)",
         "topic": "herald-message-sent",
         "schema": "schemas/events/message.sent.v1.json",
         "released": "yes",

@@ -191,3 +191,28 @@ def test_the_check_itself_fails_on_an_undocumented_shape() -> None:
         check(wrong, "GET", "/profiles/{user_id}")
     with pytest.raises(AssertionError, match="does not document"):
         check(HttpResponse(418, {}), "GET", "/profiles/{user_id}")
+
+
+def test_customer_webhooks_answer_as_documented() -> None:
+    api, pipeline = make_api()
+    endpoints, endpoint = "/webhooks/endpoints", "/webhooks/endpoints/{endpoint_id}"
+    registered = checked(
+        api, "POST", endpoints, endpoints, {"url": "https://hooks.example.com/herald"}
+    )
+    path = f"{endpoints}/{registered['id']}"
+    checked(api, "GET", endpoints, endpoints)
+    checked(api, "GET", path, endpoint)
+    checked(api, "PUT", path, endpoint, {"description": "ops"})
+    checked(api, "POST", f"{path}/rotate-secret", f"{endpoint}/rotate-secret")
+    call(
+        api,
+        "POST",
+        "/send",
+        {"message": {"to": {"email": "a@example.com"}, "content": {"body": "x"}}},
+    )
+    pipeline.drain()
+    deliveries = checked(api, "GET", f"{path}/deliveries", f"{endpoint}/deliveries")
+    assert deliveries["results"]
+    one = deliveries["results"][0]["id"]
+    checked(api, "GET", f"{path}/deliveries/{one}", f"{endpoint}/deliveries/{{delivery_id}}")
+    checked(api, "DELETE", path, endpoint)

@@ -63,3 +63,8 @@ class MessageFannedOut(_Payload):
 
 class MessageCanceled(_Payload):
     status: str  # what the message was when it was canceled
+
+
+class WebhookRetryDue(_Payload):
+    endpoint_id: str
+    delivery_id: str

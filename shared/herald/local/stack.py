@@ -56,14 +56,34 @@ class Ports:
     sweep: int = 8695
     smtp: int = 2525
     sinks: int = 8025
+    # Functions added since those above: the ports after sweep's, in FUNCTIONS order,
+    # so a new function needs no edit here.
+    more_functions: dict[str, int] = field(
+        default_factory=lambda: _unnamed_function_ports(lambda i: FIRST_UNNAMED_PORT + i)
+    )
 
     @classmethod
     def random(cls) -> Ports:
-        return cls(**{name: free_port() for name in cls.__dataclass_fields__})
+        named = {name: free_port() for name in cls.__dataclass_fields__ if name != "more_functions"}
+        return cls(**named, more_functions=_unnamed_function_ports(lambda _: free_port()))
+
+    def by_name(self) -> dict[str, int]:
+        named = {k: v for k, v in vars(self).items() if k != "more_functions"}
+        return {**named, **self.more_functions}
 
     def function(self, name: str) -> int:
+        if name in self.more_functions:
+            return self.more_functions[name]
         port: int = getattr(self, name)
         return port
+
+
+FIRST_UNNAMED_PORT = 8696
+
+
+def _unnamed_function_ports(port_for: Callable[[int], int]) -> dict[str, int]:
+    unnamed = [f.name for f in FUNCTIONS if f.name not in Ports.__dataclass_fields__]
+    return {name: port_for(i) for i, name in enumerate(unnamed)}
 
 
 @dataclass
@@ -79,7 +99,9 @@ class Stack:
     def __post_init__(self) -> None:
         # Checked before anything binds: a foreign listener on a function's port would
         # otherwise pass its readiness check while our server fails to start.
-        busy = [f"{name} {port}" for name, port in vars(self.ports).items() if not port_free(port)]
+        busy = [
+            f"{name} {port}" for name, port in self.ports.by_name().items() if not port_free(port)
+        ]
         if busy:
             raise RuntimeError(
                 f"ports in use: {', '.join(busy)}; stop what uses them or pass --random-ports"

@@ -75,6 +75,7 @@ COLLECTION_GROUP_FIELDS: tuple[tuple[str, str], ...] = (
 TTL_FIELDS: tuple[tuple[str, str], ...] = (
     ("receipts", "expires_at"),
     ("idempotency", "expires_at"),  # herald.idempotency.firestore
+    ("deliveries", "expires_at"),  # customer webhook deliveries, kept 30 days
 )
 
 # Never queried: user-supplied maps (arbitrary keys make index entries) and
@@ -107,4 +108,6 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("templates", "routing"),
     ("brands", "settings"),
     ("brands", "snippets"),
+    ("deliveries", "body"),  # customer webhook deliveries, read by id or paged by id
+    ("deliveries", "attempts"),
 )

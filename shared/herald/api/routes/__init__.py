@@ -15,9 +15,20 @@ from herald.api.routes import (
     profiles,
     send,
     templates,
+    webhooks,
 )
 
-ROUTE_MODULES = (send, messages, profiles, lists, preferences, templates, brands, openapi)
+ROUTE_MODULES = (
+    send,
+    messages,
+    profiles,
+    lists,
+    preferences,
+    templates,
+    brands,
+    webhooks,
+    openapi,
+)
 
 
 def build_router() -> Router:

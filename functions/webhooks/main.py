@@ -1,0 +1,12 @@
+"""webhooks: push-subscribed to the topics of the events it consumes (see the event registry)."""
+
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from herald import bootstrap
+from herald.entrypoints.pubsub import consume
+
+
+@functions_framework.cloud_event
+def handle(cloud_event: CloudEvent) -> None:
+    consume(cloud_event.get_data(), "webhooks", bootstrap.customer_webhooks().handle)
