@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from herald.api import openapi
 from herald.api.models import RESPONSE_BODIES
 from herald.domain.send import SendRequest
 from herald.eventmap import asyncapi, dot, graph, image, mermaid, readme
@@ -130,6 +131,8 @@ def generated_files() -> dict[str, str]:
         json.dumps(asyncapi.document(version=importlib.metadata.version("herald")), indent=2) + "\n"
     )
     files[image.SOURCE_PATH] = dot.render(graph.build())
+    # Unsorted too: paths in the router's order, each operation's keys as an author writes them.
+    files[openapi.DOCUMENT_PATH] = json.dumps(openapi.current(), indent=2) + "\n"
     return files
 
 

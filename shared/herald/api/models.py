@@ -63,7 +63,10 @@ class MessageView(_Body):
     trace_id: str | None
     channels: list[str]
     providers: list[ProviderResult]
-    notification: str | None  # the stored template sent, Courier's "notification"
+    # The stored template sent (Courier's "notification", and its "event"); "" for inline
+    # content: Courier's SDK requires strings.
+    notification: str
+    event: str
     tags: list[str]
     canceled: int | None
 
@@ -92,6 +95,34 @@ class MessageHistory(_Body):
     ignored: list[IgnoredDelivery]
 
 
+class OutputContent(BaseModel):
+    # Courier's rendered-content keys are snake_case (channel_id), unlike the message's.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str
+    subject: str
+    body: str
+    text: str
+    html: str
+    blocks: list[dict[str, Any]]
+
+
+class ChannelOutput(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    channel: str
+    channel_id: str
+    content: OutputContent
+
+
+class MessageOutput(BaseModel):
+    """``GET /messages/{id}/output``: what was rendered for each channel."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    results: list[ChannelOutput]
+
+
 class RequestView(_Body):
     """``GET /requests/{requestId}``."""
 
@@ -110,7 +141,8 @@ class MessageSummaryView(_Body):
     delivered: int | None
     opened: int | None
     clicked: int | None
-    notification: str | None
+    notification: str
+    event: str
     tags: list[str]
     reason: str | None
     error: str | None
@@ -149,6 +181,7 @@ RESPONSE_BODIES: dict[str, tuple[type[BaseModel], str]] = {
     "send-response": (SendAccepted, "POST /send 202 response body"),
     "message": (MessageView, "GET /messages/{id} response body"),
     "message-history": (MessageHistory, "GET /messages/{id}/history response body"),
+    "message-output": (MessageOutput, "GET /messages/{id}/output response body"),
     "request": (RequestView, "GET /requests/{requestId} response body"),
     "message-list": (MessageList, "GET /messages response body"),
     "error": (ErrorBody, "every error response body (4xx, 5xx)"),

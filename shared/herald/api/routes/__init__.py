@@ -1,10 +1,16 @@
-"""Route modules. Each exposes ``router``; ``ROUTE_MODULES`` mounts them all."""
+"""Route modules. Each exposes ``router``; ``ROUTE_MODULES`` mounts them all.
+
+Every route is documented in the OpenAPI document: declare an ``Operation`` for it
+in the module's ``OPERATIONS`` tuple (see ``herald.api.operation`` and
+``routes/openapi.py``), or a unit test fails naming the route.
+"""
 
 from herald.api.http import Router
 from herald.api.routes import (
     brands,
     lists,
     messages,
+    openapi,
     preferences,
     preferences_page,
     profiles,
@@ -28,6 +34,7 @@ ROUTE_MODULES = (
     tracking,
     unsubscribe,
     preferences_page,
+    openapi,
 )
 
 

@@ -19,13 +19,19 @@ router = Router()
 # The list's filters: query parameter -> what it filters (Courier's names; requestId is Herald's).
 LIST_FILTERS = {
     "requestId": "request_id",
+    # Courier's "message_id returned from /send": the send's requestId.
+    "messageId": "request_id",
     "status": "status",
     "recipient": "recipient",
     "traceId": "trace_id",
     "notification": "template",
+    "event": "template",  # Courier's event id names the template sent, as notification does
     "tag": "tags",
     "tags": "tags",
 }
+# Courier's filters Herald cannot apply yet: refused, rather than answering an unfiltered page.
+# (Courier's "archived" is accepted and changes nothing: Herald archives no message.)
+UNSUPPORTED_LIST_FILTERS = ("list", "provider", "tenant_id")
 # Firestore allows at most 30 disjunctions (status values x tags) in one query.
 MAX_DISJUNCTIONS = 30
 HISTORY_TYPES = frozenset(spec.history_type for spec in EVENTS)
@@ -73,6 +79,8 @@ def list_messages(ctx: Context) -> HttpResponse:
 
 def list_query(ctx: Context) -> SummaryQuery:
     values = ctx.request.query_values
+    if unsupported := [name for name in UNSUPPORTED_LIST_FILTERS if values(name)]:
+        raise ValidationFailed.of(unsupported[0], "is a Courier filter Herald does not support yet")
     raw_limit = ctx.request.query.get("limit", "50")
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
         raise ValidationFailed.of("limit", "must be a whole number from 1 to 100")
@@ -97,16 +105,24 @@ def list_query(ctx: Context) -> SummaryQuery:
         )
     cursor = ctx.request.query.get("cursor")
     return SummaryQuery(
-        request_id=ctx.request.query.get("requestId"),
+        request_id=_one_of(ctx, "requestId", "messageId"),
         statuses=tuple(statuses),
         recipient=ctx.request.query.get("recipient"),
         trace_id=ctx.request.query.get("traceId"),
-        template=ctx.request.query.get("notification"),
+        template=_one_of(ctx, "notification", "event"),
         tags=tuple(tags),
         enqueued_after_ms=_enqueued_after(ctx.request.query.get("enqueued_after")),
         after=decode_cursor(cursor) if cursor else None,
         limit=int(raw_limit),
     )
+
+
+def _one_of(ctx: Context, name: str, alias: str) -> str | None:
+    """A filter Courier names two ways: either name, or both with the same value."""
+    given, aliased = ctx.request.query.get(name), ctx.request.query.get(alias)
+    if given is not None and aliased is not None and given != aliased:
+        raise ValidationFailed.of(alias, f"filters what {name} does: give one value")
+    return given if given is not None else aliased
 
 
 def _distinct(values: list[str]) -> list[str]:

@@ -11,12 +11,35 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 from herald.api.http import Context, HttpResponse, Router
+from herald.api.operation import Answer, Operation
 from herald.api.routes.link_tokens import TOKEN, html, link_maker, verified_for_page
 from herald.engagement.choices import RecipientChoices
 from herald.engagement.links import PATHS, Recipient
 from herald.engagement.pages import preferences_page
 
 router = Router()
+
+OPERATIONS = (
+    Operation(
+        "GET",
+        "/preferences/{token}",
+        "The recipient's preferences page: the workspace's topics, per channel",
+        "Engagement",
+        (Answer(200, None, "the page, a form that works without JavaScript", raw="text/html"),),
+    ),
+    Operation(
+        "POST",
+        "/preferences/{token}",
+        "Saves the preferences form, then shows the page again",
+        "Engagement",
+        (
+            Answer(303, None, "back to the page, saved", raw="text/html"),
+            Answer(403, None, "the form is out of date", raw="text/html"),
+            Answer(413, None, "the form is too large", raw="text/html"),
+        ),
+        request_required=False,
+    ),
+)
 
 MAX_FORM_BYTES = 64 * 1024
 

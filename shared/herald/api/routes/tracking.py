@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from herald.api.http import Context, HttpResponse, Router
+from herald.api.operation import Answer, Operation
 from herald.api.routes.link_tokens import TOKEN, link_maker
 from herald.clock import now_ms
 from herald.domain.feedback import Feedback
@@ -12,6 +13,23 @@ from herald.engagement.tracking import PIXEL_GIF, is_web_link
 from herald.errors import NotFound
 
 router = Router()
+
+OPERATIONS = (
+    Operation(
+        "GET",
+        "/track/open/{token}",
+        "The open pixel of an email: records OPENED the first time",
+        "Engagement",
+        (Answer(200, None, "a 1x1 transparent GIF", raw="image/gif"),),
+    ),
+    Operation(
+        "GET",
+        "/track/click/{token}",
+        "A tracked link of an email: records CLICKED, then redirects to the link",
+        "Engagement",
+        (Answer(302, None, "to the message's own link that the token names", raw="text/plain"),),
+    ),
+)
 
 NO_STORE = {"cache-control": "no-store, private", "referrer-policy": "no-referrer"}
 

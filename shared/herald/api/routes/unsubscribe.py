@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from herald import logs
 from herald.api.http import Context, HttpResponse, Router
+from herald.api.operation import Answer, Operation
 from herald.api.routes.link_tokens import TOKEN, html, link_maker, verified_for_page
 from herald.clock import now_ms
 from herald.domain.feedback import Feedback
@@ -17,6 +18,24 @@ from herald.engagement.links import PATHS, Recipient
 from herald.engagement.pages import confirm_unsubscribe_page, notice_page, unsubscribed_page
 
 router = Router()
+
+OPERATIONS = (
+    Operation(
+        "GET",
+        "/unsubscribe/{token}",
+        "An email's unsubscribe link: a page that asks to confirm (link scanners open links)",
+        "Engagement",
+        (Answer(200, None, "the confirmation page", raw="text/html"),),
+    ),
+    Operation(
+        "POST",
+        "/unsubscribe/{token}",
+        "RFC 8058 one-click unsubscribe (body List-Unsubscribe=One-Click): opts out at once",
+        "Engagement",
+        (Answer(200, None, "a page saying it is done", raw="text/html"),),
+        request_required=False,
+    ),
+)
 
 
 def _topic_name(choices: RecipientChoices, workspace: str, topic_id: str) -> str:

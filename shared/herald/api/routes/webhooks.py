@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import functools
 
+from herald.api import models_webhooks as w
 from herald.api.http import Context, HttpResponse, Router
+from herald.api.operation import Answer, Operation, cursor
 from herald.config import Settings
 from herald.services.customer_webhooks.deliveries import Deliveries
-from herald.services.customer_webhooks.endpoints import EndpointService, endpoint_view
+from herald.services.customer_webhooks.endpoints import (
+    EndpointBody,
+    EndpointChange,
+    EndpointService,
+    endpoint_view,
+)
 from herald.services.customer_webhooks.observer import CustomerWebhooks
 from herald.services.customer_webhooks.sender import HttpSender
 from herald.services.parsing import paging
@@ -95,3 +102,73 @@ def replay_delivery(ctx: Context) -> HttpResponse:
     )
     delivery = webhooks.replay(ctx.workspace, ctx.params["endpoint_id"], ctx.params["delivery_id"])
     return HttpResponse(200, delivery.view())
+
+
+def _operations() -> tuple[Operation, ...]:
+    endpoint = "/webhooks/endpoints/{endpoint_id}"
+    delivery = f"{endpoint}/deliveries/{{delivery_id}}"
+    tag = "Webhooks"
+    return (
+        Operation(
+            "POST",
+            "/webhooks/endpoints",
+            "Register a webhook endpoint",
+            tag,
+            (Answer(201, w.EndpointWithSecret, "registered; the secret is shown this once"),),
+            request=EndpointBody,
+        ),
+        Operation(
+            "GET",
+            "/webhooks/endpoints",
+            "List webhook endpoints",
+            tag,
+            (Answer(200, w.EndpointPage, "a page of endpoints, without secrets"),),
+            query=(cursor("endpoints"),),
+        ),
+        Operation(
+            "GET",
+            endpoint,
+            "Get a webhook endpoint",
+            tag,
+            (Answer(200, w.EndpointView, "the endpoint"),),
+        ),
+        Operation(
+            "PUT",
+            endpoint,
+            "Change a webhook endpoint",
+            tag,
+            (Answer(200, w.EndpointView, "the endpoint as changed"),),
+            request=EndpointChange,
+        ),
+        Operation(
+            "DELETE", endpoint, "Remove a webhook endpoint", tag, (Answer(204, None, "removed"),)
+        ),
+        Operation(
+            "POST",
+            f"{endpoint}/rotate-secret",
+            "Rotate an endpoint's secret",
+            tag,
+            (Answer(200, w.EndpointWithSecret, "the new secret, shown this once"),),
+        ),
+        Operation(
+            "GET",
+            f"{endpoint}/deliveries",
+            "List an endpoint's deliveries",
+            tag,
+            (Answer(200, w.DeliveryPage, "a page of deliveries"),),
+            query=(cursor("deliveries"),),
+        ),
+        Operation(
+            "GET", delivery, "Get a delivery", tag, (Answer(200, w.DeliveryView, "the delivery"),)
+        ),
+        Operation(
+            "POST",
+            f"{delivery}/replay",
+            "Replay a delivery now",
+            tag,
+            (Answer(200, w.DeliveryView, "the delivery with its new attempt"),),
+        ),
+    )
+
+
+OPERATIONS = _operations()

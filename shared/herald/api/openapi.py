@@ -1,0 +1,251 @@
+"""The OpenAPI 3.1 document of the HTTP API, built from the router and the operations.
+
+Paths, methods and whether a route needs the API key come from the registered
+routes; summaries, bodies, answers and query parameters from each route's
+``Operation`` (``herald.api.operation``); schemas from the pydantic models.
+``herald generate`` writes it to ``schemas/openapi.json``; the API serves it at
+``GET /openapi.json``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+import herald
+from herald.api.http import ID_PATTERN, Route, Router
+from herald.api.models import ErrorBody
+from herald.api.operation import Answer, Operation
+
+OPENAPI_VERSION = "3.1.0"
+DOCUMENT_PATH = "schemas/openapi.json"
+REF_TEMPLATE = "#/components/schemas/{model}"
+JSON = "application/json"
+SECURITY_SCHEME = "bearer"
+_PATH_PARAM = re.compile(r"\{(\w+)\}")
+
+# The idempotency guard's headers (``herald.idempotency``), on every authenticated POST.
+IDEMPOTENCY_HEADERS = (
+    {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "Runs the request once: a retry with the same key and body replays "
+        "the first answer (24 hours by default).",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    },
+    {
+        "name": "x-idempotency-expiration",
+        "in": "header",
+        "required": False,
+        "description": "When the key may be reused: Unix seconds or milliseconds, or ISO "
+        "8601 (at least 24 hours, at most 30 days ahead).",
+        "schema": {"type": "string"},
+    },
+)
+REPLAYED_HEADER = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer of an earlier request "
+        "with the same Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
+def route_modules_operations() -> tuple[Operation, ...]:
+    """The core table and every route module's own ``OPERATIONS``."""
+    from herald.api.operations import OPERATIONS
+    from herald.api.routes import ROUTE_MODULES
+
+    found: list[Operation] = list(OPERATIONS)
+    for module in ROUTE_MODULES:
+        found.extend(getattr(module, "OPERATIONS", ()))
+    return tuple(found)
+
+
+def document(router: Router, operations: Iterable[Operation]) -> dict[str, Any]:
+    """The OpenAPI document of the routes that have an operation, in registration order."""
+    declared = {op.key: op for op in operations}
+    documented = [
+        (r, declared[(r.method, r.template)])
+        for r in router.routes
+        if (r.method, r.template) in declared
+    ]
+    refs, components = _components([op for _, op in documented])
+    paths: dict[str, dict[str, Any]] = {}
+    taken: set[str] = set()
+    for route, op in documented:
+        paths.setdefault(route.template, {})[route.method.lower()] = _operation(
+            route, op, refs, _operation_id(route, taken)
+        )
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "Herald API",
+            "version": herald.__version__,
+            "summary": "A Courier-compatible notification API",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        },
+        "security": [{SECURITY_SCHEME: []}],
+        "tags": [{"name": tag} for tag in dict.fromkeys(op.tag for _, op in documented)],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                SECURITY_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The workspace's API key: `Authorization: Bearer <key>`",
+                }
+            },
+        },
+    }
+
+
+@functools.cache
+def current() -> dict[str, Any]:
+    """This deployment's document (built once per instance)."""
+    from herald.api.routes import build_router
+
+    return document(build_router(), route_modules_operations())
+
+
+def undocumented(router: Router, operations: Sequence[Operation]) -> list[Route]:
+    declared = {op.key for op in operations}
+    return [r for r in router.routes if (r.method, r.template) not in declared]
+
+
+def unrouted(router: Router, operations: Sequence[Operation]) -> list[Operation]:
+    registered = {(r.method, r.template) for r in router.routes}
+    return [op for op in operations if op.key not in registered]
+
+
+def _components(
+    operations: Sequence[Operation],
+) -> tuple[dict[type[BaseModel], dict[str, Any]], dict[str, Any]]:
+    models: dict[type[BaseModel], None] = {ErrorBody: None}
+    for op in operations:
+        if op.request is not None:
+            models[op.request] = None
+        for answer in op.answers:
+            if answer.model is not None:
+                models[answer.model] = None
+    # One mode for every model: the schemas describe the JSON as it travels, with aliases.
+    key_map, definitions = models_json_schema(
+        [(model, "validation") for model in models], ref_template=REF_TEMPLATE
+    )
+    refs = {model: key_map[(model, "validation")] for model in models}
+    return refs, dict(sorted(definitions.get("$defs", {}).items()))
+
+
+def _operation_id(route: Route, taken: set[str]) -> str:
+    name = route.handler.__name__
+    words = name.split("_")
+    operation_id = words[0] + "".join(w.title() for w in words[1:])
+    if operation_id in taken:  # two modules named a handler alike: qualify by the module
+        operation_id = f"{route.handler.__module__.rsplit('.', 1)[-1]}.{operation_id}"
+    taken.add(operation_id)
+    return operation_id
+
+
+def _operation(
+    route: Route, op: Operation, refs: dict[type[BaseModel], dict[str, Any]], operation_id: str
+) -> dict[str, Any]:
+    path_params = _PATH_PARAM.findall(route.template)
+    idempotent = route.method == "POST" and not route.public
+    parameters: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": f"^{ID_PATTERN}$"},
+        }
+        for name in path_params
+    ]
+    for query in op.query:
+        value: dict[str, Any] = {"type": "string"}
+        if query.enum:
+            value["enum"] = list(query.enum)
+        parameters.append(
+            {
+                "name": query.name,
+                "in": "query",
+                "required": False,
+                "description": query.description,
+                "schema": {"type": "array", "items": value} if query.repeated else value,
+            }
+        )
+    if idempotent:
+        parameters.extend(IDEMPOTENCY_HEADERS)
+    result: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": op.summary,
+        "tags": [op.tag],
+    }
+    if op.description:
+        result["description"] = op.description
+    if parameters:
+        result["parameters"] = parameters
+    if op.request is not None:
+        result["requestBody"] = {
+            "required": op.request_required,
+            "content": {JSON: {"schema": refs[op.request]}},
+        }
+    if route.public:
+        result["security"] = []
+    result["responses"] = _responses(route, op, refs, bool(path_params), idempotent)
+    return result
+
+
+def _responses(
+    route: Route,
+    op: Operation,
+    refs: dict[type[BaseModel], dict[str, Any]],
+    has_path_params: bool,
+    idempotent: bool,
+) -> dict[str, Any]:
+    error = refs[ErrorBody]
+    standard: list[tuple[int, str]] = []
+    if op.request is not None or op.query or idempotent:
+        standard.append((400, "invalid request: `errors` names each field and why"))
+    if not route.public:
+        standard.append((401, "no API key, or not a valid one"))
+    if has_path_params:
+        standard.append((404, "no such resource in this workspace"))
+    if idempotent:
+        standard.append((409, "a request with this Idempotency-Key is still in progress"))
+        standard.append((422, "this Idempotency-Key was used with a different body"))
+    standard.append((500, "internal error; it was logged"))
+
+    responses: dict[str, Any] = {}
+    for answer in op.answers:
+        responses[str(answer.status)] = _answer(answer, refs, idempotent)
+    for status, description in standard:
+        # A declared answer of the same status (cancel's 409) may also be the error.
+        if str(status) in responses:
+            declared = responses[str(status)]
+            content = declared.setdefault("content", {JSON: {"schema": error}})
+            if content[JSON]["schema"] is not error:
+                content[JSON]["schema"] = {"anyOf": [content[JSON]["schema"], error]}
+            declared["description"] += f"; or {description}"
+            continue
+        responses[str(status)] = {"description": description, "content": {JSON: {"schema": error}}}
+    return dict(sorted(responses.items()))
+
+
+def _answer(
+    answer: Answer, refs: dict[type[BaseModel], dict[str, Any]], idempotent: bool
+) -> dict[str, Any]:
+    described: dict[str, Any] = {"description": answer.description}
+    if answer.model is not None:
+        described["content"] = {JSON: {"schema": refs[answer.model]}}
+    elif answer.raw is not None:
+        described["content"] = {answer.raw: {"schema": {"type": "string"}}}
+    if idempotent and answer.status < 500:
+        described["headers"] = dict(REPLAYED_HEADER)
+    return described
