@@ -74,6 +74,9 @@ def test_a_list_send_fans_out_to_every_subscriber_in_chunks() -> None:
     chunks = [h for h in history if h["type"] == "FANNED_OUT"]
     assert [c["data"]["created"] for c in chunks] == [100, 100, 50]
     assert len(pipeline.email.sent) == 250
+    # The list shows the subscribers' messages, not the send's own record.
+    listed = call(api, "GET", "/messages", requestId=request_id, limit="100").body["results"]
+    assert len(listed) == 100 and request_id not in {m["id"] for m in listed}
     assert sorted(d.recipient["email"] for d in pipeline.email.sent) == sorted(
         f"u{n}@example.com" for n in range(250)
     )

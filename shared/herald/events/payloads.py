@@ -14,6 +14,7 @@ class MessageEnqueued(_Payload):
     trace_id: str | None = None  # Courier's metadata.trace_id
     tags: list[str] = Field(default_factory=list)  # Courier's metadata.tags
     template: str | None = None  # the stored template sent (Courier's "notification")
+    fanout: bool = False  # a list send's own record, not a message to a recipient
 
 
 class MessageDelayed(_Payload):
@@ -50,6 +51,7 @@ class MessageUndeliverable(_Payload):
     reason: str
     error: str | None = None
     channel: str | None = None
+    fanout: bool = False  # a list send's own record (its list is gone)
 
 
 class MessageFannedOut(_Payload):

@@ -106,7 +106,9 @@ class FanOutService:
                     [
                         NewEvent(
                             "message.undeliverable",
-                            MessageUndeliverable(reason=Reason.FAILED, error=gone.error),
+                            MessageUndeliverable(
+                                reason=Reason.FAILED, error=gone.error, fanout=True
+                            ),
                         )
                     ],
                 )

@@ -67,6 +67,9 @@ class LogService:
         self.summaries = summaries
 
     def handle(self, event: EventEnvelope) -> None:
+        if event.payload.get("fanout"):
+            # A list send's own record: the list shows the messages it made, not it.
+            return
         self.summaries.apply(
             event.workspace, event.message_id, lambda current: fold(current, event)
         )

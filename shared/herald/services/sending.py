@@ -46,6 +46,7 @@ def enqueued_event(message: MessageState) -> NewEvent:
             trace_id=message.trace_id,
             tags=message.tags,
             template=message.template,
+            fanout=message.fanout is not None,
         ),
     )
 

@@ -91,6 +91,8 @@ class CustomerWebhooks:
             due = WebhookRetryDue.model_validate(envelope.payload)
             self.try_delivery(envelope.workspace, due.endpoint_id, due.delivery_id)
             return
+        if envelope.payload.get("fanout"):
+            return  # a list send's own record: its messages are reported, not it
         assert self.messages is not None, "the observer reads messages"
         message = self.messages.get_message(envelope.workspace, envelope.message_id)
         if message is None:
