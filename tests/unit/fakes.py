@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from herald.config import AmbiguousPolicy
+from herald.config import AmbiguousPolicy, CallbackSettings
 from herald.domain.message import ChannelOutcome
 from herald.errors import ProviderError
 from herald.events.envelope import EventEnvelope
@@ -13,10 +13,12 @@ from herald.events.registry import spec_for
 from herald.providers.base import Dispatch, Receipt
 from herald.services.canceling import CancelService
 from herald.services.delivering import DeliverService
+from herald.services.feedback import FeedbackService
 from herald.services.logging_views import LogService
 from herald.services.reading import MessageReader
 from herald.services.rendering import RenderService
 from herald.services.sending import SendService
+from herald.services.suppression import SuppressionList
 from herald.store.documents import InMemoryDocuments
 from herald.store.memory import (
     InMemoryAttempts,
@@ -66,11 +68,14 @@ class Pipeline:
     documents: InMemoryDocuments = field(default_factory=InMemoryDocuments)
     relayed: int = 0
     extra: list[FakeProvider] = field(default_factory=list)  # more providers, after these two
+    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
 
     def __post_init__(self) -> None:
         self.sending = SendService(self.messages)
         self.reader = MessageReader(self.messages, self.summaries)
         self.canceling = CancelService(self.messages)
+        self.suppressions = SuppressionList(self.documents)
+        self.feedback = FeedbackService(self.messages, self.suppressions)
         self.consumers: dict[str, Callable[[EventEnvelope], None]] = {
             "render": RenderService(self.messages, self.timers, self.documents).handle,
             "deliver": DeliverService(
@@ -81,6 +86,7 @@ class Pipeline:
                 channel_policies=self.channel_policies,
                 workspaces=self.workspaces,
                 timers=self.timers,
+                suppressions=self.suppressions,
             ).handle,
             "log": LogService(self.summaries).handle,
         }

@@ -14,6 +14,8 @@ from herald.ids import hash_api_key
 from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
+    from herald.config import CallbackSettings
+    from herald.domain.feedback import FeedbackRecorder
     from herald.idempotency.http import IdempotentPosts
     from herald.services.canceling import CancelService
     from herald.services.reading import MessageReader
@@ -35,6 +37,12 @@ class ApiServices(Protocol):
 
     @property
     def canceling(self) -> CancelService: ...
+
+    @property
+    def feedback(self) -> FeedbackRecorder: ...
+
+    @property
+    def callbacks(self) -> CallbackSettings: ...
 
 
 @dataclass(frozen=True)

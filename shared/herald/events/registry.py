@@ -113,7 +113,9 @@ EVENTS: tuple[EventSpec, ...] = (
         "deliver",
         ("log",),
         "DELIVERED",
-        "The destination confirmed it received the message.",
+        "The destination confirmed it received the message (a webhook's 2xx, a provider's "
+        "delivery receipt).",
+        also_produced_by=("api",),
     ),
     EventSpec(
         "message.undeliverable",
@@ -123,7 +125,7 @@ EVENTS: tuple[EventSpec, ...] = (
         ("log",),
         "UNDELIVERABLE",
         "The message could not be delivered; the reason says why.",
-        also_produced_by=("render",),
+        also_produced_by=("render", "api"),
     ),
     EventSpec(
         "message.canceled",
@@ -133,6 +135,42 @@ EVENTS: tuple[EventSpec, ...] = (
         ("log",),
         "CANCELED",
         "The message was canceled through the API before it was sent.",
+    ),
+    EventSpec(
+        "message.opened",
+        1,
+        payloads.MessageOpened,
+        "api",
+        ("log",),
+        "OPENED",
+        "The recipient opened the message (first time only).",
+    ),
+    EventSpec(
+        "message.clicked",
+        1,
+        payloads.MessageClicked,
+        "api",
+        ("log",),
+        "CLICKED",
+        "The recipient followed a link of the message (first time only).",
+    ),
+    EventSpec(
+        "message.complained",
+        1,
+        payloads.MessageComplained,
+        "api",
+        ("log",),
+        "COMPLAINED",
+        "The recipient reported the message as spam; the address is suppressed.",
+    ),
+    EventSpec(
+        "message.unsubscribed",
+        1,
+        payloads.MessageUnsubscribed,
+        "api",
+        ("log",),
+        "UNSUBSCRIBED",
+        "The recipient unsubscribed through the message.",
     ),
 )
 
@@ -174,5 +212,9 @@ CONSUMER_VERSIONS: dict[str, dict[str, tuple[int, ...]]] = {
         "message.undeliverable": (1,),
         "message.fanned_out": (1,),
         "message.canceled": (1,),
+        "message.opened": (1,),
+        "message.clicked": (1,),
+        "message.complained": (1,),
+        "message.unsubscribed": (1,),
     },
 }

@@ -39,7 +39,10 @@ def fold(current: MessageSummary | None, event: EventEnvelope) -> MessageSummary
         update.update(seq=event.seq, last_event=event.type, updated_ms=event.occurred_ms)
         if (status := status_after(event.type)) is not None:
             update["status"] = status
-        update.update(_outcome(event))
+        outcome = _outcome(event)
+        if summary.sent_ms is not None:
+            outcome.pop("sent_ms", None)  # a receipt after the send: it was sent before
+        update.update(outcome)
     if not update:
         return None
     return summary.model_copy(update=update)

@@ -75,6 +75,7 @@ COLLECTION_GROUP_FIELDS: tuple[tuple[str, str], ...] = (
 TTL_FIELDS: tuple[tuple[str, str], ...] = (
     ("receipts", "expires_at"),
     ("idempotency", "expires_at"),  # herald.idempotency.firestore
+    ("callbacks", "expires_at"),  # herald.callbacks.replay
 )
 
 # Never queried: user-supplied maps (arbitrary keys make index entries) and
