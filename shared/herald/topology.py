@@ -42,7 +42,12 @@ RELAY_EVENT_TYPE = "google.cloud.firestore.document.v1.created"
 RELAY_TRIGGER_ID = "relay-outbox"
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
-    FunctionSpec("api", Trigger.HTTP, "POST /send and the messages API"),
+    FunctionSpec(
+        "api",
+        Trigger.HTTP,
+        "POST /send, the messages API and provider callbacks",
+        ("cryptography",),
+    ),
     FunctionSpec(
         "relay",
         Trigger.FIRESTORE,

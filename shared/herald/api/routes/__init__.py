@@ -1,9 +1,17 @@
 """Route modules. Each exposes ``router``; ``ROUTE_MODULES`` mounts them all."""
 
 from herald.api.http import Router
-from herald.api.routes import lists, messages, preferences, profiles, send
+from herald.api.routes import (
+    callbacks,
+    lists,
+    messages,
+    preferences,
+    profiles,
+    send,
+    suppressions,
+)
 
-ROUTE_MODULES = (send, messages, profiles, lists, preferences)
+ROUTE_MODULES = (send, messages, profiles, lists, preferences, suppressions, callbacks)
 
 
 def build_router() -> Router:
