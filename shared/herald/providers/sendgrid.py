@@ -71,6 +71,7 @@ class SendGridProvider:
                 "content": [{"type": "text/plain", "value": dispatch.rendered["text"]}],
                 # SendGrid's Event Webhook echoes these back: they tie its events to the attempt.
                 "custom_args": {
+                    "herald_workspace": dispatch.workspace,
                     "herald_message_id": dispatch.message_id,
                     "herald_attempt": dispatch.attempt_key,
                 },
