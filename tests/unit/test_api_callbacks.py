@@ -106,6 +106,8 @@ def test_a_signed_sendgrid_batch_is_applied_once_and_a_replay_is_refused() -> No
     answer = sendgrid_post(api, batch, timestamp=stamp, signature=signature)
     assert (answer.status, answer.body) == (200, {"received": 3, "applied": 2})
     assert status(api, pipeline, mid) == ("OPENED", None)
+    view = api.handle(HttpRequest("GET", f"/messages/{mid}", {"Authorization": f"Bearer {KEY}"}))
+    assert view.body["opened"] == batch[2]["timestamp"] * 1000 and view.body["clicked"] is None
 
     replay = sendgrid_post(api, batch, timestamp=stamp, signature=signature)
     assert replay.status == 403 and "taken before" in replay.body["message"]

@@ -8,6 +8,7 @@ from herald.domain.feedback import Feedback, FeedbackKind
 from herald.domain.message import MessageState
 from herald.domain.status import MessageStatus, Reason
 from herald.domain.suppression import SuppressionReason, normalise
+from herald.store.base import SummaryQuery
 from tests.unit.fakes import FakeProvider, Pipeline
 
 WS = "ws1"
@@ -54,16 +55,11 @@ def test_receipts_move_a_sent_message_forward_once_each_and_set_their_first_time
     clicked = pipeline.messages.history(WS, mid)[-1]
     assert clicked.payload == {"channel": "email", "source": "sendgrid", "url": "https://x"}
     pipeline.drain()
-    [summary] = pipeline.reader.summaries.list(WS, _all())
+    [summary] = pipeline.reader.summaries.list(WS, SummaryQuery())
     assert summary.status == MessageStatus.CLICKED
+    assert None not in (summary.delivered_ms, summary.opened_ms, summary.clicked_ms)
     [sent] = [e for e in pipeline.messages.history(WS, mid) if e.type == "message.sent"]
     assert summary.sent_ms == sent.occurred_ms  # a receipt does not move when it was sent
-
-
-def _all() -> Any:
-    from herald.store.base import SummaryQuery
-
-    return SummaryQuery()
 
 
 def test_reports_out_of_order_never_move_a_message_back_and_are_noted() -> None:

@@ -245,6 +245,8 @@ class MessageSummary(BaseModel):
     template: str | None = None  # Courier's "notification"
     sent_ms: int | None = None
     delivered_ms: int | None = None
+    opened_ms: int | None = None
+    clicked_ms: int | None = None
     reason: str | None = None
     error: str | None = None
 

@@ -90,6 +90,8 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("summaries", "updated_ms"),  # the list filters and sorts on enqueued_ms only
     ("summaries", "sent_ms"),
     ("summaries", "delivered_ms"),
+    ("summaries", "opened_ms"),
+    ("summaries", "clicked_ms"),
     ("summaries", "error"),
     ("events", "payload"),
     ("attempts", "result"),
