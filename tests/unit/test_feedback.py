@@ -164,3 +164,18 @@ def test_addresses_are_normalised_and_anything_else_is_refused() -> None:
     assert normalise("5005550006") is None
     assert normalise("not-an-address") is None
     assert normalise("@example.com") is None
+
+
+def test_an_opt_in_lifts_an_opt_out_but_never_a_bounce_or_a_complaint() -> None:
+    suppressions = Pipeline().suppressions
+    suppressions.add(WS, "+15005550001", SuppressionReason.BOUNCED, "twilio")
+    suppressions.add(WS, "+15005550002", SuppressionReason.COMPLAINED, "twilio")
+    suppressions.add(WS, "+15005550003", SuppressionReason.UNSUBSCRIBED, "twilio")
+    assert [suppressions.opt_in(WS, f"+1500555000{n}") for n in (1, 2, 3, 4)] == [
+        False,
+        False,
+        True,
+        False,
+    ]
+    assert suppressions.find(WS, "+15005550001") is not None
+    assert suppressions.find(WS, "+15005550003") is None

@@ -19,7 +19,7 @@ import re
 from herald import logs
 from herald.clock import now_ms
 from herald.domain.feedback import Feedback
-from herald.domain.message import MessageState
+from herald.domain.message import ChannelOutcome, MessageState
 from herald.domain.status import MessageStatus, Reason
 from herald.domain.suppression import SuppressionReason
 from herald.events.envelope import NewEvent
@@ -42,7 +42,12 @@ RANK = {
     MessageStatus.OPENED: 2,
     MessageStatus.CLICKED: 3,
 }
-_ENGAGEMENT = {"delivered": MessageStatus.DELIVERED, "opened": MessageStatus.OPENED}
+# Reports that move a message forward, to the status each moves it to.
+_PROGRESS = {
+    "delivered": MessageStatus.DELIVERED,
+    "opened": MessageStatus.OPENED,
+    "clicked": MessageStatus.CLICKED,
+}
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:=+-]{1,200}")
 _SUPPRESSION_REASONS = {
     "bounced": SuppressionReason.BOUNCED,
@@ -53,18 +58,17 @@ _SUPPRESSION_REASONS = {
 
 def receipt_event_id(source_id: str) -> str:
     """The source's id as a receipt's event id: as it is when it is a safe document id."""
-    return (
-        source_id
-        if _SAFE_ID.fullmatch(source_id)
-        else hashlib.sha256(source_id.encode()).hexdigest()
-    )
+    if _SAFE_ID.fullmatch(source_id):
+        return source_id
+    return hashlib.sha256(source_id.encode()).hexdigest()
 
 
 def _channel(message: MessageState, feedback: Feedback) -> str | None:
     """The channel the report is about: its own, else the channel the message went out on."""
     if feedback.channel:
         return feedback.channel
-    sent = [r.channel for r in message.results if r.outcome.value in ("SENT", "DELIVERED")]
+    taken = (ChannelOutcome.SENT, ChannelOutcome.DELIVERED)
+    sent = [r.channel for r in message.results if r.outcome in taken]
     return sent[-1] if sent else None
 
 
@@ -75,6 +79,7 @@ def _progress(
     if rank is None or rank >= RANK[target]:
         return None
     at = feedback.at_ms
+    # Each time is set the first time only; a later stage implies the earlier ones.
     update: dict[str, object] = {"status": target, "delivered_ms": message.delivered_ms or at}
     if target in (MessageStatus.OPENED, MessageStatus.CLICKED):
         update["opened_ms"] = message.opened_ms or at
@@ -83,9 +88,9 @@ def _progress(
     channel = _channel(message, feedback)
     event: NewEvent
     if target == MessageStatus.DELIVERED:
+        provider = feedback.provider or feedback.source
         event = NewEvent(
-            "message.delivered",
-            MessageDelivered(channel=channel or "", provider=feedback.provider or feedback.source),
+            "message.delivered", MessageDelivered(channel=channel or "", provider=provider)
         )
     elif target == MessageStatus.OPENED:
         event = NewEvent("message.opened", MessageOpened(channel=channel, source=feedback.source))
@@ -97,43 +102,42 @@ def _progress(
     return Transition(message.model_copy(update=update), [event])
 
 
-def apply_feedback(message: MessageState, feedback: Feedback) -> Transition | None:
-    """The transition ``feedback`` causes, or None when it comes too late to change anything."""
-    if feedback.kind in _ENGAGEMENT:
-        return _progress(message, feedback, _ENGAGEMENT[feedback.kind])
-    if feedback.kind == "clicked":
-        return _progress(message, feedback, MessageStatus.CLICKED)
+def _bounce(message: MessageState, feedback: Feedback) -> Transition | None:
+    if message.status != MessageStatus.SENT:
+        return None  # delivered, opened or clicked already (or never sent): too late
+    error = feedback.detail or f"bounced ({feedback.source})"
+    ended = message.model_copy(
+        update={"status": MessageStatus.UNDELIVERABLE, "reason": Reason.BOUNCED, "error": error}
+    )
+    payload = MessageUndeliverable(
+        reason=Reason.BOUNCED, error=error, channel=_channel(message, feedback)
+    )
+    return Transition(ended, [NewEvent("message.undeliverable", payload)])
+
+
+def _history_event(message: MessageState, feedback: Feedback) -> Transition | None:
+    """A complaint or an unsubscribe: an event in the history, the status unchanged."""
     if message.status not in RANK:
-        return None  # never sent (or ended otherwise): nothing it could be about
+        return None  # never sent, or undeliverable: nothing it could be about
     channel = _channel(message, feedback)
-    if feedback.kind == "bounced":
-        if message.status != MessageStatus.SENT:
-            return None  # it was delivered, opened or clicked: the bounce is late
-        error = feedback.detail or f"bounced ({feedback.source})"
-        return Transition(
-            message.model_copy(
-                update={
-                    "status": MessageStatus.UNDELIVERABLE,
-                    "reason": Reason.BOUNCED,
-                    "error": error,
-                }
-            ),
-            [
-                NewEvent(
-                    "message.undeliverable",
-                    MessageUndeliverable(reason=Reason.BOUNCED, error=error, channel=channel),
-                )
-            ],
-        )
     if feedback.kind == "complained":
-        payload: MessageComplained | MessageUnsubscribed = MessageComplained(
+        complained = MessageComplained(
             channel=channel, source=feedback.source, detail=feedback.detail
         )
-        return Transition(message, [NewEvent("message.complained", payload)])
-    payload = MessageUnsubscribed(
+        return Transition(message, [NewEvent("message.complained", complained)])
+    unsubscribed = MessageUnsubscribed(
         channel=channel, source=feedback.source, suppressed=feedback.suppresses
     )
-    return Transition(message, [NewEvent("message.unsubscribed", payload)])
+    return Transition(message, [NewEvent("message.unsubscribed", unsubscribed)])
+
+
+def apply_feedback(message: MessageState, feedback: Feedback) -> Transition | None:
+    """The transition ``feedback`` causes, or None when it comes too late to change anything."""
+    if feedback.kind in _PROGRESS:
+        return _progress(message, feedback, _PROGRESS[feedback.kind])
+    if feedback.kind == "bounced":
+        return _bounce(message, feedback)
+    return _history_event(message, feedback)
 
 
 class FeedbackService:

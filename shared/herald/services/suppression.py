@@ -84,6 +84,13 @@ class SuppressionList:
         address = address_of(message.recipient, channel)
         return self.find(message.workspace, address) if address else None
 
+    def opt_in(self, workspace: str, address: str) -> bool:
+        """Lifts an opt-out (an SMS START after a STOP), never a bounce or a complaint."""
+        entry = self.find(workspace, address)
+        if entry is None or entry.reason != SuppressionReason.UNSUBSCRIBED:
+            return False
+        return self.lift(workspace, address)
+
     def lift(self, workspace: str, address: str) -> bool:
         """Removes the entry; False when the address was not suppressed."""
         found = normalise(address)

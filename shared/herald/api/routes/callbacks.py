@@ -127,10 +127,7 @@ def twilio_inbound(ctx: Context) -> HttpResponse:
             detail=f"replied {params.get('Body', '').strip().upper()}",
         )
     elif word == "start":
-        entry = suppressions.find(workspace, sender)
-        # START undoes a STOP, never a bounce or a complaint.
-        if entry is not None and entry.reason == SuppressionReason.UNSUBSCRIBED:
-            suppressions.lift(workspace, sender)
+        suppressions.opt_in(workspace, sender)
     SeenCallbacks(ctx.services.documents).remember(
         workspace, "twilio", ctx.request.header(twilio.SIGNATURE_HEADER) or ""
     )
