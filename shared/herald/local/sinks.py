@@ -10,7 +10,8 @@ sent through SendGrid's v3 Mail Send under ``/sendgrid`` at ``GET /sendgrid``.
 
 The stand-ins also call back, signed as the providers sign (see ``callbacks``):
 ``POST /callbacks/sendgrid`` with ``{"id", "event"}`` posts that Event Webhook
-event about the SendGrid mail numbered ``id``; ``POST /callbacks/twilio`` with
+event about the SendGrid mail numbered ``id`` (``type`` and ``reason`` for a
+bounce; ``n`` tells apart two events of one kind about one mail); ``POST /callbacks/twilio`` with
 ``{"id", "status"}`` (and ``error_code``) posts the SMS's status callback; and
 ``POST /callbacks/twilio/inbound`` with ``{"from", "body"}`` (and ``workspace``) a
 reply to Herald.
@@ -38,6 +39,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from herald.callbacks import sendgrid as sendgrid_signing
 from herald.callbacks import twilio as twilio_signing
 from herald.local.signing import SendGridSigner
 
@@ -171,7 +173,10 @@ def _post_signed_form(
     return _post(
         url,
         urllib.parse.urlencode(params).encode(),
-        {"content-type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
+        {
+            "content-type": "application/x-www-form-urlencoded",
+            twilio_signing.SIGNATURE_HEADER: signature,
+        },
     )
 
 
@@ -369,6 +374,7 @@ class LocalSinks:
             **({"reason": order["reason"]} if "reason" in order else {}),
             **mail.get("custom_args", {}),  # SendGrid echoes them as top-level keys
         }
+        # SendGrid's bodies end in CRLF; the signature covers them byte for byte.
         body = json.dumps([event]).encode() + b"\r\n"
         timestamp = str(int(time.time()))
         workspace = event.get("herald_workspace", targets.workspace)
@@ -377,8 +383,8 @@ class LocalSinks:
             body,
             {
                 "content-type": "application/json",
-                "X-Twilio-Email-Event-Webhook-Timestamp": timestamp,
-                "X-Twilio-Email-Event-Webhook-Signature": targets.sendgrid.sign(timestamp, body),
+                sendgrid_signing.TIMESTAMP_HEADER: timestamp,
+                sendgrid_signing.SIGNATURE_HEADER: targets.sendgrid.sign(timestamp, body),
             },
         )
 
