@@ -10,17 +10,17 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from herald.config import Settings
+from herald.config import CallbackSettings, Settings
 
 if TYPE_CHECKING:
     from google.cloud import firestore
 
     from herald.api.http import Api
-    from herald.domain.feedback import FeedbackRecorder
     from herald.engagement.links import LinkMaker
     from herald.services.canceling import CancelService
     from herald.services.customer_webhooks.observer import CustomerWebhooks
     from herald.services.delivering import DeliverService
+    from herald.services.feedback import FeedbackService
     from herald.services.logging_views import LogService
     from herald.services.reading import MessageReader
     from herald.services.relaying import RelayService
@@ -100,10 +100,15 @@ class _ApiServices:
         return CancelService(_messages())
 
     @functools.cached_property
-    def feedback(self) -> FeedbackRecorder:
-        from herald.services.engagement_recorder import EngagementRecorder
+    def feedback(self) -> FeedbackService:
+        from herald.services.feedback import FeedbackService
+        from herald.services.suppression import SuppressionList
 
-        return EngagementRecorder(_messages())
+        return FeedbackService(_messages(), SuppressionList(self.documents))
+
+    @functools.cached_property
+    def callbacks(self) -> CallbackSettings:
+        return CallbackSettings.from_env()
 
     @property
     def links(self) -> LinkMaker | None:
@@ -169,6 +174,7 @@ def deliver_service() -> DeliverService:
     from herald.providers.factory import build_providers
     from herald.services.delivering import DeliverService
     from herald.services.ratelimit import RateLimiter
+    from herald.services.suppression import SuppressionList
     from herald.store.firestore import FirestoreAttempts, FirestoreTimers, FirestoreWorkspaces
 
     config = settings()
@@ -188,6 +194,7 @@ def deliver_service() -> DeliverService:
         channel_timeout_s=config.channel_timeout_s,
         provider_timeout_s=config.provider_timeout_s,
         limiter=RateLimiter(config.rate_limits),
+        suppressions=SuppressionList(_documents()),
     )
 
 

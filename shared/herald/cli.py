@@ -40,6 +40,8 @@ Herald is running.
   Webhook sink   POST {stack.sinks.base_url}/webhooks/<name>, read at {stack.sinks.base_url}/webhooks
   SMS, push      Twilio and FCM are faked by the sinks: read at {stack.sinks.base_url}/sms and /push
   Slack          "slack": {{"incoming_webhook": {{"url": "{stack.sinks.base_url}/slack/<name>"}}}}, read at /chat
+  Callbacks      the stand-ins call back signed: POST {stack.sinks.base_url}/callbacks/twilio {{"id": <sms>, "status": "delivered"}}
+                 (and /callbacks/sendgrid, /callbacks/twilio/inbound; see the README)
   Functions      {functions}
   Logs           {stack.log_dir}
   Emulators      FIRESTORE_EMULATOR_HOST={stack.emulators.firestore_host} PUBSUB_EMULATOR_HOST={stack.emulators.pubsub_host}

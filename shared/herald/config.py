@@ -32,6 +32,28 @@ def secret(name: str, env: Mapping[str, str] | None = None) -> str | None:
 
 
 @dataclass(frozen=True)
+class CallbackSettings:
+    """What the api needs to check provider callbacks (deployment-wide, as the providers'
+    own credentials are)."""
+
+    # Herald's public base URL: Twilio's StatusCallback is built on it, and Twilio signs it.
+    public_url: str | None = None
+    sendgrid_public_key: str | None = None  # the Event Webhook's verification key
+    twilio_auth_token: str | None = None
+    tolerance_s: float = 600.0  # how old a SendGrid timestamp may be
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> CallbackSettings:
+        source = os.environ if env is None else env
+        return cls(
+            public_url=(source.get("HERALD_PUBLIC_URL") or "").rstrip("/") or None,
+            sendgrid_public_key=secret("HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY", source),
+            twilio_auth_token=secret("TWILIO_AUTH_TOKEN", source),
+            tolerance_s=float(source.get("HERALD_CALLBACK_TOLERANCE_S", "600")),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     project: str
     smtp: SmtpSettings

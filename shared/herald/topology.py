@@ -64,9 +64,17 @@ PROVIDER_SECRETS = (
 # Signs the links in emails (unsubscribe, preferences, tracking): render writes them,
 # the api checks them.
 LINK_SECRETS = ("HERALD_LINK_SECRET",)
+# What the api checks providers' callbacks with (SendGrid's verification key, Twilio's token).
+CALLBACK_SECRETS = ("HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY", "TWILIO_AUTH_TOKEN")
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
-    FunctionSpec("api", Trigger.HTTP, "POST /send and the messages API", secrets=LINK_SECRETS),
+    FunctionSpec(
+        "api",
+        Trigger.HTTP,
+        "POST /send, the messages API and provider callbacks",
+        ("cryptography",),
+        secrets=LINK_SECRETS + CALLBACK_SECRETS,
+    ),
     FunctionSpec(
         "relay",
         Trigger.FIRESTORE,

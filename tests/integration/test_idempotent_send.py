@@ -11,15 +11,17 @@ from google.cloud import firestore
 
 from herald.api.http import Api, HttpRequest, HttpResponse
 from herald.api.routes import build_router
+from herald.config import CallbackSettings
 from herald.engagement.links import LinkMaker
 from herald.idempotency.firestore import FirestoreIdempotencyStore
 from herald.idempotency.http import IdempotentPosts
 from herald.ids import hash_api_key
 from herald.local.emulators import Emulators
 from herald.services.canceling import CancelService
-from herald.services.engagement_recorder import EngagementRecorder
+from herald.services.feedback import FeedbackService
 from herald.services.reading import MessageReader
 from herald.services.sending import SendService
+from herald.services.suppression import SuppressionList
 from herald.store.firestore import FirestoreMessages, FirestoreSummaries
 from herald.store.firestore_documents import FirestoreDocuments
 from herald.store.memory import InMemoryKeys
@@ -37,7 +39,8 @@ class FirestoreServices:
         self.reader = MessageReader(FirestoreMessages(client), FirestoreSummaries(client))
         self.documents = FirestoreDocuments(client)
         self.canceling = CancelService(FirestoreMessages(client))
-        self.feedback = EngagementRecorder(FirestoreMessages(client))
+        self.feedback = FeedbackService(FirestoreMessages(client), SuppressionList(self.documents))
+        self.callbacks = CallbackSettings()
         self.links: LinkMaker | None = None
 
 

@@ -25,6 +25,7 @@ DISPATCH = Dispatch(
     attempt_key="m1-email-1",
     recipient={"email": "ada@example.com"},
     rendered={"subject": "Hi Ada", "text": "Your code is 123456 ✓"},
+    workspace="ws1",
 )
 
 
@@ -135,7 +136,12 @@ def test_a_202_is_sent_with_the_message_id_and_the_request_is_as_documented(
         "from": {"email": "noreply@example.com", "name": "Herald"},
         "subject": "Hi Ada",
         "content": [{"type": "text/plain", "value": "Your code is 123456 ✓"}],
-        "custom_args": {"herald_message_id": "m1", "herald_attempt": "m1-email-1"},
+        # Echoed in every Event Webhook event: what ties a callback to its message.
+        "custom_args": {
+            "herald_workspace": "ws1",
+            "herald_message_id": "m1",
+            "herald_attempt": "m1-email-1",
+        },
     }
 
 

@@ -96,7 +96,7 @@ class FakeTwilio(FakeApi):
             form = parse_qs(request.body.decode(), keep_blank_values=True, strict_parsing=True)
         except (UnicodeDecodeError, ValueError):
             return twilio_error(400, 21604, "A 'To' phone number is required.")
-        if unknown := form.keys() - {"To", "From", "MessagingServiceSid", "Body"}:
+        if unknown := form.keys() - {"To", "From", "MessagingServiceSid", "Body", "StatusCallback"}:
             return twilio_error(400, 20001, f"unexpected parameters {sorted(unknown)}")
         if any(len(values) != 1 for values in form.values()):
             return twilio_error(400, 20001, "a parameter was sent more than once")
@@ -106,6 +106,9 @@ class FakeTwilio(FakeApi):
             return twilio_error(400, 21602, "Message body is required.")
         if ("From" in form) == ("MessagingServiceSid" in form):
             return twilio_error(400, 21603, "A 'From' phone number is required.")
+        callback = form.get("StatusCallback", ["https://"])[0]
+        if not callback.startswith(("https://", "http://")):
+            return twilio_error(400, 21609, "The StatusCallback URL is not a valid URL.")
         return None
 
     def respond(self, request: RecordedRequest) -> Reply:
@@ -148,6 +151,32 @@ def test_a_201_is_sent_with_the_message_sid_and_the_request_is_as_documented(
         "From": [FROM_NUMBER],
         "Body": ["Your code is 123456 & it's yours ✓"],
     }
+
+
+def test_with_a_public_url_twilio_is_asked_to_post_the_status_to_the_message_callback(
+    twilio: FakeTwilio,
+) -> None:
+    dispatch = Dispatch(
+        message_id="m 1",
+        attempt_key="m1-sms-1",
+        recipient={"phone_number": "+14155550100"},
+        rendered={"text": "Hi"},
+        workspace="ws1",
+    )
+    sender = TwilioProvider(
+        ACCOUNT_SID,
+        AUTH_TOKEN,
+        FROM_NUMBER,
+        base_url=twilio.url,
+        allow_private=True,
+        public_url="https://herald.example.com/",
+    )
+    assert sender.send(dispatch, lambda: None) == Receipt(ChannelOutcome.SENT, MESSAGE_SID)
+    [request] = twilio.requests
+    form = parse_qs(request.body.decode(), strict_parsing=True)
+    assert form["StatusCallback"] == [
+        "https://herald.example.com/callbacks/twilio/ws1/status/m%201"
+    ]
 
 
 def test_a_messaging_service_sender_is_sent_as_messaging_service_sid(twilio: FakeTwilio) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from herald.config import AmbiguousPolicy
-from herald.domain.feedback import FeedbackRecorder
+from herald.config import AmbiguousPolicy, CallbackSettings
 from herald.domain.message import ChannelOutcome
 from herald.engagement.links import LinkMaker
 from herald.errors import ProviderError
@@ -17,11 +16,12 @@ from herald.services.canceling import CancelService
 from herald.services.customer_webhooks.observer import CustomerWebhooks
 from herald.services.customer_webhooks.sender import PostOutcome
 from herald.services.delivering import DeliverService
-from herald.services.engagement_recorder import EngagementRecorder
+from herald.services.feedback import FeedbackService
 from herald.services.logging_views import LogService
 from herald.services.reading import MessageReader
 from herald.services.rendering import RenderService
 from herald.services.sending import SendService
+from herald.services.suppression import SuppressionList
 from herald.store.documents import InMemoryDocuments
 from herald.store.memory import (
     InMemoryAttempts,
@@ -95,12 +95,14 @@ class Pipeline:
     relayed: int = 0
     extra: list[FakeProvider] = field(default_factory=list)  # more providers, after these two
     links: LinkMaker | None = None  # email links (unsubscribe, tracking); none by default
+    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
 
     def __post_init__(self) -> None:
         self.sending = SendService(self.messages)
         self.reader = MessageReader(self.messages, self.summaries)
         self.canceling = CancelService(self.messages)
-        self.feedback: FeedbackRecorder = EngagementRecorder(self.messages)
+        self.suppressions = SuppressionList(self.documents)
+        self.feedback = FeedbackService(self.messages, self.suppressions)
         self.consumers: dict[str, Callable[[EventEnvelope], None]] = {
             "render": RenderService(
                 self.messages, self.timers, self.documents, self.links, self.workspaces
@@ -113,6 +115,7 @@ class Pipeline:
                 channel_policies=self.channel_policies,
                 workspaces=self.workspaces,
                 timers=self.timers,
+                suppressions=self.suppressions,
             ).handle,
             "log": LogService(self.summaries).handle,
         }

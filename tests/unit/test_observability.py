@@ -124,3 +124,18 @@ def test_incoming_trace_headers_are_continued() -> None:
     pubsub = tracing.context_from_pubsub({"googclient_traceparent": f"00-{'d' * 32}-{'e' * 16}-01"})
     assert trace.get_current_span(pubsub).get_span_context().span_id == int("e" * 16, 16)
     assert not trace.get_current_span(tracing.context_from_http({})).get_span_context().is_valid
+
+
+def test_refused_callbacks_and_applied_feedback_are_counted(reader: InMemoryMetricReader) -> None:
+    from tests.unit.test_api_callbacks import event, make_api, sendgrid_post, sent_message
+
+    api, pipeline = make_api()
+    mid = sent_message(pipeline, {"email": "ada@example.com"})
+    assert sendgrid_post(api, [event(mid, "delivered", "ev-1")], signature="AAAA").status == 403
+    assert sendgrid_post(api, [event(mid, "delivered", "ev-1")]).status == 200
+    assert sendgrid_post(api, [event(mid, "delivered", "ev-1")]).status == 200  # applied once
+    refused = {(a["provider"], a["why"]): v for a, v in points(reader, "callbacks.refused")}
+    assert refused[("sendgrid", "bad_signature")] >= 1
+    feedback = {(a["source"], a["kind"], a["outcome"]): v for a, v in points(reader, "feedback")}
+    assert feedback[("sendgrid", "delivered", "applied")] >= 1
+    assert feedback[("sendgrid", "delivered", "ignored")] >= 1

@@ -37,3 +37,28 @@ def test_a_missing_credential_or_an_unknown_provider_is_named() -> None:
         build_providers(Settings.from_env(), {"HERALD_PROVIDERS": "sendgrid"})
     with pytest.raises(ValueError, match="pigeon"):
         enabled({"HERALD_PROVIDERS": "smtp,pigeon"})
+
+
+def test_twilio_gets_the_public_url_and_callback_secrets_come_from_variables_or_files(
+    tmp_path: Path,
+) -> None:
+    from herald.config import CallbackSettings
+    from herald.providers.twilio import TwilioProvider
+
+    env = {
+        "HERALD_PROVIDERS": "twilio",
+        "TWILIO_ACCOUNT_SID": "AC1",
+        "TWILIO_AUTH_TOKEN": "token",
+        "HERALD_TWILIO_FROM": "+15005550006",
+        "HERALD_PUBLIC_URL": "https://herald.example.com/",
+    }
+    [twilio] = build_providers(Settings.from_env(), env)
+    assert isinstance(twilio, TwilioProvider) and twilio.public_url == "https://herald.example.com"
+
+    key_file = tmp_path / "sendgrid-key"
+    key_file.write_text("MFkw...\n")
+    callbacks = CallbackSettings.from_env(
+        {**env, "HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY_FILE": str(key_file)}
+    )
+    assert callbacks == CallbackSettings("https://herald.example.com", "MFkw...", "token", 600.0)
+    assert CallbackSettings.from_env({}) == CallbackSettings()

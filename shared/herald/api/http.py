@@ -14,6 +14,7 @@ from herald.ids import hash_api_key
 from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
+    from herald.config import CallbackSettings
     from herald.domain.feedback import FeedbackRecorder
     from herald.engagement.links import LinkMaker
     from herald.idempotency.http import IdempotentPosts
@@ -45,6 +46,9 @@ class ApiServices(Protocol):
     def links(self) -> LinkMaker | None:
         """Signs and checks email links; None when no link secret is configured."""
         ...
+
+    @property
+    def callbacks(self) -> CallbackSettings: ...
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ class MessageView(_Body):
     routed: int | None
     sent: int | None
     delivered: int | None
-    opened: int | None  # Courier's; Herald tracks no opens yet, so always null
+    opened: int | None  # the first open reported (a provider's open event, the pixel)
     clicked: int | None
     reason: str | None
     error: str | None

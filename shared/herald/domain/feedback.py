@@ -24,6 +24,16 @@ class Feedback:
     channel: str | None = None
     provider: str | None = None
     detail: str | None = None  # a bounce's reason, the link clicked, ...
+    # Whether the address itself gets nothing more from the workspace. None: the kind's
+    # default (a bounce or a complaint: yes; an unsubscribe: no, that is a topic's
+    # preference, unless a provider reports a global unsubscribe or an SMS STOP).
+    suppress: bool | None = None
+
+    @property
+    def suppresses(self) -> bool:
+        if self.suppress is not None:
+            return self.suppress
+        return self.kind in ("bounced", "complained")
 
 
 class FeedbackRecorder(Protocol):

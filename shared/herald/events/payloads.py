@@ -73,8 +73,31 @@ class WebhookRetryDue(_Payload):
 
 
 class MessageOpened(_Payload):
-    source: str  # "tracking" (the pixel), or a provider's own open event
+    """The recipient opened it (a provider's open event or the tracking pixel)."""
+
+    channel: str | None = None
+    source: str  # who reported it: sendgrid, tracking, ...
 
 
 class MessageClicked(_Payload):
+    """The recipient followed one of its links."""
+
+    channel: str | None = None
     source: str
+    url: str | None = None
+
+
+class MessageComplained(_Payload):
+    """The recipient reported it as spam; the address is suppressed."""
+
+    channel: str | None = None
+    source: str
+    detail: str | None = None
+
+
+class MessageUnsubscribed(_Payload):
+    """The recipient unsubscribed through it (a provider's unsubscribe, a reply STOP)."""
+
+    channel: str | None = None
+    source: str
+    suppressed: bool  # whether the address itself is now suppressed

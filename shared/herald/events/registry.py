@@ -113,7 +113,9 @@ EVENTS: tuple[EventSpec, ...] = (
         "deliver",
         ("log", "webhooks"),
         "DELIVERED",
-        "The destination confirmed it received the message.",
+        "The destination confirmed it received the message (a webhook's 2xx, a provider's "
+        "delivery receipt).",
+        also_produced_by=("api",),
     ),
     EventSpec(
         "message.undeliverable",
@@ -123,7 +125,7 @@ EVENTS: tuple[EventSpec, ...] = (
         ("log", "webhooks"),
         "UNDELIVERABLE",
         "The message could not be delivered; the reason says why.",
-        also_produced_by=("render",),
+        also_produced_by=("render", "api"),
     ),
     EventSpec(
         "message.canceled",
@@ -161,6 +163,24 @@ EVENTS: tuple[EventSpec, ...] = (
         ("log", "webhooks"),
         "CLICKED",
         "The recipient followed one of the message's links, the first time.",
+    ),
+    EventSpec(
+        "message.complained",
+        1,
+        payloads.MessageComplained,
+        "api",
+        ("log",),
+        "COMPLAINED",
+        "The recipient reported the message as spam; the address is suppressed.",
+    ),
+    EventSpec(
+        "message.unsubscribed",
+        1,
+        payloads.MessageUnsubscribed,
+        "api",
+        ("log",),
+        "UNSUBSCRIBED",
+        "The recipient unsubscribed through the message.",
     ),
 )
 
@@ -203,6 +223,8 @@ CONSUMER_VERSIONS: dict[str, dict[str, tuple[int, ...]]] = {
         "message.canceled": (1,),
         "message.opened": (1,),
         "message.clicked": (1,),
+        "message.complained": (1,),
+        "message.unsubscribed": (1,),
     },
     "webhooks": {
         "message.enqueued": (1,),

@@ -4,20 +4,33 @@ Caught mail is kept in memory, written as ``.eml`` files, and listed as JSON at
 ``GET /mail``. Webhook deliveries POSTed to ``/webhooks/<anything>`` are listed
 at ``GET /webhooks``; SMS sent through the Twilio Messages API under
 ``/twilio``, pushes through FCM HTTP v1 under ``/fcm`` and Slack incoming
-webhooks to ``/slack/<anything>`` at ``GET /sms``, ``/push`` and ``/chat``.
+webhooks to ``/slack/<anything>`` at ``GET /sms``, ``/push`` and ``/chat``; mail
+sent through SendGrid's v3 Mail Send under ``/sendgrid`` at ``GET /sendgrid``.
 ``DELETE`` on a list clears it.
+
+The stand-ins also call back, signed as the providers sign (see ``callbacks``):
+``POST /callbacks/sendgrid`` with ``{"id", "event"}`` posts that Event Webhook
+event about the SendGrid mail numbered ``id`` (``type`` and ``reason`` for a
+bounce; ``n`` tells apart two events of one kind about one mail); ``POST /callbacks/twilio`` with
+``{"id", "status"}`` (and ``error_code``) posts the SMS's status callback; and
+``POST /callbacks/twilio/inbound`` with ``{"from", "body"}`` (and ``workspace``) a
+reply to Herald.
+Each answers with the status and body Herald gave.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import email
 import email.policy
 import json
 import re
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,9 +39,24 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from herald.callbacks import sendgrid as sendgrid_signing
+from herald.callbacks import twilio as twilio_signing
+from herald.local.signing import SendGridSigner
+
 # The paths the real APIs use, under /twilio and /fcm, so the real adapters can call them.
 _TWILIO = re.compile(r"^/twilio/2010-04-01/Accounts/(?P<sid>[^/]+)/Messages\.json$")
 _FCM = re.compile(r"^/fcm/v1/projects/(?P<project>[^/]+)/messages:send$")
+_SENDGRID = "/sendgrid/v3/mail/send"
+
+
+@dataclass
+class CallbackTargets:
+    """Where the stand-ins call Herald back, and the secrets they sign with."""
+
+    api_url: str
+    workspace: str
+    twilio_auth_token: str
+    sendgrid: SendGridSigner = field(default_factory=SendGridSigner)
 
 
 @dataclass
@@ -70,11 +98,15 @@ class Inbox:
     mail: list[dict[str, Any]] = field(default_factory=list)
     # What the HTTP catchers received, by kind: webhooks, sms, push, chat.
     caught: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {kind: [] for kind in ("webhooks", "sms", "push", "chat")}
+        default_factory=lambda: {
+            kind: [] for kind in ("webhooks", "sms", "push", "chat", "sendgrid")
+        }
     )
     lock: threading.Lock = field(default_factory=threading.Lock)
     faults: dict[str, Faults] = field(
-        default_factory=lambda: {k: Faults() for k in ("mail", "webhooks", "sms", "push", "chat")}
+        default_factory=lambda: {
+            k: Faults() for k in ("mail", "webhooks", "sms", "push", "chat", "sendgrid")
+        }
     )
 
     @property
@@ -132,7 +164,32 @@ def _kind_of(path: str) -> str | None:
         return "push"
     if path.startswith("/slack/"):
         return "chat"
+    if path == _SENDGRID:
+        return "sendgrid"
     return None
+
+
+def _post_signed_form(
+    targets: CallbackTargets, url: str, params: dict[str, str]
+) -> tuple[int, Any]:
+    signature = twilio_signing.signature(targets.twilio_auth_token, url, params)
+    return _post(
+        url,
+        urllib.parse.urlencode(params).encode(),
+        {
+            "content-type": "application/x-www-form-urlencoded",
+            twilio_signing.SIGNATURE_HEADER: signature,
+        },
+    )
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+    request = urllib.request.Request(url, body, headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, _decoded(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, _decoded(error.read())
 
 
 def _decoded(body: bytes) -> Any:
@@ -162,10 +219,18 @@ class _SmtpHandler:
 
 
 class LocalSinks:
-    def __init__(self, smtp_port: int, http_port: int, mail_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        smtp_port: int,
+        http_port: int,
+        mail_dir: Path | None = None,
+        callbacks: CallbackTargets | None = None,
+    ) -> None:
         self.smtp_port = smtp_port
         self.http_port = http_port
         self.inbox = Inbox(mail_dir)
+        self.callbacks = callbacks
+        sinks = self
         self._smtp = Controller(_SmtpHandler(self.inbox), hostname="127.0.0.1", port=smtp_port)
         inbox = self.inbox
 
@@ -173,9 +238,17 @@ class LocalSinks:
             def _reply(self, status: int, payload: Any) -> None:
                 self._send(status, "application/json", json.dumps(payload).encode())
 
-            def _send(self, status: int, content_type: str, body: bytes) -> None:
+            def _send(
+                self,
+                status: int,
+                content_type: str,
+                body: bytes,
+                headers: dict[str, str] | None = None,
+            ) -> None:
                 try:
                     self.send_response(status)
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
                     self.send_header("content-type", content_type)
                     self.send_header("content-length", str(len(body)))
                     self.end_headers()
@@ -203,6 +276,9 @@ class LocalSinks:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                if self.path.startswith("/callbacks/"):
+                    status, answer = sinks.call_back(self.path, _decoded(body))
+                    return self._reply(status, answer)
                 kind = _kind_of(self.path)
                 fault = inbox.faults[kind].next() if kind else None
                 if fault is not None and fault.status is not None:
@@ -211,7 +287,9 @@ class LocalSinks:
                 if fault is not None and fault.hang_s:
                     # Taken, but the answer comes after the sender gave up: it cannot know.
                     time.sleep(fault.hang_s)
-                if isinstance(answer, str):
+                if kind == "sendgrid" and status == 202:
+                    self._send(status, "text/plain", b"", {"x-message-id": answer})
+                elif isinstance(answer, str):
                     self._reply_text(status, answer)
                 else:
                     self._reply(status, answer)
@@ -242,9 +320,12 @@ class LocalSinks:
                 if self.path.startswith("/slack/"):
                     inbox.add("chat", self.path, headers, _decoded(body))
                     return 200, "ok"
+                if self.path == _SENDGRID:
+                    number = inbox.add("sendgrid", self.path, headers, _decoded(body))
+                    return 202, f"sg-{number:08d}"  # SendGrid's X-Message-Id
                 return 404, {
                     "message": "POST to /webhooks/<name>, /slack/<name>, or the "
-                    "Twilio and FCM paths under /twilio and /fcm"
+                    "Twilio, FCM and SendGrid paths under /twilio, /fcm and /sendgrid"
                 }
 
             def _reply_text(self, status: int, text: str) -> None:
@@ -259,6 +340,88 @@ class LocalSinks:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
+
+    def call_back(self, path: str, order: Any) -> tuple[int, Any]:
+        """Makes a stand-in post a signed callback to Herald; Herald's answer, or why not."""
+        if self.callbacks is None:
+            return 404, {"message": "no callback targets are configured"}
+        if not isinstance(order, dict):
+            return 400, {"message": "send a JSON object"}
+        try:
+            if path == "/callbacks/sendgrid":
+                return self._sendgrid_event(self.callbacks, order)
+            if path == "/callbacks/twilio":
+                return self._twilio_status(self.callbacks, order)
+            if path == "/callbacks/twilio/inbound":
+                return self._twilio_inbound(self.callbacks, order)
+        except (KeyError, IndexError, ValueError) as exc:
+            return 400, {"message": f"bad order: {exc!r}"}
+        return 404, {"message": "POST /callbacks/sendgrid, /callbacks/twilio or .../inbound"}
+
+    def _caught(self, kind: str, number: int) -> dict[str, Any]:
+        with self.inbox.lock:
+            return next(c for c in self.inbox.caught[kind] if c["id"] == number)
+
+    def _sendgrid_event(self, targets: CallbackTargets, order: dict[str, Any]) -> tuple[int, Any]:
+        """One Event Webhook event about a caught mail, as SendGrid posts it (a batch of one)."""
+        mail = self._caught("sendgrid", int(order["id"]))["body"]
+        event = {
+            "email": mail["personalizations"][0]["to"][0]["email"],
+            "timestamp": int(time.time()),
+            "event": order["event"],
+            "sg_event_id": base64.urlsafe_b64encode(
+                f"{order['event']}-{order['id']}-{order.get('n', 0)}".encode()
+            ).decode(),
+            "sg_message_id": f"sg-{int(order['id']):08d}.filter0001",
+            **({"type": order["type"]} if "type" in order else {}),
+            **({"reason": order["reason"]} if "reason" in order else {}),
+            **mail.get("custom_args", {}),  # SendGrid echoes them as top-level keys
+        }
+        # SendGrid's bodies end in CRLF; the signature covers them byte for byte.
+        body = json.dumps([event]).encode() + b"\r\n"
+        timestamp = str(int(time.time()))
+        workspace = event.get("herald_workspace", targets.workspace)
+        return _post(
+            f"{targets.api_url}/callbacks/sendgrid/{workspace}",
+            body,
+            {
+                "content-type": "application/json",
+                sendgrid_signing.TIMESTAMP_HEADER: timestamp,
+                sendgrid_signing.SIGNATURE_HEADER: targets.sendgrid.sign(timestamp, body),
+            },
+        )
+
+    def _twilio_status(self, targets: CallbackTargets, order: dict[str, Any]) -> tuple[int, Any]:
+        """The status callback of a caught SMS, posted to the StatusCallback it was given."""
+        caught = self._caught("sms", int(order["id"]))
+        form = caught["body"]
+        params = {
+            "AccountSid": caught["path"].split("/")[4],
+            "From": form.get("From", ""),
+            "MessageSid": f"SM{int(order['id']):032x}",
+            "MessageStatus": order["status"],
+            "SmsSid": f"SM{int(order['id']):032x}",
+            "SmsStatus": order["status"],
+            "To": form["To"],
+            "ApiVersion": "2010-04-01",
+            **({"ErrorCode": str(order["error_code"])} if "error_code" in order else {}),
+        }
+        return _post_signed_form(targets, form["StatusCallback"], params)
+
+    def _twilio_inbound(self, targets: CallbackTargets, order: dict[str, Any]) -> tuple[int, Any]:
+        """A reply from a phone to Herald's number, as Twilio's incoming-message webhook."""
+        params = {
+            "AccountSid": "AClocal",
+            "ApiVersion": "2010-04-01",
+            "Body": order["body"],
+            "From": order["from"],
+            "MessageSid": f"SM{int(time.time_ns()):032x}",
+            "NumMedia": "0",
+            "To": order.get("to", "+15005550006"),
+        }
+        workspace = order.get("workspace", targets.workspace)
+        url = f"{targets.api_url}/callbacks/twilio/{workspace}/inbound"
+        return _post_signed_form(targets, url, params)
 
     def start(self) -> None:
         threading.Thread(target=self._http.serve_forever, daemon=True).start()

@@ -22,7 +22,7 @@ from herald.ids import hash_api_key
 from herald.local.emulators import Emulators
 from herald.local.processes import Child, free_port, port_free, port_open, wait_until
 from herald.local.router import TriggerRouter
-from herald.local.sinks import LocalSinks
+from herald.local.sinks import CallbackTargets, LocalSinks
 from herald.local.wiring import RetrySettings, wire_pubsub
 from herald.topology import (
     FUNCTIONS,
@@ -37,6 +37,8 @@ FUNCTION_START_TIMEOUT_S = 60.0
 LOCAL_WEBHOOK_SECRET = "whsec_aGVyYWxkLWxvY2FsLXdlYmhvb2stc2lnbmluZy1rZXk="
 # Signs the unsubscribe, preferences and tracking links of local mail.
 LOCAL_LINK_SECRET = "herald-local-link-secret"
+# The local Twilio account's auth token: the stand-in signs its callbacks with it.
+LOCAL_TWILIO_AUTH_TOKEN = "local-token"
 
 
 def repository_root() -> Path:
@@ -118,7 +120,12 @@ class Stack:
             pubsub_port=self.ports.pubsub,
         )
         self.router = TriggerRouter(self.ports.router, {RELAY_TRIGGER_ID: self.ports.relay})
-        self.sinks = LocalSinks(self.ports.smtp, self.ports.sinks, self.state_dir / "mail")
+        self.sinks = LocalSinks(
+            self.ports.smtp,
+            self.ports.sinks,
+            self.state_dir / "mail",
+            CallbackTargets(self.base_url, self.workspace, LOCAL_TWILIO_AUTH_TOKEN),
+        )
         self.functions: dict[str, Child] = {}
         self._stopping = threading.Event()
         self._scheduler = threading.Thread(target=self._schedule, daemon=True)
@@ -177,9 +184,12 @@ class Stack:
             # Local webhook destinations (the sinks) live on loopback.
             "HERALD_WEBHOOK_ALLOW_PRIVATE": "true",
             # Every channel, its provider pointed at the local sinks, with local credentials.
-            "HERALD_PROVIDERS": "smtp,twilio,fcm,slack,webhook",
+            # SendGrid comes last: email goes by SMTP unless a workspace chooses SendGrid.
+            "HERALD_PROVIDERS": "smtp,twilio,fcm,slack,webhook,sendgrid",
+            "SENDGRID_API_KEY": "SG.local",
+            "HERALD_SENDGRID_BASE_URL": f"{self.sinks.base_url}/sendgrid",
             "TWILIO_ACCOUNT_SID": "AClocal",
-            "TWILIO_AUTH_TOKEN": "local-token",
+            "TWILIO_AUTH_TOKEN": LOCAL_TWILIO_AUTH_TOKEN,
             "HERALD_TWILIO_FROM": "+15005550006",
             "HERALD_TWILIO_BASE_URL": f"{self.sinks.base_url}/twilio",
             "HERALD_FCM_ACCESS_TOKEN": "local-token",
@@ -189,6 +199,10 @@ class Stack:
             # Email links lead to the local api.
             "HERALD_PUBLIC_URL": self.base_url,
             "HERALD_LINK_SECRET": LOCAL_LINK_SECRET,
+            # Provider callbacks: the stand-ins post to the api, signed as the providers do.
+            "HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY": self.sinks.callbacks.sendgrid.public_key
+            if self.sinks.callbacks
+            else "",
             # Spans as JSON lines, for `herald trace` and the tests.
             "HERALD_TRACE_EXPORTER": "file",
             "HERALD_TRACE_DIR": str(self.trace_dir),

@@ -289,10 +289,11 @@ def default_profiles(
     API key read); relay once per outbox record (enqueued, routed, rendered, sent),
     each publishing the record and marking it published; render once (a
     transaction reading the receipt and the message, writing message, two outbox
-    records and the receipt); deliver once (lease, attempt, transition); log once
-    per event (a transaction on the message summary). Render and deliver each
-    leave a receipt that expires through TTL, a billed delete. Pushes: render
-    gets message.enqueued, deliver message.rendered, log every event.
+    records and the receipt); deliver once (the suppression lookup, lease, attempt,
+    transition); log once per event (a transaction on the message summary).
+    Render and deliver each leave a receipt that expires through TTL, a billed
+    delete. Pushes: render gets message.enqueued, deliver message.rendered, log
+    every event.
 
     ``durations_ms`` (e.g. measured p50s keyed by handler name) overrides the
     per-handler defaults.
@@ -344,7 +345,7 @@ def default_profiles(
         profile("api", 1, reads=1, writes=3, memory_mib=512.0, vcpu=1.0),
         profile("relay", 4, reads=0, writes=1, published=1),
         profile("render", 1, reads=2, writes=4, received=1, ttl_deletes=1),
-        profile("deliver", 1, reads=3, writes=6, received=1, ttl_deletes=1),
+        profile("deliver", 1, reads=4, writes=6, received=1, ttl_deletes=1),
         profile("log", 4, reads=1, writes=1, received=1),
     ]
 

@@ -37,6 +37,14 @@ _provider_errors = _meter.create_counter(
     "provider.errors", unit="{error}", description="Failed provider calls by kind"
 )
 _sends = _meter.create_counter("sends", unit="{message}", description="Messages accepted")
+_feedback = _meter.create_counter(
+    "feedback", unit="{report}", description="Receipts, engagement and complaints by outcome"
+)
+_callbacks_refused = _meter.create_counter(
+    "callbacks.refused",
+    unit="{request}",
+    description="Provider callbacks refused: unsigned, badly signed, stale or replayed",
+)
 _configured = False
 
 
@@ -100,3 +108,13 @@ def record_provider_call(provider: str, channel: str, outcome: str, duration_ms:
         _provider_errors.add(1, {"provider": provider, "channel": channel, "kind": outcome})
     if outcome == "RETRY":
         _retries.add(1, {"provider": provider, "channel": channel})
+
+
+def record_feedback(source: str, kind: str, outcome: str) -> None:
+    """``outcome`` is ``applied`` or ``ignored`` (late, or seen before)."""
+    _feedback.add(1, {"source": source, "kind": kind, "outcome": outcome})
+
+
+def record_callback_refused(provider: str, why: str) -> None:
+    """``why`` is ``unsigned``, ``bad_signature``, ``stale`` or ``replayed``."""
+    _callbacks_refused.add(1, {"provider": provider, "why": why})

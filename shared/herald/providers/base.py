@@ -24,6 +24,7 @@ class Dispatch:
     rendered: dict[str, Any]
     # The workspace allows destinations on private addresses (its own network).
     allow_private: bool = False
+    workspace: str = ""  # what provider callbacks are tied back to, with the message id
 
 
 @dataclass(frozen=True)

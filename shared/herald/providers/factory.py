@@ -61,6 +61,7 @@ def _twilio(settings: Settings, env: Mapping[str, str]) -> Provider:
         base_url=env.get("HERALD_TWILIO_BASE_URL", "https://api.twilio.com"),
         timeout_s=settings.webhook_timeout_s,
         allow_private=settings.webhook_allow_private,
+        public_url=env.get("HERALD_PUBLIC_URL") or None,
     )
 
 

@@ -78,6 +78,7 @@ class SendGridProvider:
                 **({"headers": headers} if headers else {}),
                 # SendGrid's Event Webhook echoes these back: they tie its events to the attempt.
                 "custom_args": {
+                    "herald_workspace": dispatch.workspace,
                     "herald_message_id": dispatch.message_id,
                     "herald_attempt": dispatch.attempt_key,
                 },

@@ -46,6 +46,7 @@ class TwilioProvider:
         base_url: str = "https://api.twilio.com",
         timeout_s: float = 10.0,
         allow_private: bool = False,
+        public_url: str | None = None,
     ) -> None:
         if not account_sid or not auth_token:
             raise ValueError("a Twilio Account SID and auth token are required")
@@ -63,11 +64,26 @@ class TwilioProvider:
         )
         self.timeout_s = timeout_s
         self.allow_private = allow_private
+        # Herald's public URL: Twilio posts each status change of the message there.
+        self.public_url = public_url.rstrip("/") if public_url else None
+
+    def status_callback(self, dispatch: Dispatch) -> str | None:
+        """Where Twilio reports the message's status; the workspace and message are in the
+        path, which Twilio signs."""
+        if self.public_url is None or not dispatch.workspace:
+            return None
+        workspace, message = (quote(v, safe="") for v in (dispatch.workspace, dispatch.message_id))
+        return f"{self.public_url}/callbacks/twilio/{workspace}/status/{message}"
 
     def body(self, dispatch: Dispatch, phone_number: str) -> bytes:
-        return urlencode(
-            {"To": phone_number, self.sender_field: self.sender, "Body": dispatch.rendered["text"]}
-        ).encode()
+        fields = {
+            "To": phone_number,
+            self.sender_field: self.sender,
+            "Body": dispatch.rendered["text"],
+        }
+        if callback := self.status_callback(dispatch):
+            fields["StatusCallback"] = callback
+        return urlencode(fields).encode()
 
     def send(self, dispatch: Dispatch, handoff: Callable[[], None]) -> Receipt:
         phone_number = dispatch.recipient.get("phone_number")

@@ -38,6 +38,7 @@ from herald.observability import metrics, tracing
 from herald.providers.base import Dispatch, Provider
 from herald.services.ignoring import note_ignored
 from herald.services.ratelimit import RateLimiter
+from herald.services.suppression import SuppressionList
 from herald.store.base import (
     Attempt,
     AttemptRepository,
@@ -174,6 +175,7 @@ class DeliverService:
         channel_timeout_s: float | None = None,
         provider_timeout_s: float | None = None,
         limiter: RateLimiter | None = None,
+        suppressions: SuppressionList | None = None,
     ) -> None:
         self.messages = messages
         self.attempts = attempts
@@ -190,6 +192,7 @@ class DeliverService:
         self.channel_timeout_ms = int(channel_timeout_s * 1000) if channel_timeout_s else None
         self.provider_timeout_ms = int(provider_timeout_s * 1000) if provider_timeout_s else None
         self.limiter = limiter or RateLimiter({})
+        self.suppressions = suppressions
 
     def handle(self, event: EventEnvelope) -> None:
         message = self.messages.get_message(event.workspace, event.message_id)
@@ -430,6 +433,8 @@ class DeliverService:
             started[:] = [min([*started, attempt.first_try_ms])]
         if attempt.state == AttemptState.DONE and attempt.result is not None:
             return attempt.result
+        if (suppressed := self._suppressed(message, attempt, provider)) is not None:
+            return self._finish(message, attempt, suppressed)
         resend = self.policy(channel) == AmbiguousPolicy.RESEND
         if attempt.state == AttemptState.DISPATCHING and not resend:
             return self._finish(
@@ -487,6 +492,29 @@ class DeliverService:
             self._save(message, attempt)
             raise
 
+    def _suppressed(
+        self, message: MessageState, attempt: Attempt, provider: Provider
+    ) -> DeliveryResult | None:
+        """A FAILED result when the address is on the workspace's suppression list.
+
+        Checked until the provider is first called (never after: the attempt's own
+        outcome stands), so a suppressed address never reaches a provider.
+        """
+        if self.suppressions is None or attempt.first_try_ms is not None:
+            return None
+        if attempt.state != AttemptState.PREPARED:
+            return None
+        entry = self.suppressions.for_message(message, attempt.channel)
+        if entry is None:
+            return None
+        return self._result(
+            attempt.channel,
+            provider.name,
+            ChannelOutcome.FAILED,
+            reason=entry.reason.message_reason,
+            error=f"the address is suppressed ({entry.reason.value.lower()}, {entry.source})",
+        )
+
     def _canceled(self, message: MessageState) -> bool:
         """Canceled since this delivery read it? One read, just before the provider call;
         a cancel landing during the call itself is too late (the README's residual race)."""
@@ -529,6 +557,7 @@ class DeliverService:
             recipient=message.recipient,
             rendered=message.rendered[attempt.channel],
             allow_private=run.settings.allow_private_destinations,
+            workspace=message.workspace,
         )
         channel, name = attempt.channel, provider.name
         span = tracing.tracer().start_span(

@@ -39,7 +39,11 @@ def fold(current: MessageSummary | None, event: EventEnvelope) -> MessageSummary
         update.update(seq=event.seq, last_event=event.type, updated_ms=event.occurred_ms)
         if (status := status_after(event.type)) is not None:
             update["status"] = status
-        update.update(_outcome(event))
+        outcome = _outcome(event)
+        for first_time in ("sent_ms", "delivered_ms", "opened_ms", "clicked_ms"):
+            if getattr(summary, first_time) is not None:
+                outcome.pop(first_time, None)  # first times only: a receipt keeps when it was sent
+        update.update(outcome)
     if not update:
         return None
     return summary.model_copy(update=update)
@@ -51,10 +55,15 @@ def _outcome(event: EventEnvelope) -> dict[str, object]:
         return {"sent_ms": event.occurred_ms}
     if event.type == "message.delivered":
         return {"sent_ms": event.occurred_ms, "delivered_ms": event.occurred_ms}
-    if event.type == "message.opened":
-        return {"opened_ms": event.occurred_ms}
-    if event.type == "message.clicked":
-        return {"clicked_ms": event.occurred_ms}
+    if event.type in ("message.opened", "message.clicked"):
+        # An open or click implies the delivery (and a click the open) not reported yet.
+        engaged: dict[str, object] = {
+            "delivered_ms": event.occurred_ms,
+            "opened_ms": event.occurred_ms,
+        }
+        if event.type == "message.clicked":
+            engaged["clicked_ms"] = event.occurred_ms
+        return engaged
     if event.type in ("message.undeliverable", "message.unroutable"):
         return {"reason": event.payload.get("reason"), "error": event.payload.get("error")}
     return {}

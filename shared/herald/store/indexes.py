@@ -76,6 +76,7 @@ TTL_FIELDS: tuple[tuple[str, str], ...] = (
     ("receipts", "expires_at"),
     ("idempotency", "expires_at"),  # herald.idempotency.firestore
     ("deliveries", "expires_at"),  # customer webhook deliveries, kept 30 days
+    ("callbacks", "expires_at"),  # herald.callbacks.replay
 )
 
 # Never queried: user-supplied maps (arbitrary keys make index entries) and
@@ -90,6 +91,8 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("summaries", "updated_ms"),  # the list filters and sorts on enqueued_ms only
     ("summaries", "sent_ms"),
     ("summaries", "delivered_ms"),
+    ("summaries", "opened_ms"),
+    ("summaries", "clicked_ms"),
     ("summaries", "error"),
     ("events", "payload"),
     ("attempts", "result"),

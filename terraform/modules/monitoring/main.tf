@@ -1,7 +1,7 @@
 # One Cloud Monitoring dashboard for Herald: per function, Cloud Run's request
 # count and latency; for the pipeline, Pub/Sub dead letters and backlog age; and
 # Herald's own OpenTelemetry metrics (outcomes, retries, provider latency and
-# errors, sends per workspace).
+# errors, sends per workspace, provider feedback and refused callbacks).
 #
 # Layout: a 48-column mosaic; one row per function (requests | latency), then the
 # pipeline tiles two to a row.
@@ -129,6 +129,20 @@ locals {
         group_by = ["metric.labels.provider"]
         plot     = "STACKED_BAR"
         unit     = "retries/min"
+      },
+      {
+        title    = "Provider feedback per minute, by kind and outcome"
+        filter   = "metric.type=\"${var.metric_prefix}/feedback\""
+        group_by = ["metric.labels.kind", "metric.labels.outcome"]
+        plot     = "STACKED_BAR"
+        unit     = "reports/min"
+      },
+      {
+        title    = "Refused provider callbacks per minute, by provider and why"
+        filter   = "metric.type=\"${var.metric_prefix}/callbacks.refused\""
+        group_by = ["metric.labels.provider", "metric.labels.why"]
+        plot     = "STACKED_BAR"
+        unit     = "requests/min"
       },
       ] : {
       title = chart.title

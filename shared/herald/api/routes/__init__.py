@@ -8,6 +8,7 @@ in the module's ``OPERATIONS`` tuple (see ``herald.api.operation`` and
 from herald.api.http import Router
 from herald.api.routes import (
     brands,
+    callbacks,
     lists,
     messages,
     openapi,
@@ -15,6 +16,7 @@ from herald.api.routes import (
     preferences_page,
     profiles,
     send,
+    suppressions,
     templates,
     tracking,
     unsubscribe,
@@ -31,6 +33,8 @@ ROUTE_MODULES = (
     templates,
     brands,
     webhooks,
+    suppressions,
+    callbacks,
     tracking,
     unsubscribe,
     preferences_page,

@@ -1,0 +1,117 @@
+"""Provider callbacks through the API on the Firestore emulator: messages, receipts, the
+suppression list and the replay records all in Firestore, as in the cloud."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+
+import pytest
+from google.cloud import firestore
+
+from herald.api.http import Api, HttpRequest
+from herald.api.routes import build_router
+from herald.callbacks import sendgrid, twilio
+from herald.config import CallbackSettings
+from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState, RequestRecord
+from herald.domain.status import MessageStatus
+from herald.engagement.links import LinkMaker
+from herald.local.emulators import Emulators
+from herald.local.signing import SendGridSigner
+from herald.services.canceling import CancelService
+from herald.services.feedback import FeedbackService
+from herald.services.reading import MessageReader
+from herald.services.sending import SendService
+from herald.services.suppression import SuppressionList
+from herald.store.firestore import FirestoreMessages, FirestoreSummaries
+from herald.store.firestore_documents import FirestoreDocuments
+from herald.store.memory import InMemoryKeys
+
+pytestmark = pytest.mark.integration
+
+PUBLIC = "https://herald.example.com"
+TOKEN = "twilio-token"
+SIGNER = SendGridSigner()
+
+
+class FirestoreServices:
+    def __init__(self, client: firestore.Client) -> None:
+        messages = FirestoreMessages(client)
+        self.sending = SendService(messages)
+        self.reader = MessageReader(messages, FirestoreSummaries(client))
+        self.documents = FirestoreDocuments(client)
+        self.canceling = CancelService(messages)
+        self.feedback = FeedbackService(messages, SuppressionList(self.documents))
+        self.callbacks = CallbackSettings(PUBLIC, SIGNER.public_key, TOKEN)
+        self.links: LinkMaker | None = None
+
+
+def sent(messages: FirestoreMessages, workspace: str, message_id: str, to: dict[str, str]) -> None:
+    """A message as deliver leaves it: SENT through one channel."""
+    channel = "email" if "email" in to else "sms"
+    state = MessageState(
+        id=message_id,
+        workspace=workspace,
+        request_id=message_id,
+        status=MessageStatus.SENT,
+        recipient=to,
+        content={"body": "B"},
+        enqueued_ms=1,
+        sent_ms=2,
+        results=[
+            DeliveryResult(channel=channel, provider="x", outcome=ChannelOutcome.SENT, at_ms=2)
+        ],
+    )
+    messages.create_request(
+        RequestRecord(id=message_id, workspace=workspace, message_ids=[message_id], received_ms=1),
+        [(state, [])],
+    )
+
+
+def test_sendgrid_events_and_twilio_replies_land_in_firestore(
+    emulators: Emulators, workspace: str
+) -> None:
+    client = firestore.Client(project=emulators.project)
+    messages = FirestoreMessages(client)
+    api = Api(build_router(), InMemoryKeys(), FirestoreServices(client))
+    sent(messages, workspace, "m1", {"email": "ada@example.com"})
+
+    events = [
+        {
+            "email": "ada@example.com",
+            "timestamp": int(time.time()),
+            "event": kind,
+            "sg_event_id": f"ev/{kind}==",  # not a safe document id: hashed for the receipt
+            **({"type": "bounce"} if kind == "bounce" else {}),
+            "herald_workspace": workspace,
+            "herald_message_id": "m1",
+        }
+        for kind in ("delivered", "bounce", "spamreport")
+    ]
+    body = json.dumps(events).encode()
+    stamp = str(int(time.time()))
+    headers = {
+        sendgrid.TIMESTAMP_HEADER: stamp,
+        sendgrid.SIGNATURE_HEADER: SIGNER.sign(stamp, body),
+    }
+    path = f"/callbacks/sendgrid/{workspace}"
+    answer = api.handle(HttpRequest("POST", path, headers, body))
+    # Delivered, then a late bounce (noted, the address still suppressed), then a complaint.
+    assert (answer.status, answer.body) == (200, {"received": 3, "applied": 2})
+    assert api.handle(HttpRequest("POST", path, headers, body)).status == 403  # replayed
+    message = messages.get_message(workspace, "m1")
+    assert message is not None and message.status == MessageStatus.DELIVERED
+    types = [e.type for e in messages.history(workspace, "m1")]
+    assert types == ["message.delivered", "message.complained"]
+    assert [i.event_type for i in messages.ignored(workspace, "m1")] == ["feedback.bounced"]
+    entry = SuppressionList(FirestoreDocuments(client)).find(workspace, "ADA@example.com")
+    assert entry is not None and entry.reason == "BOUNCED"  # the first report stays
+
+    inbound = f"/callbacks/twilio/{workspace}/inbound"
+    params = {"MessageSid": "SMin", "From": "+15005550006", "Body": "stop"}
+    signed = {twilio.SIGNATURE_HEADER: twilio.signature(TOKEN, PUBLIC + inbound, params)}
+    form = urllib.parse.urlencode(params).encode()
+    assert api.handle(HttpRequest("POST", inbound, signed, form)).status == 200
+    stopped = SuppressionList(FirestoreDocuments(client)).find(workspace, "+15005550006")
+    assert stopped is not None and stopped.reason == "UNSUBSCRIBED"
