@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from herald.cli import main
+from herald.events.registry import spec_for
 from herald.local.stack import Stack
 from herald.observability.spanfile import SpanRecord, read_spans
 from tests.conftest import eventually
@@ -24,10 +25,19 @@ def message_trace(stack: Stack, message_id: str) -> list[SpanRecord]:
     return [s for s in spans if s.trace_id in trace_ids]
 
 
+# A sent message's events; every consumer of each one adds a "<topic> process" span.
+SENT_PATH = ("message.enqueued", "message.routed", "message.rendered", "message.sent")
+
+
 def complete(stack: Stack, message_id: str) -> list[SpanRecord] | None:
+    """The whole trace of a sent message: every consumer has processed every event."""
     spans = message_trace(stack, message_id)
-    names = {s.name for s in spans}
-    done = {"smtp send", "herald-message-sent process"} <= names
+    names = [s.name for s in spans]
+    processed = all(
+        names.count(f"{spec_for(event).topic} process") >= len(spec_for(event).consumers)
+        for event in SENT_PATH
+    )
+    done = processed and "smtp send" in names
     return spans if done and {s.service for s in spans} >= FUNCTIONS else None
 
 
