@@ -104,7 +104,7 @@ def test_sendgrid_events_and_twilio_replies_land_in_firestore(
     assert message is not None and message.status == MessageStatus.DELIVERED
     types = [e.type for e in messages.history(workspace, "m1")]
     assert types == ["message.delivered", "message.complained"]
-    assert [i.event_type for i in messages.ignored(workspace, "m1")] == ["feedback.bounced"]
+    assert [i.event_type for i in messages.ignored(workspace, "m1")] == ["message.undeliverable"]
     entry = SuppressionList(FirestoreDocuments(client)).find(workspace, "ADA@example.com")
     assert entry is not None and entry.reason == "BOUNCED"  # the first report stays
 

@@ -355,3 +355,29 @@ def test_brands_are_created_read_replaced_and_deleted() -> None:
     assert (bad.status, bad.body["errors"][0]["field"]) == (400, "settings.colors.primary")
     assert call(api, "DELETE", f"/brands/{brand_id}").status == 204
     assert call(api, "GET", f"/brands/{brand_id}").status == 404
+
+
+def test_the_same_list_twice_with_other_data_fans_out_twice_and_the_same_one_once() -> None:
+    api, pipeline = make_api()
+    call(api, "POST", "/profiles/a", {"profile": {"email": "a@example.com"}})
+    call(api, "POST", "/lists/l/subscriptions", {"recipients": [{"recipientId": "a"}]})
+    to = [{"list_id": "l"}, {"list_id": "l", "data": {"v": 2}}, {"list_id": "l"}]
+    response = call(api, "POST", "/send", {"message": {"to": to, "content": CONTENT}})
+    pipeline.drain()
+    request = call(api, "GET", f"/requests/{response.body['requestId']}").body
+    assert len({m["id"] for m in request["messages"]}) == len(request["messages"]) == 2
+    assert len(pipeline.email.sent) == 2
+
+
+def test_large_content_is_fanned_out_in_chunks_that_fit_one_commit() -> None:
+    api, pipeline = make_api()
+    # 60 of these outweigh one Firestore commit.
+    big = {"title": "t" * 90_000, "body": "x" * 90_000}
+    to = [{"email": f"r{n}@example.com"} for n in range(60)]
+    response = call(api, "POST", "/send", {"message": {"to": to, "content": big}})
+    request_id = response.body["requestId"]
+    pipeline.drain()
+    history = call(api, "GET", f"/messages/{request_id}/history").body["results"]
+    created = [h["data"]["created"] for h in history if h["type"] == "FANNED_OUT"]
+    assert sum(created) == 60 and max(created) * 180_000 < 8 * 1024 * 1024
+    assert len(pipeline.email.sent) == 60

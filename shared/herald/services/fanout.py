@@ -16,7 +16,12 @@ from herald.domain.status import MessageStatus, Reason
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.payloads import MessageFannedOut, MessageUndeliverable
 from herald.ids import message_id_for
-from herald.services.sending import enqueued_event, message_trace_root
+from herald.services.sending import (
+    COMMIT_BUDGET_BYTES,
+    enqueued_event,
+    message_bytes,
+    message_trace_root,
+)
 from herald.store.base import MessageRepository, Transition
 from herald.store.documents import DocumentStore
 
@@ -83,7 +88,9 @@ class FanOutService:
         """Expands the next chunk; False if the event changed nothing (late or twice)."""
         fanout = message.fanout
         assert fanout is not None
-        found = _next_recipients(message, self.documents, self.chunk)
+        # A chunk's messages are committed together: as many as fit the commit budget.
+        chunk = max(1, min(self.chunk, COMMIT_BUDGET_BYTES // message_bytes(message)))
+        found = _next_recipients(message, self.documents, chunk)
 
         def decide(current: MessageState) -> Transition | None:
             if (

@@ -83,6 +83,13 @@ def check_renders(request: SendRequest) -> None:
 # More direct recipients than this are fanned out in the pipeline, like a list:
 # one request writes at most this many messages, in one atomic batch.
 FANOUT_THRESHOLD = 100
+# What one batch or transaction may write: Firestore refuses a commit over 10 MiB.
+COMMIT_BUDGET_BYTES = 8 * 1024 * 1024
+
+
+def message_bytes(message: MessageState) -> int:
+    """About what a message's document weighs, without a fan-out's own recipients."""
+    return len(message.model_dump_json(exclude={"fanout"})) + 1024
 
 
 def message_template(
@@ -124,17 +131,24 @@ def message_template(
     )
 
 
-def _units(request: SendRequest) -> list[tuple[dict[str, Any], FanOut | None]]:
-    """Each message the request writes: a recipient, or a fan-out record."""
+def _units(request: SendRequest, each_bytes: int) -> list[tuple[dict[str, Any], FanOut | None]]:
+    """Each message the request writes: a recipient, or a fan-out record.
+
+    Direct recipients are written with the request when they fit one batch (at
+    most 100, and within the commit budget), else fanned out like a list.
+    """
     direct: list[dict[str, Any]] = []
     units: list[tuple[dict[str, Any], FanOut | None]] = []
     for to in request.message.recipients():
         stored = to.model_dump(mode="json", exclude_defaults=True, by_alias=True)
+        if stored in direct or any(key == stored for key, _ in units):
+            continue  # the same recipient twice is sent once
         if to.list_id is not None:
-            units.append(({"list_id": to.list_id}, FanOut(list_id=to.list_id, data=to.data)))
-        elif stored not in direct:
+            units.append((stored, FanOut(list_id=to.list_id, data=to.data)))
+        else:
             direct.append(stored)
-    if len(direct) > FANOUT_THRESHOLD:
+    fits = len(direct) <= FANOUT_THRESHOLD and len(direct) * each_bytes <= COMMIT_BUDGET_BYTES
+    if len(direct) > 1 and not fits:
         units.append(({"recipients": len(direct)}, FanOut(recipients=direct)))
     else:
         units.extend((recipient, None) for recipient in direct)
@@ -151,7 +165,7 @@ class SendService:
         request_id = new_request_id()
         received = now_ms()
         shared = message_template(request, workspace, request_id, received)
-        units = _units(request)
+        units = _units(request, message_bytes(shared))
         request_traceparent = tracing.current_traceparent()
         staged = []
         for recipient, fanout in units:
