@@ -204,7 +204,7 @@ def test_a_message_canceled_before_routing_is_never_routed_nor_sent() -> None:
     assert call(api, "GET", f"/messages/{message_id}").body["status"] == "CANCELED"
     history = call(api, "GET", f"/messages/{message_id}/history").body
     assert [h["type"] for h in history["results"]] == ["ENQUEUED", "CANCELED"]
-    assert history["results"][1]["data"] == {"status": "ENQUEUED"}
+    assert history["results"][1]["data"] == {"status": "ENQUEUED", "fanout": False}
     assert [i["consumer"] for i in history["ignored"]] == ["render"]
     assert listed(call(api, "GET", "/messages", status="CANCELED")) == [message_id]
     again = call(api, "POST", f"/messages/{message_id}/cancel")

@@ -381,3 +381,15 @@ def test_large_content_is_fanned_out_in_chunks_that_fit_one_commit() -> None:
     created = [h["data"]["created"] for h in history if h["type"] == "FANNED_OUT"]
     assert sum(created) == 60 and max(created) * 180_000 < 8 * 1024 * 1024
     assert len(pipeline.email.sent) == 60
+
+
+def test_canceling_a_list_send_stops_its_fan_out_and_stays_out_of_the_list() -> None:
+    api, pipeline = make_api()
+    call(api, "POST", "/lists/l/subscriptions", {"recipients": [{"recipientId": "a"}]})
+    response = call(api, "POST", "/send", {"message": {"to": {"list_id": "l"}, "content": CONTENT}})
+    request_id = response.body["requestId"]
+    canceled = call(api, "POST", f"/messages/{request_id}/cancel")
+    assert (canceled.status, canceled.body["status"]) == (200, "CANCELED")
+    pipeline.drain()
+    assert pipeline.email.calls == 0
+    assert call(api, "GET", "/messages").body["results"] == []

@@ -65,6 +65,7 @@ class MessageFannedOut(_Payload):
 
 class MessageCanceled(_Payload):
     status: str  # what the message was when it was canceled
+    fanout: bool = False  # a list send's own record: its fan-out stops where it is
 
 
 class WebhookRetryDue(_Payload):

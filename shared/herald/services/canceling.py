@@ -31,7 +31,13 @@ def cancel(message: MessageState) -> Transition | None:
         update={"status": MessageStatus.CANCELED, "canceled_ms": now_ms()}
     )
     return Transition(
-        canceled, [NewEvent("message.canceled", MessageCanceled(status=message.status))]
+        canceled,
+        [
+            NewEvent(
+                "message.canceled",
+                MessageCanceled(status=message.status, fanout=message.fanout is not None),
+            )
+        ],
     )
 
 
