@@ -179,3 +179,18 @@ def test_an_opt_in_lifts_an_opt_out_but_never_a_bounce_or_a_complaint() -> None:
     ]
     assert suppressions.find(WS, "+15005550001") is not None
     assert suppressions.find(WS, "+15005550003") is None
+
+
+def test_a_bounce_on_one_channel_of_all_routing_leaves_a_message_another_channel_sent() -> None:
+    sms = FakeProvider("fake-twilio", "sms")
+    pipeline = Pipeline(extra=[sms])
+    mid = send(
+        pipeline,
+        {"email": "ada@example.com", "phone_number": "+15005550006"},
+        routing={"method": "all", "channels": ["email", "sms"]},
+    )
+    assert pipeline.feedback.record(report(mid, "bounced", "b1")) is False
+    assert state(pipeline, mid).status == MessageStatus.SENT
+    alone = send(pipeline, {"email": "bob@example.com"})
+    assert pipeline.feedback.record(report(alone, "bounced", "b2")) is True
+    assert state(pipeline, alone).status == MessageStatus.UNDELIVERABLE

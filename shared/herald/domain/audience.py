@@ -51,6 +51,11 @@ class UserTopicChoice(_Strict):
     has_custom_routing: bool = False
     custom_routing: list[CourierChannel] = Field(default_factory=list)
 
+    @field_validator("custom_routing", mode="before")
+    @classmethod
+    def _null_is_none(cls, channels: Any) -> Any:
+        return [] if channels is None else channels  # Courier's SDK sends null
+
     @field_validator("custom_routing")
     @classmethod
     def _unique(cls, channels: list[str]) -> list[str]:

@@ -91,6 +91,8 @@ def _progress(
     at = feedback.at_ms
     # Each time is set the first time only; a later stage implies the earlier ones.
     update: dict[str, object] = {"status": target, "delivered_ms": message.delivered_ms or at}
+    if message.reason == Reason.OUTCOME_UNKNOWN:
+        update.update(reason=None, error=None)  # the receipt says what the outcome was
     if target in (MessageStatus.OPENED, MessageStatus.CLICKED):
         update["opened_ms"] = message.opened_ms or at
     if target == MessageStatus.CLICKED:
@@ -115,6 +117,12 @@ def _progress(
 def _bounce(message: MessageState, feedback: Feedback) -> Transition | None:
     if message.status != MessageStatus.SENT:
         return None  # delivered, opened or clicked already (or never sent): too late
+    bounced = _channel(message, feedback)
+    if any(
+        r.channel != bounced and r.outcome in (ChannelOutcome.SENT, ChannelOutcome.DELIVERED)
+        for r in message.results
+    ):
+        return None  # another channel of "all" routing got it there: the message stands
     error = feedback.detail or f"bounced ({feedback.source})"
     ended = message.model_copy(
         update={"status": MessageStatus.UNDELIVERABLE, "reason": Reason.BOUNCED, "error": error}

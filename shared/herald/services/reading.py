@@ -29,7 +29,7 @@ def message_view(message: MessageState) -> dict[str, Any]:
         "traceId": message.trace_id,
         # Courier's SDK requires both as strings: the template sent, "" for inline content.
         "notification": message.template or "",
-        "event": message.event or message.template or "",
+        "event": message.template or "",
         "tags": message.tags,
         "canceled": message.canceled_ms,
         "channels": message.channels,
