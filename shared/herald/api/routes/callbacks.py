@@ -42,6 +42,8 @@ OPERATIONS = (
         "Callbacks",
         (
             Answer(200, CallbackReceipt, "taken"),
+            Answer(400, ErrorBody, "not SendGrid's events: a body that is not JSON events"),
+            Answer(401, ErrorBody, "unsigned"),
             Answer(403, ErrorBody, "a bad signature, a stale timestamp or a replay"),
         ),
         request_required=False,
@@ -54,6 +56,7 @@ OPERATIONS = (
         "Callbacks",
         (
             Answer(200, None, "taken: empty TwiML", raw="text/xml"),
+            Answer(401, ErrorBody, "unsigned"),
             Answer(403, ErrorBody, "a bad signature or a replay"),
         ),
         request_required=False,
@@ -65,6 +68,7 @@ OPERATIONS = (
         "Callbacks",
         (
             Answer(200, None, "taken: empty TwiML", raw="text/xml"),
+            Answer(401, ErrorBody, "unsigned"),
             Answer(403, ErrorBody, "a bad signature or a replay"),
         ),
         request_required=False,

@@ -25,7 +25,10 @@ OPERATIONS = (
         "/preferences/{token}",
         "The recipient's preferences page: the workspace's topics, per channel",
         "Engagement",
-        (Answer(200, None, "the page, a form that works without JavaScript", raw="text/html"),),
+        (
+            Answer(200, None, "the page, a form that works without JavaScript", raw="text/html"),
+            Answer(410, None, "the link has expired: a page saying so", raw="text/html"),
+        ),
     ),
     Operation(
         "POST",
@@ -35,6 +38,7 @@ OPERATIONS = (
         (
             Answer(303, None, "back to the page, saved", raw="text/html"),
             Answer(403, None, "the form is out of date", raw="text/html"),
+            Answer(410, None, "the link has expired: a page saying so", raw="text/html"),
             Answer(413, None, "the form is too large", raw="text/html"),
         ),
         request_required=False,

@@ -24,7 +24,7 @@ OPERATIONS = (
         "/suppressions",
         "The workspace's suppressed addresses: bounced, complained or unsubscribed",
         "Suppressions",
-        (Answer(200, SuppressionPage, "a page of entries, by address"),),
+        (Answer(200, SuppressionPage, "a page of entries"),),
         query=(cursor("suppressions"),),
     ),
     Operation(

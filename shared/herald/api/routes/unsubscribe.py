@@ -25,14 +25,20 @@ OPERATIONS = (
         "/unsubscribe/{token}",
         "An email's unsubscribe link: a page that asks to confirm (link scanners open links)",
         "Engagement",
-        (Answer(200, None, "the confirmation page", raw="text/html"),),
+        (
+            Answer(200, None, "the confirmation page", raw="text/html"),
+            Answer(410, None, "the link has expired: a page saying so", raw="text/html"),
+        ),
     ),
     Operation(
         "POST",
         "/unsubscribe/{token}",
         "RFC 8058 one-click unsubscribe (body List-Unsubscribe=One-Click): opts out at once",
         "Engagement",
-        (Answer(200, None, "a page saying it is done", raw="text/html"),),
+        (
+            Answer(200, None, "a page saying it is done", raw="text/html"),
+            Answer(410, None, "the link has expired: a page saying so", raw="text/html"),
+        ),
         request_required=False,
     ),
 )
