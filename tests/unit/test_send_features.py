@@ -393,3 +393,29 @@ def test_canceling_a_list_send_stops_its_fan_out_and_stays_out_of_the_list() -> 
     pipeline.drain()
     assert pipeline.email.calls == 0
     assert call(api, "GET", "/messages").body["results"] == []
+
+
+def test_utm_parameters_are_added_to_the_email_links_but_never_replace_the_links_own() -> None:
+    api, pipeline = make_api()
+    content = {
+        "version": "2022-01-01",
+        "elements": [
+            {
+                "type": "action",
+                "content": "Shop",
+                "href": "https://shop.example/deals?utm_medium=own",
+            },
+            {"type": "text", "content": "[Help](mailto:help@shop.example)", "format": "markdown"},
+        ],
+    }
+    metadata = {"utm": {"source": "herald", "medium": "email", "campaign": "spring"}}
+    message = send(
+        api, pipeline, {"to": {"email": "a@example.com"}, "content": content, "metadata": metadata}
+    )
+    assert message["status"] == "SENT"
+    html = pipeline.email.sent[-1].rendered["html"]
+    assert (
+        "https://shop.example/deals?utm_medium=own&amp;utm_source=herald&amp;utm_campaign=spring"
+        in html
+    )
+    assert 'href="mailto:help@shop.example"' in html

@@ -72,7 +72,7 @@ class MessageState(BaseModel):
     not_before_ms: int | None = None  # Courier's delay: not routed before this
     tags: list[str] = Field(default_factory=list)  # Courier's metadata.tags
     event: str | None = None  # Courier's metadata.event
-    utm: dict[str, str] | None = None  # Courier's metadata.utm, added to links in email
+    utm: dict[str, str] | None = None  # Courier's metadata.utm, added to email HTML links
     template: str | None = None  # the stored template (Courier's "notification")
     brand_id: str | None = None
     subscription_topic_id: str | None = None  # Courier's preferences.subscription_topic_id

@@ -11,6 +11,7 @@ from herald.domain.routing import plan_route
 from herald.domain.status import MessageStatus, Reason
 from herald.engagement.email import EmailLinks
 from herald.engagement.links import LinkMaker
+from herald.engagement.utm import add_utm
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.payloads import (
     MessageDelayed,
@@ -90,6 +91,9 @@ def route_and_render(
         }
     except RenderFailed as exc:
         return _ended(message, MessageStatus.UNDELIVERABLE, Reason.FAILED, str(exc))
+    if message.utm and rendered.get("email", {}).get("html"):
+        # Before tracking, so that a tracked link leads to the campaign's URL.
+        rendered["email"]["html"] = add_utm(rendered["email"]["html"], message.utm)
     if email_links is not None and "email" in rendered:
         rendered["email"] = email_links.apply(
             message, context.recipient, context.topic_id, context.topic, rendered["email"]
