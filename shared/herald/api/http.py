@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from herald import logs
+from herald.domain.send import ID_PATTERN
 from herald.errors import NotFound, PayloadTooLarge, Unauthenticated, ValidationFailed
 from herald.ids import hash_api_key
 from herald.store.base import KeyRepository
@@ -108,9 +109,6 @@ class Route:
     # Reached without an API key (provider callbacks, unsubscribe links): the handler
     # verifies its own signature or token and finds the workspace from it.
     public: bool = False
-
-
-ID_PATTERN = r"[A-Za-z0-9@+|:~-][A-Za-z0-9._@+|:~-]{0,255}"
 
 
 class Router:

@@ -18,9 +18,10 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 import herald
-from herald.api.http import ID_PATTERN, Route, Router
+from herald.api.http import Route, Router
 from herald.api.models import ErrorBody
 from herald.api.operation import Answer, Operation
+from herald.domain.send import ID_PATTERN
 
 OPENAPI_VERSION = "3.1.0"
 DOCUMENT_PATH = "schemas/openapi.json"

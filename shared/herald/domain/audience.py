@@ -13,7 +13,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PreferenceStatus = Literal["OPTED_IN", "OPTED_OUT", "REQUIRED"]
-UserChoice = Literal["OPTED_IN", "OPTED_OUT"]
 
 # Courier's channel classification <-> Herald's channels.
 COURIER_CHANNEL = {

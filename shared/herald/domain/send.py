@@ -106,7 +106,10 @@ class SlackDestination(_Strict):
     incoming_webhook: SlackWebhook
 
 
-_ID = re.compile(r"^[A-Za-z0-9@+|:~-][A-Za-z0-9._@+|:~-]{0,255}$")
+# The caller's ids (users, lists, templates, ...), also those in API paths: never starting
+# with "_" or "." (Firestore's reserved names __x__, ., .. would be a 500).
+ID_PATTERN = r"[A-Za-z0-9@+|:~-][A-Za-z0-9._@+|:~-]{0,255}"
+_ID = re.compile(f"^{ID_PATTERN}$")
 
 
 def check_identifier(value: str | None) -> str | None:
@@ -200,6 +203,16 @@ class ElementalContent(_Strict):
     def _storable_elements(cls, elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
         storable(elements)
         return elements
+
+
+def content_of(value: Any) -> Any:
+    """Elemental or the title/body sugar, told apart by their fields, so that an error
+    names the fields of the kind that was meant."""
+    if isinstance(value, dict) and ("elements" in value or "version" in value):
+        return ElementalContent.model_validate(value)
+    if isinstance(value, dict):
+        return Content.model_validate(value)
+    return value
 
 
 Channel = Literal["email", "sms", "push", "chat", "webhook"]
@@ -377,13 +390,7 @@ class Message(_Strict):
     @field_validator("content", mode="before")
     @classmethod
     def _content_kind(cls, value: Any) -> Any:
-        # Elemental or the title/body sugar, told apart by their fields, so that an
-        # error names the fields of the kind that was meant.
-        if isinstance(value, dict) and ("elements" in value or "version" in value):
-            return ElementalContent.model_validate(value)
-        if isinstance(value, dict):
-            return Content.model_validate(value)
-        return value
+        return content_of(value)
 
     @model_validator(mode="after")
     def _content_or_template(self) -> Message:

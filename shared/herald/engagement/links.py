@@ -34,7 +34,11 @@ class LinkMaker:
     ttl_s: int = 60 * DAY_S  # HERALD_LINK_TTL_DAYS: unsubscribe and preferences links
 
     def url(self, token: LinkToken) -> str:
-        return self.base_url.rstrip("/") + PATHS[token.purpose] + self.signer.sign(token)
+        return self.signed_url(token.purpose, self.signer.sign(token))
+
+    def signed_url(self, purpose: Purpose, signed: str) -> str:
+        """The link of a token already signed (a page posting back to itself)."""
+        return self.base_url.rstrip("/") + PATHS[purpose] + signed
 
     def token(
         self,

@@ -194,10 +194,6 @@ def spec_for(event_type: str) -> EventSpec:
         raise KeyError(f"unregistered event type {event_type!r}") from None
 
 
-def consumed_by(consumer: str) -> list[EventSpec]:
-    return [spec for spec in EVENTS if consumer in spec.consumers]
-
-
 # The versions of each event every consumer can handle: consumer -> event -> versions.
 # When an event's version is bumped, both versions stay registered through the
 # transition, and `herald schemas check` fails until each consumer of the new

@@ -50,10 +50,6 @@ class IdempotencyRecord:
     lease_until: float  # an in-flight holder that outlives this is presumed dead
     response: StoredResponse | None = None  # None while in flight
 
-    @property
-    def in_flight(self) -> bool:
-        return self.response is None
-
 
 @dataclass(frozen=True)
 class Claimed:

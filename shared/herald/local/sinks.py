@@ -151,9 +151,6 @@ class Inbox:
             )
             return number
 
-    def add_webhook(self, path: str, headers: dict[str, str], body: bytes) -> None:
-        self.add("webhooks", path, headers, _decoded(body))
-
 
 def _kind_of(path: str) -> str | None:
     if path.startswith("/webhooks/"):

@@ -99,7 +99,3 @@ def read_spans(directory: Path) -> list[SpanRecord]:
             if line.strip():
                 spans.append(SpanRecord.from_json(line))
     return spans
-
-
-def trace_of(spans: Sequence[SpanRecord], trace_id: str) -> list[SpanRecord]:
-    return sorted((s for s in spans if s.trace_id == trace_id), key=lambda s: s.start_ns)

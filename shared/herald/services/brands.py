@@ -10,10 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from herald.clock import now_ms
 from herald.domain.send import check_identifier
 from herald.errors import FieldError, NotFound, ValidationFailed
-from herald.services.parsing import paging, parse_body
+from herald.services.parsing import page_of, parse_body
 from herald.store.documents import Document, DocumentStore
-
-PAGE_SIZE = 100
 
 
 class _Open(BaseModel):
@@ -128,12 +126,7 @@ class BrandService:
         return brand
 
     def find(self, workspace: str, cursor: str | None) -> dict[str, Any]:
-        page = self.documents.page(workspace, ("brands",), cursor, PAGE_SIZE)
-        more = len(page) == PAGE_SIZE
-        return {
-            "results": [doc for _, doc in page],
-            "paging": paging(page[-1][0] if more else None),
-        }
+        return page_of(self.documents, workspace, ("brands",), cursor, "results")
 
     def delete(self, workspace: str, brand_id: str) -> None:
         if not self.documents.delete(workspace, ("brands", brand_id)):

@@ -317,18 +317,7 @@ class DeliverService:
         provider never slows the shared push subscription (push backs off for everyone)."""
         due = self._due_ms(message, retry)
         wait_ms = due - now_ms()
-        self.timers.schedule(
-            ScheduledEvent(
-                # Unique: a timer is removed only once it has fired, never a newer one.
-                key=f"{event.seq}-{uuid.uuid4().hex[:12]}",
-                workspace=message.workspace,
-                message_id=message.id,
-                due_ms=due,
-                envelope=event,
-                reason=retry.error,
-                created_ms=now_ms(),
-            )
-        )
+        self.timers.schedule(ScheduledEvent.again(event, due, retry.error))
         logs.warning(
             "delivery retry scheduled",
             message_id=message.id,

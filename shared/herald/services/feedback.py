@@ -17,7 +17,6 @@ import hashlib
 import re
 
 from herald import logs
-from herald.clock import now_ms
 from herald.domain.feedback import Feedback
 from herald.domain.message import ChannelOutcome, MessageState
 from herald.domain.status import MessageStatus, Reason
@@ -32,8 +31,9 @@ from herald.events.payloads import (
     MessageUnsubscribed,
 )
 from herald.observability import metrics
+from herald.services.ignoring import note_ignored_as
 from herald.services.suppression import SuppressionList, address_of
-from herald.store.base import IgnoredEvent, MessageRepository, Transition
+from herald.store.base import MessageRepository, Transition
 
 # The event each kind of report would have recorded: how an ignored one shows in the history.
 EVENT_OF_KIND = {
@@ -209,26 +209,14 @@ class FeedbackService:
         )
 
     def _note_late(self, message: MessageState, consumer: str, feedback: Feedback) -> None:
-        """A report the message had moved past (or one seen before): written down, as
-        ``services.ignoring`` does for events."""
+        """A report the message had moved past (or one seen before): written down as an
+        ignored event."""
         metrics.record_feedback(feedback.source, feedback.kind, "ignored")
         current = self.messages.get_message(message.workspace, message.id) or message
-        self.messages.record_ignored(
-            IgnoredEvent(
-                workspace=message.workspace,
-                message_id=message.id,
-                consumer=consumer,
-                event_id=receipt_event_id(feedback.source_id),
-                event_type=EVENT_OF_KIND[feedback.kind],
-                status=current.status.value,
-                seen_ms=now_ms(),
-            )
-        )
-        logs.info(
-            "feedback ignored: the message has moved on",
-            consumer=consumer,
-            kind=feedback.kind,
-            message_id=message.id,
-            workspace=message.workspace,
-            status=current.status.value,
+        note_ignored_as(
+            self.messages,
+            current,
+            consumer,
+            receipt_event_id(feedback.source_id),
+            EVENT_OF_KIND[feedback.kind],
         )

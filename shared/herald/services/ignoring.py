@@ -20,13 +20,24 @@ def note_ignored(
     if current is None:
         logs.warning("event for an unknown message", consumer=consumer, event_id=event.id)
         return
+    note_ignored_as(messages, current, consumer, event.id, event.type)
+
+
+def note_ignored_as(
+    messages: MessageRepository,
+    current: MessageState,
+    consumer: str,
+    event_id: str,
+    event_type: str,
+) -> None:
+    """Records an arrival that changed nothing, under the event it would have recorded."""
     messages.record_ignored(
         IgnoredEvent(
-            workspace=event.workspace,
-            message_id=event.message_id,
+            workspace=current.workspace,
+            message_id=current.id,
             consumer=consumer,
-            event_id=event.id,
-            event_type=event.type,
+            event_id=event_id,
+            event_type=event_type,
             status=current.status.value,
             seen_ms=now_ms(),
         )
@@ -34,8 +45,9 @@ def note_ignored(
     logs.info(
         "event ignored: the message has moved on",
         consumer=consumer,
-        event_id=event.id,
-        message_id=event.message_id,
-        workspace=event.workspace,
+        event_id=event_id,
+        event_type=event_type,
+        message_id=current.id,
+        workspace=current.workspace,
         status=current.status.value,
     )

@@ -9,10 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from herald.clock import now_ms
 from herald.errors import NotFound, ValidationFailed
-from herald.services.parsing import iso, paging, parse_body
+from herald.services.parsing import PAGE_SIZE, iso, page_of, paging, parse_body
 from herald.store.documents import Document, DocumentStore
 
-PAGE_SIZE = 100
 MAX_RECIPIENTS_PER_CALL = 1000
 
 
@@ -131,17 +130,18 @@ class ListService:
 
     def subscriptions(self, workspace: str, list_id: str, cursor: str | None) -> dict[str, Any]:
         self._live(workspace, list_id)
-        page = self.documents.page(workspace, subscriptions_collection(list_id), cursor, PAGE_SIZE)
-        items = [
-            {
+        return page_of(
+            self.documents,
+            workspace,
+            subscriptions_collection(list_id),
+            cursor,
+            "items",
+            lambda user_id, stored: {
                 "recipientId": user_id,
                 "created": iso(stored.get("created_ms")),
                 "preferences": stored.get("preferences"),
-            }
-            for user_id, stored in page
-        ]
-        more = len(page) == PAGE_SIZE
-        return {"items": items, "paging": paging(page[-1][0] if more else None)}
+            },
+        )
 
     def subscribe(self, workspace: str, list_id: str, body: Any, *, replace: bool) -> None:
         """POST adds recipients; PUT makes them the list's only subscribers."""

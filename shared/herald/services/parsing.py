@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from herald.errors import FieldError, ValidationFailed
 from herald.services.validation import field_errors
+from herald.store.documents import DocPath, Document, DocumentStore
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -33,5 +35,28 @@ def iso(ms: int | None) -> str | None:
     )
 
 
+PAGE_SIZE = 100
+
+
 def paging(cursor: str | None) -> dict[str, Any]:
     return {"cursor": cursor, "more": cursor is not None}
+
+
+def page_of(
+    documents: DocumentStore,
+    workspace: str,
+    collection: DocPath,
+    cursor: str | None,
+    key: str,
+    view: Callable[[str, Document], Any] = lambda _id, document: document,
+) -> dict[str, Any]:
+    """A page of a collection in Courier's shape: ``{key: [...], "paging": {cursor, more}}``.
+
+    A full page may have more behind it: its last id is the cursor of the next.
+    """
+    page = documents.page(workspace, collection, cursor, PAGE_SIZE)
+    more = len(page) == PAGE_SIZE
+    return {
+        key: [view(doc_id, document) for doc_id, document in page],
+        "paging": paging(page[-1][0] if more else None),
+    }

@@ -9,10 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from herald.domain.audience import SubscriptionTopic, UserTopicChoice, topic_view
 from herald.errors import NotFound, ValidationFailed
-from herald.services.parsing import paging, parse_body
+from herald.services.parsing import page_of, paging, parse_body
 from herald.store.documents import DocumentStore
-
-PAGE_SIZE = 100
 
 
 class ChoiceBody(BaseModel):
@@ -62,9 +60,7 @@ class PreferenceService:
         return topic.model_dump(mode="json")
 
     def topics(self, workspace: str, cursor: str | None) -> dict[str, Any]:
-        page = self.documents.page(workspace, ("topics",), cursor, PAGE_SIZE)
-        more = len(page) == PAGE_SIZE
-        return {"items": [doc for _, doc in page], "paging": paging(page[-1][0] if more else None)}
+        return page_of(self.documents, workspace, ("topics",), cursor, "items")
 
     def delete_topic(self, workspace: str, topic_id: str) -> None:
         if not self.documents.delete(workspace, topic_path(topic_id)):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from herald.clock import now_ms
 from herald.domain.message import MessageState
 from herald.domain.rendering import RenderFailed, merged_data, render_channel
@@ -171,16 +169,5 @@ class RenderService:
         if message is None or message.status != MessageStatus.DELAYED:
             return False
         until = int(event.payload["until_ms"])
-        self.timers.schedule(
-            ScheduledEvent(
-                # Unique, as every timer: the sweep removes only the one it fired.
-                key=f"delay-{event.seq}-{uuid.uuid4().hex[:12]}",
-                workspace=event.workspace,
-                message_id=event.message_id,
-                due_ms=until,
-                envelope=event,
-                reason="delay",
-                created_ms=now_ms(),
-            )
-        )
+        self.timers.schedule(ScheduledEvent.again(event, until, "delay", prefix="delay-"))
         return True

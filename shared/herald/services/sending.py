@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -64,13 +65,29 @@ def message_trace_root(message_id: str, request_id: str) -> str | None:
         return tracing.current_traceparent()
 
 
+# Recipients with data of their own whose render is checked in the request; the
+# rest are rendered by the pipeline, where content that fails ends UNDELIVERABLE.
+MAX_RENDER_CHECKS = 20
+
+
 def check_renders(request: SendRequest) -> None:
-    """Refuses, up front, content that would render too large for any recipient."""
+    """Refuses, up front, content that would render too large, once per distinct data.
+
+    Each render is bounded in CPU time, and so is their number, so that a request
+    of a thousand recipients cannot hold the api for long.
+    """
     if not isinstance(request.message.content, Content):
         return  # a template or Elemental content is checked when it is rendered
     content = request.message.content.model_dump()
+    checked: set[str] = set()
     for index, to in enumerate(request.message.recipients()):
         data = merged_data(request.message.data, to.model_dump())
+        canonical = json.dumps(data, sort_keys=True, default=str)
+        if canonical in checked:
+            continue
+        if len(checked) == MAX_RENDER_CHECKS:
+            return
+        checked.add(canonical)
         try:
             render_channel("email", content, data)
         except RenderFailed as exc:
@@ -139,10 +156,13 @@ def _units(request: SendRequest, each_bytes: int) -> list[tuple[dict[str, Any], 
     """
     direct: list[dict[str, Any]] = []
     units: list[tuple[dict[str, Any], FanOut | None]] = []
+    seen: set[str] = set()
     for to in request.message.recipients():
         stored = to.model_dump(mode="json", exclude_defaults=True, by_alias=True)
-        if stored in direct or any(key == stored for key, _ in units):
+        canonical = json.dumps(stored, sort_keys=True)
+        if canonical in seen:
             continue  # the same recipient twice is sent once
+        seen.add(canonical)
         if to.list_id is not None:
             units.append((stored, FanOut(list_id=to.list_id, data=to.data)))
         else:

@@ -18,11 +18,10 @@ from herald.domain.suppression import (
     normalise,
 )
 from herald.errors import NotFound, ValidationFailed
-from herald.services.parsing import paging
+from herald.services.parsing import page_of
 from herald.store.documents import DocumentStore
 
 COLLECTION = "suppressions"
-PAGE_SIZE = 100
 
 
 def _path(address: str) -> tuple[str, str]:
@@ -108,12 +107,7 @@ class SuppressionList:
             raise NotFound(f"{address} is not suppressed")
 
     def page(self, workspace: str, cursor: str | None) -> dict[str, Any]:
-        found = self.documents.page(workspace, (COLLECTION,), cursor, PAGE_SIZE)
-        more = len(found) == PAGE_SIZE
-        return {
-            "items": [doc for _, doc in found],
-            "paging": paging(found[-1][0] if more else None),
-        }
+        return page_of(self.documents, workspace, (COLLECTION,), cursor, "items")
 
 
 def _valid(address: str) -> str:

@@ -7,20 +7,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from herald.clock import now_ms
-from herald.domain.send import Channel, Content, ElementalContent, Routing, check_identifier
+from herald.domain.send import (
+    Channel,
+    Content,
+    ElementalContent,
+    Routing,
+    check_identifier,
+    content_of,
+)
 from herald.errors import NotFound, ValidationFailed
-from herald.services.parsing import paging, parse_body
+from herald.services.parsing import page_of, parse_body
 from herald.store.documents import DocumentStore
-
-PAGE_SIZE = 100
-
-
-def _content(value: Any) -> Any:
-    if isinstance(value, dict) and ("elements" in value or "version" in value):
-        return ElementalContent.model_validate(value)
-    if isinstance(value, dict):
-        return Content.model_validate(value)
-    return value
 
 
 class TemplateBody(BaseModel):
@@ -35,13 +32,13 @@ class TemplateBody(BaseModel):
     brand_id: str | None = None
 
     _content_kind = field_validator("content", mode="before")(
-        classmethod(lambda cls, v: _content(v))
+        classmethod(lambda cls, v: content_of(v))
     )
 
     @field_validator("channels", mode="before")
     @classmethod
     def _channel_content_kinds(cls, value: Any) -> Any:
-        return {k: _content(v) for k, v in value.items()} if isinstance(value, dict) else value
+        return {k: content_of(v) for k, v in value.items()} if isinstance(value, dict) else value
 
     _ids = field_validator("subscription_topic_id", "brand_id")(
         classmethod(lambda cls, v: check_identifier(v))
@@ -91,12 +88,7 @@ class TemplateService:
         return stored
 
     def find(self, workspace: str, cursor: str | None) -> dict[str, Any]:
-        page = self.documents.page(workspace, ("templates",), cursor, PAGE_SIZE)
-        more = len(page) == PAGE_SIZE
-        return {
-            "results": [doc for _, doc in page],
-            "paging": paging(page[-1][0] if more else None),
-        }
+        return page_of(self.documents, workspace, ("templates",), cursor, "results")
 
     def delete(self, workspace: str, template_id: str) -> None:
         if not self.documents.delete(workspace, ("templates", template_id)):

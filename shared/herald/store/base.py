@@ -7,6 +7,7 @@ commits both, with a receipt of the event that caused it, in one transaction.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -146,6 +147,22 @@ class ScheduledEvent(BaseModel):
     envelope: EventEnvelope
     reason: str
     created_ms: int
+
+    @classmethod
+    def again(
+        cls, envelope: EventEnvelope, due_ms: int, reason: str, prefix: str = ""
+    ) -> ScheduledEvent:
+        """``envelope`` back at ``due_ms``, under a key of its own: the sweep removes only
+        the timer it fired, never a newer one for the same event."""
+        return cls(
+            key=f"{prefix}{envelope.seq}-{uuid.uuid4().hex[:12]}",
+            workspace=envelope.workspace,
+            message_id=envelope.message_id,
+            due_ms=due_ms,
+            envelope=envelope,
+            reason=reason,
+            created_ms=now_ms(),
+        )
 
 
 class TimerRepository(Protocol):

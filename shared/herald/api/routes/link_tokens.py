@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from herald.api.http import Context, HttpResponse
+from herald.api.operation import Answer
 from herald.engagement.links import LinkMaker
 from herald.engagement.pages import SECURITY_HEADERS, notice_page
 from herald.engagement.tokens import TOKEN_PATTERN, BadToken, ExpiredToken, LinkToken, Purpose
 from herald.errors import NotFound
 
 TOKEN = {"token": TOKEN_PATTERN}
+# Every page link answers this once its token has expired (see ``verified_for_page``).
+EXPIRED_LINK = Answer(410, None, "the link has expired: a page saying so", raw="text/html")
 
 
 def link_maker(ctx: Context) -> LinkMaker:
@@ -16,6 +19,11 @@ def link_maker(ctx: Context) -> LinkMaker:
     if links is None:
         raise NotFound("email links are not configured here")
     return links
+
+
+def this_page_url(ctx: Context, purpose: Purpose) -> str:
+    """The URL the request came to, for a form that posts back to it."""
+    return link_maker(ctx).signed_url(purpose, ctx.params["token"])
 
 
 def html(status: int, text: str, headers: dict[str, str] | None = None) -> HttpResponse:

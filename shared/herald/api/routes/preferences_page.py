@@ -12,9 +12,16 @@ from urllib.parse import parse_qs
 
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer, Operation
-from herald.api.routes.link_tokens import TOKEN, html, link_maker, verified_for_page
+from herald.api.routes.link_tokens import (
+    EXPIRED_LINK,
+    TOKEN,
+    html,
+    link_maker,
+    this_page_url,
+    verified_for_page,
+)
 from herald.engagement.choices import RecipientChoices
-from herald.engagement.links import PATHS, Recipient
+from herald.engagement.links import Recipient
 from herald.engagement.pages import preferences_page
 
 router = Router()
@@ -27,7 +34,7 @@ OPERATIONS = (
         "Engagement",
         (
             Answer(200, None, "the page, a form that works without JavaScript", raw="text/html"),
-            Answer(410, None, "the link has expired: a page saying so", raw="text/html"),
+            EXPIRED_LINK,
         ),
     ),
     Operation(
@@ -38,7 +45,7 @@ OPERATIONS = (
         (
             Answer(303, None, "back to the page, saved", raw="text/html"),
             Answer(403, None, "the form is out of date", raw="text/html"),
-            Answer(410, None, "the link has expired: a page saying so", raw="text/html"),
+            EXPIRED_LINK,
             Answer(413, None, "the form is too large", raw="text/html"),
         ),
         request_required=False,
@@ -46,10 +53,6 @@ OPERATIONS = (
 )
 
 MAX_FORM_BYTES = 64 * 1024
-
-
-def _action(ctx: Context) -> str:
-    return link_maker(ctx).base_url.rstrip("/") + PATHS["preferences"] + ctx.params["token"]
 
 
 def _page(ctx: Context, status: int, saved: bool = False, error: str = "") -> HttpResponse:
@@ -60,7 +63,9 @@ def _page(ctx: Context, status: int, saved: bool = False, error: str = "") -> Ht
         token.workspace, Recipient(token.user_id, token.address)
     )
     nonce = link_maker(ctx).signer.form_nonce(ctx.params["token"])
-    return html(status, preferences_page(rows, _action(ctx), nonce, saved, error))
+    return html(
+        status, preferences_page(rows, this_page_url(ctx, "preferences"), nonce, saved, error)
+    )
 
 
 @router.route("GET", "/preferences/{token}", public=True, patterns=TOKEN)
@@ -90,5 +95,8 @@ def save(ctx: Context) -> HttpResponse:
         token.workspace, Recipient(token.user_id, token.address), switched_on
     )
     return HttpResponse(
-        303, None, {"location": _action(ctx) + "?saved=1", "cache-control": "no-store"}, raw=b""
+        303,
+        None,
+        {"location": this_page_url(ctx, "preferences") + "?saved=1", "cache-control": "no-store"},
+        raw=b"",
     )

@@ -10,11 +10,18 @@ from __future__ import annotations
 from herald import logs
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer, Operation
-from herald.api.routes.link_tokens import TOKEN, html, link_maker, verified_for_page
+from herald.api.routes.link_tokens import (
+    EXPIRED_LINK,
+    TOKEN,
+    html,
+    link_maker,
+    this_page_url,
+    verified_for_page,
+)
 from herald.clock import now_ms
 from herald.domain.feedback import Feedback
 from herald.engagement.choices import RecipientChoices
-from herald.engagement.links import PATHS, Recipient
+from herald.engagement.links import Recipient
 from herald.engagement.pages import confirm_unsubscribe_page, notice_page, unsubscribed_page
 
 router = Router()
@@ -27,7 +34,7 @@ OPERATIONS = (
         "Engagement",
         (
             Answer(200, None, "the confirmation page", raw="text/html"),
-            Answer(410, None, "the link has expired: a page saying so", raw="text/html"),
+            EXPIRED_LINK,
         ),
     ),
     Operation(
@@ -37,7 +44,7 @@ OPERATIONS = (
         "Engagement",
         (
             Answer(200, None, "a page saying it is done", raw="text/html"),
-            Answer(410, None, "the link has expired: a page saying so", raw="text/html"),
+            EXPIRED_LINK,
         ),
         request_required=False,
     ),
@@ -57,7 +64,7 @@ def confirm(ctx: Context) -> HttpResponse:
     links = link_maker(ctx)
     choices = RecipientChoices(ctx.services.documents)
     name = _topic_name(choices, token.workspace, token.topic_id or "")
-    action = links.base_url.rstrip("/") + PATHS["unsubscribe"] + ctx.params["token"]
+    action = this_page_url(ctx, "unsubscribe")
     return html(200, confirm_unsubscribe_page(name, action, links.preferences_for(token)))
 
 
