@@ -42,7 +42,6 @@ def steps() -> dict[str, dict[str, Any]]:
 
 def test_the_steps_run_in_the_pipeline_order() -> None:
     assert list(steps()) == [
-        "terraform-binary",
         "setup",
         "lint-and-types",
         "unit-tests",
@@ -61,9 +60,11 @@ def test_the_checks_and_every_test_tier_run() -> None:
     for command in ("ruff check", "ruff format --check", "mypy", "herald generate --check"):
         assert command in lint
     assert "pytest tests/unit" in script(all_steps["unit-tests"])
-    assert ".ci-bin" in script(all_steps["unit-tests"])  # terraform on the PATH: not skipped
     assert "pytest tests/integration tests/e2e" in script(all_steps["integration-and-e2e-tests"])
-    assert all_steps["integration-and-e2e-tests"]["name"].endswith(":emulators")
+    # The builder image has terraform (the unit tests run it), Java and both emulators.
+    for step_id in ("unit-tests", "integration-and-e2e-tests"):
+        assert all_steps[step_id]["name"] == "${_BUILDER_IMAGE}"
+    assert "install-toolchain.sh --check" in script(all_steps["setup"])
     assert "herald package --out build/functions" in script(all_steps["package"])
 
 
