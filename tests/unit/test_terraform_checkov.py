@@ -2,40 +2,29 @@
 
 checkov pins versions of packages Herald also uses (it would downgrade
 ``packaging``) and brings some sixty more, so it lives in a virtual environment
-of its own, created on first use under ``.herald/`` and reused after.
+of its own (``tests/unit/tool_venvs.py``).
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.unit.tool_venvs import tool
+
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "terraform"
 SKIPS = TERRAFORM / "checkov-skips.yaml"
 CHECKOV_VERSION = "3.3.30"
-VENV = ROOT / ".herald" / f"checkov-{CHECKOV_VERSION}"
 
 
 def checkov() -> Path:
-    """checkov's executable, installed first if need be (a marker says the install finished)."""
-    executable = VENV / "bin" / "checkov"
-    installed = VENV / "installed"
-    if installed.exists():
-        return executable
-    shutil.rmtree(VENV, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    pip = [str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, f"checkov=={CHECKOV_VERSION}"], check=True, timeout=900)
-    installed.touch()
-    return executable
+    return tool("checkov", CHECKOV_VERSION, "checkov")
 
 
 def skips() -> dict[str, str]:
