@@ -232,6 +232,8 @@ apt_get() {
 
 install_debian_packages() {
   echo "installing from Debian: ${debian_packages[*]}"
+  # Slim images drop /usr/share/man, where the JDK's postinst links its man pages.
+  mkdir -p /usr/share/man/man1
   apt_get update || fail "${missing[*]}" "apt-get update failed"
   apt_get install -y --no-install-recommends "${debian_packages[@]}" \
     || fail "${missing[*]}" "apt-get could not install ${debian_packages[*]}"

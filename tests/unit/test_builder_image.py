@@ -313,7 +313,7 @@ def test_shellcheck_finds_nothing(path: Path) -> None:
 # --- the toolchain script on a sandboxed PATH ------------------------------------------
 
 # What the script runs besides the tools it checks (and bash, which runs it).
-UTILITIES = ["cat", "cut", "dirname", "head", "install", "mktemp", "readlink", "rm", "sed", "sha256sum", "sort", "unzip"]  # fmt: skip
+UTILITIES = ["cat", "cut", "dirname", "head", "install", "mkdir", "mktemp", "readlink", "rm", "sed", "sha256sum", "sort", "unzip"]  # fmt: skip
 
 
 @dataclass
