@@ -12,12 +12,16 @@ from typing import Any
 
 import pytest
 
-from tests.unit.tfeval import TERRAFORM
+from tests.unit.tfeval import TERRAFORM, parsed
 from tests.unit.tfschema import SCHEMA_DIR, Finding, check_tree, extract, schema_files
 
 SCHEMAS = schema_files()
 GOOGLE = sorted(name for name, schema in SCHEMAS.items() if schema["provider"] == "google")
 RERUN = f"run `{extract.COMMAND}` (it downloads the pinned bindings) and commit the result"
+
+
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 # --- Herald's HCL -----------------------------------------------------------------------
@@ -58,6 +62,28 @@ def test_the_schema_files_hold_exactly_the_types_in_use() -> None:
         )
         # Written by the script, not by hand: sorted and formatted as it writes them.
         assert (SCHEMA_DIR / name).read_text() == extract.render(schema), RERUN
+
+
+def _constraint(versions_tf: Path) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The ``>= low, < high`` bounds of the google provider in a versions.tf."""
+    [terraform] = parsed(versions_tf)["terraform"]
+    constraint = terraform["required_providers"][0]["google"]["version"]
+    found = re.fullmatch(r">=\s*([\d.]+),\s*<\s*([\d.]+)", constraint)
+    assert found, f"{versions_tf}: {constraint}"
+    return _release(found.group(1)), _release(found.group(2))
+
+
+@pytest.mark.parametrize(
+    "versions_tf",
+    sorted(TERRAFORM.rglob("versions.tf")),
+    ids=lambda p: str(p.parent.relative_to(TERRAFORM)),
+)
+def test_every_admitted_major_is_bracketed_by_a_checked_release(versions_tf: Path) -> None:
+    low, high = _constraint(versions_tf)
+    checked = [_release(SCHEMAS[name]["version"]) for name in GOOGLE]
+    assert all(low <= release < high for release in checked), "a checked release is not admitted"
+    assert min(checked)[0] == low[0], "the oldest admitted major is not checked"
+    assert max(checked)[0] == high[0] - 1, "the newest admitted major is not checked"
 
 
 # --- the checks catch mistakes, in a copy of a real module ------------------------------
