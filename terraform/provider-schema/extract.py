@@ -14,10 +14,13 @@ the ``IResolvable`` union the bindings give every block list).
 
     python terraform/provider-schema/extract.py                 # downloads the pinned wheels
     python terraform/provider-schema/extract.py --wheel A.whl --wheel B.whl
-    python terraform/provider-schema/extract.py --types google_x --types data.google_y
+    python terraform/provider-schema/extract.py --types google_x --types google-beta:data.google_y
 
 writes ``<provider>-<version>.json`` beside this script for each wheel, holding
 only the types used under terraform/ (plus any ``--types``), deterministically.
+A block's provider is the one its ``provider`` meta-argument names (``google-beta``
+for ``provider = google-beta.x``), else the prefix of its type, as in Terraform;
+local provider names are taken to be the providers' own names.
 """
 
 from __future__ import annotations
@@ -58,12 +61,16 @@ class Binding:
         return f"{self.provider}-{self.version}.json"
 
 
-# The releases Herald's HCL is checked against: the oldest and newest majors its
-# version constraints admit.
+# The releases Herald's HCL is checked against: for google, the oldest and newest
+# majors its version constraints admit. A provider's files are written only
+# while some block uses it.
 BINDINGS = (
     Binding("cdktf-cdktf-provider-google==16.12.1", "google", "6.50.0"),
     Binding("cdktn-provider-google==21.1.0", "google", "8.7.0"),
+    Binding("cdktf-cdktf-provider-google-beta==16.12.1", "google-beta", "6.50.0"),
+    Binding("cdktn-provider-google-beta==21.1.0", "google-beta", "8.7.0"),
     Binding("cdktf-cdktf-provider-time==11.0.1", "time", "0.13.1"),
+    Binding("cdktn-provider-time==14.0.2", "time", "0.14.2"),
 )
 
 # Terraform's block kinds that declare a provider type, and where the type's
@@ -122,18 +129,29 @@ def address(kind: str, type_name: str) -> str:
     return type_name if kind == "resource" else f"{kind}.{type_name}"
 
 
-def types_in_use(root: Path = TERRAFORM) -> set[str]:
-    """The addresses (``google_x``, ``data.google_y``) of every type the HCL declares."""
+def provider_of(type_name: str, body: Mapping[str, Any]) -> str:
+    """The provider of a block: the one its ``provider`` meta-argument names
+    (``${google-beta.europe}``), else Terraform's implied one, its type's prefix."""
+    chosen = body.get("provider")
+    if isinstance(chosen, str):
+        return chosen.removeprefix("${").removesuffix("}").split(".")[0]
+    return type_name.split("_", 1)[0]
+
+
+def types_in_use(root: Path = TERRAFORM) -> set[tuple[str, str]]:
+    """(provider, type address) of every type the HCL declares; an address is
+    ``google_x`` for a resource, ``data.google_y`` for a data source."""
     return {
-        address(kind, type_name)
+        (provider_of(type_name, body), address(kind, type_name))
         for path in terraform_files(root)
-        for kind, type_name, _, _ in declared_blocks(load_hcl(path))
+        for kind, type_name, _, body in declared_blocks(load_hcl(path))
     }
 
 
-def provider_of(type_address: str) -> str:
-    """Terraform's implied provider of a type: the prefix of its name."""
-    return type_address.rpartition(".")[2].split("_", 1)[0]
+def parse_type(given: str) -> tuple[str, str]:
+    """``[provider:]address`` as given to --types: (provider, type address)."""
+    provider, _, type_address = given.rpartition(":")
+    return provider or type_address.rpartition(".")[2].split("_", 1)[0], type_address
 
 
 # --- reading a jsii assembly -----------------------------------------------------------
@@ -251,9 +269,12 @@ def index(assembly: Mapping[str, Any]) -> Assembly:
     return Assembly(provider, version, package, classes, types)
 
 
-def extract(assembly: Assembly, wanted: Iterable[str], extra: Iterable[str] = ()) -> dict[str, Any]:
-    """The schema file's content: the wanted types of this provider, and which it lacks."""
-    mine = sorted({t for t in {*wanted, *extra} if provider_of(t) == assembly.provider})
+def extract(
+    assembly: Assembly, wanted: Iterable[tuple[str, str]], extra: Iterable[tuple[str, str]] = ()
+) -> dict[str, Any]:
+    """The schema file's content: the wanted (provider, type) of this provider, and
+    which of them it lacks."""
+    mine = sorted({t for p, t in {*wanted, *extra} if p == assembly.provider})
     schemas: dict[str, Any] = {}
     for type_address in mine:
         if type_address not in assembly.classes:
@@ -266,7 +287,7 @@ def extract(assembly: Assembly, wanted: Iterable[str], extra: Iterable[str] = ()
         "provider": assembly.provider,
         "version": assembly.version,
         "extracted_from": assembly.package,
-        "extra_types": sorted(t for t in set(extra) if provider_of(t) == assembly.provider),
+        "extra_types": sorted({t for p, t in extra if p == assembly.provider}),
         "absent": [t for t in mine if t not in schemas],
         "types": schemas,
     }
@@ -312,15 +333,15 @@ def main(argv: list[str] | None = None) -> int:
         "--types",
         action="append",
         default=[],
-        help="another type to extract: google_x, data.google_y",
+        help="another type to extract: google_x, data.google_y, google-beta:google_z",
     )
     parser.add_argument("--out", type=Path, default=HERE, help="directory of the schema files")
     args = parser.parse_args(argv)
 
     wanted = types_in_use()
-    extra = set(args.types) - wanted
+    extra = {parse_type(given) for given in args.types} - wanted
     with tempfile.TemporaryDirectory() as scratch:
-        needed = {provider_of(t) for t in wanted | extra}
+        needed = {provider for provider, _ in wanted | extra}
         wheels = args.wheel or download(
             [b for b in BINDINGS if b.provider in needed], Path(scratch)
         )

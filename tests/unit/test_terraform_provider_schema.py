@@ -46,7 +46,7 @@ def test_the_walk_reaches_every_configuration() -> None:
 
 def test_the_schema_files_hold_exactly_the_types_in_use() -> None:
     used = extract.types_in_use()
-    providers = {extract.provider_of(t) for t in used}
+    providers = {provider for provider, _ in used}
     pinned = {binding.provider for binding in extract.BINDINGS}
     assert providers <= pinned, (
         f"no pinned bindings for {providers - pinned}: add them to BINDINGS in extract.py"
@@ -54,7 +54,7 @@ def test_the_schema_files_hold_exactly_the_types_in_use() -> None:
     expected_files = {b.file_name for b in extract.BINDINGS if b.provider in providers}
     assert set(SCHEMAS) == expected_files, RERUN
     for name, schema in SCHEMAS.items():
-        mine = {t for t in used if extract.provider_of(t) == schema["provider"]}
+        mine = {t for provider, t in used if provider == schema["provider"]}
         held = set(schema["types"]) | set(schema["absent"])
         assert mine <= held, f"{name} lacks {sorted(mine - held)}: {RERUN}"
         assert held <= mine | set(schema["extra_types"]), (
@@ -64,23 +64,30 @@ def test_the_schema_files_hold_exactly_the_types_in_use() -> None:
         assert (SCHEMA_DIR / name).read_text() == extract.render(schema), RERUN
 
 
-def _constraint(versions_tf: Path) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The ``>= low, < high`` bounds of the google provider in a versions.tf."""
-    [terraform] = parsed(versions_tf)["terraform"]
-    constraint = terraform["required_providers"][0]["google"]["version"]
-    found = re.fullmatch(r">=\s*([\d.]+),\s*<\s*([\d.]+)", constraint)
-    assert found, f"{versions_tf}: {constraint}"
-    return _release(found.group(1)), _release(found.group(2))
+# Providers whose constraints must be bracketed by checked releases.
+BRACKETED = ("google", "google-beta")
 
 
-@pytest.mark.parametrize(
-    "versions_tf",
-    sorted(TERRAFORM.rglob("versions.tf")),
-    ids=lambda p: str(p.parent.relative_to(TERRAFORM)),
-)
-def test_every_admitted_major_is_bracketed_by_a_checked_release(versions_tf: Path) -> None:
-    low, high = _constraint(versions_tf)
-    checked = [_release(SCHEMAS[name]["version"]) for name in GOOGLE]
+def constraints() -> list[tuple[str, str, str]]:
+    """(module, provider, version constraint) of each bracketed provider a versions.tf requires."""
+    found = []
+    for versions_tf in sorted(TERRAFORM.rglob("versions.tf")):
+        [terraform] = parsed(versions_tf)["terraform"]
+        for provider, requirement in terraform["required_providers"][0].items():
+            if provider in BRACKETED:
+                module = str(versions_tf.parent.relative_to(TERRAFORM))
+                found.append((module, provider, requirement["version"]))
+    return found
+
+
+@pytest.mark.parametrize(("module", "provider", "constraint"), constraints())
+def test_every_admitted_major_is_bracketed_by_a_checked_release(
+    module: str, provider: str, constraint: str
+) -> None:
+    bounds = re.fullmatch(r">=\s*([\d.]+),\s*<\s*([\d.]+)", constraint)
+    assert bounds, f"{module}: {provider} {constraint}: write it as >= LOW, < HIGH"
+    low, high = _release(bounds.group(1)), _release(bounds.group(2))
+    checked = [_release(b.version) for b in extract.BINDINGS if b.provider == provider]
     assert all(low <= release < high for release in checked), "a checked release is not admitted"
     assert min(checked)[0] == low[0], "the oldest admitted major is not checked"
     assert max(checked)[0] == high[0] - 1, "the newest admitted major is not checked"
@@ -241,11 +248,11 @@ THING: dict[str, Any] = {
 }
 
 
-def check(tmp_path: Path, hcl: str) -> list[str]:
+def check(tmp_path: Path, hcl: str, schema: dict[str, Any] = THING) -> list[str]:
     (tmp_path / "main.tf").write_text(hcl)
     return [
         f"{f.address}.{f.path}: {f.message}" if f.path else f"{f.address}: {f.message}"
-        for f in check_tree(tmp_path, THING)
+        for f in check_tree(tmp_path, schema)
     ]
 
 
@@ -397,9 +404,32 @@ check "reachable" {
 resource "google_other_thing" "x" {}
 """
     assert check(tmp_path, hcl) == [
-        "google_other_thing.x: no resource type of this name in google 0.0.1",
+        "google_other_thing.x: no resource type of this name in google 0.0.1"
+        " (a beta-only type needs provider = google-beta)",
         "data.google_thing.probe.nme: no argument or block of this name here (did you mean name?)",
     ]
+
+
+def test_a_block_is_checked_against_the_provider_its_meta_argument_names(tmp_path: Path) -> None:
+    hcl = """
+resource "google_thing" "beta" {
+  provider = google-beta.europe
+  name     = "a"
+  beta     = true
+  rule {
+    kind = "x"
+  }
+}
+data "google_thing" "plain" {}
+"""
+    assert check(tmp_path, hcl) == []
+    assert check(tmp_path, hcl, {**THING, "provider": "google-beta"}) == [
+        "google_thing.beta.beta: no argument or block of this name here",
+    ]
+    assert extract.types_in_use(tmp_path) == {
+        ("google-beta", "google_thing"),
+        ("google", "data.google_thing"),
+    }
 
 
 # --- reading the bindings' assembly -----------------------------------------------------
@@ -508,7 +538,12 @@ ASSEMBLY: dict[str, Any] = {
 
 def test_the_extraction_reads_blocks_names_requirements_and_computed_attributes() -> None:
     assembly = extract.index(ASSEMBLY)
-    schema = extract.extract(assembly, {"google_thing", "data.google_gone"}, {"google_extra"})
+    wanted = {
+        ("google", "google_thing"),
+        ("google", "data.google_gone"),
+        ("google-beta", "google_x"),
+    }
+    schema = extract.extract(assembly, wanted, {("google", "google_extra")})
     assert schema == {
         "provider": "google",
         "version": "9.1.0",

@@ -221,9 +221,9 @@ def check_file(path: Path, schema: Mapping[str, Any]) -> list[Finding]:
     findings: list[Finding] = []
     text = path.read_text()
     for kind, type_name, name, body in extract.declared_blocks(extract.load_hcl(path)):
-        type_address = extract.address(kind, type_name)
-        if extract.provider_of(type_address) != schema["provider"]:
+        if extract.provider_of(type_name, body) != schema["provider"]:
             continue
+        type_address = extract.address(kind, type_name)
         address = f"{type_address}.{name}"
         line = _line(text, kind, type_name, name)
 
@@ -231,7 +231,14 @@ def check_file(path: Path, schema: Mapping[str, Any]) -> list[Finding]:
             findings.append(Finding(path, line, address, at, message))
 
         if type_address not in schema["types"]:
-            report("", f"no {kind} type of this name in {schema['provider']} {schema['version']}")
+            beta = (
+                " (a beta-only type needs provider = google-beta)"
+                if schema["provider"] == "google"
+                else ""
+            )
+            report(
+                "", f"no {kind} type of this name in {schema['provider']} {schema['version']}{beta}"
+            )
             continue
         if not (isinstance(body, dict) and body.get("__is_block__")):
             raise AssertionError(
