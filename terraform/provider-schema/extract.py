@@ -12,9 +12,9 @@ not required, and a property typed as another struct is a nested block: a single
 one (max one) when the struct itself, a list or set when an array of it (behind
 the ``IResolvable`` union the bindings give every block list).
 
-    python terraform/provider-schema/extract.py                 # downloads the pinned wheels
-    python terraform/provider-schema/extract.py --wheel A.whl --wheel B.whl
-    python terraform/provider-schema/extract.py --types google_x --types google-beta:data.google_y
+    .venv/bin/python terraform/provider-schema/extract.py                 # downloads the pinned wheels
+    .venv/bin/python terraform/provider-schema/extract.py --wheel A.whl --wheel B.whl
+    .venv/bin/python terraform/provider-schema/extract.py --types google_x --types google-beta:data.google_y
 
 writes ``<provider>-<version>.json`` beside this script for each wheel, holding
 only the types used under terraform/ (plus any ``--types``), deterministically.
@@ -45,7 +45,7 @@ from hcl2.utils import SerializationOptions
 
 HERE = Path(__file__).resolve().parent
 TERRAFORM = HERE.parent
-COMMAND = "python terraform/provider-schema/extract.py"
+COMMAND = ".venv/bin/python terraform/provider-schema/extract.py"
 
 
 @dataclass(frozen=True)
