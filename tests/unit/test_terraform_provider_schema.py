@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 
 from tests.unit.tfeval import TERRAFORM, parsed
-from tests.unit.tfschema import SCHEMA_DIR, Finding, check_tree, extract, schema_files
+from tests.unit.tfschema import (
+    SCHEMA_DIR,
+    Finding,
+    check_tree,
+    extract,
+    load_hcl,
+    schema_files,
+)
 
 SCHEMAS = schema_files()
 GOOGLE = sorted(name for name, schema in SCHEMAS.items() if schema["provider"] == "google")
@@ -37,11 +44,24 @@ def test_every_resource_and_data_block_matches_the_provider_schema(name: str) ->
     assert not findings, "\n".join(map(str, findings))
 
 
-def test_the_walk_reaches_every_configuration() -> None:
-    files = extract.terraform_files()
-    for expected in ("main.tf", "modules/functions/main.tf", "examples/basic/main.tf"):
-        assert TERRAFORM / expected in files
-    assert len({path.parent for path in files}) >= len(list((TERRAFORM / "modules").iterdir())) + 2
+def test_the_walk_reaches_every_configuration_and_skips_terraforms_own_copies(
+    tmp_path: Path,
+) -> None:
+    walked = {path.parent for path in extract.terraform_files()}
+    configurations = {TERRAFORM} | {
+        directory
+        for group in ("modules", "examples", "envs")
+        if (TERRAFORM / group).is_dir()
+        for directory in (TERRAFORM / group).iterdir()
+        if any(directory.glob("*.tf"))
+    }
+    assert configurations <= walked
+    assert len(configurations) > 2
+    # terraform init copies modules into .terraform/: checked at their source only.
+    (tmp_path / ".terraform" / "modules" / "x").mkdir(parents=True)
+    (tmp_path / ".terraform" / "modules" / "x" / "main.tf").write_text("")
+    (tmp_path / "main.tf").write_text("")
+    assert extract.terraform_files(tmp_path) == [tmp_path / "main.tf"]
 
 
 def test_the_schema_files_hold_exactly_the_types_in_use() -> None:
@@ -100,7 +120,7 @@ def copy_module_declaring(type_name: str, tmp_path: Path) -> tuple[Path, str]:
     """The .tf files of the module declaring a resource of ``type_name``, copied:
     (the copied file that declares it, the resource's name)."""
     for path in extract.terraform_files():
-        for kind, declared, name, _ in extract.declared_blocks(extract.load_hcl(path)):
+        for kind, declared, name, _ in extract.declared_blocks(load_hcl(path)):
             if kind == "resource" and declared == type_name:
                 for tf in path.parent.glob("*.tf"):
                     shutil.copy(tf, tmp_path / tf.name)

@@ -12,6 +12,7 @@ blocks and arguments as arguments; a single block appears once.
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib.util
 import json
 import re
@@ -80,6 +81,18 @@ class Finding:
     def __str__(self) -> str:
         where = f"{self.address}.{self.path}" if self.path else self.address
         return f"{self.file}:{self.line}: {where}: {self.message}"
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(path: Path, stamp: tuple[int, int]) -> dict[str, Any]:
+    document: dict[str, Any] = extract.load_hcl(path)
+    return document
+
+
+def load_hcl(path: Path) -> dict[str, Any]:
+    """A .tf file as the extraction reads it, parsed once while unchanged."""
+    status = path.stat()
+    return _parse(path, (status.st_mtime_ns, status.st_size))
 
 
 def schema_files() -> dict[str, dict[str, Any]]:
@@ -220,7 +233,7 @@ def check_file(path: Path, schema: Mapping[str, Any]) -> list[Finding]:
     """What is wrong, against ``schema``, with the blocks of ``path`` of its provider."""
     findings: list[Finding] = []
     text = path.read_text()
-    for kind, type_name, name, body in extract.declared_blocks(extract.load_hcl(path)):
+    for kind, type_name, name, body in extract.declared_blocks(load_hcl(path)):
         if extract.provider_of(type_name, body) != schema["provider"]:
             continue
         type_address = extract.address(kind, type_name)
