@@ -257,10 +257,10 @@ def check_file(path: Path, schema: Mapping[str, Any]) -> list[Finding]:
             raise AssertionError(
                 "python-hcl2 no longer marks blocks: the checks cannot tell them apart"
             )
-        types = schema["types"][type_address]
+        type_schema = schema["types"][type_address]
         _check_meta(kind, body, report)
         meta = frozenset(META_ARGUMENTS[kind] | META_BLOCKS[kind])
-        check_body(body, types, "", report, frozenset(types["read_only"]), meta)
+        check_body(body, type_schema, "", report, frozenset(type_schema["read_only"]), meta)
     return findings
 
 
