@@ -1,5 +1,5 @@
-# Herald in one project: `terraform apply -var project_id=... -var region=...`
-# after `./herald package`. The table this reads (terraform/events.json) is
+# Herald in one project, as a reusable module: each environment is a root under
+# envs/ that calls it (examples/basic shows the smallest one). The table this reads (terraform/events.json) is
 # generated from the code (`./herald generate`): the functions, their triggers,
 # one topic per event type and a push subscription per consumer, the Firestore
 # indexes. A function or event added in code reaches Terraform without editing
@@ -15,6 +15,15 @@ locals {
     ]
   }
 
+  # The regions of each Firestore multi-region (Firestore's "Locations" page: read-write
+  # regions, then the witness; us-central2 is private, so no function runs there).
+  # A multi-region database's triggers live in the multi-region itself (nam5), and
+  # its functions belong in one of these regions.
+  firestore_multi_regions = {
+    nam5 = ["us-central1", "us-east1"]
+    eur3 = ["europe-west1", "europe-west4", "europe-north1"]
+  }
+
   credentials = distinct(flatten([for function in values(local.functions) : function.secrets]))
   source_dir  = coalesce(var.source_dir, "${path.module}/../build/functions")
 
@@ -23,35 +32,39 @@ locals {
     for name, function in local.functions : name => ["roles/firebasecloudmessaging.admin"] if contains(function.secrets, "HERALD_FCM_ACCESS_TOKEN")
   } : {}
 
-  apis = [
-    "artifactregistry.googleapis.com",
-    "cloudbuild.googleapis.com",
-    "cloudfunctions.googleapis.com",
-    "cloudscheduler.googleapis.com",
-    "cloudtrace.googleapis.com",
-    "eventarc.googleapis.com",
-    "firestore.googleapis.com",
-    "iam.googleapis.com",
-    "logging.googleapis.com",
-    "monitoring.googleapis.com",
-    "pubsub.googleapis.com",
-    "run.googleapis.com",
-    "secretmanager.googleapis.com",
-    "storage.googleapis.com",
-  ]
+  apis = concat(
+    [
+      "artifactregistry.googleapis.com",
+      "cloudbuild.googleapis.com",
+      "cloudfunctions.googleapis.com",
+      # Project data and every project IAM member go through Resource Manager.
+      "cloudresourcemanager.googleapis.com",
+      "cloudscheduler.googleapis.com",
+      "cloudtrace.googleapis.com",
+      # Firestore triggers are Google-sourced events: Eventarc delivers them without
+      # eventarcpublishing.googleapis.com, which only custom and third-party
+      # publishers (channels) call.
+      "eventarc.googleapis.com",
+      "firestore.googleapis.com",
+      "iam.googleapis.com",
+      "logging.googleapis.com",
+      "monitoring.googleapis.com",
+      "pubsub.googleapis.com",
+      "run.googleapis.com",
+      "secretmanager.googleapis.com",
+      "storage.googleapis.com",
+    ],
+    # FCM's HTTP v1 send API, called by deliver.
+    contains(var.enabled_providers, "fcm") ? ["fcm.googleapis.com"] : [],
+  )
 }
 
-data "google_project" "this" {
-  project_id = var.project_id
-}
+module "services" {
+  source = "./modules/services"
 
-resource "google_project_service" "api" {
-  for_each = toset(local.apis)
-
-  project = var.project_id
-  service = each.key
-  # Other workloads in the project may use them too.
-  disable_on_destroy = false
+  project_id  = var.project_id
+  apis        = local.apis
+  enable_apis = var.enable_apis
 }
 
 module "archives" {
@@ -65,7 +78,7 @@ module "archives" {
   deletion_protection = var.deletion_protection
   labels              = var.labels
 
-  depends_on = [google_project_service.api]
+  depends_on = [module.services]
 }
 
 module "firestore" {
@@ -76,7 +89,7 @@ module "firestore" {
   indexes             = local.registry.firestore
   deletion_protection = var.deletion_protection
 
-  depends_on = [google_project_service.api]
+  depends_on = [module.services]
 }
 
 module "secrets" {
@@ -87,20 +100,20 @@ module "secrets" {
   mounted    = var.mounted_secrets
   labels     = var.labels
 
-  depends_on = [google_project_service.api]
+  depends_on = [module.services]
 }
 
 module "functions" {
   source = "./modules/functions"
 
   project_id        = var.project_id
-  project_number    = data.google_project.this.number
   region            = var.region
   runtime           = var.runtime
   functions         = local.functions
   sources           = { bucket = module.archives.bucket, objects = module.archives.objects }
   outbox            = local.registry.outbox
-  firestore         = { database = module.firestore.database, trigger_region = module.firestore.trigger_region }
+  firestore         = { database = module.firestore.database, location = module.firestore.location }
+  pubsub_agent      = module.services.pubsub_agent
   secrets           = module.secrets.mounted
   environment       = var.environment
   enabled_providers = var.enabled_providers
@@ -108,16 +121,16 @@ module "functions" {
   extra_roles       = local.fcm_roles
   labels            = var.labels
 
-  depends_on = [google_project_service.api]
+  depends_on = [module.services]
 }
 
 module "messaging" {
   source = "./modules/messaging"
 
-  project_id     = var.project_id
-  project_number = data.google_project.this.number
-  region         = var.region
-  events         = local.registry.events
+  project_id   = var.project_id
+  region       = var.region
+  events       = local.registry.events
+  pubsub_agent = module.services.pubsub_agent
   consumers = {
     for name in local.by_trigger.pubsub : name => {
       url     = module.functions.urls[name]
@@ -129,7 +142,7 @@ module "messaging" {
   }
   retry = var.retry
 
-  depends_on = [google_project_service.api]
+  depends_on = [module.services]
 }
 
 # The durable timer's clock: the sweep fires due timer records and re-drives
@@ -147,7 +160,7 @@ module "scheduler" {
     }
   }
 
-  depends_on = [google_project_service.api]
+  depends_on = [module.services]
 }
 
 module "monitoring" {
@@ -157,5 +170,22 @@ module "monitoring" {
   # Cloud Run service names of the functions, as deployed.
   functions = [for name in keys(local.functions) : "herald-${name}"]
 
-  depends_on = [google_project_service.api]
+  depends_on = [module.services]
+}
+
+# This environment's Cloud Build triggers: plans for every branch and pull request
+# as a read-only account, applies of the deploying branch as the deploying account
+# after an approval.
+module "delivery" {
+  source = "./modules/delivery"
+  count  = var.delivery == null ? 0 : 1
+
+  project_id    = var.project_id
+  environment   = var.delivery.environment
+  github        = var.delivery.github
+  deploy_branch = var.delivery.deploy_branch
+  state_bucket  = var.delivery.state_bucket
+  approvers     = var.delivery.approvers
+
+  depends_on = [module.services]
 }

@@ -47,3 +47,8 @@ output "project_id" {
   description = "The project Herald was deployed into (for the smoke test)."
   value       = var.project_id
 }
+
+output "delivery" {
+  description = "The Cloud Build triggers and the plan and deploy accounts (null without delivery)."
+  value       = one(module.delivery)
+}

@@ -28,6 +28,17 @@ variable "firestore_location" {
     condition     = can(regex("^(nam5|eur3|[a-z]+-[a-z]+[0-9]+)$", var.firestore_location))
     error_message = "firestore_location must be a region such as europe-west1 or a multi-region (nam5, eur3)."
   }
+
+  validation {
+    condition     = !contains(keys(local.firestore_multi_regions), var.firestore_location) || contains(lookup(local.firestore_multi_regions, var.firestore_location, []), var.region)
+    error_message = "region ${var.region} lies outside the ${var.firestore_location} multi-region: run the functions in one of ${join(", ", lookup(local.firestore_multi_regions, var.firestore_location, []))}."
+  }
+}
+
+variable "enable_apis" {
+  description = "Enable the APIs Herald uses; false when the project's APIs are managed elsewhere (they must be enabled before the first apply)."
+  type        = bool
+  default     = true
 }
 
 variable "source_dir" {
@@ -121,4 +132,16 @@ variable "labels" {
   description = "Labels of the labelled resources (bucket, secrets, functions)."
   type        = map(string)
   default     = {}
+}
+
+variable "delivery" {
+  description = "This environment's Cloud Build triggers (see modules/delivery); null for none. environment is its root under terraform/envs/, github the repository the triggers watch, state_bucket the bucket of its Terraform state, approvers who may approve a deployment."
+  type = object({
+    environment   = string
+    github        = object({ owner = string, name = string })
+    deploy_branch = optional(string, "main")
+    state_bucket  = string
+    approvers     = optional(list(string), [])
+  })
+  default = null
 }

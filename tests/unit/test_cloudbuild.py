@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,23 +70,56 @@ def test_the_checks_and_every_test_tier_run() -> None:
     assert "herald package --out build/functions" in script(all_steps["package"])
 
 
-def test_each_environment_plans_with_its_variables_and_its_own_state() -> None:
-    plan = script(steps()["terraform-plan"])
-    assert "-backend-config=envs/${_ENV}.gcs.tfbackend" in plan
-    assert "-var-file=envs/${_ENV}.tfvars" in plan
-    assert "-out=herald.tfplan" in plan
+def test_each_environment_root_is_planned_and_applied_in_its_own_directory() -> None:
+    for step_id in ("terraform-plan", "terraform-apply"):
+        assert steps()[step_id]["dir"] == "terraform/envs/${_ENV}", step_id
+    assert "-out=herald.tfplan" in script(steps()["terraform-plan"])
     default = build()["substitutions"]["_ENV"]
-    assert (ROOT / "terraform" / "envs" / f"{default}.tfvars").exists()
+    assert (ROOT / "terraform" / "envs" / default / "backend.tf").exists()
 
 
-def test_only_the_deploying_branch_applies_and_then_the_deployment_is_smoke_tested() -> None:
-    apply = script(steps()["terraform-apply"])
-    assert '[ "$BRANCH_NAME" != "${_DEPLOY_BRANCH}" ]' in apply
-    assert apply.index("exit 0") < apply.index("terraform apply -input=false herald.tfplan")
-    smoke = script(steps()["smoke-test"])
-    assert "terraform-outputs.json" in apply and "terraform-outputs.json" in smoke
-    assert "herald keys create" in smoke and "pytest tests/smoke" in smoke
+def run_step(step_id: str, tmp_path: Path, **substitutions: str) -> list[str]:
+    """The terraform commands a step runs, given the substitutions a build sets."""
+    declared = {name: str(value) for name, value in build()["substitutions"].items()}
+    values = {name: "" for name in BUILT_IN} | declared | substitutions
+    (tmp_path / "bin").mkdir(parents=True, exist_ok=True)
+    log = tmp_path / "terraform.log"
+    fake = tmp_path / "bin" / "terraform"
+    fake.write_text(f'#!/bin/sh\necho "$*" >> {log}\n')
+    fake.chmod(0o755)
+    text = substituted(script(steps()[step_id]), values).replace("/workspace/", f"{tmp_path}/")
+    environment = os.environ | {"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"}
+    subprocess.run(["sh", "-c", text], cwd=tmp_path, env=environment, check=True)
+    return log.read_text().splitlines() if log.exists() else []
+
+
+@pytest.mark.parametrize("branch", ["", "main", "feature/x"])
+def test_no_build_applies_unless_the_apply_trigger_says_so(branch: str, tmp_path: Path) -> None:
+    # A manual build has an empty branch, and `--substitutions=_DEPLOY_BRANCH=` made
+    # the deploy branch empty too: the two matched and the build applied. Neither the
+    # branch nor a substitution a build may set decides now.
+    bypass = {"BRANCH_NAME": branch, "REF_NAME": branch, "_DEPLOY_BRANCH": branch}
+    ran = run_step("terraform-apply", tmp_path, **bypass)
+    assert not any(command.startswith("apply") for command in ran)
+
+
+def test_the_apply_trigger_s_build_applies_its_plan_and_keeps_the_outputs(tmp_path: Path) -> None:
+    ran = run_step("terraform-apply", tmp_path, _APPLY="true")
+    assert ran == ["apply -input=false herald.tfplan", "output -json"]
+    assert (tmp_path / "terraform-outputs.json").exists()
+    assert "terraform-outputs.json" in script(steps()["smoke-test"])
+    assert "herald keys create" in script(steps()["smoke-test"])
+    assert "pytest tests/smoke" in script(steps()["smoke-test"])
     assert (ROOT / "tests" / "smoke" / "test_deployed.py").exists()
+
+
+def test_a_plan_only_build_reads_the_state_and_nothing_else(tmp_path: Path) -> None:
+    # The plan account may read the state bucket only: no lock to write, no refresh.
+    ran = run_step("terraform-plan", tmp_path)
+    assert ran[-1] == "plan -input=false -lock=false -refresh=false -out=herald.tfplan"
+    applying = run_step("terraform-plan", tmp_path / "apply", _APPLY="true")
+    assert applying[-1] == "plan -input=false -out=herald.tfplan"
+    assert [command.split()[0] for command in ran] == ["init", "validate", "plan"]
 
 
 def test_every_substitution_is_declared_or_built_in_and_every_script_parses() -> None:

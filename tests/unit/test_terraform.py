@@ -3,6 +3,7 @@ safe: the checks a reviewer would make, over the parsed HCL of every module."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 from pathlib import Path
@@ -13,11 +14,13 @@ import pytest
 from herald.topology import PROVIDER_SECRETS
 from tests.unit.tfeval import (
     ALL_MODULES,
+    ENV_ROOTS,
     HAS_TERRAFORM,
+    ROOTS,
     TERRAFORM,
     all_resources,
     blocks,
-    evaluate,
+    module_call,
     parsed,
     resources,
 )
@@ -25,7 +28,9 @@ from tests.unit.tfeval import (
 FUNCTIONS_MODULE = TERRAFORM / "modules" / "functions"
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
-ENVIRONMENTS = sorted(p.name.removesuffix(".tfvars") for p in (TERRAFORM / "envs").glob("*.tfvars"))
+ENVIRONMENTS = [root.name for root in ENV_ROOTS]
+# Google's and Google beta's provider majors Herald runs on.
+GOOGLE_VERSIONS = ">= 6.0, < 9.0"
 
 
 def of_kind(kind: str) -> list[tuple[Path, str, dict[str, Any]]]:
@@ -60,12 +65,27 @@ def test_each_module_has_the_standard_files_and_documented_typed_variables(modul
         assert output.get("description"), f"{module.name}: output {name}"
 
 
-@pytest.mark.parametrize("module", ALL_MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("module", [*ALL_MODULES, *ROOTS], ids=lambda p: p.name)
 def test_provider_versions_are_bounded(module: Path) -> None:
     [terraform] = parsed(module / "versions.tf")["terraform"]
-    google = terraform["required_providers"][0]["google"]
-    assert "<" in google["version"] and ">=" in google["version"]
+    providers = terraform["required_providers"][0]
+    assert "google" in providers
+    for name, provider in providers.items():
+        assert ">=" in provider["version"] and "<" in provider["version"], name
+        if name in ("google", "google-beta"):
+            assert provider["version"] == GOOGLE_VERSIONS, name
     assert "<" in terraform["required_version"]
+
+
+@pytest.mark.parametrize("module", [*ALL_MODULES, *ROOTS], ids=lambda p: p.name)
+def test_each_module_requires_the_providers_its_resources_use(module: Path) -> None:
+    [terraform] = parsed(module / "versions.tf")["terraform"]
+    required = set(terraform["required_providers"][0])
+    used = {kind.split("_")[0] for kind, _, _ in resources(module)}
+    used |= {body["provider"] for _, _, body in resources(module) if "provider" in body}
+    for path in module.glob("*.tf"):
+        used |= {name for block in parsed(path).get("provider", []) for name in block}
+    assert used <= required
 
 
 def test_the_root_reads_the_generated_event_table() -> None:
@@ -86,24 +106,164 @@ def test_the_readme_tables_list_every_root_input_and_output() -> None:
             assert re.search(rf"^\| `{name}` \|", readme, re.M), f"{kind} {name}"
 
 
-def test_state_is_remote_in_gcs_with_one_bucket_per_environment() -> None:
-    [terraform] = parsed(TERRAFORM / "backend.tf")["terraform"]
-    assert "gcs" in terraform["backend"][0]
-    declared = set(blocks(parsed(TERRAFORM / "variables.tf"), "variable"))
+def test_each_environment_is_a_root_with_its_state_in_a_bucket_of_its_own() -> None:
     assert {"dev", "staging", "prod"} <= set(ENVIRONMENTS)
-    backends = sorted(
-        p.name.removesuffix(".gcs.tfbackend") for p in (TERRAFORM / "envs").glob("*.gcs.tfbackend")
-    )
-    assert backends == ENVIRONMENTS, "each environment has its variables and its state backend"
     buckets = set()
-    for env in ENVIRONMENTS:
-        backend = (TERRAFORM / "envs" / f"{env}.gcs.tfbackend").read_text()
-        [bucket] = re.findall(r'^bucket\s*=\s*"([^"]+)"', backend, re.M)
-        buckets.add(bucket)
-        values = parsed(TERRAFORM / "envs" / f"{env}.tfvars")
-        assert set(values) <= declared, f"{env}.tfvars sets undeclared {set(values) - declared}"
-        assert "project_id" in values and "region" in values
-    assert len(buckets) == len(ENVIRONMENTS)
+    for root in ENV_ROOTS:
+        for name in ("backend.tf", "main.tf", "outputs.tf", "versions.tf"):
+            assert (root / name).exists(), f"{root.name}/{name}"
+        [terraform] = parsed(root / "backend.tf")["terraform"]
+        [backend] = terraform["backend"]
+        assert backend["gcs"] == {"bucket": f"herald-tfstate-{root.name}", "prefix": "herald"}
+        buckets.add(backend["gcs"]["bucket"])
+    assert len(buckets) == len(ENV_ROOTS)
+
+
+def test_the_reusable_module_has_no_backend_and_no_environment_files() -> None:
+    for path in TERRAFORM.rglob("*.tf"):
+        if ENV_ROOTS and path.is_relative_to(TERRAFORM / "envs"):
+            continue
+        for block in parsed(path).get("terraform", []):
+            assert "backend" not in block, path
+    assert not list(TERRAFORM.rglob("*.tfvars")) and not list(TERRAFORM.rglob("*.tfbackend"))
+
+
+@pytest.mark.parametrize("root", ENV_ROOTS, ids=lambda p: p.name)
+def test_an_environment_root_passes_its_settings_as_literals(root: Path) -> None:
+    call = module_call(root)
+    assert call.pop("source") == "../.."
+    variables = blocks(parsed(TERRAFORM / "variables.tf"), "variable")
+    assert set(call) <= set(variables), f"undeclared: {set(call) - set(variables)}"
+    required = {name for name, variable in variables.items() if "default" not in variable}
+    assert required <= set(call)
+    assert "${" not in text(call), "an environment root passes literals, it declares no variables"
+    assert not (root / "variables.tf").exists()
+    # Its triggers plan and apply this very root, and its deploying account owns its state.
+    [terraform] = parsed(root / "backend.tf")["terraform"]
+    assert call["delivery"]["environment"] == root.name
+    assert call["delivery"]["state_bucket"] == terraform["backend"][0]["gcs"]["bucket"]
+    # Both providers configure the project the module deploys into.
+    for block in parsed(root / "main.tf")["provider"]:
+        for name, provider in block.items():
+            assert provider["project"] == call["project_id"], name
+            assert provider["region"] == call["region"], name
+
+
+@pytest.mark.parametrize("root", ENV_ROOTS, ids=lambda p: p.name)
+def test_an_environment_root_exports_what_the_smoke_test_reads(root: Path) -> None:
+    build = (TERRAFORM.parent / "cloudbuild.yaml").read_text()
+    read = set(re.findall(r"\$\$\(output (\w+)\)", build))
+    assert {"project_id", "api_url"} <= read
+    exported = blocks(parsed(root / "outputs.tf"), "output")
+    assert read <= set(exported)
+    for name, output in exported.items():
+        assert output["value"] == f"${{module.herald.{name}}}", name
+
+
+# --- a brand-new project -----------------------------------------------------------
+
+SERVICES_MODULE = TERRAFORM / "modules" / "services"
+
+
+def test_the_eventarc_and_pubsub_agents_are_created_granted_and_awaited() -> None:
+    found = {(kind, name): body for kind, name, body in resources(SERVICES_MODULE)}
+    identity = found["google_project_service_identity", "agent"]
+    # The GA provider has no such resource, in 6.x as in 8.x.
+    assert identity["provider"] == "google-beta"
+    assert "eventarc.googleapis.com" in identity["for_each"]
+    assert "pubsub.googleapis.com" in identity["for_each"]
+    assert identity["depends_on"] == ["${google_project_service.api}"]
+    grant = found["google_project_iam_member", "eventarc_agent"]
+    assert grant["role"] == "roles/eventarc.serviceAgent"
+    assert grant["member"] == (
+        '${google_project_service_identity.agent["eventarc.googleapis.com"].member}'
+    )
+    sleep = found["time_sleep", "agents_ready"]
+    assert sleep["create_duration"] == "${var.agent_propagation}"
+    # The members are read through the sleep, so whatever names an agent waits for it.
+    assert sleep["triggers"] == {
+        "eventarc": "${google_project_iam_member.eventarc_agent.member}",
+        "pubsub": '${google_project_service_identity.agent["pubsub.googleapis.com"].member}',
+    }
+    outputs = blocks(parsed(SERVICES_MODULE / "outputs.tf"), "output")
+    assert outputs["pubsub_agent"]["value"] == '${time_sleep.agents_ready.triggers["pubsub"]}'
+
+
+def test_everything_waits_for_the_apis_and_the_agents() -> None:
+    modules = blocks(parsed(TERRAFORM / "main.tf"), "module")
+    for name, module in modules.items():
+        if name != "services":
+            assert module["depends_on"] == ["${module.services}"], name
+    for name in ("functions", "messaging"):
+        assert modules[name]["pubsub_agent"] == "${module.services.pubsub_agent}", name
+    assert [module.name for module, _, _ in of_kind("google_project_service")] == ["services"]
+
+
+def test_no_service_agent_address_is_written_by_hand() -> None:
+    for module in ALL_MODULES:
+        for path in module.glob("*.tf"):
+            assert "gcp-sa-" not in path.read_text(), path
+    agent_grants = {
+        "trigger_token_creator",
+        "push_token_creator",
+        "dead_letter_publisher",
+        "dead_letter_subscriber",
+    }
+    members = {body["member"] for _, _, name, body in all_resources() if name in agent_grants}
+    assert members == {"${var.pubsub_agent}"}
+
+
+def test_the_apis_can_be_left_to_whoever_manages_the_project() -> None:
+    variables = blocks(parsed(TERRAFORM / "variables.tf"), "variable")
+    assert variables["enable_apis"]["type"] == "bool"
+    assert variables["enable_apis"]["default"] is True
+    services = blocks(parsed(TERRAFORM / "main.tf"), "module")["services"]
+    assert services["enable_apis"] == "${var.enable_apis}"
+    [(_, _, api)] = of_kind("google_project_service")
+    assert api["for_each"] == "${var.enable_apis ? toset(var.apis) : toset([])}"
+    assert api["disable_on_destroy"] is False
+
+
+def _function_name_pattern() -> str:
+    variables = (FUNCTIONS_MODULE / "variables.tf").read_text()
+    [pattern] = re.findall(r'can\(regex\("([^"]+)", name\)\)', variables)
+    return str(pattern)
+
+
+def _names_allowed(pattern: str) -> list[str]:
+    candidates = {
+        shape
+        for length in range(1, 40)
+        for shape in ("a" * length, "a" * (length - 1) + "-", "a-" + "b" * (length - 2))
+        if shape
+    }
+    return sorted((n for n in candidates if re.fullmatch(pattern, n)), key=len)
+
+
+ACCOUNT_ID = re.compile(r"^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$")
+
+
+def test_every_service_account_id_is_valid_for_every_function_name_allowed() -> None:
+    allowed = _names_allowed(_function_name_pattern())
+    assert "a" in allowed and len(allowed[-1]) >= 8  # today's longest name, webhooks
+    templates = {
+        (module.name, name): body["account_id"]
+        for module, kind, name, body in all_resources()
+        if kind == "google_service_account"
+    }
+    ids: dict[str, set[str]] = {}
+    for where, template in templates.items():
+        if template == '${substr("push-${md5(each.key)}", 0, 30)}':
+            # One per subscription, named by its digest: fixed length whatever the name.
+            ids[str(where)] = {("push-" + hashlib.md5(b"x").hexdigest())[:30]}
+        elif "${" not in template.replace("${each.key}", ""):
+            ids[str(where)] = {template.replace("${each.key}", name) for name in allowed}
+        else:
+            raise AssertionError(f"{where}: an account id this test cannot expand: {template}")
+    assert len(ids) >= 6
+    for resource, accounts in ids.items():
+        for account in accounts:
+            assert len(account) <= 30 and ACCOUNT_ID.match(account), f"{resource}: {account}"
 
 
 # --- messaging ------------------------------------------------------------------------
@@ -142,7 +302,7 @@ def test_the_pubsub_agent_may_dead_letter() -> None:
     assert grants["dead_letter_publisher"]["role"] == "roles/pubsub.publisher"
     assert grants["dead_letter_subscriber"]["role"] == "roles/pubsub.subscriber"
     for name in ("dead_letter_publisher", "dead_letter_subscriber"):
-        assert grants[name]["member"] == "${local.pubsub_agent}"
+        assert grants[name]["member"] == "${var.pubsub_agent}"
 
 
 def test_consumers_are_pushed_to_not_triggered_through_eventarc_pubsub() -> None:
@@ -209,40 +369,20 @@ def test_no_credential_is_a_plain_environment_variable() -> None:
     assert not of_kind("google_secret_manager_secret_version")  # values never enter the state
 
 
-def test_the_relay_fires_on_outbox_creates_in_the_database_region_and_retries() -> None:
+def test_the_relay_fires_on_outbox_creates_in_the_database_location_and_retries() -> None:
     [trigger] = [d["event_trigger"] for d in the_functions()["dynamic"] if "event_trigger" in d]
     content = trigger["content"][0]
     assert content["retry_policy"] == "RETRY_POLICY_RETRY"
-    assert content["trigger_region"] == "${var.firestore.trigger_region}"
+    # nam5 for a nam5 database, never a region mapped from it.
+    assert content["trigger_region"] == "${var.firestore.location}"
     assert content["event_type"] == "${var.outbox.event_type}"
     assert {f["attribute"] for f in content["event_filters"]} == {"database", "document"}
     root = blocks(parsed(TERRAFORM / "main.tf"), "module")["functions"]
-    assert root["firestore"]["trigger_region"] == "${module.firestore.trigger_region}"
-
-
-@pytest.mark.skipif(not HAS_TERRAFORM, reason="terraform is not installed")
-@pytest.mark.parametrize(
-    ("location", "region"),
-    [("nam5", "us-central1"), ("eur3", "europe-west4"), ("europe-west1", "europe-west1")],
-)
-def test_a_multi_region_database_triggers_from_its_mapped_region(
-    location: str, region: str, tmp_path: Path
-) -> None:
-    module = TERRAFORM / "modules" / "firestore"
-    variables = {
-        "project_id": "herald-test",
-        "location": location,
-        "indexes": {
-            "composite_indexes": [],
-            "ttl_fields": [],
-            "collection_group_fields": [],
-            "unindexed_fields": [],
-        },
-    }
-    expression = f'lookup(local.trigger_regions, "{location}", "{location}")'
-    assert evaluate(module, expression, variables, tmp_path) == region
-    output = blocks(parsed(module / "outputs.tf"), "output")["trigger_region"]["value"]
-    assert output == "${lookup(local.trigger_regions, var.location, var.location)}"
+    assert root["firestore"]["location"] == "${module.firestore.location}"
+    firestore = TERRAFORM / "modules" / "firestore"
+    location = blocks(parsed(firestore / "outputs.tf"), "output")["location"]
+    assert location["value"] == "${google_firestore_database.this.location_id}"
+    assert "trigger_region" not in (firestore / "main.tf").read_text()
 
 
 def test_archives_are_uploaded_under_their_content_hash_and_checked() -> None:

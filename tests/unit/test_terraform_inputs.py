@@ -7,12 +7,21 @@ from typing import Any
 
 import pytest
 
-from tests.unit.tfeval import HAS_TERRAFORM, TERRAFORM, plan_errors
+from tests.unit.tfeval import (
+    ENV_ROOTS,
+    HAS_TERRAFORM,
+    TERRAFORM,
+    module_call,
+    plan_errors,
+    registry,
+)
 
 pytestmark = pytest.mark.skipif(not HAS_TERRAFORM, reason="terraform is not installed")
 
 SECRETS = TERRAFORM / "modules" / "secrets"
 SCHEDULER = TERRAFORM / "modules" / "scheduler"
+DELIVERY = TERRAFORM / "modules" / "delivery"
+FUNCTIONS = TERRAFORM / "modules" / "functions"
 
 
 def root(**values: Any) -> dict[str, Any]:
@@ -23,9 +32,34 @@ def test_the_defaults_are_accepted(tmp_path: Path) -> None:
     assert plan_errors(TERRAFORM, root(), tmp_path) == ""
 
 
-@pytest.mark.parametrize("env", sorted((TERRAFORM / "envs").glob("*.tfvars")), ids=lambda p: p.stem)
-def test_every_environment_s_variables_are_accepted(env: Path, tmp_path: Path) -> None:
-    assert plan_errors(TERRAFORM, {}, tmp_path, var_file=env) == ""
+@pytest.mark.parametrize("root", ENV_ROOTS, ids=lambda p: p.name)
+def test_every_environment_root_s_settings_are_accepted(root: Path, tmp_path: Path) -> None:
+    settings = {name: value for name, value in module_call(root).items() if name != "source"}
+    assert plan_errors(TERRAFORM, settings, tmp_path) == ""
+
+
+@pytest.mark.parametrize(
+    ("location", "region", "accepted"),
+    [
+        ("nam5", "us-central1", True),
+        ("nam5", "us-east1", True),
+        ("nam5", "us-central2", False),  # private: no function runs there
+        ("nam5", "europe-west1", False),
+        ("eur3", "europe-west1", True),
+        ("eur3", "europe-west4", True),
+        ("eur3", "europe-north1", True),
+        ("eur3", "us-central1", False),
+        ("europe-west3", "europe-west1", True),  # a regional database constrains nothing
+    ],
+)
+def test_the_functions_of_a_multi_region_database_run_inside_it(
+    location: str, region: str, accepted: bool, tmp_path: Path
+) -> None:
+    errors = plan_errors(TERRAFORM, root(firestore_location=location, region=region), tmp_path)
+    if accepted:
+        assert errors == ""
+    else:
+        assert f"region {region} lies outside the {location} multi-region" in errors
 
 
 @pytest.mark.parametrize(
@@ -59,3 +93,55 @@ def test_the_schedule_must_be_cron_and_its_targets_https(tmp_path: Path) -> None
     assert "five-field cron expression" in errors
     plain = {"sweep": {"url": "http://sweep.example", "service": "herald-sweep"}}
     assert "must be https://" in plan_errors(SCHEDULER, inputs | {"targets": plain}, tmp_path / "c")
+
+
+def test_a_function_name_too_long_for_its_account_ids_is_refused(tmp_path: Path) -> None:
+    function = {
+        "trigger": "schedule",
+        "description": "x",
+        "entry_point": "handle",
+        "publishes": False,
+        "secrets": [],
+    }
+    inputs = {
+        "project_id": "herald-test",
+        "pubsub_agent": "serviceAccount:agent@example.iam.gserviceaccount.com",
+        "region": "europe-west1",
+        "sources": {"bucket": "sources", "objects": {}},
+        "outbox": registry()["outbox"],
+        "firestore": {"database": "(default)", "location": "eur3"},
+        "enabled_providers": ["smtp"],
+    }
+    longest = inputs | {"functions": {"a" * 14: function}}
+    assert plan_errors(FUNCTIONS, longest, tmp_path / "a") == ""
+    for name in ("a" * 15, "sweep-"):
+        errors = plan_errors(FUNCTIONS, inputs | {"functions": {name: function}}, tmp_path / name)
+        assert "Function names must be 1-14 lowercase letters" in errors, name
+
+
+def delivery(**values: Any) -> dict[str, Any]:
+    return {
+        "project_id": "herald-test",
+        "environment": "dev",
+        "github": {"owner": "example-org", "name": "herald"},
+        "state_bucket": "herald-tfstate-dev",
+        **values,
+    }
+
+
+@pytest.mark.parametrize(
+    ("values", "error"),
+    [
+        ({}, ""),
+        ({"deploy_branch": "release/v2"}, ""),
+        ({"deploy_branch": "main|.*"}, "deploy_branch must be a branch name"),
+        ({"deploy_branch": ""}, "deploy_branch must be a branch name"),
+        ({"environment": "Prod"}, "environment must be the name of a directory"),
+        ({"environment": "e" * 31}, "environment must be the name of a directory"),
+        ({"approvers": ["allUsers"]}, "Every approver is a user:, group:"),
+        ({"approvers": ["group:deployers@example.com"]}, ""),
+    ],
+)
+def test_the_delivery_triggers_refuse(values: dict[str, Any], error: str, tmp_path: Path) -> None:
+    errors = plan_errors(DELIVERY, delivery(**values), tmp_path)
+    assert error in errors if error else errors == ""

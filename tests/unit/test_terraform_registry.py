@@ -18,17 +18,18 @@ pytestmark = pytest.mark.skipif(not HAS_TERRAFORM, reason="terraform is not inst
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "herald"
 FUNCTIONS_MODULE = TERRAFORM / "modules" / "functions"
 MESSAGING_MODULE = TERRAFORM / "modules" / "messaging"
+PUBSUB_AGENT = "serviceAccount:service-123@gcp-sa-pubsub.iam.gserviceaccount.com"
 
 
 def functions_inputs(**overrides: Any) -> dict[str, Any]:
     return {
         "project_id": "herald-test",
-        "project_number": "123456789",
+        "pubsub_agent": PUBSUB_AGENT,
         "region": "europe-west1",
         "functions": registry()["functions"],
         "sources": {"bucket": "sources", "objects": {}},
         "outbox": registry()["outbox"],
-        "firestore": {"database": "(default)", "trigger_region": "europe-west1"},
+        "firestore": {"database": "(default)", "location": "eur3"},
         "enabled_providers": ["smtp", "webhook"],
         **overrides,
     }
@@ -54,13 +55,29 @@ def test_fcm_sends_as_the_function_that_reads_the_credentials(tmp_path: Path) ->
     assert roles == {"deliver": ["roles/firebasecloudmessaging.admin"]}
 
 
+def test_every_api_herald_calls_is_enabled_and_fcm_s_only_with_fcm(tmp_path: Path) -> None:
+    default = evaluate(TERRAFORM, "local.apis", {"project_id": "herald-test"}, tmp_path / "a")
+    # Project data and project IAM members go through Resource Manager.
+    assert "cloudresourcemanager.googleapis.com" in default
+    assert {"eventarc.googleapis.com", "pubsub.googleapis.com", "firestore.googleapis.com"} <= set(
+        default
+    )
+    assert "fcm.googleapis.com" not in default
+    # Firestore triggers are Google-sourced events: no Eventarc publishing API.
+    assert "eventarcpublishing.googleapis.com" not in default
+    variables = {"project_id": "herald-test", "enabled_providers": ["fcm", "webhook"]}
+    with_fcm = evaluate(TERRAFORM, "local.apis", variables, tmp_path / "b")
+    assert set(with_fcm) - set(default) == {"fcm.googleapis.com"}
+    assert len(set(with_fcm)) == len(with_fcm)
+
+
 def test_one_push_subscription_per_event_and_consumer_of_the_registry(tmp_path: Path) -> None:
     subscriptions = evaluate(
         MESSAGING_MODULE,
         "local.subscriptions",
         {
             "project_id": "herald-test",
-            "project_number": "123",
+            "pubsub_agent": PUBSUB_AGENT,
             "region": "europe-west1",
             "events": registry()["events"],
             "consumers": {},

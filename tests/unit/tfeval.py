@@ -1,6 +1,10 @@
 """Terraform read offline: parsed with python-hcl2, and a module's locals and
 variable validations evaluated by terraform itself.
 
+``terraform/`` is the reusable module (with its submodules under ``modules/``);
+each environment is a root of its own under ``terraform/envs/`` that calls it, as
+``terraform/examples/basic`` does.
+
 The google provider cannot be downloaded here, so a module cannot be planned as
 it stands. Its ``variables.tf`` and ``locals`` blocks need no provider, though:
 copied alone into a scratch directory, ``terraform console`` evaluates the locals
@@ -22,6 +26,9 @@ import hcl2
 TERRAFORM = Path(__file__).resolve().parents[2] / "terraform"
 MODULES = sorted(p for p in (TERRAFORM / "modules").iterdir() if p.is_dir())
 ALL_MODULES = [TERRAFORM, *MODULES]
+ENV_ROOTS = sorted(p for p in (TERRAFORM / "envs").iterdir() if p.is_dir())
+EXAMPLES = sorted(p for p in (TERRAFORM / "examples").iterdir() if p.is_dir())
+ROOTS = [*ENV_ROOTS, *EXAMPLES]
 HAS_TERRAFORM = shutil.which("terraform") is not None
 _LOCALS = re.compile(r"^locals \{.*?^\}\n", re.S | re.M)
 
@@ -46,6 +53,12 @@ def parsed(path: Path) -> dict[str, Any]:
 def blocks(document: Mapping[str, Any], kind: str) -> dict[str, Any]:
     """Blocks of one kind (variable, output, module, ...) by name."""
     return {name: body for block in document.get(kind, []) for name, body in block.items()}
+
+
+def module_call(root: Path) -> dict[str, Any]:
+    """The arguments an environment root or example passes to Herald's module."""
+    call: dict[str, Any] = blocks(parsed(root / "main.tf"), "module")["herald"]
+    return call
 
 
 def resources(module: Path) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -89,15 +102,9 @@ def evaluate(module: Path, expression: str, variables: Mapping[str, Any], scratc
     return json.loads(json.loads(result.stdout))
 
 
-def plan_errors(
-    module: Path, variables: Mapping[str, Any], scratch: Path, var_file: Path | None = None
-) -> str:
-    """What ``terraform plan`` says is wrong with ``variables`` and ``var_file`` (empty if valid)."""
+def plan_errors(module: Path, variables: Mapping[str, Any], scratch: Path) -> str:
+    """What ``terraform plan`` says is wrong with ``variables`` (empty if valid)."""
     directory = _scratch(module, scratch, variables)
-    extra = []
-    if var_file is not None:
-        shutil.copy(var_file, directory / "given.tfvars")
-        extra = ["-var-file=given.tfvars"]
     subprocess.run(
         ["terraform", "init", "-input=false", "-no-color"],
         capture_output=True,
@@ -106,7 +113,7 @@ def plan_errors(
         timeout=120,
     )
     result = subprocess.run(
-        ["terraform", "plan", "-input=false", "-no-color", *extra],
+        ["terraform", "plan", "-input=false", "-no-color"],
         capture_output=True,
         text=True,
         cwd=directory,

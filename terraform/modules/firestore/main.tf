@@ -2,11 +2,6 @@
 # composite indexes, the TTL policies and the index exemptions, all from the
 # firestore section of terraform/events.json (shared/herald/store/indexes.py).
 
-locals {
-  # Eventarc serves a multi-region database's triggers from one region of it.
-  trigger_regions = { nam5 = "us-central1", eur3 = "europe-west4" }
-}
-
 resource "google_firestore_database" "this" {
   project                           = var.project_id
   name                              = var.database

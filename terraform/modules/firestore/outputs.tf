@@ -4,13 +4,8 @@ output "database" {
 }
 
 output "location" {
-  description = "Location of the Firestore database."
+  description = "Location of the Firestore database (nam5, eur3 or a region): where its Eventarc triggers live too."
   value       = google_firestore_database.this.location_id
-}
-
-output "trigger_region" {
-  description = "Region of Eventarc triggers on this database: its location, or the region a multi-region maps to (nam5 -> us-central1, eur3 -> europe-west4)."
-  value       = lookup(local.trigger_regions, var.location, var.location)
 }
 
 output "composite_indexes" {

@@ -48,8 +48,6 @@ locals {
       for credential, mount in credentials : "${name} ${credential}" => { function = name, secret_id = mount.secret_id }
     }
   ]...)
-
-  pubsub_agent = "serviceAccount:service-${var.project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 }
 
 # --- identities -------------------------------------------------------------------
@@ -119,7 +117,7 @@ resource "google_service_account_iam_member" "trigger_token_creator" {
 
   service_account_id = google_service_account.trigger[each.key].name
   role               = "roles/iam.serviceAccountTokenCreator"
-  member             = local.pubsub_agent
+  member             = var.pubsub_agent
 }
 
 # --- functions --------------------------------------------------------------------
@@ -189,7 +187,11 @@ resource "google_cloudfunctions2_function" "function" {
   dynamic "event_trigger" {
     for_each = each.value.trigger == "firestore" ? [each.key] : []
     content {
-      trigger_region        = var.firestore.trigger_region
+      # The database's own location, even a multi-region such as nam5: a region
+      # there is refused with "Database '(default)' does not exist in region
+      # 'us-central1'. Did you mean region 'nam5'?" (terraform-provider-google#17057;
+      # firebase-tools' ensureFirestoreTriggerRegion sets the same).
+      trigger_region        = var.firestore.location
       event_type            = var.outbox.event_type
       retry_policy          = "RETRY_POLICY_RETRY"
       service_account_email = google_service_account.trigger[each.key].email

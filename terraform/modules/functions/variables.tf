@@ -3,8 +3,8 @@ variable "project_id" {
   type        = string
 }
 
-variable "project_number" {
-  description = "Project number, for the Pub/Sub service agent that carries Eventarc's events."
+variable "pubsub_agent" {
+  description = "IAM member of the Pub/Sub service agent, which carries Eventarc's events and signs their pushes."
   type        = string
 }
 
@@ -40,9 +40,10 @@ variable "functions" {
   }
 
   validation {
-    # Service account ids are herald-<name>-trigger: at most 30 characters.
-    condition     = alltrue([for name in keys(var.functions) : can(regex("^[a-z][a-z0-9-]{0,14}$", name))])
-    error_message = "Function names must be 1-15 lowercase letters, digits or hyphens, starting with a letter."
+    # A function's longest service account id, herald-<name>-schedule, must stay a
+    # valid account id: 6-30 characters, ending in a letter or digit.
+    condition     = alltrue([for name in keys(var.functions) : can(regex("^[a-z](?:[a-z0-9-]{0,12}[a-z0-9])?$", name))])
+    error_message = "Function names must be 1-14 lowercase letters, digits or hyphens, starting with a letter and ending with a letter or digit."
   }
 }
 
@@ -63,10 +64,10 @@ variable "outbox" {
 }
 
 variable "firestore" {
-  description = "The Firestore database the relay's trigger watches, and the region of its triggers."
+  description = "The Firestore database the relay's trigger watches, and its location (where its triggers live)."
   type = object({
-    database       = string
-    trigger_region = string
+    database = string
+    location = string
   })
 }
 

@@ -6,7 +6,6 @@ locals {
       subscription.name => merge(subscription, { event = event_name, consumer = consumer, topic = event.topic })
     }
   ]...)
-  pubsub_agent = "serviceAccount:service-${var.project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 
   # Each publishing function may publish to every event topic (the relay and the
   # sweep republish whatever the outbox holds).
@@ -116,7 +115,7 @@ resource "google_service_account_iam_member" "push_token_creator" {
 
   service_account_id = google_service_account.push[each.key].name
   role               = "roles/iam.serviceAccountTokenCreator"
-  member             = local.pubsub_agent
+  member             = var.pubsub_agent
 }
 
 resource "google_pubsub_topic_iam_member" "publisher" {
@@ -134,7 +133,7 @@ resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
   project = var.project_id
   topic   = google_pubsub_topic.dead_letter[each.key].name
   role    = "roles/pubsub.publisher"
-  member  = local.pubsub_agent
+  member  = var.pubsub_agent
 }
 
 resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
@@ -143,5 +142,5 @@ resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
   project      = var.project_id
   subscription = google_pubsub_subscription.push[each.key].name
   role         = "roles/pubsub.subscriber"
-  member       = local.pubsub_agent
+  member       = var.pubsub_agent
 }

@@ -3,8 +3,8 @@ variable "project_id" {
   type        = string
 }
 
-variable "project_number" {
-  description = "Project number, for the Pub/Sub service agent that dead-letters messages."
+variable "pubsub_agent" {
+  description = "IAM member of the Pub/Sub service agent, which signs pushes and dead-letters messages."
   type        = string
 }
 
