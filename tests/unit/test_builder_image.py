@@ -147,6 +147,32 @@ def test_the_build_uses_the_image_built_from_this_very_directory() -> None:
     assert config(ROOT / "cloudbuild.yaml")["options"]["dynamicSubstitutions"] is True
 
 
+def test_the_delivery_module_creates_the_repository_the_build_pulls_from() -> None:
+    """The repository Terraform creates, and its image trigger pushes to, is the one
+    cloudbuild.yaml's steps run from."""
+    from tests.unit.tfeval import TERRAFORM, blocks, parsed
+
+    delivery = TERRAFORM / "modules" / "delivery"
+    variables = blocks(parsed(delivery / "variables.tf"), "variable")
+    region, repository = variables["region"]["default"], variables["repository"]["default"]
+    default = config(ROOT / "cloudbuild.yaml")["substitutions"]["_BUILDER_IMAGE"]
+    assert default.startswith(f"{region}-docker.pkg.dev/${{PROJECT_ID}}/{repository}/herald-builder:")
+    builder = config(BUILDER / "cloudbuild.yaml")["substitutions"]
+    assert (builder["_REGION"], builder["_REPOSITORY"]) == (region, repository)
+    [trigger] = [
+        body
+        for block in parsed(delivery / "main.tf")["resource"]
+        for kind, named in block.items()
+        if kind == "google_cloudbuild_trigger"
+        for name, body in named.items()
+        if name == "builder_image"
+    ]
+    assert trigger["filename"] == ".ci/builder/cloudbuild.yaml"
+    assert trigger["included_files"] == [".ci/builder/**"]
+    # Its own account, never the deploying one: it runs unapproved.
+    assert trigger["service_account"] == "${google_service_account.image.id}"
+
+
 def test_the_image_tag_is_the_content_hash_of_the_builder_directory(tmp_path: Path) -> None:
     copy = tmp_path / "builder"
     shutil.copytree(BUILDER, copy)
@@ -170,13 +196,17 @@ def test_the_builder_config_pushes_the_image_tagged_by_its_content_and_latest() 
         == "${_REGION}-docker.pkg.dev/${PROJECT_ID}/${_REPOSITORY}/herald-builder"
     )
     assert builder["options"]["dynamicSubstitutions"] is True
-    assert builder["images"] == ["${_IMAGE}:${_TAG}", "${_IMAGE}:latest"]
     steps = {step["id"]: step for step in builder["steps"]}
+    assert list(steps) == ["build", "verify", "push"]  # pushed only once verified
     build = script(steps["build"])
-    assert "bash .ci/builder/image-tag" in build and '!= "${_TAG}"' in build
-    assert build.index("exit 1") < build.index("docker build")
-    assert 'docker build --tag "${_IMAGE}:${_TAG}" --tag "${_IMAGE}:latest" .ci/builder' in build
+    # The tag is computed from the sources in the build itself: no tag can be given.
+    assert "_TAG" not in declared
+    assert 'tag="$$(bash .ci/builder/image-tag)"' in build
+    assert 'docker build --tag "${_IMAGE}:$$tag" --tag "${_IMAGE}:latest" .ci/builder' in build
     assert "install-toolchain.sh --check" in script(steps["verify"])
+    push = script(steps["push"])
+    assert 'docker push "${_IMAGE}:$$(cat /workspace/builder-tag)"' in push
+    assert 'docker push "${_IMAGE}:latest"' in push
 
 
 def test_both_configs_declare_every_substitution_and_every_script_parses() -> None:

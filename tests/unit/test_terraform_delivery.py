@@ -42,9 +42,11 @@ def deploy_locals() -> dict[str, Any]:
     return dict(locals_)
 
 
-def test_there_are_two_plan_triggers_and_one_apply_trigger() -> None:
-    assert set(triggers()) == {"plan_branches", "plan_pull_requests", "apply"}
+def test_there_are_two_plan_triggers_one_apply_trigger_and_the_image_trigger() -> None:
+    assert set(triggers()) == {"plan_branches", "plan_pull_requests", "apply", "builder_image"}
     for name, trigger in triggers().items():
+        if name == "builder_image":  # its own config: tests/unit/test_builder_image.py
+            continue
         assert trigger["filename"] == "${var.build_config}", name
         assert trigger["github"][0]["owner"] == "${var.github.owner}", name
 

@@ -155,3 +155,70 @@ resource "google_cloudbuild_trigger" "apply" {
 
   depends_on = [google_project_iam_member.deploy, google_storage_bucket_iam_member.deploy_state]
 }
+
+# --- the builder image every step of cloudbuild.yaml runs in (.ci/builder) ---------
+
+resource "google_artifact_registry_repository" "builds" {
+  project       = var.project_id
+  location      = var.region
+  repository_id = var.repository
+  format        = "DOCKER"
+  description   = "Herald's builder image: the toolchain cloudbuild.yaml's steps run in."
+}
+
+# Its own account: the image build runs unapproved on every change to .ci/builder,
+# so it may push this one image and write its logs, nothing else.
+resource "google_service_account" "image" {
+  project      = var.project_id
+  account_id   = "herald-builder-image"
+  display_name = "Herald: builds and pushes the builder image from ${var.deploy_branch}"
+}
+
+resource "google_project_iam_member" "image_logs" {
+  project = var.project_id
+  role    = "roles/logging.logWriter"
+  member  = google_service_account.image.member
+}
+
+resource "google_artifact_registry_repository_iam_member" "image_writer" {
+  project    = var.project_id
+  location   = google_artifact_registry_repository.builds.location
+  repository = google_artifact_registry_repository.builds.name
+  role       = "roles/artifactregistry.writer"
+  member     = google_service_account.image.member
+}
+
+# Plans and applies pull the builder image to run their steps.
+resource "google_artifact_registry_repository_iam_member" "reader" {
+  for_each = {
+    plan   = google_service_account.plan.member
+    deploy = google_service_account.deploy.member
+  }
+
+  project    = var.project_id
+  location   = google_artifact_registry_repository.builds.location
+  repository = google_artifact_registry_repository.builds.name
+  role       = "roles/artifactregistry.reader"
+  member     = each.value
+}
+
+resource "google_cloudbuild_trigger" "builder_image" {
+  project         = var.project_id
+  name            = "herald-${var.environment}-builder-image"
+  description     = "Builds and pushes the builder image when .ci/builder changes on ${var.deploy_branch}."
+  filename        = ".ci/builder/cloudbuild.yaml"
+  included_files  = [".ci/builder/**"]
+  service_account = google_service_account.image.id
+  substitutions   = { _REGION = var.region, _REPOSITORY = var.repository }
+
+  github {
+    owner = var.github.owner
+    name  = var.github.name
+
+    push {
+      branch = local.deploy_branch
+    }
+  }
+
+  depends_on = [google_project_iam_member.image_logs, google_artifact_registry_repository_iam_member.image_writer]
+}

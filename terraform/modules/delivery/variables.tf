@@ -55,3 +55,20 @@ variable "build_config" {
   type        = string
   default     = "cloudbuild.yaml"
 }
+
+variable "region" {
+  description = "Region of the builder image's Artifact Registry repository (cloudbuild.yaml's _BUILDER_IMAGE names it)."
+  type        = string
+  default     = "us-central1"
+}
+
+variable "repository" {
+  description = "Id of the Docker repository of the builder image (cloudbuild.yaml's _BUILDER_IMAGE names it)."
+  type        = string
+  default     = "herald"
+
+  validation {
+    condition     = can(regex("^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$", var.repository))
+    error_message = "repository must be an Artifact Registry repository id: lowercase letters, digits and hyphens."
+  }
+}
