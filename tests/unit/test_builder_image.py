@@ -156,7 +156,9 @@ def test_the_delivery_module_creates_the_repository_the_build_pulls_from() -> No
     variables = blocks(parsed(delivery / "variables.tf"), "variable")
     region, repository = variables["region"]["default"], variables["repository"]["default"]
     default = config(ROOT / "cloudbuild.yaml")["substitutions"]["_BUILDER_IMAGE"]
-    assert default.startswith(f"{region}-docker.pkg.dev/${{PROJECT_ID}}/{repository}/herald-builder:")
+    assert default.startswith(
+        f"{region}-docker.pkg.dev/${{PROJECT_ID}}/{repository}/herald-builder:"
+    )
     builder = config(BUILDER / "cloudbuild.yaml")["substitutions"]
     assert (builder["_REGION"], builder["_REPOSITORY"]) == (region, repository)
     [trigger] = [
