@@ -1,7 +1,8 @@
 """One HTTP exchange with a provider, classified the same way for every HTTP provider.
 
-- The destination is resolved first and refused if it is private, loopback,
-  link-local or reserved (SSRF), unless private addresses are allowed.
+- The destination is resolved first and refused if any of its addresses is not
+  globally reachable (SSRF; see ``herald.providers.addresses``), unless private
+  addresses are allowed.
 - A failure before the connection is open is retryable: nothing left.
 - ``handoff`` is called once the connection is open, just before the request.
 - No answer after that is ambiguous: the provider may have the message.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import email.utils
 import http.client
-import ipaddress
 import socket
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from herald.domain.headers import header_problem
 from herald.errors import AmbiguousProviderError, PermanentProviderError, RetryableProviderError
+from herald.providers.addresses import is_public
 
 MAX_RESPONSE_BYTES = 64 * 1024
 RETRYABLE_STATUS = frozenset({408, 425, 429})
@@ -35,18 +36,6 @@ class HttpResult:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
-
-
-def is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-    )
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
