@@ -3,7 +3,9 @@ that lead to an IPv4 address, judged by where they lead."""
 
 import pytest
 
+from herald.errors import PermanentProviderError
 from herald.providers.addresses import is_public
+from herald.providers.http import exchange
 
 REFUSED = {
     # IPv4 special-purpose blocks
@@ -78,3 +80,34 @@ def test_non_global_addresses_are_refused(address: str, kind: str) -> None:
 @pytest.mark.parametrize(("address", "kind"), ALLOWED.items())
 def test_global_unicast_addresses_are_allowed(address: str, kind: str) -> None:
     assert is_public(address), kind
+
+
+@pytest.mark.parametrize("address", ["100.64.0.1", "2002:7f00:1::", "64:ff9b::a9fe:a9fe"])
+def test_an_outbound_call_to_such_an_address_is_refused_before_any_connection(
+    address: str,
+) -> None:
+    handoffs: list[bool] = []
+    with pytest.raises(PermanentProviderError, match="private or reserved"):
+        exchange(
+            "http://hooks.example.com/h",
+            "POST",
+            b"{}",
+            {},
+            lambda: handoffs.append(True),
+            "webhook",
+            resolver=lambda host, port: [address],
+        )
+    assert handoffs == []
+
+
+def test_a_name_with_one_non_global_address_among_public_ones_is_refused() -> None:
+    with pytest.raises(PermanentProviderError):
+        exchange(
+            "http://hooks.example.com/h",
+            "POST",
+            b"{}",
+            {},
+            lambda: None,
+            "webhook",
+            resolver=lambda host, port: ["93.184.215.14", "10.0.0.1"],
+        )
