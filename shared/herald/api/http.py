@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from herald import logs
 from herald.domain.send import ID_PATTERN
 from herald.errors import NotFound, PayloadTooLarge, Unauthenticated, ValidationFailed
 from herald.ids import hash_api_key
+from herald.json_input import parse_json
 from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
@@ -74,10 +74,7 @@ class HttpRequest:
     def json(self) -> Any:
         if not self.body:
             raise ValidationFailed.of("body", "is empty; send a JSON object")
-        try:
-            return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationFailed.of("body", f"is not valid JSON: {exc}") from exc
+        return parse_json(self.body)
 
 
 @dataclass

@@ -9,6 +9,7 @@ interface, two backends (memory here, Firestore in ``store/firestore_documents``
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -18,14 +19,41 @@ Document = dict[str, Any]
 Change = Callable[[Document | None], Document | None]
 
 
+# Firestore's rules for a document id: at most 1,500 bytes, no "/", not "." or "..",
+# and not "__" ... "__" (reserved). A caller's id breaking them would name another
+# path or a reserved one; the API refuses such ids (``domain.send.check_identifier``)
+# before they get here.
+MAX_DOCUMENT_ID_BYTES = 1500
+_RESERVED_ID = re.compile(r"__.*__", re.DOTALL)
+
+
+def document_id_problem(value: str) -> str | None:
+    """Why Firestore would not take ``value`` as a document id, or None."""
+    if not value:
+        return "is empty"
+    if len(value.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_ID_BYTES:
+        return f"is longer than {MAX_DOCUMENT_ID_BYTES} bytes"
+    if "/" in value:
+        return "contains '/'"
+    if value in (".", ".."):
+        return f"is {value!r}"
+    if _RESERVED_ID.fullmatch(value):
+        return "matches __.*__, which Firestore reserves"
+    return None
+
+
 def check_doc_path(path: DocPath) -> None:
     if not path or len(path) % 2:
         raise ValueError(f"a document path has collection/id pairs, got {path!r}")
+    for document_id in path[1::2]:
+        if problem := document_id_problem(document_id):
+            raise ValueError(f"document id {document_id!r} {problem}")
 
 
 def check_collection_path(path: DocPath) -> None:
     if len(path) % 2 != 1:
         raise ValueError(f"a collection path ends with a collection, got {path!r}")
+    check_doc_path((*path, "id"))
 
 
 class DocumentStore(Protocol):
