@@ -67,6 +67,10 @@ def verify(key: ec.EllipticCurvePublicKey, body: bytes, signature: str, timestam
     return True
 
 
+# SendGrid posts its events in batches of up to 768 KB.
+MAX_EVENTS_BODY = 1024 * 1024
+
+
 def events_of(body: bytes) -> list[dict[str, Any]]:
     events = parse_json(body)
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):

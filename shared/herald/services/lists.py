@@ -14,6 +14,9 @@ from herald.services.parsing import PAGE_SIZE, iso, page_of, paging, parse_body
 from herald.store.documents import Document, DocumentStore
 
 MAX_RECIPIENTS_PER_CALL = 1000
+# A subscriptions call: 1,000 recipients with an id of up to 256 characters and some
+# preferences each (every subscription is its own document).
+MAX_SUBSCRIPTIONS_BODY = 512 * 1024
 
 
 class _Strict(BaseModel):

@@ -29,6 +29,10 @@ class ProfileBody(BaseModel):
         return profile
 
 
+# The profile and the {"profile": ...} around it.
+MAX_PROFILE_BODY = PROFILE_MAX_BYTES + 1024
+
+
 def profile_path(user_id: str) -> tuple[str, str]:
     return ("profiles", user_id)
 

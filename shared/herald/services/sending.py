@@ -13,13 +13,14 @@ from herald.clock import now_ms
 from herald.domain.message import FanOut, MessageState, RequestRecord
 from herald.domain.rendering import RenderFailed, merged_data, render_channel
 from herald.domain.send import Content, ElementalContent, SendRequest
-from herald.errors import FieldError, ValidationFailed
+from herald.errors import FieldError, PayloadTooLarge, ValidationFailed
 from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageEnqueued
 from herald.ids import message_id_for, new_request_id
 from herald.observability import metrics, tracing
 from herald.services.validation import field_errors
 from herald.store.base import MessageRepository
+from herald.store.sizes import MAX_STORED_BYTES, value_size
 
 
 def parse_send(body: Any) -> SendRequest:
@@ -175,6 +176,27 @@ def _units(request: SendRequest, each_bytes: int) -> list[tuple[dict[str, Any], 
     return units
 
 
+# A message's document when accepted: its content, data and recipient (a fan-out's: all
+# of them), with as much again left for the rendered output the pipeline adds.
+MAX_MESSAGE_STORED_BYTES = MAX_STORED_BYTES // 2
+
+
+def check_stored_size(
+    shared: MessageState, units: list[tuple[dict[str, Any], FanOut | None]]
+) -> None:
+    """413 for a message whose document Firestore would refuse (its sizes, not JSON's:
+    256 KiB of JSON integers is 1 MiB stored)."""
+    common = value_size(shared.model_dump(exclude={"recipient", "fanout"}))
+    for recipient, fanout in units:
+        size = common + value_size(recipient) + (value_size(fanout.model_dump()) if fanout else 0)
+        if size > MAX_MESSAGE_STORED_BYTES:
+            raise PayloadTooLarge.of(
+                "message",
+                f"would be stored as {size:,} bytes with its data; a message holds at most"
+                f" {MAX_MESSAGE_STORED_BYTES:,} when sent, to leave room for what is rendered",
+            )
+
+
 class SendService:
     def __init__(self, messages: MessageRepository) -> None:
         self.messages = messages
@@ -186,6 +208,7 @@ class SendService:
         received = now_ms()
         shared = message_template(request, workspace, request_id, received)
         units = _units(request, message_bytes(shared))
+        check_stored_size(shared, units)
         request_traceparent = tracing.current_traceparent()
         staged = []
         for recipient, fanout in units:

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from herald.store.sizes import check_document_size
+
 DocPath = tuple[str, ...]  # collection, id, [collection, id, ...]
 Document = dict[str, Any]
 Change = Callable[[Document | None], Document | None]
@@ -50,6 +52,11 @@ def check_doc_path(path: DocPath) -> None:
             raise ValueError(f"document id {document_id!r} {problem}")
 
 
+def check_storable(workspace: str, path: DocPath, document: Document) -> None:
+    """A 413 naming the resource for a document Firestore would refuse as too large."""
+    check_document_size(("workspaces", workspace, *path), document)
+
+
 def check_collection_path(path: DocPath) -> None:
     if len(path) % 2 != 1:
         raise ValueError(f"a collection path ends with a collection, got {path!r}")
@@ -63,7 +70,9 @@ class DocumentStore(Protocol):
         """In the order asked, read together."""
         ...
 
-    def put(self, workspace: str, path: DocPath, document: Document) -> None: ...
+    def put(self, workspace: str, path: DocPath, document: Document) -> None:
+        """Raises ``PayloadTooLarge`` naming the resource for a document too large to store."""
+        ...
 
     def update(self, workspace: str, path: DocPath, change: Change) -> Document | None:
         """Stores ``change(current)`` atomically; a None result leaves it as it is.
@@ -99,6 +108,7 @@ class InMemoryDocuments:
 
     def put(self, workspace: str, path: DocPath, document: Document) -> None:
         check_doc_path(path)
+        check_storable(workspace, path, document)
         with self._lock:
             self._documents[(workspace, path)] = copy.deepcopy(document)
 
@@ -109,6 +119,7 @@ class InMemoryDocuments:
             changed = change(copy.deepcopy(current) if current is not None else None)
             if changed is None:
                 return copy.deepcopy(current) if current is not None else None
+            check_storable(workspace, path, changed)
             self._documents[(workspace, path)] = copy.deepcopy(changed)
             return copy.deepcopy(changed)
 

@@ -12,6 +12,7 @@ from herald.store.documents import (
     Document,
     check_collection_path,
     check_doc_path,
+    check_storable,
 )
 from herald.store.firestore import _span
 
@@ -45,8 +46,10 @@ class FirestoreDocuments:
         return [found.get(ref.path) for ref in refs]
 
     def put(self, workspace: str, path: DocPath, document: Document) -> None:
+        ref = self._ref(workspace, path)
+        check_storable(workspace, path, document)
         with _span("set", path[-2]):
-            self._ref(workspace, path).set(document)
+            ref.set(document)
 
     def update(self, workspace: str, path: DocPath, change: Change) -> Document | None:
         ref = self._ref(workspace, path)
@@ -58,6 +61,7 @@ class FirestoreDocuments:
             changed = change(current)
             if changed is None:
                 return current
+            check_storable(workspace, path, changed)
             transaction.set(ref, changed)
             return changed
 
