@@ -100,10 +100,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+MAX_URL_LENGTH = 2048
+
+
 class WebhookDestination(_Strict):
-    url: str
+    url: str = Field(max_length=MAX_URL_LENGTH)
     method: Literal["POST", "PUT"] = "POST"
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=dict, max_length=50)
 
     @field_validator("url")
     @classmethod
@@ -129,7 +132,7 @@ class WebhookDestination(_Strict):
 
 
 class SlackWebhook(_Strict):
-    url: str
+    url: str = Field(max_length=MAX_URL_LENGTH)
 
     @field_validator("url")
     @classmethod
@@ -155,23 +158,17 @@ def check_identifier(value: str | None) -> str | None:
     return value
 
 
-class Recipient(_Strict):
+class Addresses(_Strict):
+    """A recipient's address on each channel, checked the same in a send and in a profile."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    # A user, whose stored profile fills in the addresses not given here.
-    user_id: str | None = None
-    # A list: every subscriber gets a message of their own (fanned out in the pipeline).
-    list_id: str | None = None
     email: str | None = None
     phone_number: str | None = None
     # Courier's name for an FCM registration token.
     firebase_token: str | None = Field(default=None, alias="firebaseToken", max_length=4096)
     slack: SlackDestination | None = None
     webhook: WebhookDestination | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
-
-    _user_id = field_validator("user_id")(classmethod(lambda cls, v: check_identifier(v)))
-    _list_id = field_validator("list_id")(classmethod(lambda cls, v: check_identifier(v)))
 
     @field_validator("phone_number")
     @classmethod
@@ -189,16 +186,31 @@ class Recipient(_Strict):
             raise ValueError("is not an email address")
         return email
 
+    @field_validator("webhook", mode="before")
+    @classmethod
+    def _url_shorthand(cls, value: Any) -> Any:
+        return {"url": value} if isinstance(value, str) else value
+
+
+# Where a recipient or a profile keeps its addresses (Courier's names).
+ADDRESS_FIELDS = ("email", "phone_number", "firebaseToken", "slack", "webhook")
+
+
+class Recipient(Addresses):
+    # A user, whose stored profile fills in the addresses not given here.
+    user_id: str | None = None
+    # A list: every subscriber gets a message of their own (fanned out in the pipeline).
+    list_id: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    _user_id = field_validator("user_id")(classmethod(lambda cls, v: check_identifier(v)))
+    _list_id = field_validator("list_id")(classmethod(lambda cls, v: check_identifier(v)))
+
     @field_validator("data")
     @classmethod
     def _storable_data(cls, data: dict[str, Any]) -> dict[str, Any]:
         storable(data)
         return data
-
-    @field_validator("webhook", mode="before")
-    @classmethod
-    def _url_shorthand(cls, value: Any) -> Any:
-        return {"url": value} if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _has_an_address(self) -> Recipient:

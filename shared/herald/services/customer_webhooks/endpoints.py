@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from herald.clock import now_ms
+from herald.domain.send import MAX_URL_LENGTH
 from herald.errors import NotFound
 from herald.services.customer_webhooks.signing import new_secret
 from herald.services.parsing import parse_body
@@ -18,7 +19,6 @@ from herald.store.documents import DocPath, Document, DocumentStore
 ENDPOINTS = "webhook_endpoints"
 MESSAGE_UPDATED = "message:updated"
 EVENT_TYPES = frozenset({MESSAGE_UPDATED})
-MAX_URL_LENGTH = 2048
 PAGE = 100
 
 
