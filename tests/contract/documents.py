@@ -84,3 +84,13 @@ class DocumentStoreContract:
         for bad in ("a/b", "..", "__name__"):
             with pytest.raises(ValueError):
                 documents.put(_workspace(), ("profiles", bad), {"x": 1})
+
+    def test_count_counts_a_collection_up_to_a_limit(self, documents: DocumentStore) -> None:
+        ws = _workspace()
+        for user in ("a", "b", "c"):
+            documents.put(ws, ("lists", "news", "subscriptions", user), {})
+        documents.put(ws, ("lists", "other", "subscriptions", "d"), {})
+        assert documents.count(ws, ("lists", "news", "subscriptions"), 10) == 3
+        assert documents.count(ws, ("lists", "news", "subscriptions"), 2) == 2
+        assert documents.count(ws, ("lists", "none", "subscriptions"), 10) == 0
+        assert documents.count(_workspace(), ("lists", "news", "subscriptions"), 10) == 0

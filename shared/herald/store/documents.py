@@ -91,6 +91,11 @@ class DocumentStore(Protocol):
         """Up to ``limit`` documents of a collection, by id, after the id ``after``."""
         ...
 
+    def count(self, workspace: str, collection: DocPath, limit: int) -> int:
+        """How many documents a collection holds, counted up to ``limit`` (an aggregation:
+        no document is read)."""
+        ...
+
 
 class InMemoryDocuments:
     def __init__(self) -> None:
@@ -142,3 +147,11 @@ class InMemoryDocuments:
             return [
                 (i, copy.deepcopy(self._documents[(workspace, (*collection, i))])) for i in chosen
             ]
+
+    def count(self, workspace: str, collection: DocPath, limit: int) -> int:
+        check_collection_path(collection)
+        with self._lock:
+            found = sum(
+                1 for ws, path in self._documents if ws == workspace and path[:-1] == collection
+            )
+            return min(found, limit)

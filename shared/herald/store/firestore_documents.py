@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from google.cloud import firestore
 
@@ -87,3 +88,11 @@ class FirestoreDocuments:
             query = query.start_after({"__name__": ref.document(after)})
         with _span("query", collection[-1]):
             return [(snap.id, snap.to_dict() or {}) for snap in query.stream()]
+
+    def count(self, workspace: str, collection: DocPath, limit: int) -> int:
+        check_collection_path(collection)
+        query = self.client.collection("workspaces", workspace, *collection).limit(limit)
+        # The client's stubs type the aggregation's answer wrongly: a list of lists.
+        aggregation: Any = query.count()
+        with _span("count", collection[-1]):
+            return int(aggregation.get()[0][0].value)
