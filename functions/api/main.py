@@ -16,11 +16,22 @@ def handle(request: flask.Request) -> flask.Response:
             method=request.method,
             path=request.path,
             headers=dict(request.headers),
-            body=request.get_data(),
             query=request.args.to_dict(),
             query_lists=request.args.to_dict(flat=False),
-        )
+        ),
+        # Read by the api only as far as the route's limit: a large body is refused unread.
+        request.stream,
+        request.content_length,
     )
+    if response.body_unread:
+        # functions-framework reads the whole request after a handler returns, unless the
+        # answer is streamed: a refused body stays unread (the connection is then closed).
+        return flask.Response(
+            iter([json.dumps(response.body).encode()]),
+            status=response.status,
+            headers=response.headers,
+            mimetype="application/json",
+        )
     if response.status == 204:
         return flask.Response(status=204, headers=response.headers)
     if response.raw is not None:

@@ -80,7 +80,9 @@ class _ApiServices:
     def sending(self) -> SendService:
         from herald.services.sending import SendService
 
-        return SendService(_messages())
+        return SendService(
+            _messages(), self.documents, max_messages=settings().max_messages_per_request
+        )
 
     @functools.cached_property
     def reader(self) -> MessageReader:
@@ -220,4 +222,5 @@ def customer_webhooks() -> CustomerWebhooks:
         timers=FirestoreTimers(firestore_client()),
         workspaces=FirestoreWorkspaces(firestore_client(), cache_s=WORKSPACE_SETTINGS_CACHE_S),
         allow_private=config.webhook_allow_private,
+        max_endpoints=config.max_webhook_endpoints,
     )

@@ -31,6 +31,12 @@ def secret(name: str, env: Mapping[str, str] | None = None) -> str | None:
     return None
 
 
+# One send's messages, its lists' subscribers included; larger audiences take several sends.
+DEFAULT_MAX_MESSAGES_PER_REQUEST = 10_000
+# Every message event is posted to each endpoint: their number multiplies every send.
+DEFAULT_MAX_WEBHOOK_ENDPOINTS = 20
+
+
 @dataclass(frozen=True)
 class CallbackSettings:
     """What the api needs to check provider callbacks (deployment-wide, as the providers'
@@ -76,6 +82,9 @@ class Settings:
     public_url: str | None = None
     link_secret: str | None = None
     link_ttl_days: float = 60.0
+    # Amplification bounds: what one request, or one event, may cost a workspace.
+    max_messages_per_request: int = DEFAULT_MAX_MESSAGES_PER_REQUEST
+    max_webhook_endpoints: int = DEFAULT_MAX_WEBHOOK_ENDPOINTS
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -120,4 +129,10 @@ class Settings:
             public_url=env.get("HERALD_PUBLIC_URL") or None,
             link_secret=secret("HERALD_LINK_SECRET"),
             link_ttl_days=float(env.get("HERALD_LINK_TTL_DAYS", "60")),
+            max_messages_per_request=int(
+                env.get("HERALD_MAX_MESSAGES_PER_REQUEST", DEFAULT_MAX_MESSAGES_PER_REQUEST)
+            ),
+            max_webhook_endpoints=int(
+                env.get("HERALD_MAX_WEBHOOK_ENDPOINTS", DEFAULT_MAX_WEBHOOK_ENDPOINTS)
+            ),
         )

@@ -15,6 +15,7 @@ HeraldError
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Self
 
 
 class HeraldError(Exception):
@@ -34,7 +35,7 @@ class ValidationFailed(HeraldError):
         super().__init__(f"{first.field}: {first.reason}")
 
     @classmethod
-    def of(cls, field: str, reason: str) -> ValidationFailed:
+    def of(cls, field: str, reason: str) -> Self:
         return cls([FieldError(field, reason)])
 
 

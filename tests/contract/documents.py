@@ -5,6 +5,9 @@ from __future__ import annotations
 import threading
 import uuid
 
+import pytest
+
+from herald.errors import PayloadTooLarge
 from herald.store.documents import Document, DocumentStore
 
 
@@ -59,3 +62,35 @@ class DocumentStoreContract:
         rest = documents.page(ws, collection, first[-1][0], 3)
         assert rest == [("dee", {"u": "dee"})]
         assert documents.page(ws, collection, "dee", 3) == []
+
+    def test_a_document_larger_than_herald_stores_is_refused_naming_its_resource(
+        self, documents: DocumentStore
+    ) -> None:
+        ws = _workspace()
+        path = ("templates", "big")
+        # Small as JSON, 2 MB as Firestore counts integers (8 bytes each).
+        too_large: Document = {"z": [0] * 250_000}
+        with pytest.raises(PayloadTooLarge) as refused:
+            documents.put(ws, path, too_large)
+        assert refused.value.errors[0].field == "template"
+        with pytest.raises(PayloadTooLarge) as refused:
+            documents.update(ws, path, lambda current: too_large)
+        assert refused.value.errors[0].field == "template"
+        assert documents.get(ws, path) is None
+
+    def test_ids_firestore_reserves_or_would_nest_are_refused(
+        self, documents: DocumentStore
+    ) -> None:
+        for bad in ("a/b", "..", "__name__"):
+            with pytest.raises(ValueError):
+                documents.put(_workspace(), ("profiles", bad), {"x": 1})
+
+    def test_count_counts_a_collection_up_to_a_limit(self, documents: DocumentStore) -> None:
+        ws = _workspace()
+        for user in ("a", "b", "c"):
+            documents.put(ws, ("lists", "news", "subscriptions", user), {})
+        documents.put(ws, ("lists", "other", "subscriptions", "d"), {})
+        assert documents.count(ws, ("lists", "news", "subscriptions"), 10) == 3
+        assert documents.count(ws, ("lists", "news", "subscriptions"), 2) == 2
+        assert documents.count(ws, ("lists", "none", "subscriptions"), 10) == 0
+        assert documents.count(_workspace(), ("lists", "news", "subscriptions"), 10) == 0

@@ -98,7 +98,7 @@ class Pipeline:
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
 
     def __post_init__(self) -> None:
-        self.sending = SendService(self.messages)
+        self.sending = SendService(self.messages, self.documents)
         self.reader = MessageReader(self.messages, self.summaries)
         self.canceling = CancelService(self.messages)
         self.suppressions = SuppressionList(self.documents)

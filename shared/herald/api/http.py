@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from herald import logs
+from herald.api.bodies import DEFAULT_MAX_BODY, BodyStream, read_body, too_large
 from herald.domain.send import ID_PATTERN
 from herald.errors import NotFound, PayloadTooLarge, Unauthenticated, ValidationFailed
 from herald.ids import hash_api_key
+from herald.json_input import parse_json
 from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
@@ -74,10 +76,7 @@ class HttpRequest:
     def json(self) -> Any:
         if not self.body:
             raise ValidationFailed.of("body", "is empty; send a JSON object")
-        try:
-            return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationFailed.of("body", f"is not valid JSON: {exc}") from exc
+        return parse_json(self.body)
 
 
 @dataclass
@@ -87,6 +86,8 @@ class HttpResponse:
     headers: dict[str, str] = field(default_factory=dict)
     # Bytes sent as they are (an HTML page, an image), with their own content-type header.
     raw: bytes | None = None
+    # The request's body was refused unread: whatever serves the answer must not read it.
+    body_unread: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ class Route:
     # Reached without an API key (provider callbacks, unsubscribe links): the handler
     # verifies its own signature or token and finds the workspace from it.
     public: bool = False
+    # The largest body the route takes; a larger one is refused before it is read.
+    max_body: int = DEFAULT_MAX_BODY
 
 
 class Router:
@@ -122,10 +125,12 @@ class Router:
         *,
         public: bool = False,
         patterns: Mapping[str, str] | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> Callable[[Handler], Handler]:
         """``path`` may hold ``{name}`` segments, passed to the handler as params.
 
         A segment matches an id unless ``patterns`` gives it a regex of its own.
+        ``max_body`` is the largest body the route takes, in bytes.
         """
         # Ids (Herald's own, or the caller's user and list ids) may not start with
         # "_" or ".": Firestore's reserved names (__x__, ., ..) would be a 500.
@@ -137,13 +142,18 @@ class Router:
         pattern = re.compile("^" + re.sub(r"\{(\w+)\}", segment, path) + "/?$")
 
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, path, pattern, handler, public))
+            self.routes.append(Route(method, path, pattern, handler, public, max_body))
             return handler
 
         return register
 
     def include(self, other: Router) -> None:
         self.routes.extend(other.routes)
+
+    def body_limit(self, method: str, path: str) -> int:
+        """The most the route takes; the default for a request no route answers."""
+        route, _, _ = self.match(method, path)
+        return route.max_body if route else DEFAULT_MAX_BODY
 
     def template_for(self, method: str, path: str) -> str | None:
         """The route's path template (``/messages/{message_id}``), for span names."""
@@ -210,6 +220,17 @@ class Api:
             raise Unauthenticated("the API key is not valid")
         return workspace
 
+    def receive(
+        self, request: HttpRequest, body: BodyStream, declared_length: int | None
+    ) -> HttpResponse:
+        """``request`` with its body still unread: read only if the route takes its size."""
+        try:
+            limit = self.router.body_limit(request.method, request.path)
+            request = dataclasses.replace(request, body=read_body(body, declared_length, limit))
+        except Exception as exc:
+            return dataclasses.replace(error_response(exc, request), body_unread=True)
+        return self.handle(request)
+
     def handle(self, request: HttpRequest) -> HttpResponse:
         try:
             route, params, path_exists = self.router.match(request.method, request.path)
@@ -219,6 +240,10 @@ class Api:
                         405, error_body("invalid_request_error", "method not allowed")
                     )
                 return HttpResponse(404, error_body("not_found", f"no route {request.path}"))
+            # Before the key, the idempotency record and any parsing: a body too large
+            # costs nothing more than its refusal.
+            if len(request.body) > route.max_body:
+                raise too_large(route.max_body)
             if route.public:
                 return _answer(route, Context(request, "", params, self.services))
             workspace = self.authenticate(request)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import TYPE_CHECKING, Any
 
 from herald.domain.feedback import Feedback, FeedbackKind
 from herald.errors import ValidationFailed
+from herald.json_input import parse_json
 
 if TYPE_CHECKING:  # loaded on the first SendGrid callback, not at the api's cold start
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -67,11 +67,12 @@ def verify(key: ec.EllipticCurvePublicKey, body: bytes, signature: str, timestam
     return True
 
 
+# SendGrid posts its events in batches of up to 768 KB.
+MAX_EVENTS_BODY = 1024 * 1024
+
+
 def events_of(body: bytes) -> list[dict[str, Any]]:
-    try:
-        events = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed.of("body", f"is not valid JSON: {exc}") from exc
+    events = parse_json(body)
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         raise ValidationFailed.of("body", "must be a JSON array of event objects")
     return events

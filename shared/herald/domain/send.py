@@ -41,21 +41,58 @@ NOT_YET_SUPPORTED_RECIPIENT_FIELDS = frozenset(
     }
 )
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# Printable ASCII only (no space, control character or NUL), and no "@" in either part.
+_EMAIL = re.compile(r"^[!-?A-~]+@[!-?A-~]+\.[!-\-/-?A-~]+$")
+# ASCII digits only: "\d" would take the full-width and other Unicode digits too.
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+# The longest a timeout may be, as Courier's message timeout (and the longest delay).
+MAX_TIMEOUT_MS = 30 * 24 * 3600 * 1000
 
 
-def storable(value: Any, inside_list: bool = False, depth: int = 0) -> Any:
-    """Refuses what Firestore cannot store: a list directly inside a list, deep nesting."""
+# Firestore's rules for a field name (a key of a map at any depth): not empty, not
+# __x__, and its whole path at most 1,500 bytes, as Firestore writes it (a key that is
+# not a plain name is quoted in backticks); room is left for the names above the value.
+MAX_FIELD_PATH_BYTES = 1400
+_RESERVED_FIELD = re.compile(r"__.*__", re.DOTALL)
+_PLAIN_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def field_path_bytes(key: str) -> int:
+    """What ``key`` adds to a field path: itself, quoted if it must be, and a dot."""
+    if _PLAIN_FIELD.fullmatch(key):
+        return len(key) + 1
+    quoted = key.replace("\\", "\\\\").replace("`", "\\`")
+    return len(quoted.encode("utf-8", "surrogatepass")) + 3
+
+
+def field_name_problem(key: str, above_bytes: int = 0) -> str | None:
+    """Why Firestore would not take ``key`` as a field name, or None."""
+    if not key:
+        return "has an empty key, which cannot be stored"
+    if _RESERVED_FIELD.fullmatch(key):
+        return f"has the key {key[:40]!r}; Firestore reserves keys like __name__"
+    if above_bytes + field_path_bytes(key) > MAX_FIELD_PATH_BYTES:
+        return (
+            f"has keys nested more than {MAX_FIELD_PATH_BYTES} bytes deep, which cannot be stored"
+        )
+    return None
+
+
+def storable(value: Any, inside_list: bool = False, depth: int = 0, path_bytes: int = 0) -> Any:
+    """Refuses what Firestore cannot store: a list directly inside a list, deep nesting,
+    keys it reserves or cannot hold."""
     if depth > 20:
         raise ValueError("is nested more than 20 levels deep")
     if isinstance(value, list):
         if inside_list:
             raise ValueError("has a list directly inside a list, which cannot be stored")
         for item in value:
-            storable(item, True, depth + 1)
+            storable(item, True, depth + 1, path_bytes)
     elif isinstance(value, dict):
-        for item in value.values():
-            storable(item, False, depth + 1)
+        for key, item in value.items():
+            if problem := field_name_problem(str(key), path_bytes):
+                raise ValueError(problem)
+            storable(item, False, depth + 1, path_bytes + field_path_bytes(str(key)))
     return value
 
 
@@ -63,10 +100,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+MAX_URL_LENGTH = 2048
+
+
 class WebhookDestination(_Strict):
-    url: str
+    url: str = Field(max_length=MAX_URL_LENGTH)
     method: Literal["POST", "PUT"] = "POST"
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=dict, max_length=50)
 
     @field_validator("url")
     @classmethod
@@ -92,7 +132,7 @@ class WebhookDestination(_Strict):
 
 
 class SlackWebhook(_Strict):
-    url: str
+    url: str = Field(max_length=MAX_URL_LENGTH)
 
     @field_validator("url")
     @classmethod
@@ -118,50 +158,59 @@ def check_identifier(value: str | None) -> str | None:
     return value
 
 
-class Recipient(_Strict):
+class Addresses(_Strict):
+    """A recipient's address on each channel, checked the same in a send and in a profile."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    # A user, whose stored profile fills in the addresses not given here.
-    user_id: str | None = None
-    # A list: every subscriber gets a message of their own (fanned out in the pipeline).
-    list_id: str | None = None
     email: str | None = None
     phone_number: str | None = None
     # Courier's name for an FCM registration token.
     firebase_token: str | None = Field(default=None, alias="firebaseToken", max_length=4096)
     slack: SlackDestination | None = None
     webhook: WebhookDestination | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
-
-    _user_id = field_validator("user_id")(classmethod(lambda cls, v: check_identifier(v)))
-    _list_id = field_validator("list_id")(classmethod(lambda cls, v: check_identifier(v)))
 
     @field_validator("phone_number")
     @classmethod
     def _e164(cls, number: str | None) -> str | None:
-        if number is not None and not re.fullmatch(r"\+[1-9]\d{6,14}", number):
+        if number is not None and not _E164.fullmatch(number):
             raise ValueError("must be an E.164 number, like +14155550100")
         return number
 
     @field_validator("email")
     @classmethod
     def _email_address(cls, email: str | None) -> str | None:
-        if email is not None and (len(email) > 254 or not _EMAIL.match(email)):
-            raise ValueError("is not an email address")
         if email is not None and not email.isascii():
             raise ValueError("must be ASCII (internationalised addresses are not supported yet)")
+        if email is not None and (len(email) > 254 or not _EMAIL.match(email)):
+            raise ValueError("is not an email address")
         return email
+
+    @field_validator("webhook", mode="before")
+    @classmethod
+    def _url_shorthand(cls, value: Any) -> Any:
+        return {"url": value} if isinstance(value, str) else value
+
+
+# Where a recipient or a profile keeps its addresses (Courier's names).
+ADDRESS_FIELDS = ("email", "phone_number", "firebaseToken", "slack", "webhook")
+
+
+class Recipient(Addresses):
+    # A user, whose stored profile fills in the addresses not given here.
+    user_id: str | None = None
+    # A list: every subscriber gets a message of their own (fanned out in the pipeline).
+    list_id: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    _user_id = field_validator("user_id")(classmethod(lambda cls, v: check_identifier(v)))
+    _list_id = field_validator("list_id")(classmethod(lambda cls, v: check_identifier(v)))
 
     @field_validator("data")
     @classmethod
     def _storable_data(cls, data: dict[str, Any]) -> dict[str, Any]:
         storable(data)
         return data
-
-    @field_validator("webhook", mode="before")
-    @classmethod
-    def _url_shorthand(cls, value: Any) -> Any:
-        return {"url": value} if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _has_an_address(self) -> Recipient:
@@ -265,7 +314,7 @@ class ChannelSettings(_Strict):
 class ProviderSettings(_Strict):
     """Courier's ``providers.<provider>``: how long that provider may keep failing (ms)."""
 
-    timeouts: int | None = Field(default=None, gt=0)
+    timeouts: int | None = Field(default=None, gt=0, le=MAX_TIMEOUT_MS)
 
 
 class Preferences(_Strict):
@@ -299,7 +348,7 @@ class Timeout(_Strict):
     Courier sends them: ``{"channel": {"email": 600000}}``.
     """
 
-    message: int | None = Field(default=None, gt=0, le=30 * 24 * 3600 * 1000)
+    message: int | None = Field(default=None, gt=0, le=MAX_TIMEOUT_MS)
     channel: int | dict[str, int] | None = None
     provider: int | dict[str, int] | None = None
 
@@ -308,7 +357,11 @@ class Timeout(_Strict):
     def _positive(cls, value: Any, handler: Any) -> int | dict[str, int] | None:
         # Checked by hand: pydantic's union errors would name both branches.
         def positive(figure: Any) -> bool:
-            return isinstance(figure, int) and not isinstance(figure, bool) and figure > 0
+            return (
+                isinstance(figure, int)
+                and not isinstance(figure, bool)
+                and 0 < figure <= MAX_TIMEOUT_MS
+            )
 
         if value is None or positive(value):
             return value  # type: ignore[no-any-return]
@@ -316,7 +369,10 @@ class Timeout(_Strict):
             isinstance(k, str) and positive(v) for k, v in value.items()
         ):
             return value
-        raise ValueError("must be milliseconds greater than 0, or an object of them by name")
+        raise ValueError(
+            f"must be milliseconds from 1 to {MAX_TIMEOUT_MS} (30 days), or an object of them"
+            " by name"
+        )
 
 
 MAX_DELAY_MS = 30 * 24 * 3600 * 1000

@@ -201,9 +201,16 @@ class BrandColors(_Model):
     secondary: Color | None = None
 
 
+def _untemplated_web_url(value: str) -> str:
+    if not is_web_url(value):
+        raise ValueError("is not an http(s) URL")
+    return value
+
+
 class Brand(_Model):
     name: str | None = None
-    logo_url: WebUrl | None = None
+    # Put into the layout as given, never filled in: "{{" cannot excuse another scheme.
+    logo_url: Annotated[str, AfterValidator(_untemplated_web_url)] | None = None
     colors: BrandColors | None = None
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from opentelemetry import trace
 
 from herald import bootstrap
+from herald.api.bodies import BodyStream
 from herald.api.http import HttpRequest, HttpResponse
 from herald.idempotency.http import REPLAYED_HEADER
 from herald.observability import metrics, tracing
 
 
-def serve(request: HttpRequest) -> HttpResponse:
+def serve(request: HttpRequest, body: BodyStream, declared_length: int | None) -> HttpResponse:
+    """``request`` arrives without its body: ``body`` is read only as far as the route allows."""
     tracing.configure("api")
     metrics.configure("api")
     route = bootstrap.api().router.template_for(request.method, request.path)
@@ -25,7 +27,7 @@ def serve(request: HttpRequest) -> HttpResponse:
                 **({"http.route": route} if route else {}),
             },
         ) as span:
-            response = bootstrap.api().handle(request)
+            response = bootstrap.api().receive(request, body, declared_length)
             span.set_attribute("http.response.status_code", response.status)
             if response.status >= 500:
                 span.set_status(trace.StatusCode.ERROR)

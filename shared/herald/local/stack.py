@@ -18,6 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from herald.deployment import (
+    LOCAL_LINK_SECRET,
+    LOCAL_STACK_MARKER,
+    LOCAL_TWILIO_AUTH_TOKEN,
+    LOCAL_WEBHOOK_SECRET,
+)
 from herald.ids import hash_api_key
 from herald.local.emulators import Emulators
 from herald.local.processes import Child, free_port, port_free, port_open, wait_until
@@ -33,12 +39,6 @@ from herald.topology import (
 )
 
 FUNCTION_START_TIMEOUT_S = 60.0
-# Signs local webhook deliveries (Standard Webhooks); printed by `herald up`.
-LOCAL_WEBHOOK_SECRET = "whsec_aGVyYWxkLWxvY2FsLXdlYmhvb2stc2lnbmluZy1rZXk="
-# Signs the unsubscribe, preferences and tracking links of local mail.
-LOCAL_LINK_SECRET = "herald-local-link-secret"
-# The local Twilio account's auth token: the stand-in signs its callbacks with it.
-LOCAL_TWILIO_AUTH_TOKEN = "local-token"
 
 
 def repository_root() -> Path:
@@ -179,6 +179,8 @@ class Stack:
         return {
             **os.environ,
             **self.emulators.env(),
+            # What lets the settings below through (herald.deployment); nowhere else.
+            LOCAL_STACK_MARKER: "1",
             "HERALD_SMTP_HOST": "127.0.0.1",
             "HERALD_SMTP_PORT": str(self.ports.smtp),
             # Local webhook destinations (the sinks) live on loopback.

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from herald.domain.message import ChannelOutcome
 from herald.errors import PermanentProviderError, ProviderError
 from herald.providers.base import Dispatch, Receipt
-from herald.providers.http import exchange, raise_for_status
+from herald.providers.http import Resolver, exchange, raise_for_status, system_resolver
 
 _ERROR_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 # http.client refuses these in a path with an error that quotes the whole URL, after the
@@ -35,8 +35,10 @@ class SlackProvider:
         timeout_s: float = 10.0,
         allow_private: bool = False,
         allowed_hosts: Collection[str] = ("hooks.slack.com",),
+        resolver: Resolver = system_resolver,
     ) -> None:
         self.timeout_s = timeout_s
+        self.resolver = resolver
         # Off in production; the tests and the local stack turn it on, and with it plain http.
         self.allow_private = allow_private
         self.allowed_hosts = frozenset(host.lower() for host in allowed_hosts)
@@ -86,6 +88,7 @@ class SlackProvider:
             self.name,
             self.timeout_s,
             self.allow_private,
+            self.resolver,
         )
         if not result.ok:
             text = result.body.decode("utf-8", "replace").strip()

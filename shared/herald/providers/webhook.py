@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from herald.domain.message import ChannelOutcome
 from herald.providers.base import Dispatch, Receipt
-from herald.providers.http import exchange, raise_for_status
+from herald.providers.http import Resolver, exchange, raise_for_status, system_resolver
 
 SECRET_PREFIX = "whsec_"
 
@@ -33,8 +33,10 @@ class WebhookProvider:
         timeout_s: float = 10.0,
         allow_private: bool = False,
         signing_secret: str | None = None,
+        resolver: Resolver = system_resolver,
     ) -> None:
         self.timeout_s = timeout_s
+        self.resolver = resolver
         # Off in production: a tenant must not make Herald call its own network
         # (metadata server, internal services). The local stack turns it on.
         self.allow_private = allow_private
@@ -73,6 +75,7 @@ class WebhookProvider:
             self.name,
             self.timeout_s,
             self.allow_private or dispatch.allow_private,
+            self.resolver,
         )
         raise_for_status(result, self.name)
         return Receipt(ChannelOutcome.DELIVERED, str(result.status))

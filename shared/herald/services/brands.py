@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from herald.clock import now_ms
-from herald.domain.send import check_identifier
+from herald.domain.send import check_identifier, storable
 from herald.errors import FieldError, NotFound, ValidationFailed
 from herald.services.parsing import page_of, parse_body
 from herald.store.documents import Document, DocumentStore
@@ -50,6 +50,11 @@ class BrandBody(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     settings: BrandSettings = Field(default_factory=BrandSettings)
     snippets: dict[str, Any] | None = None
+
+    # Kept as sent (Courier's settings hold more than Herald reads): stored only if storable.
+    _storable = field_validator("settings", "snippets", mode="before")(
+        classmethod(lambda cls, v: storable(v))
+    )
 
 
 def for_rendering(brand: Document) -> dict[str, Any]:

@@ -5,18 +5,27 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from herald.clock import now_ms
+from herald.domain.send import check_identifier, storable
 from herald.errors import NotFound, ValidationFailed
 from herald.services.parsing import PAGE_SIZE, iso, page_of, paging, parse_body
 from herald.store.documents import Document, DocumentStore
 
 MAX_RECIPIENTS_PER_CALL = 1000
+# A subscriptions call: 1,000 recipients with an id of up to 256 characters and some
+# preferences each (every subscription is its own document).
+MAX_SUBSCRIPTIONS_BODY = 512 * 1024
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("preferences", mode="after", check_fields=False)
+    @classmethod
+    def _storable(cls, preferences: dict[str, Any] | None) -> dict[str, Any] | None:
+        return storable(preferences)  # type: ignore[no-any-return]
 
 
 class ListBody(_Strict):
@@ -25,8 +34,11 @@ class ListBody(_Strict):
 
 
 class SubscriptionRecipient(_Strict):
-    recipient_id: str = Field(alias="recipientId", min_length=1, max_length=256)
+    # A user id, as in to.user_id: it becomes the subscription's document id.
+    recipient_id: str = Field(alias="recipientId")
     preferences: dict[str, Any] | None = None
+
+    _user_id = field_validator("recipient_id")(classmethod(lambda cls, v: check_identifier(v)))
 
 
 class SubscriptionsBody(_Strict):

@@ -28,8 +28,10 @@ def choice_path(user_id: str, topic_id: str) -> tuple[str, str, str, str]:
 
 
 def address_key(address: str) -> str:
-    # An address is a document id: lower-cased, and "/" (legal in a local part) escaped.
-    return quote(address.strip().lower(), safe="@+.-_!#$&'*=?^`{|}~")
+    # An address is a document id: lower-cased, and "/" (legal in a local part) escaped,
+    # and so is the "_" of one Firestore reserves (__x__), which no stored key can be.
+    key = quote(address.strip().lower(), safe="@+.-_!#$&'*=?^`{|}~")
+    return "%5F" + key[1:] if key.startswith("__") and key.endswith("__") else key
 
 
 def address_choice_path(address: str, topic_id: str) -> tuple[str, str, str, str]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from herald.clock import now_ms
 from herald.domain.audience import PROFILE_MAX_BYTES
-from herald.domain.send import storable
-from herald.errors import NotFound, ValidationFailed
+from herald.domain.send import ADDRESS_FIELDS, Addresses, storable
+from herald.errors import FieldError, NotFound, ValidationFailed
 from herald.services.parsing import parse_body
+from herald.services.validation import field_errors
 from herald.store.documents import Document, DocumentStore
 
 
@@ -27,6 +28,23 @@ class ProfileBody(BaseModel):
         if len(json.dumps(profile)) > PROFILE_MAX_BYTES:
             raise ValueError(f"is larger than {PROFILE_MAX_BYTES} bytes")
         return profile
+
+
+def profile_addresses(profile: dict[str, Any], field: str = "profile") -> dict[str, Any]:
+    """The profile's addresses, checked as a send's are and in the shape a send stores
+    them (``webhook`` as ``{url, ...}``); a ``ValidationFailed`` naming ``field.<address>``."""
+    given = {k: profile[k] for k in ADDRESS_FIELDS if profile.get(k) is not None}
+    try:
+        addresses = Addresses.model_validate(given)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            [FieldError(f"{field}.{e.field}", e.reason) for e in field_errors(exc, True)]
+        ) from exc
+    return addresses.model_dump(mode="json", exclude_defaults=True, by_alias=True)
+
+
+# The profile and the {"profile": ...} around it.
+MAX_PROFILE_BODY = PROFILE_MAX_BYTES + 1024
 
 
 def profile_path(user_id: str) -> tuple[str, str]:
@@ -46,6 +64,7 @@ class ProfileService:
     def merge(self, workspace: str, user_id: str, body: Any) -> None:
         """Courier's POST: the given keys replace theirs, the others stay."""
         incoming = parse_body(ProfileBody, body).profile
+        profile_addresses(incoming)
         at = now_ms()
 
         def merged(current: Document | None) -> Document:
@@ -59,6 +78,7 @@ class ProfileService:
 
     def replace(self, workspace: str, user_id: str, body: Any) -> None:
         profile = parse_body(ProfileBody, body).profile
+        profile_addresses(profile)
         at = now_ms()
 
         def replaced(current: Document | None) -> Document:

@@ -63,6 +63,8 @@ def route_and_render(
         return _ended(
             message, MessageStatus.UNDELIVERABLE, missing, f"{context.missing} does not exist"
         )
+    if context.invalid is not None:
+        return _ended(message, MessageStatus.UNDELIVERABLE, Reason.FAILED, context.invalid)
     if not context.preference.allowed:
         reason: str = context.preference.reason or Reason.UNSUBSCRIBED
         return _ended(

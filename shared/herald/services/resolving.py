@@ -12,8 +12,10 @@ from typing import Any
 
 from herald.domain.audience import PreferenceDecision, SubscriptionTopic, UserTopicChoice, decide
 from herald.domain.message import MessageState
+from herald.errors import ValidationFailed
 from herald.services.brands import for_rendering
 from herald.services.preferences import address_choice_path, choice_path
+from herald.services.profiles import profile_addresses
 from herald.store.documents import DocPath, DocumentStore
 
 
@@ -27,6 +29,8 @@ class RenderContext:
     topic_id: str | None = None
     topic: SubscriptionTopic | None = None
     missing: str | None = None  # what was named but does not exist
+    # What was found but cannot be used (a stored profile whose address is not one).
+    invalid: str | None = None
 
     def content_for(self, message: MessageState, channel: str) -> dict[str, Any]:
         """The channel's own content from the template, its default, or the message's."""
@@ -65,8 +69,17 @@ class ContextResolver:
         if message.template and template is None:
             return RenderContext(recipient, missing=f"template {message.template}")
         profile: dict[str, Any] = (found.get("profile") or {}).get("profile", {})
-        # The message's own addresses win over the profile's, as in Courier.
-        merged = {**profile, **recipient}
+        # The message's own addresses win over the profile's, as in Courier; the profile's
+        # are checked as the message's were (one stored before they were checked, or
+        # written around the API, must not reach a provider).
+        unused = {k: v for k, v in profile.items() if k not in recipient}
+        try:
+            addresses = profile_addresses(unused)
+        except ValidationFailed as exc:
+            return RenderContext(
+                recipient, profile, template, invalid=f"the profile of user {user_id}: {exc}"
+            )
+        merged = {**profile, **addresses, **recipient}
         topic_id = message.subscription_topic_id or (template or {}).get("subscription_topic_id")
         brand_id = message.brand_id or (template or {}).get("brand_id")
         later: dict[str, DocPath] = {}

@@ -10,16 +10,20 @@ from opentelemetry import trace
 from pydantic import ValidationError
 
 from herald.clock import now_ms
+from herald.config import DEFAULT_MAX_MESSAGES_PER_REQUEST
 from herald.domain.message import FanOut, MessageState, RequestRecord
 from herald.domain.rendering import RenderFailed, merged_data, render_channel
 from herald.domain.send import Content, ElementalContent, SendRequest
-from herald.errors import FieldError, ValidationFailed
+from herald.errors import FieldError, PayloadTooLarge, ValidationFailed
 from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageEnqueued
 from herald.ids import message_id_for, new_request_id
 from herald.observability import metrics, tracing
+from herald.services.lists import list_path, subscriptions_collection
 from herald.services.validation import field_errors
 from herald.store.base import MessageRepository
+from herald.store.documents import DocumentStore
+from herald.store.sizes import MAX_STORED_BYTES, value_size
 
 
 def parse_send(body: Any) -> SendRequest:
@@ -157,13 +161,22 @@ def _units(request: SendRequest, each_bytes: int) -> list[tuple[dict[str, Any], 
     direct: list[dict[str, Any]] = []
     units: list[tuple[dict[str, Any], FanOut | None]] = []
     seen: set[str] = set()
-    for to in request.message.recipients():
+    lists: dict[str, int] = {}  # list id -> where the request first names it
+    for index, to in enumerate(request.message.recipients()):
         stored = to.model_dump(mode="json", exclude_defaults=True, by_alias=True)
         canonical = json.dumps(stored, sort_keys=True)
         if canonical in seen:
             continue  # the same recipient twice is sent once
         seen.add(canonical)
         if to.list_id is not None:
+            if to.list_id in lists:
+                # Each subscriber would get a message per naming: one list, one fan-out.
+                raise ValidationFailed.of(
+                    f"message.to[{index}].list_id",
+                    f"names list {to.list_id} again, with other data, as message.to"
+                    f"[{lists[to.list_id]}] did; a request sends to a list once (merge the data)",
+                )
+            lists[to.list_id] = index
             units.append((stored, FanOut(list_id=to.list_id, data=to.data)))
         else:
             direct.append(stored)
@@ -175,9 +188,66 @@ def _units(request: SendRequest, each_bytes: int) -> list[tuple[dict[str, Any], 
     return units
 
 
+# A message's document when accepted: its content, data and recipient (a fan-out's: all
+# of them), with as much again left for the rendered output the pipeline adds.
+MAX_MESSAGE_STORED_BYTES = MAX_STORED_BYTES // 2
+
+
+def check_stored_size(
+    shared: MessageState, units: list[tuple[dict[str, Any], FanOut | None]]
+) -> None:
+    """413 for a message whose document Firestore would refuse (its sizes, not JSON's:
+    256 KiB of JSON integers is 1 MiB stored)."""
+    common = value_size(shared.model_dump(exclude={"recipient", "fanout"}))
+    for recipient, fanout in units:
+        size = common + value_size(recipient) + (value_size(fanout.model_dump()) if fanout else 0)
+        if size > MAX_MESSAGE_STORED_BYTES:
+            raise PayloadTooLarge.of(
+                "message",
+                f"would be stored as {size:,} bytes with its data; a message holds at most"
+                f" {MAX_MESSAGE_STORED_BYTES:,} when sent, to leave room for what is rendered",
+            )
+
+
 class SendService:
-    def __init__(self, messages: MessageRepository) -> None:
+    def __init__(
+        self,
+        messages: MessageRepository,
+        documents: DocumentStore | None = None,
+        max_messages: int = DEFAULT_MAX_MESSAGES_PER_REQUEST,
+    ) -> None:
         self.messages = messages
+        self.documents = documents  # the lists, whose subscribers count towards the cap
+        self.max_messages = max_messages
+
+    def check_audience(
+        self, workspace: str, units: list[tuple[dict[str, Any], FanOut | None]]
+    ) -> None:
+        """Refuses a request that would make more than ``max_messages`` messages, its lists'
+        subscribers as they are now included (counted, not read, and no further than
+        the cap)."""
+        direct = sum(
+            len(f.recipients) if f else 1 for _, f in units if f is None or f.list_id is None
+        )
+        counted = [(f.list_id, 0) for _, f in units if f is not None and f.list_id is not None]
+        total = direct
+        if counted and self.documents is not None:
+            live = self.documents.get_many(workspace, [list_path(i) for i, _ in counted])
+            for position, ((list_id, _), listed) in enumerate(zip(counted, live, strict=True)):
+                if listed is None or listed.get("deleted") or total > self.max_messages:
+                    continue  # a list that is gone ends its fan-out without a message
+                size = self.documents.count(
+                    workspace, subscriptions_collection(list_id), self.max_messages - total + 1
+                )
+                counted[position] = (list_id, size)
+                total += size
+        if total > self.max_messages:
+            parts = [f"list {i}: {n:,}" for i, n in counted if n] + [f"{direct:,} direct"]
+            raise ValidationFailed.of(
+                "message.to",
+                f"would make more than {self.max_messages:,} messages ({', '.join(parts)});"
+                f" a request makes at most {self.max_messages:,}: split the audience",
+            )
 
     def send(self, workspace: str, body: Any) -> str:
         request = parse_send(body)
@@ -186,6 +256,8 @@ class SendService:
         received = now_ms()
         shared = message_template(request, workspace, request_id, received)
         units = _units(request, message_bytes(shared))
+        check_stored_size(shared, units)
+        self.check_audience(workspace, units)
         request_traceparent = tracing.current_traceparent()
         staged = []
         for recipient, fanout in units:

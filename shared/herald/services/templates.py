@@ -19,6 +19,9 @@ from herald.errors import NotFound, ValidationFailed
 from herald.services.parsing import page_of, parse_body
 from herald.store.documents import DocumentStore
 
+# A template's body: content per channel, as much as a send's content may be.
+MAX_TEMPLATE_BODY = 256 * 1024
+
 
 class TemplateBody(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -9,23 +9,58 @@ interface, two backends (memory here, Firestore in ``store/firestore_documents``
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
+
+from herald.store.sizes import check_document_size
 
 DocPath = tuple[str, ...]  # collection, id, [collection, id, ...]
 Document = dict[str, Any]
 Change = Callable[[Document | None], Document | None]
 
 
+# Firestore's rules for a document id: at most 1,500 bytes, no "/", not "." or "..",
+# and not "__" ... "__" (reserved). A caller's id breaking them would name another
+# path or a reserved one; the API refuses such ids (``domain.send.check_identifier``)
+# before they get here.
+MAX_DOCUMENT_ID_BYTES = 1500
+_RESERVED_ID = re.compile(r"__.*__", re.DOTALL)
+
+
+def document_id_problem(value: str) -> str | None:
+    """Why Firestore would not take ``value`` as a document id, or None."""
+    if not value:
+        return "is empty"
+    if len(value.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_ID_BYTES:
+        return f"is longer than {MAX_DOCUMENT_ID_BYTES} bytes"
+    if "/" in value:
+        return "contains '/'"
+    if value in (".", ".."):
+        return f"is {value!r}"
+    if _RESERVED_ID.fullmatch(value):
+        return "matches __.*__, which Firestore reserves"
+    return None
+
+
 def check_doc_path(path: DocPath) -> None:
     if not path or len(path) % 2:
         raise ValueError(f"a document path has collection/id pairs, got {path!r}")
+    for document_id in path[1::2]:
+        if problem := document_id_problem(document_id):
+            raise ValueError(f"document id {document_id!r} {problem}")
+
+
+def check_storable(workspace: str, path: DocPath, document: Document) -> None:
+    """A 413 naming the resource for a document Firestore would refuse as too large."""
+    check_document_size(("workspaces", workspace, *path), document)
 
 
 def check_collection_path(path: DocPath) -> None:
     if len(path) % 2 != 1:
         raise ValueError(f"a collection path ends with a collection, got {path!r}")
+    check_doc_path((*path, "id"))
 
 
 class DocumentStore(Protocol):
@@ -35,7 +70,9 @@ class DocumentStore(Protocol):
         """In the order asked, read together."""
         ...
 
-    def put(self, workspace: str, path: DocPath, document: Document) -> None: ...
+    def put(self, workspace: str, path: DocPath, document: Document) -> None:
+        """Raises ``PayloadTooLarge`` naming the resource for a document too large to store."""
+        ...
 
     def update(self, workspace: str, path: DocPath, change: Change) -> Document | None:
         """Stores ``change(current)`` atomically; a None result leaves it as it is.
@@ -52,6 +89,11 @@ class DocumentStore(Protocol):
         self, workspace: str, collection: DocPath, after: str | None, limit: int
     ) -> list[tuple[str, Document]]:
         """Up to ``limit`` documents of a collection, by id, after the id ``after``."""
+        ...
+
+    def count(self, workspace: str, collection: DocPath, limit: int) -> int:
+        """How many documents a collection holds, counted up to ``limit`` (an aggregation:
+        no document is read)."""
         ...
 
 
@@ -71,6 +113,7 @@ class InMemoryDocuments:
 
     def put(self, workspace: str, path: DocPath, document: Document) -> None:
         check_doc_path(path)
+        check_storable(workspace, path, document)
         with self._lock:
             self._documents[(workspace, path)] = copy.deepcopy(document)
 
@@ -81,6 +124,7 @@ class InMemoryDocuments:
             changed = change(copy.deepcopy(current) if current is not None else None)
             if changed is None:
                 return copy.deepcopy(current) if current is not None else None
+            check_storable(workspace, path, changed)
             self._documents[(workspace, path)] = copy.deepcopy(changed)
             return copy.deepcopy(changed)
 
@@ -103,3 +147,11 @@ class InMemoryDocuments:
             return [
                 (i, copy.deepcopy(self._documents[(workspace, (*collection, i))])) for i in chosen
             ]
+
+    def count(self, workspace: str, collection: DocPath, limit: int) -> int:
+        check_collection_path(collection)
+        with self._lock:
+            found = sum(
+                1 for ws, path in self._documents if ws == workspace and path[:-1] == collection
+            )
+            return min(found, limit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from google.cloud import firestore
 
@@ -12,6 +13,7 @@ from herald.store.documents import (
     Document,
     check_collection_path,
     check_doc_path,
+    check_storable,
 )
 from herald.store.firestore import _span
 
@@ -45,8 +47,10 @@ class FirestoreDocuments:
         return [found.get(ref.path) for ref in refs]
 
     def put(self, workspace: str, path: DocPath, document: Document) -> None:
+        ref = self._ref(workspace, path)
+        check_storable(workspace, path, document)
         with _span("set", path[-2]):
-            self._ref(workspace, path).set(document)
+            ref.set(document)
 
     def update(self, workspace: str, path: DocPath, change: Change) -> Document | None:
         ref = self._ref(workspace, path)
@@ -58,6 +62,7 @@ class FirestoreDocuments:
             changed = change(current)
             if changed is None:
                 return current
+            check_storable(workspace, path, changed)
             transaction.set(ref, changed)
             return changed
 
@@ -83,3 +88,11 @@ class FirestoreDocuments:
             query = query.start_after({"__name__": ref.document(after)})
         with _span("query", collection[-1]):
             return [(snap.id, snap.to_dict() or {}) for snap in query.stream()]
+
+    def count(self, workspace: str, collection: DocPath, limit: int) -> int:
+        check_collection_path(collection)
+        query = self.client.collection("workspaces", workspace, *collection).limit(limit)
+        # The client's stubs type the aggregation's answer wrongly: a list of lists.
+        aggregation: Any = query.count()
+        with _span("count", collection[-1]):
+            return int(aggregation.get()[0][0].value)

@@ -85,7 +85,9 @@ def _not_configured(what: str) -> HttpResponse:
     return HttpResponse(404, error_body("not_found", f"{what} callbacks are not configured"))
 
 
-@router.route("POST", "/callbacks/sendgrid/{workspace}", public=True)
+@router.route(
+    "POST", "/callbacks/sendgrid/{workspace}", public=True, max_body=sendgrid.MAX_EVENTS_BODY
+)
 def sendgrid_events(ctx: Context) -> HttpResponse:
     workspace = ctx.params["workspace"]
     settings = ctx.services.callbacks

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from herald.api.http import Context, HttpResponse, Router
-from herald.services.lists import ListService
+from herald.services.lists import MAX_SUBSCRIPTIONS_BODY, ListService
 
 router = Router()
 
@@ -53,13 +53,13 @@ def get_subscriptions(ctx: Context) -> HttpResponse:
     )
 
 
-@router.route("POST", "/lists/{list_id}/subscriptions")
+@router.route("POST", "/lists/{list_id}/subscriptions", max_body=MAX_SUBSCRIPTIONS_BODY)
 def add_subscriptions(ctx: Context) -> HttpResponse:
     _lists(ctx).subscribe(ctx.workspace, ctx.params["list_id"], ctx.request.json(), replace=False)
     return HttpResponse(204, None)
 
 
-@router.route("PUT", "/lists/{list_id}/subscriptions")
+@router.route("PUT", "/lists/{list_id}/subscriptions", max_body=MAX_SUBSCRIPTIONS_BODY)
 def replace_subscriptions(ctx: Context) -> HttpResponse:
     _lists(ctx).subscribe(ctx.workspace, ctx.params["list_id"], ctx.request.json(), replace=True)
     return HttpResponse(204, None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from herald.api.http import Context, HttpResponse, Router
-from herald.services.profiles import ProfileService
+from herald.services.profiles import MAX_PROFILE_BODY, ProfileService
 
 router = Router()
 
@@ -17,13 +17,13 @@ def get_profile(ctx: Context) -> HttpResponse:
     return HttpResponse(200, _profiles(ctx).get(ctx.workspace, ctx.params["user_id"]))
 
 
-@router.route("POST", "/profiles/{user_id}")
+@router.route("POST", "/profiles/{user_id}", max_body=MAX_PROFILE_BODY)
 def merge_profile(ctx: Context) -> HttpResponse:
     _profiles(ctx).merge(ctx.workspace, ctx.params["user_id"], ctx.request.json())
     return HttpResponse(200, {"status": "SUCCESS"})
 
 
-@router.route("PUT", "/profiles/{user_id}")
+@router.route("PUT", "/profiles/{user_id}", max_body=MAX_PROFILE_BODY)
 def replace_profile(ctx: Context) -> HttpResponse:
     _profiles(ctx).replace(ctx.workspace, ctx.params["user_id"], ctx.request.json())
     return HttpResponse(200, {"status": "SUCCESS"})

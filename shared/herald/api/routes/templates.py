@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from herald.api.http import Context, HttpResponse, Router
-from herald.services.templates import TemplateService
+from herald.services.templates import MAX_TEMPLATE_BODY, TemplateService
 
 router = Router()
 
@@ -22,7 +22,7 @@ def get_template(ctx: Context) -> HttpResponse:
     return HttpResponse(200, _templates(ctx).get(ctx.workspace, ctx.params["template_id"]))
 
 
-@router.route("PUT", "/templates/{template_id}")
+@router.route("PUT", "/templates/{template_id}", max_body=MAX_TEMPLATE_BODY)
 def put_template(ctx: Context) -> HttpResponse:
     return HttpResponse(
         200, _templates(ctx).put(ctx.workspace, ctx.params["template_id"], ctx.request.json())

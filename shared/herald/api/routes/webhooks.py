@@ -32,7 +32,7 @@ def _settings() -> Settings:
 
 
 def _endpoints(ctx: Context) -> EndpointService:
-    return EndpointService(ctx.services.documents)
+    return EndpointService(ctx.services.documents, _settings().max_webhook_endpoints)
 
 
 @router.route("POST", "/webhooks/endpoints")

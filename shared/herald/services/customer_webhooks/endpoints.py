@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from herald.clock import now_ms
-from herald.errors import NotFound
+from herald.config import DEFAULT_MAX_WEBHOOK_ENDPOINTS
+from herald.domain.send import MAX_URL_LENGTH
+from herald.errors import NotFound, ValidationFailed
 from herald.services.customer_webhooks.signing import new_secret
 from herald.services.parsing import parse_body
 from herald.store.documents import DocPath, Document, DocumentStore
@@ -18,7 +20,6 @@ from herald.store.documents import DocPath, Document, DocumentStore
 ENDPOINTS = "webhook_endpoints"
 MESSAGE_UPDATED = "message:updated"
 EVENT_TYPES = frozenset({MESSAGE_UPDATED})
-MAX_URL_LENGTH = 2048
 PAGE = 100
 
 
@@ -112,11 +113,23 @@ def endpoint_view(endpoint: Endpoint, with_secret: bool = False) -> dict[str, An
 
 
 class EndpointService:
-    def __init__(self, documents: DocumentStore) -> None:
+    def __init__(
+        self, documents: DocumentStore, max_endpoints: int = DEFAULT_MAX_WEBHOOK_ENDPOINTS
+    ) -> None:
         self.documents = documents
+        self.max_endpoints = max_endpoints
+
+    def _full(self) -> ValidationFailed:
+        return ValidationFailed.of(
+            "body",
+            f"the workspace has {self.max_endpoints} webhook endpoints, the most it may have;"
+            " remove one first",
+        )
 
     def register(self, workspace: str, body: Any) -> Endpoint:
         wanted = parse_body(EndpointBody, body)
+        if self.documents.count(workspace, (ENDPOINTS,), self.max_endpoints) >= self.max_endpoints:
+            raise self._full()
         at = now_ms()
         endpoint = Endpoint(
             id=uuid.uuid4().hex,
@@ -128,6 +141,14 @@ class EndpointService:
             updated_ms=at,
         )
         self.documents.put(workspace, endpoint_path(endpoint.id), endpoint.model_dump())
+        # Registrations racing past the count: each sees the excess and takes itself back,
+        # so the workspace settles at the cap at most.
+        if (
+            self.documents.count(workspace, (ENDPOINTS,), self.max_endpoints + 1)
+            > self.max_endpoints
+        ):
+            self.documents.delete(workspace, endpoint_path(endpoint.id))
+            raise self._full()
         return endpoint
 
     def get(self, workspace: str, endpoint_id: str) -> Endpoint:
@@ -142,11 +163,15 @@ class EndpointService:
         return endpoints, (endpoints[-1].id if len(found) > PAGE else None)
 
     def all(self, workspace: str) -> Iterator[Endpoint]:
+        """Every endpoint, up to the cap: however many were stored, no event costs more."""
         cursor: str | None = None
+        given = 0
         while True:
             endpoints, cursor = self.page(workspace, cursor)
-            yield from endpoints
-            if cursor is None:
+            for endpoint in endpoints[: self.max_endpoints - given]:
+                given += 1
+                yield endpoint
+            if cursor is None or given >= self.max_endpoints:
                 return
 
     def change(self, workspace: str, endpoint_id: str, body: Any) -> Endpoint:

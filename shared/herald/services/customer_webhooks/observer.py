@@ -16,6 +16,7 @@ import time
 
 from herald import logs
 from herald.clock import now_ms
+from herald.config import DEFAULT_MAX_WEBHOOK_ENDPOINTS
 from herald.domain.message import MessageState
 from herald.errors import NotFound, ValidationFailed
 from herald.events.envelope import EventEnvelope
@@ -73,8 +74,9 @@ class CustomerWebhooks:
         allow_private: bool = False,
         backoff: Backoff | None = None,
         disable_after: int = DISABLE_AFTER,
+        max_endpoints: int = DEFAULT_MAX_WEBHOOK_ENDPOINTS,
     ) -> None:
-        self.endpoints = EndpointService(documents)
+        self.endpoints = EndpointService(documents, max_endpoints)
         self.deliveries = Deliveries(documents)
         self.sender = sender
         self.messages = messages

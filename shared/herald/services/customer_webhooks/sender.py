@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from herald.errors import PermanentProviderError, ProviderError
-from herald.providers.http import exchange, retry_after_seconds
+from herald.providers.http import Resolver, exchange, retry_after_seconds, system_resolver
 
 # Statuses whose Retry-After says when to come back.
 HONOURS_RETRY_AFTER = frozenset({429, 503})
@@ -31,8 +31,9 @@ class Sender(Protocol):
 
 
 class HttpSender:
-    def __init__(self, timeout_s: float = 10.0) -> None:
+    def __init__(self, timeout_s: float = 10.0, resolver: Resolver = system_resolver) -> None:
         self.timeout_s = timeout_s
+        self.resolver = resolver
 
     def post(
         self, url: str, body: bytes, headers: dict[str, str], allow_private: bool
@@ -48,6 +49,7 @@ class HttpSender:
                 "webhooks",
                 self.timeout_s,
                 allow_private,
+                self.resolver,
             )
         except PermanentProviderError as exc:
             return PostOutcome(None, str(exc), final=True)
