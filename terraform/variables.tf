@@ -80,6 +80,31 @@ variable "environment" {
   type        = map(string)
   default     = {}
 
+  # The functions refuse to start with these too (shared/herald/deployment.py);
+  # refused here, the plan says so before anything is deployed.
+  validation {
+    condition = (
+      length(setintersection(keys(var.environment), ["HERALD_LOCAL_STACK", "FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST"])) == 0
+      && lower(trimspace(lookup(var.environment, "HERALD_WEBHOOK_ALLOW_PRIVATE", "false"))) != "true"
+    )
+    error_message = "HERALD_LOCAL_STACK, the emulator hosts and HERALD_WEBHOOK_ALLOW_PRIVATE=true are for the local stack only; let one workspace reach its own network with `herald providers WORKSPACE --allow-private-destinations yes`."
+  }
+
+  validation {
+    condition = alltrue([
+      for host in split(",", lookup(var.environment, "HERALD_SLACK_ALLOWED_HOSTS", "hooks.slack.com")) :
+      !can(regex("^(localhost|.*\\.localhost|\\[?::1\\]?|0\\.|10\\.|127\\.|169\\.254\\.|192\\.168\\.|172\\.(1[6-9]|2[0-9]|3[01])\\.|100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.)", lower(trimspace(host))))
+    ])
+    error_message = "HERALD_SLACK_ALLOWED_HOSTS must not name loopback, private or link-local hosts."
+  }
+
+  validation {
+    condition = alltrue([
+      for key in ["HERALD_MAX_MESSAGES_PER_REQUEST", "HERALD_MAX_WEBHOOK_ENDPOINTS"] :
+      can(regex("^[1-9][0-9]*$", lookup(var.environment, key, "1")))
+    ])
+    error_message = "HERALD_MAX_MESSAGES_PER_REQUEST and HERALD_MAX_WEBHOOK_ENDPOINTS must be positive integers."
+  }
 }
 
 variable "scaling" {

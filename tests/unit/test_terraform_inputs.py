@@ -72,6 +72,18 @@ def test_the_functions_of_a_multi_region_database_run_inside_it(
         ({"scaling": {"api": {"concurrency": 1}}}, "its concurrency must stay above 1"),
         ({"retry": {"max_delivery_attempts": 500}}, "5 to 100 delivery attempts"),
         ({"runtime": "nodejs20"}, "runtime must be a Python runtime"),
+        ({"environment": {"HERALD_LOCAL_STACK": "1"}}, "are for the local stack only"),
+        ({"environment": {"FIRESTORE_EMULATOR_HOST": "x:1"}}, "are for the local stack only"),
+        ({"environment": {"HERALD_WEBHOOK_ALLOW_PRIVATE": " TRUE"}}, "for the local stack only"),
+        (
+            {"environment": {"HERALD_SLACK_ALLOWED_HOSTS": "hooks.slack.com,127.0.0.1"}},
+            "must not name loopback, private or link-local hosts",
+        ),
+        (
+            {"environment": {"HERALD_SLACK_ALLOWED_HOSTS": "100.64.0.9"}},
+            "must not name loopback, private or link-local hosts",
+        ),
+        ({"environment": {"HERALD_MAX_MESSAGES_PER_REQUEST": "0"}}, "must be positive integers"),
     ],
 )
 def test_the_root_refuses(values: dict[str, Any], error: str, tmp_path: Path) -> None:
@@ -145,3 +157,12 @@ def delivery(**values: Any) -> dict[str, Any]:
 def test_the_delivery_triggers_refuse(values: dict[str, Any], error: str, tmp_path: Path) -> None:
     errors = plan_errors(DELIVERY, delivery(**values), tmp_path)
     assert error in errors if error else errors == ""
+
+
+def test_production_settings_in_the_environment_are_accepted(tmp_path: Path) -> None:
+    environment = {
+        "HERALD_WEBHOOK_ALLOW_PRIVATE": "false",
+        "HERALD_SLACK_ALLOWED_HOSTS": "hooks.slack.com,slack.example.com",
+        "HERALD_MAX_MESSAGES_PER_REQUEST": "5000",
+    }
+    assert plan_errors(TERRAFORM, root(environment=environment), tmp_path) == ""
