@@ -11,7 +11,7 @@ from opentelemetry import trace
 from pydantic import ValidationError
 
 from herald import logs
-from herald.errors import UndecodableEvent
+from herald.errors import Contended, UndecodableEvent
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
 from herald.observability import metrics, tracing
@@ -60,7 +60,18 @@ def consume(data: Any, consumer: str, handler: Callable[[EventEnvelope], None]) 
                 "herald.workspace": envelope.workspace,
             },
         ):
-            handler(envelope)
+            try:
+                handler(envelope)
+            except Contended:
+                # Nothing was written: raising has the push redelivered after a backoff.
+                logs.warning(
+                    "event contended; it will be redelivered",
+                    consumer=consumer,
+                    event_id=envelope.id,
+                    message_id=envelope.message_id,
+                    workspace=envelope.workspace,
+                )
+                raise
             logs.info(
                 "event handled",
                 consumer=consumer,
