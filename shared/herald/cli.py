@@ -201,11 +201,14 @@ def _keys(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     from herald import bootstrap
-    from herald.ops.deadletters import DeadLetters, describe
+    from herald.ops.deadletters import DeadLetters, counts, describe
 
     dead_letters = DeadLetters(bootstrap.settings().project)
+    consumers = [name for _, name in dead_letters.queues(args.consumer)]
     if args.action == "list":
         letters = dead_letters.peek(args.consumer, args.limit)
+        per_consumer = counts(letters, consumers)
+        print("  ".join(f"{name} {count}" for name, count in per_consumer.items()))
         for letter in letters:
             print(describe(letter))
         print(f"{len(letters)} dead letter(s)")
