@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from herald.ids import hash_api_key
+from herald.local import stackfile
 from herald.local.emulators import Emulators
 from herald.local.processes import Child, free_port, port_free, port_open, wait_until
 from herald.local.router import TriggerRouter
@@ -236,6 +237,16 @@ class Stack:
                 RELAY_TRIGGER_ID, OUTBOX_DOCUMENT_PATTERN, RELAY_EVENT_TYPE
             )
             self.seed_api_key()
+            stackfile.write(
+                self.state_dir,
+                stackfile.RunningStack(
+                    pid=os.getpid(),
+                    project=self.emulators.project,
+                    firestore_host=self.emulators.firestore_host,
+                    pubsub_host=self.emulators.pubsub_host,
+                    api_url=self.base_url,
+                ),
+            )
             step("starting the functions")
             for spec in FUNCTIONS:
                 self.start_function(spec.name, wait=False)
@@ -298,6 +309,7 @@ class Stack:
     def stop(self) -> None:
         """Stops every part, each on its own: one that fails does not keep the rest running."""
         self._stopping.set()
+        stackfile.remove(self.state_dir, os.getpid())
         parts: list[Callable[[], None]] = [child.stop for child in self.functions.values()]
         parts += [self.router.stop, self.sinks.stop, self.emulators.stop]
         for stop in parts:
