@@ -265,24 +265,31 @@ class Stack:
         client = firestore.Client(project=self.emulators.project)
         FirestoreKeys(client).put(hash_api_key(self.api_key), self.workspace)
 
+    def function_command(self, name: str, port: int) -> list[str]:
+        """The functions-framework server of one function, as Cloud Run starts it."""
+        spec = next(f for f in FUNCTIONS if f.name == name)
+        return [
+            sys.executable,
+            "-m",
+            "functions_framework",
+            "--target=handle",
+            f"--source={self.root / spec.source}",
+            f"--signature-type={spec.signature_type}",
+            "--host=127.0.0.1",
+            f"--port={port}",
+        ]
+
+    def function_environment(self, name: str, env: dict[str, str] | None = None) -> dict[str, str]:
+        return {**self.env(), **self.function_env.get(name, {}), **(env or {})}
+
     def start_function(
         self, name: str, wait: bool = True, env: dict[str, str] | None = None
     ) -> None:
-        spec = next(f for f in FUNCTIONS if f.name == name)
         child = Child(
             name,
-            [
-                sys.executable,
-                "-m",
-                "functions_framework",
-                "--target=handle",
-                f"--source={self.root / spec.source}",
-                f"--signature-type={spec.signature_type}",
-                "--host=127.0.0.1",
-                f"--port={self.ports.function(name)}",
-            ],
+            self.function_command(name, self.ports.function(name)),
             self.log_dir / f"{name}.log",
-            env={**self.env(), **self.function_env.get(name, {}), **(env or {})},
+            env=self.function_environment(name, env),
             cwd=self.root,
         )
         child.start()
