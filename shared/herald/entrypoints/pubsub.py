@@ -10,7 +10,7 @@ from typing import Any
 from opentelemetry import trace
 from pydantic import ValidationError
 
-from herald import logs
+from herald import faults, logs
 from herald.errors import Contended, UndecodableEvent
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
@@ -43,6 +43,9 @@ def consume(data: Any, consumer: str, handler: Callable[[EventEnvelope], None]) 
         except (UndecodableEvent, KeyError) as exc:
             # Retrying cannot fix it: ack, and leave a trace in the logs.
             logs.error("event dropped", consumer=consumer, error=str(exc))
+            return
+        if faults.push_lost(envelope.workspace):
+            logs.warning("push dropped (fault injected)", consumer=consumer, event_id=envelope.id)
             return
         topic = spec_for(envelope.type).topic
         with tracing.tracer().start_as_current_span(
