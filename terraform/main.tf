@@ -27,6 +27,16 @@ locals {
   credentials = distinct(flatten([for function in values(local.functions) : function.secrets]))
   source_dir  = coalesce(var.source_dir, "${path.module}/../build/functions")
 
+  # The push subscriptions' timings, which the sweep's threshold for stuck messages
+  # follows (HERALD_SWEEP_STUCK_AFTER_S in var.environment overrides it).
+  environment = merge(
+    {
+      HERALD_PUSH_ACK_DEADLINE_S = tostring(var.retry.ack_deadline_seconds)
+      HERALD_PUSH_MAX_BACKOFF_S  = trimsuffix(var.retry.maximum_backoff, "s")
+    },
+    var.environment,
+  )
+
   # FCM is called with the identity of the function that reads the provider credentials.
   fcm_roles = contains(var.enabled_providers, "fcm") ? {
     for name, function in local.functions : name => ["roles/firebasecloudmessaging.admin"] if contains(function.secrets, "HERALD_FCM_ACCESS_TOKEN")
@@ -115,7 +125,7 @@ module "functions" {
   firestore         = { database = module.firestore.database, location = module.firestore.location }
   pubsub_agent      = module.services.pubsub_agent
   secrets           = module.secrets.mounted
-  environment       = var.environment
+  environment       = local.environment
   enabled_providers = var.enabled_providers
   scaling           = var.scaling
   extra_roles       = local.fcm_roles

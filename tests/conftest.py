@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -23,3 +24,20 @@ def eventually(probe: Callable[[], T | None], timeout_s: float = 20.0, what: str
     raise AssertionError(
         f"timed out after {timeout_s}s waiting for {what or probe}; last: {last!r}"
     )
+
+
+def second_terminal() -> dict[str, str]:
+    """A shell with none of the emulator variables, and credentials that cannot exist."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name
+        not in (
+            "FIRESTORE_EMULATOR_HOST",
+            "PUBSUB_EMULATOR_HOST",
+            "GOOGLE_CLOUD_PROJECT",
+            "GCP_PROJECT",
+        )
+    }
+    env["GOOGLE_APPLICATION_CREDENTIALS"] = "/nonexistent/credentials.json"
+    return env

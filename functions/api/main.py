@@ -6,7 +6,10 @@ import flask
 import functions_framework
 
 from herald.api.http import HttpRequest
+from herald.entrypoints import serving
 from herald.entrypoints.http import serve
+
+serving.stop_promptly()  # within seconds of SIGTERM, spans flushed
 
 
 @functions_framework.http

@@ -3,7 +3,10 @@
 import functions_framework
 from cloudevents.http import CloudEvent
 
+from herald.entrypoints import serving
 from herald.entrypoints.outbox import relay
+
+serving.stop_promptly()  # within seconds of SIGTERM, spans flushed
 
 
 @functions_framework.cloud_event

@@ -4,7 +4,10 @@ import functions_framework
 from cloudevents.http import CloudEvent
 
 from herald import bootstrap
+from herald.entrypoints import serving
 from herald.entrypoints.pubsub import consume
+
+serving.stop_promptly()  # within seconds of SIGTERM, spans flushed
 
 
 @functions_framework.cloud_event

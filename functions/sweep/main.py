@@ -6,7 +6,10 @@ import json
 import flask
 import functions_framework
 
+from herald.entrypoints import serving
 from herald.entrypoints.schedule import sweep
+
+serving.stop_promptly()  # within seconds of SIGTERM, spans flushed
 
 
 @functions_framework.http

@@ -154,6 +154,7 @@ def sweep_service() -> SweepService:
         FirestoreTimers(firestore_client()),
         unpublished_after_ms=int(config.sweep_unpublished_after_s * 1000),
         stuck_after_ms=int(config.sweep_stuck_after_s * 1000),
+        batch=config.sweep_batch,
     )
 
 

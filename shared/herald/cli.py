@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -45,6 +46,7 @@ Herald is running.
   Functions      {functions}
   Logs           {stack.log_dir}
   Emulators      FIRESTORE_EMULATOR_HOST={stack.emulators.firestore_host} PUBSUB_EMULATOR_HOST={stack.emulators.pubsub_host}
+  Operators      ./herald keys, providers, tracking and replay in another terminal act on this stack
 
 Try it:
 
@@ -201,11 +203,14 @@ def _keys(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     from herald import bootstrap
-    from herald.ops.deadletters import DeadLetters, describe
+    from herald.ops.deadletters import DeadLetters, counts, describe
 
     dead_letters = DeadLetters(bootstrap.settings().project)
+    consumers = [name for _, name in dead_letters.queues(args.consumer)]
     if args.action == "list":
         letters = dead_letters.peek(args.consumer, args.limit)
+        per_consumer = counts(letters, consumers)
+        print("  ".join(f"{name} {count}" for name, count in per_consumer.items()))
         for letter in letters:
             print(describe(letter))
         print(f"{len(letters)} dead letter(s)")
@@ -215,6 +220,46 @@ def _replay(args: argparse.Namespace) -> int:
             print(f"redriven: {describe(letter)}")
         print(f"{len(letters)} redriven")
     return 0
+
+
+def _acting(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Runs an operator command on the target ``herald.ops.target`` resolves, named in one
+    line; a missing target or credentials, or a refusal, is one line too, not a traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        from google.api_core import exceptions as api_exceptions
+        from google.auth import exceptions as auth_exceptions
+
+        from herald.local.stack import repository_root
+        from herald.ops.target import NoTarget, resolve
+
+        name = f"herald {args.command}"
+        try:
+            target = resolve(args.project, args.state_dir or repository_root() / ".herald")
+        except NoTarget as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            return 2
+        os.environ.update(target.env)
+        print(f"{name}: acting on {target.described}", file=sys.stderr)
+        try:
+            return command(args)
+        except auth_exceptions.GoogleAuthError as exc:
+            print(
+                f"{name}: no Google credentials for project {target.project} "
+                f"({str(exc).splitlines()[0]}): run `gcloud auth application-default login`, "
+                "or leave the project out to act on the local stack",
+                file=sys.stderr,
+            )
+            return 1
+        except (api_exceptions.GoogleAPIError, TimeoutError) as exc:
+            first_line = (str(exc).splitlines() or [""])[0]
+            print(
+                f"{name}: {type(exc).__name__} from {target.described}: {first_line}",
+                file=sys.stderr,
+            )
+            return 1
+
+    return run
 
 
 def _package(args: argparse.Namespace) -> int:
@@ -342,8 +387,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     cost.set_defaults(run=_cost)
 
+    # What operator commands act on: the local stack, or a project named on purpose.
+    target = argparse.ArgumentParser(add_help=False)
+    target.add_argument(
+        "--project",
+        help="the Google Cloud project to act on (or GOOGLE_CLOUD_PROJECT); "
+        "without it, the local stack that ./herald up runs",
+    )
+    target.add_argument(
+        "--state-dir", type=Path, help="where ./herald up keeps its state (default: .herald/)"
+    )
+
     providers = commands.add_parser(
         "providers",
+        parents=[target],
         help="show or set which providers serve a workspace, per channel, in failover order",
     )
     providers.add_argument("workspace")
@@ -354,32 +411,42 @@ def main(argv: list[str] | None = None) -> int:
         choices=("yes", "no"),
         help="let this workspace's webhooks reach private addresses (its own network)",
     )
-    providers.set_defaults(run=_providers)
+    providers.set_defaults(run=_acting(_providers))
 
     tracking = commands.add_parser(
-        "tracking", help="show or turn on/off a workspace's open and click tracking in email"
+        "tracking",
+        parents=[target],
+        help="show or turn on/off a workspace's open and click tracking in email",
     )
     tracking.add_argument("workspace")
     tracking.add_argument("state", nargs="?", choices=("on", "off"))
-    tracking.set_defaults(run=_tracking)
+    tracking.set_defaults(run=_acting(_tracking))
 
     keys = commands.add_parser("keys", help="create, list or revoke API keys")
     key_actions = keys.add_subparsers(dest="action", required=True)
-    key_create = key_actions.add_parser("create", help="print a new key for a workspace")
+    key_create = key_actions.add_parser(
+        "create", parents=[target], help="print a new key for a workspace"
+    )
     key_create.add_argument("workspace")
-    key_list = key_actions.add_parser("list", help="every key's id, hint, workspace and times")
+    key_list = key_actions.add_parser(
+        "list", parents=[target], help="every key's id, hint, workspace and times"
+    )
     key_list.add_argument("workspace", nargs="?", help="only this workspace's keys")
-    key_revoke = key_actions.add_parser("revoke", help="revoke a key: it gets 401 from then on")
+    key_revoke = key_actions.add_parser(
+        "revoke", parents=[target], help="revoke a key: it gets 401 from then on"
+    )
     key_revoke.add_argument("key_id", help="as `keys list` shows it")
-    keys.set_defaults(run=_keys)
+    keys.set_defaults(run=_acting(_keys))
 
     replay = commands.add_parser(
-        "replay", help="list dead-lettered events, or redrive them to their topics after a fix"
+        "replay",
+        parents=[target],
+        help="list dead-lettered events, or redrive them to their topics after a fix",
     )
     replay.add_argument("action", choices=("list", "redrive"))
     replay.add_argument("--consumer", help="only this consumer's dead letters")
     replay.add_argument("--limit", type=int, default=100, help="per dead-letter subscription")
-    replay.set_defaults(run=_replay)
+    replay.set_defaults(run=_acting(_replay))
 
     package = commands.add_parser(
         "package", help="build each function's deployable archive (what Terraform uploads)"

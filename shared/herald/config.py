@@ -37,6 +37,17 @@ DEFAULT_MAX_MESSAGES_PER_REQUEST = 10_000
 DEFAULT_MAX_WEBHOOK_ENDPOINTS = 20
 
 
+def stuck_after_s(
+    attempt_lease_s: float, push_ack_deadline_s: float, push_max_backoff_s: float
+) -> float:
+    """When the sweeper takes a message in a transient state for stuck: once it has waited
+    past anything the pipeline may still do for it by itself. A stage may hold the message
+    for a delivery's lease; its push is retried only after the ack deadline has passed,
+    then after at most the longest retry backoff. Re-driving earlier would be harmless
+    (consumers dedupe) but for nothing."""
+    return attempt_lease_s + push_ack_deadline_s + push_max_backoff_s
+
+
 @dataclass(frozen=True)
 class CallbackSettings:
     """What the api needs to check provider callbacks (deployment-wide, as the providers'
@@ -77,6 +88,7 @@ class Settings:
     webhook_allow_private: bool
     sweep_unpublished_after_s: float
     sweep_stuck_after_s: float
+    sweep_batch: int
     # Email links (unsubscribe, preferences, tracking): where the api is reached from
     # outside, and the secret(s) that sign them; without both, email carries none.
     public_url: str | None = None
@@ -87,8 +99,8 @@ class Settings:
     max_webhook_endpoints: int = DEFAULT_MAX_WEBHOOK_ENDPOINTS
 
     @classmethod
-    def from_env(cls) -> Settings:
-        env = os.environ
+    def from_env(cls, source: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if source is None else source
         return cls(
             project=env.get("GOOGLE_CLOUD_PROJECT") or env.get("GCP_PROJECT") or "herald-local",
             smtp=SmtpSettings(
@@ -97,7 +109,7 @@ class Settings:
                 sender=env.get("HERALD_EMAIL_FROM", "Herald <herald@localhost>"),
                 starttls=env.get("HERALD_SMTP_STARTTLS", "false").lower() == "true",
                 username=env.get("HERALD_SMTP_USERNAME") or None,
-                password=secret("HERALD_SMTP_PASSWORD"),
+                password=secret("HERALD_SMTP_PASSWORD", env),
                 timeout_s=float(env.get("HERALD_SMTP_TIMEOUT_S", "20")),
                 ca_file=env.get("HERALD_SMTP_CA_FILE") or None,
             ),
@@ -125,9 +137,16 @@ class Settings:
             webhook_allow_private=env.get("HERALD_WEBHOOK_ALLOW_PRIVATE", "false").lower()
             == "true",
             sweep_unpublished_after_s=float(env.get("HERALD_SWEEP_UNPUBLISHED_AFTER_S", "120")),
-            sweep_stuck_after_s=float(env.get("HERALD_SWEEP_STUCK_AFTER_S", "900")),
+            sweep_stuck_after_s=float(env["HERALD_SWEEP_STUCK_AFTER_S"])
+            if env.get("HERALD_SWEEP_STUCK_AFTER_S")
+            else stuck_after_s(
+                attempt_lease_s=float(env.get("HERALD_ATTEMPT_LEASE_S", "120")),
+                push_ack_deadline_s=float(env.get("HERALD_PUSH_ACK_DEADLINE_S", "60")),
+                push_max_backoff_s=float(env.get("HERALD_PUSH_MAX_BACKOFF_S", "600")),
+            ),
+            sweep_batch=int(env.get("HERALD_SWEEP_BATCH", "200")),
             public_url=env.get("HERALD_PUBLIC_URL") or None,
-            link_secret=secret("HERALD_LINK_SECRET"),
+            link_secret=secret("HERALD_LINK_SECRET", env),
             link_ttl_days=float(env.get("HERALD_LINK_TTL_DAYS", "60")),
             max_messages_per_request=int(
                 env.get("HERALD_MAX_MESSAGES_PER_REQUEST", DEFAULT_MAX_MESSAGES_PER_REQUEST)

@@ -5,6 +5,8 @@ HeraldError
 │   └── PayloadTooLarge       a body over what Herald can store (HTTP 413)
 ├── Unauthenticated           missing or unknown API key (HTTP 401)
 ├── NotFound                  no such resource in this workspace (HTTP 404)
+├── Contended                 others changed the same document meanwhile, past every retry:
+│                             try again shortly (HTTP 409 with Retry-After; a consumer retries)
 ├── UndecodableEvent          an event that can never be processed: log and ack
 └── ProviderError             raised by a provider adapter
     ├── RetryableProviderError   nothing was accepted; safe to try again
@@ -49,6 +51,14 @@ class Unauthenticated(HeraldError):
 
 class NotFound(HeraldError):
     pass
+
+
+class Contended(HeraldError):
+    """A transaction gave up because other writers kept changing the same document.
+
+    Nothing was written, so trying again is safe: the API answers 409 with
+    ``Retry-After``, and a consumer raises it so that the event is redelivered.
+    """
 
 
 class UndecodableEvent(HeraldError):

@@ -7,6 +7,10 @@ spot (no cleanup, no response) when that point is reached, exactly as an
 instance that is killed or preempted would. With ``HERALD_CRASH_MARKER=path``
 it dies only once: the marker file records the crash and later passes go on,
 so a respawned worker or a redelivery sees the aftermath.
+
+``HERALD_FAULT_DROP_PUSH=<workspace>`` makes a push consumer ack a push of that
+workspace without handling it: a push lost for good, never redelivered, which
+only the sweeper can make up for (once, with ``HERALD_CRASH_MARKER``).
 """
 
 import os
@@ -16,6 +20,7 @@ from pathlib import Path
 CRASH_ENV = "HERALD_CRASH_AT"
 MARKER_ENV = "HERALD_CRASH_MARKER"
 DUPLICATE_ENV = "HERALD_FAULT_DUPLICATE_RATE"
+DROP_PUSH_ENV = "HERALD_FAULT_DROP_PUSH"
 
 
 def crash_point(name: str) -> None:
@@ -27,6 +32,18 @@ def crash_point(name: str) -> None:
         except FileExistsError:
             return
     os._exit(70)
+
+
+def push_lost(workspace: str) -> bool:
+    """True when this push of ``workspace`` is to be dropped (see the module)."""
+    if os.environ.get(DROP_PUSH_ENV) != workspace:
+        return False
+    if marker := os.environ.get(MARKER_ENV):
+        try:
+            Path(marker).touch(exist_ok=False)
+        except FileExistsError:
+            return False
+    return True
 
 
 def duplicate() -> bool:

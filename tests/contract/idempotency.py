@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from herald.errors import Contended
 from herald.idempotency.base import (
     Claimed,
     ClaimOutcome,
@@ -119,20 +120,34 @@ class IdempotencyStoreContract:
         assert claim(store, key, now=NOW + DAY_S - 1) == Replay(RESPONSE)
         claimed(claim(store, key, now=NOW + DAY_S))
 
-    def test_of_racing_identical_claims_exactly_one_wins(
+    def test_of_racing_identical_claims_at_most_one_wins_and_the_rest_are_told_to_retry(
         self, store: IdempotencyStore, workspace: str
     ) -> None:
+        """Every racer's outcome is collected: one claim wins and the others find it in
+        flight, except those told ``Contended`` (nothing written; they may try again)."""
         key = new_key(workspace)
         racers = 8
         start = threading.Barrier(racers)
 
-        def race(_: int) -> ClaimOutcome:
+        def race(_: int) -> ClaimOutcome | Contended:
             start.wait(timeout=10)
-            return claim(store, key)
+            try:
+                return claim(store, key)
+            except Contended as contended:
+                return contended
 
         with ThreadPoolExecutor(racers) as pool:
             outcomes = list(pool.map(race, range(racers)))
-        assert sum(isinstance(o, Claimed) for o in outcomes) == 1
-        assert [o for o in outcomes if not isinstance(o, Claimed)] == [InFlight(NOW + LEASE_S)] * (
-            racers - 1
-        )
+        won = [o for o in outcomes if isinstance(o, Claimed)]
+        in_flight = [o for o in outcomes if isinstance(o, InFlight)]
+        contended = [o for o in outcomes if isinstance(o, Contended)]
+        assert len(won) + len(in_flight) + len(contended) == racers
+        assert len(won) <= 1
+        assert in_flight == [InFlight(NOW + LEASE_S)] * len(in_flight)
+        if not won:
+            assert not in_flight  # nobody holds the key: a retry claims it
+        after = claim(store, key, now=NOW + 1)
+        if won:
+            assert after == InFlight(NOW + LEASE_S)
+        else:
+            claimed(after)

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from herald.local import stackfile
 from herald.local.processes import port_open
-from tests.conftest import eventually
+from tests.conftest import eventually, second_terminal
 from tests.e2e.conftest import Client
 
 pytestmark = pytest.mark.e2e
@@ -63,10 +64,33 @@ def test_up_runs_the_stack_and_ctrl_c_stops_all_of_it(tmp_path: Path) -> None:
             {"message": {"to": {"email": "a@example.com"}, "content": {"body": "x"}}},
         )
         assert status == 202 and body["requestId"]
+
+        # An operator command in a second terminal (no emulator variables) finds the stack.
+        running = stackfile.read(tmp_path)
+        assert running is not None and running.pid == up.pid and running.api_url == base[1]
+        listed = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "herald.cli",
+                "keys",
+                "list",
+                "local",
+                "--state-dir",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            env=second_terminal(),
+            timeout=120,
+        )
+        assert listed.returncode == 0, listed.stderr
+        assert "local" in listed.stdout and "acting on the local stack" in listed.stderr
     finally:
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=60) == 0
 
+    assert not stackfile.path_in(tmp_path).exists()
     for port in ports:
         assert not port_open(port), port
         assert processes_listening_on(port) == []

@@ -1,6 +1,8 @@
 """Dead letters listed in place and redriven to their original topic, on the emulator."""
 
+import threading
 import uuid
+from typing import Any
 
 import pytest
 from google.cloud import pubsub_v1  # type: ignore[attr-defined]
@@ -9,7 +11,7 @@ from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
 from herald.local.emulators import Emulators
 from herald.local.wiring import wire_pubsub
-from herald.ops.deadletters import DeadLetters
+from herald.ops.deadletters import PULL_DEADLINE_S, DeadLetters, counts
 from herald.topology import FUNCTIONS, Trigger
 from tests.conftest import eventually
 
@@ -43,7 +45,7 @@ def test_a_dead_letter_is_listed_then_redriven_once(emulators: Emulators) -> Non
         dead_letter_topic, envelope.model_dump_json().encode(), **envelope.attributes()
     ).result()
 
-    letters = DeadLetters(project, pull_timeout_s=2)
+    letters = DeadLetters(project)
     listed = eventually(lambda: letters.peek("deliver"), what="the dead letter")
     assert [(d.event_id, d.consumer) for d in listed] == [(envelope.id, "deliver")]
     assert [d.event_id for d in eventually(lambda: letters.peek("deliver"))] == [envelope.id]
@@ -57,3 +59,55 @@ def test_a_dead_letter_is_listed_then_redriven_once(emulators: Emulators) -> Non
     assert [r.message.attributes["event_id"] for r in received] == [envelope.id]
     assert EventEnvelope.model_validate_json(received[0].message.data) == envelope
     assert letters.peek("deliver") == []
+
+
+class WatchedSubscriber:
+    """The real subscriber, each pull recorded and held until every pull has begun."""
+
+    def __init__(self, pulls_expected: int) -> None:
+        self.client = pubsub_v1.SubscriberClient()
+        self.pulls: list[dict[str, Any]] = []
+        self.all_pulling = threading.Barrier(pulls_expected)
+
+    def pull(self, **request: Any) -> Any:
+        self.pulls.append(request)
+        self.all_pulling.wait(timeout=30)  # broken if the pulls ran one after another
+        return self.client.pull(**request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+
+def test_listing_pulls_every_dead_letter_subscription_once_all_at_once_with_a_short_deadline(
+    emulators: Emulators,
+) -> None:
+    project = emulators.project
+    wire_pubsub(
+        project, {f.name: "http://127.0.0.1:9" for f in FUNCTIONS if f.trigger == Trigger.PUBSUB}
+    )
+    publisher = pubsub_v1.PublisherClient()
+    spec = spec_for("message.sent")
+    event_id = f"ws:{uuid.uuid4().hex}:4"
+    publisher.publish(
+        publisher.topic_path(project, spec.dead_letter_topic("webhooks")),
+        b"{}",
+        event_id=event_id,
+        message_id="m",
+    ).result()
+    queues = DeadLetters(project).queues()
+    subscriber = WatchedSubscriber(len(queues))
+    dead_letters = DeadLetters(project, subscriber=subscriber)
+
+    letters = dead_letters.peek()
+
+    # No pull waits longer than the short deadline, and each subscription is pulled once.
+    assert len(subscriber.pulls) == len(queues) > 20
+    assert all(0 < pull["timeout"] <= PULL_DEADLINE_S for pull in subscriber.pulls)
+    assert sorted(pull["subscription"] for pull in subscriber.pulls) == sorted(
+        subscriber.client.subscription_path(project, s.dead_letter_topic(c)) for s, c in queues
+    )
+    mine = [letter for letter in letters if letter.event_id == event_id]
+    assert [(d.consumer, d.event_type) for d in mine] == [("webhooks", "message.sent")]
+    per_consumer = counts(mine, [consumer for _, consumer in queues])
+    assert per_consumer == {"deliver": 0, "log": 0, "render": 0, "webhooks": 1}
+    DeadLetters(project).redrive("webhooks")  # leaves the emulator clean for other tests

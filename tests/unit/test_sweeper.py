@@ -1,7 +1,14 @@
 """The sweeper finishes what a dropped trigger or push left behind."""
 
+from pathlib import Path
+
+import pytest
+
+from herald.clock import now_ms
+from herald.config import Settings
 from herald.domain.status import MessageStatus
 from herald.events.envelope import EventEnvelope
+from herald.local.stack import Ports, Stack
 from herald.publish.memory import InMemoryPublisher
 from herald.services.relaying import RelayService
 from herald.services.sweeping import SweepService
@@ -18,6 +25,7 @@ def sweeper(
     unpublished_ms: int = -1,
     stuck_ms: int = -1,
     timers: InMemoryTimers | None = None,
+    at_ms: int | None = None,
 ) -> SweepService:
     # -1: everything counts as old enough ("older than now + 1 ms").
     return SweepService(
@@ -27,6 +35,7 @@ def sweeper(
         timers,
         unpublished_after_ms=unpublished_ms,
         stuck_after_ms=stuck_ms,
+        clock=now_ms if at_ms is None else (lambda: at_ms),
     )
 
 
@@ -114,3 +123,53 @@ def test_a_message_waiting_on_a_timer_is_not_stuck() -> None:
     assert sweep.sweep().redriven == 0
     timers.entries.clear()
     assert sweep.sweep().redriven == 1  # no timer: now it is stuck, and re-driven
+
+
+def test_a_lost_push_is_redriven_by_the_first_sweep_once_the_threshold_has_passed() -> None:
+    p, publisher = Pipeline(), InMemoryPublisher()
+    p.consumers = {**p.consumers, "deliver": lambda event: None}  # the push to deliver is lost
+    rid = p.sending.send(
+        WS, {"message": {"to": {"email": "a@example.com"}, "content": {"body": "x"}}}
+    )
+    p.drain()
+    for event in p.messages.history(WS, rid):
+        p.messages.mark_published(WS, rid, event.seq)
+    moved = p.messages.messages[(WS, rid)].updated_ms
+    assert moved is not None
+    stuck_ms = 190_000
+    at_threshold = sweeper(p, publisher, stuck_ms=stuck_ms, at_ms=moved + stuck_ms)
+    assert at_threshold.sweep().redriven == 0  # waited exactly the threshold: not yet
+    past = sweeper(p, publisher, stuck_ms=stuck_ms, at_ms=moved + stuck_ms + 1)
+    assert past.sweep().redriven == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "stuck_after_s"),
+    [
+        # Cloud defaults: a 120 s lease, a 60 s ack deadline, a 600 s longest backoff.
+        ({}, 780.0),
+        (
+            {
+                "HERALD_ATTEMPT_LEASE_S": "6",
+                "HERALD_PUSH_ACK_DEADLINE_S": "20",
+                "HERALD_PUSH_MAX_BACKOFF_S": "10",
+            },
+            36.0,
+        ),
+        ({"HERALD_ATTEMPT_LEASE_S": "6", "HERALD_SWEEP_STUCK_AFTER_S": "45"}, 45.0),
+    ],
+)
+def test_the_stuck_threshold_follows_the_pipelines_timings_unless_set(
+    env: dict[str, str], stuck_after_s: float
+) -> None:
+    assert Settings.from_env(env).sweep_stuck_after_s == stuck_after_s
+
+
+def test_the_local_stacks_sweep_follows_its_own_push_settings(tmp_path: Path) -> None:
+    stack = Stack(ports=Ports.random(), state_dir=tmp_path)
+    settings = Settings.from_env(stack.function_environment("sweep"))
+    # herald up: deliver's 120 s lease, a 60 s ack deadline and pushes retried within 10 s.
+    expected = 120 + stack.retry.ack_deadline_s + stack.retry.maximum_backoff_s
+    assert settings.sweep_stuck_after_s == expected == 190
+    fast = Stack.with_fast_clocks(tmp_path)
+    assert Settings.from_env(fast.function_environment("sweep")).sweep_stuck_after_s == 76

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from herald.config import Settings
 from herald.events.registry import EVENTS
 from herald.topology import CALLBACK_SECRETS, FUNCTIONS, LINK_SECRETS, PROVIDER_SECRETS, Trigger
 from tests.unit.tfeval import HAS_TERRAFORM, TERRAFORM, evaluate, plan_errors, registry
@@ -69,6 +70,21 @@ def test_every_api_herald_calls_is_enabled_and_fcm_s_only_with_fcm(tmp_path: Pat
     with_fcm = evaluate(TERRAFORM, "local.apis", variables, tmp_path / "b")
     assert set(with_fcm) - set(default) == {"fcm.googleapis.com"}
     assert len(set(with_fcm)) == len(with_fcm)
+
+
+def test_the_sweeps_threshold_follows_the_push_subscriptions_timings(tmp_path: Path) -> None:
+    """Every function gets the subscriptions' ack deadline and longest backoff, from which
+    Settings derives when a message counts as stuck; an environment may still set it."""
+    variables = {
+        "project_id": "herald-test",
+        "retry": {"maximum_backoff": "300s", "ack_deadline_seconds": 30},
+        "environment": {"HERALD_ATTEMPT_LEASE_S": "90"},
+    }
+    environment = evaluate(TERRAFORM, "local.environment", variables, tmp_path / "derived")
+    assert Settings.from_env(environment).sweep_stuck_after_s == 90 + 30 + 300
+    variables["environment"] = {"HERALD_SWEEP_STUCK_AFTER_S": "240"}
+    environment = evaluate(TERRAFORM, "local.environment", variables, tmp_path / "set")
+    assert Settings.from_env(environment).sweep_stuck_after_s == 240
 
 
 def test_one_push_subscription_per_event_and_consumer_of_the_registry(tmp_path: Path) -> None:

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from herald import logs
 from herald.api.bodies import DEFAULT_MAX_BODY, BodyStream, read_body, too_large
 from herald.domain.send import ID_PATTERN
-from herald.errors import NotFound, PayloadTooLarge, Unauthenticated, ValidationFailed
+from herald.errors import (
+    Contended,
+    NotFound,
+    PayloadTooLarge,
+    Unauthenticated,
+    ValidationFailed,
+)
 from herald.ids import hash_api_key
 from herald.json_input import parse_json
 from herald.store.base import KeyRepository
@@ -170,6 +176,10 @@ class Router:
         return None, {}, path_exists
 
 
+# A contended document is usually free again within a second.
+CONTENDED_RETRY_AFTER_S = 1
+
+
 def error_body(kind: str, message: str, **extra: Any) -> dict[str, Any]:
     # Courier's error shape: {"type": ..., "message": ...}
     return {"type": kind, "message": message, **extra}
@@ -192,6 +202,13 @@ def error_response(exc: Exception, request: HttpRequest) -> HttpResponse:
         )
     if isinstance(exc, NotFound):
         return HttpResponse(404, error_body("not_found", str(exc)))
+    if isinstance(exc, Contended):
+        # Nothing was written: the same request, a moment later, is safe.
+        return HttpResponse(
+            409,
+            error_body("conflict_error", "changed by other requests at the same time; retry"),
+            {"Retry-After": str(CONTENDED_RETRY_AFTER_S)},
+        )
     logs.error("unhandled API error", error=repr(exc), path=request.path)
     return HttpResponse(500, error_body("api_error", "internal error; it was logged"))
 

@@ -221,6 +221,10 @@ def _responses(
     if idempotent:
         standard.append((409, "a request with this Idempotency-Key is still in progress"))
         standard.append((422, "this Idempotency-Key was used with a different body"))
+    if route.method != "GET":
+        standard.append(
+            (409, "changed by other requests at the same time: retry after `Retry-After`")
+        )
     standard.append((500, "internal error; it was logged"))
 
     responses: dict[str, Any] = {}

@@ -10,8 +10,8 @@ from typing import Any
 from opentelemetry import trace
 from pydantic import ValidationError
 
-from herald import logs
-from herald.errors import UndecodableEvent
+from herald import faults, logs
+from herald.errors import Contended, UndecodableEvent
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
 from herald.observability import metrics, tracing
@@ -44,6 +44,9 @@ def consume(data: Any, consumer: str, handler: Callable[[EventEnvelope], None]) 
             # Retrying cannot fix it: ack, and leave a trace in the logs.
             logs.error("event dropped", consumer=consumer, error=str(exc))
             return
+        if faults.push_lost(envelope.workspace):
+            logs.warning("push dropped (fault injected)", consumer=consumer, event_id=envelope.id)
+            return
         topic = spec_for(envelope.type).topic
         with tracing.tracer().start_as_current_span(
             f"{topic} process",
@@ -60,7 +63,18 @@ def consume(data: Any, consumer: str, handler: Callable[[EventEnvelope], None]) 
                 "herald.workspace": envelope.workspace,
             },
         ):
-            handler(envelope)
+            try:
+                handler(envelope)
+            except Contended:
+                # Nothing was written: raising has the push redelivered after a backoff.
+                logs.warning(
+                    "event contended; it will be redelivered",
+                    consumer=consumer,
+                    event_id=envelope.id,
+                    message_id=envelope.message_id,
+                    workspace=envelope.workspace,
+                )
+                raise
             logs.info(
                 "event handled",
                 consumer=consumer,

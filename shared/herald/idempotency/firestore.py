@@ -2,7 +2,8 @@
 
 One document per key, ``workspaces/{ws}/idempotency/{digest}``; ``expires_at``
 carries the TTL policy (``herald.store.indexes.TTL_FIELDS``). Claims, completions
-and releases each run in a transaction, so of racing claims exactly one wins and
+and releases each run in a transaction, so of racing claims at most one wins
+(the others find it in flight, or are told ``Contended`` and may try again) and
 a holder whose lease was taken over cannot overwrite its successor.
 """
 
@@ -26,6 +27,7 @@ from herald.idempotency.base import (
 )
 from herald.idempotency.exceptions import ClaimLost
 from herald.store.firestore import _span as firestore_span
+from herald.store.firestore_transactions import run_transaction
 
 COLLECTION = "idempotency"
 # Racing duplicates contend on one document: more tries than the default five.
@@ -84,12 +86,6 @@ class FirestoreIdempotencyStore:
         )
         return ref
 
-    def _transaction(self) -> firestore.Transaction:
-        transaction: firestore.Transaction = self.client.transaction(
-            max_attempts=TRANSACTION_ATTEMPTS
-        )
-        return transaction
-
     def _read(
         self, ref: firestore.DocumentReference, transaction: firestore.Transaction
     ) -> IdempotencyRecord | None:
@@ -108,7 +104,6 @@ class FirestoreIdempotencyStore:
         ref = self._ref(key)
         token = uuid.uuid4().hex
 
-        @firestore.transactional
         def apply(transaction: firestore.Transaction) -> ClaimOutcome:
             current = self._read(ref, transaction)
             outcome, write = decide_claim(current, key, body_hash, token, now, lease_s, expires_at)
@@ -117,13 +112,11 @@ class FirestoreIdempotencyStore:
             return outcome
 
         with firestore_span("transaction", COLLECTION):
-            result: ClaimOutcome = apply(self._transaction())
-            return result
+            return run_transaction(self.client, apply, attempts=TRANSACTION_ATTEMPTS)
 
     def complete(self, claim: Claimed, response: StoredResponse) -> None:
         ref = self._ref(claim.key)
 
-        @firestore.transactional
         def apply(transaction: firestore.Transaction) -> None:
             record = self._read(ref, transaction)
             if record is None or record.token != claim.token:
@@ -133,16 +126,15 @@ class FirestoreIdempotencyStore:
             transaction.set(ref, _document(claim.key, completed(record, response)))
 
         with firestore_span("transaction", COLLECTION):
-            apply(self._transaction())
+            run_transaction(self.client, apply, attempts=TRANSACTION_ATTEMPTS)
 
     def release(self, claim: Claimed) -> None:
         ref = self._ref(claim.key)
 
-        @firestore.transactional
         def apply(transaction: firestore.Transaction) -> None:
             record = self._read(ref, transaction)
             if record is not None and record.token == claim.token:
                 transaction.delete(ref)
 
         with firestore_span("transaction", COLLECTION):
-            apply(self._transaction())
+            run_transaction(self.client, apply, attempts=TRANSACTION_ATTEMPTS)

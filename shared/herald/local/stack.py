@@ -9,14 +9,17 @@ client ─▶ api ─▶ Firestore emulator ─trigger─▶ router ─▶ relay
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import secrets
 import sys
 import threading
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from herald.deployment import (
     LOCAL_LINK_SECRET,
@@ -25,6 +28,7 @@ from herald.deployment import (
     LOCAL_WEBHOOK_SECRET,
 )
 from herald.ids import hash_api_key
+from herald.local import stackfile
 from herald.local.emulators import Emulators
 from herald.local.processes import Child, free_port, port_free, port_open, wait_until
 from herald.local.router import TriggerRouter
@@ -129,41 +133,59 @@ class Stack:
         self.functions: dict[str, Child] = {}
         self._stopping = threading.Event()
         self._scheduler = threading.Thread(target=self._schedule, daemon=True)
+        self._schedule_runs = threading.Lock()
+        self._schedule_paused = False
 
     def _schedule(self) -> None:
         """Calls each scheduled function every ``sweep_interval_s``, as Cloud Scheduler does."""
         scheduled = [f.name for f in FUNCTIONS if f.trigger == Trigger.SCHEDULE]
         while not self._stopping.wait(self.sweep_interval_s):
-            for name in scheduled:
-                try:
-                    request = urllib.request.Request(self.function_url(name), b"{}", method="POST")
-                    with urllib.request.urlopen(request, timeout=60) as response:
-                        response.read()
-                except OSError:
-                    pass  # a missed run is caught up by the next one
+            with self._schedule_runs:
+                if self._schedule_paused:
+                    continue
+                for name in scheduled:
+                    # A missed run is caught up by the next one.
+                    with contextlib.suppress(OSError, ValueError):
+                        self.run_scheduled(name)
+
+    def run_scheduled(self, name: str) -> Any:
+        """One run of a scheduled function, as Cloud Scheduler calls it; its JSON answer."""
+        request = urllib.request.Request(self.function_url(name), b"{}", method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read() or b"null")
+
+    @contextlib.contextmanager
+    def schedule_paused(self) -> Iterator[None]:
+        """No scheduled run starts meanwhile (one under way is finished first): the caller
+        drives the schedule with ``run_scheduled``."""
+        with self._schedule_runs:
+            self._schedule_paused = True
+        try:
+            yield
+        finally:
+            self._schedule_paused = False
 
     @classmethod
     def with_fast_clocks(cls, state_dir: Path) -> Stack:
         """Free ports, and every wait in seconds instead of minutes: for tests and benchmarks."""
+        # A short lease, so a delivery that died is taken over within seconds; it must
+        # outlast a provider call, hence the short timeouts too. The sweep's threshold for
+        # stuck messages follows from it (and from the push retry settings).
+        lease = {"HERALD_ATTEMPT_LEASE_S": "6"}
         return cls(
             ports=Ports.random(),
             state_dir=state_dir,
             function_env={
-                # A short lease, so a delivery that died is taken over within seconds; it
-                # must outlast a provider call, hence the short timeouts too.
                 "deliver": {
-                    "HERALD_ATTEMPT_LEASE_S": "6",
+                    **lease,
                     "HERALD_SMTP_TIMEOUT_S": "2",
                     "HERALD_WEBHOOK_TIMEOUT_S": "2",
                     # Retries come back through the timer (the sweep) within seconds.
                     "HERALD_RETRY_BASE_S": "1",
                     "HERALD_RETRY_MAX_S": "2",
                 },
-                # Sweep soon after a trigger is lost; leave slow messages alone.
-                "sweep": {
-                    "HERALD_SWEEP_UNPUBLISHED_AFTER_S": "2",
-                    "HERALD_SWEEP_STUCK_AFTER_S": "60",
-                },
+                # Sweep soon after a trigger is lost.
+                "sweep": {**lease, "HERALD_SWEEP_UNPUBLISHED_AFTER_S": "2"},
             },
             sweep_interval_s=1.0,
         )
@@ -185,6 +207,9 @@ class Stack:
             "HERALD_SMTP_PORT": str(self.ports.smtp),
             # Local webhook destinations (the sinks) live on loopback.
             "HERALD_WEBHOOK_ALLOW_PRIVATE": "true",
+            # The push subscriptions' timings, which the sweep's threshold follows.
+            "HERALD_PUSH_ACK_DEADLINE_S": str(self.retry.ack_deadline_s),
+            "HERALD_PUSH_MAX_BACKOFF_S": str(self.retry.maximum_backoff_s),
             # Every channel, its provider pointed at the local sinks, with local credentials.
             # SendGrid comes last: email goes by SMTP unless a workspace chooses SendGrid.
             "HERALD_PROVIDERS": "smtp,twilio,fcm,slack,webhook,sendgrid",
@@ -238,6 +263,16 @@ class Stack:
                 RELAY_TRIGGER_ID, OUTBOX_DOCUMENT_PATTERN, RELAY_EVENT_TYPE
             )
             self.seed_api_key()
+            stackfile.write(
+                self.state_dir,
+                stackfile.RunningStack(
+                    pid=os.getpid(),
+                    project=self.emulators.project,
+                    firestore_host=self.emulators.firestore_host,
+                    pubsub_host=self.emulators.pubsub_host,
+                    api_url=self.base_url,
+                ),
+            )
             step("starting the functions")
             for spec in FUNCTIONS:
                 self.start_function(spec.name, wait=False)
@@ -256,24 +291,31 @@ class Stack:
         client = firestore.Client(project=self.emulators.project)
         FirestoreKeys(client).put(hash_api_key(self.api_key), self.workspace)
 
+    def function_command(self, name: str, port: int) -> list[str]:
+        """The functions-framework server of one function, as Cloud Run starts it."""
+        spec = next(f for f in FUNCTIONS if f.name == name)
+        return [
+            sys.executable,
+            "-m",
+            "functions_framework",
+            "--target=handle",
+            f"--source={self.root / spec.source}",
+            f"--signature-type={spec.signature_type}",
+            "--host=127.0.0.1",
+            f"--port={port}",
+        ]
+
+    def function_environment(self, name: str, env: dict[str, str] | None = None) -> dict[str, str]:
+        return {**self.env(), **self.function_env.get(name, {}), **(env or {})}
+
     def start_function(
         self, name: str, wait: bool = True, env: dict[str, str] | None = None
     ) -> None:
-        spec = next(f for f in FUNCTIONS if f.name == name)
         child = Child(
             name,
-            [
-                sys.executable,
-                "-m",
-                "functions_framework",
-                "--target=handle",
-                f"--source={self.root / spec.source}",
-                f"--signature-type={spec.signature_type}",
-                "--host=127.0.0.1",
-                f"--port={self.ports.function(name)}",
-            ],
+            self.function_command(name, self.ports.function(name)),
             self.log_dir / f"{name}.log",
-            env={**self.env(), **self.function_env.get(name, {}), **(env or {})},
+            env=self.function_environment(name, env),
             cwd=self.root,
         )
         child.start()
@@ -300,6 +342,7 @@ class Stack:
     def stop(self) -> None:
         """Stops every part, each on its own: one that fails does not keep the rest running."""
         self._stopping.set()
+        stackfile.remove(self.state_dir, os.getpid())
         parts: list[Callable[[], None]] = [child.stop for child in self.functions.values()]
         parts += [self.router.stop, self.sinks.stop, self.emulators.stop]
         for stop in parts:

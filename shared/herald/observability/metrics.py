@@ -91,6 +91,14 @@ def configure(function: str) -> None:
     atexit.register(provider.shutdown)  # the last points, when the instance stops
 
 
+def flush(timeout_s: float) -> None:
+    """Exports the points recorded since the last export: as the instance stops, when the
+    exit handlers that would shut the provider down are not run."""
+    provider = metrics.get_meter_provider()
+    if isinstance(provider, MeterProvider):
+        provider.force_flush(timeout_millis=int(timeout_s * 1000))
+
+
 def record_send(workspace: str, messages: int) -> None:
     _sends.add(messages, {"workspace": workspace})
 

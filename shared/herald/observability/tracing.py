@@ -94,10 +94,11 @@ def configure(function: str) -> None:
     _provider = provider
 
 
-def flush() -> None:
-    """Exports what is buffered before the invocation returns: CPU is throttled after."""
+def flush(timeout_s: float = 5.0) -> None:
+    """Exports what is buffered: before an invocation returns (CPU is throttled after),
+    and as the instance stops."""
     if _provider is not None:
-        _provider.force_flush(timeout_millis=5_000)
+        _provider.force_flush(timeout_millis=int(timeout_s * 1000))
 
 
 def tracer() -> trace.Tracer:

@@ -1,15 +1,31 @@
 """The log stage: keeps each message's summary, the read view the list API serves.
 
-It never writes a message's status: the summary is a projection of the events,
-applied in sequence order so that late or duplicate events change nothing.
+It never writes a message's status: the summary is a projection of the
+message's events, which Pub/Sub delivers in any order and sometimes twice. So
+the projection is a join: each event becomes the summary it alone implies
+(``summary_of``), and summaries are joined field by field (``join``), each by
+what the field means:
+
+- what the message is now (status, with its reason and error) comes from the
+  status event of the highest sequence number; so do the last event and when
+  it happened, from any event;
+- a first time (sent, delivered, opened, clicked) is the earliest one seen;
+- what the message was sent with (recipient, tags, template, trace id, when it
+  was enqueued) comes from its enqueued event alone.
+
+Each rule is a maximum or a minimum, so the join is commutative, associative
+and idempotent: every order of the same events, duplicates included, folds to
+the same summary.
 """
 
 from __future__ import annotations
 
-from herald.domain.status import MessageStatus
+from herald.domain.status import MessageStatus, Reason
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
 from herald.store.base import MessageSummary, SummaryRepository
+
+FIRST_TIMES = ("sent_ms", "delivered_ms", "opened_ms", "clicked_ms")
 
 
 def status_after(event_type: str) -> MessageStatus | None:
@@ -17,56 +33,111 @@ def status_after(event_type: str) -> MessageStatus | None:
     return MessageStatus(history_type) if history_type in MessageStatus.__members__ else None
 
 
-def fold(current: MessageSummary | None, event: EventEnvelope) -> MessageSummary | None:
-    summary = current or MessageSummary(
+def summary_of(event: EventEnvelope) -> MessageSummary:
+    """What one event alone says about its message."""
+    status = status_after(event.type)
+    reason, error = _failure(event) if status is not None else (None, None)
+    alone = MessageSummary(
         id=event.message_id,
         workspace=event.workspace,
         request_id=event.request_id,
-        status=MessageStatus.ENQUEUED,
-        recipient="",
-        seq=0,
-        last_event="",
+        seq=event.seq,
+        last_event=event.type,
         updated_ms=event.occurred_ms,
+        # An event without a status says nothing of it: the lowest stamp, so that any
+        # status event wins over it.
+        status=status or MessageStatus.ENQUEUED,
+        status_seq=event.seq if status is not None else 0,
+        reason=reason,
+        error=error,
+        recipient="",
     )
-    update: dict[str, object] = {}
-    if event.type == "message.enqueued" and summary.enqueued_ms is None:
-        update["enqueued_ms"] = event.occurred_ms
-        update["recipient"] = event.payload.get("recipient", "")
-        update["trace_id"] = event.payload.get("trace_id")
-        update["tags"] = event.payload.get("tags") or []
-        update["template"] = event.payload.get("template")
-    if event.seq > summary.seq:
-        update.update(seq=event.seq, last_event=event.type, updated_ms=event.occurred_ms)
-        if (status := status_after(event.type)) is not None:
-            update["status"] = status
-        outcome = _outcome(event)
-        for first_time in ("sent_ms", "delivered_ms", "opened_ms", "clicked_ms"):
-            if getattr(summary, first_time) is not None:
-                outcome.pop(first_time, None)  # first times only: a receipt keeps when it was sent
-        update.update(outcome)
-    if not update:
-        return None
-    return summary.model_copy(update=update)
+    return alone.model_copy(update={**_sent_with(event), **_first_times(event)})
 
 
-def _outcome(event: EventEnvelope) -> dict[str, object]:
-    """What an end event adds to the summary: when it was sent or delivered, or why not."""
+def join(a: MessageSummary, b: MessageSummary) -> MessageSummary:
+    """The summary of both sets of events: commutative, associative and idempotent."""
+    latest = max(a, b, key=lambda s: (s.seq, s.last_event, s.updated_ms))
+    current = max(a, b, key=lambda s: (s.status_seq, s.status, s.reason or "", s.error or ""))
+    origin = min(
+        (a, b),
+        key=lambda s: (
+            s.enqueued_ms is None,
+            s.enqueued_ms or 0,
+            not s.recipient,
+            s.recipient,
+            s.trace_id or "",
+            s.template or "",
+            s.tags,
+        ),
+    )
+    return MessageSummary(
+        id=a.id,
+        workspace=a.workspace,
+        request_id=a.request_id,
+        seq=latest.seq,
+        last_event=latest.last_event,
+        updated_ms=latest.updated_ms,
+        status=current.status,
+        status_seq=current.status_seq,
+        reason=current.reason,
+        error=current.error,
+        enqueued_ms=origin.enqueued_ms,
+        recipient=origin.recipient,
+        trace_id=origin.trace_id,
+        tags=list(origin.tags),
+        template=origin.template,
+        **{field: _earliest(getattr(a, field), getattr(b, field)) for field in FIRST_TIMES},
+    )
+
+
+def fold(current: MessageSummary | None, event: EventEnvelope) -> MessageSummary | None:
+    """The summary with ``event`` joined in; None when it changes nothing (write nothing)."""
+    incoming = summary_of(event)
+    if current is None:
+        return incoming
+    joined = join(current, incoming)
+    return None if joined == current else joined
+
+
+def _earliest(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _sent_with(event: EventEnvelope) -> dict[str, object]:
+    """What the enqueued event records of the send; other events know none of it."""
+    if event.type != "message.enqueued":
+        return {}
+    return {
+        "enqueued_ms": event.occurred_ms,
+        "recipient": event.payload.get("recipient", ""),
+        "trace_id": event.payload.get("trace_id"),
+        "tags": event.payload.get("tags") or [],
+        "template": event.payload.get("template"),
+    }
+
+
+def _first_times(event: EventEnvelope) -> dict[str, int]:
+    """The first times an event stands for: a delivery implies the send, a click the open."""
+    at = event.occurred_ms
     if event.type == "message.sent":
-        return {"sent_ms": event.occurred_ms}
+        return {"sent_ms": at}
     if event.type == "message.delivered":
-        return {"sent_ms": event.occurred_ms, "delivered_ms": event.occurred_ms}
-    if event.type in ("message.opened", "message.clicked"):
-        # An open or click implies the delivery (and a click the open) not reported yet.
-        engaged: dict[str, object] = {
-            "delivered_ms": event.occurred_ms,
-            "opened_ms": event.occurred_ms,
-        }
-        if event.type == "message.clicked":
-            engaged["clicked_ms"] = event.occurred_ms
-        return engaged
-    if event.type in ("message.undeliverable", "message.unroutable"):
-        return {"reason": event.payload.get("reason"), "error": event.payload.get("error")}
+        return {"sent_ms": at, "delivered_ms": at}
+    if event.type == "message.opened":
+        return {"delivered_ms": at, "opened_ms": at}
+    if event.type == "message.clicked":
+        return {"delivered_ms": at, "opened_ms": at, "clicked_ms": at}
     return {}
+
+
+def _failure(event: EventEnvelope) -> tuple[str | None, str | None]:
+    """The reason and error that come with a status event's status."""
+    if event.type in ("message.undeliverable", "message.unroutable"):
+        return event.payload.get("reason"), event.payload.get("error")
+    if event.type == "message.sent" and event.payload.get("outcome_unknown"):
+        return Reason.OUTCOME_UNKNOWN, None
+    return None, None
 
 
 class LogService:

@@ -5,7 +5,8 @@ retention run out). On a schedule the sweeper
 
 - republishes outbox records never marked published (their trigger was lost),
 - re-drives messages that sat in a transient state past a threshold, by
-  publishing again the last event they went through (its push was lost),
+  publishing again the last event they went through (its push was lost); the
+  threshold follows the pipeline's own timings (see ``config.stuck_after_s``),
 - fires the durable timer: publishes again the events whose retry is due,
 
 through the relay's own path, so every consumer dedupes as it always does. A
@@ -16,6 +17,7 @@ no trigger on a no-op write.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from herald import logs
@@ -43,9 +45,11 @@ class SweepService:
         messages: MessageRepository,
         relay: RelayService,
         timers: TimerRepository | None = None,
-        unpublished_after_ms: int = 120_000,
-        stuck_after_ms: int = 900_000,
+        *,
+        unpublished_after_ms: int,
+        stuck_after_ms: int,
         batch: int = 200,
+        clock: Callable[[], int] = now_ms,
     ) -> None:
         self.scans = scans
         self.messages = messages
@@ -54,9 +58,10 @@ class SweepService:
         self.unpublished_after_ms = unpublished_after_ms
         self.stuck_after_ms = stuck_after_ms
         self.batch = batch
+        self.clock = clock
 
     def sweep(self) -> SweepReport:
-        at = now_ms()
+        at = self.clock()
         unpublished = self.scans.unpublished_events(at - self.unpublished_after_ms, self.batch)
         for envelope in unpublished:
             self.relay.publish(envelope)

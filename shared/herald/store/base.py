@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from herald.clock import now_ms
 from herald.domain.message import DeliveryResult, MessageState, RequestRecord
@@ -252,6 +252,8 @@ class MessageSummary(BaseModel):
     workspace: str
     request_id: str
     status: MessageStatus
+    # The sequence number of the event the status (and reason, error) came from.
+    status_seq: int = 0
     recipient: str
     seq: int
     last_event: str
@@ -266,6 +268,15 @@ class MessageSummary(BaseModel):
     clicked_ms: int | None = None
     reason: str | None = None
     error: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stamp_stored_status(cls, data: Any) -> Any:
+        """A summary stored before ``status_seq`` existed was folded in sequence order:
+        its status is that of its last event at the latest."""
+        if isinstance(data, dict) and "status_seq" not in data:
+            return {**data, "status_seq": data.get("seq", 0)}
+        return data
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from herald.store.base import (
     sequence_events,
     take_lease,
 )
+from herald.store.firestore_transactions import run_transaction
 
 
 def _span(operation: str, collection: str) -> AbstractContextManager[trace.Span]:
@@ -146,7 +147,6 @@ class FirestoreMessages(_Paths):
         ref = self.message(workspace, message_id)
         receipt_ref = ref.collection("receipts").document(receipt_id(consumer, event_id))
 
-        @firestore.transactional
         def apply(transaction: firestore.Transaction) -> list[EventEnvelope] | None:
             receipt = receipt_ref.get(transaction=transaction)
             snap = ref.get(transaction=transaction)
@@ -174,8 +174,7 @@ class FirestoreMessages(_Paths):
             return envelopes
 
         with _span("transaction", "messages"):
-            result: list[EventEnvelope] | None = apply(self.client.transaction())
-            return result
+            return run_transaction(self.client, apply)
 
     def record_ignored(self, ignored: IgnoredEvent) -> None:
         with _span("set", "ignored"):
@@ -215,7 +214,6 @@ class FirestoreAttempts(_Paths):
         ref = self._ref(workspace, message_id, attempt_id)
         new = Attempt(id=attempt_id, channel=channel, updated_ms=now_ms())
 
-        @firestore.transactional
         def lease(transaction: firestore.Transaction) -> Attempt:
             snap = ref.get(transaction=transaction)
             current = Attempt.model_validate(snap.to_dict()) if snap.exists else None
@@ -225,8 +223,7 @@ class FirestoreAttempts(_Paths):
             return attempt
 
         with _span("transaction", "attempts"):
-            result: Attempt = lease(self.client.transaction())
-            return result
+            return run_transaction(self.client, lease)
 
     def save(self, workspace: str, message_id: str, attempt: Attempt) -> None:
         with _span("set", "attempts"):
@@ -242,7 +239,6 @@ class FirestoreSummaries(_Paths):
     ) -> bool:
         ref = self.workspace(workspace).collection("summaries").document(message_id)
 
-        @firestore.transactional
         def apply(transaction: firestore.Transaction) -> bool:
             snap = ref.get(transaction=transaction)
             current = MessageSummary.model_validate(snap.to_dict()) if snap.exists else None
@@ -253,8 +249,7 @@ class FirestoreSummaries(_Paths):
             return True
 
         with _span("transaction", "summaries"):
-            written: bool = apply(self.client.transaction())
-            return written
+            return run_transaction(self.client, apply)
 
     def query(self, workspace: str, query: SummaryQuery) -> Any:
         """The Firestore query of a list; every shape it takes has its index in indexes.py."""

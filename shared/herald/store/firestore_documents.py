@@ -16,6 +16,7 @@ from herald.store.documents import (
     check_storable,
 )
 from herald.store.firestore import _span
+from herald.store.firestore_transactions import run_transaction
 
 UPDATE_ATTEMPTS = 20
 
@@ -55,7 +56,6 @@ class FirestoreDocuments:
     def update(self, workspace: str, path: DocPath, change: Change) -> Document | None:
         ref = self._ref(workspace, path)
 
-        @firestore.transactional
         def apply(transaction: firestore.Transaction) -> Document | None:
             snap = ref.get(transaction=transaction)
             current = snap.to_dict() if snap.exists else None
@@ -67,9 +67,9 @@ class FirestoreDocuments:
             return changed
 
         with _span("transaction", path[-2]):
-            # A profile or list edited from several requests at once: retry, then give up.
-            result: Document | None = apply(self.client.transaction(max_attempts=UPDATE_ATTEMPTS))
-            return result
+            # A profile or list edited from several requests at once: retry, then give up
+            # (Contended: the caller is told to try again).
+            return run_transaction(self.client, apply, attempts=UPDATE_ATTEMPTS)
 
     def delete(self, workspace: str, path: DocPath) -> bool:
         ref = self._ref(workspace, path)

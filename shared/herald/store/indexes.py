@@ -89,6 +89,7 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("messages", "results"),
     ("messages", "updated_ms"),  # only in the sweeper's composite index
     ("summaries", "updated_ms"),  # the list filters and sorts on enqueued_ms only
+    ("summaries", "status_seq"),
     ("summaries", "sent_ms"),
     ("summaries", "delivered_ms"),
     ("summaries", "opened_ms"),
