@@ -8,10 +8,12 @@ import grpc
 
 from herald.local.telemetry.metric_service import MonitoringStandIn
 from herald.local.telemetry.trace_service import TraceStandIn
+from herald.observability.google_cloud import MONITORING_ENDPOINT, TRACE_ENDPOINT
+from herald.observability.metrics import MIN_EXPORT_INTERVAL_S
 
 
 class TelemetryStandIns:
-    """Start, point exporters at ``endpoint``, read what they sent, stop."""
+    """Start, point the functions' exporters at ``exporter_env()``, read, stop."""
 
     def __init__(self, port: int = 0) -> None:
         self.trace = TraceStandIn()
@@ -23,6 +25,16 @@ class TelemetryStandIns:
     @property
     def endpoint(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    def exporter_env(self) -> dict[str, str]:
+        """Google Cloud's exporters, sending here; metrics as often as the API allows."""
+        return {
+            "HERALD_TRACE_EXPORTER": "gcp",
+            "HERALD_METRICS_EXPORTER": "gcp",
+            TRACE_ENDPOINT: self.endpoint,
+            MONITORING_ENDPOINT: self.endpoint,
+            "HERALD_METRICS_EXPORT_INTERVAL_S": f"{MIN_EXPORT_INTERVAL_S:g}",
+        }
 
     def start(self) -> None:
         self._server.start()
