@@ -5,6 +5,7 @@ which check every request as the APIs document them."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,9 +50,17 @@ def gcp_stack(
             **running.function_env.get(spec.name, {}),
             **telemetry.exporter_env(),
         }
+    # The stack points this process's clients at its emulators: point them back after,
+    # to the session's stack that later tests use.
+    saved = {key: os.environ.get(key) for key in running.emulators.env()}
     running.start()
     yield running
     running.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def whole_trace(telemetry: TelemetryStandIns, message_id: str) -> list[ExportedSpan] | None:
