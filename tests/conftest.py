@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+import herald.local  # noqa: F401  (before anything imports gRPC: see there)
+
 T = TypeVar("T")
 
 

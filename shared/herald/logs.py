@@ -8,10 +8,10 @@ never logged.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Any
 
+from herald.observability.google_cloud import project
 from herald.observability.tracing import correlation
 
 
@@ -27,8 +27,7 @@ def mask(address: str) -> str:
 
 
 def log(severity: str, message: str, **fields: Any) -> None:
-    project = os.environ.get("GOOGLE_CLOUD_PROJECT", "herald-local")
-    record = {"severity": severity, "message": message, **correlation(project), **fields}
+    record = {"severity": severity, "message": message, **correlation(project()), **fields}
     sys.stdout.write(json.dumps(record, default=str) + "\n")
     sys.stdout.flush()
 

@@ -5,23 +5,26 @@ dead letters; Herald adds outcomes by status and reason, delivery retries,
 provider latency and errors, and sends per workspace. Exported to Cloud
 Monitoring (as ``workload.googleapis.com/herald/<name>``) when
 ``HERALD_METRICS_EXPORTER`` is ``gcp`` (the default on Cloud Run), over OTLP
-when it is ``otlp``, nowhere when ``none``. The reader exports every minute:
-Cloud Monitoring takes one point per series every few seconds at most, so
-points are not flushed per invocation.
+when it is ``otlp``, nowhere when ``none``. The reader exports every minute
+(``HERALD_METRICS_EXPORT_INTERVAL_S``): Cloud Monitoring takes one point per
+series every 5 seconds at most, so points are not flushed per invocation.
 """
 
 from __future__ import annotations
 
 import atexit
+import math
 import os
 
 from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
-from opentelemetry.sdk.resources import Resource
+
+from herald.observability import google_cloud
 
 METRIC_PREFIX = "workload.googleapis.com/herald"
-EXPORT_INTERVAL_MS = 60_000
+DEFAULT_EXPORT_INTERVAL_S = 60.0
+MIN_EXPORT_INTERVAL_S = 5.0
 
 _meter = metrics.get_meter("herald")
 _outcomes = _meter.create_counter(
@@ -58,17 +61,33 @@ def exporter_kind() -> str:
     return "none"
 
 
+def export_interval_ms() -> float:
+    """``HERALD_METRICS_EXPORT_INTERVAL_S``: Cloud Monitoring takes a point per series
+    every 5 s at most (cloud.google.com/monitoring/quotas), so no less than that."""
+    configured = os.environ.get("HERALD_METRICS_EXPORT_INTERVAL_S", "")
+    try:
+        seconds = float(configured) if configured else DEFAULT_EXPORT_INTERVAL_S
+    except ValueError:
+        seconds = 0.0
+    if not MIN_EXPORT_INTERVAL_S <= seconds < math.inf:
+        raise ValueError(
+            f"HERALD_METRICS_EXPORT_INTERVAL_S={configured!r}: "
+            f"a number of seconds, at least {MIN_EXPORT_INTERVAL_S:g}"
+        )
+    return seconds * 1000
+
+
 def _reader(kind: str) -> MetricReader | None:
     if kind == "gcp":
-        from opentelemetry.exporter.cloud_monitoring import CloudMonitoringMetricsExporter
+        from herald.observability import cloud_monitoring
 
-        exporter = CloudMonitoringMetricsExporter(prefix=METRIC_PREFIX)
-        return PeriodicExportingMetricReader(exporter, export_interval_millis=EXPORT_INTERVAL_MS)
+        exporter = cloud_monitoring.exporter(METRIC_PREFIX)
+        return PeriodicExportingMetricReader(exporter, export_interval_millis=export_interval_ms())
     if kind == "otlp":
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 
         return PeriodicExportingMetricReader(
-            OTLPMetricExporter(), export_interval_millis=EXPORT_INTERVAL_MS
+            OTLPMetricExporter(), export_interval_millis=export_interval_ms()
         )
     if kind == "none":
         return None
@@ -81,11 +100,12 @@ def configure(function: str) -> None:
     if _configured:
         return
     _configured = True
-    reader = _reader(exporter_kind())
+    kind = exporter_kind()
+    reader = _reader(kind)
     if reader is None:
         return
     provider = MeterProvider(
-        resource=Resource.create({"service.name": f"herald-{function}"}), metric_readers=[reader]
+        resource=google_cloud.service_resource(kind, f"herald-{function}"), metric_readers=[reader]
     )
     metrics.set_meter_provider(provider)
     atexit.register(provider.shutdown)  # the last points, when the instance stops

@@ -22,11 +22,12 @@ from pathlib import Path
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from herald.observability import google_cloud
 
 TRACER_NAME = "herald"
 PUBSUB_PREFIX = "googclient_"
@@ -53,9 +54,9 @@ def _processor(kind: str, service: str) -> SpanProcessor | None:
         directory = Path(os.environ.get("HERALD_TRACE_DIR", ".herald/traces"))
         return SimpleSpanProcessor(JsonLinesSpanExporter(directory, service))
     if kind == "gcp":
-        from opentelemetry.exporter.cloud_trace import CloudTraceSpanExporter
+        from herald.observability import cloud_trace
 
-        return BatchSpanProcessor(CloudTraceSpanExporter())  # type: ignore[no-untyped-call]
+        return BatchSpanProcessor(cloud_trace.exporter())
     if kind == "otlp":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -63,18 +64,6 @@ def _processor(kind: str, service: str) -> SpanProcessor | None:
     if kind == "none":
         return None
     raise ValueError(f"HERALD_TRACE_EXPORTER={kind!r}: use gcp, otlp, file or none")
-
-
-def _resource(kind: str, service: str) -> Resource:
-    base = Resource.create({"service.name": service})
-    if kind != "gcp":
-        return base
-    from opentelemetry.resourcedetector.gcp_resource_detector import (
-        GoogleCloudResourceDetector,
-    )
-    from opentelemetry.sdk.resources import get_aggregated_resources
-
-    return get_aggregated_resources([GoogleCloudResourceDetector(raise_on_error=False)], base)
 
 
 def configure(function: str) -> None:
@@ -86,7 +75,8 @@ def configure(function: str) -> None:
     service = f"herald-{function}"
     ratio = float(os.environ.get("HERALD_TRACE_SAMPLE_RATIO", "1.0"))
     provider = TracerProvider(
-        resource=_resource(kind, service), sampler=ParentBased(TraceIdRatioBased(ratio))
+        resource=google_cloud.service_resource(kind, service),
+        sampler=ParentBased(TraceIdRatioBased(ratio)),
     )
     if (processor := _processor(kind, service)) is not None:
         provider.add_span_processor(processor)
