@@ -20,12 +20,13 @@ from pathlib import Path
 
 from herald.topology import FUNCTIONS, FunctionSpec
 
-# What every function imports: the framework, Firestore, the models, telemetry and
-# its exporters (loaded only when configured, but configured in the cloud).
+# What every function imports: the framework, Firestore, the models, the settings,
+# telemetry and its exporters (loaded only when configured, but configured in the cloud).
 COMMON_REQUIREMENTS = (
     "functions-framework",
     "google-cloud-firestore",
     "pydantic",
+    "pydantic-settings",
     "opentelemetry-api",
     "opentelemetry-sdk",
     "opentelemetry-exporter-gcp-trace",

@@ -43,7 +43,9 @@ class FirestoreServices:
         self.documents = FirestoreDocuments(client)
         self.canceling = CancelService(messages)
         self.feedback = FeedbackService(messages, SuppressionList(self.documents))
-        self.callbacks = CallbackSettings(PUBLIC, SIGNER.public_key, TOKEN)
+        self.callbacks = CallbackSettings(
+            public_url=PUBLIC, sendgrid_public_key=SIGNER.public_key, twilio_auth_token=TOKEN
+        )
         self.links: LinkMaker | None = None
 
 

@@ -40,7 +40,7 @@ class FirestoreServices:
         self.documents = FirestoreDocuments(client)
         self.canceling = CancelService(FirestoreMessages(client))
         self.feedback = FeedbackService(FirestoreMessages(client), SuppressionList(self.documents))
-        self.callbacks = CallbackSettings()
+        self.callbacks = CallbackSettings.from_env({})
         self.links: LinkMaker | None = None
 
 

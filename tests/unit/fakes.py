@@ -95,7 +95,7 @@ class Pipeline:
     relayed: int = 0
     extra: list[FakeProvider] = field(default_factory=list)  # more providers, after these two
     links: LinkMaker | None = None  # email links (unsubscribe, tracking); none by default
-    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
+    callbacks: CallbackSettings = field(default_factory=lambda: CallbackSettings.from_env({}))
 
     def __post_init__(self) -> None:
         self.sending = SendService(self.messages, self.documents)
