@@ -42,7 +42,7 @@ Herald is running.
   SMS, push      Twilio and FCM are faked by the sinks: read at {stack.sinks.base_url}/sms and /push
   Slack          "slack": {{"incoming_webhook": {{"url": "{stack.sinks.base_url}/slack/<name>"}}}}, read at /chat
   Callbacks      the stand-ins call back signed: POST {stack.sinks.base_url}/callbacks/twilio {{"id": <sms>, "status": "delivered"}}
-                 (and /callbacks/sendgrid, /callbacks/twilio/inbound; see the README)
+                 (and /callbacks/sendgrid, /callbacks/twilio/inbound; see docs/api/receipts.md)
   Functions      {functions}
   Logs           {stack.log_dir}
   Emulators      FIRESTORE_EMULATOR_HOST={stack.emulators.firestore_host} PUBSUB_EMULATOR_HOST={stack.emulators.pubsub_host}
@@ -341,6 +341,15 @@ def _schemas(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _docs(args: argparse.Namespace) -> int:
+    """The documentation site (mkdocs.yml): served with live reload, or built strictly."""
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-m", "mkdocs", args.action, "--strict"]
+    if args.action == "serve":
+        command += ["--dev-addr", args.address]
+    return subprocess.run(command, cwd=root, env=os.environ.copy()).returncode
+
+
 def _test(args: argparse.Namespace) -> int:
     root = Path(__file__).resolve().parents[2]
     python = sys.executable
@@ -463,7 +472,8 @@ def main(argv: list[str] | None = None) -> int:
 
     generate = commands.add_parser(
         "generate",
-        help="write schemas/, terraform/events.json and the event map (docs/, README) from the code",
+        help="write schemas/, terraform/events.json, the event map and the generated docs pages "
+        "from the code",
     )
     generate.add_argument("--check", action="store_true", help="only report stale files")
     generate.set_defaults(run=_generate)
@@ -477,6 +487,15 @@ def main(argv: list[str] | None = None) -> int:
     schemas.add_argument("event", nargs="?", help="retire: the event, e.g. message.sent")
     schemas.add_argument("version", nargs="?", type=int, help="retire: the version to retire")
     schemas.set_defaults(run=_schemas)
+
+    docs = commands.add_parser(
+        "docs", help="serve the documentation site with live reload, or build it into site/"
+    )
+    docs.add_argument("action", nargs="?", choices=("serve", "build"), default="serve")
+    docs.add_argument(
+        "--address", default="127.0.0.1:8000", help="serve: where (default 127.0.0.1:8000)"
+    )
+    docs.set_defaults(run=_docs)
 
     test = commands.add_parser("test", help="lint, type-check and run the whole test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")

@@ -1,7 +1,8 @@
-"""Generated artefacts that must match the code: JSON Schemas, Terraform's event table, the map.
+"""Generated artefacts that must match the code: JSON Schemas, Terraform's event table, the
+map, the OpenAPI document and the documentation's configuration page.
 
 The map is the AsyncAPI document, the DOT source and its rendered SVG, and the
-README's event-map section (Mermaid and the table of events).
+event-map section of the documentation's pipeline page (Mermaid and the table of events).
 
 ``herald generate`` writes them; the test suite fails when the committed copies
 differ from what the code generates.
@@ -14,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from herald import configuration_page
 from herald.api import openapi
 from herald.api.models import RESPONSE_BODIES
 from herald.domain.send import SendRequest
@@ -29,7 +31,9 @@ from herald.store.indexes import (
 from herald.topology import FUNCTIONS, OUTBOX_DOCUMENT_PATTERN, RELAY_EVENT_TYPE
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-README_PATH = "README.md"
+# The documentation page that holds the event map, and the way from it to the site's root.
+EVENT_MAP_PAGE = "docs/architecture/pipeline.md"
+EVENT_MAP_PAGE_TO_SITE_ROOT = "../"
 
 
 def _schema(model: Any, schema_id: str, title: str) -> dict[str, Any]:
@@ -133,15 +137,17 @@ def generated_files() -> dict[str, str]:
     files[image.SOURCE_PATH] = dot.render(graph.build())
     # Unsorted too: paths in the router's order, each operation's keys as an author writes them.
     files[openapi.DOCUMENT_PATH] = json.dumps(openapi.current(), indent=2) + "\n"
+    files[configuration_page.PAGE_PATH] = configuration_page.render()
     return files
 
 
-def readme_section() -> str:
-    return readme.section(mermaid.render(graph.build()))
+def event_map_section() -> str:
+    return readme.section(mermaid.render(graph.build()), EVENT_MAP_PAGE_TO_SITE_ROOT)
 
 
 def write(root: Path) -> list[Path]:
-    """Writes every stale generated file and the README's event-map section (not the image)."""
+    """Writes every stale generated file and the pipeline page's event-map section (not the
+    image)."""
     written = []
     for relative, content in generated_files().items():
         path = root / relative
@@ -149,12 +155,12 @@ def write(root: Path) -> list[Path]:
         if not path.exists() or path.read_text() != content:
             path.write_text(content)
             written.append(path)
-    readme_path = root / README_PATH
-    current = readme_path.read_text()
-    updated = readme.splice(current, readme_section())
+    page = root / EVENT_MAP_PAGE
+    current = page.read_text()
+    updated = readme.splice(current, event_map_section())
     if updated != current:
-        readme_path.write_text(updated)
-        written.append(readme_path)
+        page.write_text(updated)
+        written.append(page)
     return written
 
 
@@ -180,9 +186,9 @@ def stale(root: Path) -> list[str]:
         for relative, content in generated_files().items()
         if not (root / relative).exists() or (root / relative).read_text() != content
     ]
-    current = (root / README_PATH).read_text()
-    if readme.splice(current, readme_section()) != current:
-        found.append(f"{README_PATH} (the event-map section)")
+    current = (root / EVENT_MAP_PAGE).read_text()
+    if readme.splice(current, event_map_section()) != current:
+        found.append(f"{EVENT_MAP_PAGE} (the event-map section)")
     if image_stale(root):
         found.append(f"{image.IMAGE_PATH} (drawn from an older {image.SOURCE_PATH})")
     return found

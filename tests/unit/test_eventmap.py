@@ -147,15 +147,15 @@ def test_an_svg_drawn_from_another_source_is_stale(tmp_path: Path) -> None:
     assert not contracts.image_stale(tmp_path)
 
 
-def test_the_readme_section_is_spliced_between_its_markers() -> None:
+def test_the_event_map_section_is_spliced_between_its_markers() -> None:
     text = f"intro\n{readme.START}\nold\n{readme.END}\nrest\n"
     assert readme.splice(text, "new") == f"intro\n{readme.START}\nnew\n{readme.END}\nrest\n"
     with pytest.raises(readme.MarkersMissing):
         readme.splice("no markers here", "new")
-    committed = (ROOT / contracts.README_PATH).read_text()
+    committed = (ROOT / contracts.EVENT_MAP_PAGE).read_text()
     assert "```mermaid\nflowchart LR" in committed
     assert (
-        "| [`message.sent`](schemas/events/message.sent.v1.json) | 1 | deliver | log, webhooks |"
+        "| [`message.sent`](../schemas/events/message.sent.v1.json) | 1 | deliver | log, webhooks |"
         in (committed)
     )
 

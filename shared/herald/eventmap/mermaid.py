@@ -1,4 +1,4 @@
-"""The event map as a Mermaid flowchart, for the README (GitHub draws it)."""
+"""The event map as a Mermaid flowchart, for the pipeline page (GitHub and the site draw it)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The README's generated event-map section: the Mermaid map and the table of events."""
+"""The event map's generated section of the documentation (the pipeline page): the Mermaid
+map and the table of events, spliced between two markers."""
 
 from __future__ import annotations
 
@@ -12,18 +13,20 @@ END = "<!-- event-map:end -->"
 
 
 class MarkersMissing(ValueError):
-    """The README has no event-map section to fill."""
+    """The page has no event-map section to fill."""
 
 
-def section(mermaid_source: str, events: Iterable[EventSpec] = EVENTS) -> str:
-    """What goes between the markers."""
+def section(mermaid_source: str, to_site_root: str, events: Iterable[EventSpec] = EVENTS) -> str:
+    """What goes between the markers; ``to_site_root`` leads from the page to the site's root
+    (``../`` for a page one folder down), where the schemas and the map's files are served."""
     rows = [
         "| event | version | producer | consumers | topic | history |",
         "|---|---|---|---|---|---|",
     ]
     rows += [
-        f"| [`{s.name}`](schemas/events/{schema_file(s.name, s.version)}) | {s.version} "
-        f"| {', '.join(s.producers)} | {', '.join(s.consumers)} | `{s.topic}` | {s.history_type} |"
+        f"| [`{s.name}`]({to_site_root}schemas/events/{schema_file(s.name, s.version)}) "
+        f"| {s.version} | {', '.join(s.producers)} | {', '.join(s.consumers)} | `{s.topic}` "
+        f"| {s.history_type} |"
         for s in events
     ]
     return "\n".join(
@@ -34,17 +37,17 @@ def section(mermaid_source: str, events: Iterable[EventSpec] = EVENTS) -> str:
             mermaid_source.rstrip("\n"),
             "```",
             "",
-            "Also as an image ([docs/event-map.svg](docs/event-map.svg)) and as an AsyncAPI 3.0 "
-            "document ([docs/asyncapi.json](docs/asyncapi.json)).",
+            f"Also as an image ([event-map.svg]({to_site_root}event-map.svg)) and as an "
+            f"AsyncAPI 3.0 document ([asyncapi.json]({to_site_root}asyncapi.json)).",
             "",
             *rows,
         ]
     )
 
 
-def splice(readme: str, content: str) -> str:
-    """The README with its event-map section replaced by ``content``."""
-    start, end = readme.find(START), readme.find(END)
+def splice(page: str, content: str) -> str:
+    """The page with its event-map section replaced by ``content``."""
+    start, end = page.find(START), page.find(END)
     if start < 0 or end < start:
-        raise MarkersMissing(f"README.md needs the lines {START} and {END}")
-    return readme[: start + len(START)] + "\n" + content + "\n" + readme[end:]
+        raise MarkersMissing(f"the page needs the lines {START} and {END}")
+    return page[: start + len(START)] + "\n" + content + "\n" + page[end:]

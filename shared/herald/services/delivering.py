@@ -506,7 +506,8 @@ class DeliverService:
 
     def _canceled(self, message: MessageState) -> bool:
         """Canceled since this delivery read it? One read, just before the provider call;
-        a cancel landing during the call itself is too late (the README's residual race)."""
+        a cancel landing during the call itself is too late (the residual race documented
+        with the cancel route)."""
         current = self.messages.get_message(message.workspace, message.id)
         return current is not None and current.status == MessageStatus.CANCELED
 

@@ -47,7 +47,7 @@ OPERATIONS = (
             Answer(403, ErrorBody, "a bad signature, a stale timestamp or a replay"),
         ),
         request_required=False,
-        description="Signed with ECDSA P-256; no API key. See the README's receipts section.",
+        description="Signed with ECDSA P-256; no API key. See the documentation's receipts page.",
     ),
     Operation(
         "POST",
