@@ -100,6 +100,12 @@ def env_names(field: FieldInfo) -> list[str]:
     return [str(extra["env"])] if isinstance(extra, dict) and "env" in extra else []
 
 
+def is_secret(field: FieldInfo) -> bool:
+    """May come from the file ``<variable>_FILE`` too; a Secret Manager secret in the cloud."""
+    extra = field.json_schema_extra
+    return isinstance(extra, dict) and bool(extra.get("secret"))
+
+
 def _true_only(value: Any) -> Any:
     # Exactly "true", in any case: "1" or "yes" must not turn on what deployment.py
     # refuses outside the local stack only when it reads "true".
@@ -123,8 +129,7 @@ class _Environment(EnvSettingsSource):
             )
         )
         for field in self.settings_cls.model_fields.values():
-            extra = field.json_schema_extra
-            if isinstance(extra, dict) and extra.get("secret"):
+            if is_secret(field):
                 for name in env_names(field):
                     if (value := secret(name, self._env)) is not None:
                         loaded[name] = value

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from herald.config import SETTINGS_MODELS, env_names
+from herald.config import SETTINGS_MODELS, env_names, is_secret
 
 PAGE_PATH = "docs/operations/configuration.md"
 
@@ -55,8 +55,7 @@ def default_text(field: FieldInfo) -> str:
 def _variable(field: FieldInfo) -> str:
     first, *others = env_names(field)
     text = f"`{first}`" + "".join(f" (or `{other}`)" for other in others)
-    extra = field.json_schema_extra
-    if isinstance(extra, dict) and extra.get("secret"):
+    if is_secret(field):
         text += ", *secret*"
     return text
 
