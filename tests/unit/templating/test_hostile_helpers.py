@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from herald.domain.rendering import RenderFailed, render_channel
 from herald.templating import (
     HELPERS,
     Budget,
@@ -160,6 +161,14 @@ def test_numbers_longer_than_any_number_are_refused() -> None:
 
 def _dense(chars: int) -> str:
     return "{{a}}" * (chars // 5)
+
+
+def test_a_send_of_dense_tags_is_refused_within_one_budget_per_render() -> None:
+    # The review's case: a 200 KB body, rendered for 20 recipients, took 37 s of CPU.
+    budget = Budget()
+    with pytest.raises(RenderFailed, match="units of fuel"):
+        render_channel("email", {"title": "", "body": _dense(200_000)}, {}, budget=budget)
+    assert 50_000 < budget.used <= 50_000 + 2 * 100  # stopped at the call past the budget
 
 
 def test_the_parse_costs_the_same_fuel_cached_or_not() -> None:
