@@ -128,6 +128,15 @@ def test_templates_and_conditions_are_compiled_while_validating() -> None:
     ]
 
 
+def test_one_budget_covers_compiling_every_template_of_the_content() -> None:
+    # Two thousand small templates of dense tags: each cheap alone, too costly together.
+    dense = {"type": "text", "content": "{{a}}" * 24}
+    assert errors(content(*[dense] * 2_000)) == [
+        ("content.elements[86].content", "rendering needs more than 50,000 units of fuel")
+    ]
+    assert parse_elemental(content(*[dense] * 80))
+
+
 def test_channel_elements_only_at_the_top_and_never_beside_others() -> None:
     nested = content(
         {"type": "group", "elements": [{"type": "channel", "channel": "email", "elements": []}]}
