@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from herald.scanning import NextOf, is_word
 from herald.templating import Budget
 from herald.templating.budget import MAPPED_CHARS_PER_UNIT
 
@@ -32,34 +33,8 @@ _EMPHASIS = "*_"
 Found = tuple[int, int, tuple[str, ...]]
 
 
-class _Next:
-    """The next position of any of ``needles`` at or after a position, for positions asked
-    in increasing order, so each stretch of text is searched once."""
-
-    def __init__(self, text: str, budget: Budget, *needles: str) -> None:
-        self.text = text
-        self.budget = budget
-        self.found = dict.fromkeys(needles, -2)  # -2: not searched yet; -1: none left
-
-    def at(self, start: int) -> int:
-        """The position, or ``len(text)`` when there is none; a unit of fuel."""
-        self.budget.charge(1)
-        best = len(self.text)
-        for needle, position in self.found.items():
-            if position != -1 and position < start:
-                position = self.text.find(needle, start)
-                self.found[needle] = position
-            if position != -1:
-                best = min(best, position)
-        return best
-
-
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
 def _links(text: str, budget: Budget) -> Iterator[Found]:
-    opens, label_ends = _Next(text, budget, "["), _Next(text, budget, "]", "\n")
+    opens, label_ends = NextOf(text, budget, "["), NextOf(text, budget, "]", "\n")
     url_from, url_stop = -1, -1  # the last stop found, and where that search began
     size, start = len(text), 0
     while (opening := opens.at(start)) < size:
@@ -87,7 +62,7 @@ def _links(text: str, budget: Budget) -> Iterator[Found]:
 
 
 def _bold(text: str, budget: Budget) -> Iterator[Found]:
-    markers, newlines = _Next(text, budget, "**"), _Next(text, budget, "\n")
+    markers, newlines = NextOf(text, budget, "**"), NextOf(text, budget, "\n")
     size, start = len(text), 0
     while (opening := markers.at(start)) < size:
         start = opening + 1
@@ -105,11 +80,11 @@ def _bold(text: str, budget: Budget) -> Iterator[Found]:
 
 
 def _italic(text: str, budget: Budget) -> Iterator[Found]:
-    markers, newlines = _Next(text, budget, *_EMPHASIS), _Next(text, budget, "\n")
+    markers, newlines = NextOf(text, budget, *_EMPHASIS), NextOf(text, budget, "\n")
     size, start = len(text), 0
 
     def outside(position: int) -> bool:  # no letter, digit, _ or * beside the marker
-        return not 0 <= position < size or not (_is_word(text[position]) or text[position] == "*")
+        return not 0 <= position < size or not (is_word(text[position]) or text[position] == "*")
 
     while (opening := markers.at(start)) < size:
         start = opening + 1
