@@ -117,6 +117,19 @@ def test_strict_fields_refuse_extras_coercion_and_unsafe_styles() -> None:
     ]
 
 
+def test_colours_and_widths_are_checked_only_up_to_their_longest_form() -> None:
+    spaced = "rgb(" + " " * 56 + "0,0)"  # 64 characters: spaces inside rgb() are fine
+    assert parse_elemental(content({"type": "divider", "color": spaced}))
+    assert errors(content({"type": "divider", "color": spaced[:4] + " " + spaced[4:]})) == [
+        ("content.elements[0].color", "is not a colour (#rgb, #rrggbb, a name or rgb(...))")
+    ]
+    image = {"type": "image", "src": "https://x.example/a.png"}
+    assert parse_elemental(content({**image, "width": "1234px"}))
+    assert [f for f, _ in errors(content({**image, "width": "0" * 9}))] == [
+        "content.elements[0].width"
+    ]
+
+
 def test_templates_and_conditions_are_compiled_while_validating() -> None:
     body = content(
         {"type": "text", "content": "Hi {{#if a}}"},

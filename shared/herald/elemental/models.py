@@ -31,8 +31,11 @@ Align = Literal["left", "center", "right", "full"]
 TextStyle = Literal["text", "h1", "h2", "subtext"]
 
 # Colours end up inside inline CSS: only plain forms, so nothing else can be smuggled in.
-_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\(\s*[\d.\s,%]+\)")
+# (Spaces belong to the one class inside rgb(): a \s* before it backtracked quadratically.)
+_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([\d.\s,%]+\)")
 _WIDTH = re.compile(r"\d{1,4}(px|%)?")
+MAX_COLOR_CHARS = 64
+MAX_WIDTH_CHARS = 8
 # The validation context's key for the budget that compiling spends.
 BUDGET = "budget"
 
@@ -66,13 +69,13 @@ def _web_url(value: str) -> str:
 
 
 def _color(value: str) -> str:
-    if not _COLOR.fullmatch(value):
+    if len(value) > MAX_COLOR_CHARS or not _COLOR.fullmatch(value):
         raise ValueError("is not a colour (#rgb, #rrggbb, a name or rgb(...))")
     return value
 
 
 def _width(value: str) -> str:
-    if not _WIDTH.fullmatch(value):
+    if len(value) > MAX_WIDTH_CHARS or not _WIDTH.fullmatch(value):
         raise ValueError("is not a width (pixels like 300 or 300px, or a percentage)")
     return value
 
