@@ -23,6 +23,7 @@ import pytest
 from herald.api.routes import build_router
 from herald.elemental import markdown
 from herald.engagement.tracking import MAX_HTML_CHARS, before_body_end, track_links
+from herald.redaction import scrubbed
 from herald.templating import Budget, Limits
 from tests.unit.hostile_text import (
     THRESHOLD,
@@ -314,6 +315,11 @@ def _body_end(text: str) -> object:
 
 
 SCANS: dict[str, tuple[Callable[[str], object], int, list[Hostile]]] = {
+    "redaction": (
+        scrubbed,
+        SEND_BODY,  # redact reads MAX_READ_CHARS; the scan is linear whatever it reads
+        [Hostile("", u) for u in ("a@", "a@b.", "@a", "+1 ", "1", "+", "a", "a.@.b", "-@-")],
+    ),
     "markdown": (
         _markdown,
         SEND_BODY,

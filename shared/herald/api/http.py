@@ -12,6 +12,7 @@ from herald import logs
 from herald.domain.send import ID_PATTERN
 from herald.errors import NotFound, PayloadTooLarge, Unauthenticated, ValidationFailed
 from herald.ids import hash_api_key
+from herald.redaction import error_text
 from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
@@ -182,7 +183,8 @@ def error_response(exc: Exception, request: HttpRequest) -> HttpResponse:
         )
     if isinstance(exc, NotFound):
         return HttpResponse(404, error_body("not_found", str(exc)))
-    logs.error("unhandled API error", error=repr(exc), path=request.path)
+    # The path may hold a token or an address: the request's span has its route.
+    logs.error("unhandled API error", error=error_text(exc), method=request.method)
     return HttpResponse(500, error_body("api_error", "internal error; it was logged"))
 
 
