@@ -59,8 +59,9 @@ OPERATIONS = (
         "Callbacks",
         (
             Answer(200, None, "taken: empty TwiML", raw="text/xml"),
+            Answer(400, ErrorBody, "no MessageSid"),
             Answer(401, ErrorBody, "unsigned"),
-            Answer(403, ErrorBody, "a bad signature or a replay"),
+            Answer(403, ErrorBody, "a bad signature, or a report taken in the last 90 days"),
         ),
         request_required=False,
     ),
@@ -71,8 +72,9 @@ OPERATIONS = (
         "Callbacks",
         (
             Answer(200, None, "taken: empty TwiML", raw="text/xml"),
+            Answer(400, ErrorBody, "no MessageSid"),
             Answer(401, ErrorBody, "unsigned"),
-            Answer(403, ErrorBody, "a bad signature or a replay"),
+            Answer(403, ErrorBody, "a bad signature, or a reply taken in the last 90 days"),
         ),
         request_required=False,
     ),
