@@ -47,12 +47,16 @@ def message_sid(params: Mapping[str, str]) -> str:
     return params.get("MessageSid") or params.get("SmsSid") or ""
 
 
+def message_status(params: Mapping[str, str]) -> str:
+    """The status a status callback reports (``SmsStatus`` is its older name)."""
+    return params.get("MessageStatus") or params.get("SmsStatus") or ""
+
+
 def status_feedback(
     workspace: str, message_id: str, params: Mapping[str, str], at_ms: int
 ) -> Feedback | None:
     """A status callback as feedback: delivered, or undelivered/failed as a bounce."""
-    sid = message_sid(params)
-    status = params.get("MessageStatus") or params.get("SmsStatus") or ""
+    sid, status = message_sid(params), message_status(params)
     kind: FeedbackKind
     if status == "delivered":
         kind = "delivered"

@@ -188,7 +188,7 @@ def twilio_status(ctx: Context) -> HttpResponse:
     report = twilio.status_feedback(workspace, ctx.params["message_id"], params, now_ms())
     if report is None:
         return _twiml()  # queued, sending, sent: nothing to apply, nothing to remember
-    key = replay.twilio_status(twilio.message_sid(params), report.kind)
+    key = replay.twilio_status(twilio.message_sid(params), twilio.message_status(params))
     return _once(ctx, key, lambda: ctx.services.feedback.record(report))
 
 
