@@ -6,10 +6,11 @@ one way, and a search restarts at every position: so the inputs are the pattern'
 own matches cut short, then padded with a character of each class it uses
 (``rgb(`` + spaces), and runs of its pieces repeated (``**a `` over and over).
 
-Growth is measured as a ratio, in the same run: the cost of four times the text
-over the cost of the text, each the best of three runs of the CPU time of this
-thread. Linear work gives 4, quadratic 16; a loaded machine moves either by far
-less than the factor of two between them and the threshold.
+Growth is measured as a ratio, in the same run: the cost of sixteen times the
+text over the cost of the text, each the best of three runs of the CPU time of
+this thread. Linear work gives 16, quadratic 256; the threshold, 48, leaves a
+factor of three on the linear side for a loaded machine's noise (and caches that
+a larger text outgrows), and of five on the other.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ POOL = [*"aZ0_-.,:;/\\@#%&*+=?!~()[]{}<>\"'`|^$", " ", "\t", "\n", "é", "\u00a0
 MAX_ALPHABET = 10
 MAX_PREFIXES = 8
 MAX_MATCHES = 6
-LINEAR_RATIO = 4.0
+STEP = 16  # each size this many times the last
+LINEAR_RATIO = float(STEP)
 # Past twice the linear ratio: quadratic gives 16.
-THRESHOLD = 2 * LINEAR_RATIO
+THRESHOLD = 3 * LINEAR_RATIO
 # Below this, a measurement is mostly the timer's noise: its ratio is not judged.
 NOISE_FLOOR_S = 0.0005
 
@@ -140,7 +142,7 @@ def hostile_texts(pattern: re.Pattern[str]) -> list[Hostile]:
 
 
 # A run this long is measured once: noise is a small part of it.
-LONG_RUN_S = 0.02
+LONG_RUN_S = 0.1
 
 
 def cost(call: Callable[[str], object], text: str, repeats: int) -> float:
@@ -178,7 +180,7 @@ def growth(
     sizes: list[int],
     max_repeats: int = 1_024,
 ) -> Growth:
-    """Costs at each size (each four times the last), stopping at the first ratio past
+    """Costs at each size (each STEP times the last), stopping at the first ratio past
     the threshold, so superlinear work is caught before it gets expensive. Each size
     is called as many times (up to ``max_repeats``) as lifts the smallest above the
     timer's noise."""
@@ -195,8 +197,8 @@ def growth(
 
 
 def sizes_up_to(largest: int, steps: int) -> list[int]:
-    """``steps`` sizes, each four times the last, ending at ``largest``."""
-    return [max(largest // 4**k, 1) for k in reversed(range(steps))]
+    """``steps`` sizes, each STEP times the last, ending at ``largest``."""
+    return [max(largest // STEP**k, 1) for k in reversed(range(steps))]
 
 
 def call_of(pattern: re.Pattern[str], use: str) -> Callable[[str], object]:
