@@ -10,6 +10,7 @@ from herald import bootstrap, logs
 from herald.entrypoints import firestore
 from herald.errors import UndecodableEvent
 from herald.observability import metrics, tracing
+from herald.redaction import error_text
 
 
 def relay(data: Any, subject: str | None) -> None:
@@ -20,7 +21,7 @@ def relay(data: Any, subject: str | None) -> None:
         try:
             before, after = firestore.decode(data)
         except UndecodableEvent as exc:
-            logs.error("outbox event dropped", error=str(exc), subject=subject)
+            logs.error("outbox event dropped", error=error_text(exc), subject=subject)
             return
         traceparent = (after or {}).get("traceparent")
         with tracing.tracer().start_as_current_span(
