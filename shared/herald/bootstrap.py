@@ -175,7 +175,7 @@ def render_service() -> RenderService:
 @functools.cache
 def deliver_service() -> DeliverService:
     from herald.providers.factory import build_providers
-    from herald.services.delivering import DeliverService
+    from herald.services.delivering import DeliverService, DeliveryPolicy
     from herald.services.ratelimit import RateLimiter
     from herald.services.suppression import SuppressionList
     from herald.store.firestore import FirestoreAttempts, FirestoreTimers, FirestoreWorkspaces
@@ -185,17 +185,9 @@ def deliver_service() -> DeliverService:
         _messages(),
         FirestoreAttempts(firestore_client()),
         build_providers(config),
-        policy=config.ambiguous_policy,
-        channel_policies=config.channel_policies,
-        max_tries=config.max_delivery_tries,
-        lease_s=config.attempt_lease_s,
+        DeliveryPolicy.from_settings(config),
         workspaces=FirestoreWorkspaces(firestore_client(), cache_s=WORKSPACE_SETTINGS_CACHE_S),
         timers=FirestoreTimers(firestore_client()),
-        retry_base_s=config.retry_base_s,
-        retry_max_s=config.retry_max_s,
-        message_timeout_s=config.message_timeout_s,
-        channel_timeout_s=config.channel_timeout_s,
-        provider_timeout_s=config.provider_timeout_s,
         limiter=RateLimiter(config.rate_limits),
         suppressions=SuppressionList(_documents()),
     )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from herald.config import AmbiguousPolicy, CallbackSettings
+from herald.config import AmbiguousPolicy, CallbackSettings, Settings
 from herald.domain.message import ChannelOutcome
 from herald.engagement.links import LinkMaker
 from herald.errors import ProviderError
@@ -15,7 +15,7 @@ from herald.providers.base import Dispatch, Receipt
 from herald.services.canceling import CancelService
 from herald.services.customer_webhooks.observer import CustomerWebhooks
 from herald.services.customer_webhooks.sender import PostOutcome
-from herald.services.delivering import DeliverService
+from herald.services.delivering import DeliverService, DeliveryPolicy
 from herald.services.feedback import FeedbackService
 from herald.services.logging_views import LogService
 from herald.services.reading import MessageReader
@@ -111,8 +111,11 @@ class Pipeline:
                 self.messages,
                 self.attempts,
                 [self.email, self.webhook, *self.extra],
-                policy=self.policy,
-                channel_policies=self.channel_policies,
+                replace(
+                    DeliveryPolicy.from_settings(Settings.from_env({})),
+                    ambiguous=self.policy,
+                    channel_ambiguous=self.channel_policies,
+                ),
                 workspaces=self.workspaces,
                 timers=self.timers,
                 suppressions=self.suppressions,

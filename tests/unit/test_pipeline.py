@@ -6,6 +6,7 @@ import pytest
 
 from herald.clock import now_ms
 from herald.config import AmbiguousPolicy
+from herald.domain.deadline import Deadline
 from herald.domain.message import ChannelOutcome
 from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.events.envelope import EventEnvelope
@@ -374,7 +375,8 @@ def test_a_message_that_runs_out_of_time_ends_undeliverable() -> None:
     [timer] = p.timers.entries.values()
     message = p.messages.messages[(WS, rid)]
     deliver = p.consumers["deliver"].__self__  # type: ignore[attr-defined]
-    assert timer.due_ms <= deliver.deadline_ms(message)  # never scheduled past the timeout
+    deadline = Deadline.of_message(message, deliver.policy.timeouts)
+    assert timer.due_ms <= deadline.message_ms  # never scheduled past the timeout
     p.messages.messages[(WS, rid)] = message.model_copy(update={"enqueued_ms": 0})  # 72 h ago
     p.fire_timers()
     view = p.reader.message(WS, rid)
@@ -591,4 +593,5 @@ def test_a_long_delay_does_not_use_up_the_message_timeout() -> None:
     message = p.messages.messages[(WS, rid)]
     deliver = p.consumers["deliver"].__self__  # type: ignore[attr-defined]
     assert message.not_before_ms is not None
-    assert deliver.deadline_ms(message) == message.not_before_ms + 72 * 3600 * 1000
+    deadline = Deadline.of_message(message, deliver.policy.timeouts)
+    assert deadline.message_ms == message.not_before_ms + 72 * 3600 * 1000

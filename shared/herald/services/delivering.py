@@ -15,18 +15,19 @@ retry) and no failure, expected or not, retries forever.
 
 from __future__ import annotations
 
-import random
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry import trace
 
 from herald import logs
 from herald.clock import now_ms
-from herald.config import AmbiguousPolicy
+from herald.config import AmbiguousPolicy, Settings
+from herald.domain.backoff import Backoff
+from herald.domain.deadline import Deadline, Timeouts
 from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState
 from herald.domain.status import MessageStatus, Reason
 from herald.errors import PermanentProviderError, RetryableProviderError
@@ -156,11 +157,49 @@ class RetryLater(Exception):
     retry_after_s: float | None
     error: str
     throttled: bool = False  # not a failure (a rate limit, a backoff not over): no backoff
-    not_after_ms: int | None = None  # the timeout that would end the attempt runs out here
+    deadline: Deadline | None = None  # the timeouts that would end the attempt
 
 
 class MessageCanceled(Exception):
     """The message was canceled while it was being delivered: stop before the provider."""
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How deliver retries, gives up, and reads an unknown outcome: the deployment's
+    settings, in one value."""
+
+    ambiguous: AmbiguousPolicy
+    max_tries: int
+    lease_ms: int
+    backoff: Backoff
+    timeouts: Timeouts
+    # A channel's own ambiguity policy, where it differs from ``ambiguous``.
+    channel_ambiguous: Mapping[str, AmbiguousPolicy] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DeliveryPolicy:
+        def ms(seconds: float | None) -> int | None:
+            return int(seconds * 1000) if seconds else None
+
+        return cls(
+            ambiguous=settings.ambiguous_policy,
+            channel_ambiguous=dict(settings.channel_policies),
+            max_tries=settings.max_delivery_tries,
+            lease_ms=int(settings.attempt_lease_s * 1000),
+            # Jittered: the retries of one provider's outage spread out instead of
+            # coming back all at once.
+            backoff=Backoff(settings.retry_base_s, settings.retry_max_s, jitter=0.1),
+            timeouts=Timeouts(
+                message_ms=int(settings.message_timeout_s * 1000),
+                channel_ms=ms(settings.channel_timeout_s),
+                provider_ms=ms(settings.provider_timeout_s),
+            ),
+        )
+
+    def on_unknown(self, channel: str) -> AmbiguousPolicy:
+        """What an unknown outcome on ``channel`` comes to (a channel may differ)."""
+        return self.channel_ambiguous.get(channel, self.ambiguous)
 
 
 @dataclass(frozen=True)
@@ -179,35 +218,19 @@ class DeliverService:
         messages: MessageRepository,
         attempts: AttemptRepository,
         providers: Sequence[Provider],
-        policy: AmbiguousPolicy = AmbiguousPolicy.ASSUME_SENT,
-        channel_policies: Mapping[str, AmbiguousPolicy] | None = None,
-        max_tries: int = 20,
-        lease_s: float = 120.0,
-        workspaces: WorkspaceRepository | None = None,
+        policy: DeliveryPolicy,
         *,
         timers: TimerRepository,
-        retry_base_s: float = 30.0,
-        retry_max_s: float = 3600.0,
-        message_timeout_s: float = 72 * 3600.0,
-        channel_timeout_s: float | None = None,
-        provider_timeout_s: float | None = None,
+        workspaces: WorkspaceRepository | None = None,
         limiter: RateLimiter | None = None,
         suppressions: SuppressionList | None = None,
     ) -> None:
         self.messages = messages
         self.attempts = attempts
         self.providers = {provider.name: provider for provider in providers}
-        self.workspaces = workspaces
-        self.default_policy = policy
-        self.channel_policies = dict(channel_policies or {})
-        self.max_tries = max_tries
-        self.lease_ms = int(lease_s * 1000)
+        self.policy = policy
         self.timers = timers
-        self.retry_base_ms = int(retry_base_s * 1000)
-        self.retry_max_ms = int(retry_max_s * 1000)
-        self.message_timeout_ms = int(message_timeout_s * 1000)
-        self.channel_timeout_ms = int(channel_timeout_s * 1000) if channel_timeout_s else None
-        self.provider_timeout_ms = int(provider_timeout_s * 1000) if provider_timeout_s else None
+        self.workspaces = workspaces
         self.limiter = limiter or RateLimiter({})
         self.suppressions = suppressions
 
@@ -242,7 +265,7 @@ class DeliverService:
             event.message_id,
             self.consumer,
             event.id,
-            lambda current: settle(current, results, self.policy),
+            lambda current: settle(current, results, self.policy.on_unknown),
         )
         if applied:
             end = applied[-1]
@@ -289,45 +312,14 @@ class DeliverService:
             return True
         return None if None in outcomes else False
 
-    def policy(self, channel: str) -> AmbiguousPolicy:
-        """What an unknown outcome on ``channel`` comes to (a channel may differ from the default)."""
-        return self.channel_policies.get(channel, self.default_policy)
-
-    def _timeout_ms(
-        self, message: MessageState, level: str, default: int | None, name: str = ""
-    ) -> int | None:
-        """The message's own ``timeout`` (Courier's field) or the deployment's default.
-
-        A channel's or provider's may be given by name, and a provider's also as
-        ``providers.<name>.timeouts``.
-        """
-        overrides = message.provider_overrides or {}
-        if level == "provider" and (own := (overrides.get(name) or {}).get("timeouts")):
-            return int(own)
-        given = (message.timeout or {}).get(level)
-        if isinstance(given, dict):
-            given = given.get(name)
-        return int(given) if given is not None else default
-
-    def deadline_ms(self, message: MessageState) -> int:
-        timeout = self._timeout_ms(message, "message", self.message_timeout_ms)
-        # A delayed message's time starts when it may go out, not when it was accepted.
-        start = max(message.enqueued_ms, message.not_before_ms or 0)
-        return start + (timeout or self.message_timeout_ms)
-
-    def backoff_ms(self, tries: int) -> int:
-        """30 s, 1, 2, 4, 8 min ... up to an hour (the defaults), with a little jitter."""
-        delay = min(self.retry_max_ms, self.retry_base_ms * 2 ** max(tries - 1, 0))
-        return int(delay * random.uniform(0.9, 1.1))
-
     def _due_ms(self, message: MessageState, retry: RetryLater) -> int:
         """When to try again: after the backoff or the provider's Retry-After, but never past
         a timeout, so the retry that finds it run out ends the attempt on time."""
-        wait_ms = 0 if retry.throttled else self.backoff_ms(retry.tries)
+        wait_ms = 0 if retry.throttled else self.policy.backoff.delay_ms(retry.tries)
         if retry.retry_after_s is not None:
             wait_ms = max(wait_ms, int(retry.retry_after_s * 1000))
-        limit = retry.not_after_ms if retry.not_after_ms is not None else self.deadline_ms(message)
-        return min(now_ms() + wait_ms, limit)
+        deadline = retry.deadline or Deadline.of_message(message, self.policy.timeouts)
+        return min(now_ms() + wait_ms, deadline.ends_ms)
 
     def _retry_later(self, event: EventEnvelope, message: MessageState, retry: RetryLater) -> None:
         """Acks now and comes back through the durable timer, so one workspace's failing
@@ -397,27 +389,6 @@ class DeliverService:
             )
         return results
 
-    def _expired(
-        self, message: MessageState, attempt: Attempt, started: list[int], provider: str
-    ) -> str | None:
-        """Which of Courier's timeouts has run out for this attempt, if any."""
-        at = now_ms()
-        if at >= self.deadline_ms(message):
-            return "the message timed out"
-        channel_timeout = self._timeout_ms(
-            message, "channel", self.channel_timeout_ms, attempt.channel
-        )
-        if channel_timeout and started and at >= started[0] + channel_timeout:
-            return "the channel timed out"
-        provider_timeout = self._timeout_ms(message, "provider", self.provider_timeout_ms, provider)
-        if (
-            provider_timeout
-            and attempt.first_try_ms
-            and at >= attempt.first_try_ms + provider_timeout
-        ):
-            return "the provider timed out"
-        return None
-
     def _deliver(
         self,
         message: MessageState,
@@ -432,7 +403,7 @@ class DeliverService:
             f"{channel}-{provider.name}",
             channel,
             run.owner,
-            self.lease_ms,
+            self.policy.lease_ms,
         )
         if attempt.first_try_ms is not None:
             # The channel's clock starts at its first provider's first try, whatever came since.
@@ -441,7 +412,7 @@ class DeliverService:
             return attempt.result
         if (suppressed := self._suppressed(message, attempt, provider)) is not None:
             return self._finish(message, attempt, suppressed)
-        resend = self.policy(channel) == AmbiguousPolicy.RESEND
+        resend = self.policy.on_unknown(channel) == AmbiguousPolicy.RESEND
         if attempt.state == AttemptState.DISPATCHING and not resend:
             return self._finish(
                 message,
@@ -454,8 +425,18 @@ class DeliverService:
                     error="interrupted after the provider was called; not resent to avoid a duplicate",
                 ),
             )
-        expired = self._expired(message, attempt, started, provider.name)
-        if attempt.tries > self.max_tries or expired:
+        at = now_ms()
+        # The provider's clock starts at its first real call: this one, if none came before.
+        deadline = Deadline.of_attempt(
+            message,
+            self.policy.timeouts,
+            channel,
+            provider.name,
+            started[0] if started else None,
+            attempt.first_try_ms or at,
+        )
+        expired = deadline.expired(at)
+        if attempt.tries > self.policy.max_tries or expired:
             why = expired or f"{attempt.tries - 1} tries"
             logs.warning(
                 "delivery given up",
@@ -477,23 +458,22 @@ class DeliverService:
                 ),
             )
         crash_point("deliver.after_attempt_recorded")
-        not_after = self._not_after_ms(message, attempt, started, provider.name)
         early_ms = (attempt.retry_at_ms or 0) - now_ms()
         if early_ms > 0:
             # Here before its backoff is over (a re-drive, a copy of the event): not a try.
             self._not_a_try(message, attempt)
-            raise RetryLater(attempt.tries, early_ms / 1000, "backoff", True, not_after)
+            raise RetryLater(attempt.tries, early_ms / 1000, "backoff", True, deadline)
         if (wait_s := self.limiter.acquire(provider.name)) is not None:
             # Over the provider's rate: not a try, just later.
             self._not_a_try(message, attempt)
-            raise RetryLater(attempt.tries, wait_s, f"{provider.name} rate limit", True, not_after)
+            raise RetryLater(attempt.tries, wait_s, f"{provider.name} rate limit", True, deadline)
         if self._canceled(message):
             self._not_a_try(message, attempt)
             raise MessageCanceled(message.id)
         try:
             return self._call(message, attempt, provider, run)
         except RetryLater as later:
-            later.not_after_ms = not_after
+            later.deadline = deadline
             attempt.retry_at_ms = self._due_ms(message, later)
             self._save(message, attempt)
             raise
@@ -531,19 +511,6 @@ class DeliverService:
         attempt.tries -= 1
         attempt.release()
         self._save(message, attempt)
-
-    def _not_after_ms(
-        self, message: MessageState, attempt: Attempt, started: list[int], provider: str
-    ) -> int:
-        """When the first of the timeouts that would end this attempt runs out."""
-        limits = [self.deadline_ms(message)]
-        channel = self._timeout_ms(message, "channel", self.channel_timeout_ms, attempt.channel)
-        if started and channel:
-            limits.append(started[0] + channel)
-        provider_timeout = self._timeout_ms(message, "provider", self.provider_timeout_ms, provider)
-        if provider_timeout:
-            limits.append((attempt.first_try_ms or now_ms()) + provider_timeout)
-        return min(limits)
 
     def _call(
         self, message: MessageState, attempt: Attempt, provider: Provider, run: _Run
@@ -603,7 +570,7 @@ class DeliverService:
             ambiguous = handed_off and not isinstance(exc, RetryableProviderError)
             error = error_text(exc, personal)
             measured("UNKNOWN" if ambiguous else "RETRY", error)
-            if not ambiguous or self.policy(channel) == AmbiguousPolicy.RESEND:
+            if not ambiguous or self.policy.on_unknown(channel) == AmbiguousPolicy.RESEND:
                 attempt.state = AttemptState.PREPARED
                 attempt.last_error = error
                 attempt.release()
