@@ -21,8 +21,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from herald import logs
+from herald.domain.backoff import Backoff
 
 _TRIGGER_PATH = re.compile(r"^/functions/projects/[^/]+/triggers/(?P<trigger>[^/?]+)")
+# Eventarc's retries, shortened to a local stack's time scale.
+RETRY_BACKOFF = Backoff(base_s=0.1, max_s=10.0)
 
 
 @dataclass(frozen=True)
@@ -96,16 +99,16 @@ class TriggerRouter:
     def _deliver(self, delivery: Delivery) -> None:
         headers, body = eventarc_request(delivery.headers, delivery.body)
         deadline = time.monotonic() + self.retry_window_s
-        delay = 0.1
+        tries = 0
         while not self._stopping.is_set():
             status = self._post(self.targets[delivery.trigger], headers, body)
+            tries += 1
             if status is not None and 200 <= status < 300:
                 return
             if time.monotonic() > deadline:
                 logs.error("trigger delivery abandoned", trigger=delivery.trigger, status=status)
                 return
-            self._stopping.wait(delay)
-            delay = min(delay * 2, 10.0)
+            self._stopping.wait(RETRY_BACKOFF.delay_s(tries))
 
     @staticmethod
     def _post(port: int, headers: dict[str, str], body: bytes) -> int | None:

@@ -17,12 +17,12 @@ import time
 from herald import logs
 from herald.clock import now_ms
 from herald.config import DEFAULT_MAX_WEBHOOK_ENDPOINTS
+from herald.domain.backoff import Backoff
 from herald.domain.message import MessageState
 from herald.errors import NotFound, ValidationFailed
 from herald.events.envelope import EventEnvelope
 from herald.events.payloads import WebhookRetryDue
 from herald.events.registry import spec_for
-from herald.services.customer_webhooks.backoff import Backoff
 from herald.services.customer_webhooks.deliveries import (
     AttemptRecord,
     Deliveries,
@@ -48,6 +48,25 @@ from herald.store.documents import DocumentStore
 
 RETRY_EVENT = "webhook.retry_due"
 DISABLE_AFTER = 5  # deliveries in a row that failed for good
+# 30 s, 1, 2, 4 ... minutes up to an hour between tries; after 3 days, failed for good.
+RETRY_BACKOFF = Backoff(base_s=30.0, max_s=3600.0)
+RETRY_HORIZON_S = 3 * 24 * 3600
+
+
+def next_try_ms(
+    backoff: Backoff,
+    first_try_ms: int,
+    now_ms: int,
+    tries: int,
+    retry_after_s: float | None = None,
+    horizon_s: float = RETRY_HORIZON_S,
+) -> int | None:
+    """When to try a delivery again after ``tries`` failed tries; None once that would be
+    past the horizon (give up). An endpoint's ``Retry-After`` (a 429 or 503) wins: it said
+    when to come back."""
+    wait_s = max(1.0, retry_after_s) if retry_after_s is not None else backoff.delay_s(tries)
+    due = now_ms + int(wait_s * 1000)
+    return due if due <= first_try_ms + int(horizon_s * 1000) else None
 
 
 def message_updated_body(message: MessageState) -> str:
@@ -72,7 +91,7 @@ class CustomerWebhooks:
         timers: TimerRepository | None = None,
         workspaces: WorkspaceRepository | None = None,
         allow_private: bool = False,
-        backoff: Backoff | None = None,
+        backoff: Backoff = RETRY_BACKOFF,
         disable_after: int = DISABLE_AFTER,
         max_endpoints: int = DEFAULT_MAX_WEBHOOK_ENDPOINTS,
     ) -> None:
@@ -84,7 +103,7 @@ class CustomerWebhooks:
         self.workspaces = workspaces
         # Off in production: a tenant must not make Herald call its own network.
         self.allow_private = allow_private
-        self.backoff = backoff or Backoff()
+        self.backoff = backoff
         self.disable_after = disable_after
 
     def handle(self, envelope: EventEnvelope) -> None:
@@ -208,7 +227,7 @@ class CustomerWebhooks:
 
     def _next_try(self, delivery: Delivery, outcome: PostOutcome) -> int | None:
         first_try = delivery.first_try_ms or now_ms()
-        return self.backoff.next_try_ms(first_try, now_ms(), delivery.tries, outcome.retry_after_s)
+        return next_try_ms(self.backoff, first_try, now_ms(), delivery.tries, outcome.retry_after_s)
 
     def _succeed(self, workspace: str, delivery: Delivery) -> None:
         delivery.state, delivery.next_try_ms, delivery.failure = DeliveryState.SUCCEEDED, None, None
