@@ -155,13 +155,13 @@ def test_public_routes_skip_the_key_and_answer_raw_bytes() -> None:
 
     router = Router()
 
-    @router.route("GET", "/pixel/{token}", public=True)
+    @router.get("/pixel/{token}", summary="Pixel", tag="Test", answers=(), public=True)
     def pixel(ctx: Context) -> HttpResponse:
         return HttpResponse(
             200, None, {"content-type": "image/gif"}, raw=ctx.params["token"].encode()
         )
 
-    @router.route("GET", "/private")
+    @router.get("/private", summary="Private", tag="Test", answers=())
     def private(ctx: Context) -> HttpResponse:
         return HttpResponse(200, {"workspace": ctx.workspace})
 

@@ -57,7 +57,7 @@ class Harness:
         keys.put(hash_api_key(KEY), "ws1")
         keys.put(hash_api_key("other-key"), "ws2")
         probe = Router()
-        probe.route("POST", "/probe")(self._probe)
+        probe.post("/probe", summary="Probe", tag="Test", answers=())(self._probe)
         router = build_router()
         router.include(probe)
         self.api = Api(

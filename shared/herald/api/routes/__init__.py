@@ -1,8 +1,8 @@
 """Route modules. Each exposes ``router``; ``ROUTE_MODULES`` mounts them all.
 
-Every route is documented in the OpenAPI document: declare an ``Operation`` for it
-in the module's ``OPERATIONS`` tuple (see ``herald.api.operation`` and
-``routes/openapi.py``), or a unit test fails naming the route.
+A route declares its path, method, models and OpenAPI metadata on its handler
+(``@router.get(path, summary=..., tag=..., answers=...)``, see ``herald.api.http``):
+the OpenAPI document is built from the routes alone.
 """
 
 from herald.api.http import Router

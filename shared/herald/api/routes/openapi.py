@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from herald.api.http import Context, HttpResponse, Router
-from herald.api.operation import Answer, Operation
+from herald.api.operation import Answer
 
 router = Router()
 
@@ -22,22 +22,17 @@ class OpenApiDocument(BaseModel):
     paths: dict[str, Any]
 
 
-OPERATIONS = (
-    Operation(
-        "GET",
-        "/openapi.json",
-        "This API's OpenAPI 3.1 document",
-        "Meta",
-        (
-            Answer(
-                200, OpenApiDocument, "the document; also in the repository as schemas/openapi.json"
-            ),
+@router.get(
+    "/openapi.json",
+    summary="This API's OpenAPI 3.1 document",
+    tag="Meta",
+    answers=(
+        Answer(
+            200, OpenApiDocument, "the document; also in the repository as schemas/openapi.json"
         ),
     ),
+    public=True,
 )
-
-
-@router.route("GET", "/openapi.json", public=True)
 def get_openapi(ctx: Context) -> HttpResponse:
     # Imported here: the builder gathers every route module, this one included.
     from herald.api import openapi
