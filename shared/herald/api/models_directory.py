@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from herald.api.models import Paging
 from herald.domain.audience import CourierChannel, PreferenceStatus, UserTopicChoice
 from herald.domain.send import Channel, Content, ElementalContent, Routing
+from herald.domain.views import Paging
 from herald.services.brands import BrandSettings
 
 

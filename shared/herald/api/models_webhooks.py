@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from herald.api.models import Paging
+from herald.domain.views import Paging
 from herald.services.customer_webhooks.deliveries import AttemptRecord, DeliveryState
 
 

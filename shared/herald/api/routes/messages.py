@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import datetime
 
-from herald.api import models as m
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer, Query, cursor
 from herald.domain.status import MessageStatus
+from herald.domain.views import (
+    MessageHistory,
+    MessageList,
+    MessageOutput,
+    MessageView,
+    RequestView,
+)
 from herald.errors import ValidationFailed
 from herald.events.registry import EVENTS
 from herald.services.paging import decode_cursor
-from herald.services.reading import message_view
 from herald.store.base import SummaryQuery
 from herald.store.indexes import MAX_LIST_FILTERS
 
@@ -44,7 +49,7 @@ TAG = "Messages"
     "/messages/{message_id}",
     summary="Get a message",
     tag=TAG,
-    answers=(Answer(200, m.MessageView, "the message's state"),),
+    answers=(Answer(200, MessageView, "the message's state"),),
 )
 def get_message(ctx: Context) -> HttpResponse:
     return HttpResponse(200, ctx.services.reader.message(ctx.workspace, ctx.params["message_id"]))
@@ -54,7 +59,7 @@ def get_message(ctx: Context) -> HttpResponse:
     "/messages/{message_id}/history",
     summary="Get a message's history",
     tag=TAG,
-    answers=(Answer(200, m.MessageHistory, "the message's events in order"),),
+    answers=(Answer(200, MessageHistory, "the message's events in order"),),
     query=(Query("type", "only events of this type", enum=tuple(sorted(HISTORY_TYPES))),),
 )
 def get_history(ctx: Context) -> HttpResponse:
@@ -70,7 +75,7 @@ def get_history(ctx: Context) -> HttpResponse:
     "/messages/{message_id}/output",
     summary="Get a message's rendered content",
     tag=TAG,
-    answers=(Answer(200, m.MessageOutput, "what was rendered for each channel"),),
+    answers=(Answer(200, MessageOutput, "what was rendered for each channel"),),
 )
 def get_output(ctx: Context) -> HttpResponse:
     return HttpResponse(200, ctx.services.reader.output(ctx.workspace, ctx.params["message_id"]))
@@ -81,8 +86,8 @@ def get_output(ctx: Context) -> HttpResponse:
     summary="Cancel a message",
     tag=TAG,
     answers=(
-        Answer(200, m.MessageView, "canceled"),
-        Answer(409, m.MessageView, "too late (sent, or ended): the message, unchanged"),
+        Answer(200, MessageView, "canceled"),
+        Answer(409, MessageView, "too late (sent, or ended): the message, unchanged"),
     ),
 )
 def cancel_message(ctx: Context) -> HttpResponse:
@@ -90,7 +95,7 @@ def cancel_message(ctx: Context) -> HttpResponse:
     # it was too late (a provider has it, or it has ended).
     message = ctx.services.canceling.cancel(ctx.workspace, ctx.params["message_id"])
     return HttpResponse(
-        200 if message.status == MessageStatus.CANCELED else 409, message_view(message)
+        200 if message.status == MessageStatus.CANCELED else 409, MessageView.of(message).as_json()
     )
 
 
@@ -98,7 +103,7 @@ def cancel_message(ctx: Context) -> HttpResponse:
     "/requests/{request_id}",
     summary="Get a send request and its messages",
     tag=TAG,
-    answers=(Answer(200, m.RequestView, "the request and each message it made"),),
+    answers=(Answer(200, RequestView, "the request and each message it made"),),
 )
 def get_request(ctx: Context) -> HttpResponse:
     return HttpResponse(200, ctx.services.reader.request(ctx.workspace, ctx.params["request_id"]))
@@ -112,7 +117,7 @@ def get_request(ctx: Context) -> HttpResponse:
         "Courier's filters `list`, `provider` and `tenant_id` are refused (400) rather "
         "than ignored: Herald cannot apply them yet."
     ),
-    answers=(Answer(200, m.MessageList, "a page of summaries, newest first"),),
+    answers=(Answer(200, MessageList, "a page of summaries, newest first"),),
     query=(
         Query("requestId", "messages of one send request (Herald's name)"),
         Query("messageId", "Courier's name for requestId: the id /send answered"),

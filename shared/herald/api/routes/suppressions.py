@@ -5,9 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from herald.api.http import Context, HttpResponse, Router
-from herald.api.models import Paging
 from herald.api.operation import Answer, cursor
 from herald.domain.suppression import SuppressionEntry
+from herald.domain.views import Paging
 from herald.services.suppression import SuppressionList
 
 router = Router()

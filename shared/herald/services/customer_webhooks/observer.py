@@ -19,6 +19,7 @@ from herald.clock import now_ms
 from herald.config import DEFAULT_MAX_WEBHOOK_ENDPOINTS
 from herald.domain.backoff import Backoff
 from herald.domain.message import MessageState
+from herald.domain.views import MessageView
 from herald.errors import NotFound, ValidationFailed
 from herald.events.envelope import EventEnvelope
 from herald.events.payloads import WebhookRetryDue
@@ -37,7 +38,6 @@ from herald.services.customer_webhooks.endpoints import (
 )
 from herald.services.customer_webhooks.sender import PostOutcome, Sender
 from herald.services.customer_webhooks.signing import signature_headers
-from herald.services.reading import message_view
 from herald.store.base import (
     MessageRepository,
     ScheduledEvent,
@@ -72,7 +72,7 @@ def next_try_ms(
 def message_updated_body(message: MessageState) -> str:
     """Courier's outbound webhook body, compact: these are the bytes signed."""
     return json.dumps(
-        {"type": MESSAGE_UPDATED, "data": message_view(message)}, separators=(",", ":")
+        {"type": MESSAGE_UPDATED, "data": MessageView.of(message).as_json()}, separators=(",", ":")
     )
 
 
