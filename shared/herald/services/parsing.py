@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from herald.domain.views import Paging
 from herald.errors import FieldError, ValidationFailed
 from herald.services.validation import field_errors
 from herald.store.documents import DocPath, Document, DocumentStore
@@ -39,7 +40,7 @@ PAGE_SIZE = 100
 
 
 def paging(cursor: str | None) -> dict[str, Any]:
-    return {"cursor": cursor, "more": cursor is not None}
+    return Paging(cursor=cursor, more=cursor is not None).as_json()
 
 
 def page_of(
