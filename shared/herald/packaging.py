@@ -1,7 +1,7 @@
 """Each function's deployable source: what Terraform uploads, one archive per function.
 
-An archive holds the function's ``main.py``, the ``herald`` package (without the
-local stack and operator tools) and a ``requirements.txt`` pinned to the
+An archive holds the function's ``main.py``, the ``herald`` package (its modules
+and HTML templates, without the local stack and operator tools) and a ``requirements.txt`` pinned to the
 versions tested here, listing only what that function imports. Archives are
 deterministic, so their name (``<function>-<content hash>.zip``) changes
 exactly when their content does. ``manifest.json`` beside them names each
@@ -34,6 +34,8 @@ COMMON_REQUIREMENTS = (
     "opentelemetry-exporter-otlp-proto-http",
 )
 EXCLUDED = ("local/", "ops/", "cli.py")
+# What ships of the package: its modules, and the HTML templates beside them (herald.markup).
+SHIPPED = ("*.py", "templates/*.html")
 MANIFEST = "manifest.json"
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
@@ -53,7 +55,7 @@ def requirements(spec: FunctionSpec) -> str:
 def _files(root: Path, spec: FunctionSpec) -> dict[str, bytes]:
     package = root / "shared" / "herald"
     files = {"main.py": (root / spec.source).read_bytes(), "requirements.txt": b""}
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted(p for pattern in SHIPPED for p in package.rglob(pattern)):
         relative = path.relative_to(package).as_posix()
         if not relative.startswith(EXCLUDED) and "__pycache__" not in relative:
             files[f"herald/{relative}"] = path.read_bytes()

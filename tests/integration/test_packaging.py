@@ -17,6 +17,7 @@ from herald.topology import FUNCTIONS, function
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
+HTML_RENDERING = ("api", "render")  # the functions that render Herald's own HTML
 
 
 def test_archives_are_deterministic_and_named_by_their_content(tmp_path: Path) -> None:
@@ -28,6 +29,10 @@ def test_archives_are_deterministic_and_named_by_their_content(tmp_path: Path) -
     )
     names = zipfile.ZipFile(first.path).namelist()
     assert "main.py" in names and "herald/bootstrap.py" in names
+    assert "herald/elemental/templates/email.html" in names
+    shipped = ROOT / "shared" / "herald"
+    templates = {f"herald/{p.relative_to(shipped).as_posix()}" for p in shipped.rglob("*.html")}
+    assert templates and templates <= set(names)  # every template, the pages' too
     assert not [n for n in names if n.startswith(("herald/local/", "herald/ops/"))]
 
 
@@ -76,6 +81,15 @@ def test_an_archive_installs_in_a_clean_venv_and_its_function_imports(
         check=True,
     )
     probe = "import main, sys; assert callable(main.handle); print('herald' in sys.modules)"
+    if name in HTML_RENDERING:
+        # Their templates load from the archive: a page, and the email layout.
+        probe += (
+            "; from herald.engagement.pages import notice_page"
+            "; assert '<h1>T</h1>' in notice_page('T', 'x')"
+            "; from herald.elemental.email_html import email_html"
+            "; from herald.templating import Budget"
+            "; assert '<title>S</title>' in email_html('S', [], None, Budget())"
+        )
     result = subprocess.run(
         [str(python), "-c", probe], cwd=source, capture_output=True, text=True, check=False
     )

@@ -8,10 +8,10 @@ through Herald and adds the open pixel.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any
 
+from herald import markup
 from herald.domain.audience import SubscriptionTopic
 from herald.domain.message import MessageState
 from herald.engagement.links import LinkMaker, Recipient
@@ -81,12 +81,6 @@ def text_footer(unsubscribe: str | None, preferences: str) -> str:
 
 
 def html_footer(unsubscribe: str | None, preferences: str) -> str:
-    links = []
-    if unsubscribe:
-        links.append(f'<a href="{html.escape(unsubscribe, quote=True)}">Unsubscribe</a>')
-    links.append(f'<a href="{html.escape(preferences, quote=True)}">Email preferences</a>')
-    return (
-        '<p style="margin:24px 0 0;font-size:12px;color:#555555;text-align:center">'
-        + " &middot; ".join(links)
-        + "</p>"
+    return markup.render(
+        "herald.engagement", "footer.html", unsubscribe=unsubscribe, preferences=preferences
     )
