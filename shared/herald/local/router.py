@@ -15,13 +15,16 @@ import http.client
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from wsgiref.types import StartResponse, WSGIEnvironment
+
+from werkzeug.wrappers import Request, Response
 
 from herald import logs
 from herald.domain.backoff import Backoff
+from herald.local.serving import Served, raw_headers, raw_path
 
 _TRIGGER_PATH = re.compile(r"^/functions/projects/[^/]+/triggers/(?P<trigger>[^/?]+)")
 # Eventarc's retries, shortened to a local stack's time scale.
@@ -58,31 +61,22 @@ class TriggerRouter:
     dropped: int = 0
 
     def __post_init__(self) -> None:
-        router = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                match = _TRIGGER_PATH.match(self.path)
-                if match is None or match["trigger"] not in router.targets:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                router.submit(Delivery(match["trigger"], dict(self.headers.items()), body))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = Served(self._take, self.port)
         self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="trigger")
         self._stopping = threading.Event()
-        self._serving = False
+
+    def _take(self, environ: WSGIEnvironment, start: StartResponse) -> Iterable[bytes]:
+        """The emulator's post: taken at once (204), delivered from the pool."""
+        request = Request(environ)
+        match = _TRIGGER_PATH.match(raw_path(environ))
+        if request.method != "POST" or match is None or match["trigger"] not in self.targets:
+            return Response(status=404)(environ, start)
+        body = request.get_data()
+        self.submit(Delivery(match["trigger"], dict(raw_headers(environ)), body))
+        return Response(status=204)(environ, start)
 
     def start(self) -> None:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self._serving = True
+        self._server.start()
 
     def drop_first(self, matches: Callable[[Delivery], bool]) -> None:
         """Drops the next delivery that ``matches``, once."""
@@ -125,8 +119,5 @@ class TriggerRouter:
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._serving:  # shutdown() of an idle server waits forever
-            self._server.shutdown()
-            self._serving = False
-        self._server.server_close()
+        self._server.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -31,16 +31,19 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from random import Random
 from typing import Any
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 from aiosmtpd.controller import Controller
+from werkzeug.wrappers import Request, Response
 
 from herald.callbacks import sendgrid as sendgrid_signing
 from herald.callbacks import twilio as twilio_signing
+from herald.local.serving import Served, raw_headers, raw_path
 from herald.local.signing import SendGridSigner
 
 # The paths the real APIs use, under /twilio and /fcm, so the real adapters can call them.
@@ -227,112 +230,9 @@ class LocalSinks:
         self.http_port = http_port
         self.inbox = Inbox(mail_dir)
         self.callbacks = callbacks
-        sinks = self
         self._smtp = Controller(_SmtpHandler(self.inbox), hostname="127.0.0.1", port=smtp_port)
-        inbox = self.inbox
-
-        class Handler(BaseHTTPRequestHandler):
-            def _reply(self, status: int, payload: Any) -> None:
-                self._send(status, "application/json", json.dumps(payload).encode())
-
-            def _send(
-                self,
-                status: int,
-                content_type: str,
-                body: bytes,
-                headers: dict[str, str] | None = None,
-            ) -> None:
-                try:
-                    self.send_response(status)
-                    for name, value in (headers or {}).items():
-                        self.send_header(name, value)
-                    self.send_header("content-type", content_type)
-                    self.send_header("content-length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the sender gave up waiting (an injected timeout): nothing to tell
-
-            def do_GET(self) -> None:
-                kind = self.path.strip("/")
-                with inbox.lock:
-                    if kind == "mail":
-                        return self._reply(200, list(inbox.mail))
-                    if kind in inbox.caught:
-                        return self._reply(200, list(inbox.caught[kind]))
-                self._reply(404, {"message": "try /mail, /webhooks, /sms, /push or /chat"})
-
-            def do_DELETE(self) -> None:
-                kind = self.path.strip("/")
-                with inbox.lock:
-                    if kind == "mail":
-                        inbox.mail.clear()
-                    elif kind in inbox.caught:
-                        inbox.caught[kind].clear()
-                self._reply(200, {})
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                if self.path.startswith("/callbacks/"):
-                    status, answer = sinks.call_back(self.path, _decoded(body))
-                    return self._reply(status, answer)
-                kind = _kind_of(self.path)
-                fault = inbox.faults[kind].next() if kind else None
-                if fault is not None and fault.status is not None:
-                    return self._fault(fault)
-                status, answer = self._take(body, dict(self.headers.items()))
-                if fault is not None and fault.hang_s:
-                    # Taken, but the answer comes after the sender gave up: it cannot know.
-                    time.sleep(fault.hang_s)
-                if kind == "sendgrid" and status == 202:
-                    self._send(status, "text/plain", b"", {"x-message-id": answer})
-                elif isinstance(answer, str):
-                    self._reply_text(status, answer)
-                else:
-                    self._reply(status, answer)
-
-            def _fault(self, fault: Fault) -> None:
-                body = json.dumps({"message": "injected fault"}).encode()
-                self.send_response(fault.status or 500)
-                if fault.retry_after is not None:
-                    self.send_header("retry-after", str(fault.retry_after))
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def _take(self, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
-                """Records a POST and returns the answer the real API would give."""
-                if self.path.startswith("/webhooks/"):
-                    inbox.add("webhooks", self.path, headers, _decoded(body))
-                    return 200, {"received": True}
-                if twilio := _TWILIO.match(self.path):
-                    form = dict(urllib.parse.parse_qsl(body.decode()))
-                    number = inbox.add("sms", self.path, headers, form)
-                    sid = f"SM{number:032x}"
-                    return 201, {"sid": sid, "status": "queued", "account_sid": twilio["sid"]}
-                if fcm := _FCM.match(self.path):
-                    number = inbox.add("push", self.path, headers, _decoded(body))
-                    return 200, {"name": f"projects/{fcm['project']}/messages/{number}"}
-                if self.path.startswith("/slack/"):
-                    inbox.add("chat", self.path, headers, _decoded(body))
-                    return 200, "ok"
-                if self.path == _SENDGRID:
-                    number = inbox.add("sendgrid", self.path, headers, _decoded(body))
-                    return 202, f"sg-{number:08d}"  # SendGrid's X-Message-Id
-                return 404, {
-                    "message": "POST to /webhooks/<name>, /slack/<name>, or the "
-                    "Twilio, FCM and SendGrid paths under /twilio, /fcm and /sendgrid"
-                }
-
-            def _reply_text(self, status: int, text: str) -> None:
-                self._send(status, "text/plain", text.encode())
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self._http = ThreadingHTTPServer(("127.0.0.1", http_port), Handler)
-        self._serving = self._smtp_running = False
+        self._http = Served(_HttpSinks(self), http_port)
+        self._smtp_running = False
 
     @property
     def base_url(self) -> str:
@@ -421,17 +321,99 @@ class LocalSinks:
         return _post_signed_form(targets, url, params)
 
     def start(self) -> None:
-        threading.Thread(target=self._http.serve_forever, daemon=True).start()
-        self._serving = True
+        self._http.start()
         self._smtp.start()
         self._smtp_running = True
 
     def stop(self) -> None:
-        # Only what started: shutdown() of a server that never served waits forever.
+        # Only what started.
         if self._smtp_running:
             self._smtp.stop()
             self._smtp_running = False
-        if self._serving:
-            self._http.shutdown()
-            self._serving = False
-        self._http.server_close()
+        self._http.stop()
+
+
+def _json(status: int, payload: Any) -> Response:
+    return Response(json.dumps(payload).encode(), status, content_type="application/json")
+
+
+class _HttpSinks:
+    """The HTTP catchers and the callback orders, as a WSGI app."""
+
+    def __init__(self, sinks: LocalSinks) -> None:
+        self.sinks = sinks
+        self.inbox = sinks.inbox
+
+    def __call__(self, environ: WSGIEnvironment, start: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        path = raw_path(environ)
+        if request.method == "GET":
+            response = self._list(path.strip("/"))
+        elif request.method == "DELETE":
+            response = self._clear(path.strip("/"))
+        elif request.method == "POST":
+            response = self._post(path, request.get_data(), dict(raw_headers(environ)))
+        else:
+            response = _json(405, {"message": "GET, DELETE or POST"})
+        return response(environ, start)
+
+    def _list(self, kind: str) -> Response:
+        with self.inbox.lock:
+            if kind == "mail":
+                return _json(200, list(self.inbox.mail))
+            if kind in self.inbox.caught:
+                return _json(200, list(self.inbox.caught[kind]))
+        return _json(404, {"message": "try /mail, /webhooks, /sms, /push or /chat"})
+
+    def _clear(self, kind: str) -> Response:
+        with self.inbox.lock:
+            if kind == "mail":
+                self.inbox.mail.clear()
+            elif kind in self.inbox.caught:
+                self.inbox.caught[kind].clear()
+        return _json(200, {})
+
+    def _post(self, path: str, body: bytes, headers: dict[str, str]) -> Response:
+        if path.startswith("/callbacks/"):
+            return _json(*self.sinks.call_back(path, _decoded(body)))
+        kind = _kind_of(path)
+        fault = self.inbox.faults[kind].next() if kind else None
+        if fault is not None and fault.status is not None:
+            answer = _json(fault.status, {"message": "injected fault"})
+            if fault.retry_after is not None:
+                answer.headers["retry-after"] = str(fault.retry_after)
+            return answer
+        status, answer = self._take(path, body, headers)
+        if fault is not None and fault.hang_s:
+            # Taken, but the answer comes after the sender gave up: it cannot know.
+            time.sleep(fault.hang_s)
+        if kind == "sendgrid" and status == 202:
+            return Response(b"", status, {"x-message-id": answer}, content_type="text/plain")
+        if isinstance(answer, str):
+            return Response(answer.encode(), status, content_type="text/plain")
+        return _json(status, answer)
+
+    def _take(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+        """Records a POST and returns the answer the real API would give."""
+        inbox = self.inbox
+        if path.startswith("/webhooks/"):
+            inbox.add("webhooks", path, headers, _decoded(body))
+            return 200, {"received": True}
+        if twilio := _TWILIO.match(path):
+            form = dict(urllib.parse.parse_qsl(body.decode()))
+            number = inbox.add("sms", path, headers, form)
+            sid = f"SM{number:032x}"
+            return 201, {"sid": sid, "status": "queued", "account_sid": twilio["sid"]}
+        if fcm := _FCM.match(path):
+            number = inbox.add("push", path, headers, _decoded(body))
+            return 200, {"name": f"projects/{fcm['project']}/messages/{number}"}
+        if path.startswith("/slack/"):
+            inbox.add("chat", path, headers, _decoded(body))
+            return 200, "ok"
+        if path == _SENDGRID:
+            number = inbox.add("sendgrid", path, headers, _decoded(body))
+            return 202, f"sg-{number:08d}"  # SendGrid's X-Message-Id
+        return 404, {
+            "message": "POST to /webhooks/<name>, /slack/<name>, or the "
+            "Twilio, FCM and SendGrid paths under /twilio, /fcm and /sendgrid"
+        }
