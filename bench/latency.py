@@ -34,10 +34,10 @@ from pathlib import Path
 
 from google.cloud import firestore, pubsub_v1  # type: ignore[attr-defined]
 
-from herald.local.client import ApiClient
-from herald.local.processes import free_port
-from herald.local.stack import Ports, Stack
-from herald.local.wiring import push_endpoint
+from herald_tools.local.client import ApiClient
+from herald_tools.local.processes import free_port
+from herald_tools.local.stack import Ports, Stack
+from herald_tools.local.wiring import push_endpoint
 
 END_STATES = {"SENT", "DELIVERED", "UNDELIVERABLE", "UNROUTABLE"}
 

@@ -17,16 +17,16 @@ if TYPE_CHECKING:
 
     from herald.api.http import Api
     from herald.engagement.links import LinkMaker
-    from herald.services.canceling import CancelService
-    from herald.services.customer_webhooks.observer import CustomerWebhooks
-    from herald.services.delivering import DeliverService
-    from herald.services.feedback import FeedbackService
-    from herald.services.logging_views import LogService
-    from herald.services.reading import MessageReader
-    from herald.services.relaying import RelayService
-    from herald.services.rendering import RenderService
-    from herald.services.sending import SendService
-    from herald.services.sweeping import SweepService
+    from herald.pipeline.accepting import SendService
+    from herald.pipeline.canceling import CancelService
+    from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+    from herald.pipeline.delivering import DeliverService
+    from herald.pipeline.feedback import FeedbackService
+    from herald.pipeline.relaying import RelayService
+    from herald.pipeline.rendering import RenderService
+    from herald.pipeline.summaries import LogService
+    from herald.pipeline.sweeping import SweepService
+    from herald.resources.messages import MessageReader
     from herald.store.base import MessageRepository
     from herald.store.documents import DocumentStore
 
@@ -78,7 +78,7 @@ def _documents() -> DocumentStore:
 class _ApiServices:
     @functools.cached_property
     def sending(self) -> SendService:
-        from herald.services.sending import SendService
+        from herald.pipeline.accepting import SendService
 
         return SendService(
             _messages(), self.documents, max_messages=settings().max_messages_per_request
@@ -86,7 +86,7 @@ class _ApiServices:
 
     @functools.cached_property
     def reader(self) -> MessageReader:
-        from herald.services.reading import MessageReader
+        from herald.resources.messages import MessageReader
         from herald.store.firestore import FirestoreSummaries
 
         return MessageReader(_messages(), FirestoreSummaries(firestore_client()))
@@ -97,14 +97,14 @@ class _ApiServices:
 
     @functools.cached_property
     def canceling(self) -> CancelService:
-        from herald.services.canceling import CancelService
+        from herald.pipeline.canceling import CancelService
 
         return CancelService(_messages())
 
     @functools.cached_property
     def feedback(self) -> FeedbackService:
-        from herald.services.feedback import FeedbackService
-        from herald.services.suppression import SuppressionList
+        from herald.pipeline.feedback import FeedbackService
+        from herald.resources.suppressions import SuppressionList
 
         return FeedbackService(_messages(), SuppressionList(self.documents))
 
@@ -120,9 +120,9 @@ class _ApiServices:
 @functools.cache
 def api() -> Api:
     from herald.api.http import Api
+    from herald.api.idempotency import IdempotentPosts
     from herald.api.routes import build_router
     from herald.idempotency.firestore import FirestoreIdempotencyStore
-    from herald.idempotency.http import IdempotentPosts
     from herald.store.firestore import FirestoreKeys
 
     return Api(
@@ -135,15 +135,15 @@ def api() -> Api:
 
 @functools.cache
 def relay_service() -> RelayService:
+    from herald.pipeline.relaying import RelayService
     from herald.publish.pubsub import PubSubPublisher
-    from herald.services.relaying import RelayService
 
     return RelayService(_messages(), PubSubPublisher(settings().project))
 
 
 @functools.cache
 def sweep_service() -> SweepService:
-    from herald.services.sweeping import SweepService
+    from herald.pipeline.sweeping import SweepService
     from herald.store.firestore import FirestoreSweep, FirestoreTimers
 
     config = settings()
@@ -160,7 +160,7 @@ def sweep_service() -> SweepService:
 
 @functools.cache
 def render_service() -> RenderService:
-    from herald.services.rendering import RenderService
+    from herald.pipeline.rendering import RenderService
     from herald.store.firestore import FirestoreTimers, FirestoreWorkspaces
 
     return RenderService(
@@ -174,10 +174,10 @@ def render_service() -> RenderService:
 
 @functools.cache
 def deliver_service() -> DeliverService:
+    from herald.pipeline.delivering import DeliverService
+    from herald.pipeline.ratelimit import RateLimiter
     from herald.providers.factory import build_providers
-    from herald.services.delivering import DeliverService
-    from herald.services.ratelimit import RateLimiter
-    from herald.services.suppression import SuppressionList
+    from herald.resources.suppressions import SuppressionList
     from herald.store.firestore import FirestoreAttempts, FirestoreTimers, FirestoreWorkspaces
 
     config = settings()
@@ -203,7 +203,7 @@ def deliver_service() -> DeliverService:
 
 @functools.cache
 def log_service() -> LogService:
-    from herald.services.logging_views import LogService
+    from herald.pipeline.summaries import LogService
     from herald.store.firestore import FirestoreSummaries
 
     return LogService(FirestoreSummaries(firestore_client()))
@@ -211,8 +211,8 @@ def log_service() -> LogService:
 
 @functools.cache
 def customer_webhooks() -> CustomerWebhooks:
-    from herald.services.customer_webhooks.observer import CustomerWebhooks
-    from herald.services.customer_webhooks.sender import HttpSender
+    from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+    from herald.pipeline.customer_webhooks.sender import HttpSender
     from herald.store.firestore import FirestoreTimers, FirestoreWorkspaces
 
     config = settings()

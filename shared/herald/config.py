@@ -9,8 +9,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from herald.domain.send import CHANNELS
+from herald.pipeline.ratelimit import parse_limits
 from herald.providers.smtp import SmtpSettings
-from herald.services.ratelimit import parse_limits
 
 
 class AmbiguousPolicy(StrEnum):

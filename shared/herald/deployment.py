@@ -83,7 +83,7 @@ def refuse_local_settings(env: Mapping[str, str]) -> None:
     found = local_only_settings(env)
     if not found:
         return
-    from herald import logs
+    from herald.observability import logs
 
     where = "on Cloud Run (K_SERVICE is set)" if "K_SERVICE" in env else "outside the local stack"
     for name, why in found:

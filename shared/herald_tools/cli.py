@@ -14,7 +14,7 @@ from pathlib import Path
 
 
 def _up(args: argparse.Namespace) -> int:
-    from herald.local.stack import Ports, Stack
+    from herald_tools.local.stack import Ports, Stack
 
     ports = Ports.random() if args.random_ports else Ports()
     print("Starting Herald locally...", file=sys.stderr, flush=True)
@@ -86,7 +86,7 @@ Press Ctrl-C to stop everything.""",
 
 def _trace(args: argparse.Namespace) -> int:
     from herald.observability.spanfile import read_spans
-    from herald.observability.waterfall import render_html, render_text
+    from herald_tools.waterfall import render_html, render_text
 
     spans = read_spans(args.trace_dir)
     trace_ids = {
@@ -110,7 +110,7 @@ def _trace(args: argparse.Namespace) -> int:
 
 
 def _cost(args: argparse.Namespace) -> int:
-    from herald.observability.cost import HANDLERS, default_profiles, estimate, render_table
+    from herald_tools.cost import HANDLERS, default_profiles, estimate, render_table
 
     durations: dict[str, float] = {}
     if args.trace_dir is not None:
@@ -178,7 +178,7 @@ def _tracking(args: argparse.Namespace) -> int:
 
 def _keys(args: argparse.Namespace) -> int:
     from herald import bootstrap
-    from herald.ops.keys import create_key, key_table
+    from herald.resources.keys import create_key, key_table
     from herald.store.firestore import FirestoreKeys
 
     keys = FirestoreKeys(bootstrap.firestore_client())
@@ -203,7 +203,7 @@ def _keys(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     from herald import bootstrap
-    from herald.ops.deadletters import DeadLetters, counts, describe
+    from herald_tools.ops.deadletters import DeadLetters, counts, describe
 
     dead_letters = DeadLetters(bootstrap.settings().project)
     consumers = [name for _, name in dead_letters.queues(args.consumer)]
@@ -223,15 +223,15 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _acting(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Runs an operator command on the target ``herald.ops.target`` resolves, named in one
+    """Runs an operator command on the target ``herald_tools.ops.target`` resolves, named in one
     line; a missing target or credentials, or a refusal, is one line too, not a traceback."""
 
     def run(args: argparse.Namespace) -> int:
         from google.api_core import exceptions as api_exceptions
         from google.auth import exceptions as auth_exceptions
 
-        from herald.local.stack import repository_root
-        from herald.ops.target import NoTarget, resolve
+        from herald_tools.local.stack import repository_root
+        from herald_tools.ops.target import NoTarget, resolve
 
         name = f"herald {args.command}"
         try:
@@ -263,7 +263,7 @@ def _acting(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
 
 
 def _package(args: argparse.Namespace) -> int:
-    from herald.packaging import build_all
+    from herald_tools.packaging import build_all
 
     root = Path(__file__).resolve().parents[2]
     for archive in build_all(root, args.out):
@@ -274,8 +274,8 @@ def _package(args: argparse.Namespace) -> int:
 def _events(args: argparse.Namespace) -> int:
     import json
 
-    from herald.eventmap.listing import rows, table
-    from herald.schemagate.released import released
+    from herald_tools.eventmap.listing import rows, table
+    from herald_tools.schemagate.released import released
 
     found = rows(released=set(released(Path(__file__).resolve().parents[2])))
     print(json.dumps(found, indent=2) if args.json else table(found))
@@ -283,19 +283,19 @@ def _events(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from herald import contracts
-    from herald.eventmap.image import RendererMissing
+    from herald_tools import generate
+    from herald_tools.eventmap.image import RendererMissing
 
     root = Path(__file__).resolve().parents[2]
     if args.check:
-        stale = contracts.stale(root)
+        stale = generate.stale(root)
         for relative in stale:
             print(f"stale: {relative} (run: ./herald generate)")
         return 1 if stale else 0
-    for written in contracts.write(root):
+    for written in generate.write(root):
         print(f"wrote {written.relative_to(root)}")
     try:
-        drawn = contracts.write_image(root)
+        drawn = generate.write_image(root)
     except RendererMissing as exc:
         print(f"herald generate: {exc}", file=sys.stderr)
         return 1
@@ -305,8 +305,8 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _schemas(args: argparse.Namespace) -> int:
-    from herald import contracts
-    from herald.schemagate import released
+    from herald_tools import generate
+    from herald_tools.schemagate import released
 
     root = Path(__file__).resolve().parents[2]
     if args.action == "release":
@@ -330,14 +330,14 @@ def _schemas(args: argparse.Namespace) -> int:
         print(f"retired {path.relative_to(root)}")
         return 0
     baseline = released.released(root)
-    for name, version in sorted(set(contracts.event_schemas()) - set(baseline)):
+    for name, version in sorted(set(generate.event_schemas()) - set(baseline)):
         print(
             f"{name} v{version}: not released yet (free to change until `herald schemas release`)"
         )
     problems = released.problems(root)
     for problem in problems:
         print(f"{problem.kind}: {problem}")
-    print(f"{len(problems)} problem(s) in {len(contracts.event_schemas())} event version(s)")
+    print(f"{len(problems)} problem(s) in {len(generate.event_schemas())} event version(s)")
     return 1 if problems else 0
 
 

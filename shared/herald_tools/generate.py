@@ -17,9 +17,7 @@ from typing import Any
 from herald.api import openapi
 from herald.api.models import RESPONSE_BODIES
 from herald.domain.send import SendRequest
-from herald.eventmap import asyncapi, dot, graph, image, mermaid, readme
 from herald.events.registry import EVENTS
-from herald.events.schemafile import schema_file
 from herald.store.indexes import (
     COLLECTION_GROUP_FIELDS,
     COMPOSITE_INDEXES,
@@ -27,6 +25,8 @@ from herald.store.indexes import (
     UNINDEXED_FIELDS,
 )
 from herald.topology import FUNCTIONS, OUTBOX_DOCUMENT_PATTERN, RELAY_EVENT_TYPE
+from herald_tools.eventmap import asyncapi, dot, graph, image, mermaid, readme
+from herald_tools.schemafile import schema_file
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 README_PATH = "README.md"

@@ -24,7 +24,7 @@ from courier import Courier
 from courier.types.send_message_params import Message
 
 from herald.api import openapi
-from herald.local.stack import Stack
+from herald_tools.local.stack import Stack
 from tests.conftest import eventually
 from tests.e2e.conftest import Client
 

@@ -6,10 +6,10 @@ import uuid
 
 import pytest
 
-from herald.cli import main
 from herald.events.registry import spec_for
-from herald.local.stack import Stack
 from herald.observability.spanfile import SpanRecord, read_spans
+from herald_tools.cli import main
+from herald_tools.local.stack import Stack
 from tests.conftest import eventually
 from tests.e2e.conftest import Client
 

@@ -17,16 +17,16 @@ from herald.config import CallbackSettings
 from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState, RequestRecord
 from herald.domain.status import MessageStatus
 from herald.engagement.links import LinkMaker
-from herald.local.emulators import Emulators
-from herald.local.signing import SendGridSigner
-from herald.services.canceling import CancelService
-from herald.services.feedback import FeedbackService
-from herald.services.reading import MessageReader
-from herald.services.sending import SendService
-from herald.services.suppression import SuppressionList
+from herald.pipeline.accepting import SendService
+from herald.pipeline.canceling import CancelService
+from herald.pipeline.feedback import FeedbackService
+from herald.resources.messages import MessageReader
+from herald.resources.suppressions import SuppressionList
 from herald.store.firestore import FirestoreMessages, FirestoreSummaries
 from herald.store.firestore_documents import FirestoreDocuments
 from herald.store.memory import InMemoryKeys
+from herald_tools.local.emulators import Emulators
+from herald_tools.local.signing import SendGridSigner
 
 pytestmark = pytest.mark.integration
 

@@ -10,21 +10,21 @@ import pytest
 from google.cloud import firestore
 
 from herald.api.http import Api, HttpRequest, HttpResponse
+from herald.api.idempotency import IdempotentPosts
 from herald.api.routes import build_router
 from herald.config import CallbackSettings
 from herald.engagement.links import LinkMaker
 from herald.idempotency.firestore import FirestoreIdempotencyStore
-from herald.idempotency.http import IdempotentPosts
 from herald.ids import hash_api_key
-from herald.local.emulators import Emulators
-from herald.services.canceling import CancelService
-from herald.services.feedback import FeedbackService
-from herald.services.reading import MessageReader
-from herald.services.sending import SendService
-from herald.services.suppression import SuppressionList
+from herald.pipeline.accepting import SendService
+from herald.pipeline.canceling import CancelService
+from herald.pipeline.feedback import FeedbackService
+from herald.resources.messages import MessageReader
+from herald.resources.suppressions import SuppressionList
 from herald.store.firestore import FirestoreMessages, FirestoreSummaries
 from herald.store.firestore_documents import FirestoreDocuments
 from herald.store.memory import InMemoryKeys
+from herald_tools.local.emulators import Emulators
 
 pytestmark = pytest.mark.integration
 

@@ -23,11 +23,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from herald.errors import ProviderError, RetryableProviderError
+from herald.pipeline.customer_webhooks.sender import HttpSender
 from herald.providers.base import Dispatch
 from herald.providers.http import exchange
 from herald.providers.slack import SlackProvider
 from herald.providers.webhook import WebhookProvider
-from herald.services.customer_webhooks.sender import HttpSender
 from tests.integration.fakehttp import FakeApi, serve
 
 pytestmark = pytest.mark.integration

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from herald.packaging import MANIFEST, build, build_all, requirements
 from herald.topology import FUNCTIONS, function
+from herald_tools.packaging import MANIFEST, build, build_all, requirements
 
 pytestmark = pytest.mark.integration
 

@@ -11,17 +11,17 @@ from herald.engagement.links import LinkMaker
 from herald.errors import ProviderError
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
+from herald.pipeline.accepting import SendService
+from herald.pipeline.canceling import CancelService
+from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+from herald.pipeline.customer_webhooks.sender import PostOutcome
+from herald.pipeline.delivering import DeliverService
+from herald.pipeline.feedback import FeedbackService
+from herald.pipeline.rendering import RenderService
+from herald.pipeline.summaries import LogService
 from herald.providers.base import Dispatch, Receipt
-from herald.services.canceling import CancelService
-from herald.services.customer_webhooks.observer import CustomerWebhooks
-from herald.services.customer_webhooks.sender import PostOutcome
-from herald.services.delivering import DeliverService
-from herald.services.feedback import FeedbackService
-from herald.services.logging_views import LogService
-from herald.services.reading import MessageReader
-from herald.services.rendering import RenderService
-from herald.services.sending import SendService
-from herald.services.suppression import SuppressionList
+from herald.resources.messages import MessageReader
+from herald.resources.suppressions import SuppressionList
 from herald.store.documents import InMemoryDocuments
 from herald.store.memory import (
     InMemoryAttempts,

@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from herald.config import DEFAULT_MAX_MESSAGES_PER_REQUEST, DEFAULT_MAX_WEBHOOK_ENDPOINTS
-from herald.services.customer_webhooks.endpoints import ENDPOINTS, Endpoint, EndpointService
-from herald.services.sending import SendService
+from herald.pipeline.accepting import SendService
+from herald.resources.webhook_endpoints import ENDPOINTS, Endpoint, EndpointService
 from herald.store.documents import DocPath, Document, InMemoryDocuments
 from tests.unit.fakes import Pipeline
 from tests.unit.test_api import SEND, call, make_api

@@ -13,8 +13,8 @@ from herald.callbacks import sendgrid, twilio
 from herald.config import CallbackSettings
 from herald.domain.status import MessageStatus, Reason
 from herald.ids import hash_api_key
-from herald.local.signing import SendGridSigner
 from herald.store.memory import InMemoryKeys
+from herald_tools.local.signing import SendGridSigner
 from tests.unit.fakes import FakeProvider, Pipeline
 
 KEY = "hk_test_key"

@@ -12,15 +12,15 @@ from standardwebhooks import Webhook
 
 from herald.clock import now_ms
 from herald.events.registry import spec_for
-from herald.services.customer_webhooks.backoff import RETRY_HORIZON_S, Backoff
-from herald.services.customer_webhooks.deliveries import (
+from herald.pipeline.customer_webhooks.backoff import RETRY_HORIZON_S, Backoff
+from herald.pipeline.customer_webhooks.deliveries import (
     Deliveries,
     Delivery,
     DeliveryState,
     delivery_path,
 )
-from herald.services.customer_webhooks.observer import timer_owner
-from herald.services.customer_webhooks.sender import HttpSender, PostOutcome
+from herald.pipeline.customer_webhooks.observer import timer_owner
+from herald.pipeline.customer_webhooks.sender import HttpSender, PostOutcome
 from herald.store.base import WorkspaceSettings
 from tests.unit.fakes import Pipeline
 from tests.unit.test_api import SEND, call, make_api

@@ -20,7 +20,7 @@ from herald.deployment import (
     local_only_settings,
     refuse_local_settings,
 )
-from herald.local.stack import Stack
+from herald_tools.local.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 

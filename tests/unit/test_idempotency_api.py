@@ -16,11 +16,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from herald import bootstrap
 from herald.api.http import Api, Context, HttpRequest, HttpResponse, Router
+from herald.api.idempotency import IdempotentPosts
 from herald.api.routes import build_router
 from herald.entrypoints import http as entrypoint
 from herald.errors import ValidationFailed
 from herald.idempotency.base import IdempotencyKey, StoredResponse
-from herald.idempotency.http import IdempotentPosts
 from herald.idempotency.keys import body_hash
 from herald.idempotency.memory import InMemoryIdempotencyStore
 from herald.ids import hash_api_key

@@ -2,7 +2,7 @@
 
 from herald.api.http import Api, HttpRequest
 from herald.api.routes import build_router
-from herald.ops.keys import create_key, key_table
+from herald.resources.keys import create_key, key_table
 from herald.store.memory import InMemoryKeys
 from tests.unit.fakes import Pipeline
 

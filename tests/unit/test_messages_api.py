@@ -15,7 +15,7 @@ from herald.domain.status import MessageStatus
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
 from herald.ids import hash_api_key
-from herald.services.logging_views import fold
+from herald.pipeline.summaries import fold
 from herald.store.base import Attempt, MessageSummary
 from herald.store.memory import InMemoryKeys
 from tests.unit.fakes import Pipeline

@@ -478,7 +478,7 @@ def test_the_message_timeout_can_be_set_per_send() -> None:
 
 
 def test_a_provider_over_its_rate_limit_waits_on_the_timer_without_spending_a_try() -> None:
-    from herald.services.ratelimit import RateLimiter
+    from herald.pipeline.ratelimit import RateLimiter
 
     p = Pipeline()
     deliver = p.consumers["deliver"].__self__  # type: ignore[attr-defined]
@@ -541,9 +541,9 @@ def test_a_redelivery_before_the_backoff_is_over_spends_no_try_and_calls_nothing
 
 
 def test_a_retry_scheduled_while_its_timer_fires_is_not_lost() -> None:
+    from herald.pipeline.relaying import RelayService
+    from herald.pipeline.sweeping import SweepService
     from herald.publish.memory import InMemoryPublisher
-    from herald.services.relaying import RelayService
-    from herald.services.sweeping import SweepService
     from herald.store.memory import InMemorySweep
 
     p = Pipeline()

@@ -1,6 +1,6 @@
 import pytest
 
-from herald.services.ratelimit import RateLimiter, parse_limits
+from herald.pipeline.ratelimit import RateLimiter, parse_limits
 
 
 class Clock:

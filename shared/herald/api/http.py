@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from herald import logs
 from herald.api.bodies import DEFAULT_MAX_BODY, BodyStream, read_body, too_large
 from herald.domain.send import ID_PATTERN
 from herald.errors import (
@@ -20,16 +19,17 @@ from herald.errors import (
 )
 from herald.ids import hash_api_key
 from herald.json_input import parse_json
+from herald.observability import logs
 from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
+    from herald.api.idempotency import IdempotentPosts
     from herald.config import CallbackSettings
     from herald.domain.feedback import FeedbackRecorder
     from herald.engagement.links import LinkMaker
-    from herald.idempotency.http import IdempotentPosts
-    from herald.services.canceling import CancelService
-    from herald.services.reading import MessageReader
-    from herald.services.sending import SendService
+    from herald.pipeline.accepting import SendService
+    from herald.pipeline.canceling import CancelService
+    from herald.resources.messages import MessageReader
     from herald.store.documents import DocumentStore
 
 

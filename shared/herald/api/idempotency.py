@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from herald import logs
 from herald.api.http import HttpRequest, HttpResponse, error_body
 from herald.idempotency.base import (
     Claimed,
@@ -28,6 +27,7 @@ from herald.idempotency.keys import (
     expiration,
     idempotency_key,
 )
+from herald.observability import logs
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 # The api function's timeout (Cloud Functions' default, 60 s): a holder past it is

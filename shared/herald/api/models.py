@@ -1,6 +1,6 @@
 """The public API's response bodies, as models: their JSON Schemas are the published contract.
 
-The read views themselves are built in ``herald.services.reading``; these models
+The read views themselves are built in ``herald.resources.messages``; these models
 describe them (a unit test validates the real views against them), so a key
 added to or dropped from a view without its model fails the suite. Every key a
 view always writes is required here, even when its value may be null: clients

@@ -12,10 +12,10 @@ from herald.api.operation import Answer, Operation, Query, cursor
 from herald.domain.send import SendRequest
 from herald.domain.status import MessageStatus
 from herald.events.registry import EVENTS
-from herald.services.brands import BrandBody
-from herald.services.lists import ListBody, SubscribeUserBody, SubscriptionsBody
-from herald.services.profiles import ProfileBody
-from herald.services.templates import TemplateBody
+from herald.resources.brands import BrandBody
+from herald.resources.lists import ListBody, SubscribeUserBody, SubscriptionsBody
+from herald.resources.profiles import ProfileBody
+from herald.resources.templates import TemplateBody
 
 NO_CONTENT = Answer(204, None, "done; no body")
 

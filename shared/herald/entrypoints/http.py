@@ -7,7 +7,7 @@ from opentelemetry import trace
 from herald import bootstrap
 from herald.api.bodies import BodyStream
 from herald.api.http import HttpRequest, HttpResponse
-from herald.idempotency.http import REPLAYED_HEADER
+from herald.api.idempotency import REPLAYED_HEADER
 from herald.observability import metrics, tracing
 
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from opentelemetry import trace
 
-from herald import bootstrap, logs
+from herald import bootstrap
 from herald.entrypoints import firestore
 from herald.errors import UndecodableEvent
-from herald.observability import metrics, tracing
+from herald.observability import logs, metrics, tracing
 
 
 def relay(data: Any, subject: str | None) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from opentelemetry import trace
 
-from herald import bootstrap, logs
-from herald.observability import metrics, tracing
-from herald.services.sweeping import SweepReport
+from herald import bootstrap
+from herald.observability import logs, metrics, tracing
+from herald.pipeline.sweeping import SweepReport
 
 
 def sweep() -> SweepReport:

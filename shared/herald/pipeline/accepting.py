@@ -19,8 +19,8 @@ from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageEnqueued
 from herald.ids import message_id_for, new_request_id
 from herald.observability import metrics, tracing
-from herald.services.lists import list_path, subscriptions_collection
-from herald.services.validation import field_errors
+from herald.resources.lists import list_path, subscriptions_collection
+from herald.resources.validation import field_errors
 from herald.store.base import MessageRepository
 from herald.store.documents import DocumentStore
 from herald.store.sizes import MAX_STORED_BYTES, value_size

@@ -24,7 +24,6 @@ from typing import Any
 
 from opentelemetry import trace
 
-from herald import logs
 from herald.clock import now_ms
 from herald.config import AmbiguousPolicy
 from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState
@@ -34,11 +33,11 @@ from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.payloads import MessageDelivered, MessageSent, MessageUndeliverable
 from herald.events.registry import spec_for
 from herald.faults import crash_point
-from herald.observability import metrics, tracing
+from herald.observability import logs, metrics, tracing
+from herald.pipeline.ignoring import note_ignored
+from herald.pipeline.ratelimit import RateLimiter
 from herald.providers.base import Dispatch, Provider
-from herald.services.ignoring import note_ignored
-from herald.services.ratelimit import RateLimiter
-from herald.services.suppression import SuppressionList
+from herald.resources.suppressions import SuppressionList
 from herald.store.base import (
     Attempt,
     AttemptRepository,

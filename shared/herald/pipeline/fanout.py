@@ -16,7 +16,7 @@ from herald.domain.status import MessageStatus, Reason
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.payloads import MessageFannedOut, MessageUndeliverable
 from herald.ids import message_id_for
-from herald.services.sending import (
+from herald.pipeline.accepting import (
     COMMIT_BUDGET_BYTES,
     enqueued_event,
     message_bytes,

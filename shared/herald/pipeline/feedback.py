@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import re
 
-from herald import logs
 from herald.domain.feedback import Feedback
 from herald.domain.message import ChannelOutcome, MessageState
 from herald.domain.status import MessageStatus, Reason
@@ -30,9 +29,9 @@ from herald.events.payloads import (
     MessageUndeliverable,
     MessageUnsubscribed,
 )
-from herald.observability import metrics
-from herald.services.ignoring import note_ignored_as
-from herald.services.suppression import SuppressionList, address_of
+from herald.observability import logs, metrics
+from herald.pipeline.ignoring import note_ignored_as
+from herald.resources.suppressions import SuppressionList, address_of
 from herald.store.base import MessageRepository, Transition
 
 # The event each kind of report would have recorded: how an ignored one shows in the history.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from herald import logs
 from herald.clock import now_ms
 from herald.domain.message import MessageState
 from herald.events.envelope import EventEnvelope
+from herald.observability import logs
 from herald.store.base import IgnoredEvent, MessageRepository
 
 

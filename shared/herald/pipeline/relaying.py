@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from herald import faults, logs
+from herald import faults
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
+from herald.observability import logs
 from herald.publish.base import Publisher
 from herald.store.base import MessageRepository
 

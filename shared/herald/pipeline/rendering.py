@@ -20,9 +20,9 @@ from herald.events.payloads import (
 )
 from herald.events.registry import spec_for
 from herald.observability import metrics
-from herald.services.fanout import FanOutService
-from herald.services.ignoring import note_ignored
-from herald.services.resolving import ContextResolver, RenderContext
+from herald.pipeline.fanout import FanOutService
+from herald.pipeline.ignoring import note_ignored
+from herald.pipeline.resolving import ContextResolver, RenderContext
 from herald.store.base import (
     MessageRepository,
     ScheduledEvent,

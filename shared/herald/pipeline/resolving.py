@@ -13,9 +13,9 @@ from typing import Any
 from herald.domain.audience import PreferenceDecision, SubscriptionTopic, UserTopicChoice, decide
 from herald.domain.message import MessageState
 from herald.errors import ValidationFailed
-from herald.services.brands import for_rendering
-from herald.services.preferences import address_choice_path, choice_path
-from herald.services.profiles import profile_addresses
+from herald.resources.brands import for_rendering
+from herald.resources.preferences import address_choice_path, choice_path
+from herald.resources.profiles import profile_addresses
 from herald.store.documents import DocPath, DocumentStore
 
 

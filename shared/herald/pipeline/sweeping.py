@@ -20,10 +20,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from herald import logs
 from herald.clock import now_ms
 from herald.domain.status import MessageStatus
-from herald.services.relaying import RelayService
+from herald.observability import logs
+from herald.pipeline.relaying import RelayService
 from herald.store.base import MessageRepository, SweepRepository, TimerRepository
 
 # Where a message waits for the next stage; DELAYED too, for a delay whose timer was lost.

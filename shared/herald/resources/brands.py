@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from herald.clock import now_ms
 from herald.domain.send import check_identifier, storable
 from herald.errors import FieldError, NotFound, ValidationFailed
-from herald.services.parsing import page_of, parse_body
+from herald.resources.parsing import page_of, parse_body
 from herald.store.documents import Document, DocumentStore
 
 

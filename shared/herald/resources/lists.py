@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from herald.clock import now_ms
 from herald.domain.send import check_identifier, storable
 from herald.errors import NotFound, ValidationFailed
-from herald.services.parsing import PAGE_SIZE, iso, page_of, paging, parse_body
+from herald.resources.parsing import PAGE_SIZE, iso, page_of, paging, parse_body
 from herald.store.documents import Document, DocumentStore
 
 MAX_RECIPIENTS_PER_CALL = 1000

@@ -8,7 +8,7 @@ from typing import Any
 from herald.domain.message import MessageState
 from herald.errors import NotFound
 from herald.events.registry import spec_for
-from herald.services.paging import encode_cursor
+from herald.resources.message_cursor import encode_cursor
 from herald.store.base import MessageRepository, MessageSummary, SummaryQuery, SummaryRepository
 
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from herald.errors import FieldError, ValidationFailed
-from herald.services.validation import field_errors
+from herald.resources.validation import field_errors
 from herald.store.documents import DocPath, Document, DocumentStore
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from herald.domain.audience import SubscriptionTopic, UserTopicChoice, topic_view
 from herald.errors import NotFound, ValidationFailed
-from herald.services.parsing import page_of, paging, parse_body
+from herald.resources.parsing import page_of, paging, parse_body
 from herald.store.documents import DocumentStore
 
 

@@ -11,8 +11,8 @@ from herald.clock import now_ms
 from herald.domain.audience import PROFILE_MAX_BYTES
 from herald.domain.send import ADDRESS_FIELDS, Addresses, storable
 from herald.errors import FieldError, NotFound, ValidationFailed
-from herald.services.parsing import parse_body
-from herald.services.validation import field_errors
+from herald.resources.parsing import parse_body
+from herald.resources.validation import field_errors
 from herald.store.documents import Document, DocumentStore
 
 

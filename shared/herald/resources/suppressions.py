@@ -18,7 +18,7 @@ from herald.domain.suppression import (
     normalise,
 )
 from herald.errors import NotFound, ValidationFailed
-from herald.services.parsing import page_of
+from herald.resources.parsing import page_of
 from herald.store.documents import DocumentStore
 
 COLLECTION = "suppressions"

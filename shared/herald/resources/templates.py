@@ -16,7 +16,7 @@ from herald.domain.send import (
     content_of,
 )
 from herald.errors import NotFound, ValidationFailed
-from herald.services.parsing import page_of, parse_body
+from herald.resources.parsing import page_of, parse_body
 from herald.store.documents import DocumentStore
 
 # A template's body: content per channel, as much as a send's content may be.

@@ -13,8 +13,8 @@ from herald.clock import now_ms
 from herald.config import DEFAULT_MAX_WEBHOOK_ENDPOINTS
 from herald.domain.send import MAX_URL_LENGTH
 from herald.errors import NotFound, ValidationFailed
-from herald.services.customer_webhooks.signing import new_secret
-from herald.services.parsing import parse_body
+from herald.pipeline.customer_webhooks.signing import new_secret
+from herald.resources.parsing import parse_body
 from herald.store.documents import DocPath, Document, DocumentStore
 
 ENDPOINTS = "webhook_endpoints"

@@ -14,7 +14,7 @@ from typing import Any
 
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import EVENTS, EventSpec
-from herald.events.schemafile import schema_file
+from herald_tools.schemafile import schema_file
 
 ASYNCAPI_VERSION = "3.0.0"
 # Where the document lives relative to the repository root, and from there the schemas.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from herald.eventmap.graph import Edge, EventMap, Node, NodeKind
+from herald_tools.eventmap.graph import Edge, EventMap, Node, NodeKind
 
 _ATTRIBUTES: dict[NodeKind, str] = {
     NodeKind.EXTERNAL: 'shape=oval style=filled fillcolor="#eeeeee" color="#888888"',

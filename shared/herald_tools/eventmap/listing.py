@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Set
 
 from herald.events.registry import CONSUMER_VERSIONS, EVENTS, EventSpec
-from herald.events.schemafile import schema_file
+from herald_tools.schemafile import schema_file
 
 COLUMNS = ("event", "version", "producer", "consumers", "topic", "schema", "released")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from herald.eventmap.graph import Edge, EventMap, Node, NodeKind
+from herald_tools.eventmap.graph import Edge, EventMap, Node, NodeKind
 
 # Shapes by kind: ["..."] box, (["..."]) stadium, [("...")] cylinder, {{"..."}} hexagon.
 _SHAPES: dict[NodeKind, tuple[str, str]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from herald.events.registry import EVENTS, EventSpec
-from herald.events.schemafile import schema_file
+from herald_tools.schemafile import schema_file
 
 START = "<!-- event-map:start -->"
 END = "<!-- event-map:end -->"

@@ -9,7 +9,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from herald.local.processes import Child, free_port, wait_until
+from herald_tools.local.processes import Child, free_port, wait_until
 
 START_TIMEOUT_S = 90.0
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from herald.domain.status import PIPELINE_END
-from herald.local.client import ApiClient
-from herald.local.sinks import Fault
-from herald.local.stack import Stack
+from herald_tools.local.client import ApiClient
+from herald_tools.local.sinks import Fault
+from herald_tools.local.stack import Stack
 
 KILLABLE = ("relay", "render", "deliver", "log")
 CHANNELS = ("email", "sms", "push", "chat", "webhook")

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from herald import logs
+from herald.observability import logs
 
 _TRIGGER_PATH = re.compile(r"^/functions/projects/[^/]+/triggers/(?P<trigger>[^/?]+)")
 

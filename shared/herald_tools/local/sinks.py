@@ -41,7 +41,7 @@ from aiosmtpd.controller import Controller
 
 from herald.callbacks import sendgrid as sendgrid_signing
 from herald.callbacks import twilio as twilio_signing
-from herald.local.signing import SendGridSigner
+from herald_tools.local.signing import SendGridSigner
 
 # The paths the real APIs use, under /twilio and /fcm, so the real adapters can call them.
 _TWILIO = re.compile(r"^/twilio/2010-04-01/Accounts/(?P<sid>[^/]+)/Messages\.json$")

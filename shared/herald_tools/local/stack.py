@@ -28,12 +28,6 @@ from herald.deployment import (
     LOCAL_WEBHOOK_SECRET,
 )
 from herald.ids import hash_api_key
-from herald.local import stackfile
-from herald.local.emulators import Emulators
-from herald.local.processes import Child, free_port, port_free, port_open, wait_until
-from herald.local.router import TriggerRouter
-from herald.local.sinks import CallbackTargets, LocalSinks
-from herald.local.wiring import RetrySettings, wire_pubsub
 from herald.topology import (
     FUNCTIONS,
     OUTBOX_DOCUMENT_PATTERN,
@@ -41,6 +35,12 @@ from herald.topology import (
     RELAY_TRIGGER_ID,
     Trigger,
 )
+from herald_tools.local import stackfile
+from herald_tools.local.emulators import Emulators
+from herald_tools.local.processes import Child, free_port, port_free, port_open, wait_until
+from herald_tools.local.router import TriggerRouter
+from herald_tools.local.sinks import CallbackTargets, LocalSinks
+from herald_tools.local.wiring import RetrySettings, wire_pubsub
 
 FUNCTION_START_TIMEOUT_S = 60.0
 

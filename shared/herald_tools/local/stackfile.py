@@ -14,7 +14,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from herald.local.processes import port_open
+from herald_tools.local.processes import port_open
 
 STACK_FILE = "stack.json"
 

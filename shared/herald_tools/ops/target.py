@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from herald.local import stackfile
+from herald_tools.local import stackfile
 
 DATABASE = "(default)"
 HOW_TO_CHOOSE = (

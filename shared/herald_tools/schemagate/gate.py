@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 
 from herald.events.registry import EventSpec
-from herald.schemagate.diff import Schema, breaking_changes
+from herald_tools.schemagate.diff import Schema, breaking_changes
 
 EventVersion = tuple[str, int]
 # consumer -> event name -> versions it can handle

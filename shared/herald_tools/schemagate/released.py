@@ -13,11 +13,11 @@ import json
 import re
 from pathlib import Path
 
-from herald import contracts
 from herald.events.registry import CONSUMER_VERSIONS, EVENTS
-from herald.events.schemafile import schema_file
-from herald.schemagate.diff import Schema, breaking_changes
-from herald.schemagate.gate import EventVersion, Problem, check
+from herald_tools import generate
+from herald_tools.schemafile import schema_file
+from herald_tools.schemagate.diff import Schema, breaking_changes
+from herald_tools.schemagate.gate import EventVersion, Problem, check
 
 RELEASED_DIR = Path("schemas/released/events")
 RETIRED_DIR = Path("schemas/released/retired")
@@ -49,15 +49,13 @@ def retired(root: Path) -> set[EventVersion]:
 
 def problems(root: Path) -> list[Problem]:
     """The gate over this repository: the registry against its released schemas."""
-    return check(
-        EVENTS, contracts.event_schemas(), released(root), retired(root), CONSUMER_VERSIONS
-    )
+    return check(EVENTS, generate.event_schemas(), released(root), retired(root), CONSUMER_VERSIONS)
 
 
 def release(root: Path) -> list[Path]:
     """Snapshots every registered event version's schema as released; refuses a breaking one."""
     baseline = released(root)
-    current = contracts.event_schemas()
+    current = generate.event_schemas()
     refused = [
         f"{name} v{version}: " + "; ".join(str(c) for c in changes)
         for (name, version), schema in sorted(current.items())
@@ -69,7 +67,7 @@ def release(root: Path) -> list[Path]:
     written = []
     for key, schema in sorted(current.items()):
         path = root / RELEASED_DIR / schema_file(*key)
-        content = contracts.rendered(schema)
+        content = generate.rendered(schema)
         if not path.exists() or path.read_text() != content:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content)

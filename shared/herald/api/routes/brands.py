@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from herald.api.http import Context, HttpResponse, Router
-from herald.services.brands import BrandService
+from herald.resources.brands import BrandService
 
 router = Router()
 

@@ -24,7 +24,7 @@ from herald.clock import now_ms
 from herald.domain.suppression import SuppressionReason
 from herald.errors import ValidationFailed
 from herald.observability import metrics
-from herald.services.suppression import SuppressionList
+from herald.resources.suppressions import SuppressionList
 
 router = Router()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from herald.api.http import Context, HttpResponse, Router
-from herald.services.lists import MAX_SUBSCRIPTIONS_BODY, ListService
+from herald.resources.lists import MAX_SUBSCRIPTIONS_BODY, ListService
 
 router = Router()
 

@@ -9,8 +9,8 @@ from herald.api.http import Context, HttpResponse, Router
 from herald.domain.status import MessageStatus
 from herald.errors import ValidationFailed
 from herald.events.registry import EVENTS
-from herald.services.paging import decode_cursor
-from herald.services.reading import message_view
+from herald.resources.message_cursor import decode_cursor
+from herald.resources.messages import message_view
 from herald.store.base import SummaryQuery
 from herald.store.indexes import MAX_LIST_FILTERS
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from herald.api.http import Context, HttpResponse, Router
-from herald.services.preferences import PreferenceService
+from herald.resources.preferences import PreferenceService
 
 router = Router()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from herald.api.http import Context, HttpResponse, Router
-from herald.services.profiles import MAX_PROFILE_BODY, ProfileService
+from herald.resources.profiles import MAX_PROFILE_BODY, ProfileService
 
 router = Router()
 

@@ -8,7 +8,7 @@ from herald.api.http import Context, HttpResponse, Router
 from herald.api.models import Paging
 from herald.api.operation import Answer, Operation, cursor
 from herald.domain.suppression import SuppressionEntry
-from herald.services.suppression import SuppressionList
+from herald.resources.suppressions import SuppressionList
 
 router = Router()
 

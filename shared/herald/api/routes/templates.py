@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from herald.api.http import Context, HttpResponse, Router
-from herald.services.templates import MAX_TEMPLATE_BODY, TemplateService
+from herald.resources.templates import MAX_TEMPLATE_BODY, TemplateService
 
 router = Router()
 

@@ -12,16 +12,16 @@ from herald.api import models_webhooks as w
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer, Operation, cursor
 from herald.config import Settings
-from herald.services.customer_webhooks.deliveries import Deliveries
-from herald.services.customer_webhooks.endpoints import (
+from herald.pipeline.customer_webhooks.deliveries import Deliveries
+from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+from herald.pipeline.customer_webhooks.sender import HttpSender
+from herald.resources.parsing import paging
+from herald.resources.webhook_endpoints import (
     EndpointBody,
     EndpointChange,
     EndpointService,
     endpoint_view,
 )
-from herald.services.customer_webhooks.observer import CustomerWebhooks
-from herald.services.customer_webhooks.sender import HttpSender
-from herald.services.parsing import paging
 
 router = Router()
 

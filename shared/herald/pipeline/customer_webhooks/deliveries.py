@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from herald.errors import NotFound
-from herald.services.customer_webhooks.endpoints import ENDPOINTS, endpoint_path
+from herald.resources.webhook_endpoints import ENDPOINTS, endpoint_path
 from herald.store.documents import DocPath, Document, DocumentStore
 
 DELIVERIES = "deliveries"

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import time
 
-from herald import logs
 from herald.clock import now_ms
 from herald.config import DEFAULT_MAX_WEBHOOK_ENDPOINTS
 from herald.domain.message import MessageState
@@ -22,22 +21,23 @@ from herald.errors import NotFound, ValidationFailed
 from herald.events.envelope import EventEnvelope
 from herald.events.payloads import WebhookRetryDue
 from herald.events.registry import spec_for
-from herald.services.customer_webhooks.backoff import Backoff
-from herald.services.customer_webhooks.deliveries import (
+from herald.observability import logs
+from herald.pipeline.customer_webhooks.backoff import Backoff
+from herald.pipeline.customer_webhooks.deliveries import (
     AttemptRecord,
     Deliveries,
     Delivery,
     DeliveryState,
     delivery_id_for,
 )
-from herald.services.customer_webhooks.endpoints import (
+from herald.pipeline.customer_webhooks.sender import PostOutcome, Sender
+from herald.pipeline.customer_webhooks.signing import signature_headers
+from herald.resources.messages import message_view
+from herald.resources.webhook_endpoints import (
     MESSAGE_UPDATED,
     Endpoint,
     EndpointService,
 )
-from herald.services.customer_webhooks.sender import PostOutcome, Sender
-from herald.services.customer_webhooks.signing import signature_headers
-from herald.services.reading import message_view
 from herald.store.base import (
     MessageRepository,
     ScheduledEvent,

@@ -6,10 +6,10 @@ from concurrent import futures
 
 import grpc
 
-from herald.local.telemetry.metric_service import MonitoringStandIn
-from herald.local.telemetry.trace_service import TraceStandIn
 from herald.observability.google_cloud import MONITORING_ENDPOINT, TRACE_ENDPOINT
 from herald.observability.metrics import MIN_EXPORT_INTERVAL_S
+from herald_tools.local.telemetry.metric_service import MonitoringStandIn
+from herald_tools.local.telemetry.trace_service import TraceStandIn
 
 
 class TelemetryStandIns:
