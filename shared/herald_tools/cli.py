@@ -85,7 +85,7 @@ Press Ctrl-C to stop everything.""",
 
 
 def _trace(args: argparse.Namespace) -> int:
-    from herald.observability.spanfile import read_spans
+    from herald_tools.spans import read_spans
     from herald_tools.waterfall import render_html, render_text
 
     spans = read_spans(args.trace_dir)
@@ -114,7 +114,7 @@ def _cost(args: argparse.Namespace) -> int:
 
     durations: dict[str, float] = {}
     if args.trace_dir is not None:
-        from herald.observability.spanfile import read_spans
+        from herald_tools.spans import read_spans
 
         # Measured: the mean of each function's invocation spans (SERVER or CONSUMER roots).
         samples: dict[str, list[float]] = {}
@@ -178,8 +178,9 @@ def _tracking(args: argparse.Namespace) -> int:
 
 def _keys(args: argparse.Namespace) -> int:
     from herald import bootstrap
-    from herald.resources.keys import create_key, key_table
+    from herald.resources.keys import create_key
     from herald.store.firestore import FirestoreKeys
+    from herald_tools.ops.keys import key_table
 
     keys = FirestoreKeys(bootstrap.firestore_client())
     if args.action == "create":

@@ -1,7 +1,7 @@
 """Each function's deployable source: what Terraform uploads, one archive per function.
 
-An archive holds the function's ``main.py``, the ``herald`` package (without the
-local stack and operator tools) and a ``requirements.txt`` pinned to the
+An archive holds the function's ``main.py``, the runtime package ``herald`` (the
+tooling, ``herald_tools``, is never deployed) and a ``requirements.txt`` pinned to the
 versions tested here, listing only what that function imports. Archives are
 deterministic, so their name (``<function>-<content hash>.zip``) changes
 exactly when their content does. ``manifest.json`` beside them names each
@@ -33,7 +33,6 @@ COMMON_REQUIREMENTS = (
     "opentelemetry-resourcedetector-gcp",
     "opentelemetry-exporter-otlp-proto-http",
 )
-EXCLUDED = ("local/", "ops/", "cli.py")
 MANIFEST = "manifest.json"
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
@@ -55,7 +54,7 @@ def _files(root: Path, spec: FunctionSpec) -> dict[str, bytes]:
     files = {"main.py": (root / spec.source).read_bytes(), "requirements.txt": b""}
     for path in sorted(package.rglob("*.py")):
         relative = path.relative_to(package).as_posix()
-        if not relative.startswith(EXCLUDED) and "__pycache__" not in relative:
+        if "__pycache__" not in relative:
             files[f"herald/{relative}"] = path.read_bytes()
     files["requirements.txt"] = requirements(spec).encode()
     return files

@@ -2,8 +2,9 @@
 
 from herald.api.http import Api, HttpRequest
 from herald.api.routes import build_router
-from herald.resources.keys import create_key, key_table
+from herald.resources.keys import create_key
 from herald.store.memory import InMemoryKeys
+from herald_tools.ops.keys import key_table
 from tests.unit.fakes import Pipeline
 
 

@@ -1,4 +1,4 @@
-"""API keys: create one for a workspace, list them, revoke one.
+"""API keys: what a key is, and creating one for a workspace.
 
 Only the key's SHA-256 hash is stored (it is the document id, so authenticating
 a request is one read); the short key id (the start of the hash) and the hint
@@ -7,7 +7,6 @@ a request is one read); the short key id (the start of the hash) and the hint
 
 from __future__ import annotations
 
-import datetime
 import secrets
 
 from herald.ids import hash_api_key
@@ -21,29 +20,3 @@ def create_key(keys: KeyRepository, workspace: str) -> tuple[str, ApiKeyRecord]:
     """A new key for ``workspace``: the key itself, shown once, and what is stored."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     return key, keys.put(hash_api_key(key), workspace, hint=key[:HINT_LENGTH])
-
-
-def _time(ms: int | None) -> str:
-    if ms is None:
-        return "-"
-    at = datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.UTC)
-    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def key_table(records: list[ApiKeyRecord]) -> str:
-    """One line per key: id, hint, workspace, created, revoked (never the key)."""
-    rows = [("KEY ID", "HINT", "WORKSPACE", "CREATED", "REVOKED")] + [
-        (
-            r.key_id,
-            f"{r.hint}…" if r.hint else "-",
-            r.workspace,
-            _time(r.created_ms),
-            _time(r.revoked_ms),
-        )
-        for r in records
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
