@@ -134,11 +134,10 @@ def _cost(args: argparse.Namespace) -> int:
 
 
 def _providers(args: argparse.Namespace) -> int:
-    from herald import bootstrap
+    from herald.bootstrap import FirestoreAdapters
     from herald.providers.catalog import PROVIDER_CHANNELS
-    from herald.store.firestore import FirestoreWorkspaces
 
-    workspaces = FirestoreWorkspaces(bootstrap.firestore_client())
+    workspaces = FirestoreAdapters().workspaces
     settings = workspaces.settings(args.workspace)
     if args.channel is not None:
         wrong = [p for p in args.providers if PROVIDER_CHANNELS.get(p) != args.channel]
@@ -163,10 +162,9 @@ def _providers(args: argparse.Namespace) -> int:
 
 
 def _tracking(args: argparse.Namespace) -> int:
-    from herald import bootstrap
-    from herald.store.firestore import FirestoreWorkspaces
+    from herald.bootstrap import FirestoreAdapters
 
-    workspaces = FirestoreWorkspaces(bootstrap.firestore_client())
+    workspaces = FirestoreAdapters().workspaces
     settings = workspaces.settings(args.workspace)
     if args.state is not None:
         settings.tracking = args.state == "on"
@@ -177,12 +175,11 @@ def _tracking(args: argparse.Namespace) -> int:
 
 
 def _keys(args: argparse.Namespace) -> int:
-    from herald import bootstrap
+    from herald.bootstrap import FirestoreAdapters
     from herald.resources.keys import create_key
-    from herald.store.firestore import FirestoreKeys
     from herald_tools.ops.keys import key_table
 
-    keys = FirestoreKeys(bootstrap.firestore_client())
+    keys = FirestoreAdapters().keys
     if args.action == "create":
         key, record = create_key(keys, args.workspace)
         print(key)
@@ -203,10 +200,10 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from herald import bootstrap
+    from herald.bootstrap import FirestoreAdapters
     from herald_tools.ops.deadletters import DeadLetters, counts, describe
 
-    dead_letters = DeadLetters(bootstrap.settings().project)
+    dead_letters = DeadLetters(FirestoreAdapters().settings.project)
     consumers = [name for _, name in dead_letters.queues(args.consumer)]
     if args.action == "list":
         letters = dead_letters.peek(args.consumer, args.limit)

@@ -262,6 +262,23 @@ def test_a_replay_posts_the_same_body_again_freshly_signed() -> None:
     assert shown["state"] == "SUCCEEDED"
 
 
+def test_a_replay_through_the_api_posts_as_the_observer_does() -> None:
+    """The api's replay is the webhooks function's service: the same sender, and the
+    workspace's own allowance for private destinations."""
+    api, pipeline = make_api()
+    endpoint = register(api)
+    pipeline.customer_endpoints.answers = [PostOutcome(None, "refused", final=True)]
+    send_and_drain(api, pipeline)
+    [failed] = [d for d in deliveries_of(pipeline, endpoint["id"]) if d.state == "FAILED"]
+    pipeline.workspaces.save_settings("ws1", WorkspaceSettings(allow_private_destinations=True))
+    posted = len(pipeline.customer_endpoints.posts)
+    base = f"/webhooks/endpoints/{endpoint['id']}/deliveries"
+    response = call(api, "POST", f"{base}/{failed.id}/replay")
+    assert response.status == 200 and response.body["state"] == "SUCCEEDED"
+    [replay] = pipeline.customer_endpoints.posts[posted:]
+    assert (replay.url, replay.allow_private) == (ENDPOINT["url"], True)
+
+
 def test_replay_refuses_unknown_deliveries_and_disabled_endpoints() -> None:
     api, pipeline = make_api()
     endpoint = register(api)

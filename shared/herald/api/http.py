@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from herald.engagement.links import LinkMaker
     from herald.pipeline.accepting import SendService
     from herald.pipeline.canceling import CancelService
+    from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
     from herald.resources.messages import MessageReader
     from herald.store.documents import DocumentStore
 
@@ -58,6 +59,11 @@ class ApiServices(Protocol):
 
     @property
     def callbacks(self) -> CallbackSettings: ...
+
+    @property
+    def webhooks(self) -> CustomerWebhooks:
+        """The customer webhooks' service: their endpoints, and replaying a delivery."""
+        ...
 
 
 @dataclass(frozen=True)

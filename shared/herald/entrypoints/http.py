@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from opentelemetry import trace
 
-from herald import bootstrap
 from herald.api.bodies import BodyStream
-from herald.api.http import HttpRequest, HttpResponse
+from herald.api.http import Api, HttpRequest, HttpResponse
 from herald.api.idempotency import REPLAYED_HEADER
 from herald.observability import metrics, tracing
 
 
-def serve(request: HttpRequest, body: BodyStream, declared_length: int | None) -> HttpResponse:
+def serve(
+    api: Api, request: HttpRequest, body: BodyStream, declared_length: int | None
+) -> HttpResponse:
     """``request`` arrives without its body: ``body`` is read only as far as the route allows."""
     tracing.configure("api")
     metrics.configure("api")
-    route = bootstrap.api().router.template_for(request.method, request.path)
+    route = api.router.template_for(request.method, request.path)
     try:
         with tracing.tracer().start_as_current_span(
             f"{request.method} {route or request.path}",
@@ -27,7 +28,7 @@ def serve(request: HttpRequest, body: BodyStream, declared_length: int | None) -
                 **({"http.route": route} if route else {}),
             },
         ) as span:
-            response = bootstrap.api().receive(request, body, declared_length)
+            response = api.receive(request, body, declared_length)
             span.set_attribute("http.response.status_code", response.status)
             if response.status >= 500:
                 span.set_status(trace.StatusCode.ERROR)

@@ -6,13 +6,13 @@ from typing import Any
 
 from opentelemetry import trace
 
-from herald import bootstrap
 from herald.entrypoints import firestore
 from herald.errors import UndecodableEvent
 from herald.observability import logs, metrics, tracing
+from herald.pipeline.relaying import RelayService
 
 
-def relay(data: Any, subject: str | None) -> None:
+def relay(service: RelayService, data: Any, subject: str | None) -> None:
     """Raise means retry (the trigger's retry policy), return means done."""
     tracing.configure("relay")
     metrics.configure("relay")
@@ -34,6 +34,6 @@ def relay(data: Any, subject: str | None) -> None:
                 "cloudevents.event_subject": subject or "",
             },
         ):
-            bootstrap.relay_service().handle_write(before, after)
+            service.handle_write(before, after)
     finally:
         tracing.flush()

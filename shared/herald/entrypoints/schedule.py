@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from opentelemetry import trace
 
-from herald import bootstrap
 from herald.observability import logs, metrics, tracing
-from herald.pipeline.sweeping import SweepReport
+from herald.pipeline.sweeping import SweepReport, SweepService
 
 
-def sweep() -> SweepReport:
+def sweep(service: SweepService) -> SweepReport:
     tracing.configure("sweep")
     metrics.configure("sweep")
     try:
         with tracing.tracer().start_as_current_span("sweep", kind=trace.SpanKind.SERVER) as span:
-            report = bootstrap.sweep_service().sweep()
+            report = service.sweep()
             span.set_attribute("herald.republished", report.republished)
             span.set_attribute("herald.redriven", report.redriven)
             if report.republished or report.redriven:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from herald.bootstrap import FirestoreAdapters
 from herald.deployment import (
     LOCAL_LINK_SECRET,
     LOCAL_STACK_MARKER,
@@ -284,12 +285,13 @@ class Stack:
             raise
 
     def seed_api_key(self) -> None:
+        self.adapters().keys.put(hash_api_key(self.api_key), self.workspace)
+
+    def adapters(self) -> FirestoreAdapters:
+        """The adapters the stack's functions run on, over its emulators."""
         from google.cloud import firestore
 
-        from herald.store.firestore import FirestoreKeys
-
-        client = firestore.Client(project=self.emulators.project)
-        FirestoreKeys(client).put(hash_api_key(self.api_key), self.workspace)
+        return FirestoreAdapters(client=firestore.Client(project=self.emulators.project))
 
     def function_command(self, name: str, port: int) -> list[str]:
         """The functions-framework server of one function, as Cloud Run starts it."""

@@ -1,20 +1,15 @@
 """Customer webhooks: /webhooks/endpoints, their deliveries, and replays.
 
 Mounted through ``ROUTE_MODULES``; the delivering itself is the ``webhooks``
-function's (see services/customer_webhooks).
+function's (``herald.pipeline.customer_webhooks``), whose service these routes share.
 """
 
 from __future__ import annotations
 
-import functools
-
 from herald.api import models_webhooks as w
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer, Operation, cursor
-from herald.config import Settings
 from herald.pipeline.customer_webhooks.deliveries import Deliveries
-from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
-from herald.pipeline.customer_webhooks.sender import HttpSender
 from herald.resources.parsing import paging
 from herald.resources.webhook_endpoints import (
     EndpointBody,
@@ -26,13 +21,8 @@ from herald.resources.webhook_endpoints import (
 router = Router()
 
 
-@functools.cache
-def _settings() -> Settings:
-    return Settings.from_env()
-
-
 def _endpoints(ctx: Context) -> EndpointService:
-    return EndpointService(ctx.services.documents, _settings().max_webhook_endpoints)
+    return ctx.services.webhooks.endpoints
 
 
 @router.route("POST", "/webhooks/endpoints")
@@ -94,13 +84,9 @@ def get_delivery(ctx: Context) -> HttpResponse:
 @router.route("POST", "/webhooks/endpoints/{endpoint_id}/deliveries/{delivery_id}/replay")
 def replay_delivery(ctx: Context) -> HttpResponse:
     """Posts the delivery's body again now, freshly signed; answers with its attempts."""
-    settings = _settings()
-    webhooks = CustomerWebhooks(
-        ctx.services.documents,
-        HttpSender(settings.webhook_timeout_s),
-        allow_private=settings.webhook_allow_private,
+    delivery = ctx.services.webhooks.replay(
+        ctx.workspace, ctx.params["endpoint_id"], ctx.params["delivery_id"]
     )
-    delivery = webhooks.replay(ctx.workspace, ctx.params["endpoint_id"], ctx.params["delivery_id"])
     return HttpResponse(200, delivery.view())
 
 
