@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from herald.publish.base import Publisher
     from herald.resources.messages import MessageReader
     from herald.resources.suppressions import SuppressionList
+    from herald.resources.webhook_endpoints import EndpointService
     from herald.store.base import (
         AttemptRepository,
         KeyRepository,
@@ -328,6 +329,28 @@ class Services:
         return SuppressionList(self.adapters.documents)
 
     @functools.cached_property
+    def webhook_endpoints(self) -> EndpointService:
+        from herald.resources.webhook_endpoints import EndpointService
+
+        return EndpointService(
+            self.adapters.documents, self.adapters.settings.max_webhook_endpoints
+        )
+
+    @functools.cached_property
+    def webhook_replays(self) -> CustomerWebhooks:
+        """Replays a customer webhook delivery now, with the deployment's allowance for
+        private destinations only: the api reads no workspace settings."""
+        from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+
+        settings = self.adapters.settings
+        return CustomerWebhooks(
+            self.adapters.documents,
+            self.adapters.webhook_sender,
+            allow_private=settings.webhook_allow_private,
+            max_endpoints=settings.max_webhook_endpoints,
+        )
+
+    @functools.cached_property
     def feedback(self) -> FeedbackService:
         from herald.pipeline.feedback import FeedbackService
 
@@ -411,7 +434,6 @@ class Services:
 
     @functools.cached_property
     def webhooks(self) -> CustomerWebhooks:
-        """The webhooks function's observer; the api's webhook routes use it too."""
         from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
 
         settings = self.adapters.settings

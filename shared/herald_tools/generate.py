@@ -16,6 +16,7 @@ from typing import Any
 
 from herald.api import openapi
 from herald.api.models import RESPONSE_BODIES
+from herald.api.routes import current_document
 from herald.domain.send import SendRequest
 from herald.events.registry import EVENTS
 from herald.store.indexes import (
@@ -132,7 +133,7 @@ def generated_files() -> dict[str, str]:
     )
     files[image.SOURCE_PATH] = dot.render(graph.build())
     # Unsorted too: paths in the router's order, each operation's keys as an author writes them.
-    files[openapi.DOCUMENT_PATH] = json.dumps(openapi.current(), indent=2) + "\n"
+    files[openapi.DOCUMENT_PATH] = json.dumps(current_document(), indent=2) + "\n"
     return files
 
 

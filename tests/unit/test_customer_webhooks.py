@@ -262,9 +262,9 @@ def test_a_replay_posts_the_same_body_again_freshly_signed() -> None:
     assert shown["state"] == "SUCCEEDED"
 
 
-def test_a_replay_through_the_api_posts_as_the_observer_does() -> None:
-    """The api's replay is the webhooks function's service: the same sender, and the
-    workspace's own allowance for private destinations."""
+def test_a_replay_through_the_api_posts_through_the_composition_roots_sender() -> None:
+    """With the deployment's allowance for private destinations only: the api reads no
+    workspace settings."""
     api, pipeline = make_api()
     endpoint = register(api)
     pipeline.customer_endpoints.answers = [PostOutcome(None, "refused", final=True)]
@@ -276,7 +276,7 @@ def test_a_replay_through_the_api_posts_as_the_observer_does() -> None:
     response = call(api, "POST", f"{base}/{failed.id}/replay")
     assert response.status == 200 and response.body["state"] == "SUCCEEDED"
     [replay] = pipeline.customer_endpoints.posts[posted:]
-    assert (replay.url, replay.allow_private) == (ENDPOINT["url"], True)
+    assert (replay.url, replay.allow_private) == (ENDPOINT["url"], False)
 
 
 def test_replay_refuses_unknown_deliveries_and_disabled_endpoints() -> None:

@@ -23,7 +23,6 @@ from herald.observability import logs
 from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
-    from herald.api.idempotency import IdempotentPosts
     from herald.config import CallbackSettings
     from herald.domain.feedback import FeedbackRecorder
     from herald.engagement.links import LinkMaker
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from herald.pipeline.canceling import CancelService
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
     from herald.resources.messages import MessageReader
+    from herald.resources.webhook_endpoints import EndpointService
     from herald.store.documents import DocumentStore
 
 
@@ -61,9 +61,10 @@ class ApiServices(Protocol):
     def callbacks(self) -> CallbackSettings: ...
 
     @property
-    def webhooks(self) -> CustomerWebhooks:
-        """The customer webhooks' service: their endpoints, and replaying a delivery."""
-        ...
+    def webhook_endpoints(self) -> EndpointService: ...
+
+    @property
+    def webhook_replays(self) -> CustomerWebhooks: ...
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,14 @@ class HttpResponse:
     raw: bytes | None = None
     # The request's body was refused unread: whatever serves the answer must not read it.
     body_unread: bool = False
+
+
+class IdempotencyGuard(Protocol):
+    """Runs an authenticated request once per ``Idempotency-Key`` (``herald.api.idempotency``)."""
+
+    def run(
+        self, request: HttpRequest, workspace: str, answer: Callable[[], HttpResponse]
+    ) -> HttpResponse: ...
 
 
 @dataclass(frozen=True)
@@ -225,7 +234,7 @@ class Api:
         router: Router,
         keys: KeyRepository,
         services: ApiServices,
-        idempotency: IdempotentPosts | None = None,
+        idempotency: IdempotencyGuard | None = None,
     ) -> None:
         self.router = router
         self.keys = keys

@@ -3,13 +3,13 @@
 Paths, methods and whether a route needs the API key come from the registered
 routes; summaries, bodies, answers and query parameters from each route's
 ``Operation`` (``herald.api.operation``); schemas from the pydantic models.
-``herald generate`` writes it to ``schemas/openapi.json``; the API serves it at
-``GET /openapi.json``.
+``herald.api.routes`` builds this API's document from its router: ``herald
+generate`` writes it to ``schemas/openapi.json``, the API serves it at ``GET
+/openapi.json``.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -58,17 +58,6 @@ REPLAYED_HEADER = {
 }
 
 
-def route_modules_operations() -> tuple[Operation, ...]:
-    """The core table and every route module's own ``OPERATIONS``."""
-    from herald.api.operations import OPERATIONS
-    from herald.api.routes import ROUTE_MODULES
-
-    found: list[Operation] = list(OPERATIONS)
-    for module in ROUTE_MODULES:
-        found.extend(getattr(module, "OPERATIONS", ()))
-    return tuple(found)
-
-
 def document(router: Router, operations: Iterable[Operation]) -> dict[str, Any]:
     """The OpenAPI document of the routes that have an operation, in registration order."""
     declared = {op.key: op for op in operations}
@@ -106,14 +95,6 @@ def document(router: Router, operations: Iterable[Operation]) -> dict[str, Any]:
             },
         },
     }
-
-
-@functools.cache
-def current() -> dict[str, Any]:
-    """This deployment's document (built once per instance)."""
-    from herald.api.routes import build_router
-
-    return document(build_router(), route_modules_operations())
 
 
 def undocumented(router: Router, operations: Sequence[Operation]) -> list[Route]:

@@ -37,14 +37,3 @@ class RateLimiter:
                 return None
             self._tokens[name] = tokens
             return (1 - tokens) / rate
-
-
-def parse_limits(spec: str) -> dict[str, float]:
-    """``"twilio=10,sendgrid=100"`` -> calls per second by provider."""
-    limits = {}
-    for item in filter(None, (part.strip() for part in spec.split(","))):
-        name, _, rate = item.partition("=")
-        if not rate or float(rate) <= 0:
-            raise ValueError(f"HERALD_RATE_LIMITS: {item!r} is not provider=calls_per_second")
-        limits[name.strip()] = float(rate)
-    return limits

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 
-from herald.domain.audience import SubscriptionTopic, UserTopicChoice, topic_view
+from herald.domain.audience import SubscriptionTopic, UserTopicChoice, address_key, topic_view
 from herald.errors import NotFound, ValidationFailed
 from herald.resources.parsing import page_of, paging, parse_body
 from herald.store.documents import DocumentStore
@@ -25,13 +24,6 @@ def topic_path(topic_id: str) -> tuple[str, str]:
 
 def choice_path(user_id: str, topic_id: str) -> tuple[str, str, str, str]:
     return ("profiles", user_id, "preferences", topic_id)
-
-
-def address_key(address: str) -> str:
-    # An address is a document id: lower-cased, and "/" (legal in a local part) escaped,
-    # and so is the "_" of one Firestore reserves (__x__), which no stored key can be.
-    key = quote(address.strip().lower(), safe="@+.-_!#$&'*=?^`{|}~")
-    return "%5F" + key[1:] if key.startswith("__") and key.endswith("__") else key
 
 
 def address_choice_path(address: str, topic_id: str) -> tuple[str, str, str, str]:

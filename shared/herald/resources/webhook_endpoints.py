@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +15,7 @@ from herald.clock import now_ms
 from herald.config import DEFAULT_MAX_WEBHOOK_ENDPOINTS
 from herald.domain.send import MAX_URL_LENGTH
 from herald.errors import NotFound, ValidationFailed
-from herald.pipeline.customer_webhooks.signing import new_secret
+from herald.providers.webhook import SECRET_PREFIX
 from herald.resources.parsing import parse_body
 from herald.store.documents import DocPath, Document, DocumentStore
 
@@ -21,6 +23,12 @@ ENDPOINTS = "webhook_endpoints"
 MESSAGE_UPDATED = "message:updated"
 EVENT_TYPES = frozenset({MESSAGE_UPDATED})
 PAGE = 100
+SECRET_BYTES = 24
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` and base64 of random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
 def endpoint_path(endpoint_id: str) -> DocPath:

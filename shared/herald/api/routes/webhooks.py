@@ -1,7 +1,7 @@
 """Customer webhooks: /webhooks/endpoints, their deliveries, and replays.
 
 Mounted through ``ROUTE_MODULES``; the delivering itself is the ``webhooks``
-function's (``herald.pipeline.customer_webhooks``), whose service these routes share.
+function's (``herald.pipeline.customer_webhooks``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ router = Router()
 
 
 def _endpoints(ctx: Context) -> EndpointService:
-    return ctx.services.webhooks.endpoints
+    return ctx.services.webhook_endpoints
 
 
 @router.route("POST", "/webhooks/endpoints")
@@ -84,7 +84,7 @@ def get_delivery(ctx: Context) -> HttpResponse:
 @router.route("POST", "/webhooks/endpoints/{endpoint_id}/deliveries/{delivery_id}/replay")
 def replay_delivery(ctx: Context) -> HttpResponse:
     """Posts the delivery's body again now, freshly signed; answers with its attempts."""
-    delivery = ctx.services.webhooks.replay(
+    delivery = ctx.services.webhook_replays.replay(
         ctx.workspace, ctx.params["endpoint_id"], ctx.params["delivery_id"]
     )
     return HttpResponse(200, delivery.view())

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import secrets
 
-from herald.providers.webhook import SECRET_PREFIX, sign
-
-SECRET_BYTES = 24
-
-
-def new_secret() -> str:
-    """A Standard Webhooks secret: ``whsec_`` and base64 of random bytes."""
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+from herald.providers.webhook import sign
 
 
 def courier_signature(secret: str, timestamp_ms: int, body: bytes) -> str:
