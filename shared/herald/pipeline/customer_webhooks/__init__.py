@@ -1,6 +1,6 @@
 """Customer webhooks: message:updated posted to the endpoints a workspace registers.
 
-- ``endpoints``: the endpoints, managed through the API (``api/routes/webhooks``).
+- the endpoints, a resource managed through the API (``resources/webhook_endpoints``).
 - ``signing``: each body signed twice, Courier's way and Standard Webhooks' way.
 - ``deliveries``: one record per (event, endpoint), with every attempt made.
 - ``backoff``: when to try again, and when to give up.
