@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 
 from herald.entrypoints import firestore
 from herald.errors import UndecodableEvent
 from herald.observability import logs, metrics, tracing
-from herald.pipeline.relaying import RelayService
+
+if TYPE_CHECKING:
+    # Only for annotations: the function loads the service when it builds it.
+    from herald.pipeline.relaying import RelayService
 
 
 def relay(service: RelayService, data: Any, subject: str | None) -> None:

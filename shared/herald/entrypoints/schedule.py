@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from opentelemetry import trace
 
 from herald.observability import logs, metrics, tracing
-from herald.pipeline.sweeping import SweepReport, SweepService
+
+if TYPE_CHECKING:
+    # Only for annotations: the function loads the service when it builds it.
+    from herald.pipeline.sweeping import SweepReport, SweepService
 
 
 def sweep(service: SweepService) -> SweepReport:
