@@ -3,6 +3,7 @@ provider's refusal that quotes the recipient, a bounce's reason, a request's pat
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -152,7 +153,7 @@ def test_the_request_span_has_the_route_never_the_path_as_sent(
     )
     auth = {"Authorization": "Bearer hk_key"}
     for path in (f"/suppressions/{ADDRESS}", f"/unsubscribe/{token}", f"/nowhere/{ADDRESS}/x"):
-        entrypoint.serve(HttpRequest("GET", path, auth))
+        entrypoint.serve(HttpRequest("GET", path, auth), io.BytesIO(b""), 0)
     finished = spans.get_finished_spans()
     paths = [(s.name, (s.attributes or {}).get("url.path")) for s in finished]
     assert paths == [
