@@ -47,6 +47,9 @@ ANY_LENGTH = 1024 * KIB
 # gunicorn's limit on one header (limit_request_field_size, left at its default).
 HEADER = 8190
 LARGEST_TRIED = 1024 * KIB
+# gRPC's default limit on a received message (4 MiB), met by the telemetry stand-ins;
+# tried at the largest size.
+GRPC_MESSAGE = 4096 * KIB
 # How many of a pattern's hostile texts are measured at its largest size: the ones
 # that cost most at a sixteenth of it.
 AT_THE_LARGEST = 3
@@ -103,8 +106,53 @@ SITES: dict[tuple[str, str], Site] = {
     ("herald/domain/send.py", "_ID"): Site(
         attribute("domain.send", "_ID"), "match", SEND_BODY, "ids in a send or a path"
     ),
-    ("herald/domain/send.py", "'\\\\+[1-9]\\\\d{6,14}'"): Site(
-        literal(r"\+[1-9]\d{6,14}"), "fullmatch", SEND_BODY, "phone numbers in a send"
+    ("herald/domain/send.py", "_E164"): Site(
+        attribute("domain.send", "_E164"), "fullmatch", SEND_BODY, "phone numbers in a send"
+    ),
+    ("herald/domain/send.py", "_RESERVED_FIELD"): Site(
+        attribute("domain.send", "_RESERVED_FIELD"), "fullmatch", SEND_BODY, "keys in a send"
+    ),
+    ("herald/domain/send.py", "_PLAIN_FIELD"): Site(
+        attribute("domain.send", "_PLAIN_FIELD"), "fullmatch", SEND_BODY, "keys in a send"
+    ),
+    ("herald/store/documents.py", "_RESERVED_ID"): Site(
+        attribute("store.documents", "_RESERVED_ID"), "fullmatch", SEND_BODY, "ids in a send"
+    ),
+    ("herald/local/telemetry/metric_service.py", "_PROJECT"): Site(
+        attribute("local.telemetry.metric_service", "_PROJECT"),
+        "fullmatch",
+        GRPC_MESSAGE,
+        "gRPC's message limit",
+    ),
+    ("herald/local/telemetry/metric_service.py", "_LABEL_KEY"): Site(
+        attribute("local.telemetry.metric_service", "_LABEL_KEY"),
+        "fullmatch",
+        GRPC_MESSAGE,
+        "gRPC's message limit",
+    ),
+    ("herald/local/telemetry/trace_service.py", "_PROJECT"): Site(
+        attribute("local.telemetry.trace_service", "_PROJECT"),
+        "fullmatch",
+        GRPC_MESSAGE,
+        "gRPC's message limit",
+    ),
+    ("herald/local/telemetry/trace_service.py", "_SPAN_NAME"): Site(
+        attribute("local.telemetry.trace_service", "_SPAN_NAME"),
+        "fullmatch",
+        GRPC_MESSAGE,
+        "gRPC's message limit",
+    ),
+    ("herald/local/telemetry/trace_service.py", "_TRACE_ID"): Site(
+        attribute("local.telemetry.trace_service", "_TRACE_ID"),
+        "fullmatch",
+        GRPC_MESSAGE,
+        "gRPC's message limit",
+    ),
+    ("herald/local/telemetry/trace_service.py", "_SPAN_ID"): Site(
+        attribute("local.telemetry.trace_service", "_SPAN_ID"),
+        "fullmatch",
+        GRPC_MESSAGE,
+        "gRPC's message limit",
     ),
     ("herald/domain/suppression.py", "_E164"): Site(
         attribute("domain.suppression", "_E164"), "match", SEND_BODY, "addresses in a send"
