@@ -85,6 +85,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "render",
         Trigger.PUBSUB,
         "routes a message and renders it per channel",
+        ("cryptography",),  # seals the tokens of an email's links
         secrets=LINK_SECRETS,
     ),
     FunctionSpec(

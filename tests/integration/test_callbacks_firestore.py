@@ -84,6 +84,11 @@ def test_sendgrid_events_and_twilio_replies_land_in_firestore(
     # Delivered, then a late bounce (noted, the address still suppressed), then a complaint.
     assert (answer.status, answer.body) == (200, {"received": 3, "applied": 2})
     assert api.handle(HttpRequest("POST", path, headers, body)).status == 403  # replayed
+    # The same events in a request SendGrid signed anew: taken, and none applied twice.
+    later = str(int(stamp) + 1)
+    resent = {sendgrid.TIMESTAMP_HEADER: later, sendgrid.SIGNATURE_HEADER: SIGNER.sign(later, body)}
+    again = api.handle(HttpRequest("POST", path, resent, body))
+    assert (again.status, again.body) == (200, {"received": 3, "applied": 0})
     message = messages.get_message(workspace, "m1")
     assert message is not None and message.status == MessageStatus.DELIVERED
     types = [e.type for e in messages.history(workspace, "m1")]
@@ -99,3 +104,10 @@ def test_sendgrid_events_and_twilio_replies_land_in_firestore(
     assert api.handle(HttpRequest("POST", inbound, signed, form)).status == 200
     stopped = SuppressionList(FirestoreDocuments(client)).find(workspace, "+15005550006")
     assert stopped is not None and stopped.reason == "UNSUBSCRIBED"
+    # Remembered by its MessageSid, for 90 days (the record's TTL field says until when).
+    assert api.handle(HttpRequest("POST", inbound, signed, form)).status == 403
+    records = list(client.collection("workspaces", workspace, "callbacks").stream())
+    kept_days = sorted(
+        round((r.get("expires_ms") - time.time() * 1000) / 86_400_000) for r in records
+    )
+    assert kept_days == [7, 7, 7, 7, 7, 90]  # two SendGrid requests, three events; the reply

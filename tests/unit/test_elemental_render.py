@@ -4,7 +4,7 @@ import pytest
 
 from herald.domain.rendering import render_channel
 from herald.elemental import ElementalRenderError, render_elemental
-from herald.templating import Limits
+from herald.templating import Budget, Limits
 
 DATA: dict[str, Any] = {
     "name": "Ada <b>",
@@ -182,10 +182,12 @@ def test_limits_cover_the_whole_content_not_each_string() -> None:
     nested = content({"type": "group", "loop": "data.items", "elements": [
         {"type": "group", "loop": "data.items", "elements": [{"type": "text", "content": "{{$.item}}", "loop": "data.items"}]}
     ]})  # fmt: skip
-    with pytest.raises(ElementalRenderError, match="ms of CPU time"):
+    budget = Budget(Limits(max_output_chars=10**9, cpu_seconds=60))
+    with pytest.raises(ElementalRenderError, match="more than 50,000 units of fuel"):
         render_elemental(
-            nested, "sms", {"items": list(range(100))}, limits=Limits(max_output_chars=10**9)
+            nested, "sms", {"items": list(range(100))}, limits=budget.limits, budget=budget
         )
+    assert 50_000 < budget.used < 50_100  # one budget for every loop and string of the content
 
 
 def test_unknown_channel_is_refused_like_render_channel() -> None:

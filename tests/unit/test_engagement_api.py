@@ -246,10 +246,9 @@ def test_the_pixel_records_the_first_open_and_a_click_redirects_to_the_real_link
 def test_a_click_link_never_redirects_anywhere_but_its_signed_link() -> None:
     api, _ = make_api()
     good = SIGNER.sign(LinkToken("click", "ws1", "m", 2**40, link="https://shop.example/"))
-    kid, _, signature = good.split(".")
-    evil = SIGNER.sign(LinkToken("click", "ws1", "m", 2**40, link="https://evil.example/"))
-    # The evil payload under the good signature: refused.
-    assert public(api, "GET", f"/track/click/{kid}.{evil.split('.')[1]}.{signature}").status == 404
+    # Any change to a sealed token: refused.
+    changed = good[:-30] + ("A" if good[-30] != "A" else "B") + good[-29:]
+    assert public(api, "GET", f"/track/click/{changed}").status == 404
     # Only http(s) targets, even signed ones.
     script = SIGNER.sign(LinkToken("click", "ws1", "m", 2**40, link="javascript:alert(1)"))
     assert public(api, "GET", f"/track/click/{script}").status == 404

@@ -20,6 +20,7 @@ from herald.errors import (
 from herald.ids import hash_api_key
 from herald.json_input import parse_json
 from herald.observability import logs
+from herald.redaction import error_text
 from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
@@ -224,7 +225,8 @@ def error_response(exc: Exception, request: HttpRequest) -> HttpResponse:
             error_body("conflict_error", "changed by other requests at the same time; retry"),
             {"Retry-After": str(CONTENDED_RETRY_AFTER_S)},
         )
-    logs.error("unhandled API error", error=repr(exc), path=request.path)
+        # The path may hold a token or an address: the request's span has its route.
+    logs.error("unhandled API error", error=error_text(exc), method=request.method)
     return HttpResponse(500, error_body("api_error", "internal error; it was logged"))
 
 

@@ -11,6 +11,8 @@ from html import escape
 from herald.elemental import markdown
 from herald.elemental.models import Brand, QuoteElement, TextElement
 from herald.elemental.pieces import ActionPiece, DividerPiece, ImagePiece, Piece, TextPiece
+from herald.templating import Budget
+from herald.templating.budget import MAPPED_CHARS_PER_UNIT
 
 _DEFAULT_PRIMARY = "#2563eb"
 _TEXT_COLOR = "#1f2937"
@@ -31,11 +33,11 @@ def _align(align: str | None, default: str = "left") -> str:
     return "center" if align == "full" else align or default
 
 
-def _text(piece: TextPiece, primary: str) -> str:
+def _text(piece: TextPiece, primary: str, budget: Budget) -> str:
     element = piece.element
     body = escape(piece.text, quote=False)
     if isinstance(element, TextElement) and element.format == "markdown":
-        body = markdown.to_html(body, primary)
+        body = markdown.to_html(body, primary, budget)
     body = body.replace("\n", "<br>")
     if isinstance(element, TextElement):
         for flag, tag in (
@@ -119,13 +121,16 @@ def _header(brand: Brand, primary: str) -> str:
     return f'<tr><td style="padding:24px 32px;border-bottom:4px solid {primary};">{inner}</td></tr>'
 
 
-def email_html(subject: str, pieces: list[Piece], brand: Brand | None) -> str:
+def email_html(subject: str, pieces: list[Piece], brand: Brand | None, budget: Budget) -> str:
+    """The email's HTML; escaping and Markdown are paid from the render's ``budget``."""
     colors = brand.colors if brand else None
     primary = colors.primary if colors and colors.primary else _DEFAULT_PRIMARY
     parts: list[str] = []
     for piece in pieces:
+        budget.charge(1)
         if isinstance(piece, TextPiece):
-            parts.append(_text(piece, primary))
+            budget.charge_text(len(piece.text), MAPPED_CHARS_PER_UNIT)  # escaping it
+            parts.append(_text(piece, primary, budget))
         elif isinstance(piece, ActionPiece):
             parts.append(_action(piece, primary))
         elif isinstance(piece, ImagePiece):

@@ -9,6 +9,7 @@ from opentelemetry import trace
 from herald.entrypoints import firestore
 from herald.errors import UndecodableEvent
 from herald.observability import logs, metrics, tracing
+from herald.redaction import error_text
 
 if TYPE_CHECKING:
     # Only for annotations: the function loads the service when it builds it.
@@ -23,7 +24,7 @@ def relay(service: RelayService, data: Any, subject: str | None) -> None:
         try:
             before, after = firestore.decode(data)
         except UndecodableEvent as exc:
-            logs.error("outbox event dropped", error=str(exc), subject=subject)
+            logs.error("outbox event dropped", error=error_text(exc), subject=subject)
             return
         traceparent = (after or {}).get("traceparent")
         with tracing.tracer().start_as_current_span(

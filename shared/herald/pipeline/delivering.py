@@ -37,6 +37,7 @@ from herald.observability import logs, metrics, tracing
 from herald.pipeline.ignoring import note_ignored
 from herald.pipeline.ratelimit import RateLimiter
 from herald.providers.base import Dispatch, Provider
+from herald.redaction import error_text
 from herald.resources.suppressions import SuppressionList
 from herald.store.base import (
     Attempt,
@@ -49,6 +50,22 @@ from herald.store.base import (
     WorkspaceRepository,
     WorkspaceSettings,
 )
+
+# The recipient's fields that address it: what a provider's error must never carry on.
+_ADDRESS_KEYS = ("email", "phone_number", "firebaseToken", "slack", "webhook")
+
+
+def _addresses(recipient: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every text inside the recipient's addresses (a webhook's URL and headers too)."""
+
+    def texts(value: Any) -> list[str]:
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, Mapping):
+            return [text for item in value.values() for text in texts(item)]
+        return []
+
+    return tuple(text for key in _ADDRESS_KEYS for text in texts(recipient.get(key)))
 
 
 def settle(
@@ -548,6 +565,7 @@ class DeliverService:
             workspace=message.workspace,
         )
         channel, name = attempt.channel, provider.name
+        personal = _addresses(message.recipient)
         span = tracing.tracer().start_span(
             f"{name} send",
             kind=trace.SpanKind.CLIENT,
@@ -560,28 +578,33 @@ class DeliverService:
         )
         started = time.perf_counter()
 
-        def measured(outcome: str) -> None:
+        def measured(outcome: str, error: str | None = None) -> None:
             elapsed_ms = (time.perf_counter() - started) * 1000
             metrics.record_provider_call(name, channel, outcome, elapsed_ms)
             span.set_attribute("herald.outcome", outcome)
+            if error is not None:
+                span.set_status(trace.StatusCode.ERROR, error)
             span.end()
 
         try:
             with trace.use_span(span, end_on_exit=False, record_exception=False):
                 receipt = provider.send(dispatch, handoff)
         except PermanentProviderError as exc:
-            measured("FAILED")
+            # A provider's error may quote the recipient: only its redaction is kept.
+            error = error_text(exc, personal)
+            measured("FAILED", error)
             result = self._result(
-                channel, name, ChannelOutcome.FAILED, reason=Reason.PROVIDER_ERROR, error=str(exc)
+                channel, name, ChannelOutcome.FAILED, reason=Reason.PROVIDER_ERROR, error=error
             )
         except Exception as exc:
             # Retryable, or unexpected before the handoff: nothing left, try again later.
             # After the handoff, no answer: the policy decides (resend means try again).
             ambiguous = handed_off and not isinstance(exc, RetryableProviderError)
-            measured("UNKNOWN" if ambiguous else "RETRY")
+            error = error_text(exc, personal)
+            measured("UNKNOWN" if ambiguous else "RETRY", error)
             if not ambiguous or self.policy(channel) == AmbiguousPolicy.RESEND:
                 attempt.state = AttemptState.PREPARED
-                attempt.last_error = str(exc) or type(exc).__name__
+                attempt.last_error = error
                 attempt.release()
                 self._save(message, attempt)
                 raise RetryLater(
@@ -592,7 +615,7 @@ class DeliverService:
                 name,
                 ChannelOutcome.UNKNOWN,
                 reason=Reason.OUTCOME_UNKNOWN,
-                error=str(exc) or type(exc).__name__,
+                error=error,
             )
         else:
             measured(receipt.outcome.value)

@@ -58,6 +58,7 @@ _PROGRESS = {
     "clicked": MessageStatus.CLICKED,
 }
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:=+-]{1,200}")
+_SAFE_ID_CHARS = 200
 _SUPPRESSION_REASONS = {
     "bounced": SuppressionReason.BOUNCED,
     "complained": SuppressionReason.COMPLAINED,
@@ -67,7 +68,7 @@ _SUPPRESSION_REASONS = {
 
 def receipt_event_id(source_id: str) -> str:
     """The source's id as a receipt's event id: as it is when it is a safe document id."""
-    if _SAFE_ID.fullmatch(source_id):
+    if len(source_id) <= _SAFE_ID_CHARS and _SAFE_ID.fullmatch(source_id):
         return source_id
     return hashlib.sha256(source_id.encode()).hexdigest()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from herald.clock import now_ms
 from herald.domain.message import MessageState
 from herald.domain.rendering import RenderFailed, merged_data, render_channel
@@ -31,6 +33,7 @@ from herald.store.base import (
     WorkspaceRepository,
 )
 from herald.store.documents import DocumentStore
+from herald.templating import Budget, TemplateError
 
 
 def _ended(message: MessageState, status: MessageStatus, reason: str, error: str) -> Transition:
@@ -82,22 +85,25 @@ def route_and_render(
             "the recipient has no address for any channel of the routing",
         )
     data = {**merged_data(message.data, context.recipient), "profile": context.profile}
+    # One budget per channel; the email's also pays for rewriting its links.
+    budgets = {channel: Budget() for channel in plan.channels}
     try:
         rendered = {
             channel: render_channel(
-                channel, context.content_for(message, channel), data, brand=context.brand
+                channel,
+                context.content_for(message, channel),
+                data,
+                brand=context.brand,
+                budget=budgets[channel],
             )
             for channel in plan.channels
         }
+        if "email" in rendered:
+            rendered["email"] = _with_links(
+                message, context, rendered["email"], email_links, budgets["email"]
+            )
     except RenderFailed as exc:
         return _ended(message, MessageStatus.UNDELIVERABLE, Reason.FAILED, str(exc))
-    if message.utm and rendered.get("email", {}).get("html"):
-        # Before tracking, so that a tracked link leads to the campaign's URL.
-        rendered["email"]["html"] = add_utm(rendered["email"]["html"], message.utm)
-    if email_links is not None and "email" in rendered:
-        rendered["email"] = email_links.apply(
-            message, context.recipient, context.topic_id, context.topic, rendered["email"]
-        )
     routed = message.model_copy(
         update={
             "status": MessageStatus.ROUTED,
@@ -116,6 +122,27 @@ def route_and_render(
             NewEvent("message.rendered", MessageRendered(channels=plan.channels)),
         ],
     )
+
+
+def _with_links(
+    message: MessageState,
+    context: RenderContext,
+    email: dict[str, Any],
+    email_links: EmailLinks | None,
+    budget: Budget,
+) -> dict[str, Any]:
+    """The email with the campaign's parameters and Herald's links in its HTML."""
+    try:
+        if message.utm and email.get("html"):
+            # Before tracking, so that a tracked link leads to the campaign's URL.
+            email["html"] = add_utm(email["html"], message.utm, budget)
+        if email_links is not None:
+            email = email_links.apply(
+                message, context.recipient, context.topic_id, context.topic, email, budget
+            )
+    except TemplateError as exc:
+        raise RenderFailed(f"content: {exc}") from exc
+    return email
 
 
 class RenderService:

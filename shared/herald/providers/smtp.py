@@ -116,8 +116,10 @@ class SmtpProvider:
         except smtplib.SMTPAuthenticationError as exc:
             raise PermanentProviderError(f"SMTP authentication failed: {exc}", self.name) from exc
         except smtplib.SMTPRecipientsRefused as exc:
-            code = next(iter(exc.recipients.values()))[0]
-            error = f"recipient refused: {exc.recipients}"
+            code, reply = next(iter(exc.recipients.values()))
+            # The server's reply, never the dict keyed by the address; it may still quote
+            # the address, so it is redacted wherever it is kept (herald.redaction).
+            error = f"recipient refused: SMTP {code}: {reply!r}"
             if _is_transient(code):
                 raise RetryableProviderError(error, self.name, str(code)) from exc
             raise PermanentProviderError(error, self.name, str(code)) from exc

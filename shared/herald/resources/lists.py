@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -58,13 +57,15 @@ def subscriptions_collection(list_id: str) -> tuple[str, str, str]:
 
 
 def list_matches(list_id: str, pattern: str) -> bool:
-    """Courier's list patterns: dot-separated parts, ``*`` one part, ``**`` any rest."""
+    """Courier's list patterns: dot-separated parts, ``*`` one part, ``**`` any rest.
+
+    Parts are compared as they are, never as shell globs: a glob is a regular
+    expression, and a pattern from a query string need not be given one.
+    """
     parts, wanted = list_id.split("."), pattern.split(".")
     if "**" in wanted:
-        head = wanted[: wanted.index("**")]
-        return len(parts) >= len(head) and all(
-            fnmatch.fnmatchcase(p, w) for p, w in zip(parts, head, strict=False)
-        )
+        wanted = wanted[: wanted.index("**")]
+        parts = parts[: len(wanted)]
     return len(parts) == len(wanted) and all(
         w == "*" or p == w for p, w in zip(parts, wanted, strict=True)
     )

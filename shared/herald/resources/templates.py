@@ -57,9 +57,10 @@ def _check_syntax(field: str, content: Content | ElementalContent) -> None:
 
         parse_elemental(content.model_dump(mode="json"), field)
         return
+    budget = templating.Budget()  # one for both, as when they are rendered
     for part in ("title", "body"):
         try:
-            templating.compile_template(getattr(content, part))
+            templating.compile_template(getattr(content, part), budget=budget)
         except templating.TemplateError as exc:
             raise ValidationFailed.of(f"{field}.{part}", str(exc)) from exc
 

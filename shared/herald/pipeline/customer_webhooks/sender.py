@@ -7,6 +7,7 @@ from typing import Protocol
 
 from herald.errors import PermanentProviderError, ProviderError
 from herald.providers.http import Resolver, exchange, retry_after_seconds, system_resolver
+from herald.redaction import error_text
 
 # Statuses whose Retry-After says when to come back.
 HONOURS_RETRY_AFTER = frozenset({429, 503})
@@ -52,9 +53,9 @@ class HttpSender:
                 self.resolver,
             )
         except PermanentProviderError as exc:
-            return PostOutcome(None, str(exc), final=True)
+            return PostOutcome(None, error_text(exc), final=True)
         except ProviderError as exc:
-            return PostOutcome(None, str(exc))
+            return PostOutcome(None, error_text(exc))
         if result.ok:
             return PostOutcome(result.status)
         retry_after = (
