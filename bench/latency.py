@@ -35,10 +35,10 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 from google.cloud import firestore, pubsub_v1  # type: ignore[attr-defined]
 from werkzeug.wrappers import Request, Response
 
-from herald.local.client import ApiClient
-from herald.local.serving import Served
-from herald.local.stack import Ports, Stack
-from herald.local.wiring import push_endpoint
+from herald_tools.local.client import ApiClient
+from herald_tools.local.serving import Served
+from herald_tools.local.stack import Ports, Stack
+from herald_tools.local.wiring import push_endpoint
 
 END_STATES = {"SENT", "DELIVERED", "UNDELIVERABLE", "UNROUTABLE"}
 

@@ -9,8 +9,6 @@ from enum import StrEnum
 from pathlib import Path
 
 from herald.domain.send import CHANNELS
-from herald.providers.smtp import SmtpSettings
-from herald.services.ratelimit import parse_limits
 
 
 class AmbiguousPolicy(StrEnum):
@@ -19,6 +17,31 @@ class AmbiguousPolicy(StrEnum):
     ASSUME_SENT = "assume_sent"  # end SENT, reason OUTCOME_UNKNOWN (never a duplicate)
     FAIL = "fail"  # end UNDELIVERABLE, reason OUTCOME_UNKNOWN (never a duplicate)
     RESEND = "resend"  # try again (at least once: a duplicate is possible)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The SMTP provider's relay, sender and credentials."""
+
+    host: str = "127.0.0.1"
+    port: int = 25
+    sender: str = "Herald <herald@localhost>"
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
+    timeout_s: float = 20.0
+    ca_file: str | None = None  # a private relay's CA; the system's trust store otherwise
+
+
+def parse_limits(spec: str) -> dict[str, float]:
+    """``"twilio=10,sendgrid=100"`` -> calls per second by provider."""
+    limits = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, rate = item.partition("=")
+        if not rate or float(rate) <= 0:
+            raise ValueError(f"HERALD_RATE_LIMITS: {item!r} is not provider=calls_per_second")
+        limits[name.strip()] = float(rate)
+    return limits
 
 
 def secret(name: str, env: Mapping[str, str] | None = None) -> str | None:

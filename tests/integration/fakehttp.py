@@ -1,6 +1,6 @@
 """A local fake HTTP API for the provider tests: it records each request and answers it.
 
-Each fake is a small Werkzeug app (``herald.local.serving``) that sees the request as
+Each fake is a small Werkzeug app (``herald_tools.local.serving``) that sees the request as
 it was sent: its target unparsed, its headers' names in the sender's case.
 
 A provider's fake subclasses ``FakeApi`` and keeps the provider-specific part in its test
@@ -21,7 +21,7 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 
 from werkzeug.wrappers import Request, Response
 
-from herald.local.serving import Served, raw_headers, raw_path
+from herald_tools.local.serving import Served, raw_headers, raw_path
 
 
 @dataclass

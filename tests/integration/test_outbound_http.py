@@ -23,12 +23,12 @@ from cryptography.x509.oid import NameOID
 from werkzeug.wrappers import Request, Response
 
 from herald.errors import ProviderError, RetryableProviderError
-from herald.local.serving import Served
+from herald.pipeline.customer_webhooks.sender import HttpSender
 from herald.providers.base import Dispatch
 from herald.providers.http import exchange
 from herald.providers.slack import SlackProvider
 from herald.providers.webhook import WebhookProvider
-from herald.services.customer_webhooks.sender import HttpSender
+from herald_tools.local.serving import Served
 from tests.integration.fakehttp import FakeApi, serve
 
 pytestmark = pytest.mark.integration

@@ -20,10 +20,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from herald.config import SmtpSettings
 from herald.errors import PermanentProviderError, RetryableProviderError
-from herald.local.processes import free_port
 from herald.providers.base import Dispatch
-from herald.providers.smtp import SmtpProvider, SmtpSettings
+from herald.providers.smtp import SmtpProvider
+from herald_tools.local.processes import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -150,7 +150,6 @@ def test_preferences_follow_topic_defaults_and_user_choices() -> None:
 
 def test_public_routes_skip_the_key_and_answer_raw_bytes() -> None:
     from herald.api.http import Api, Context, HttpResponse, Router
-    from herald.store.memory import InMemoryKeys
     from tests.unit.fakes import Pipeline
 
     router = Router()
@@ -165,7 +164,8 @@ def test_public_routes_skip_the_key_and_answer_raw_bytes() -> None:
     def private(ctx: Context) -> HttpResponse:
         return HttpResponse(200, {"workspace": ctx.workspace})
 
-    api = Api(router, InMemoryKeys(), Pipeline())
+    pipeline = Pipeline()
+    api = Api(router, pipeline.keys, pipeline.services)
     answered = call(api, "GET", "/pixel/abc", key=None)
     assert (answered.status, answered.raw, answered.headers) == (
         200,

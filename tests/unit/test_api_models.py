@@ -9,9 +9,9 @@ import jsonschema
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from herald import contracts
 from herald.api import models
 from herald.domain import views
+from herald_tools import generate
 from tests.unit.test_api import call, make_api
 
 SEND = {
@@ -26,7 +26,7 @@ SEND = {
 def conforms(body: Any, schema_name: str, model: type[BaseModel]) -> None:
     """The body is valid for the model and for its published JSON Schema."""
     model.model_validate(body)
-    jsonschema.Draft202012Validator(contracts.schemas()[f"api/{schema_name}.json"]).validate(body)
+    jsonschema.Draft202012Validator(generate.schemas()[f"api/{schema_name}.json"]).validate(body)
 
 
 def test_every_read_view_matches_its_model_and_schema() -> None:
@@ -84,10 +84,10 @@ def test_a_view_key_missing_from_its_model_is_refused() -> None:
     without_a_key = {k: v for k, v in body.items() if k != "delivered"}
     with pytest.raises(ValidationError):
         views.MessageView.model_validate(without_a_key)
-    schema = contracts.schemas()["api/message.json"]
+    schema = generate.schemas()["api/message.json"]
     assert not jsonschema.Draft202012Validator(schema).is_valid(without_a_key)
 
 
 def test_each_response_model_has_a_published_schema() -> None:
-    published = {path for path in contracts.schemas() if path.startswith("api/")}
+    published = {path for path in generate.schemas() if path.startswith("api/")}
     assert {f"api/{name}.json" for name in models.RESPONSE_BODIES} <= published

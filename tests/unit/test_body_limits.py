@@ -12,9 +12,9 @@ import pytest
 
 from herald.api.bodies import DEFAULT_MAX_BODY, read_body
 from herald.api.http import HttpRequest, Route
+from herald.api.idempotency import IdempotentPosts
 from herald.api.routes import build_router
 from herald.errors import PayloadTooLarge
-from herald.idempotency.http import IdempotentPosts
 from herald.idempotency.memory import InMemoryIdempotencyStore
 from herald.store.sizes import MAX_STORED_BYTES, check_document_size, document_size
 from tests.unit.test_api import KEY, call, make_api

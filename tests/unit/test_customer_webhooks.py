@@ -12,19 +12,19 @@ from standardwebhooks import Webhook
 
 from herald.clock import now_ms
 from herald.events.registry import spec_for
-from herald.services.customer_webhooks.deliveries import (
+from herald.pipeline.customer_webhooks.deliveries import (
     Deliveries,
     Delivery,
     DeliveryState,
     delivery_path,
 )
-from herald.services.customer_webhooks.observer import (
+from herald.pipeline.customer_webhooks.observer import (
     RETRY_BACKOFF,
     RETRY_HORIZON_S,
     next_try_ms,
     timer_owner,
 )
-from herald.services.customer_webhooks.sender import HttpSender, PostOutcome
+from herald.pipeline.customer_webhooks.sender import HttpSender, PostOutcome
 from herald.store.base import WorkspaceSettings
 from tests.unit.fakes import Pipeline
 from tests.unit.test_api import SEND, call, make_api
@@ -264,6 +264,23 @@ def test_a_replay_posts_the_same_body_again_freshly_signed() -> None:
     assert [(a.status, a.replay) for a in replayed.attempts] == [(None, False), (200, True)]
     shown = call(api, "GET", f"/webhooks/endpoints/{endpoint['id']}/deliveries/{failed.id}").body
     assert shown["state"] == "SUCCEEDED"
+
+
+def test_a_replay_through_the_api_posts_through_the_composition_roots_sender() -> None:
+    """With the deployment's allowance for private destinations only: the api reads no
+    workspace settings."""
+    api, pipeline = make_api()
+    endpoint = register(api)
+    pipeline.customer_endpoints.answers = [PostOutcome(None, "refused", final=True)]
+    send_and_drain(api, pipeline)
+    [failed] = [d for d in deliveries_of(pipeline, endpoint["id"]) if d.state == "FAILED"]
+    pipeline.workspaces.save_settings("ws1", WorkspaceSettings(allow_private_destinations=True))
+    posted = len(pipeline.customer_endpoints.posts)
+    base = f"/webhooks/endpoints/{endpoint['id']}/deliveries"
+    response = call(api, "POST", f"{base}/{failed.id}/replay")
+    assert response.status == 200 and response.body["state"] == "SUCCEEDED"
+    [replay] = pipeline.customer_endpoints.posts[posted:]
+    assert (replay.url, replay.allow_private) == (ENDPOINT["url"], False)
 
 
 def test_replay_refuses_unknown_deliveries_and_disabled_endpoints() -> None:

@@ -12,9 +12,9 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 import pytest
 from werkzeug.wrappers import Response
 
-from herald.local.processes import free_port
-from herald.local.serving import Served, raw_headers, raw_path
-from herald.local.sinks import Fault, LocalSinks
+from herald_tools.local.processes import free_port
+from herald_tools.local.serving import Served, raw_headers, raw_path
+from herald_tools.local.sinks import Fault, LocalSinks
 
 
 def call(

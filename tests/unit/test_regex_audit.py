@@ -47,6 +47,9 @@ ANY_LENGTH = 1024 * KIB
 # gunicorn's limit on one header (limit_request_field_size, left at its default).
 HEADER = 8190
 LARGEST_TRIED = 1024 * KIB
+# gRPC's default limit on a received message (4 MiB), met by the telemetry stand-ins;
+# tried at the largest size.
+GRPC_MESSAGE = 4096 * KIB
 # How many of a pattern's hostile texts are measured at its largest size: the ones
 # that cost most at a sixteenth of it.
 AT_THE_LARGEST = 3
@@ -61,7 +64,8 @@ class Site:
 
 
 def attribute(module: str, name: str) -> Callable[[], list[re.Pattern[str]]]:
-    return lambda: [getattr(importlib.import_module(f"herald.{module}"), name)]
+    package = "" if module.startswith("herald_tools.") else "herald."
+    return lambda: [getattr(importlib.import_module(f"{package}{module}"), name)]
 
 
 def literal(source: str, flags: int = 0) -> Callable[[], list[re.Pattern[str]]]:
@@ -103,8 +107,53 @@ SITES: dict[tuple[str, str], Site] = {
     ("herald/domain/send.py", "_ID"): Site(
         attribute("domain.send", "_ID"), "match", SEND_BODY, "ids in a send or a path"
     ),
-    ("herald/domain/send.py", "'\\\\+[1-9]\\\\d{6,14}'"): Site(
-        literal(r"\+[1-9]\d{6,14}"), "fullmatch", SEND_BODY, "phone numbers in a send"
+    ("herald/domain/send.py", "_E164"): Site(
+        attribute("domain.send", "_E164"), "fullmatch", SEND_BODY, "phone numbers in a send"
+    ),
+    ("herald/domain/send.py", "_RESERVED_FIELD"): Site(
+        attribute("domain.send", "_RESERVED_FIELD"), "fullmatch", SEND_BODY, "keys in a send"
+    ),
+    ("herald/domain/send.py", "_PLAIN_FIELD"): Site(
+        attribute("domain.send", "_PLAIN_FIELD"), "fullmatch", SEND_BODY, "keys in a send"
+    ),
+    ("herald/store/documents.py", "_RESERVED_ID"): Site(
+        attribute("store.documents", "_RESERVED_ID"), "fullmatch", SEND_BODY, "ids in a send"
+    ),
+    ("herald_tools/local/telemetry/metric_service.py", "_PROJECT"): Site(
+        attribute("herald_tools.local.telemetry.metric_service", "_PROJECT"),
+        "fullmatch",
+        GRPC_MESSAGE,
+        "gRPC's message limit",
+    ),
+    ("herald_tools/local/telemetry/metric_service.py", "_LABEL_KEY"): Site(
+        attribute("herald_tools.local.telemetry.metric_service", "_LABEL_KEY"),
+        "fullmatch",
+        GRPC_MESSAGE,
+        "gRPC's message limit",
+    ),
+    ("herald_tools/local/telemetry/trace_service.py", "_PROJECT"): Site(
+        attribute("herald_tools.local.telemetry.trace_service", "_PROJECT"),
+        "fullmatch",
+        GRPC_MESSAGE,
+        "gRPC's message limit",
+    ),
+    ("herald_tools/local/telemetry/trace_service.py", "_SPAN_NAME"): Site(
+        attribute("herald_tools.local.telemetry.trace_service", "_SPAN_NAME"),
+        "fullmatch",
+        GRPC_MESSAGE,
+        "gRPC's message limit",
+    ),
+    ("herald_tools/local/telemetry/trace_service.py", "_TRACE_ID"): Site(
+        attribute("herald_tools.local.telemetry.trace_service", "_TRACE_ID"),
+        "fullmatch",
+        GRPC_MESSAGE,
+        "gRPC's message limit",
+    ),
+    ("herald_tools/local/telemetry/trace_service.py", "_SPAN_ID"): Site(
+        attribute("herald_tools.local.telemetry.trace_service", "_SPAN_ID"),
+        "fullmatch",
+        GRPC_MESSAGE,
+        "gRPC's message limit",
     ),
     ("herald/domain/suppression.py", "_E164"): Site(
         attribute("domain.suppression", "_E164"), "match", SEND_BODY, "addresses in a send"
@@ -124,20 +173,23 @@ SITES: dict[tuple[str, str], Site] = {
     ("herald/engagement/tokens.py", "_TOKEN"): Site(
         attribute("engagement.tokens", "_TOKEN"), "match", ANY_LENGTH, "a path segment"
     ),
-    ("herald/eventmap/image.py", "_HASH_COMMENT"): Site(
-        attribute("eventmap.image", "_HASH_COMMENT"),
+    ("herald_tools/eventmap/image.py", "_HASH_COMMENT"): Site(
+        attribute("herald_tools.eventmap.image", "_HASH_COMMENT"),
         "search",
         LARGEST_TRIED,
         "Herald's own generated SVG",
     ),
-    ("herald/local/router.py", "_TRIGGER_PATH"): Site(
-        attribute("local.router", "_TRIGGER_PATH"), "match", ANY_LENGTH, "request paths"
+    ("herald_tools/local/router.py", "_TRIGGER_PATH"): Site(
+        attribute("herald_tools.local.router", "_TRIGGER_PATH"),
+        "match",
+        ANY_LENGTH,
+        "request paths",
     ),
-    ("herald/local/sinks.py", "_TWILIO"): Site(
-        attribute("local.sinks", "_TWILIO"), "match", ANY_LENGTH, "request paths"
+    ("herald_tools/local/sinks.py", "_TWILIO"): Site(
+        attribute("herald_tools.local.sinks", "_TWILIO"), "match", ANY_LENGTH, "request paths"
     ),
-    ("herald/local/sinks.py", "_FCM"): Site(
-        attribute("local.sinks", "_FCM"), "match", ANY_LENGTH, "request paths"
+    ("herald_tools/local/sinks.py", "_FCM"): Site(
+        attribute("herald_tools.local.sinks", "_FCM"), "match", ANY_LENGTH, "request paths"
     ),
     ("herald/observability/tracing.py", "_CLOUD_TRACE_HEADER"): Site(
         attribute("observability.tracing", "_CLOUD_TRACE_HEADER"),
@@ -154,11 +206,11 @@ SITES: dict[tuple[str, str], Site] = {
     ("herald/providers/slack.py", "_UNSENDABLE"): Site(
         attribute("providers.slack", "_UNSENDABLE"), "search", SEND_BODY, "a URL in a send"
     ),
-    ("herald/schemagate/released.py", "_FILE_NAME"): Site(
-        attribute("schemagate.released", "_FILE_NAME"), "match", 255, "a file name"
+    ("herald_tools/schemagate/released.py", "_FILE_NAME"): Site(
+        attribute("herald_tools.schemagate.released", "_FILE_NAME"), "match", 255, "a file name"
     ),
-    ("herald/services/feedback.py", "_SAFE_ID"): Site(
-        attribute("services.feedback", "_SAFE_ID"), "fullmatch", 200, "_SAFE_ID_CHARS, first"
+    ("herald/pipeline/feedback.py", "_SAFE_ID"): Site(
+        attribute("pipeline.feedback", "_SAFE_ID"), "fullmatch", 200, "_SAFE_ID_CHARS, first"
     ),
     ("herald/templating/lexer.py", "_ID"): Site(
         attribute("templating.lexer", "_ID"), "match", SEND_BODY, "Limits.max_source_chars"
@@ -194,9 +246,9 @@ def _is_re_call(node: ast.AST) -> bool:
 
 
 def call_sites() -> set[tuple[str, str]]:
-    """(file, name or pattern source) of every ``re`` call under shared/herald."""
+    """(file, name or pattern source) of every ``re`` call under shared/herald and shared/herald_tools."""
     found: set[tuple[str, str]] = set()
-    for path in sorted((PACKAGE / "herald").rglob("*.py")):
+    for path in sorted(p for d in ("herald", "herald_tools") for p in (PACKAGE / d).rglob("*.py")):
         tree = ast.parse(path.read_text())
         relative = path.relative_to(PACKAGE).as_posix()
         named: set[int] = set()

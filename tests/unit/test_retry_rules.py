@@ -11,7 +11,7 @@ from herald.config import AmbiguousPolicy, Settings
 from herald.domain.backoff import Backoff
 from herald.domain.deadline import DEFAULT_MESSAGE_TIMEOUT_MS, Deadline, Timeouts
 from herald.domain.message import MessageState
-from herald.services.delivering import DeliveryPolicy
+from herald.pipeline.delivering import DeliveryPolicy
 
 HOUR_MS = 3600 * 1000
 

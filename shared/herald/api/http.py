@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, NotRequired, Protocol, TypedDict, Unpack
 
 from pydantic import BaseModel
 
-from herald import logs
 from herald.api.bodies import DEFAULT_MAX_BODY, BodyStream, read_body, too_large
 from herald.api.operation import Answer, Operation, Query
 from herald.domain.send import ID_PATTERN
@@ -39,6 +38,7 @@ from herald.errors import (
 )
 from herald.ids import hash_api_key
 from herald.json_input import parse_json
+from herald.observability import logs
 from herald.redaction import error_text
 from herald.store.base import KeyRepository
 
@@ -46,10 +46,11 @@ if TYPE_CHECKING:
     from herald.config import CallbackSettings
     from herald.domain.feedback import FeedbackRecorder
     from herald.engagement.links import LinkMaker
-    from herald.idempotency.http import IdempotentPosts
-    from herald.services.canceling import CancelService
-    from herald.services.reading import MessageReader
-    from herald.services.sending import SendService
+    from herald.pipeline.accepting import SendService
+    from herald.pipeline.canceling import CancelService
+    from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+    from herald.resources.messages import MessageReader
+    from herald.resources.webhook_endpoints import EndpointService
     from herald.store.documents import DocumentStore
 
 
@@ -78,6 +79,12 @@ class ApiServices(Protocol):
 
     @property
     def callbacks(self) -> CallbackSettings: ...
+
+    @property
+    def webhook_endpoints(self) -> EndpointService: ...
+
+    @property
+    def webhook_replays(self) -> CustomerWebhooks: ...
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,14 @@ class HttpResponse:
     raw: bytes | None = None
     # The request's body was refused unread: whatever serves the answer must not read it.
     body_unread: bool = False
+
+
+class IdempotencyGuard(Protocol):
+    """Runs an authenticated request once per ``Idempotency-Key`` (``herald.api.idempotency``)."""
+
+    def run(
+        self, request: HttpRequest, workspace: str, answer: Callable[[], HttpResponse]
+    ) -> HttpResponse: ...
 
 
 @dataclass(frozen=True)
@@ -283,7 +298,7 @@ class Api:
         router: Router,
         keys: KeyRepository,
         services: ApiServices,
-        idempotency: IdempotentPosts | None = None,
+        idempotency: IdempotencyGuard | None = None,
     ) -> None:
         self.router = router
         self.keys = keys

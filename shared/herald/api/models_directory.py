@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from herald.domain.audience import CourierChannel, PreferenceStatus, UserTopicChoice
 from herald.domain.send import Channel, Content, ElementalContent, Routing
 from herald.domain.views import Paging
-from herald.services.brands import BrandSettings
+from herald.resources.brands import BrandSettings
 
 
 class _View(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from herald.domain.views import Paging
-from herald.services.customer_webhooks.deliveries import AttemptRecord, DeliveryState
+from herald.pipeline.customer_webhooks.deliveries import AttemptRecord, DeliveryState
 
 
 class _View(BaseModel):

@@ -3,13 +3,13 @@
 Each route carries its path, method, whether it needs the API key, and its
 ``Operation`` (summary, bodies, answers, query parameters: ``herald.api.operation``),
 all declared on the route; schemas come from the pydantic models.
-``herald generate`` writes it to ``schemas/openapi.json``; the API serves it at
+``herald.api.routes`` builds this API's document from its router: ``herald
+generate`` writes it to ``schemas/openapi.json``; the API serves it at
 ``GET /openapi.json``.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -89,14 +89,6 @@ def document(router: Router) -> dict[str, Any]:
             },
         },
     }
-
-
-@functools.cache
-def current() -> dict[str, Any]:
-    """This deployment's document (built once per instance)."""
-    from herald.api.routes import build_router
-
-    return document(build_router())
 
 
 def _components(

@@ -14,9 +14,9 @@ from typing import Any
 from herald import markup
 from herald.domain.audience import SubscriptionTopic
 from herald.domain.message import MessageState
+from herald.domain.unsubscribe import UNSUBSCRIBE_FIELD
 from herald.engagement.links import LinkMaker, Recipient
 from herald.engagement.tracking import before_body_end, pixel, track_links
-from herald.providers.unsubscribe import UNSUBSCRIBE_FIELD
 from herald.templating import Budget
 
 PREFERENCES_FIELD = "preferences_url"

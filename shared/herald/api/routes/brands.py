@@ -5,7 +5,7 @@ from __future__ import annotations
 from herald.api import models_directory as d
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import NO_CONTENT, Answer, cursor
-from herald.services.brands import BrandBody, BrandService
+from herald.resources.brands import BrandBody, BrandService
 
 router = Router()
 TAG = "Brands"

@@ -27,7 +27,7 @@ from herald.domain.feedback import Feedback
 from herald.domain.suppression import SuppressionReason
 from herald.errors import ValidationFailed
 from herald.observability import metrics
-from herald.services.suppression import SuppressionList
+from herald.resources.suppressions import SuppressionList
 
 router = Router()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from herald.api import models_directory as d
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import NO_CONTENT, Answer, Query, cursor
-from herald.services.lists import (
+from herald.resources.lists import (
     MAX_SUBSCRIPTIONS_BODY,
     ListBody,
     ListService,

@@ -17,7 +17,7 @@ from herald.domain.views import (
 )
 from herald.errors import ValidationFailed
 from herald.events.registry import EVENTS
-from herald.services.paging import decode_cursor
+from herald.resources.message_cursor import decode_cursor
 from herald.store.base import SummaryQuery
 from herald.store.indexes import MAX_LIST_FILTERS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from herald.api import models_directory as d
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import NO_CONTENT, Answer, cursor
-from herald.services.preferences import PreferenceService
+from herald.resources.preferences import PreferenceService
 
 router = Router()
 TAG = "Preferences"

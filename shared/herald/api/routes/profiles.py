@@ -5,7 +5,7 @@ from __future__ import annotations
 from herald.api import models_directory as d
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import NO_CONTENT, Answer
-from herald.services.profiles import MAX_PROFILE_BODY, ProfileBody, ProfileService
+from herald.resources.profiles import MAX_PROFILE_BODY, ProfileBody, ProfileService
 
 router = Router()
 TAG = "Profiles"

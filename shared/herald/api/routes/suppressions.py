@@ -8,7 +8,7 @@ from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer, cursor
 from herald.domain.suppression import SuppressionEntry
 from herald.domain.views import Paging
-from herald.services.suppression import SuppressionList
+from herald.resources.suppressions import SuppressionList
 
 router = Router()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from herald.api import models_directory as d
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import NO_CONTENT, Answer, cursor
-from herald.services.templates import MAX_TEMPLATE_BODY, TemplateBody, TemplateService
+from herald.resources.templates import MAX_TEMPLATE_BODY, TemplateBody, TemplateService
 
 router = Router()
 TAG = "Templates"

@@ -7,7 +7,6 @@ link scanners fetch every link in a mail and must not unsubscribe anyone.
 
 from __future__ import annotations
 
-from herald import logs
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer
 from herald.api.routes.link_tokens import (
@@ -23,6 +22,7 @@ from herald.domain.feedback import Feedback
 from herald.engagement.choices import RecipientChoices
 from herald.engagement.links import Recipient
 from herald.engagement.pages import confirm_unsubscribe_page, notice_page, unsubscribed_page
+from herald.observability import logs
 
 router = Router()
 

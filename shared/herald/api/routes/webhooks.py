@@ -1,27 +1,22 @@
 """Customer webhooks: /webhooks/endpoints, their deliveries, and replays.
 
 Mounted through ``ROUTE_MODULES``; the delivering itself is the ``webhooks``
-function's (see services/customer_webhooks).
+function's (``herald.pipeline.customer_webhooks``).
 """
 
 from __future__ import annotations
 
-import functools
-
 from herald.api import models_webhooks as w
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer, cursor
-from herald.config import Settings
-from herald.services.customer_webhooks.deliveries import Deliveries
-from herald.services.customer_webhooks.endpoints import (
+from herald.pipeline.customer_webhooks.deliveries import Deliveries
+from herald.resources.parsing import paging
+from herald.resources.webhook_endpoints import (
     EndpointBody,
     EndpointChange,
     EndpointService,
     endpoint_view,
 )
-from herald.services.customer_webhooks.observer import CustomerWebhooks
-from herald.services.customer_webhooks.sender import HttpSender
-from herald.services.parsing import paging
 
 router = Router()
 TAG = "Webhooks"
@@ -29,13 +24,8 @@ ENDPOINT = "/webhooks/endpoints/{endpoint_id}"
 DELIVERY = f"{ENDPOINT}/deliveries/{{delivery_id}}"
 
 
-@functools.cache
-def _settings() -> Settings:
-    return Settings.from_env()
-
-
 def _endpoints(ctx: Context) -> EndpointService:
-    return EndpointService(ctx.services.documents, _settings().max_webhook_endpoints)
+    return ctx.services.webhook_endpoints
 
 
 @router.post(
@@ -146,11 +136,7 @@ def get_delivery(ctx: Context) -> HttpResponse:
 )
 def replay_delivery(ctx: Context) -> HttpResponse:
     """Posts the delivery's body again now, freshly signed; answers with its attempts."""
-    settings = _settings()
-    webhooks = CustomerWebhooks(
-        ctx.services.documents,
-        HttpSender(settings.webhook_timeout_s),
-        allow_private=settings.webhook_allow_private,
+    delivery = ctx.services.webhook_replays.replay(
+        ctx.workspace, ctx.params["endpoint_id"], ctx.params["delivery_id"]
     )
-    delivery = webhooks.replay(ctx.workspace, ctx.params["endpoint_id"], ctx.params["delivery_id"])
     return HttpResponse(200, delivery.view())
