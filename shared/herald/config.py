@@ -26,9 +26,8 @@ from pydantic_settings import (
 )
 from pydantic_settings.sources.utils import parse_env_vars
 
+from herald.domain.catalog import DEFAULT_PROVIDERS, PROVIDER_CHANNELS
 from herald.domain.send import CHANNELS
-from herald.providers.catalog import DEFAULT_PROVIDERS, PROVIDER_CHANNELS
-from herald.services.ratelimit import parse_limits
 
 
 class AmbiguousPolicy(StrEnum):
@@ -37,6 +36,17 @@ class AmbiguousPolicy(StrEnum):
     ASSUME_SENT = "assume_sent"  # end SENT, reason OUTCOME_UNKNOWN (never a duplicate)
     FAIL = "fail"  # end UNDELIVERABLE, reason OUTCOME_UNKNOWN (never a duplicate)
     RESEND = "resend"  # try again (at least once: a duplicate is possible)
+
+
+def parse_limits(spec: str) -> dict[str, float]:
+    """``"twilio=10,sendgrid=100"`` -> calls per second by provider."""
+    limits = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, rate = item.partition("=")
+        if not rate or float(rate) <= 0:
+            raise ValueError(f"HERALD_RATE_LIMITS: {item!r} is not provider=calls_per_second")
+        limits[name.strip()] = float(rate)
+    return limits
 
 
 def secret(name: str, env: Mapping[str, str] | None = None) -> str | None:
