@@ -10,41 +10,22 @@ import urllib.parse
 import pytest
 from google.cloud import firestore
 
-from herald.api.http import Api, HttpRequest
-from herald.api.routes import build_router
+from herald.api.http import HttpRequest
+from herald.bootstrap import FirestoreAdapters, build
 from herald.callbacks import sendgrid, twilio
-from herald.config import CallbackSettings
 from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState, RequestRecord
 from herald.domain.status import MessageStatus
-from herald.engagement.links import LinkMaker
-from herald.local.emulators import Emulators
-from herald.local.signing import SendGridSigner
-from herald.services.canceling import CancelService
-from herald.services.feedback import FeedbackService
-from herald.services.reading import MessageReader
-from herald.services.sending import SendService
-from herald.services.suppression import SuppressionList
-from herald.store.firestore import FirestoreMessages, FirestoreSummaries
+from herald.resources.suppressions import SuppressionList
+from herald.store.firestore import FirestoreMessages
 from herald.store.firestore_documents import FirestoreDocuments
-from herald.store.memory import InMemoryKeys
+from herald_tools.local.emulators import Emulators
+from herald_tools.local.signing import SendGridSigner
 
 pytestmark = pytest.mark.integration
 
 PUBLIC = "https://herald.example.com"
 TOKEN = "twilio-token"
 SIGNER = SendGridSigner()
-
-
-class FirestoreServices:
-    def __init__(self, client: firestore.Client) -> None:
-        messages = FirestoreMessages(client)
-        self.sending = SendService(messages)
-        self.reader = MessageReader(messages, FirestoreSummaries(client))
-        self.documents = FirestoreDocuments(client)
-        self.canceling = CancelService(messages)
-        self.feedback = FeedbackService(messages, SuppressionList(self.documents))
-        self.callbacks = CallbackSettings(PUBLIC, SIGNER.public_key, TOKEN)
-        self.links: LinkMaker | None = None
 
 
 def sent(messages: FirestoreMessages, workspace: str, message_id: str, to: dict[str, str]) -> None:
@@ -70,11 +51,14 @@ def sent(messages: FirestoreMessages, workspace: str, message_id: str, to: dict[
 
 
 def test_sendgrid_events_and_twilio_replies_land_in_firestore(
-    emulators: Emulators, workspace: str
+    emulators: Emulators, workspace: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("HERALD_PUBLIC_URL", PUBLIC)
+    monkeypatch.setenv("HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY", SIGNER.public_key)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
     client = firestore.Client(project=emulators.project)
     messages = FirestoreMessages(client)
-    api = Api(build_router(), InMemoryKeys(), FirestoreServices(client))
+    api = build(FirestoreAdapters(client=client)).api
     sent(messages, workspace, "m1", {"email": "ada@example.com"})
 
     events = [

@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from herald.errors import PermanentProviderError, RetryableProviderError
-from herald.local.processes import free_port
 from herald.providers.base import Dispatch
 from herald.providers.smtp import SmtpProvider, SmtpSettings
+from herald_tools.local.processes import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from herald.observability.cost import (
+from herald_tools.cost import (
     HANDLERS,
     PRICES_2026,
     CostReport,
@@ -273,8 +273,8 @@ def test_the_table_lists_every_handler_and_adds_up(sends: int) -> None:
 def test_the_cost_command_prints_every_handler_and_uses_measured_durations(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from herald.cli import main
     from herald.observability.spanfile import SpanRecord
+    from herald_tools.cli import main
 
     span = SpanRecord(
         trace_id="a" * 32,

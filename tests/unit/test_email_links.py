@@ -149,7 +149,7 @@ def test_a_link_too_long_to_carry_in_a_token_is_left_untracked() -> None:
 
 
 def test_headers_that_would_not_fit_on_one_line_are_left_out() -> None:
-    from herald.providers.unsubscribe import unsubscribe_headers
+    from herald.domain.unsubscribe import unsubscribe_headers
 
     fits = "https://herald.test/unsubscribe/" + "a" * 900
     assert unsubscribe_headers({"list_unsubscribe": fits})["List-Unsubscribe"] == f"<{fits}>"

@@ -8,12 +8,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from herald.api.http import Api, HttpRequest, HttpResponse
-from herald.api.routes import build_router
 from herald.engagement.links import LinkMaker
 from herald.engagement.tokens import LinkSigner, LinkToken
 from herald.ids import hash_api_key
 from herald.store.base import WorkspaceSettings
-from herald.store.memory import InMemoryKeys
 from tests.unit.fakes import Pipeline
 from tests.unit.test_api import KEY, call
 
@@ -32,9 +30,8 @@ ELEMENTAL = {
 
 def make_api(links: LinkMaker | None = LINKS) -> tuple[Api, Pipeline]:
     pipeline = Pipeline(links=links)
-    keys = InMemoryKeys()
-    keys.put(hash_api_key(KEY), "ws1")
-    return Api(build_router(), keys, pipeline), pipeline
+    pipeline.keys.put(hash_api_key(KEY), "ws1")
+    return pipeline.api, pipeline
 
 
 def public(api: Api, method: str, link: str, body: bytes = b"", **query: str) -> HttpResponse:

@@ -22,9 +22,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from herald.deployment import LOCAL_STACK_MARKER
-from herald.local.telemetry import TelemetryStandIns
 from herald.observability import cloud_monitoring, cloud_trace, google_cloud, metrics
 from herald.observability.google_cloud import MONITORING_ENDPOINT, TRACE_ENDPOINT
+from herald_tools.local.telemetry import TelemetryStandIns
 
 HOUR_MS = 3_600_000
 

@@ -12,7 +12,7 @@ import pytest
 
 from herald.engagement.tracking import MAX_HTML_CHARS, before_body_end, is_web_link, track_links
 from herald.engagement.utm import add_utm
-from herald.services import rendering
+from herald.pipeline import rendering
 from herald.templating import Budget, Limits, TemplateOutOfFuel, TemplateOutputTooLarge
 from tests.unit.test_send_features import send, with_channels
 

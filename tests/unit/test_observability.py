@@ -19,9 +19,8 @@ from opentelemetry.sdk.metrics.export import (
 )
 from opentelemetry.sdk.trace import TracerProvider
 
-from herald import logs
 from herald.errors import PermanentProviderError, RetryableProviderError
-from herald.observability import tracing
+from herald.observability import logs, tracing
 from tests.unit.fakes import Pipeline
 
 _READER = InMemoryMetricReader()

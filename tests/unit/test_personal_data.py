@@ -13,9 +13,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from herald import bootstrap
-from herald.api.http import Api, HttpRequest
-from herald.api.routes import build_router
+from herald.api.http import HttpRequest
 from herald.engagement.links import LinkMaker
 from herald.engagement.tokens import LinkSigner, LinkToken
 from herald.entrypoints import http as entrypoint
@@ -23,7 +21,6 @@ from herald.errors import PermanentProviderError, ProviderError, RetryableProvid
 from herald.ids import hash_api_key
 from herald.observability import metrics, tracing
 from herald.redaction import MAX_READ_CHARS, REDACTED, error_text, redact
-from herald.store.memory import InMemoryKeys
 from tests.unit.fakes import FakeProvider, Pipeline
 from tests.unit.test_api_callbacks import WS, event, make_api, sendgrid_post, sent_message
 
@@ -143,17 +140,14 @@ def test_the_request_span_has_the_route_never_the_path_as_sent(
     spans: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pipeline = Pipeline(links=LinkMaker("https://herald.test", LinkSigner(["secret"])))
-    keys = InMemoryKeys()
-    keys.put(hash_api_key("hk_key"), WS)
-    api = Api(build_router(), keys, pipeline)
-    monkeypatch.setattr(bootstrap, "api", lambda: api)
+    pipeline.keys.put(hash_api_key("hk_key"), WS)
     assert pipeline.links is not None
     token = pipeline.links.signer.sign(
         LinkToken("unsubscribe", WS, "m-1", 2**40, address=ADDRESS, topic_id="news")
     )
     auth = {"Authorization": "Bearer hk_key"}
     for path in (f"/suppressions/{ADDRESS}", f"/unsubscribe/{token}", f"/nowhere/{ADDRESS}/x"):
-        entrypoint.serve(HttpRequest("GET", path, auth), io.BytesIO(b""), 0)
+        entrypoint.serve(pipeline.api, HttpRequest("GET", path, auth), io.BytesIO(b""), 0)
     finished = spans.get_finished_spans()
     paths = [(s.name, (s.attributes or {}).get("url.path")) for s in finished]
     assert paths == [

@@ -64,7 +64,8 @@ class Site:
 
 
 def attribute(module: str, name: str) -> Callable[[], list[re.Pattern[str]]]:
-    return lambda: [getattr(importlib.import_module(f"herald.{module}"), name)]
+    package = "" if module.startswith("herald_tools.") else "herald."
+    return lambda: [getattr(importlib.import_module(f"{package}{module}"), name)]
 
 
 def literal(source: str, flags: int = 0) -> Callable[[], list[re.Pattern[str]]]:
@@ -118,38 +119,38 @@ SITES: dict[tuple[str, str], Site] = {
     ("herald/store/documents.py", "_RESERVED_ID"): Site(
         attribute("store.documents", "_RESERVED_ID"), "fullmatch", SEND_BODY, "ids in a send"
     ),
-    ("herald/local/telemetry/metric_service.py", "_PROJECT"): Site(
-        attribute("local.telemetry.metric_service", "_PROJECT"),
+    ("herald_tools/local/telemetry/metric_service.py", "_PROJECT"): Site(
+        attribute("herald_tools.local.telemetry.metric_service", "_PROJECT"),
         "fullmatch",
         GRPC_MESSAGE,
         "gRPC's message limit",
     ),
-    ("herald/local/telemetry/metric_service.py", "_LABEL_KEY"): Site(
-        attribute("local.telemetry.metric_service", "_LABEL_KEY"),
+    ("herald_tools/local/telemetry/metric_service.py", "_LABEL_KEY"): Site(
+        attribute("herald_tools.local.telemetry.metric_service", "_LABEL_KEY"),
         "fullmatch",
         GRPC_MESSAGE,
         "gRPC's message limit",
     ),
-    ("herald/local/telemetry/trace_service.py", "_PROJECT"): Site(
-        attribute("local.telemetry.trace_service", "_PROJECT"),
+    ("herald_tools/local/telemetry/trace_service.py", "_PROJECT"): Site(
+        attribute("herald_tools.local.telemetry.trace_service", "_PROJECT"),
         "fullmatch",
         GRPC_MESSAGE,
         "gRPC's message limit",
     ),
-    ("herald/local/telemetry/trace_service.py", "_SPAN_NAME"): Site(
-        attribute("local.telemetry.trace_service", "_SPAN_NAME"),
+    ("herald_tools/local/telemetry/trace_service.py", "_SPAN_NAME"): Site(
+        attribute("herald_tools.local.telemetry.trace_service", "_SPAN_NAME"),
         "fullmatch",
         GRPC_MESSAGE,
         "gRPC's message limit",
     ),
-    ("herald/local/telemetry/trace_service.py", "_TRACE_ID"): Site(
-        attribute("local.telemetry.trace_service", "_TRACE_ID"),
+    ("herald_tools/local/telemetry/trace_service.py", "_TRACE_ID"): Site(
+        attribute("herald_tools.local.telemetry.trace_service", "_TRACE_ID"),
         "fullmatch",
         GRPC_MESSAGE,
         "gRPC's message limit",
     ),
-    ("herald/local/telemetry/trace_service.py", "_SPAN_ID"): Site(
-        attribute("local.telemetry.trace_service", "_SPAN_ID"),
+    ("herald_tools/local/telemetry/trace_service.py", "_SPAN_ID"): Site(
+        attribute("herald_tools.local.telemetry.trace_service", "_SPAN_ID"),
         "fullmatch",
         GRPC_MESSAGE,
         "gRPC's message limit",
@@ -172,20 +173,23 @@ SITES: dict[tuple[str, str], Site] = {
     ("herald/engagement/tokens.py", "_TOKEN"): Site(
         attribute("engagement.tokens", "_TOKEN"), "match", ANY_LENGTH, "a path segment"
     ),
-    ("herald/eventmap/image.py", "_HASH_COMMENT"): Site(
-        attribute("eventmap.image", "_HASH_COMMENT"),
+    ("herald_tools/eventmap/image.py", "_HASH_COMMENT"): Site(
+        attribute("herald_tools.eventmap.image", "_HASH_COMMENT"),
         "search",
         LARGEST_TRIED,
         "Herald's own generated SVG",
     ),
-    ("herald/local/router.py", "_TRIGGER_PATH"): Site(
-        attribute("local.router", "_TRIGGER_PATH"), "match", ANY_LENGTH, "request paths"
+    ("herald_tools/local/router.py", "_TRIGGER_PATH"): Site(
+        attribute("herald_tools.local.router", "_TRIGGER_PATH"),
+        "match",
+        ANY_LENGTH,
+        "request paths",
     ),
-    ("herald/local/sinks.py", "_TWILIO"): Site(
-        attribute("local.sinks", "_TWILIO"), "match", ANY_LENGTH, "request paths"
+    ("herald_tools/local/sinks.py", "_TWILIO"): Site(
+        attribute("herald_tools.local.sinks", "_TWILIO"), "match", ANY_LENGTH, "request paths"
     ),
-    ("herald/local/sinks.py", "_FCM"): Site(
-        attribute("local.sinks", "_FCM"), "match", ANY_LENGTH, "request paths"
+    ("herald_tools/local/sinks.py", "_FCM"): Site(
+        attribute("herald_tools.local.sinks", "_FCM"), "match", ANY_LENGTH, "request paths"
     ),
     ("herald/observability/tracing.py", "_CLOUD_TRACE_HEADER"): Site(
         attribute("observability.tracing", "_CLOUD_TRACE_HEADER"),
@@ -202,11 +206,11 @@ SITES: dict[tuple[str, str], Site] = {
     ("herald/providers/slack.py", "_UNSENDABLE"): Site(
         attribute("providers.slack", "_UNSENDABLE"), "search", SEND_BODY, "a URL in a send"
     ),
-    ("herald/schemagate/released.py", "_FILE_NAME"): Site(
-        attribute("schemagate.released", "_FILE_NAME"), "match", 255, "a file name"
+    ("herald_tools/schemagate/released.py", "_FILE_NAME"): Site(
+        attribute("herald_tools.schemagate.released", "_FILE_NAME"), "match", 255, "a file name"
     ),
-    ("herald/services/feedback.py", "_SAFE_ID"): Site(
-        attribute("services.feedback", "_SAFE_ID"), "fullmatch", 200, "_SAFE_ID_CHARS, first"
+    ("herald/pipeline/feedback.py", "_SAFE_ID"): Site(
+        attribute("pipeline.feedback", "_SAFE_ID"), "fullmatch", 200, "_SAFE_ID_CHARS, first"
     ),
     ("herald/templating/lexer.py", "_ID"): Site(
         attribute("templating.lexer", "_ID"), "match", SEND_BODY, "Limits.max_source_chars"
@@ -242,9 +246,9 @@ def _is_re_call(node: ast.AST) -> bool:
 
 
 def call_sites() -> set[tuple[str, str]]:
-    """(file, name or pattern source) of every ``re`` call under shared/herald."""
+    """(file, name or pattern source) of every ``re`` call under shared/herald and shared/herald_tools."""
     found: set[tuple[str, str]] = set()
-    for path in sorted((PACKAGE / "herald").rglob("*.py")):
+    for path in sorted(p for d in ("herald", "herald_tools") for p in (PACKAGE / d).rglob("*.py")):
         tree = ast.parse(path.read_text())
         relative = path.relative_to(PACKAGE).as_posix()
         named: set[int] = set()

@@ -8,15 +8,15 @@ through Herald and adds the open pixel.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any
 
+from herald import markup
 from herald.domain.audience import SubscriptionTopic
 from herald.domain.message import MessageState
+from herald.domain.unsubscribe import UNSUBSCRIBE_FIELD
 from herald.engagement.links import LinkMaker, Recipient
 from herald.engagement.tracking import before_body_end, pixel, track_links
-from herald.providers.unsubscribe import UNSUBSCRIBE_FIELD
 from herald.templating import Budget
 
 PREFERENCES_FIELD = "preferences_url"
@@ -81,12 +81,6 @@ def text_footer(unsubscribe: str | None, preferences: str) -> str:
 
 
 def html_footer(unsubscribe: str | None, preferences: str) -> str:
-    links = []
-    if unsubscribe:
-        links.append(f'<a href="{html.escape(unsubscribe, quote=True)}">Unsubscribe</a>')
-    links.append(f'<a href="{html.escape(preferences, quote=True)}">Email preferences</a>')
-    return (
-        '<p style="margin:24px 0 0;font-size:12px;color:#555555;text-align:center">'
-        + " &middot; ".join(links)
-        + "</p>"
+    return markup.render(
+        "herald.engagement", "footer.html", unsubscribe=unsubscribe, preferences=preferences
     )

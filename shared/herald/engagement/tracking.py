@@ -13,6 +13,7 @@ import string
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
+from herald import markup
 from herald.scanning import NextOf, is_word
 from herald.templating import Budget, TemplateOutputTooLarge
 from herald.templating.budget import MAPPED_CHARS_PER_UNIT
@@ -132,8 +133,4 @@ def before_body_end(markup: str, fragment: str, budget: Budget) -> str:
 
 
 def pixel(url: str) -> str:
-    # alt="" marks it decorative: screen readers skip it.
-    return (
-        f'<img src="{html.escape(url, quote=True)}" width="1" height="1" alt="" '
-        'style="display:block;border:0;width:1px;height:1px">'
-    )
+    return markup.render("herald.engagement", "pixel.html", url=url)

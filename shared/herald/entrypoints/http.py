@@ -12,20 +12,20 @@ from functools import cache
 
 from opentelemetry import trace
 
-from herald import bootstrap
 from herald.api.bodies import BodyStream
-from herald.api.http import HttpRequest, HttpResponse, Router
-from herald.idempotency.http import REPLAYED_HEADER
+from herald.api.http import Api, HttpRequest, HttpResponse, Router
+from herald.api.idempotency import REPLAYED_HEADER
 from herald.observability import metrics, tracing
 
 
-def serve(request: HttpRequest, body: BodyStream, declared_length: int | None) -> HttpResponse:
+def serve(
+    api: Api, request: HttpRequest, body: BodyStream, declared_length: int | None
+) -> HttpResponse:
     """``request`` arrives without its body: ``body`` is read only as far as the route allows."""
     tracing.configure("api")
     metrics.configure("api")
-    router = bootstrap.api().router
-    route = router.template_for(request.method, request.path)
-    path = route or redacted_path(router, request.path)
+    route = api.router.template_for(request.method, request.path)
+    path = route or redacted_path(api.router, request.path)
     try:
         with tracing.tracer().start_as_current_span(
             f"{request.method} {path}",
@@ -37,7 +37,7 @@ def serve(request: HttpRequest, body: BodyStream, declared_length: int | None) -
                 **({"http.route": route} if route else {}),
             },
         ) as span:
-            response = bootstrap.api().receive(request, body, declared_length)
+            response = api.receive(request, body, declared_length)
             span.set_attribute("http.response.status_code", response.status)
             if response.status >= 500:
                 span.set_status(trace.StatusCode.ERROR)

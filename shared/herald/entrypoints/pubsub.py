@@ -10,11 +10,11 @@ from typing import Any
 from opentelemetry import trace
 from pydantic import ValidationError
 
-from herald import faults, logs
+from herald import faults
 from herald.errors import Contended, UndecodableEvent
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
-from herald.observability import metrics, tracing
+from herald.observability import logs, metrics, tracing
 from herald.redaction import error_text
 
 

@@ -1,5 +1,6 @@
 """Hostile templates end quickly with the right error and reach nothing but the data."""
 
+import itertools
 import threading
 from dataclasses import replace
 from typing import Any
@@ -21,6 +22,7 @@ from herald.templating import (
     evaluate,
     render,
 )
+from herald.templating.budget import CLOCK_EVERY
 
 DATA: dict[str, Any] = {"name": "Ada", "items": [1, 2], "user": {"name": "Ada"}}
 # Limits whose CPU-time guard never fires first: these tests count fuel, not time.
@@ -144,24 +146,35 @@ def test_huge_numbers_in_templates_and_data_do_not_break_rendering() -> None:
         render("{{add 1" + "0" * 400 + " 1}}", {})
 
 
-def test_the_cpu_budget_holds_in_a_worker_thread_whatever_the_fuel() -> None:
+def test_the_cpu_budget_holds_in_a_worker_thread_whatever_the_fuel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # The second guard: functions-framework runs handlers in worker threads, where
-    # signals cannot interrupt; the clock is read as fuel is spent.
+    # signals cannot interrupt; the clock is read as fuel is spent. The thread's CPU
+    # clock is a counter here, 10 ms a reading, so the guard fires after the same work
+    # on every run, however loaded the machine.
+    readings = itertools.count()
+    monkeypatch.setattr("herald.templating.budget.time.thread_time", lambda: next(readings) * 0.01)
     errors: list[BaseException] = []
+    spent: list[int] = []
     template = compile_template(
         "{{#each a}}{{#each ../a}}{{#each ../../a}}{{/each}}{{/each}}{{/each}}"
     )
 
     def work() -> None:
+        run = Budget(Limits(fuel=10**12, cpu_seconds=0.05))
         try:
-            template.render({"a": list(range(1000))}, limits=Limits(fuel=10**12, cpu_seconds=0.05))
+            template.render({"a": list(range(1000))}, budget=run)
         except BaseException as exc:
             errors.append(exc)
+        spent.append(run.used)
 
     thread = threading.Thread(target=work)
     thread.start()
-    thread.join(timeout=5)
+    thread.join()
     assert [type(e) for e in errors] == [TemplateTimeout]
+    # Read once at the start, then every CLOCK_EVERY units: the sixth reading is past 50 ms.
+    assert spent == [6 * CLOCK_EVERY]
 
 
 def test_evaluate_returns_a_value_for_conditions() -> None:

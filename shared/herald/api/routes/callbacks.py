@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from herald.api.http import Context, HttpResponse, Router, error_body
 from herald.api.models import ErrorBody
-from herald.api.operation import Answer, Operation
+from herald.api.operation import Answer
 from herald.callbacks import replay, sendgrid, twilio
 from herald.callbacks.replay import SeenCallbacks
 from herald.clock import now_ms
@@ -27,7 +27,7 @@ from herald.domain.feedback import Feedback
 from herald.domain.suppression import SuppressionReason
 from herald.errors import ValidationFailed
 from herald.observability import metrics
-from herald.services.suppression import SuppressionList
+from herald.resources.suppressions import SuppressionList
 
 router = Router()
 
@@ -37,48 +37,8 @@ class CallbackReceipt(BaseModel):
     applied: int  # of them, those that moved a message or the suppression list
 
 
-OPERATIONS = (
-    Operation(
-        "POST",
-        "/callbacks/sendgrid/{workspace}",
-        "SendGrid's signed Event Webhook: delivered, opens, clicks, bounces, spam reports",
-        "Callbacks",
-        (
-            Answer(200, CallbackReceipt, "taken"),
-            Answer(400, ErrorBody, "not SendGrid's events: a body that is not JSON events"),
-            Answer(401, ErrorBody, "unsigned"),
-            Answer(403, ErrorBody, "a bad signature, a stale timestamp or a replay"),
-        ),
-        request_required=False,
-        description="Signed with ECDSA P-256; no API key. See the README's receipts section.",
-    ),
-    Operation(
-        "POST",
-        "/callbacks/twilio/{workspace}/status/{message_id}",
-        "Twilio's status callback of an SMS (X-Twilio-Signature)",
-        "Callbacks",
-        (
-            Answer(200, None, "taken: empty TwiML", raw="text/xml"),
-            Answer(400, ErrorBody, "no MessageSid"),
-            Answer(401, ErrorBody, "unsigned"),
-            Answer(403, ErrorBody, "a bad signature, or a report taken in the last 90 days"),
-        ),
-        request_required=False,
-    ),
-    Operation(
-        "POST",
-        "/callbacks/twilio/{workspace}/inbound",
-        "An SMS reply through Twilio: STOP opts the number out, START back in",
-        "Callbacks",
-        (
-            Answer(200, None, "taken: empty TwiML", raw="text/xml"),
-            Answer(400, ErrorBody, "no MessageSid"),
-            Answer(401, ErrorBody, "unsigned"),
-            Answer(403, ErrorBody, "a bad signature, or a reply taken in the last 90 days"),
-        ),
-        request_required=False,
-    ),
-)
+TAG = "Callbacks"
+TWIML = Answer(200, None, "taken: empty TwiML", raw="text/xml")
 
 
 def _refused(provider: str, why: str, status: int, message: str) -> HttpResponse:
@@ -90,8 +50,20 @@ def _not_configured(what: str) -> HttpResponse:
     return HttpResponse(404, error_body("not_found", f"{what} callbacks are not configured"))
 
 
-@router.route(
-    "POST", "/callbacks/sendgrid/{workspace}", public=True, max_body=sendgrid.MAX_EVENTS_BODY
+@router.post(
+    "/callbacks/sendgrid/{workspace}",
+    summary="SendGrid's signed Event Webhook: delivered, opens, clicks, bounces, spam reports",
+    tag=TAG,
+    description="Signed with ECDSA P-256; no API key. See the README's receipts section.",
+    request_required=False,
+    answers=(
+        Answer(200, CallbackReceipt, "taken"),
+        Answer(400, ErrorBody, "not SendGrid's events: a body that is not JSON events"),
+        Answer(401, ErrorBody, "unsigned"),
+        Answer(403, ErrorBody, "a bad signature, a stale timestamp or a replay"),
+    ),
+    public=True,
+    body_limit=sendgrid.MAX_EVENTS_BODY,
 )
 def sendgrid_events(ctx: Context) -> HttpResponse:
     workspace = ctx.params["workspace"]
@@ -181,7 +153,19 @@ def _twiml() -> HttpResponse:
     return HttpResponse(200, None, {"content-type": "text/xml"}, raw=twilio.EMPTY_TWIML)
 
 
-@router.route("POST", "/callbacks/twilio/{workspace}/status/{message_id}", public=True)
+@router.post(
+    "/callbacks/twilio/{workspace}/status/{message_id}",
+    summary="Twilio's status callback of an SMS (X-Twilio-Signature)",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        TWIML,
+        Answer(400, ErrorBody, "no MessageSid"),
+        Answer(401, ErrorBody, "unsigned"),
+        Answer(403, ErrorBody, "a bad signature, or a report taken in the last 90 days"),
+    ),
+    public=True,
+)
 def twilio_status(ctx: Context) -> HttpResponse:
     params, refusal = _twilio_params(ctx)
     if refusal is not None:
@@ -194,7 +178,19 @@ def twilio_status(ctx: Context) -> HttpResponse:
     return _once(ctx, key, lambda: ctx.services.feedback.record(report))
 
 
-@router.route("POST", "/callbacks/twilio/{workspace}/inbound", public=True)
+@router.post(
+    "/callbacks/twilio/{workspace}/inbound",
+    summary="An SMS reply through Twilio: STOP opts the number out, START back in",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        TWIML,
+        Answer(400, ErrorBody, "no MessageSid"),
+        Answer(401, ErrorBody, "unsigned"),
+        Answer(403, ErrorBody, "a bad signature, or a reply taken in the last 90 days"),
+    ),
+    public=True,
+)
 def twilio_inbound(ctx: Context) -> HttpResponse:
     params, refusal = _twilio_params(ctx)
     if refusal is not None:
