@@ -8,6 +8,8 @@ Pub/Sub, the consumers never load the publisher).
 from __future__ import annotations
 
 import functools
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from herald.config import CallbackSettings, Settings
@@ -60,6 +62,11 @@ def link_maker() -> LinkMaker | None:
 def firestore_client() -> firestore.Client:
     from google.cloud import firestore
 
+    if counts := os.environ.get("HERALD_FIRESTORE_COUNTS_DIR"):
+        # The benchmark's stacks: every operation counted (herald.local.firestore_counts).
+        from herald.local.firestore_counts import counting_client
+
+        return counting_client(settings().project, Path(counts))
     return firestore.Client(project=settings().project)
 
 

@@ -34,7 +34,6 @@ from herald.local.processes import Child, free_port, port_free, port_open, wait_
 from herald.local.router import TriggerRouter
 from herald.local.sinks import CallbackTargets, LocalSinks
 from herald.local.wiring import RetrySettings, wire_pubsub
-from herald.observability.google_cloud import LOCAL_STACK_MARKER
 from herald.topology import (
     FUNCTIONS,
     OUTBOX_DOCUMENT_PATTERN,
@@ -202,7 +201,9 @@ class Stack:
         return {
             **os.environ,
             **self.emulators.env(),
-            # What lets the settings below through (herald.deployment); nowhere else.
+            # What lets the settings below through (herald.deployment); and not Cloud Run,
+            # whatever the environment says: no metadata server to ask, and the telemetry
+            # stand-ins' endpoints are allowed (herald.observability.google_cloud).
             LOCAL_STACK_MARKER: "1",
             "HERALD_SMTP_HOST": "127.0.0.1",
             "HERALD_SMTP_PORT": str(self.ports.smtp),
@@ -231,9 +232,6 @@ class Stack:
             "HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY": self.sinks.callbacks.sendgrid.public_key
             if self.sinks.callbacks
             else "",
-            # Not Cloud Run, whatever the environment says: no metadata server to ask,
-            # and the telemetry stand-ins' endpoints are allowed.
-            LOCAL_STACK_MARKER: "1",
             # Spans as JSON lines, for `herald trace` and the tests.
             "HERALD_TRACE_EXPORTER": "file",
             "HERALD_TRACE_DIR": str(self.trace_dir),
