@@ -127,6 +127,7 @@ class _ApiServices:
 @functools.cache
 def api() -> Api:
     from herald.api.http import Api
+    from herald.api.key_cache import CachedKeys
     from herald.api.routes import build_router
     from herald.idempotency.firestore import FirestoreIdempotencyStore
     from herald.idempotency.http import IdempotentPosts
@@ -134,7 +135,7 @@ def api() -> Api:
 
     return Api(
         build_router(),
-        FirestoreKeys(firestore_client()),
+        CachedKeys(FirestoreKeys(firestore_client()), ttl_s=settings().api_key_cache_s),
         _ApiServices(),
         IdempotentPosts(FirestoreIdempotencyStore(firestore_client())),
     )

@@ -35,6 +35,10 @@ def secret(name: str, env: Mapping[str, str] | None = None) -> str | None:
 DEFAULT_MAX_MESSAGES_PER_REQUEST = 10_000
 # Every message event is posted to each endpoint: their number multiplies every send.
 DEFAULT_MAX_WEBHOOK_ENDPOINTS = 20
+# A new endpoint gets the events relayed from at most this long after it is registered.
+DEFAULT_WEBHOOK_ENDPOINTS_CACHE_S = 10.0
+# A revoked API key stops working within this long.
+DEFAULT_API_KEY_CACHE_S = 30.0
 
 
 def stuck_after_s(
@@ -97,6 +101,10 @@ class Settings:
     # Amplification bounds: what one request, or one event, may cost a workspace.
     max_messages_per_request: int = DEFAULT_MAX_MESSAGES_PER_REQUEST
     max_webhook_endpoints: int = DEFAULT_MAX_WEBHOOK_ENDPOINTS
+    # How long an instance keeps what it read: whether a workspace has webhook endpoints
+    # (the relay), which workspace an API key opens (the api).
+    webhook_endpoints_cache_s: float = DEFAULT_WEBHOOK_ENDPOINTS_CACHE_S
+    api_key_cache_s: float = DEFAULT_API_KEY_CACHE_S
 
     @classmethod
     def from_env(cls, source: Mapping[str, str] | None = None) -> Settings:
@@ -154,4 +162,8 @@ class Settings:
             max_webhook_endpoints=int(
                 env.get("HERALD_MAX_WEBHOOK_ENDPOINTS", DEFAULT_MAX_WEBHOOK_ENDPOINTS)
             ),
+            webhook_endpoints_cache_s=float(
+                env.get("HERALD_WEBHOOK_ENDPOINTS_CACHE_S", DEFAULT_WEBHOOK_ENDPOINTS_CACHE_S)
+            ),
+            api_key_cache_s=float(env.get("HERALD_API_KEY_CACHE_S", DEFAULT_API_KEY_CACHE_S)),
         )
