@@ -103,10 +103,15 @@ class Pipeline:
         self.canceling = CancelService(self.messages)
         self.suppressions = SuppressionList(self.documents)
         self.feedback = FeedbackService(self.messages, self.suppressions)
+        render = RenderService(
+            self.messages, self.timers, self.documents, self.links, self.workspaces
+        )
+        # A list send's chunks wait a second between writes of its record: noted, not slept.
+        self.fanout_waits: list[float] = []
+        render.fanouts.sleep = self.fanout_waits.append
+        self.render = render
         self.consumers: dict[str, Callable[[EventEnvelope], None]] = {
-            "render": RenderService(
-                self.messages, self.timers, self.documents, self.links, self.workspaces
-            ).handle,
+            "render": render.handle,
             "deliver": DeliverService(
                 self.messages,
                 self.attempts,
