@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from herald.services.customer_webhooks.observer import CustomerWebhooks
     from herald.services.delivering import DeliverService
     from herald.services.feedback import FeedbackService
-    from herald.services.logging_views import LogService
     from herald.services.reading import MessageReader
     from herald.services.relaying import RelayService
     from herald.services.rendering import RenderService
@@ -144,9 +143,13 @@ def api() -> Api:
 @functools.cache
 def relay_service() -> RelayService:
     from herald.publish.pubsub import PubSubPublisher
+    from herald.services.customer_webhooks.presence import EndpointPresence
     from herald.services.relaying import RelayService
 
-    return RelayService(_messages(), PubSubPublisher(settings().project))
+    presence = EndpointPresence(_documents(), cache_s=settings().webhook_endpoints_cache_s)
+    return RelayService(
+        _messages(), PubSubPublisher(settings().project), attributes=presence.attributes
+    )
 
 
 @functools.cache
@@ -207,14 +210,6 @@ def deliver_service() -> DeliverService:
         limiter=RateLimiter(config.rate_limits),
         suppressions=SuppressionList(_documents()),
     )
-
-
-@functools.cache
-def log_service() -> LogService:
-    from herald.services.logging_views import LogService
-    from herald.store.firestore import FirestoreSummaries
-
-    return LogService(FirestoreSummaries(firestore_client()))
 
 
 @functools.cache

@@ -18,7 +18,7 @@ from herald.api import openapi
 from herald.api.models import RESPONSE_BODIES
 from herald.domain.send import SendRequest
 from herald.eventmap import asyncapi, dot, graph, image, mermaid, readme
-from herald.events.registry import EVENTS
+from herald.events.registry import EVENTS, subscription_filter
 from herald.events.schemafile import schema_file
 from herald.store.indexes import (
     COLLECTION_GROUP_FIELDS,
@@ -102,6 +102,10 @@ def terraform_events() -> dict[str, Any]:
                     consumer: {
                         "name": spec.subscription(consumer),
                         "dead_letter_topic": spec.dead_letter_topic(consumer),
+                        # Pub/Sub's filter language; "" for none.
+                        "filter": wanted.expression
+                        if (wanted := subscription_filter(consumer))
+                        else "",
                     }
                     for consumer in spec.consumers
                 },

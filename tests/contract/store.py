@@ -76,6 +76,40 @@ class MessageRepositoryContract:
         request = messages.get_request(workspace, message.request_id)
         assert request is not None and request.message_ids == [message.id]
 
+    def test_a_request_of_one_message_is_read_back_from_its_message(
+        self, messages: MessageRepository, workspace: str
+    ) -> None:
+        message = new_message(workspace)
+        message = message.model_copy(update={"id": message.request_id})  # as a send of one
+        create(messages, message)
+        request = messages.get_request(workspace, message.request_id)
+        assert request is not None
+        assert (request.id, request.message_ids, request.received_ms) == (
+            message.request_id,
+            [message.id],
+            message.enqueued_ms,
+        )
+        assert messages.get_request(workspace, "missing") is None
+
+    def test_each_commit_keeps_the_messages_summary(
+        self, messages: MessageRepository, summaries: SummaryRepository, workspace: str
+    ) -> None:
+        message = new_message(workspace)
+        create(messages, message)
+        [created] = summaries.list(workspace, SummaryQuery())
+        assert (created.id, created.status, created.recipient) == (
+            message.id,
+            MessageStatus.ENQUEUED,
+            "a@example.com",
+        )
+        messages.transition(workspace, message.id, "render", "e1", route)
+        [routed] = summaries.list(workspace, SummaryQuery())
+        assert (routed.status, routed.seq, routed.recipient) == (
+            MessageStatus.ROUTED,
+            2,
+            "a@example.com",
+        )
+
     def test_messages_are_read_together_in_the_order_asked(
         self, messages: MessageRepository, workspace: str
     ) -> None:
@@ -114,7 +148,7 @@ class MessageRepositoryContract:
         create(messages, parent)
         children = [
             new_message(workspace).model_copy(update={"request_id": parent.request_id})
-            for _ in range(100)  # a fan-out chunk: 200 writes beside the parent's
+            for _ in range(100)  # a fan-out chunk: 300 writes beside the parent's
         ]
 
         def fan_out(current: MessageState) -> Transition:

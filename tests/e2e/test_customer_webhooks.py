@@ -126,7 +126,7 @@ def test_a_failing_endpoint_is_tried_again_on_the_timer(
         assert statuses == [200, 200, 503, 503]
         assert len(posts_to(sinks, hook)) == 2  # the failed tries never reached it
         # They came back through the timer, on a topic that only webhooks consumes.
-        assert handled_retries(stack, "webhooks") and not handled_retries(stack, "log")
+        assert handled_retries(stack, "webhooks") and not handled_retries(stack, "render")
         for post in posts_to(sinks, hook):
             assert_signed(post, endpoint["secret"])
     finally:

@@ -192,7 +192,7 @@ def test_one_send_is_one_trace_with_its_metrics_and_logs_as_google_cloud_takes_t
         for function, line in log_lines(stack)
         if line.get("logging.googleapis.com/trace") == f"projects/{project}/traces/{trace_id}"
     ]
-    assert {function for function, _ in traced} >= {"relay", "render", "deliver", "log"}
+    assert {function for function, _ in traced} >= {"relay", "render", "deliver"}
     for _, line in traced:
         assert line["logging.googleapis.com/spanId"] in by_id
         assert line["logging.googleapis.com/trace_sampled"] is True

@@ -17,7 +17,6 @@ from herald.services.customer_webhooks.observer import CustomerWebhooks
 from herald.services.customer_webhooks.sender import PostOutcome
 from herald.services.delivering import DeliverService
 from herald.services.feedback import FeedbackService
-from herald.services.logging_views import LogService
 from herald.services.reading import MessageReader
 from herald.services.rendering import RenderService
 from herald.services.sending import SendService
@@ -98,6 +97,7 @@ class Pipeline:
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
 
     def __post_init__(self) -> None:
+        self.messages.summaries = self.summaries  # the list's view, kept in each commit
         self.sending = SendService(self.messages, self.documents)
         self.reader = MessageReader(self.messages, self.summaries)
         self.canceling = CancelService(self.messages)
@@ -122,7 +122,6 @@ class Pipeline:
                 timers=self.timers,
                 suppressions=self.suppressions,
             ).handle,
-            "log": LogService(self.summaries).handle,
         }
         self.customer_webhooks = CustomerWebhooks(
             self.documents,

@@ -154,9 +154,8 @@ def test_the_readme_section_is_spliced_between_its_markers() -> None:
         readme.splice("no markers here", "new")
     committed = (ROOT / contracts.README_PATH).read_text()
     assert "```mermaid\nflowchart LR" in committed
-    assert (
-        "| [`message.sent`](schemas/events/message.sent.v1.json) | 1 | deliver | log, webhooks |"
-        in (committed)
+    assert "| [`message.sent`](schemas/events/message.sent.v1.json) | 1 | deliver | webhooks |" in (
+        committed
     )
 
 
@@ -167,7 +166,7 @@ def test_herald_events_lists_producer_consumers_topic_and_schema_version() -> No
         "event": "message.sent",
         "version": "1",
         "producer": "deliver",
-        "consumers": "log(v1) webhooks(v1) audit(v?)",
+        "consumers": "webhooks(v1) audit(v?)",
         "topic": "herald-message-sent",
         "schema": "schemas/events/message.sent.v1.json",
         "released": "yes",

@@ -85,10 +85,7 @@ def canceled_once_routed() -> tuple[Pipeline, str]:
     enqueued = pipeline.messages.outbox[pipeline.relayed]
     pipeline.relayed += 1
     pipeline.consumers["render"](enqueued)
-    pipeline.consumers["log"](enqueued)
-    for event in pipeline.messages.outbox[pipeline.relayed :]:
-        pipeline.consumers["log"](event)  # routed and rendered; deliver not called yet
-    pipeline.relayed = len(pipeline.messages.outbox)
+    pipeline.relayed = len(pipeline.messages.outbox)  # routed and rendered; deliver not called
     pipeline.canceling.cancel(WS, message_id)
     pipeline.drain()
     return pipeline, message_id

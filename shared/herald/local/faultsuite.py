@@ -27,7 +27,7 @@ from herald.local.client import ApiClient
 from herald.local.sinks import Fault
 from herald.local.stack import Stack
 
-KILLABLE = ("relay", "render", "deliver", "log")
+KILLABLE = ("relay", "render", "deliver")
 CHANNELS = ("email", "sms", "push", "chat", "webhook")
 TERMINAL_HISTORY = {"SENT", "DELIVERED", "UNDELIVERABLE", "UNROUTABLE"}
 

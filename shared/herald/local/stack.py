@@ -27,10 +27,12 @@ from herald.deployment import (
     LOCAL_TWILIO_AUTH_TOKEN,
     LOCAL_WEBHOOK_SECRET,
 )
+from herald.events.registry import subscription_filter
 from herald.ids import hash_api_key
 from herald.local import stackfile
 from herald.local.emulators import Emulators
 from herald.local.processes import Child, free_port, port_free, port_open, wait_until
+from herald.local.pushfilter import PushFilter
 from herald.local.router import TriggerRouter
 from herald.local.sinks import CallbackTargets, LocalSinks
 from herald.local.wiring import RetrySettings, wire_pubsub
@@ -56,11 +58,11 @@ class Ports:
     api: int = 8080
     firestore: int = 8681
     pubsub: int = 8685
+    push_filter: int = 8689
     router: int = 8690
     relay: int = 8691
     render: int = 8692
     deliver: int = 8693
-    log: int = 8694
     sweep: int = 8695
     smtp: int = 2525
     sinks: int = 8025
@@ -124,6 +126,14 @@ class Stack:
             pubsub_port=self.ports.pubsub,
         )
         self.router = TriggerRouter(self.ports.router, {RELAY_TRIGGER_ID: self.ports.relay})
+        self.push_filter = PushFilter(
+            self.ports.push_filter,
+            {
+                f.name: self.function_url(f.name)
+                for f in FUNCTIONS
+                if f.trigger == Trigger.PUBSUB and subscription_filter(f.name) is not None
+            },
+        )
         self.sinks = LocalSinks(
             self.ports.smtp,
             self.ports.sinks,
@@ -172,6 +182,8 @@ class Stack:
         # outlast a provider call, hence the short timeouts too. The sweep's threshold for
         # stuck messages follows from it (and from the push retry settings).
         lease = {"HERALD_ATTEMPT_LEASE_S": "6"}
+        # A webhook endpoint registered gets the very next event (each relay asks).
+        endpoints = {"HERALD_WEBHOOK_ENDPOINTS_CACHE_S": "0"}
         return cls(
             ports=Ports.random(),
             state_dir=state_dir,
@@ -185,7 +197,12 @@ class Stack:
                     "HERALD_RETRY_MAX_S": "2",
                 },
                 # Sweep soon after a trigger is lost.
-                "sweep": {**lease, "HERALD_SWEEP_UNPUBLISHED_AFTER_S": "2"},
+                "sweep": {
+                    **lease,
+                    **endpoints,
+                    "HERALD_SWEEP_UNPUBLISHED_AFTER_S": "2",
+                },
+                "relay": endpoints,
             },
             sweep_interval_s=1.0,
         )
@@ -248,6 +265,7 @@ class Stack:
         try:
             step("starting the Firestore and Pub/Sub emulators")
             self.router.start()
+            self.push_filter.start()
             self.sinks.start()
             self.emulators.start()
             os.environ.update(self.emulators.env())
@@ -255,7 +273,11 @@ class Stack:
             wire_pubsub(
                 self.emulators.project,
                 {
-                    f.name: self.function_url(f.name)
+                    f.name: (
+                        self.push_filter.url(f.name)
+                        if f.name in self.push_filter.targets
+                        else self.function_url(f.name)
+                    )
                     for f in FUNCTIONS
                     if f.trigger == Trigger.PUBSUB
                 },
@@ -346,7 +368,7 @@ class Stack:
         self._stopping.set()
         stackfile.remove(self.state_dir, os.getpid())
         parts: list[Callable[[], None]] = [child.stop for child in self.functions.values()]
-        parts += [self.router.stop, self.sinks.stop, self.emulators.stop]
+        parts += [self.router.stop, self.push_filter.stop, self.sinks.stop, self.emulators.stop]
         for stop in parts:
             try:
                 stop()

@@ -8,7 +8,8 @@ Layout, every path scoped to the workspace of the API key:
     workspaces/{ws}/messages/{message}/events/{seq}      the outbox, doubling as history
     workspaces/{ws}/messages/{message}/receipts/{id}     events already applied (TTL)
     workspaces/{ws}/messages/{message}/attempts/{id}     provider attempts
-    workspaces/{ws}/summaries/{message}                  the log's read view
+    workspaces/{ws}/summaries/{message}                  the list's read view, kept in the
+                                                         message's own commits
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from opentelemetry import trace
 from herald.clock import now_ms
 from herald.domain.message import MessageState, RequestRecord
 from herald.events.envelope import EventEnvelope, NewEvent
+from herald.events.registry import spec_for
 from herald.observability import tracing
+from herald.services.logging_views import fold_events
 from herald.store.base import (
     RECEIPT_TTL_MS,
     ApiKeyRecord,
@@ -39,10 +42,13 @@ from herald.store.base import (
     SummaryQuery,
     WorkspaceSettings,
     receipt_id,
+    request_of_one,
+    request_stored_apart,
     sequence_events,
     take_lease,
 )
 from herald.store.firestore_transactions import run_transaction
+from herald.store.firestore_writes import stage_create, stage_set
 
 
 def _span(operation: str, collection: str) -> AbstractContextManager[trace.Span]:
@@ -64,7 +70,10 @@ def event_doc_id(seq: int) -> str:
 
 
 def outbox_document(envelope: EventEnvelope) -> dict[str, Any]:
-    return {**envelope.model_dump(mode="json"), "published_ms": None}
+    # An event no function consumes is history only: there is nothing to publish, and it
+    # is written as published so that neither the relay nor the sweeper publishes it.
+    published = None if spec_for(envelope.type).consumers else envelope.occurred_ms
+    return {**envelope.model_dump(mode="json"), "published_ms": published}
 
 
 class _Paths:
@@ -81,6 +90,12 @@ class _Paths:
         )
         return ref
 
+    def summary(self, workspace: str, message_id: str) -> firestore.DocumentReference:
+        ref: firestore.DocumentReference = (
+            self.workspace(workspace).collection("summaries").document(message_id)
+        )
+        return ref
+
 
 class FirestoreMessages(_Paths):
     def create_request(
@@ -88,8 +103,9 @@ class FirestoreMessages(_Paths):
     ) -> None:
         with _span("commit", "messages"):
             batch = self.client.batch()
-            ws = self.workspace(request.workspace)
-            batch.create(ws.collection("requests").document(request.id), request.model_dump())
+            if request_stored_apart(request, messages):
+                requests = self.workspace(request.workspace).collection("requests")
+                stage_create(batch, requests.document(request.id), request.model_dump())
             for message, events in messages:
                 self._stage_commit(batch, message, events, create=True)
             batch.commit()
@@ -101,25 +117,37 @@ class FirestoreMessages(_Paths):
         events: Sequence[NewEvent],
         *,
         create: bool,
+        summary: MessageSummary | None = None,
     ) -> list[EventEnvelope]:
+        """Stages the message, its outbox records and its summary with them folded in
+        (``summary`` is the one stored now)."""
         stored, envelopes = sequence_events(message, events)
         ref = self.message(stored.workspace, stored.id)
-        document = stored.model_dump(mode="json")
-        if create:
-            writer.create(ref, document)
-        else:
-            writer.set(ref, document)
+        # What is unset is left out (it reads back as unset): a smaller document to encode.
+        document = stored.model_dump(mode="json", exclude_none=True)
+        (stage_create if create else stage_set)(writer, ref, document)
         for envelope in envelopes:
-            writer.create(
+            stage_create(
+                writer,
                 ref.collection("events").document(event_doc_id(envelope.seq)),
                 outbox_document(envelope),
             )
+        if stored.fanout is None and (folded := fold_events(summary, envelopes)) is not None:
+            summary_ref = self.summary(stored.workspace, stored.id)
+            stage_set(writer, summary_ref, folded.model_dump(mode="json"))
         return envelopes
 
     def get_request(self, workspace: str, request_id: str) -> RequestRecord | None:
-        with _span("get", "requests"):
-            snap = self.workspace(workspace).collection("requests").document(request_id).get()
-            return RequestRecord.model_validate(snap.to_dict()) if snap.exists else None
+        with _span("get_all", "requests"):
+            # The record, or the message of a request of one (stored without a record).
+            record = self.workspace(workspace).collection("requests").document(request_id)
+            message = self.message(workspace, request_id)
+            found = {snap.reference.path: snap for snap in self.client.get_all([record, message])}
+        if found[record.path].exists:
+            return RequestRecord.model_validate(found[record.path].to_dict())
+        if found[message.path].exists:
+            return request_of_one(MessageState.model_validate(found[message.path].to_dict()))
+        return None
 
     def get_message(self, workspace: str, message_id: str) -> MessageState | None:
         with _span("get", "messages"):
@@ -146,16 +174,26 @@ class FirestoreMessages(_Paths):
     ) -> list[EventEnvelope] | None:
         ref = self.message(workspace, message_id)
         receipt_ref = ref.collection("receipts").document(receipt_id(consumer, event_id))
+        summary_ref = self.summary(workspace, message_id)
 
         def apply(transaction: firestore.Transaction) -> list[EventEnvelope] | None:
-            receipt = receipt_ref.get(transaction=transaction)
-            snap = ref.get(transaction=transaction)
+            # One read of the three: the receipt, the message and its summary.
+            snaps = {
+                snap.reference.path: snap
+                for snap in self.client.get_all(
+                    [receipt_ref, ref, summary_ref], transaction=transaction
+                )
+            }
+            receipt, snap, stored = (snaps[r.path] for r in (receipt_ref, ref, summary_ref))
             if receipt.exists or not snap.exists:
                 return None
             change = decide(MessageState.model_validate(snap.to_dict()))
             if change is None:
                 return None
-            envelopes = self._stage_commit(transaction, change.message, change.events, create=False)
+            summary = MessageSummary.model_validate(stored.to_dict()) if stored.exists else None
+            envelopes = self._stage_commit(
+                transaction, change.message, change.events, create=False, summary=summary
+            )
             for child, events in change.children:
                 self._stage_commit(transaction, child, events, create=True)
             at = now_ms()

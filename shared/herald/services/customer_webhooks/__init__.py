@@ -6,4 +6,6 @@
 - ``backoff``: when to try again, and when to give up.
 - ``sender``: one HTTP POST, SSRF-checked, classified.
 - ``observer``: the ``webhooks`` function's service, which ties them together.
+- ``presence``: whether a workspace has endpoints, which the relay tells the observer's
+  subscriptions, so a workspace without any costs the observer nothing.
 """
