@@ -110,26 +110,35 @@ def _trace(args: argparse.Namespace) -> int:
 
 
 def _cost(args: argparse.Namespace) -> int:
-    from herald.observability.cost import HANDLERS, default_profiles, estimate, render_table
+    from herald.observability.cost import (
+        HANDLERS,
+        default_profiles,
+        estimate,
+        render_comparison,
+        render_table,
+    )
 
     durations: dict[str, float] = {}
     if args.trace_dir is not None:
+        from herald.local.invocations import INVOCATION_KINDS, function_of
         from herald.observability.spanfile import read_spans
 
-        # Measured: the mean of each function's invocation spans (SERVER or CONSUMER roots).
+        # Measured: the mean of each function's invocation spans (SERVER or CONSUMER).
         samples: dict[str, list[float]] = {}
         for span in read_spans(args.trace_dir):
-            name = span.service.removeprefix("herald-")
-            is_invocation = span.kind == "SERVER" or span.name.endswith(
-                (" process", "outbox relay")
-            )
-            if name in HANDLERS and is_invocation:
+            name = function_of(span)
+            if name in HANDLERS and span.kind in INVOCATION_KINDS:
                 samples.setdefault(name, []).append(span.duration_ms)
         durations = {name: sum(v) / len(v) for name, v in samples.items()}
         if durations:
             measured = ", ".join(f"{n} {d:.0f} ms" for n, d in sorted(durations.items()))
             print(f"measured mean durations from {args.trace_dir}: {measured}\n")
-    print(render_table(estimate(default_profiles(args.sends_per_month, durations_ms=durations))))
+    profiles = default_profiles(
+        args.sends_per_month, durations_ms=durations, endpoint_share=args.endpoint_share
+    )
+    report = estimate(profiles)
+    print(render_table(report))
+    print(render_comparison(report, args.sends_per_month))
     return 0
 
 
@@ -384,6 +393,12 @@ def main(argv: list[str] | None = None) -> int:
     cost.add_argument("--sends-per-month", type=int, required=True)
     cost.add_argument(
         "--trace-dir", type=Path, help="take each handler's duration from these local spans"
+    )
+    cost.add_argument(
+        "--endpoint-share",
+        type=float,
+        default=0.0,
+        help="share of sends whose workspace has webhook endpoints (0 to 1; default 0)",
     )
     cost.set_defaults(run=_cost)
 
