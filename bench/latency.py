@@ -77,7 +77,11 @@ class FloorProbe:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 if self.path == "/":  # the trigger, forwarded by the router
                     doc_id = self.headers["ce-subject"].rsplit("/", 1)[1]
-                    probe.publisher.publish(probe.topic, b"{}", doc_id=doc_id).result()
+                    # One Publish call, as the relay makes (no batching delay).
+                    message = pubsub_v1.types.PubsubMessage(
+                        data=b"{}", attributes={"doc_id": doc_id}
+                    )
+                    probe.publisher.api.publish(topic=probe.topic, messages=[message])
                 else:  # the push
                     doc_id = json.loads(body)["message"]["attributes"]["doc_id"]
                     probe.arrived[doc_id].set()
