@@ -91,23 +91,21 @@ class MessageRepositoryContract:
         )
         assert messages.get_request(workspace, "missing") is None
 
-    def test_each_commit_keeps_the_messages_summary(
+    def test_each_transition_keeps_the_messages_summary(
         self, messages: MessageRepository, summaries: SummaryRepository, workspace: str
     ) -> None:
         message = new_message(workspace)
         create(messages, message)
-        [created] = summaries.list(workspace, SummaryQuery())
-        assert (created.id, created.status, created.recipient) == (
-            message.id,
-            MessageStatus.ENQUEUED,
-            "a@example.com",
-        )
+        assert summaries.list(workspace, SummaryQuery()) == []  # the send's commit: not yet
         messages.transition(workspace, message.id, "render", "e1", route)
         [routed] = summaries.list(workspace, SummaryQuery())
-        assert (routed.status, routed.seq, routed.recipient) == (
+        # What the message was sent with (its enqueued event) is folded in first.
+        assert (routed.id, routed.status, routed.seq, routed.recipient, routed.enqueued_ms) == (
+            message.id,
             MessageStatus.ROUTED,
             2,
             "a@example.com",
+            messages.history(workspace, message.id)[0].occurred_ms,
         )
 
     def test_messages_are_read_together_in_the_order_asked(

@@ -1,4 +1,8 @@
-"""The list view is written in the commit that changes the message: no function runs for it."""
+"""The list view is written in the commits that change a message: no function runs for it.
+
+The send's own commit leaves it out (the send path stays lean): a message is listed from
+its first transition on, with what it was sent with folded in.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,9 @@ WS = "ws1"
 EMAIL = {"to": {"email": "ada@example.com"}, "content": {"title": "Hi", "body": "B"}}
 
 
-def listed(pipeline: Pipeline, message_id: str) -> tuple[str, str | None]:
-    [summary] = [s for s in pipeline.summaries.list(WS, SummaryQuery()) if s.id == message_id]
-    return summary.status.value, summary.last_event
+def listed(pipeline: Pipeline, message_id: str) -> tuple[str, str | None, str] | None:
+    found = [s for s in pipeline.summaries.list(WS, SummaryQuery()) if s.id == message_id]
+    return (found[0].status.value, found[0].last_event, found[0].recipient) if found else None
 
 
 def step(pipeline: Pipeline, consumer: str) -> None:
@@ -27,14 +31,22 @@ def step(pipeline: Pipeline, consumer: str) -> None:
 def test_each_commit_shows_in_the_list_at_once() -> None:
     pipeline = Pipeline()
     message_id = pipeline.sending.send(WS, {"message": EMAIL})
-    assert listed(pipeline, message_id) == ("ENQUEUED", "message.enqueued")
+    assert listed(pipeline, message_id) is None  # not before the pipeline takes it
     step(pipeline, "render")
-    assert listed(pipeline, message_id) == ("ROUTED", "message.rendered")
+    routed = ("ROUTED", "message.rendered", "ada@example.com")
+    assert listed(pipeline, message_id) == routed
     pipeline.relayed += 1  # message.routed: history only, consumed by nothing
     step(pipeline, "deliver")
-    assert listed(pipeline, message_id) == ("SENT", "message.sent")
+    assert listed(pipeline, message_id) == ("SENT", "message.sent", "ada@example.com")
     pipeline.canceling.cancel(WS, message_id)  # too late: nothing changes
-    assert listed(pipeline, message_id) == ("SENT", "message.sent")
+    assert listed(pipeline, message_id) == ("SENT", "message.sent", "ada@example.com")
+
+
+def test_a_message_canceled_before_the_pipeline_took_it_is_listed_canceled() -> None:
+    pipeline = Pipeline()
+    message_id = pipeline.sending.send(WS, {"message": EMAIL})
+    pipeline.canceling.cancel(WS, message_id)
+    assert listed(pipeline, message_id) == ("CANCELED", "message.canceled", "ada@example.com")
 
 
 def test_a_list_sends_own_record_stays_out_of_the_list() -> None:

@@ -107,7 +107,8 @@ class FirestoreMessages(_Paths):
                 requests = self.workspace(request.workspace).collection("requests")
                 stage_create(batch, requests.document(request.id), request.model_dump())
             for message, events in messages:
-                self._stage_commit(batch, message, events, create=True)
+                # Listed from its first transition on (see transition): the send stays lean.
+                self._stage_commit(batch, message, events, create=True, listed=False)
             batch.commit()
 
     def _stage_commit(
@@ -118,9 +119,10 @@ class FirestoreMessages(_Paths):
         *,
         create: bool,
         summary: MessageSummary | None = None,
+        listed: bool = True,
     ) -> list[EventEnvelope]:
-        """Stages the message, its outbox records and its summary with them folded in
-        (``summary`` is the one stored now)."""
+        """Stages the message, its outbox records and, if ``listed``, its summary with them
+        folded in (``summary`` is the one stored now)."""
         stored, envelopes = sequence_events(message, events)
         ref = self.message(stored.workspace, stored.id)
         # What is unset is left out (it reads back as unset): a smaller document to encode.
@@ -132,7 +134,9 @@ class FirestoreMessages(_Paths):
                 ref.collection("events").document(event_doc_id(envelope.seq)),
                 outbox_document(envelope),
             )
-        if stored.fanout is None and (folded := fold_events(summary, envelopes)) is not None:
+        if not listed or stored.fanout is not None:
+            return envelopes
+        if (folded := fold_events(summary, envelopes)) is not None:
             summary_ref = self.summary(stored.workspace, stored.id)
             stage_set(writer, summary_ref, folded.model_dump(mode="json"))
         return envelopes
@@ -187,10 +191,16 @@ class FirestoreMessages(_Paths):
             receipt, snap, stored = (snaps[r.path] for r in (receipt_ref, ref, summary_ref))
             if receipt.exists or not snap.exists:
                 return None
-            change = decide(MessageState.model_validate(snap.to_dict()))
+            current = MessageState.model_validate(snap.to_dict())
+            change = decide(current)
             if change is None:
                 return None
-            summary = MessageSummary.model_validate(stored.to_dict()) if stored.exists else None
+            summary: MessageSummary | None
+            if stored.exists:
+                summary = MessageSummary.model_validate(stored.to_dict())
+            else:
+                # Its first transition: what the send created is folded in first.
+                summary = fold_events(None, self._created(transaction, current))
             envelopes = self._stage_commit(
                 transaction, change.message, change.events, create=False, summary=summary
             )
@@ -213,6 +223,21 @@ class FirestoreMessages(_Paths):
 
         with _span("transaction", "messages"):
             return run_transaction(self.client, apply)
+
+    def _created(self, transaction: Any, message: MessageState) -> list[EventEnvelope]:
+        """The events a message has so far (those it was created with), read in the
+        transaction."""
+        events = self.message(message.workspace, message.id).collection("events")
+        refs = [events.document(event_doc_id(seq)) for seq in range(1, message.seq + 1)]
+        found = sorted(
+            (
+                EventEnvelope.model_validate(snap.to_dict())
+                for snap in self.client.get_all(refs, transaction=transaction)
+                if snap.exists
+            ),
+            key=lambda envelope: envelope.seq,
+        )
+        return found
 
     def record_ignored(self, ignored: IgnoredEvent) -> None:
         with _span("set", "ignored"):

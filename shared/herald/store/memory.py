@@ -53,9 +53,11 @@ class InMemoryMessages:
             if request_stored_apart(request, messages):
                 self.requests[(request.workspace, request.id)] = request
             for message, events in messages:
-                self._commit(message, events)
+                self._commit(message, events, listed=False)  # from its first transition on
 
-    def _commit(self, message: MessageState, events: Sequence[NewEvent]) -> list[EventEnvelope]:
+    def _commit(
+        self, message: MessageState, events: Sequence[NewEvent], listed: bool = True
+    ) -> list[EventEnvelope]:
         stored, envelopes = sequence_events(message, events)
         key = (stored.workspace, stored.id)
         self.messages[key] = stored
@@ -63,10 +65,14 @@ class InMemoryMessages:
         self.outbox.extend(envelopes)
         # What no function consumes is history only, written as published (as Firestore's).
         self.published.update(e.id for e in envelopes if not spec_for(e.type).consumers)
-        if stored.fanout is None:
-            self.summaries.apply(
-                stored.workspace, stored.id, lambda current: fold_events(current, envelopes)
-            )
+        if listed and stored.fanout is None:
+            history = self.events[key]
+
+            def folded(current: MessageSummary | None) -> MessageSummary | None:
+                # A summary's first fold takes what the message was created with too.
+                return fold_events(current, envelopes if current else history)
+
+            self.summaries.apply(stored.workspace, stored.id, folded)
         return envelopes
 
     def get_request(self, workspace: str, request_id: str) -> RequestRecord | None:
