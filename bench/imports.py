@@ -25,7 +25,6 @@ SERVICES = {
     "relay": "relay_service",
     "render": "render_service",
     "deliver": "deliver_service",
-    "log": "log_service",
     "webhooks": "customer_webhooks",
     "sweep": "sweep_service",
 }

@@ -107,8 +107,17 @@ class Meter:
         self._emulators_before = self._emulators_cpu()
         self._counts_before = self._counts()
 
-    def stop(self) -> Usage:
+    def stop(self, quiet_s: float = 2.0, deadline_s: float = 60.0) -> Usage:
+        """What was spent since ``start``, once nothing has run for ``quiet_s``: the work that
+        follows an end state (a webhook, an observer) is counted too."""
         seconds = time.monotonic() - self._started
+        spans = self.spans.read()
+        quiet_since, deadline = time.monotonic(), time.monotonic() + deadline_s
+        while time.monotonic() - quiet_since < quiet_s and time.monotonic() < deadline:
+            time.sleep(0.25)
+            if more := self.spans.read():
+                spans += more
+                quiet_since = time.monotonic()
         cpu, emulators = self._cpu(), self._emulators_cpu()
         time.sleep(2 * WRITE_EVERY_S)  # the last counts are written down
         counts = self._counts()
@@ -116,7 +125,7 @@ class Meter:
             seconds=seconds,
             cpu_s={name: cpu[name] - self._cpu_before.get(name, 0.0) for name in cpu},
             emulators_cpu_s={n: emulators[n] - self._emulators_before[n] for n in emulators},
-            invocations=invocations(self.spans.read()),
+            invocations=invocations(spans),
             firestore={
                 name: counts[name] - self._counts_before.get(name, FirestoreCounts())
                 for name in counts

@@ -174,9 +174,9 @@ def seed_list(stack: Stack, list_id: str, recipients: int) -> None:
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(profile, users))
     api.call("PUT", f"/lists/{list_id}", {"name": list_id})
-    for start in range(0, recipients, 1000):
+    for start in range(0, recipients, 1000):  # POST adds (PUT would replace the list's)
         chunk = [{"recipientId": user} for user in users[start : start + 1000]]
-        api.call("PUT", f"/lists/{list_id}/subscriptions", {"recipients": chunk})
+        api.call("POST", f"/lists/{list_id}/subscriptions", {"recipients": chunk})
 
 
 def measure_list_send(stack: Stack, meter: Meter, recipients: int, log: bool = True) -> ListSend:

@@ -67,7 +67,7 @@ def _s(value_ms: float) -> str:
 def rows(results: dict[str, Any], before: dict[str, Any] | None) -> list[Row]:
     found: list[Row] = []
     then = {r["connections"]: r for r in (before or {}).get("send", [])}
-    for run in results["send"]:
+    for run in results.get("send", []):
         n, herald, floor = run["connections"], run["herald"], run["floor"]
         throughput = herald["requests"] / herald["seconds"]
         floor_throughput = floor["requests"] / floor["seconds"]
@@ -99,7 +99,9 @@ def rows(results: dict[str, Any], before: dict[str, Any] | None) -> list[Row]:
                 f"≤ {SEND_P50_GOAL}x",
             )
         )
-    latency = results["latency"]
+    latency = results.get("latency")
+    if latency is None or "send" not in results:
+        return found + _import_rows(results, before)
     hops = latency["hops"]
     for label, key, floor_key in (
         ("one at a time", "sequential_ms", "floor_sequential_ms"),
@@ -142,7 +144,7 @@ def rows(results: dict[str, Any], before: dict[str, Any] | None) -> list[Row]:
         )
     )
     old_lists = {e["recipients"]: e for e in (before or {}).get("lists", [])}
-    for entry in results["lists"]:
+    for entry in results.get("lists", []):
         rate, floor_rate = list_rate(entry), hop_rate(results)
         old = old_lists.get(entry["recipients"])
         found.append(
@@ -165,8 +167,13 @@ def rows(results: dict[str, Any], before: dict[str, Any] | None) -> list[Row]:
                 "",
             )
         )
+    return found + _import_rows(results, before)
+
+
+def _import_rows(results: dict[str, Any], before: dict[str, Any] | None) -> list[Row]:
+    found: list[Row] = []
     old_imports = {i["function"]: i for i in (before or {}).get("imports", [])}
-    for entry in results["imports"]:
+    for entry in results.get("imports", []):
         old = old_imports.get(entry["function"])
         found.append(
             (
@@ -183,7 +190,7 @@ def rows(results: dict[str, Any], before: dict[str, Any] | None) -> list[Row]:
 
 def function_rows(results: dict[str, Any], before: dict[str, Any] | None) -> list[list[str]]:
     """Per function and delivered email: invocations, CPU, Firestore reads and writes."""
-    now = results["per_email"]["functions"]
+    now = results.get("per_email", {}).get("functions", {})
     old = (before or {}).get("per_email", {}).get("functions", {})
     table = []
     for name in sorted({*now, *old}):

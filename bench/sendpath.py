@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ SEND_BODY = json.dumps(
     }
 )
 CONNECTIONS = (1, 8, 32)
+ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,16 @@ def _server(stack: Stack, name: str, source: Path, env: dict[str, str]) -> tuple
     return child, port
 
 
+def _first_request(url: str, api_key: str | None) -> None:
+    headers = {"content-type": "application/json"}
+    if api_key:
+        headers["authorization"] = f"Bearer {api_key}"
+    request = urllib.request.Request(url, SEND_BODY.encode(), headers, method="POST")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        if response.status != 202:
+            raise RuntimeError(f"{url} answered {response.status}")
+
+
 def seed_key(project: str, api_key: str, workspace: str) -> None:
     from google.cloud import firestore
 
@@ -86,8 +98,11 @@ def seed_key(project: str, api_key: str, workspace: str) -> None:
     FirestoreKeys(firestore.Client(project=project)).put(hash_api_key(api_key), workspace)
 
 
-def measure(stack: Stack, seconds: float = 10.0, log: bool = True) -> list[SendPathResult]:
-    """Each concurrency in turn, the floor then Herald, after a warm-up of both."""
+def measure(
+    stack: Stack, seconds: float = 10.0, log: bool = True, rounds: int = ROUNDS
+) -> list[SendPathResult]:
+    """Each concurrency in turn, the floor and Herald alternately for ``seconds`` each in
+    all, after a warm-up of both."""
     binary = wrk.locate()
     env = {
         "GOOGLE_CLOUD_PROJECT": SEND_PROJECT,
@@ -101,17 +116,29 @@ def measure(stack: Stack, seconds: float = 10.0, log: bool = True) -> list[SendP
     api_url = f"http://127.0.0.1:{api_port}/send"
     try:
         for url, key in ((floor_url, None), (api_url, stack.api_key)):
+            _first_request(url, key)  # the clients are created on the first request
             warm = wrk.run(binary, url, SEND_BODY, key, 8, 3)
             if warm.non2xx or not warm.requests:
                 raise RuntimeError(f"{url} answered {warm.non2xx} non-2xx during the warm-up")
         results = []
         for connections in CONNECTIONS:
-            before = cpu_seconds(floor_pid)
-            at_floor = wrk.run(binary, floor_url, SEND_BODY, None, connections, seconds)
-            floor_cpu = cpu_seconds(floor_pid) - before
-            before = cpu_seconds(api_pid)
-            herald = wrk.run(binary, api_url, SEND_BODY, stack.api_key, connections, seconds)
-            herald_cpu = cpu_seconds(api_pid) - before
+            # Turn and turn about, in short runs: a machine whose load drifts (others' work
+            # on it) weighs on both alike.
+            floor_runs, herald_runs, floor_cpu, herald_cpu = [], [], 0.0, 0.0
+            for _ in range(rounds):
+                before = cpu_seconds(floor_pid)
+                floor_runs.append(
+                    wrk.run(binary, floor_url, SEND_BODY, None, connections, seconds / rounds)
+                )
+                floor_cpu += cpu_seconds(floor_pid) - before
+                before = cpu_seconds(api_pid)
+                herald_runs.append(
+                    wrk.run(
+                        binary, api_url, SEND_BODY, stack.api_key, connections, seconds / rounds
+                    )
+                )
+                herald_cpu += cpu_seconds(api_pid) - before
+            at_floor, herald = wrk.combined(floor_runs), wrk.combined(herald_runs)
             for name, run in (("the floor", at_floor), ("Herald", herald)):
                 if run.non2xx or run.errors:
                     raise RuntimeError(

@@ -37,6 +37,7 @@ from herald.topology import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
+PHASES = ("send", "latency", "lists", "imports")
 
 
 def machine() -> str:
@@ -111,55 +112,83 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "load_average": os.getloadavg()[0],
         "commit": commit(),
     }
+    phases = set(args.phases)
+    if phases & {"send", "latency", "lists"}:
+        _on_the_stack(stack, state_dir, phases, args, results)
+    if "imports" in phases:
+        print("4. cold starts beside the client libraries:", flush=True)
+        results["imports"] = [vars(i) for i in imports.measure()]
+    return results
+
+
+def _on_the_stack(
+    stack: Stack,
+    state_dir: Path,
+    phases: set[str],
+    args: argparse.Namespace,
+    results: dict[str, Any],
+) -> None:
     print("starting the local stack...", flush=True)
     stack.start()
     try:
-        print("1. POST /send beside the floor handler (wrk):", flush=True)
-        sends = sendpath.measure(stack, seconds=args.seconds)
-        results["send"] = [
-            {
-                "connections": s.connections,
-                "floor": vars(s.floor),
-                "herald": vars(s.herald),
-                "floor_cpu_ms_per_request": s.floor_cpu_s * 1000 / s.floor.requests,
-                "herald_cpu_ms_per_request": s.herald_cpu_s * 1000 / s.herald.requests,
-            }
-            for s in sends
-        ]
+        if "send" in phases:
+            print("1. POST /send beside the floor handler (wrk):", flush=True)
+            results["send"] = _send_path(stack, args.seconds)
         meter = Meter(stack, state_dir / "firestore-counts")
-        print("2. send to end state beside the hop floor:", flush=True)
-        latency = pipeline.measure_latency(stack, meter, args.sends)
-        results["latency"] = {
-            "sends": args.sends,
+        if "latency" in phases:
+            print("2. send to end state beside the hop floor:", flush=True)
+            results.update(_latency(stack, meter, args.sends))
+        if "lists" in phases:
+            results["lists"] = []
+            for recipients in args.lists:
+                print(f"3. a list send to {recipients:,} subscribers:", flush=True)
+                listed = pipeline.measure_list_send(stack, meter, recipients)
+                results["lists"].append(
+                    {
+                        "recipients": recipients,
+                        "seconds": listed.seconds,
+                        **usage_per_message(listed.usage, recipients),
+                    }
+                )
+    finally:
+        stack.stop()
+
+
+def _send_path(stack: Stack, seconds: float) -> list[dict[str, Any]]:
+    sends = sendpath.measure(stack, seconds=seconds)
+    return [
+        {
+            "connections": s.connections,
+            "floor": vars(s.floor),
+            "herald": vars(s.herald),
+            "floor_cpu_ms_per_request": s.floor_cpu_s * 1000 / s.floor.requests,
+            "herald_cpu_ms_per_request": s.herald_cpu_s * 1000 / s.herald.requests,
+        }
+        for s in sends
+    ]
+
+
+def _latency(stack: Stack, meter: Meter, sends: int) -> dict[str, Any]:
+    latency = pipeline.measure_latency(stack, meter, sends)
+    return {
+        "latency": {
+            "sends": sends,
             "hops": latency.hops,
             "floor_sequential_ms": latency.floor_sequential_ms,
             "floor_concurrent_ms": latency.floor_concurrent_ms,
             "sequential_ms": latency.sequential_ms,
             "concurrent_ms": latency.concurrent_ms,
-        }
-        results["per_email"] = usage_per_message(latency.burst, latency.burst_messages)
-        results["lists"] = []
-        for recipients in args.lists:
-            print(f"3. a list send to {recipients:,} subscribers:", flush=True)
-            listed = pipeline.measure_list_send(stack, meter, recipients)
-            results["lists"].append(
-                {
-                    "recipients": recipients,
-                    "seconds": listed.seconds,
-                    **usage_per_message(listed.usage, recipients),
-                }
-            )
-    finally:
-        stack.stop()
-    print("4. cold starts beside the client libraries:", flush=True)
-    results["imports"] = [vars(i) for i in imports.measure()]
-    return results
+        },
+        "per_email": usage_per_message(latency.burst, latency.burst_messages),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sends", type=int, default=100, help="sends per latency phase")
-    parser.add_argument("--seconds", type=float, default=10.0, help="each wrk run")
+    parser.add_argument(
+        "--seconds", type=float, default=12.0, help="wrk's time per concurrency, each side"
+    )
     parser.add_argument(
         "--lists",
         type=lambda text: [int(n) for n in text.split(",") if n],
@@ -167,6 +196,13 @@ def main(argv: list[str] | None = None) -> int:
         help="list sizes, comma-separated (default 1000,10000; '' for none)",
     )
     parser.add_argument("--quick", action="store_true", help="30 sends, 5 s runs, a 1,000 list")
+    parser.add_argument(
+        "--phases",
+        type=lambda text: [p for p in text.split(",") if p],
+        default=list(PHASES),
+        help=f"which to run, comma-separated (default all: {','.join(PHASES)}); the others'"
+        " figures are kept from --results",
+    )
     parser.add_argument("--no-readme", action="store_true", help="leave the README as it is")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument(
@@ -178,7 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         results = json.loads(args.results.read_text())
     else:
-        results = run(args)
+        if unknown := set(args.phases) - set(PHASES):
+            parser.error(f"unknown phases {sorted(unknown)}; known: {', '.join(PHASES)}")
+        kept = json.loads(args.results.read_text()) if args.results.exists() else {}
+        results = {**kept, **run(args)} if set(args.phases) != set(PHASES) else run(args)
         args.results.write_text(json.dumps(results, indent=1) + "\n")
     print()
     print(report.text(results))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -58,6 +59,19 @@ class LoadResult:
     @property
     def throughput(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+
+def combined(runs: list[LoadResult]) -> LoadResult:
+    """Several runs as one: requests and time added up, the median of their percentiles."""
+    return LoadResult(
+        connections=runs[0].connections,
+        requests=sum(r.requests for r in runs),
+        seconds=sum(r.seconds for r in runs),
+        p50_ms=statistics.median(r.p50_ms for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        errors=sum(r.errors for r in runs),
+        non2xx=sum(r.non2xx for r in runs),
+    )
 
 
 def lua_script(body: str, api_key: str | None) -> str:
