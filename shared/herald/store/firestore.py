@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from google.api_core import exceptions
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from google.cloud.firestore_v1.field_path import FieldPath
@@ -179,27 +180,31 @@ class FirestoreMessages(_Paths):
         ref = self.message(workspace, message_id)
         receipt_ref = ref.collection("receipts").document(receipt_id(consumer, event_id))
         summary_ref = self.summary(workspace, message_id)
+        first_ref = ref.collection("events").document(event_doc_id(1))
 
         def apply(transaction: firestore.Transaction) -> list[EventEnvelope] | None:
-            # One read of the three: the receipt, the message and its summary.
+            # One read of them all: the receipt, the message, its summary and its first event
+            # (what a summary starts from, at the message's first transition).
+            refs = [receipt_ref, ref, summary_ref, first_ref]
             snaps = {
                 snap.reference.path: snap
-                for snap in self.client.get_all(
-                    [receipt_ref, ref, summary_ref], transaction=transaction
-                )
+                for snap in self.client.get_all(refs, transaction=transaction)
             }
-            receipt, snap, stored = (snaps[r.path] for r in (receipt_ref, ref, summary_ref))
+            receipt, snap, stored, first = (snaps[r.path] for r in refs)
             if receipt.exists or not snap.exists:
                 return None
             current = MessageState.model_validate(snap.to_dict())
             change = decide(current)
             if change is None:
                 return None
-            summary: MessageSummary | None
+            summary: MessageSummary | None = None
             if stored.exists:
                 summary = MessageSummary.model_validate(stored.to_dict())
-            else:
-                # Its first transition: what the send created is folded in first.
+            elif current.fanout is not None:
+                pass  # a list send's own record is not listed
+            elif current.seq == 1 and first.exists:
+                summary = fold_events(None, [EventEnvelope.model_validate(first.to_dict())])
+            else:  # created with several events: read them all
                 summary = fold_events(None, self._created(transaction, current))
             envelopes = self._stage_commit(
                 transaction, change.message, change.events, create=False, summary=summary
@@ -276,6 +281,15 @@ class FirestoreAttempts(_Paths):
     ) -> Attempt:
         ref = self._ref(workspace, message_id, attempt_id)
         new = Attempt(id=attempt_id, channel=channel, updated_ms=now_ms())
+        # The first claim, by far the most common, creates the attempt in one write, which
+        # fails if it exists: as atomic as the transaction, for a third of its calls.
+        first = take_lease(None, new, owner, lease_ms)
+        try:
+            with _span("create", "attempts"):
+                ref.create(first.model_dump(mode="json"))
+            return first
+        except (exceptions.AlreadyExists, exceptions.Aborted):
+            pass  # claimed before (or contended): the transaction decides on what it holds
 
         def lease(transaction: firestore.Transaction) -> Attempt:
             snap = ref.get(transaction=transaction)
