@@ -184,7 +184,7 @@ def _latency(stack: Stack, meter: Meter, sends: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="herald bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sends", type=int, default=100, help="sends per latency phase")
     parser.add_argument(
         "--seconds", type=float, default=12.0, help="wrk's time per concurrency, each side"

@@ -367,6 +367,13 @@ def _test(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    """The benchmark suite (bench/suite.py), from the repository's root."""
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-m", "bench", *args.bench_args]
+    return subprocess.run(command, cwd=root, env=os.environ.copy()).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     from herald.domain.send import CHANNELS
 
@@ -493,10 +500,19 @@ def main(argv: list[str] | None = None) -> int:
     schemas.add_argument("version", nargs="?", type=int, help="retire: the version to retire")
     schemas.set_defaults(run=_schemas)
 
+    bench = commands.add_parser(
+        "bench", help="the benchmark suite: every figure beside its floor, into the README"
+    )
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="passed on (--quick, ...)")
+    bench.set_defaults(run=_bench)
+
     test = commands.add_parser("test", help="lint, type-check and run the whole test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
     test.set_defaults(run=_test)
 
+    given = sys.argv[1:] if argv is None else argv
+    if given[:1] == ["bench"]:  # its options are the suite's own (--quick, --phases ...)
+        return _bench(argparse.Namespace(bench_args=given[1:]))
     args = parser.parse_args(argv)
     code: int = args.run(args)
     return code
