@@ -202,10 +202,8 @@ class FirestoreMessages(_Paths):
                 summary = MessageSummary.model_validate(stored.to_dict())
             elif current.fanout is not None:
                 pass  # a list send's own record is not listed
-            elif current.seq == 1 and first.exists:
-                summary = fold_events(None, [EventEnvelope.model_validate(first.to_dict())])
-            else:  # created with several events: read them all
-                summary = fold_events(None, self._created(transaction, current))
+            else:  # its first transition: what it was created with comes first
+                summary = fold_events(None, self._created(transaction, current, first))
             envelopes = self._stage_commit(
                 transaction, change.message, change.events, create=False, summary=summary
             )
@@ -229,20 +227,14 @@ class FirestoreMessages(_Paths):
         with _span("transaction", "messages"):
             return run_transaction(self.client, apply)
 
-    def _created(self, transaction: Any, message: MessageState) -> list[EventEnvelope]:
-        """The events a message has so far (those it was created with), read in the
-        transaction."""
+    def _created(self, transaction: Any, message: MessageState, first: Any) -> list[EventEnvelope]:
+        """The events a message has so far (those it was created with): its first, read
+        already, and any after it, read now in the transaction (each document once)."""
         events = self.message(message.workspace, message.id).collection("events")
-        refs = [events.document(event_doc_id(seq)) for seq in range(1, message.seq + 1)]
-        found = sorted(
-            (
-                EventEnvelope.model_validate(snap.to_dict())
-                for snap in self.client.get_all(refs, transaction=transaction)
-                if snap.exists
-            ),
-            key=lambda envelope: envelope.seq,
-        )
-        return found
+        refs = [events.document(event_doc_id(seq)) for seq in range(2, message.seq + 1)]
+        snaps = [first, *(self.client.get_all(refs, transaction=transaction) if refs else [])]
+        found = (EventEnvelope.model_validate(snap.to_dict()) for snap in snaps if snap.exists)
+        return sorted(found, key=lambda envelope: envelope.seq)
 
     def record_ignored(self, ignored: IgnoredEvent) -> None:
         with _span("set", "ignored"):
