@@ -157,7 +157,7 @@ class Paging(_Body):
 
 
 class MessageList(_Body):
-    """``GET /messages``: summaries from the log's read view."""
+    """``GET /messages``: summaries from the list's read view."""
 
     results: list[MessageSummaryView]
     paging: Paging

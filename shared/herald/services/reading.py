@@ -49,7 +49,7 @@ def message_view(message: MessageState) -> dict[str, Any]:
 
 
 def summary_view(summary: MessageSummary) -> dict[str, Any]:
-    """Courier's message details as the list shows them, from the log's summary."""
+    """Courier's message details as the list shows them, from the message's summary."""
     return {
         "id": summary.id,
         "requestId": summary.request_id,
