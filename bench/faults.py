@@ -14,8 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from herald.local import faultsuite
-from herald.local.stack import Stack
+from herald_tools.local import faultsuite
+from herald_tools.local.stack import Stack
 
 
 def main() -> int:

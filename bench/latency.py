@@ -27,17 +27,18 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 from google.cloud import firestore, pubsub_v1  # type: ignore[attr-defined]
+from werkzeug.wrappers import Request, Response
 
-from herald.local.client import ApiClient
-from herald.local.processes import free_port
-from herald.local.stack import Ports, Stack
-from herald.local.wiring import push_endpoint
+from herald_tools.local.client import ApiClient
+from herald_tools.local.serving import Served
+from herald_tools.local.stack import Ports, Stack
+from herald_tools.local.wiring import push_endpoint
 
 END_STATES = {"SENT", "DELIVERED", "UNDELIVERABLE", "UNROUTABLE"}
 
@@ -70,30 +71,9 @@ class FloorProbe:
         self.arrived: dict[str, threading.Event] = {}
         self.publisher = pubsub_v1.PublisherClient()
         self.topic = self.publisher.topic_path(self.project, "bench-floor")
-        probe = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                if self.path == "/":  # the trigger, forwarded by the router
-                    doc_id = self.headers["ce-subject"].rsplit("/", 1)[1]
-                    # One Publish call, as the relay makes (no batching delay).
-                    message = pubsub_v1.types.PubsubMessage(
-                        data=b"{}", attributes={"doc_id": doc_id}
-                    )
-                    probe.publisher.api.publish(topic=probe.topic, messages=[message])
-                else:  # the push
-                    doc_id = json.loads(body)["message"]["attributes"]["doc_id"]
-                    probe.arrived[doc_id].set()
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.port = free_port()
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = Served(self._take)
+        self.port = self.server.port
+        self.server.start()
         self.publisher.create_topic(name=self.topic)
         subscriber = pubsub_v1.SubscriberClient()
         subscriber.create_subscription(
@@ -111,6 +91,19 @@ class FloorProbe:
         stack.emulators.register_firestore_trigger("bench-floor", "bench_floor/{doc}")
         self.db = firestore.Client(project=self.project)
 
+    def _take(self, environ: WSGIEnvironment, start: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        body = request.get_data()
+        if request.path == "/":  # the trigger, forwarded by the router
+            doc_id = request.headers["ce-subject"].rsplit("/", 1)[1]
+            # One Publish call, as the relay makes (no batching delay).
+            message = pubsub_v1.types.PubsubMessage(data=b"{}", attributes={"doc_id": doc_id})
+            self.publisher.api.publish(topic=self.topic, messages=[message])
+        else:  # the push
+            doc_id = json.loads(body)["message"]["attributes"]["doc_id"]
+            self.arrived[doc_id].set()
+        return Response(status=204)(environ, start)
+
     def hop(self) -> float:
         doc_id = uuid.uuid4().hex
         self.arrived[doc_id] = threading.Event()
@@ -121,7 +114,7 @@ class FloorProbe:
         return now_ms() - started
 
     def close(self) -> None:
-        self.server.shutdown()
+        self.server.stop()
 
 
 def cpu_seconds(pid: int) -> float:

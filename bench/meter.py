@@ -1,9 +1,9 @@
 """What the functions spent over a stretch of time: CPU, invocations, Firestore operations.
 
 CPU comes from /proc (each function's server and its workers), invocations from
-the spans the functions wrote meanwhile (``herald.local.invocations``), Firestore
+the spans the functions wrote meanwhile (``herald_tools.local.invocations``), Firestore
 operations from the counting client each function uses in the benchmark's stack
-(``herald.local.firestore_counts``). Nothing is estimated.
+(``herald_tools.local.firestore_counts``). Nothing is estimated.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from herald.local.firestore_counts import WRITE_EVERY_S, FirestoreCounts
-from herald.local.invocations import SpanTail, invocations
-from herald.local.stack import Stack
+from herald_tools.local.firestore_counts import WRITE_EVERY_S, FirestoreCounts
+from herald_tools.local.invocations import SpanTail, invocations
+from herald_tools.local.stack import Stack
 
 
 def cpu_seconds(pid: int) -> float:

@@ -23,10 +23,10 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from bench.latency import FloorProbe, one_send, paced
 from bench.meter import Meter, Usage
-from herald.local.client import ApiClient
-from herald.local.stack import Stack
-from herald.services.profiles import ProfileService
+from herald.resources.profiles import ProfileService
 from herald.store.firestore_documents import FirestoreDocuments
+from herald_tools.local.client import ApiClient
+from herald_tools.local.stack import Stack
 
 END_STATES = ("SENT", "DELIVERED", "UNDELIVERABLE", "UNROUTABLE")
 DEADLINE_S = 1800.0

@@ -18,8 +18,8 @@ from pathlib import Path
 from bench import wrk
 from bench.meter import cpu_seconds
 from herald.ids import hash_api_key
-from herald.local.processes import Child, free_port, port_open, wait_until
-from herald.local.stack import Stack
+from herald_tools.local.processes import Child, free_port, port_open, wait_until
+from herald_tools.local.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
 # No trigger is registered in this project: its writes fire nothing.

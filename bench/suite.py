@@ -31,9 +31,9 @@ from typing import Any
 
 from bench import imports, pipeline, report, sendpath
 from bench.meter import Meter, Usage
-from herald.local.firestore_counts import COUNTS_DIR_SETTING
-from herald.local.stack import Ports, Stack
 from herald.topology import FUNCTIONS
+from herald_tools.local.firestore_counts import counting_environment
+from herald_tools.local.stack import Ports, Stack
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
@@ -95,11 +95,11 @@ def usage_per_message(usage: Usage, messages: int) -> dict[str, Any]:
 
 def bench_stack(state_dir: Path) -> Stack:
     """The stack as ``herald up`` runs it, every function's Firestore operations counted."""
-    counts = str(state_dir / "firestore-counts")
+    counts = state_dir / "firestore-counts"
     return Stack(
         ports=Ports.random(),
         state_dir=state_dir,
-        function_env={f.name: {COUNTS_DIR_SETTING: counts} for f in FUNCTIONS},
+        function_env={f.name: counting_environment(counts) for f in FUNCTIONS},
     )
 
 

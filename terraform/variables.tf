@@ -80,7 +80,7 @@ variable "environment" {
   type        = map(string)
   default     = {}
 
-  # The functions refuse to start with these too (shared/herald/deployment.py);
+  # The functions refuse to start with these too (shared/herald/entrypoints/local_settings.py);
   # refused here, the plan says so before anything is deployed.
   validation {
     condition = (

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-import herald.local  # noqa: F401  (before anything imports gRPC: see there)
+import herald_tools.local  # noqa: F401  (before anything imports gRPC: see there)
 
 T = TypeVar("T")
 

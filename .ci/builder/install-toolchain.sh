@@ -79,7 +79,7 @@ check_java() {
   detail=$version
 }
 
-# The SDK Herald starts the emulators from (shared/herald/local/emulators.py).
+# The SDK Herald starts the emulators from (shared/herald_tools/local/emulators.py).
 sdk_root() {
   local gcloud
   if [ -n "${HERALD_GCLOUD_SDK:-}" ]; then

@@ -6,15 +6,18 @@ import flask
 import functions_framework
 
 from herald.api.http import HttpRequest
+from herald.bootstrap import FirestoreAdapters, build
 from herald.entrypoints import serving
 from herald.entrypoints.http import serve
 
 serving.stop_promptly()  # within seconds of SIGTERM, spans flushed
+services = build(FirestoreAdapters())  # each client made on first use, once per instance
 
 
 @functions_framework.http
 def handle(request: flask.Request) -> flask.Response:
     response = serve(
+        services.api,
         HttpRequest(
             method=request.method,
             path=request.path,

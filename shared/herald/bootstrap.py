@@ -1,16 +1,19 @@
-"""The composition root: builds each function's service once per instance.
+"""The composition root: every service, built from the adapters it runs on.
 
-Clients are created lazily on first use and reused across invocations; a
-function imports only the adapters its service needs (the api never loads
-Pub/Sub, the consumers never load the publisher).
+``build(adapters)`` is the one place services are wired. The functions and the
+local stack's operator commands build on ``FirestoreAdapters`` (Firestore,
+Pub/Sub, the providers' APIs), the unit tests on ``MemoryAdapters`` (the same
+services over in-memory stores). Adapters and services alike are made on first
+use and kept, once per instance: a function imports only the adapters its
+service needs (the api never loads Pub/Sub, the consumers never load the
+publisher).
 """
 
 from __future__ import annotations
 
 import functools
-import os
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from herald.config import CallbackSettings, Settings
 
@@ -19,16 +22,30 @@ if TYPE_CHECKING:
 
     from herald.api.http import Api
     from herald.engagement.links import LinkMaker
-    from herald.services.canceling import CancelService
-    from herald.services.customer_webhooks.observer import CustomerWebhooks
-    from herald.services.delivering import DeliverService
-    from herald.services.feedback import FeedbackService
-    from herald.services.reading import MessageReader
-    from herald.services.relaying import RelayService
-    from herald.services.rendering import RenderService
-    from herald.services.sending import SendService
-    from herald.services.sweeping import SweepService
-    from herald.store.base import MessageRepository
+    from herald.idempotency.base import IdempotencyStore
+    from herald.pipeline.accepting import SendService
+    from herald.pipeline.canceling import CancelService
+    from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+    from herald.pipeline.customer_webhooks.sender import PostOutcome, Sender
+    from herald.pipeline.delivering import DeliverService
+    from herald.pipeline.feedback import FeedbackService
+    from herald.pipeline.relaying import RelayService
+    from herald.pipeline.rendering import RenderService
+    from herald.pipeline.sweeping import SweepService
+    from herald.providers.base import Provider
+    from herald.publish.base import Publisher
+    from herald.resources.messages import MessageReader
+    from herald.resources.suppressions import SuppressionList
+    from herald.resources.webhook_endpoints import EndpointService
+    from herald.store.base import (
+        AttemptRepository,
+        KeyRepository,
+        MessageRepository,
+        SummaryRepository,
+        SweepRepository,
+        TimerRepository,
+        WorkspaceRepository,
+    )
     from herald.store.documents import DocumentStore
 
 
@@ -36,195 +53,395 @@ if TYPE_CHECKING:
 WORKSPACE_SETTINGS_CACHE_S = 60.0
 
 
-@functools.cache
-def settings() -> Settings:
-    return Settings.from_env()
+class Adapters(Protocol):
+    """What the services run on, and the settings they are configured with."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def callbacks(self) -> CallbackSettings: ...
+
+    @property
+    def links(self) -> LinkMaker | None:
+        """Signs email links; None unless a public URL and a link secret are configured."""
+        ...
+
+    @property
+    def messages(self) -> MessageRepository: ...
+
+    @property
+    def attempts(self) -> AttemptRepository: ...
+
+    @property
+    def summaries(self) -> SummaryRepository: ...
+
+    @property
+    def timers(self) -> TimerRepository: ...
+
+    @property
+    def workspaces(self) -> WorkspaceRepository: ...
+
+    @property
+    def sweeps(self) -> SweepRepository: ...
+
+    @property
+    def keys(self) -> KeyRepository: ...
+
+    @property
+    def documents(self) -> DocumentStore: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def publisher(self) -> Publisher: ...
+
+    @property
+    def providers(self) -> Sequence[Provider]: ...
+
+    @property
+    def webhook_sender(self) -> Sender: ...
 
 
-@functools.cache
-def link_maker() -> LinkMaker | None:
+def link_maker(settings: Settings) -> LinkMaker | None:
     """Signs email links, when a public URL and a link secret are configured."""
-    config = settings()
-    if not (config.public_url and config.link_secret):
+    if not (settings.public_url and settings.link_secret):
         return None
     from herald.engagement.links import DAY_S, LinkMaker
     from herald.engagement.tokens import LinkSigner
 
     return LinkMaker(
-        config.public_url,
-        LinkSigner.from_setting(config.link_secret),
-        int(config.link_ttl_days * DAY_S),
+        settings.public_url,
+        LinkSigner.from_setting(settings.link_secret),
+        int(settings.link_ttl_days * DAY_S),
     )
 
 
-@functools.cache
-def firestore_client() -> firestore.Client:
-    from google.cloud import firestore
+class FirestoreAdapters:
+    """Firestore, Pub/Sub and the providers' APIs: what the functions run on.
 
-    if counts := os.environ.get("HERALD_FIRESTORE_COUNTS_DIR"):
-        # The benchmark's stacks: every operation counted (herald.local.firestore_counts).
-        from herald.local.firestore_counts import counting_client
+    ``settings`` defaults to the environment's and ``client`` to a Firestore client
+    for the settings' project, both made on first use.
+    """
 
-        return counting_client(settings().project, Path(counts))
-    return firestore.Client(project=settings().project)
-
-
-def _messages() -> MessageRepository:
-    from herald.store.firestore import FirestoreMessages
-
-    return FirestoreMessages(firestore_client())
-
-
-def _documents() -> DocumentStore:
-    from herald.store.firestore_documents import FirestoreDocuments
-
-    return FirestoreDocuments(firestore_client())
-
-
-class _ApiServices:
-    @functools.cached_property
-    def sending(self) -> SendService:
-        from herald.services.sending import SendService
-
-        return SendService(
-            _messages(), self.documents, max_messages=settings().max_messages_per_request
-        )
+    def __init__(
+        self, settings: Settings | None = None, client: firestore.Client | None = None
+    ) -> None:
+        self._given_settings = settings
+        self._given_client = client
 
     @functools.cached_property
-    def reader(self) -> MessageReader:
-        from herald.services.reading import MessageReader
-        from herald.store.firestore import FirestoreSummaries
-
-        return MessageReader(_messages(), FirestoreSummaries(firestore_client()))
+    def settings(self) -> Settings:
+        return self._given_settings or Settings.from_env()
 
     @functools.cached_property
-    def documents(self) -> DocumentStore:
-        return _documents()
+    def client(self) -> firestore.Client:
+        if self._given_client is not None:
+            return self._given_client
+        from google.cloud import firestore
 
-    @functools.cached_property
-    def canceling(self) -> CancelService:
-        from herald.services.canceling import CancelService
-
-        return CancelService(_messages())
-
-    @functools.cached_property
-    def feedback(self) -> FeedbackService:
-        from herald.services.feedback import FeedbackService
-        from herald.services.suppression import SuppressionList
-
-        return FeedbackService(_messages(), SuppressionList(self.documents))
+        return firestore.Client(project=self.settings.project)
 
     @functools.cached_property
     def callbacks(self) -> CallbackSettings:
         return CallbackSettings.from_env()
 
+    @functools.cached_property
+    def links(self) -> LinkMaker | None:
+        return link_maker(self.settings)
+
+    @functools.cached_property
+    def messages(self) -> MessageRepository:
+        from herald.store.firestore import FirestoreMessages
+
+        return FirestoreMessages(self.client)
+
+    @functools.cached_property
+    def attempts(self) -> AttemptRepository:
+        from herald.store.firestore import FirestoreAttempts
+
+        return FirestoreAttempts(self.client)
+
+    @functools.cached_property
+    def summaries(self) -> SummaryRepository:
+        from herald.store.firestore import FirestoreSummaries
+
+        return FirestoreSummaries(self.client)
+
+    @functools.cached_property
+    def timers(self) -> TimerRepository:
+        from herald.store.firestore import FirestoreTimers
+
+        return FirestoreTimers(self.client)
+
+    @functools.cached_property
+    def workspaces(self) -> WorkspaceRepository:
+        from herald.store.firestore import FirestoreWorkspaces
+
+        return FirestoreWorkspaces(self.client, cache_s=WORKSPACE_SETTINGS_CACHE_S)
+
+    @functools.cached_property
+    def sweeps(self) -> SweepRepository:
+        from herald.store.firestore import FirestoreSweep
+
+        return FirestoreSweep(self.client)
+
+    @functools.cached_property
+    def keys(self) -> KeyRepository:
+        from herald.api.key_cache import CachedKeys
+        from herald.store.firestore import FirestoreKeys
+
+        # Remembered for a while: a send would otherwise read its key before anything else.
+        return CachedKeys(FirestoreKeys(self.client), ttl_s=self.settings.api_key_cache_s)
+
+    @functools.cached_property
+    def documents(self) -> DocumentStore:
+        from herald.store.firestore_documents import FirestoreDocuments
+
+        return FirestoreDocuments(self.client)
+
+    @functools.cached_property
+    def idempotency(self) -> IdempotencyStore:
+        from herald.idempotency.firestore import FirestoreIdempotencyStore
+
+        return FirestoreIdempotencyStore(self.client)
+
+    @functools.cached_property
+    def publisher(self) -> Publisher:
+        from herald.publish.pubsub import PubSubPublisher
+
+        return PubSubPublisher(self.settings.project)
+
+    @functools.cached_property
+    def providers(self) -> Sequence[Provider]:
+        from herald.providers.factory import build_providers
+
+        return build_providers(self.settings)
+
+    @functools.cached_property
+    def webhook_sender(self) -> Sender:
+        from herald.pipeline.customer_webhooks.sender import HttpSender
+
+        return HttpSender(self.settings.webhook_timeout_s)
+
+
+class MemoryAdapters:
+    """In-memory stores and publisher, for the unit tests: the providers and the webhook
+    sender are the tests' own, and nothing leaves the process."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        providers: Sequence[Provider] = (),
+        webhook_sender: Sender | None = None,
+        links: LinkMaker | None = None,
+        callbacks: CallbackSettings | None = None,
+    ) -> None:
+        from herald.idempotency.memory import InMemoryIdempotencyStore
+        from herald.publish.memory import InMemoryPublisher
+        from herald.store.documents import InMemoryDocuments
+        from herald.store.memory import (
+            InMemoryAttempts,
+            InMemoryKeys,
+            InMemoryMessages,
+            InMemorySummaries,
+            InMemorySweep,
+            InMemoryTimers,
+            InMemoryWorkspaces,
+        )
+
+        self.settings = settings or Settings.from_env({})
+        self.callbacks = callbacks or CallbackSettings()
+        self.links = links or link_maker(self.settings)
+        self.summaries = InMemorySummaries()
+        # The list's view is kept in each commit of the message, as on Firestore.
+        self.messages = InMemoryMessages(self.summaries)
+        self.attempts = InMemoryAttempts()
+        self.timers = InMemoryTimers()
+        self.workspaces = InMemoryWorkspaces()
+        self.sweeps = InMemorySweep(self.messages)
+        self.keys = InMemoryKeys()
+        self.documents = InMemoryDocuments()
+        self.idempotency = InMemoryIdempotencyStore()
+        self.publisher = InMemoryPublisher()
+        self.providers: list[Provider] = list(providers)
+        self.webhook_sender: Sender = webhook_sender or _NoWebhookSender()
+
+
+class _NoWebhookSender:
+    """``MemoryAdapters``' sender when a test gives none: nothing is posted by surprise."""
+
+    def post(
+        self, url: str, body: bytes, headers: dict[str, str], allow_private: bool
+    ) -> PostOutcome:
+        raise AssertionError(f"a webhook POST to {url} with no webhook_sender given")
+
+
+class Services:
+    """Every service, each built from the adapters on first use and kept.
+
+    The api's route handlers reach it as ``ctx.services`` (``herald.api.http.ApiServices``).
+    """
+
+    def __init__(self, adapters: Adapters) -> None:
+        self.adapters = adapters
+
+    # --- what the api's routes use ------------------------------------------------------
+
+    @property
+    def documents(self) -> DocumentStore:
+        return self.adapters.documents
+
     @property
     def links(self) -> LinkMaker | None:
-        return link_maker()
+        return self.adapters.links
+
+    @property
+    def callbacks(self) -> CallbackSettings:
+        return self.adapters.callbacks
+
+    @functools.cached_property
+    def sending(self) -> SendService:
+        from herald.pipeline.accepting import SendService
+
+        return SendService(
+            self.adapters.messages,
+            self.adapters.documents,
+            max_messages=self.adapters.settings.max_messages_per_request,
+        )
+
+    @functools.cached_property
+    def reader(self) -> MessageReader:
+        from herald.resources.messages import MessageReader
+
+        return MessageReader(self.adapters.messages, self.adapters.summaries)
+
+    @functools.cached_property
+    def canceling(self) -> CancelService:
+        from herald.pipeline.canceling import CancelService
+
+        return CancelService(self.adapters.messages)
+
+    @functools.cached_property
+    def suppressions(self) -> SuppressionList:
+        from herald.resources.suppressions import SuppressionList
+
+        return SuppressionList(self.adapters.documents)
+
+    @functools.cached_property
+    def webhook_endpoints(self) -> EndpointService:
+        from herald.resources.webhook_endpoints import EndpointService
+
+        return EndpointService(
+            self.adapters.documents, self.adapters.settings.max_webhook_endpoints
+        )
+
+    @functools.cached_property
+    def webhook_replays(self) -> CustomerWebhooks:
+        """Replays a customer webhook delivery now, with the deployment's allowance for
+        private destinations only: the api reads no workspace settings."""
+        from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+
+        settings = self.adapters.settings
+        return CustomerWebhooks(
+            self.adapters.documents,
+            self.adapters.webhook_sender,
+            allow_private=settings.webhook_allow_private,
+            max_endpoints=settings.max_webhook_endpoints,
+        )
+
+    @functools.cached_property
+    def feedback(self) -> FeedbackService:
+        from herald.pipeline.feedback import FeedbackService
+
+        return FeedbackService(self.adapters.messages, self.suppressions)
+
+    # --- what each function serves ------------------------------------------------------
+
+    @functools.cached_property
+    def api(self) -> Api:
+        from herald.api.http import Api
+        from herald.api.idempotency import IdempotentPosts
+        from herald.api.routes import build_router
+
+        return Api(
+            build_router(), self.adapters.keys, self, IdempotentPosts(self.adapters.idempotency)
+        )
+
+    @functools.cached_property
+    def relay(self) -> RelayService:
+        from herald.pipeline.customer_webhooks.presence import EndpointPresence
+        from herald.pipeline.relaying import RelayService
+
+        presence = EndpointPresence(
+            self.adapters.documents, cache_s=self.adapters.settings.webhook_endpoints_cache_s
+        )
+        return RelayService(
+            self.adapters.messages, self.adapters.publisher, attributes=presence.attributes
+        )
+
+    @functools.cached_property
+    def sweep(self) -> SweepService:
+        from herald.pipeline.sweeping import SweepService
+
+        settings = self.adapters.settings
+        return SweepService(
+            self.adapters.sweeps,
+            self.adapters.messages,
+            self.relay,
+            self.adapters.timers,
+            unpublished_after_ms=int(settings.sweep_unpublished_after_s * 1000),
+            stuck_after_ms=int(settings.sweep_stuck_after_s * 1000),
+            batch=settings.sweep_batch,
+        )
+
+    @functools.cached_property
+    def render(self) -> RenderService:
+        from herald.pipeline.rendering import RenderService
+
+        return RenderService(
+            self.adapters.messages,
+            self.adapters.timers,
+            self.adapters.documents,
+            links=self.adapters.links,
+            workspaces=self.adapters.workspaces,
+        )
+
+    @functools.cached_property
+    def deliver(self) -> DeliverService:
+        from herald.pipeline.delivering import DeliverService, DeliveryPolicy
+        from herald.pipeline.ratelimit import RateLimiter
+
+        settings = self.adapters.settings
+        return DeliverService(
+            self.adapters.messages,
+            self.adapters.attempts,
+            self.adapters.providers,
+            DeliveryPolicy.from_settings(settings),
+            workspaces=self.adapters.workspaces,
+            timers=self.adapters.timers,
+            limiter=RateLimiter(settings.rate_limits),
+            suppressions=self.suppressions,
+        )
+
+    @functools.cached_property
+    def webhooks(self) -> CustomerWebhooks:
+        from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+
+        settings = self.adapters.settings
+        return CustomerWebhooks(
+            self.adapters.documents,
+            self.adapters.webhook_sender,
+            messages=self.adapters.messages,
+            timers=self.adapters.timers,
+            workspaces=self.adapters.workspaces,
+            allow_private=settings.webhook_allow_private,
+            max_endpoints=settings.max_webhook_endpoints,
+        )
 
 
-@functools.cache
-def api() -> Api:
-    from herald.api.http import Api
-    from herald.api.key_cache import CachedKeys
-    from herald.api.routes import build_router
-    from herald.idempotency.firestore import FirestoreIdempotencyStore
-    from herald.idempotency.http import IdempotentPosts
-    from herald.store.firestore import FirestoreKeys
-
-    return Api(
-        build_router(),
-        CachedKeys(FirestoreKeys(firestore_client()), ttl_s=settings().api_key_cache_s),
-        _ApiServices(),
-        IdempotentPosts(FirestoreIdempotencyStore(firestore_client())),
-    )
-
-
-@functools.cache
-def relay_service() -> RelayService:
-    from herald.publish.pubsub import PubSubPublisher
-    from herald.services.customer_webhooks.presence import EndpointPresence
-    from herald.services.relaying import RelayService
-
-    presence = EndpointPresence(_documents(), cache_s=settings().webhook_endpoints_cache_s)
-    return RelayService(
-        _messages(), PubSubPublisher(settings().project), attributes=presence.attributes
-    )
-
-
-@functools.cache
-def sweep_service() -> SweepService:
-    from herald.services.sweeping import SweepService
-    from herald.store.firestore import FirestoreSweep, FirestoreTimers
-
-    config = settings()
-    return SweepService(
-        FirestoreSweep(firestore_client()),
-        _messages(),
-        relay_service(),
-        FirestoreTimers(firestore_client()),
-        unpublished_after_ms=int(config.sweep_unpublished_after_s * 1000),
-        stuck_after_ms=int(config.sweep_stuck_after_s * 1000),
-        batch=config.sweep_batch,
-    )
-
-
-@functools.cache
-def render_service() -> RenderService:
-    from herald.services.rendering import RenderService
-    from herald.store.firestore import FirestoreTimers, FirestoreWorkspaces
-
-    return RenderService(
-        _messages(),
-        FirestoreTimers(firestore_client()),
-        _documents(),
-        links=link_maker(),
-        workspaces=FirestoreWorkspaces(firestore_client(), cache_s=WORKSPACE_SETTINGS_CACHE_S),
-    )
-
-
-@functools.cache
-def deliver_service() -> DeliverService:
-    from herald.providers.factory import build_providers
-    from herald.services.delivering import DeliverService
-    from herald.services.ratelimit import RateLimiter
-    from herald.services.suppression import SuppressionList
-    from herald.store.firestore import FirestoreAttempts, FirestoreTimers, FirestoreWorkspaces
-
-    config = settings()
-    return DeliverService(
-        _messages(),
-        FirestoreAttempts(firestore_client()),
-        build_providers(config),
-        policy=config.ambiguous_policy,
-        channel_policies=config.channel_policies,
-        max_tries=config.max_delivery_tries,
-        lease_s=config.attempt_lease_s,
-        workspaces=FirestoreWorkspaces(firestore_client(), cache_s=WORKSPACE_SETTINGS_CACHE_S),
-        timers=FirestoreTimers(firestore_client()),
-        retry_base_s=config.retry_base_s,
-        retry_max_s=config.retry_max_s,
-        message_timeout_s=config.message_timeout_s,
-        channel_timeout_s=config.channel_timeout_s,
-        provider_timeout_s=config.provider_timeout_s,
-        limiter=RateLimiter(config.rate_limits),
-        suppressions=SuppressionList(_documents()),
-    )
-
-
-@functools.cache
-def customer_webhooks() -> CustomerWebhooks:
-    from herald.services.customer_webhooks.observer import CustomerWebhooks
-    from herald.services.customer_webhooks.sender import HttpSender
-    from herald.store.firestore import FirestoreTimers, FirestoreWorkspaces
-
-    config = settings()
-    return CustomerWebhooks(
-        _documents(),
-        HttpSender(config.webhook_timeout_s),
-        messages=_messages(),
-        timers=FirestoreTimers(firestore_client()),
-        workspaces=FirestoreWorkspaces(firestore_client(), cache_s=WORKSPACE_SETTINGS_CACHE_S),
-        allow_private=config.webhook_allow_private,
-        max_endpoints=config.max_webhook_endpoints,
-    )
+def build(adapters: Adapters) -> Services:
+    """The services over ``adapters``; nothing is made until a service is first used."""
+    return Services(adapters)

@@ -66,13 +66,15 @@ PROVIDER_SECRETS = (
 LINK_SECRETS = ("HERALD_LINK_SECRET",)
 # What the api checks providers' callbacks with (SendGrid's verification key, Twilio's token).
 CALLBACK_SECRETS = ("HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY", "TWILIO_AUTH_TOKEN")
+# Herald's own HTML (herald.markup): the api's pages, render's email layout.
+HTML_TEMPLATES = ("jinja2", "markupsafe")
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "api",
         Trigger.HTTP,
         "POST /send, the messages API and provider callbacks",
-        ("cryptography",),
+        ("cryptography", *HTML_TEMPLATES),
         secrets=LINK_SECRETS + CALLBACK_SECRETS,
     ),
     FunctionSpec(
@@ -85,6 +87,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "render",
         Trigger.PUBSUB,
         "routes a message and renders it per channel",
+        ("cryptography", *HTML_TEMPLATES),  # cryptography seals the tokens of email links
         secrets=LINK_SECRETS,
     ),
     FunctionSpec(

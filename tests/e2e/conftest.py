@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from herald.local.stack import Stack
+from herald_tools.local.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

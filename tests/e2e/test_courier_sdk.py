@@ -23,8 +23,8 @@ import pytest
 from courier import Courier
 from courier.types.send_message_params import Message
 
-from herald.api import openapi
-from herald.local.stack import Stack
+from herald.api.routes import current_document
+from herald_tools.local.stack import Stack
 from tests.conftest import eventually
 from tests.e2e.conftest import Client
 
@@ -430,4 +430,4 @@ def test_raw_http_statuses_and_headers_are_exactly_courier_s(stack: Stack) -> No
 
     document = raw(base, "GET", "/openapi.json")
     assert (document.status, document.headers.get_content_type()) == (200, "application/json")
-    assert document.json() == openapi.current()
+    assert document.json() == current_document()

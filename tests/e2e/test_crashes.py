@@ -17,8 +17,8 @@ import pytest
 
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
-from herald.local.stack import Stack
 from herald.publish.pubsub import PubSubPublisher
+from herald_tools.local.stack import Stack
 from tests.conftest import eventually
 from tests.e2e.conftest import Client
 from tests.e2e.test_send import ended, mails_for

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
-from herald.local.sinks import Fault
-from herald.local.stack import Stack
+from herald_tools.local.sinks import Fault
+from herald_tools.local.stack import Stack
 from tests.conftest import eventually
 from tests.e2e.conftest import Client
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from herald.ids import hash_api_key
-from herald.local.stack import Stack
+from herald_tools.local.stack import Stack
 from tests.conftest import eventually
 from tests.e2e.browser import Browser, find_chromium
 from tests.e2e.conftest import Client

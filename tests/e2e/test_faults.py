@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from herald.local import faultsuite
-from herald.local.stack import Stack
+from herald_tools.local import faultsuite
+from herald_tools.local.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -13,9 +13,9 @@ import pytest
 from google.cloud import firestore
 
 from herald.ids import hash_api_key
-from herald.local.stack import Stack
 from herald.store.base import WorkspaceSettings
 from herald.store.firestore import FirestoreKeys, FirestoreWorkspaces
+from herald_tools.local.stack import Stack
 from tests.conftest import eventually
 from tests.e2e.conftest import Client
 from tests.e2e.test_send import ended

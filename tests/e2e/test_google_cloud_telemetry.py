@@ -14,12 +14,12 @@ import pytest
 
 from herald.domain.status import PIPELINE_END
 from herald.events.registry import spec_for, subscription_filter
-from herald.local.stack import Stack
-from herald.local.telemetry import TelemetryStandIns
-from herald.local.telemetry.metric_service import WrittenPoint
-from herald.local.telemetry.trace_service import ExportedSpan
 from herald.observability.metrics import METRIC_PREFIX
 from herald.topology import FUNCTIONS
+from herald_tools.local.stack import Stack
+from herald_tools.local.telemetry import TelemetryStandIns
+from herald_tools.local.telemetry.metric_service import WrittenPoint
+from herald_tools.local.telemetry.trace_service import ExportedSpan
 from tests.conftest import eventually
 from tests.e2e.conftest import Client
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from herald.domain.status import PIPELINE_END
-from herald.local.stack import Stack
+from herald_tools.local.stack import Stack
 from tests.conftest import eventually
 from tests.e2e.conftest import Client
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from herald.local.sinks import Fault
-from herald.local.stack import Stack
+from herald_tools.local.sinks import Fault
+from herald_tools.local.stack import Stack
 from tests.conftest import eventually
 from tests.e2e.conftest import Client
 from tests.e2e.test_send import ended
@@ -42,7 +42,11 @@ def test_a_failing_provider_is_retried_on_the_timer_until_it_takes_the_message(
     assert message["status"] == "SENT"
     assert len(sms_to(sinks, number)) == 1
     retries = scheduled_retries(stack, request_id)
-    assert len(retries) == 2 and all("503" in r["error"] for r in retries)
+    # A loaded machine may add a retry of its own (an attempt past its deadline); the
+    # provider's two refusals are each retried exactly once.
+    refused = [r for r in retries if "503" in r["error"]]
+    assert len(refused) == 2, retries
+    assert len(retries) - len(refused) <= 1, retries
 
 
 def test_retry_after_from_the_provider_is_honoured(

@@ -12,8 +12,8 @@ from google.cloud import firestore
 
 from herald.clock import now_ms
 from herald.ids import hash_api_key
-from herald.local.stack import Stack
 from herald.store.firestore import FirestoreKeys, FirestoreMessages
+from herald_tools.local.stack import Stack
 from tests.conftest import eventually
 from tests.e2e.conftest import Client
 from tests.e2e.test_crashes import handled, rendered_event_id

@@ -6,10 +6,11 @@ import uuid
 
 import pytest
 
-from herald.cli import main
 from herald.events.registry import spec_for, subscription_filter
-from herald.local.stack import Stack
-from herald.observability.spanfile import SpanRecord, read_spans
+from herald.observability.spanfile import SpanRecord
+from herald_tools.cli import main
+from herald_tools.local.stack import Stack
+from herald_tools.spans import read_spans
 from tests.conftest import eventually
 from tests.e2e.conftest import Client
 

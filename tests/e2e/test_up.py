@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from herald.local import stackfile
-from herald.local.processes import port_open
+from herald_tools.local import stackfile
+from herald_tools.local.processes import port_open
 from tests.conftest import eventually, second_terminal
 from tests.e2e.conftest import Client
 
@@ -29,7 +29,15 @@ def processes_listening_on(port: int) -> list[str]:
 
 def test_up_runs_the_stack_and_ctrl_c_stops_all_of_it(tmp_path: Path) -> None:
     up = subprocess.Popen(
-        [sys.executable, "-m", "herald.cli", "up", "--random-ports", "--state-dir", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "herald_tools.cli",
+            "up",
+            "--random-ports",
+            "--state-dir",
+            str(tmp_path),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -72,7 +80,7 @@ def test_up_runs_the_stack_and_ctrl_c_stops_all_of_it(tmp_path: Path) -> None:
             [
                 sys.executable,
                 "-m",
-                "herald.cli",
+                "herald_tools.cli",
                 "keys",
                 "list",
                 "local",

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from herald.local.emulators import Emulators
-from herald.local.processes import free_port
+from herald_tools.local.emulators import Emulators
+from herald_tools.local.processes import free_port
 
 pytestmark = pytest.mark.integration
 

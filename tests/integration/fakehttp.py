@@ -1,5 +1,8 @@
 """A local fake HTTP API for the provider tests: it records each request and answers it.
 
+Each fake is a small Werkzeug app (``herald_tools.local.serving``) that sees the request as
+it was sent: its target unparsed, its headers' names in the sender's case.
+
 A provider's fake subclasses ``FakeApi`` and keeps the provider-specific part in its test
 module: ``refusal`` answers a request the real API would not take (wrong path, auth, body) the
 way the real API documents, and ``respond`` gives the API's usual answer. A test scripts the
@@ -10,11 +13,15 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, TypeVar
+from wsgiref.types import StartResponse, WSGIEnvironment
+
+from werkzeug.wrappers import Request, Response
+
+from herald_tools.local.serving import Served, raw_headers, raw_path
 
 
 @dataclass
@@ -56,35 +63,35 @@ class FakeApi:
         """The API's usual answer to a request it takes, when no ``reply`` is scripted."""
         return Reply(200)
 
-    def handle(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("content-length") or 0)
+    def __call__(self, environ: WSGIEnvironment, start: StartResponse) -> Iterable[bytes]:
+        sent = raw_headers(environ)
         request = RecordedRequest(
-            handler.command,
-            handler.path,
-            {name.lower(): value for name, value in handler.headers.items()},
-            handler.rfile.read(length),
-            dict(handler.headers.items()),
+            environ["REQUEST_METHOD"],
+            raw_path(environ),
+            {name.lower(): value for name, value in sent},
+            Request(environ).get_data(),
+            dict(sent),
         )
         self.requests.append(request)
         if self.hang:
+            # The client gives up first: whatever comes after, it never reads.
             self.released.wait(10)
-            return
+            return Response(status=204)(environ, start)
         reply = self.refusal(request) or self.reply or self.respond(request)
-        content_type: str | None = None
+        return self._answer(reply)(environ, start)
+
+    def _answer(self, reply: Reply) -> Response:
+        response = Response(b"", reply.status)
+        del response.headers["content-type"]  # only what the reply says
         if isinstance(reply.body, dict):
-            payload, content_type = json.dumps(reply.body).encode(), self.json_content_type
+            response.set_data(json.dumps(reply.body).encode())
+            response.headers["content-type"] = self.json_content_type
         elif isinstance(reply.body, str):
-            payload, content_type = reply.body.encode(), "text/html"
-        else:
-            payload = b""
-        handler.send_response(reply.status)
+            response.set_data(reply.body.encode())
+            response.headers["content-type"] = "text/html"
         for name, value in reply.headers.items():
-            handler.send_header(name, value)
-        if content_type is not None:
-            handler.send_header("content-type", content_type)
-        handler.send_header("content-length", str(len(payload)))
-        handler.end_headers()
-        handler.wfile.write(payload)
+            response.headers[name] = value
+        return response
 
 
 Fake = TypeVar("Fake", bound=FakeApi)
@@ -93,24 +100,11 @@ Fake = TypeVar("Fake", bound=FakeApi)
 @contextmanager
 def serve(fake: Fake) -> Iterator[Fake]:
     """``fake`` answering on 127.0.0.1 at a free port until the block ends."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            fake.handle(self)
-
-        do_GET = do_PUT = do_PATCH = do_DELETE = do_POST
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.port = server.server_address[1]
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    ).start()
+    served = Served(fake)
+    fake.port = served.port
+    served.start()
     try:
         yield fake
     finally:
-        fake.released.set()
-        server.shutdown()
-        server.server_close()
+        fake.released.set()  # a hanging request ends before the server stops
+        served.stop()

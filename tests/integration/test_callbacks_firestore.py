@@ -10,41 +10,22 @@ import urllib.parse
 import pytest
 from google.cloud import firestore
 
-from herald.api.http import Api, HttpRequest
-from herald.api.routes import build_router
+from herald.api.http import HttpRequest
+from herald.bootstrap import FirestoreAdapters, build
 from herald.callbacks import sendgrid, twilio
-from herald.config import CallbackSettings
 from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState, RequestRecord
 from herald.domain.status import MessageStatus
-from herald.engagement.links import LinkMaker
-from herald.local.emulators import Emulators
-from herald.local.signing import SendGridSigner
-from herald.services.canceling import CancelService
-from herald.services.feedback import FeedbackService
-from herald.services.reading import MessageReader
-from herald.services.sending import SendService
-from herald.services.suppression import SuppressionList
-from herald.store.firestore import FirestoreMessages, FirestoreSummaries
+from herald.resources.suppressions import SuppressionList
+from herald.store.firestore import FirestoreMessages
 from herald.store.firestore_documents import FirestoreDocuments
-from herald.store.memory import InMemoryKeys
+from herald_tools.local.emulators import Emulators
+from herald_tools.local.signing import SendGridSigner
 
 pytestmark = pytest.mark.integration
 
 PUBLIC = "https://herald.example.com"
 TOKEN = "twilio-token"
 SIGNER = SendGridSigner()
-
-
-class FirestoreServices:
-    def __init__(self, client: firestore.Client) -> None:
-        messages = FirestoreMessages(client)
-        self.sending = SendService(messages)
-        self.reader = MessageReader(messages, FirestoreSummaries(client))
-        self.documents = FirestoreDocuments(client)
-        self.canceling = CancelService(messages)
-        self.feedback = FeedbackService(messages, SuppressionList(self.documents))
-        self.callbacks = CallbackSettings(PUBLIC, SIGNER.public_key, TOKEN)
-        self.links: LinkMaker | None = None
 
 
 def sent(messages: FirestoreMessages, workspace: str, message_id: str, to: dict[str, str]) -> None:
@@ -70,11 +51,14 @@ def sent(messages: FirestoreMessages, workspace: str, message_id: str, to: dict[
 
 
 def test_sendgrid_events_and_twilio_replies_land_in_firestore(
-    emulators: Emulators, workspace: str
+    emulators: Emulators, workspace: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("HERALD_PUBLIC_URL", PUBLIC)
+    monkeypatch.setenv("HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY", SIGNER.public_key)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
     client = firestore.Client(project=emulators.project)
     messages = FirestoreMessages(client)
-    api = Api(build_router(), InMemoryKeys(), FirestoreServices(client))
+    api = build(FirestoreAdapters(client=client)).api
     sent(messages, workspace, "m1", {"email": "ada@example.com"})
 
     events = [
@@ -100,6 +84,11 @@ def test_sendgrid_events_and_twilio_replies_land_in_firestore(
     # Delivered, then a late bounce (noted, the address still suppressed), then a complaint.
     assert (answer.status, answer.body) == (200, {"received": 3, "applied": 2})
     assert api.handle(HttpRequest("POST", path, headers, body)).status == 403  # replayed
+    # The same events in a request SendGrid signed anew: taken, and none applied twice.
+    later = str(int(stamp) + 1)
+    resent = {sendgrid.TIMESTAMP_HEADER: later, sendgrid.SIGNATURE_HEADER: SIGNER.sign(later, body)}
+    again = api.handle(HttpRequest("POST", path, resent, body))
+    assert (again.status, again.body) == (200, {"received": 3, "applied": 0})
     message = messages.get_message(workspace, "m1")
     assert message is not None and message.status == MessageStatus.DELIVERED
     types = [e.type for e in messages.history(workspace, "m1")]
@@ -115,3 +104,10 @@ def test_sendgrid_events_and_twilio_replies_land_in_firestore(
     assert api.handle(HttpRequest("POST", inbound, signed, form)).status == 200
     stopped = SuppressionList(FirestoreDocuments(client)).find(workspace, "+15005550006")
     assert stopped is not None and stopped.reason == "UNSUBSCRIBED"
+    # Remembered by its MessageSid, for 90 days (the record's TTL field says until when).
+    assert api.handle(HttpRequest("POST", inbound, signed, form)).status == 403
+    records = list(client.collection("workspaces", workspace, "callbacks").stream())
+    kept_days = sorted(
+        round((r.get("expires_ms") - time.time() * 1000) / 86_400_000) for r in records
+    )
+    assert kept_days == [7, 7, 7, 7, 7, 90]  # two SendGrid requests, three events; the reply

@@ -2,8 +2,8 @@ import uuid
 
 import pytest
 
-from herald.cli import main
-from herald.local.emulators import Emulators
+from herald_tools.cli import main
+from herald_tools.local.emulators import Emulators
 
 pytestmark = pytest.mark.integration
 

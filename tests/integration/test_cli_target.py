@@ -13,9 +13,9 @@ import pytest
 from google.cloud import firestore
 
 from herald.ids import hash_api_key
-from herald.local import stackfile
-from herald.local.emulators import Emulators
 from herald.store.firestore import FirestoreKeys
+from herald_tools.local import stackfile
+from herald_tools.local.emulators import Emulators
 from tests.conftest import second_terminal
 
 pytestmark = pytest.mark.integration
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 
 def herald(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "herald.cli", *args],
+        [sys.executable, "-m", "herald_tools.cli", *args],
         capture_output=True,
         text=True,
         env=env or second_terminal(),

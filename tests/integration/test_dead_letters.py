@@ -9,10 +9,10 @@ from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
-from herald.local.emulators import Emulators
-from herald.local.wiring import wire_pubsub
-from herald.ops.deadletters import PULL_DEADLINE_S, DeadLetters, counts
 from herald.topology import FUNCTIONS, Trigger
+from herald_tools.local.emulators import Emulators
+from herald_tools.local.wiring import wire_pubsub
+from herald_tools.ops.deadletters import PULL_DEADLINE_S, DeadLetters, counts
 from tests.conftest import eventually
 
 pytestmark = pytest.mark.integration

@@ -7,8 +7,8 @@ import pytest
 from google.cloud import firestore
 
 from herald.domain.send import field_name_problem
-from herald.local.emulators import Emulators
 from herald.store.documents import document_id_problem
+from herald_tools.local.emulators import Emulators
 
 pytestmark = pytest.mark.integration
 

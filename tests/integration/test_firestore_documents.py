@@ -3,8 +3,8 @@
 import pytest
 from google.cloud import firestore
 
-from herald.local.emulators import Emulators
 from herald.store.firestore_documents import FirestoreDocuments
+from herald_tools.local.emulators import Emulators
 from tests.contract.documents import DocumentStoreContract
 
 pytestmark = pytest.mark.integration

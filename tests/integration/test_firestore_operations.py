@@ -1,7 +1,7 @@
 """What one delivered email costs in Firestore operations and invocations, per function.
 
 The services are built by the composition root on a client that counts every
-operation as Firestore bills it (``herald.local.firestore_counts``), and driven
+operation as Firestore bills it (``herald_tools.local.firestore_counts``), and driven
 as the cloud drives them: the api takes the send, the relay each outbox record
 created, each consumer what its subscription (and filter) lets through. The
 counts are exact, and the cost model prices exactly these.
@@ -13,50 +13,44 @@ import functools
 import json
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from google.cloud import firestore
 
-from herald import bootstrap
 from herald.api.http import HttpRequest
+from herald.bootstrap import FirestoreAdapters, Services, build
+from herald.config import Settings
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for, subscription_filter
 from herald.ids import hash_api_key
-from herald.local.emulators import Emulators
-from herald.local.firestore_counts import CountingClient, FirestoreCounts, OperationCounter
-from herald.observability.cost import WORK, invocations_per_email
 from herald.publish.memory import InMemoryPublisher
-from herald.services.customer_webhooks.endpoints import EndpointService
+from herald.resources.webhook_endpoints import EndpointService
 from herald.store.firestore import FirestoreKeys
 from herald.store.firestore_documents import FirestoreDocuments
+from herald_tools.cost import WORK, invocations_per_email
+from herald_tools.local.emulators import Emulators
+from herald_tools.local.firestore_counts import CountingClient, FirestoreCounts, OperationCounter
 from tests.unit.fakes import FakeProvider, RecordingSender
 
 pytestmark = pytest.mark.integration
 
-BUILDERS: tuple[Callable[..., Any], ...] = (
-    bootstrap.settings,
-    bootstrap.link_maker,
-    bootstrap.api,
-    bootstrap.relay_service,
-    bootstrap.render_service,
-    bootstrap.deliver_service,
-    bootstrap.customer_webhooks,
-)
-
 
 @pytest.fixture
-def counted(emulators: Emulators, monkeypatch: pytest.MonkeyPatch) -> Iterator[OperationCounter]:
-    """Every function's service, built as in production on one counting client."""
-    counter = OperationCounter()
-    client = CountingClient(counter, project=emulators.project)
-    for builder in BUILDERS:
-        builder.cache_clear()  # type: ignore[attr-defined]
-    monkeypatch.setattr(bootstrap, "firestore_client", lambda: client)
-    yield counter
-    for builder in BUILDERS:
-        builder.cache_clear()  # type: ignore[attr-defined]
+def counted(emulators: Emulators) -> OperationCounter:
+    return OperationCounter()
+
+
+def counted_services(counter: OperationCounter, project: str) -> tuple[Services, FakeProvider]:
+    """Every function's service, built by the composition root as in production, on one
+    counting client; the email provider and the publisher are the test's."""
+    client = CountingClient(counter, project=project)
+    adapters = FirestoreAdapters(Settings.from_env({"GOOGLE_CLOUD_PROJECT": project}), client)
+    email = FakeProvider("smtp", "email")
+    adapters.providers = [email]
+    adapters.publisher = InMemoryPublisher()
+    return build(adapters), email
 
 
 class Cloud:
@@ -68,14 +62,14 @@ class Cloud:
         self.plain = firestore.Client(project=project)  # what the test reads: not counted
         self.key = "hk_" + uuid.uuid4().hex
         FirestoreKeys(self.plain).put(hash_api_key(self.key), workspace)
-        self.publisher = InMemoryPublisher()
-        bootstrap.relay_service().publisher = self.publisher
-        self.email = FakeProvider("smtp", "email")
-        bootstrap.deliver_service().providers = {"smtp": self.email}
+        self.services, self.email = counted_services(counter, project)
+        publisher = self.services.relay.publisher
+        assert isinstance(publisher, InMemoryPublisher)
+        self.publisher = publisher
         self.consumers: dict[str, Callable[[EventEnvelope], None]] = {
-            "render": bootstrap.render_service().handle,
-            "deliver": bootstrap.deliver_service().handle,
-            "webhooks": bootstrap.customer_webhooks().handle,
+            "render": self.services.render.handle,
+            "deliver": self.services.deliver.handle,
+            "webhooks": self.services.webhooks.handle,
         }
         self.operations: dict[str, FirestoreCounts] = {}
         self.invocations: Counter[str] = Counter()
@@ -97,7 +91,7 @@ class Cloud:
                 {"message": {"to": to, "content": {"title": "Hi", "body": "x"}}}
             ).encode(),
         )
-        response = self._run("api", functools.partial(bootstrap.api().handle, request))
+        response = self._run("api", functools.partial(self.services.api.handle, request))
         assert response.status == 202, response.body
         message_id: str = response.body["requestId"]
         self._drain(message_id)
@@ -115,7 +109,7 @@ class Cloud:
             for record in records[relayed:]:
                 relayed += 1
                 published = len(self.publisher.messages)
-                relay = bootstrap.relay_service()
+                relay = self.services.relay
                 self._run("relay", functools.partial(relay.handle_write, None, record))
                 for message in self.publisher.messages[published:]:
                     self._push(message.data, message.attributes)
@@ -163,7 +157,7 @@ def test_a_workspace_with_an_endpoint_gets_its_events_to_the_observer(
         workspace, {"url": "https://hooks.example.com/h", "events": ["message:updated"]}
     )
     sender = RecordingSender()
-    bootstrap.customer_webhooks().sender = sender
+    cloud.services.webhooks.sender = sender
     cloud.send({"email": "ada@example.com"})
     assert cloud.invocations["webhooks"] == invocations_per_email(endpoint_share=1.0)["webhooks"]
     assert [post.url for post in sender.posts] == ["https://hooks.example.com/h"] * 2

@@ -3,13 +3,13 @@
 import pytest
 from google.cloud import firestore
 
-from herald.local.emulators import Emulators
 from herald.store.firestore import (
     FirestoreAttempts,
     FirestoreKeys,
     FirestoreMessages,
     FirestoreSummaries,
 )
+from herald_tools.local.emulators import Emulators
 from tests.contract.store import (
     AttemptRepositoryContract,
     KeyRepositoryContract,

@@ -15,8 +15,8 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.transaction import Transaction
 
 from herald.errors import Contended
-from herald.local.emulators import Emulators
 from herald.store.firestore_transactions import run_transaction
+from herald_tools.local.emulators import Emulators
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,7 @@ import pytest
 from google.cloud import firestore
 
 from herald.idempotency.firestore import FirestoreIdempotencyStore
-from herald.local.emulators import Emulators
+from herald_tools.local.emulators import Emulators
 from tests.contract.idempotency import (
     RESPONSE,
     IdempotencyStoreContract,

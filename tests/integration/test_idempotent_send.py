@@ -9,22 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from google.cloud import firestore
 
-from herald.api.http import Api, HttpRequest, HttpResponse
-from herald.api.routes import build_router
-from herald.config import CallbackSettings
-from herald.engagement.links import LinkMaker
-from herald.idempotency.firestore import FirestoreIdempotencyStore
-from herald.idempotency.http import IdempotentPosts
+from herald.api.http import HttpRequest, HttpResponse
+from herald.bootstrap import FirestoreAdapters, build
 from herald.ids import hash_api_key
-from herald.local.emulators import Emulators
-from herald.services.canceling import CancelService
-from herald.services.feedback import FeedbackService
-from herald.services.reading import MessageReader
-from herald.services.sending import SendService
-from herald.services.suppression import SuppressionList
-from herald.store.firestore import FirestoreMessages, FirestoreSummaries
-from herald.store.firestore_documents import FirestoreDocuments
-from herald.store.memory import InMemoryKeys
+from herald_tools.local.emulators import Emulators
 
 pytestmark = pytest.mark.integration
 
@@ -33,29 +21,13 @@ RACERS = 8
 SEND = {"message": {"to": {"email": "ada@example.com"}, "content": {"body": "once"}}}
 
 
-class FirestoreServices:
-    def __init__(self, client: firestore.Client) -> None:
-        self.sending = SendService(FirestoreMessages(client))
-        self.reader = MessageReader(FirestoreMessages(client), FirestoreSummaries(client))
-        self.documents = FirestoreDocuments(client)
-        self.canceling = CancelService(FirestoreMessages(client))
-        self.feedback = FeedbackService(FirestoreMessages(client), SuppressionList(self.documents))
-        self.callbacks = CallbackSettings()
-        self.links: LinkMaker | None = None
-
-
 def test_racing_identical_sends_create_exactly_one_message(
     emulators: Emulators, workspace: str
 ) -> None:
     client = firestore.Client(project=emulators.project)
-    keys = InMemoryKeys()
-    keys.put(hash_api_key(KEY), workspace)
-    api = Api(
-        build_router(),
-        keys,
-        FirestoreServices(client),
-        IdempotentPosts(FirestoreIdempotencyStore(client)),
-    )
+    adapters = FirestoreAdapters(client=client)
+    adapters.keys.put(hash_api_key(KEY), workspace)
+    api = build(adapters).api
     request = HttpRequest(
         "POST",
         "/send",

@@ -8,26 +8,27 @@ from __future__ import annotations
 import datetime
 import socket
 import ssl
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from werkzeug.wrappers import Request, Response
 
 from herald.errors import ProviderError, RetryableProviderError
+from herald.pipeline.customer_webhooks.sender import HttpSender
 from herald.providers.base import Dispatch
 from herald.providers.http import exchange
 from herald.providers.slack import SlackProvider
 from herald.providers.webhook import WebhookProvider
-from herald.services.customer_webhooks.sender import HttpSender
+from herald_tools.local.serving import Served
 from tests.integration.fakehttp import FakeApi, serve
 
 pytestmark = pytest.mark.integration
@@ -208,32 +209,16 @@ def tls_server(tmp: Path) -> Iterator[TlsServer]:
     context.load_cert_chain(cert, key)
     context.sni_callback = lambda sock, name, ctx: server_names.append(name)
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            hosts.append(self.headers["host"])
-            self.rfile.read(int(self.headers.get("content-length") or 0))
-            self.send_response(200)
-            self.send_header("content-length", "0")
-            self.end_headers()
+    def app(environ: WSGIEnvironment, start: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        hosts.append(request.headers["host"])
+        request.get_data()
+        return Response(b"", 200)(environ, start)
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    ).start()
-    try:
+    with Served(app, ssl_context=context) as served:
         yield TlsServer(
-            server.server_address[1],
-            ssl.create_default_context(cafile=str(ca)),
-            server_names,
-            hosts,
+            served.port, ssl.create_default_context(cafile=str(ca)), server_names, hosts
         )
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_tls_uses_the_name_for_sni_and_the_certificate_while_connecting_to_the_address(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import subprocess
@@ -11,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from herald.packaging import MANIFEST, build, build_all, requirements
 from herald.topology import FUNCTIONS, function
+from herald_tools.packaging import MANIFEST, build, build_all, requirements
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
+HTML_RENDERING = ("api", "render")  # the functions that render Herald's own HTML
 
 
 def test_archives_are_deterministic_and_named_by_their_content(tmp_path: Path) -> None:
@@ -28,12 +30,33 @@ def test_archives_are_deterministic_and_named_by_their_content(tmp_path: Path) -
     )
     names = zipfile.ZipFile(first.path).namelist()
     assert "main.py" in names and "herald/bootstrap.py" in names
-    assert not [n for n in names if n.startswith(("herald/local/", "herald/ops/"))]
+    assert "herald/elemental/templates/email.html" in names
+    shipped = ROOT / "shared" / "herald"
+    templates = {f"herald/{p.relative_to(shipped).as_posix()}" for p in shipped.rglob("*.html")}
+    assert templates and templates <= set(names)  # every template, the pages' too
+    assert not [n for n in names if n.startswith("herald_tools/")]
 
 
 def test_only_the_relay_and_the_sweep_require_pubsub() -> None:
     needing = {f.name for f in FUNCTIONS if "google-cloud-pubsub==" in requirements(f)}
     assert needing == {"relay", "sweep"}
+
+
+def tooling_modules() -> list[str]:
+    """Where each tooling module would sit in an archive: under herald_tools, and under
+    herald by the same path or by the path it had before the packages were split."""
+    package = ROOT / "shared" / "herald_tools"
+    relative = [p.relative_to(package).as_posix() for p in package.rglob("*.py")]
+    earlier = [
+        "contracts.py",
+        "observability/cost.py",
+        "observability/waterfall.py",
+        "events/schemafile.py",
+    ]
+    return [
+        *(f"herald_tools/{r}" for r in relative),
+        *(f"herald/{r}" for r in [*relative, *earlier] if r != "__init__.py"),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +85,34 @@ def test_a_rebuild_leaves_only_the_current_archives(built: Path) -> None:
 
 
 @pytest.mark.parametrize("name", [f.name for f in FUNCTIONS])
+def test_an_archive_holds_the_runtime_package_and_no_tooling(name: str, built: Path) -> None:
+    entry = json.loads((built / MANIFEST).read_text())["archives"][name]
+    archive = zipfile.ZipFile(built / entry["file"])
+    names = set(archive.namelist())
+    tooling = tooling_modules()
+    assert "herald_tools/cli.py" in tooling and "herald/local/stack.py" in tooling
+    assert not names & set(tooling)
+    assert {n.split("/", 1)[0] for n in names} == {"main.py", "requirements.txt", "herald"}
+    # The span-file exporter runs in the local stack's functions; reading the files does not.
+    assert "herald/observability/spanfile.py" in names
+    importing = [n for n in names if n.endswith(".py") and imports_tooling(archive.read(n))]
+    assert not importing
+
+
+def imports_tooling(source: bytes) -> bool:
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            modules = [node.module or ""]
+        else:
+            continue
+        if any(m.split(".")[0] == "herald_tools" for m in modules):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("name", [f.name for f in FUNCTIONS])
 def test_an_archive_installs_in_a_clean_venv_and_its_function_imports(
     name: str, built: Path, tmp_path: Path
 ) -> None:
@@ -76,6 +127,15 @@ def test_an_archive_installs_in_a_clean_venv_and_its_function_imports(
         check=True,
     )
     probe = "import main, sys; assert callable(main.handle); print('herald' in sys.modules)"
+    if name in HTML_RENDERING:
+        # Their templates load from the archive: a page, and the email layout.
+        probe += (
+            "; from herald.engagement.pages import notice_page"
+            "; assert '<h1>T</h1>' in notice_page('T', 'x')"
+            "; from herald.elemental.email_html import email_html"
+            "; from herald.templating import Budget"
+            "; assert '<title>S</title>' in email_html('S', [], None, Budget())"
+        )
     result = subprocess.run(
         [str(python), "-c", probe], cwd=source, capture_output=True, text=True, check=False
     )

@@ -4,8 +4,8 @@ import pytest
 from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 from opentelemetry import trace
 
-from herald.local.emulators import Emulators
 from herald.publish.pubsub import PubSubPublisher
+from herald_tools.local.emulators import Emulators
 from tests.conftest import eventually
 
 pytestmark = pytest.mark.integration

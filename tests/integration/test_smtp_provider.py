@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from herald.errors import PermanentProviderError, RetryableProviderError
-from herald.local.processes import free_port
 from herald.providers.base import Dispatch
 from herald.providers.smtp import SmtpProvider, SmtpSettings
+from herald_tools.local.processes import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -127,9 +127,11 @@ def test_a_refused_recipient_is_permanent_and_nothing_is_handed_off(
     handler, port = server
     handler.rcpt_reply = "550 5.1.1 no such user"
     handoffs: list[bool] = []
-    with pytest.raises(PermanentProviderError, match="550"):
+    with pytest.raises(PermanentProviderError, match="550") as refused:
         provider(port).send(DISPATCH, lambda: handoffs.append(True))
     assert handoffs == []
+    # The server's answer, not the address it was about (what it quotes is redacted later).
+    assert str(refused.value) == "recipient refused: SMTP 550: b'5.1.1 no such user'"
 
 
 def test_a_temporary_refusal_is_retryable(server: tuple[Server, int]) -> None:

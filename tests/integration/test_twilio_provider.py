@@ -12,9 +12,9 @@ import pytest
 
 from herald.domain.message import ChannelOutcome
 from herald.errors import AmbiguousProviderError, PermanentProviderError, RetryableProviderError
-from herald.local.processes import free_port
 from herald.providers.base import Dispatch, Receipt
 from herald.providers.twilio import TwilioProvider
+from herald_tools.local.processes import free_port
 from tests.integration.fakehttp import FakeApi, RecordedRequest, Reply, serve
 
 pytestmark = pytest.mark.integration

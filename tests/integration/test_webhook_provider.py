@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import pytest
 
 from herald.errors import AmbiguousProviderError, PermanentProviderError, RetryableProviderError
-from herald.local.processes import free_port
 from herald.providers.base import Dispatch
 from herald.providers.webhook import WebhookProvider
+from herald_tools.local.processes import free_port
 from tests.integration.fakehttp import FakeApi, RecordedRequest, Reply, serve
 
 pytestmark = pytest.mark.integration

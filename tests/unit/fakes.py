@@ -4,31 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from herald.config import AmbiguousPolicy, CallbackSettings
+from herald.bootstrap import MemoryAdapters, build
+from herald.config import CallbackSettings, Settings
 from herald.domain.message import ChannelOutcome
 from herald.engagement.links import LinkMaker
 from herald.errors import ProviderError
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
+from herald.pipeline.customer_webhooks.sender import PostOutcome
 from herald.providers.base import Dispatch, Receipt
-from herald.services.canceling import CancelService
-from herald.services.customer_webhooks.observer import CustomerWebhooks
-from herald.services.customer_webhooks.sender import PostOutcome
-from herald.services.delivering import DeliverService
-from herald.services.feedback import FeedbackService
-from herald.services.reading import MessageReader
-from herald.services.rendering import RenderService
-from herald.services.sending import SendService
-from herald.services.suppression import SuppressionList
-from herald.store.documents import InMemoryDocuments
-from herald.store.memory import (
-    InMemoryAttempts,
-    InMemoryMessages,
-    InMemorySummaries,
-    InMemoryTimers,
-    InMemoryWorkspaces,
-)
 
 
 @dataclass
@@ -74,63 +60,64 @@ class RecordingSender:
         return self.answers.pop(0) if self.answers else PostOutcome(200)
 
 
+def settings_with(**changes: Any) -> Settings:
+    """The defaults of every setting, with ``changes``."""
+    return Settings.from_env({}, **changes)
+
+
 @dataclass
 class Pipeline:
-    """The services wired to in-memory stores, with an explicit, inspectable bus."""
+    """The services as the composition root builds them, over in-memory adapters, with an
+    explicit, inspectable bus."""
 
-    policy: AmbiguousPolicy = AmbiguousPolicy.ASSUME_SENT
-    channel_policies: dict[str, AmbiguousPolicy] = field(default_factory=dict)
-    messages: InMemoryMessages = field(default_factory=InMemoryMessages)
-    attempts: InMemoryAttempts = field(default_factory=InMemoryAttempts)
-    summaries: InMemorySummaries = field(default_factory=InMemorySummaries)
+    settings: Settings = field(default_factory=settings_with)
     email: FakeProvider = field(default_factory=lambda: FakeProvider("fake-smtp", "email"))
     webhook: FakeProvider = field(
         default_factory=lambda: FakeProvider("fake-webhook", "webhook", ChannelOutcome.DELIVERED)
     )
-    workspaces: InMemoryWorkspaces = field(default_factory=InMemoryWorkspaces)
-    timers: InMemoryTimers = field(default_factory=InMemoryTimers)
-    documents: InMemoryDocuments = field(default_factory=InMemoryDocuments)
-    customer_endpoints: RecordingSender = field(default_factory=RecordingSender)
-    relayed: int = 0
     extra: list[FakeProvider] = field(default_factory=list)  # more providers, after these two
+    customer_endpoints: RecordingSender = field(default_factory=RecordingSender)
     links: LinkMaker | None = None  # email links (unsubscribe, tracking); none by default
-    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
+    callbacks: CallbackSettings = field(default_factory=lambda: CallbackSettings.from_env({}))
+    relayed: int = 0
 
     def __post_init__(self) -> None:
-        self.messages.summaries = self.summaries  # the list's view, kept in each commit
-        self.sending = SendService(self.messages, self.documents)
-        self.reader = MessageReader(self.messages, self.summaries)
-        self.canceling = CancelService(self.messages)
-        self.suppressions = SuppressionList(self.documents)
-        self.feedback = FeedbackService(self.messages, self.suppressions)
-        render = RenderService(
-            self.messages, self.timers, self.documents, self.links, self.workspaces
+        self.adapters = MemoryAdapters(
+            self.settings,
+            webhook_sender=self.customer_endpoints,
+            links=self.links,
+            callbacks=self.callbacks,
         )
+        self.messages = self.adapters.messages
+        self.attempts = self.adapters.attempts
+        self.summaries = self.adapters.summaries
+        self.workspaces = self.adapters.workspaces
+        self.timers = self.adapters.timers
+        self.documents = self.adapters.documents
+        self.keys = self.adapters.keys
+        self.restart()
+
+    def restart(self) -> None:
+        """Fresh services over the same stores, as after an instance restarts; the providers
+        are the two, then ``extra``, as they are now."""
+        self.adapters.providers[:] = [self.email, self.webhook, *self.extra]
+        self.services = build(self.adapters)
+        self.api = self.services.api
+        self.sending = self.services.sending
+        self.reader = self.services.reader
+        self.canceling = self.services.canceling
+        self.suppressions = self.services.suppressions
+        self.feedback = self.services.feedback
+        self.customer_webhooks = self.services.webhooks
+        self.render = self.services.render
         # A list send's chunks wait a second between writes of its record: noted, not slept.
         self.fanout_waits: list[float] = []
-        render.fanouts.sleep = self.fanout_waits.append
-        self.render = render
+        self.render.fanouts.sleep = self.fanout_waits.append
         self.consumers: dict[str, Callable[[EventEnvelope], None]] = {
-            "render": render.handle,
-            "deliver": DeliverService(
-                self.messages,
-                self.attempts,
-                [self.email, self.webhook, *self.extra],
-                policy=self.policy,
-                channel_policies=self.channel_policies,
-                workspaces=self.workspaces,
-                timers=self.timers,
-                suppressions=self.suppressions,
-            ).handle,
+            "render": self.render.handle,
+            "deliver": self.services.deliver.handle,
+            "webhooks": self.services.webhooks.handle,
         }
-        self.customer_webhooks = CustomerWebhooks(
-            self.documents,
-            self.customer_endpoints,
-            messages=self.messages,
-            timers=self.timers,
-            workspaces=self.workspaces,
-        )
-        self.consumers["webhooks"] = self.customer_webhooks.handle
 
     def drain(self) -> None:
         """Relays every new outbox record to its consumers until none is left."""

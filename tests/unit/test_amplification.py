@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from herald.api.http import Api
 from herald.config import DEFAULT_MAX_MESSAGES_PER_REQUEST, DEFAULT_MAX_WEBHOOK_ENDPOINTS
-from herald.services.customer_webhooks.endpoints import ENDPOINTS, Endpoint, EndpointService
-from herald.services.sending import SendService
+from herald.resources.webhook_endpoints import ENDPOINTS, Endpoint, EndpointService
 from herald.store.documents import DocPath, Document, InMemoryDocuments
-from tests.unit.fakes import Pipeline
+from tests.unit.fakes import Pipeline, settings_with
 from tests.unit.test_api import SEND, call, make_api
 
 ENDPOINT = {"url": "https://example.com/herald"}
@@ -113,13 +115,12 @@ def test_the_same_list_named_twice_alike_is_one_fan_out() -> None:
     assert sorted(m.recipient["user_id"] for m in made) == ["ada", "bob"]
 
 
-def capped(pipeline: Pipeline, cap: int) -> None:
-    pipeline.sending = SendService(pipeline.messages, pipeline.documents, max_messages=cap)
+def capped(cap: int) -> tuple[Api, Pipeline]:
+    return make_api(settings_with(max_messages_per_request=cap))
 
 
 def test_a_request_makes_at_most_the_cap_counting_its_lists_subscribers() -> None:
-    api, pipeline = make_api()
-    capped(pipeline, 100)
+    api, pipeline = capped(100)
     subscribe(pipeline, "a", [f"a{n}" for n in range(60)])
     subscribe(pipeline, "b", [f"b{n}" for n in range(30)])
     direct = [{"email": f"u{n}@example.com"} for n in range(10)]
@@ -134,8 +135,7 @@ def test_a_request_makes_at_most_the_cap_counting_its_lists_subscribers() -> Non
 
 
 def test_direct_recipients_count_and_a_deleted_list_does_not() -> None:
-    api, pipeline = make_api()
-    capped(pipeline, 5)
+    api, pipeline = capped(5)
     six = [{"email": f"u{n}@example.com"} for n in range(6)]
     assert call(api, "POST", "/send", list_send(*six)).status == 400
     subscribe(pipeline, "gone", [f"g{n}" for n in range(50)])
@@ -143,20 +143,18 @@ def test_direct_recipients_count_and_a_deleted_list_does_not() -> None:
     assert call(api, "POST", "/send", list_send({"list_id": "gone"})).status == 202
 
 
-def test_lists_are_counted_no_further_than_the_cap() -> None:
-    counted: list[int] = []
-
-    class CountingDocuments(InMemoryDocuments):
-        def count(self, workspace: str, collection: DocPath, limit: int) -> int:
-            counted.append(limit)
-            return super().count(workspace, collection, limit)
-
-    pipeline = Pipeline(documents=CountingDocuments())
-    capped(pipeline, 100)
+def test_lists_are_counted_no_further_than_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    api, pipeline = capped(100)
     for name in ("a", "b", "c"):
         subscribe(pipeline, name, [f"{name}{n}" for n in range(80)])
-    api, _ = make_api()
-    api.services = pipeline
+    counted: list[int] = []
+    count = pipeline.documents.count
+
+    def counting(workspace: str, collection: DocPath, limit: int) -> int:
+        counted.append(limit)
+        return count(workspace, collection, limit)
+
+    monkeypatch.setattr(pipeline.documents, "count", counting)
     response = call(
         api, "POST", "/send", list_send({"list_id": "a"}, {"list_id": "b"}, {"list_id": "c"})
     )

@@ -4,20 +4,18 @@ import json
 from typing import Any
 
 from herald.api.http import Api, HttpRequest, HttpResponse
-from herald.api.routes import build_router
+from herald.config import Settings
 from herald.ids import hash_api_key
-from herald.store.memory import InMemoryKeys
-from tests.unit.fakes import Pipeline
+from tests.unit.fakes import Pipeline, settings_with
 
 KEY = "hk_test_key"
 
 
-def make_api() -> tuple[Api, Pipeline]:
-    pipeline = Pipeline()
-    keys = InMemoryKeys()
-    keys.put(hash_api_key(KEY), "ws1")
-    keys.put(hash_api_key("other-key"), "ws2")
-    return Api(build_router(), keys, pipeline), pipeline
+def make_api(settings: Settings | None = None) -> tuple[Api, Pipeline]:
+    pipeline = Pipeline(settings or settings_with())
+    pipeline.keys.put(hash_api_key(KEY), "ws1")
+    pipeline.keys.put(hash_api_key("other-key"), "ws2")
+    return pipeline.api, pipeline
 
 
 def call(

@@ -150,22 +150,22 @@ def test_preferences_follow_topic_defaults_and_user_choices() -> None:
 
 def test_public_routes_skip_the_key_and_answer_raw_bytes() -> None:
     from herald.api.http import Api, Context, HttpResponse, Router
-    from herald.store.memory import InMemoryKeys
     from tests.unit.fakes import Pipeline
 
     router = Router()
 
-    @router.route("GET", "/pixel/{token}", public=True)
+    @router.get("/pixel/{token}", summary="Pixel", tag="Test", answers=(), public=True)
     def pixel(ctx: Context) -> HttpResponse:
         return HttpResponse(
             200, None, {"content-type": "image/gif"}, raw=ctx.params["token"].encode()
         )
 
-    @router.route("GET", "/private")
+    @router.get("/private", summary="Private", tag="Test", answers=())
     def private(ctx: Context) -> HttpResponse:
         return HttpResponse(200, {"workspace": ctx.workspace})
 
-    api = Api(router, InMemoryKeys(), Pipeline())
+    pipeline = Pipeline()
+    api = Api(router, pipeline.keys, pipeline.services)
     answered = call(api, "GET", "/pixel/abc", key=None)
     assert (answered.status, answered.raw, answered.headers) == (
         200,

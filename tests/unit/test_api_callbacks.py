@@ -8,13 +8,11 @@ import urllib.parse
 from typing import Any
 
 from herald.api.http import Api, HttpRequest, HttpResponse
-from herald.api.routes import build_router
 from herald.callbacks import sendgrid, twilio
 from herald.config import CallbackSettings
 from herald.domain.status import MessageStatus, Reason
 from herald.ids import hash_api_key
-from herald.local.signing import SendGridSigner
-from herald.store.memory import InMemoryKeys
+from herald_tools.local.signing import SendGridSigner
 from tests.unit.fakes import FakeProvider, Pipeline
 
 KEY = "hk_test_key"
@@ -31,9 +29,8 @@ def make_api() -> tuple[Api, Pipeline]:
             public_url=PUBLIC, sendgrid_public_key=SIGNER.public_key, twilio_auth_token=TOKEN
         ),
     )
-    keys = InMemoryKeys()
-    keys.put(hash_api_key(KEY), WS)
-    return Api(build_router(), keys, pipeline), pipeline
+    pipeline.keys.put(hash_api_key(KEY), WS)
+    return pipeline.api, pipeline
 
 
 def sent_message(pipeline: Pipeline, to: dict[str, str]) -> str:
@@ -239,6 +236,6 @@ def test_sms_stop_opts_the_number_out_and_start_back_in() -> None:
 
 
 def test_callbacks_without_configured_secrets_are_404() -> None:
-    api = Api(build_router(), InMemoryKeys(), Pipeline())
+    api = Pipeline().api
     assert api.handle(HttpRequest("POST", f"/callbacks/sendgrid/{WS}", {}, b"[]")).status == 404
     assert api.handle(HttpRequest("POST", f"/callbacks/twilio/{WS}/inbound", {}, b"")).status == 404

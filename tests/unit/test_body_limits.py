@@ -12,9 +12,9 @@ import pytest
 
 from herald.api.bodies import DEFAULT_MAX_BODY, read_body
 from herald.api.http import HttpRequest, Route
+from herald.api.idempotency import IdempotentPosts
 from herald.api.routes import build_router
 from herald.errors import PayloadTooLarge
-from herald.idempotency.http import IdempotentPosts
 from herald.idempotency.memory import InMemoryIdempotencyStore
 from herald.store.sizes import (
     MAX_STORED_BYTES,
@@ -60,17 +60,17 @@ def test_every_route_takes_its_limit_and_refuses_one_byte_more_before_anything_e
 ) -> None:
     api, _ = make_api()
     path = concrete(route)
-    assert api.router.body_limit(route.method, path) == route.max_body
-    at_limit = api.handle(HttpRequest(route.method, path, {}, b" " * route.max_body))
+    assert api.router.body_limit(route.method, path) == route.body_limit
+    at_limit = api.handle(HttpRequest(route.method, path, {}, b" " * route.body_limit))
     assert at_limit.status != 413
     # No key: the 413 comes before the 401, so a refused body costs no key lookup.
-    over = api.handle(HttpRequest(route.method, path, {}, b" " * (route.max_body + 1)))
+    over = api.handle(HttpRequest(route.method, path, {}, b" " * (route.body_limit + 1)))
     assert (over.status, over.body["errors"][0]["field"]) == (413, "body")
-    assert f"{route.max_body // 1024} KiB" in over.body["errors"][0]["reason"]
+    assert f"{route.body_limit // 1024} KiB" in over.body["errors"][0]["reason"]
 
 
 def test_the_routes_that_take_more_than_the_default_are_the_ones_that_need_it() -> None:
-    larger = {f"{r.method} {r.template}": r.max_body for r in ROUTES if r.max_body != 64 * 1024}
+    larger = {f"{r.method} {r.template}": r.body_limit for r in ROUTES if r.body_limit != 64 * 1024}
     assert larger == {
         "POST /send": 256 * 1024,
         "PUT /templates/{template_id}": 256 * 1024,

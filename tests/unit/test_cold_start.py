@@ -52,6 +52,11 @@ def test_exporters_load_only_when_configured(function: str) -> None:
     assert not modules & set(HEAVY_UNLESS_CONFIGURED)
 
 
+@pytest.mark.parametrize("function", ["api", "relay", "render", "deliver", "webhooks", "sweep"])
+def test_no_function_loads_the_tooling(function: str) -> None:
+    assert not {m for m in loaded_modules(function) if m.split(".")[0] == "herald_tools"}
+
+
 @pytest.mark.parametrize("function", ["api", "render", "deliver", "webhooks"])
 def test_only_the_relay_loads_the_pubsub_client(function: str) -> None:
     assert "google.cloud.pubsub_v1" not in loaded_modules(function)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from herald.events.registry import spec_for
-from herald.observability import cost
-from herald.observability.cost import (
+from herald.topology import FUNCTIONS, FunctionSpec, Trigger
+from herald_tools import cost
+from herald_tools.cost import (
     HANDLERS,
     PRICES_2026,
     WORK,
@@ -22,7 +23,6 @@ from herald.observability.cost import (
     invocations_per_email,
     render_table,
 )
-from herald.topology import FUNCTIONS, FunctionSpec, Trigger
 
 CATEGORIES = ("compute", "requests", "firestore", "pubsub")
 PER_SEND = ("api", "relay", "render", "deliver", "webhooks")
@@ -309,8 +309,8 @@ def test_the_table_lists_every_handler_and_adds_up(sends: int) -> None:
 def test_the_cost_command_prints_every_handler_and_uses_measured_durations(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from herald.cli import main
     from herald.observability.spanfile import SpanRecord
+    from herald_tools.cli import main
 
     span = SpanRecord(
         trace_id="a" * 32,

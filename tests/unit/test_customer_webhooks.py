@@ -12,15 +12,19 @@ from standardwebhooks import Webhook
 
 from herald.clock import now_ms
 from herald.events.registry import spec_for
-from herald.services.customer_webhooks.backoff import RETRY_HORIZON_S, Backoff
-from herald.services.customer_webhooks.deliveries import (
+from herald.pipeline.customer_webhooks.deliveries import (
     Deliveries,
     Delivery,
     DeliveryState,
     delivery_path,
 )
-from herald.services.customer_webhooks.observer import timer_owner
-from herald.services.customer_webhooks.sender import HttpSender, PostOutcome
+from herald.pipeline.customer_webhooks.observer import (
+    RETRY_BACKOFF,
+    RETRY_HORIZON_S,
+    next_try_ms,
+    timer_owner,
+)
+from herald.pipeline.customer_webhooks.sender import HttpSender, PostOutcome
 from herald.store.base import WorkspaceSettings
 from tests.unit.fakes import Pipeline
 from tests.unit.test_api import SEND, call, make_api
@@ -182,13 +186,13 @@ def test_failures_retry_on_the_timer_with_backoff_until_the_endpoint_answers() -
 
 
 def test_the_backoff_doubles_from_30_s_to_an_hour_honours_retry_after_and_stops_at_3_days() -> None:
-    backoff = Backoff()
-    assert [backoff.delay_s(n) for n in (1, 2, 3, 7, 8, 20)] == [30, 60, 120, 1920, 3600, 3600]
-    assert backoff.delay_s(1, retry_after_s=600) == 600
+    delays = [RETRY_BACKOFF.delay_s(n) for n in (1, 2, 3, 7, 8, 20)]
+    assert delays == [30, 60, 120, 1920, 3600, 3600]
     start = 1_000_000
-    assert backoff.next_try_ms(start, start, 1) == start + 30_000
+    assert next_try_ms(RETRY_BACKOFF, start, start, 1) == start + 30_000
+    assert next_try_ms(RETRY_BACKOFF, start, start, 1, retry_after_s=600) == start + 600_000
     late = start + RETRY_HORIZON_S * 1000 - 10_000
-    assert backoff.next_try_ms(start, late, 20) is None
+    assert next_try_ms(RETRY_BACKOFF, start, late, 20) is None
 
 
 def test_a_429_retry_after_sets_the_next_try() -> None:
@@ -260,6 +264,23 @@ def test_a_replay_posts_the_same_body_again_freshly_signed() -> None:
     assert [(a.status, a.replay) for a in replayed.attempts] == [(None, False), (200, True)]
     shown = call(api, "GET", f"/webhooks/endpoints/{endpoint['id']}/deliveries/{failed.id}").body
     assert shown["state"] == "SUCCEEDED"
+
+
+def test_a_replay_through_the_api_posts_through_the_composition_roots_sender() -> None:
+    """With the deployment's allowance for private destinations only: the api reads no
+    workspace settings."""
+    api, pipeline = make_api()
+    endpoint = register(api)
+    pipeline.customer_endpoints.answers = [PostOutcome(None, "refused", final=True)]
+    send_and_drain(api, pipeline)
+    [failed] = [d for d in deliveries_of(pipeline, endpoint["id"]) if d.state == "FAILED"]
+    pipeline.workspaces.save_settings("ws1", WorkspaceSettings(allow_private_destinations=True))
+    posted = len(pipeline.customer_endpoints.posts)
+    base = f"/webhooks/endpoints/{endpoint['id']}/deliveries"
+    response = call(api, "POST", f"{base}/{failed.id}/replay")
+    assert response.status == 200 and response.body["state"] == "SUCCEEDED"
+    [replay] = pipeline.customer_endpoints.posts[posted:]
+    assert (replay.url, replay.allow_private) == (ENDPOINT["url"], False)
 
 
 def test_replay_refuses_unknown_deliveries_and_disabled_endpoints() -> None:

@@ -8,7 +8,7 @@ from google.events.cloud import firestore as fs
 from herald.entrypoints import firestore, pubsub
 from herald.errors import UndecodableEvent
 from herald.events.envelope import EventEnvelope
-from herald.local.router import eventarc_request
+from herald_tools.local.router import eventarc_request
 
 NAME = "projects/p/databases/(default)/documents/workspaces/ws/messages/m/events/00000001"
 

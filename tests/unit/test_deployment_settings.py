@@ -15,12 +15,14 @@ from herald.deployment import (
     LOCAL_STACK_MARKER,
     LOCAL_TWILIO_AUTH_TOKEN,
     LOCAL_WEBHOOK_SECRET,
-    LocalSettingOutsideLocalStack,
     is_local_stack,
+)
+from herald.entrypoints.local_settings import (
+    LocalSettingOutsideLocalStack,
     local_only_settings,
     refuse_local_settings,
 )
-from herald.local.stack import Stack
+from herald_tools.local.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from herald.domain.send import check_identifier
-from herald.services.preferences import address_choice_path
+from herald.resources.preferences import address_choice_path
 from herald.store.documents import InMemoryDocuments, check_doc_path, document_id_problem
 from tests.unit.test_api import call, make_api
 

@@ -2,8 +2,9 @@ from typing import Any
 
 import pytest
 
-from herald.elemental import ElementalContent, is_elemental, parse_elemental
+from herald.elemental import ElementalContent, is_elemental, parse, parse_elemental
 from herald.errors import ValidationFailed
+from herald.templating import Budget, Limits
 
 
 def content(*elements: dict[str, Any]) -> dict[str, Any]:
@@ -117,6 +118,19 @@ def test_strict_fields_refuse_extras_coercion_and_unsafe_styles() -> None:
     ]
 
 
+def test_colours_and_widths_are_checked_only_up_to_their_longest_form() -> None:
+    spaced = "rgb(" + " " * 56 + "0,0)"  # 64 characters: spaces inside rgb() are fine
+    assert parse_elemental(content({"type": "divider", "color": spaced}))
+    assert errors(content({"type": "divider", "color": spaced[:4] + " " + spaced[4:]})) == [
+        ("content.elements[0].color", "is not a colour (#rgb, #rrggbb, a name or rgb(...))")
+    ]
+    image = {"type": "image", "src": "https://x.example/a.png"}
+    assert parse_elemental(content({**image, "width": "1234px"}))
+    assert [f for f, _ in errors(content({**image, "width": "0" * 9}))] == [
+        "content.elements[0].width"
+    ]
+
+
 def test_templates_and_conditions_are_compiled_while_validating() -> None:
     body = content(
         {"type": "text", "content": "Hi {{#if a}}"},
@@ -126,6 +140,19 @@ def test_templates_and_conditions_are_compiled_while_validating() -> None:
         ("content.elements[0].content", "line 1, column 4: {{#if}} is never closed"),
         ("content.elements[1].if", "line 1, column 1: unknown helper 'foo'"),
     ]
+
+
+def test_one_budget_covers_compiling_every_template_of_the_content(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The fuel decides, not the CPU time of a machine that may be loaded.
+    monkeypatch.setattr(parse, "Budget", lambda: Budget(Limits(cpu_seconds=60)))
+    # Two thousand small templates of dense tags: each cheap alone, too costly together.
+    dense = {"type": "text", "content": "{{a}}" * 24}
+    assert errors(content(*[dense] * 2_000)) == [
+        ("content.elements[86].content", "rendering needs more than 50,000 units of fuel")
+    ]
+    assert parse_elemental(content(*[dense] * 80))
 
 
 def test_channel_elements_only_at_the_top_and_never_beside_others() -> None:

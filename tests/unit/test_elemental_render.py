@@ -4,7 +4,7 @@ import pytest
 
 from herald.domain.rendering import render_channel
 from herald.elemental import ElementalRenderError, render_elemental
-from herald.templating import Limits
+from herald.templating import Budget, Limits
 
 DATA: dict[str, Any] = {
     "name": "Ada <b>",
@@ -66,9 +66,9 @@ def test_email_html_escapes_text_and_renders_real_links_and_alt_text() -> None:
         '<h1 style="margin:0 0 16px;text-align:left;font-size:24px;color:#1f2937;">Hi Ada &lt;b&gt; &lt;i&gt;</h1>'
         in html
     )
-    assert '<a href="https://t.example/?a=A1&amp;b=2"' in html and '>Track "A1"</a>' in html
+    assert '<a href="https://t.example/?a=A1&amp;b=2"' in html and ">Track &#34;A1&#34;</a>" in html
     assert '<a href="mailto:help@example.com" style="color:#2563eb;">Help</a>' in html
-    assert '<img src="https://img.example/a.png" alt="Our &quot;box&quot;" width="300"' in html
+    assert '<img src="https://img.example/a.png" alt="Our &#34;box&#34;" width="300"' in html
     assert '<img src="https://img.example/deco.png" alt=""' in html
     assert "<hr " in html and "<b>" not in html and "<i>" not in html
     assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
@@ -91,7 +91,7 @@ def test_brand_header_and_primary_colour_with_every_value_escaped() -> None:
              "colors": {"primary": "#ff0000", "secondary": "#00ff00"}}  # fmt: skip
     html = render_elemental(BASIC, "email", DATA, brand=brand)["html"]
     assert (
-        '<img src="https://acme.example/logo.png?a=1&amp;b=&quot;2&quot;" alt="Acme &amp; &lt;Co&gt;"'
+        '<img src="https://acme.example/logo.png?a=1&amp;b=&#34;2&#34;" alt="Acme &amp; &lt;Co&gt;"'
         in html
     )
     assert "border-bottom:4px solid #ff0000" in html
@@ -182,10 +182,12 @@ def test_limits_cover_the_whole_content_not_each_string() -> None:
     nested = content({"type": "group", "loop": "data.items", "elements": [
         {"type": "group", "loop": "data.items", "elements": [{"type": "text", "content": "{{$.item}}", "loop": "data.items"}]}
     ]})  # fmt: skip
-    with pytest.raises(ElementalRenderError, match="ms of CPU time"):
+    budget = Budget(Limits(max_output_chars=10**9, cpu_seconds=60))
+    with pytest.raises(ElementalRenderError, match="more than 50,000 units of fuel"):
         render_elemental(
-            nested, "sms", {"items": list(range(100))}, limits=Limits(max_output_chars=10**9)
+            nested, "sms", {"items": list(range(100))}, limits=budget.limits, budget=budget
         )
+    assert 50_000 < budget.used < 50_100  # one budget for every loop and string of the content
 
 
 def test_unknown_channel_is_refused_like_render_channel() -> None:

@@ -10,6 +10,7 @@ from herald.engagement.email import EmailLinks
 from herald.engagement.links import LinkMaker
 from herald.engagement.tokens import LinkSigner
 from herald.engagement.tracking import before_body_end, track_links
+from herald.templating import Budget
 
 SIGNER = LinkSigner(["unit-secret"])
 LINKS = LinkMaker("https://herald.test/", SIGNER)
@@ -41,7 +42,7 @@ def test_http_links_go_through_signed_click_links_that_carry_the_original() -> N
         clicks.append(link)
         return f"https://herald.test/track/click/{len(clicks)}?x=<&>"
 
-    tracked = track_links(HTML, click_url)
+    tracked = track_links(HTML, click_url, Budget())
     # The original, unescaped; mailto and fragment links untouched.
     assert clicks == ["https://shop.example/item?a=1&b=2", "http://docs.example/"]
     assert 'href="https://herald.test/track/click/1?x=&lt;&amp;&gt;"' in tracked
@@ -50,8 +51,12 @@ def test_http_links_go_through_signed_click_links_that_carry_the_original() -> N
 
 
 def test_fragments_go_before_the_last_body_end_or_at_the_end() -> None:
-    assert before_body_end("<body>a</BODY>", "X") == "<body>aX</BODY>"
-    assert before_body_end("<p>a</p>", "X") == "<p>a</p>X"
+    assert before_body_end("<body>a</BODY>", "X", Budget()) == "<body>aX</BODY>"
+    assert before_body_end("<p>a</p>", "X", Budget()) == "<p>a</p>X"
+    assert (
+        before_body_end("</body>a</body \n>b</bodyx>", "X", Budget())
+        == "</body>aX</body \n>b</bodyx>"
+    )
 
 
 def apply(
@@ -62,7 +67,7 @@ def apply(
     recipient: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return EmailLinks(LINKS, tracking).apply(
-        MESSAGE, recipient or MESSAGE.recipient, topic_id, topic, email
+        MESSAGE, recipient or MESSAGE.recipient, topic_id, topic, email, Budget()
     )
 
 
@@ -144,7 +149,7 @@ def test_a_link_too_long_to_carry_in_a_token_is_left_untracked() -> None:
 
 
 def test_headers_that_would_not_fit_on_one_line_are_left_out() -> None:
-    from herald.providers.unsubscribe import unsubscribe_headers
+    from herald.domain.unsubscribe import unsubscribe_headers
 
     fits = "https://herald.test/unsubscribe/" + "a" * 900
     assert unsubscribe_headers({"list_unsubscribe": fits})["List-Unsubscribe"] == f"<{fits}>"

@@ -12,11 +12,11 @@ import jsonschema
 import pytest
 from pydantic import BaseModel
 
-from herald import contracts
-from herald.eventmap import asyncapi, dot, graph, image, mermaid, readme
-from herald.eventmap.listing import rows, table
 from herald.events.registry import EVENTS, EventSpec
 from herald.topology import FUNCTIONS, FunctionSpec, Trigger
+from herald_tools import generate
+from herald_tools.eventmap import asyncapi, dot, graph, image, mermaid, readme
+from herald_tools.eventmap.listing import rows, table
 
 ROOT = Path(__file__).resolve().parents[2]
 # The official JSON Schema of AsyncAPI 3.0.0, from @asyncapi/specs 6.8.0 (Apache-2.0).
@@ -139,23 +139,24 @@ def test_graphviz_draws_the_dot_source_and_the_svg_records_its_hash() -> None:
 def test_an_svg_drawn_from_another_source_is_stale(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     svg = (ROOT / image.IMAGE_PATH).read_text()
-    assert not contracts.image_stale(ROOT)
+    assert not generate.image_stale(ROOT)
     (tmp_path / image.IMAGE_PATH).write_text(svg.replace(image.drawn_from(svg) or "", "0" * 64))
-    assert contracts.image_stale(tmp_path)
+    assert generate.image_stale(tmp_path)
     # Only the recorded hash counts, not the drawing: another drawing of the same source passes.
     (tmp_path / image.IMAGE_PATH).write_text(svg.replace("<svg", "<!-- redrawn -->\n<svg", 1))
-    assert not contracts.image_stale(tmp_path)
+    assert not generate.image_stale(tmp_path)
 
 
-def test_the_readme_section_is_spliced_between_its_markers() -> None:
+def test_the_event_map_section_is_spliced_between_its_markers() -> None:
     text = f"intro\n{readme.START}\nold\n{readme.END}\nrest\n"
     assert readme.splice(text, "new") == f"intro\n{readme.START}\nnew\n{readme.END}\nrest\n"
     with pytest.raises(readme.MarkersMissing):
         readme.splice("no markers here", "new")
-    committed = (ROOT / contracts.README_PATH).read_text()
+    committed = (ROOT / generate.EVENT_MAP_PAGE).read_text()
     assert "```mermaid\nflowchart LR" in committed
-    assert "| [`message.sent`](schemas/events/message.sent.v1.json) | 1 | deliver | webhooks |" in (
-        committed
+    assert (
+        "| [`message.sent`](../schemas/events/message.sent.v1.json) | 1 | deliver | webhooks |"
+        in (committed)
     )
 
 
@@ -187,7 +188,7 @@ def test_herald_events_lists_producer_consumers_topic_and_schema_version() -> No
 def test_the_events_command_prints_every_registered_event(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from herald.cli import main
+    from herald_tools.cli import main
 
     assert main(["events", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)

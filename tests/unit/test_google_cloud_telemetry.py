@@ -21,13 +21,10 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from herald.local.telemetry import TelemetryStandIns
+from herald.deployment import LOCAL_STACK_MARKER
 from herald.observability import cloud_monitoring, cloud_trace, google_cloud, metrics
-from herald.observability.google_cloud import (
-    LOCAL_STACK_MARKER,
-    MONITORING_ENDPOINT,
-    TRACE_ENDPOINT,
-)
+from herald.observability.google_cloud import MONITORING_ENDPOINT, TRACE_ENDPOINT
+from herald_tools.local.telemetry import TelemetryStandIns
 
 HOUR_MS = 3_600_000
 
@@ -37,6 +34,7 @@ def standins(monkeypatch: pytest.MonkeyPatch) -> Iterator[TelemetryStandIns]:
     running = TelemetryStandIns()
     running.start()
     monkeypatch.setenv(LOCAL_STACK_MARKER, "1")
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:1")
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "herald-test")
     monkeypatch.setenv(TRACE_ENDPOINT, running.endpoint)
     monkeypatch.setenv(MONITORING_ENDPOINT, running.endpoint)
@@ -53,7 +51,10 @@ def test_the_stand_in_endpoints_are_refused_on_cloud_run(
     monkeypatch.delenv(LOCAL_STACK_MARKER, raising=False)
     with pytest.raises(ValueError, match=f"{variable} is for local stand-ins only"):
         google_cloud.local_endpoint(variable)
-    monkeypatch.setenv(LOCAL_STACK_MARKER, "1")  # the local stack, whatever K_SERVICE says
+    monkeypatch.setenv(LOCAL_STACK_MARKER, "1")  # the marker alone does not make Cloud Run local
+    with pytest.raises(ValueError, match=f"{variable} is for local stand-ins only"):
+        google_cloud.local_endpoint(variable)
+    monkeypatch.delenv("K_SERVICE")
     assert google_cloud.local_endpoint(variable) == "127.0.0.1:9999"
 
 
@@ -165,11 +166,11 @@ def test_locally_the_metadata_server_is_never_asked(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(_metadata, "is_available", asked)
     monkeypatch.setattr(_metadata, "get_metadata", asked)
-    monkeypatch.setenv("K_SERVICE", "herald-api")
+    monkeypatch.delenv("K_SERVICE", raising=False)
     monkeypatch.setenv(LOCAL_STACK_MARKER, "1")
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:1")
     assert google_cloud.resource("herald-api").attributes["service.name"] == "herald-api"
     monkeypatch.delenv(LOCAL_STACK_MARKER)
-    monkeypatch.delenv("K_SERVICE")
     monkeypatch.setenv(TRACE_ENDPOINT, "127.0.0.1:9999")  # stand-ins named: not the cloud
     assert google_cloud.resource("herald-api").attributes["service.name"] == "herald-api"
 
@@ -181,6 +182,7 @@ def another_process(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_each_instance_is_a_generic_task_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(LOCAL_STACK_MARKER, "1")
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:1")
     first = get_monitored_resource(google_cloud.resource("herald-api"))
     another_process(monkeypatch)
     second = get_monitored_resource(google_cloud.resource("herald-api"))

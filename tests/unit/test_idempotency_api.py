@@ -14,18 +14,16 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from herald import bootstrap
 from herald.api.http import Api, Context, HttpRequest, HttpResponse, Router
+from herald.api.idempotency import IdempotentPosts
 from herald.api.routes import build_router
 from herald.entrypoints import http as entrypoint
 from herald.errors import ValidationFailed
 from herald.idempotency.base import IdempotencyKey, StoredResponse
-from herald.idempotency.http import IdempotentPosts
 from herald.idempotency.keys import body_hash
 from herald.idempotency.memory import InMemoryIdempotencyStore
 from herald.ids import hash_api_key
 from herald.observability import metrics, tracing
-from herald.store.memory import InMemoryKeys
 from tests.unit.fakes import Pipeline
 
 KEY = "hk_test_key"
@@ -53,15 +51,17 @@ class Harness:
     probe_runs: int = 0
 
     def __post_init__(self) -> None:
-        keys = InMemoryKeys()
-        keys.put(hash_api_key(KEY), "ws1")
-        keys.put(hash_api_key("other-key"), "ws2")
+        self.pipeline.keys.put(hash_api_key(KEY), "ws1")
+        self.pipeline.keys.put(hash_api_key("other-key"), "ws2")
         probe = Router()
-        probe.route("POST", "/probe")(self._probe)
+        probe.post("/probe", summary="Probe", tag="Test", answers=())(self._probe)
         router = build_router()
         router.include(probe)
         self.api = Api(
-            router, keys, self.pipeline, IdempotentPosts(self.store, clock=self.clock, lease_s=60)
+            router,
+            self.pipeline.keys,
+            self.pipeline.services,
+            IdempotentPosts(self.store, clock=self.clock, lease_s=60),
         )
 
     def _probe(self, ctx: Context) -> HttpResponse:
@@ -311,7 +311,6 @@ def test_herald_trace_finds_the_sends_span_by_request_id_and_not_its_replays(
     spans = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(spans))
-    monkeypatch.setattr(bootstrap, "api", lambda: h.api)
     monkeypatch.setattr(tracing, "configure", lambda function: None)
     monkeypatch.setattr(metrics, "configure", lambda function: None)
     monkeypatch.setattr(tracing, "tracer", lambda: provider.get_tracer("test"))
@@ -319,7 +318,9 @@ def test_herald_trace_finds_the_sends_span_by_request_id_and_not_its_replays(
         "POST", "/send", {"Authorization": f"Bearer {KEY}", "Idempotency-Key": "k1"}
     )
     body = json.dumps(SEND).encode()
-    first, replay = (entrypoint.serve(request, io.BytesIO(body), len(body)) for _ in range(2))
+    first, replay = (
+        entrypoint.serve(h.api, request, io.BytesIO(body), len(body)) for _ in range(2)
+    )
     assert first.body == replay.body
     sent, replayed = (dict(span.attributes or {}) for span in spans.get_finished_spans())
     assert sent["herald.request_id"] == first.body["requestId"]

@@ -1,9 +1,9 @@
 """API keys: created with a hint and an id, listed without the key, revoked to a 401."""
 
 from herald.api.http import Api, HttpRequest
-from herald.api.routes import build_router
-from herald.ops.keys import create_key, key_table
+from herald.resources.keys import create_key
 from herald.store.memory import InMemoryKeys
+from herald_tools.ops.keys import key_table
 from tests.unit.fakes import Pipeline
 
 
@@ -12,8 +12,8 @@ def status_with(api: Api, key: str) -> int:
 
 
 def test_a_revoked_key_gets_401_and_the_others_still_work() -> None:
-    keys = InMemoryKeys()
-    api = Api(build_router(), keys, Pipeline())
+    pipeline = Pipeline()
+    api, keys = pipeline.api, pipeline.keys
     key, record = create_key(keys, "ws1")
     other, _ = create_key(keys, "ws1")
     assert status_with(api, key) == status_with(api, other) == 200

@@ -7,8 +7,8 @@ its first transition on, with what it was sent with folded in.
 from __future__ import annotations
 
 from herald.domain.status import MessageStatus
-from herald.services.lists import ListService
-from herald.services.profiles import ProfileService
+from herald.resources.lists import ListService
+from herald.resources.profiles import ProfileService
 from herald.store.base import SummaryQuery
 from tests.unit.fakes import Pipeline
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import grpc
 
-from herald.local.processes import Child
-from herald.local.telemetry import TelemetryStandIns
+from herald_tools.local.processes import Child
+from herald_tools.local.telemetry import TelemetryStandIns
 
 # With gRPC's fork handlers on, about one fork of /bin/true in twenty-five aborted here
 # (17 in 400), each with "epoll_wait error: Bad file descriptor".

@@ -10,14 +10,12 @@ from typing import Any
 import pytest
 
 from herald.api.http import Api, HttpRequest, HttpResponse
-from herald.api.routes import build_router
 from herald.domain.status import MessageStatus
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
 from herald.ids import hash_api_key
-from herald.services.logging_views import fold
 from herald.store.base import Attempt, MessageSummary
-from herald.store.memory import InMemoryKeys
+from herald.store.summary_fold import fold
 from tests.unit.fakes import Pipeline
 
 KEY, OTHER_KEY = "hk_messages", "hk_other"
@@ -26,10 +24,9 @@ SEND = {"message": {"to": {"email": "ada@example.com"}, "content": {"title": "Hi
 
 def make_api() -> tuple[Api, Pipeline]:
     pipeline = Pipeline()
-    keys = InMemoryKeys()
-    keys.put(hash_api_key(KEY), "ws1")
-    keys.put(hash_api_key(OTHER_KEY), "ws2")
-    return Api(build_router(), keys, pipeline), pipeline
+    pipeline.keys.put(hash_api_key(KEY), "ws1")
+    pipeline.keys.put(hash_api_key(OTHER_KEY), "ws2")
+    return pipeline.api, pipeline
 
 
 def call(

@@ -18,7 +18,7 @@ from google.cloud.monitoring_v3.services.metric_service.transports.grpc import (
 )
 from google.cloud.monitoring_v3.types import CreateMetricDescriptorRequest, CreateTimeSeriesRequest
 
-from herald.local.telemetry import TelemetryStandIns
+from herald_tools.local.telemetry import TelemetryStandIns
 
 PROJECT = "herald-local"
 SENDS = "workload.googleapis.com/herald/sends"

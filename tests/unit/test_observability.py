@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Iterator
 from contextlib import redirect_stdout
 from typing import Any
@@ -18,9 +19,8 @@ from opentelemetry.sdk.metrics.export import (
 )
 from opentelemetry.sdk.trace import TracerProvider
 
-from herald import logs
 from herald.errors import PermanentProviderError, RetryableProviderError
-from herald.observability import tracing
+from herald.observability import logs, tracing
 from tests.unit.fakes import Pipeline
 
 _READER = InMemoryMetricReader()
@@ -133,9 +133,13 @@ def test_refused_callbacks_and_applied_feedback_are_counted(reader: InMemoryMetr
     mid = sent_message(pipeline, {"email": "ada@example.com"})
     assert sendgrid_post(api, [event(mid, "delivered", "ev-1")], signature="AAAA").status == 403
     assert sendgrid_post(api, [event(mid, "delivered", "ev-1")]).status == 200
-    assert sendgrid_post(api, [event(mid, "delivered", "ev-1")]).status == 200  # applied once
+    late = [event(mid, "bounce", "ev-2", type="bounce")]  # the message was delivered: ignored
+    stamp = str(int(time.time()))
+    assert sendgrid_post(api, late, timestamp=stamp).status == 200
+    assert sendgrid_post(api, late, timestamp=stamp).status == 403  # the same request again
     refused = {(a["provider"], a["why"]): v for a, v in points(reader, "callbacks.refused")}
     assert refused[("sendgrid", "bad_signature")] >= 1
+    assert refused[("sendgrid", "replayed")] >= 1
     feedback = {(a["source"], a["kind"], a["outcome"]): v for a, v in points(reader, "feedback")}
     assert feedback[("sendgrid", "delivered", "applied")] >= 1
-    assert feedback[("sendgrid", "delivered", "ignored")] >= 1
+    assert feedback[("sendgrid", "bounced", "ignored")] >= 1

@@ -12,8 +12,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from herald.api import openapi
 from herald.api.http import Api, HttpResponse
+from herald.api.routes import current_document
 from tests.unit.test_api import call, make_api
 
 JSON = "application/json"
@@ -21,7 +21,7 @@ JSON = "application/json"
 
 def check(response: HttpResponse, method: str, template: str) -> Any:
     """Fails when ``response`` is not what the document says ``method template`` answers."""
-    document = openapi.current()
+    document = current_document()
     operation = document["paths"][template][method.lower()]
     documented = operation["responses"].get(str(response.status))
     assert documented is not None, (

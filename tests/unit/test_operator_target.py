@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from herald.ops.target import NoTarget, resolve
+from herald_tools.ops.target import NoTarget, resolve
 
 
 def test_emulator_variables_come_first(tmp_path: Path) -> None:

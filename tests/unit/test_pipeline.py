@@ -6,12 +6,13 @@ import pytest
 
 from herald.clock import now_ms
 from herald.config import AmbiguousPolicy
+from herald.domain.deadline import Deadline
 from herald.domain.message import ChannelOutcome
 from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.events.envelope import EventEnvelope
 from herald.providers.base import Dispatch, Receipt
 from herald.store.base import AttemptBusy, AttemptState, SummaryQuery, WorkspaceSettings
-from tests.unit.fakes import FakeProvider, Pipeline
+from tests.unit.fakes import FakeProvider, Pipeline, settings_with
 
 WS = "ws1"
 
@@ -182,7 +183,7 @@ def test_duplicate_events_change_nothing() -> None:
 def test_an_attempt_left_dispatching_follows_the_policy(
     policy: AmbiguousPolicy, status: str, calls: int
 ) -> None:
-    p = Pipeline(policy=policy)
+    p = Pipeline(settings_with(ambiguous_policy=policy))
     rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
     # Run up to deliver, then leave the attempt as a crash after the handoff would.
     p.consumers = {**p.consumers, "deliver": lambda event: None}
@@ -192,7 +193,7 @@ def test_an_attempt_left_dispatching_follows_the_policy(
     attempt.release()  # as if its lease had run out
     p.attempts.save(WS, rid, attempt)
     rendered = next(e for e in p.messages.history(WS, rid) if e.type == "message.rendered")
-    Pipeline.__post_init__(p)  # a fresh deliver, as after a restart
+    p.restart()  # a fresh deliver
     p.consumers["deliver"](rendered)
     view = p.reader.message(WS, rid)
     assert view["status"] == status
@@ -295,7 +296,7 @@ def test_with_routing_all_a_retrying_channel_does_not_hold_back_the_others() -> 
 def test_resend_policy_retries_an_ambiguous_answer() -> None:
     from herald.errors import AmbiguousProviderError
 
-    p = Pipeline(policy=AmbiguousPolicy.RESEND)
+    p = Pipeline(settings_with(ambiguous_policy=AmbiguousPolicy.RESEND))
     p.email.fail_with = AmbiguousProviderError("timed out after DATA", "fake-smtp")
     rid = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
     p.drain()
@@ -374,7 +375,8 @@ def test_a_message_that_runs_out_of_time_ends_undeliverable() -> None:
     [timer] = p.timers.entries.values()
     message = p.messages.messages[(WS, rid)]
     deliver = p.consumers["deliver"].__self__  # type: ignore[attr-defined]
-    assert timer.due_ms <= deliver.deadline_ms(message)  # never scheduled past the timeout
+    deadline = Deadline.of_message(message, deliver.policy.timeouts)
+    assert timer.due_ms <= deadline.message_ms  # never scheduled past the timeout
     p.messages.messages[(WS, rid)] = message.model_copy(update={"enqueued_ms": 0})  # 72 h ago
     p.fire_timers()
     view = p.reader.message(WS, rid)
@@ -385,7 +387,7 @@ def test_a_message_that_runs_out_of_time_ends_undeliverable() -> None:
 def test_the_ambiguity_policy_can_differ_per_channel() -> None:
     from herald.errors import AmbiguousProviderError
 
-    p = Pipeline(channel_policies={"webhook": AmbiguousPolicy.FAIL})
+    p = Pipeline(settings_with(channel_policies={"webhook": AmbiguousPolicy.FAIL}))
     p.email.fail_with = AmbiguousProviderError("no answer", "fake-smtp")
     p.webhook.fail_with = AmbiguousProviderError("no answer", "fake-webhook")
     by_mail = send(p, {"to": {"email": "a@example.com"}, "content": {"body": "x"}})
@@ -478,7 +480,7 @@ def test_the_message_timeout_can_be_set_per_send() -> None:
 
 
 def test_a_provider_over_its_rate_limit_waits_on_the_timer_without_spending_a_try() -> None:
-    from herald.services.ratelimit import RateLimiter
+    from herald.pipeline.ratelimit import RateLimiter
 
     p = Pipeline()
     deliver = p.consumers["deliver"].__self__  # type: ignore[attr-defined]
@@ -541,9 +543,9 @@ def test_a_redelivery_before_the_backoff_is_over_spends_no_try_and_calls_nothing
 
 
 def test_a_retry_scheduled_while_its_timer_fires_is_not_lost() -> None:
+    from herald.pipeline.relaying import RelayService
+    from herald.pipeline.sweeping import SweepService
     from herald.publish.memory import InMemoryPublisher
-    from herald.services.relaying import RelayService
-    from herald.services.sweeping import SweepService
     from herald.store.memory import InMemorySweep
 
     p = Pipeline()
@@ -591,4 +593,5 @@ def test_a_long_delay_does_not_use_up_the_message_timeout() -> None:
     message = p.messages.messages[(WS, rid)]
     deliver = p.consumers["deliver"].__self__  # type: ignore[attr-defined]
     assert message.not_before_ms is not None
-    assert deliver.deadline_ms(message) == message.not_before_ms + 72 * 3600 * 1000
+    deadline = Deadline.of_message(message, deliver.policy.timeouts)
+    assert deadline.message_ms == message.not_before_ms + 72 * 3600 * 1000

@@ -60,5 +60,15 @@ def test_twilio_gets_the_public_url_and_callback_secrets_come_from_variables_or_
     callbacks = CallbackSettings.from_env(
         {**env, "HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY_FILE": str(key_file)}
     )
-    assert callbacks == CallbackSettings("https://herald.example.com", "MFkw...", "token", 600.0)
-    assert CallbackSettings.from_env({}) == CallbackSettings()
+    assert callbacks == CallbackSettings(
+        public_url="https://herald.example.com",
+        sendgrid_public_key="MFkw...",
+        twilio_auth_token="token",
+        tolerance_s=600.0,
+    )
+    assert CallbackSettings.from_env({}).model_dump() == {
+        "public_url": None,
+        "sendgrid_public_key": None,
+        "twilio_auth_token": None,
+        "tolerance_s": 600.0,
+    }

@@ -1,6 +1,7 @@
 import pytest
 
-from herald.services.ratelimit import RateLimiter, parse_limits
+from herald.config import parse_limits
+from herald.pipeline.ratelimit import RateLimiter
 
 
 class Clock:

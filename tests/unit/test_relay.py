@@ -1,8 +1,8 @@
 import json
 
 from herald.events.envelope import EventEnvelope
+from herald.pipeline.relaying import RelayService
 from herald.publish.memory import InMemoryPublisher
-from herald.services.relaying import RelayService
 from herald.store.firestore import outbox_document
 from herald.store.memory import InMemoryMessages
 from tests.contract.store import create, new_message, route

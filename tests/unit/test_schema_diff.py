@@ -7,7 +7,7 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from herald.schemagate.diff import BreakingChange, breaking_changes
+from herald_tools.schemagate.diff import BreakingChange, breaking_changes
 
 
 class _Payload(BaseModel):

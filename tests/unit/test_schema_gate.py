@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from herald import contracts
 from herald.events.registry import EventSpec
-from herald.schemagate import released
-from herald.schemagate.gate import Declarations, EventVersion, Problem, check
+from herald_tools import generate
+from herald_tools.schemagate import released
+from herald_tools.schemagate.gate import Declarations, EventVersion, Problem, check
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -152,7 +152,7 @@ def test_release_moves_the_baseline_forward_on_a_compatible_change(repo: Path) -
     path.write_text(json.dumps(schema))
     assert released.problems(repo) == []
     assert released.release(repo) == [path]
-    assert path.read_text() == contracts.rendered(contracts.event_schemas()[("message.sent", 1)])
+    assert path.read_text() == generate.rendered(generate.event_schemas()[("message.sent", 1)])
 
 
 def test_retiring_moves_a_dropped_version_out_of_the_gate(repo: Path) -> None:
@@ -167,7 +167,7 @@ def test_retiring_moves_a_dropped_version_out_of_the_gate(repo: Path) -> None:
 
 
 def test_the_check_command_passes_here(capsys: pytest.CaptureFixture[str]) -> None:
-    from herald.cli import main
+    from herald_tools.cli import main
 
     assert main(["schemas", "check"]) == 0
     assert "0 problem(s)" in capsys.readouterr().out

@@ -13,7 +13,7 @@ from tests.unit.test_api import call, make_api
 def with_channels(*extra: FakeProvider) -> tuple[Api, Pipeline]:
     api, pipeline = make_api()
     pipeline.extra.extend(extra)
-    pipeline.__post_init__()  # rewire deliver with the extra providers
+    pipeline.restart()  # deliver, with the extra providers
     return api, pipeline
 
 

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from herald.errors import ValidationFailed
-from herald.services.sending import parse_send
+from herald.pipeline.accepting import parse_send
 
 CONTENT = {"title": "Hi", "body": "Hello"}
 

@@ -20,10 +20,10 @@ from herald.domain.feedback import Feedback, FeedbackKind
 from herald.domain.status import MessageStatus
 from herald.errors import PermanentProviderError
 from herald.events.envelope import EventEnvelope
-from herald.services.lists import ListService
-from herald.services.logging_views import fold, join, summary_of
-from herald.services.profiles import ProfileService
+from herald.resources.lists import ListService
+from herald.resources.profiles import ProfileService
 from herald.store.base import MessageSummary
+from herald.store.summary_fold import fold, join, summary_of
 from tests.unit.fakes import Pipeline
 
 WS = "ws1"

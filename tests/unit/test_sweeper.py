@@ -8,12 +8,12 @@ from herald.clock import now_ms
 from herald.config import Settings
 from herald.domain.status import MessageStatus
 from herald.events.envelope import EventEnvelope
-from herald.local.stack import Ports, Stack
+from herald.pipeline.relaying import RelayService
+from herald.pipeline.sweeping import SweepService
 from herald.publish.memory import InMemoryPublisher
-from herald.services.relaying import RelayService
-from herald.services.sweeping import SweepService
 from herald.store.base import ScheduledEvent
 from herald.store.memory import InMemorySweep, InMemoryTimers
+from herald_tools.local.stack import Ports, Stack
 from tests.unit.fakes import Pipeline
 
 WS = "ws1"

@@ -13,7 +13,7 @@ from google.cloud.trace_v2 import TraceServiceClient
 from google.cloud.trace_v2.services.trace_service.transports import TraceServiceGrpcTransport
 from google.cloud.trace_v2.types import BatchWriteSpansRequest
 
-from herald.local.telemetry import TelemetryStandIns
+from herald_tools.local.telemetry import TelemetryStandIns
 
 PROJECT = "herald-local"
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from herald.observability.spanfile import SpanLink, SpanRecord
-from herald.observability.waterfall import BLOCK, is_orphan, order_tree, render_html, render_text
+from herald_tools.waterfall import BLOCK, is_orphan, order_tree, render_html, render_text
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 T0 = 1_700_000_000_000_000_000

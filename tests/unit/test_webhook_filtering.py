@@ -26,11 +26,11 @@ from herald.events.registry import (
     AttributeFilter,
     subscription_filter,
 )
-from herald.local.processes import free_port
-from herald.local.pushfilter import PushFilter
-from herald.services.customer_webhooks.endpoints import EndpointService
-from herald.services.customer_webhooks.presence import EndpointPresence
+from herald.pipeline.customer_webhooks.presence import EndpointPresence
+from herald.resources.webhook_endpoints import EndpointService
 from herald.store.documents import InMemoryDocuments
+from herald_tools.local.processes import free_port
+from herald_tools.local.pushfilter import PushFilter
 
 WS = "ws1"
 HOOK = {"url": "https://hooks.example.com/h", "events": ["message:updated"]}

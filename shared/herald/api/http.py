@@ -1,4 +1,20 @@
-"""A small router and the error-to-status mapping, independent of the web framework."""
+"""A small router and the error-to-status mapping, independent of the web framework.
+
+A route is declared once, on its handler: path, method, models and what the
+OpenAPI document says of it (as powertools' resolvers do)::
+
+    @router.post(
+        "/send",
+        summary="Send a message",
+        tag="Send",
+        request=SendRequest,
+        answers=(Answer(202, SendAccepted, "accepted"),),
+        body_limit=MAX_SEND_BYTES,
+    )
+    def send(ctx: Context) -> HttpResponse: ...
+
+``herald.api.openapi`` builds the document from the registered routes alone.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +22,12 @@ import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NotRequired, Protocol, TypedDict, Unpack
 
-from herald import logs
+from pydantic import BaseModel
+
 from herald.api.bodies import DEFAULT_MAX_BODY, BodyStream, read_body, too_large
+from herald.api.operation import Answer, Operation, Query
 from herald.domain.send import ID_PATTERN
 from herald.errors import (
     Contended,
@@ -20,16 +38,19 @@ from herald.errors import (
 )
 from herald.ids import hash_api_key
 from herald.json_input import parse_json
+from herald.observability import logs
+from herald.redaction import error_text
 from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
     from herald.config import CallbackSettings
     from herald.domain.feedback import FeedbackRecorder
     from herald.engagement.links import LinkMaker
-    from herald.idempotency.http import IdempotentPosts
-    from herald.services.canceling import CancelService
-    from herald.services.reading import MessageReader
-    from herald.services.sending import SendService
+    from herald.pipeline.accepting import SendService
+    from herald.pipeline.canceling import CancelService
+    from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+    from herald.resources.messages import MessageReader
+    from herald.resources.webhook_endpoints import EndpointService
     from herald.store.documents import DocumentStore
 
 
@@ -58,6 +79,12 @@ class ApiServices(Protocol):
 
     @property
     def callbacks(self) -> CallbackSettings: ...
+
+    @property
+    def webhook_endpoints(self) -> EndpointService: ...
+
+    @property
+    def webhook_replays(self) -> CustomerWebhooks: ...
 
 
 @dataclass(frozen=True)
@@ -96,6 +123,14 @@ class HttpResponse:
     body_unread: bool = False
 
 
+class IdempotencyGuard(Protocol):
+    """Runs an authenticated request once per ``Idempotency-Key`` (``herald.api.idempotency``)."""
+
+    def run(
+        self, request: HttpRequest, workspace: str, answer: Callable[[], HttpResponse]
+    ) -> HttpResponse: ...
+
+
 @dataclass(frozen=True)
 class Context:
     request: HttpRequest
@@ -113,42 +148,85 @@ class Route:
     template: str
     pattern: re.Pattern[str]
     handler: Handler
+    operation: Operation  # what the OpenAPI document says of the route
     # Reached without an API key (provider callbacks, unsubscribe links): the handler
     # verifies its own signature or token and finds the workspace from it.
     public: bool = False
     # The largest body the route takes; a larger one is refused before it is read.
-    max_body: int = DEFAULT_MAX_BODY
+    body_limit: int = DEFAULT_MAX_BODY
+
+
+class RouteOptions(TypedDict):
+    """What a route declares besides its method and path."""
+
+    summary: str
+    tag: str
+    # Its own answers; the standard errors (400, 401, 404, the idempotency guard's 409
+    # and 422 on POSTs, contention's 409, 500) are added by ``herald.api.openapi``.
+    answers: tuple[Answer, ...]
+    request: NotRequired[type[BaseModel] | None]  # the JSON body's model
+    request_required: NotRequired[bool]
+    query: NotRequired[tuple[Query, ...]]
+    description: NotRequired[str]
+    public: NotRequired[bool]
+    # A path segment's own regex (a token), instead of an id's.
+    patterns: NotRequired[Mapping[str, str]]
+    body_limit: NotRequired[int]  # bytes; every route has one (64 KiB unless given)
 
 
 class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
+    def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[Handler], Handler]:
+        return self.route("GET", path, **options)
+
+    def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[Handler], Handler]:
+        return self.route("POST", path, **options)
+
+    def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[Handler], Handler]:
+        return self.route("PUT", path, **options)
+
+    def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[Handler], Handler]:
+        return self.route("DELETE", path, **options)
+
     def route(
-        self,
-        method: str,
-        path: str,
-        *,
-        public: bool = False,
-        patterns: Mapping[str, str] | None = None,
-        max_body: int = DEFAULT_MAX_BODY,
+        self, method: str, path: str, **options: Unpack[RouteOptions]
     ) -> Callable[[Handler], Handler]:
         """``path`` may hold ``{name}`` segments, passed to the handler as params.
 
         A segment matches an id unless ``patterns`` gives it a regex of its own.
-        ``max_body`` is the largest body the route takes, in bytes.
         """
         # Ids (Herald's own, or the caller's user and list ids) may not start with
         # "_" or ".": Firestore's reserved names (__x__, ., ..) would be a 500.
-        given = patterns or {}
+        given = options.get("patterns") or {}
 
         def segment(found: re.Match[str]) -> str:
             return f"(?P<{found[1]}>{given.get(found[1], ID_PATTERN)})"
 
         pattern = re.compile("^" + re.sub(r"\{(\w+)\}", segment, path) + "/?$")
+        operation = Operation(
+            summary=options["summary"],
+            tag=options["tag"],
+            answers=options["answers"],
+            request=options.get("request"),
+            request_required=options.get("request_required", True),
+            query=options.get("query", ()),
+            description=options.get("description", ""),
+        )
 
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, path, pattern, handler, public, max_body))
+            self.routes.append(
+                Route(
+                    method,
+                    path,
+                    pattern,
+                    handler,
+                    operation,
+                    public=options.get("public", False),
+                    body_limit=options.get("body_limit", DEFAULT_MAX_BODY),
+                )
+            )
             return handler
 
         return register
@@ -159,7 +237,7 @@ class Router:
     def body_limit(self, method: str, path: str) -> int:
         """The most the route takes; the default for a request no route answers."""
         route, _, _ = self.match(method, path)
-        return route.max_body if route else DEFAULT_MAX_BODY
+        return route.body_limit if route else DEFAULT_MAX_BODY
 
     def template_for(self, method: str, path: str) -> str | None:
         """The route's path template (``/messages/{message_id}``), for span names."""
@@ -209,7 +287,8 @@ def error_response(exc: Exception, request: HttpRequest) -> HttpResponse:
             error_body("conflict_error", "changed by other requests at the same time; retry"),
             {"Retry-After": str(CONTENDED_RETRY_AFTER_S)},
         )
-    logs.error("unhandled API error", error=repr(exc), path=request.path)
+        # The path may hold a token or an address: the request's span has its route.
+    logs.error("unhandled API error", error=error_text(exc), method=request.method)
     return HttpResponse(500, error_body("api_error", "internal error; it was logged"))
 
 
@@ -219,7 +298,7 @@ class Api:
         router: Router,
         keys: KeyRepository,
         services: ApiServices,
-        idempotency: IdempotentPosts | None = None,
+        idempotency: IdempotencyGuard | None = None,
     ) -> None:
         self.router = router
         self.keys = keys
@@ -259,8 +338,8 @@ class Api:
                 return HttpResponse(404, error_body("not_found", f"no route {request.path}"))
             # Before the key, the idempotency record and any parsing: a body too large
             # costs nothing more than its refusal.
-            if len(request.body) > route.max_body:
-                raise too_large(route.max_body)
+            if len(request.body) > route.body_limit:
+                raise too_large(route.body_limit)
             if route.public:
                 return _answer(route, Context(request, "", params, self.services))
             workspace = self.authenticate(request)

@@ -13,10 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from herald.api.models import Paging
 from herald.domain.audience import CourierChannel, PreferenceStatus, UserTopicChoice
 from herald.domain.send import Channel, Content, ElementalContent, Routing
-from herald.services.brands import BrandSettings
+from herald.domain.views import Paging
+from herald.resources.brands import BrandSettings
 
 
 class _View(BaseModel):

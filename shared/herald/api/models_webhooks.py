@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from herald.api.models import Paging
-from herald.services.customer_webhooks.deliveries import AttemptRecord, DeliveryState
+from herald.domain.views import Paging
+from herald.pipeline.customer_webhooks.deliveries import AttemptRecord, DeliveryState
 
 
 class _View(BaseModel):

@@ -1,17 +1,17 @@
-"""The OpenAPI 3.1 document of the HTTP API, built from the router and the operations.
+"""The OpenAPI 3.1 document of the HTTP API, built from the registered routes alone.
 
-Paths, methods and whether a route needs the API key come from the registered
-routes; summaries, bodies, answers and query parameters from each route's
-``Operation`` (``herald.api.operation``); schemas from the pydantic models.
-``herald generate`` writes it to ``schemas/openapi.json``; the API serves it at
+Each route carries its path, method, whether it needs the API key, and its
+``Operation`` (summary, bodies, answers, query parameters: ``herald.api.operation``),
+all declared on the route; schemas come from the pydantic models.
+``herald.api.routes`` builds this API's document from its router: ``herald
+generate`` writes it to ``schemas/openapi.json``; the API serves it at
 ``GET /openapi.json``.
 """
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -20,7 +20,7 @@ from pydantic.json_schema import models_json_schema
 import herald
 from herald.api.http import Route, Router
 from herald.api.models import ErrorBody
-from herald.api.operation import Answer, Operation
+from herald.api.operation import Answer
 from herald.domain.send import ID_PATTERN
 
 OPENAPI_VERSION = "3.1.0"
@@ -58,31 +58,14 @@ REPLAYED_HEADER = {
 }
 
 
-def route_modules_operations() -> tuple[Operation, ...]:
-    """The core table and every route module's own ``OPERATIONS``."""
-    from herald.api.operations import OPERATIONS
-    from herald.api.routes import ROUTE_MODULES
-
-    found: list[Operation] = list(OPERATIONS)
-    for module in ROUTE_MODULES:
-        found.extend(getattr(module, "OPERATIONS", ()))
-    return tuple(found)
-
-
-def document(router: Router, operations: Iterable[Operation]) -> dict[str, Any]:
-    """The OpenAPI document of the routes that have an operation, in registration order."""
-    declared = {op.key: op for op in operations}
-    documented = [
-        (r, declared[(r.method, r.template)])
-        for r in router.routes
-        if (r.method, r.template) in declared
-    ]
-    refs, components = _components([op for _, op in documented])
+def document(router: Router) -> dict[str, Any]:
+    """The OpenAPI document of the router's routes, in registration order."""
+    refs, components = _components(router.routes)
     paths: dict[str, dict[str, Any]] = {}
     taken: set[str] = set()
-    for route, op in documented:
+    for route in router.routes:
         paths.setdefault(route.template, {})[route.method.lower()] = _operation(
-            route, op, refs, _operation_id(route, taken)
+            route, refs, _operation_id(route, taken)
         )
     return {
         "openapi": OPENAPI_VERSION,
@@ -93,7 +76,7 @@ def document(router: Router, operations: Iterable[Operation]) -> dict[str, Any]:
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
         "security": [{SECURITY_SCHEME: []}],
-        "tags": [{"name": tag} for tag in dict.fromkeys(op.tag for _, op in documented)],
+        "tags": [{"name": tag} for tag in dict.fromkeys(r.operation.tag for r in router.routes)],
         "paths": paths,
         "components": {
             "schemas": components,
@@ -108,29 +91,11 @@ def document(router: Router, operations: Iterable[Operation]) -> dict[str, Any]:
     }
 
 
-@functools.cache
-def current() -> dict[str, Any]:
-    """This deployment's document (built once per instance)."""
-    from herald.api.routes import build_router
-
-    return document(build_router(), route_modules_operations())
-
-
-def undocumented(router: Router, operations: Sequence[Operation]) -> list[Route]:
-    declared = {op.key for op in operations}
-    return [r for r in router.routes if (r.method, r.template) not in declared]
-
-
-def unrouted(router: Router, operations: Sequence[Operation]) -> list[Operation]:
-    registered = {(r.method, r.template) for r in router.routes}
-    return [op for op in operations if op.key not in registered]
-
-
 def _components(
-    operations: Sequence[Operation],
+    routes: Sequence[Route],
 ) -> tuple[dict[type[BaseModel], dict[str, Any]], dict[str, Any]]:
     models: dict[type[BaseModel], None] = {ErrorBody: None}
-    for op in operations:
+    for op in (route.operation for route in routes):
         if op.request is not None:
             models[op.request] = None
         for answer in op.answers:
@@ -155,8 +120,9 @@ def _operation_id(route: Route, taken: set[str]) -> str:
 
 
 def _operation(
-    route: Route, op: Operation, refs: dict[type[BaseModel], dict[str, Any]], operation_id: str
+    route: Route, refs: dict[type[BaseModel], dict[str, Any]], operation_id: str
 ) -> dict[str, Any]:
+    op = route.operation
     path_params = _PATH_PARAM.findall(route.template)
     idempotent = route.method == "POST" and not route.public
     parameters: list[dict[str, Any]] = [
@@ -199,17 +165,17 @@ def _operation(
         }
     if route.public:
         result["security"] = []
-    result["responses"] = _responses(route, op, refs, bool(path_params), idempotent)
+    result["responses"] = _responses(route, refs, bool(path_params), idempotent)
     return result
 
 
 def _responses(
     route: Route,
-    op: Operation,
     refs: dict[type[BaseModel], dict[str, Any]],
     has_path_params: bool,
     idempotent: bool,
 ) -> dict[str, Any]:
+    op = route.operation
     error = refs[ErrorBody]
     standard: list[tuple[int, str]] = []
     if op.request is not None or op.query or idempotent:

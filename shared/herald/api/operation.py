@@ -1,11 +1,10 @@
-"""How a route is described in the OpenAPI document: one ``Operation`` per registered route.
+"""What the OpenAPI document says of a route, declared on the route itself.
 
-A route module declares its operations next to its ``router`` as a module-level
-``OPERATIONS`` tuple (or they sit in ``herald.api.operations``); a unit test
-fails, naming the route, when a registered route has no operation or an
-operation no route. The standard errors (400, 401, 404, and the idempotency
-guard's 409 and 422 on POSTs) are added by ``herald.api.openapi``: declare only
-what is particular to the route.
+``Router.get/post/put/delete`` (``herald.api.http``) take these with the path and
+method; ``herald.api.openapi`` builds the document from the registered routes.
+The standard errors (400, 401, 404, the idempotency guard's 409 and 422 on
+POSTs, contention's 409, 500) are added there: declare only what is particular
+to the route.
 """
 
 from __future__ import annotations
@@ -38,8 +37,8 @@ class Query:
 
 @dataclass(frozen=True)
 class Operation:
-    method: str
-    path: str  # the route's template, exactly as registered (``/lists/{list_id}``)
+    """A route's OpenAPI metadata (its path and method are the route's own)."""
+
     summary: str
     tag: str
     answers: tuple[Answer, ...]
@@ -48,9 +47,8 @@ class Operation:
     query: tuple[Query, ...] = ()
     description: str = ""
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.method, self.path)
+
+NO_CONTENT = Answer(204, None, "done; no body")
 
 
 def cursor(what: str) -> Query:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from herald.domain.feedback import Feedback, FeedbackKind
 from herald.errors import ValidationFailed
 from herald.json_input import parse_json
+from herald.redaction import redact
 
 if TYPE_CHECKING:  # loaded on the first SendGrid callback, not at the api's cold start
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -93,7 +94,10 @@ def feedback_of(workspace: str, event: dict[str, Any], index: int) -> Feedback |
     timestamp = event.get("timestamp")
     if not isinstance(timestamp, int):
         raise ValidationFailed.of(f"[{index}].timestamp", "must be Unix seconds")
+    # A bounce's reason quotes the receiving server, which often names the address.
     detail = event.get("url") if kind == "clicked" else event.get("reason")
+    if detail and kind != "clicked":
+        detail = redact(str(detail), [event.get("email")])
     return Feedback(
         workspace=workspace,
         message_id=message_id,

@@ -42,12 +42,21 @@ def verify(auth_token: str, url: str, params: Mapping[str, str], given: str) -> 
     return hmac.compare_digest(signature(auth_token, url, params), given)
 
 
+def message_sid(params: Mapping[str, str]) -> str:
+    """The id of the message a request is about (``SmsSid`` is its older name)."""
+    return params.get("MessageSid") or params.get("SmsSid") or ""
+
+
+def message_status(params: Mapping[str, str]) -> str:
+    """The status a status callback reports (``SmsStatus`` is its older name)."""
+    return params.get("MessageStatus") or params.get("SmsStatus") or ""
+
+
 def status_feedback(
     workspace: str, message_id: str, params: Mapping[str, str], at_ms: int
 ) -> Feedback | None:
     """A status callback as feedback: delivered, or undelivered/failed as a bounce."""
-    sid = params.get("MessageSid") or params.get("SmsSid") or ""
-    status = params.get("MessageStatus") or params.get("SmsStatus") or ""
+    sid, status = message_sid(params), message_status(params)
     kind: FeedbackKind
     if status == "delivered":
         kind = "delivered"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -106,3 +107,10 @@ def topic_view(
     if choice and choice.has_custom_routing:
         view["custom_routing"] = list(choice.custom_routing)
     return view
+
+
+def address_key(address: str) -> str:
+    # An address is a document id: lower-cased, and "/" (legal in a local part) escaped,
+    # and so is the "_" of one Firestore reserves (__x__), which no stored key can be.
+    key = quote(address.strip().lower(), safe="@+.-_!#$&'*=?^`{|}~")
+    return "%5F" + key[1:] if key.startswith("__") and key.endswith("__") else key

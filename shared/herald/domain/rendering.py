@@ -21,18 +21,22 @@ def render_channel(
     content: dict[str, Any],
     data: dict[str, Any],
     brand: dict[str, Any] | None = None,
+    budget: templating.Budget | None = None,
 ) -> dict[str, Any]:
+    """What ``channel`` sends; everything it takes is paid from one ``budget`` (a new
+    one if none is given), which the caller may go on spending (an email's links)."""
+    spending = budget if budget is not None else templating.Budget()
     if "elements" in content:
         # Imported here: its models cost import time the sugar path does not need.
         from herald.elemental import ElementalRenderError, render_elemental
 
         try:
-            return render_elemental(content, channel, data, brand=brand)
+            return render_elemental(content, channel, data, brand=brand, budget=spending)
         except (ElementalRenderError, templating.TemplateError, ValueError) as exc:
             raise RenderFailed(f"content: {exc}") from exc
     try:
-        title = templating.render(content.get("title", ""), data)
-        body = templating.render(content.get("body", ""), data)
+        title = templating.render(content.get("title", ""), data, budget=spending)
+        body = templating.render(content.get("body", ""), data, budget=spending)
     except templating.TemplateError as exc:
         raise RenderFailed(f"content: {exc}") from exc
     return _shape(channel, title, body, data)

@@ -3,7 +3,9 @@
 Field names follow Courier's Elemental reference. Every string that is
 templated (text content, titles, labels, links, ``if`` and ``loop``) is compiled
 while validating, so a bad template is refused with the field's path before
-anything is sent.
+anything is sent. Compiling spends fuel: from the ``Budget`` in the validation
+context under ``BUDGET`` (one for the whole content, see ``parse_elemental``),
+else from a budget of its own.
 """
 
 from __future__ import annotations
@@ -11,27 +13,45 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
 from herald.elemental.links import is_safe_link, is_web_url
-from herald.templating import compile_expression, compile_template
+from herald.templating import Budget, compile_expression, compile_template
 
 VERSIONS = ("2022-01-01", "2020-01-01")
 Align = Literal["left", "center", "right", "full"]
 TextStyle = Literal["text", "h1", "h2", "subtext"]
 
 # Colours end up inside inline CSS: only plain forms, so nothing else can be smuggled in.
-_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\(\s*[\d.\s,%]+\)")
+# (Spaces belong to the one class inside rgb(): a \s* before it backtracked quadratically.)
+_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([\d.\s,%]+\)")
 _WIDTH = re.compile(r"\d{1,4}(px|%)?")
+MAX_COLOR_CHARS = 64
+MAX_WIDTH_CHARS = 8
+# The validation context's key for the budget that compiling spends.
+BUDGET = "budget"
 
 
-def _template(value: str) -> str:
-    compile_template(value)
+def _budget(info: ValidationInfo) -> Budget | None:
+    found = info.context.get(BUDGET) if isinstance(info.context, dict) else None
+    return found if isinstance(found, Budget) else None
+
+
+def _template(value: str, info: ValidationInfo) -> str:
+    compile_template(value, budget=_budget(info))
     return value
 
 
-def _expression(value: str) -> str:
-    compile_expression(value)
+def _expression(value: str, info: ValidationInfo) -> str:
+    compile_expression(value, budget=_budget(info))
     return value
 
 
@@ -49,13 +69,13 @@ def _web_url(value: str) -> str:
 
 
 def _color(value: str) -> str:
-    if not _COLOR.fullmatch(value):
+    if len(value) > MAX_COLOR_CHARS or not _COLOR.fullmatch(value):
         raise ValueError("is not a colour (#rgb, #rrggbb, a name or rgb(...))")
     return value
 
 
 def _width(value: str) -> str:
-    if not _WIDTH.fullmatch(value):
+    if len(value) > MAX_WIDTH_CHARS or not _WIDTH.fullmatch(value):
         raise ValueError("is not a width (pixels like 300 or 300px, or a percentage)")
     return value
 

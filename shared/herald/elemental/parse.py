@@ -8,8 +8,9 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from herald.elemental.models import ELEMENT_TYPES, ElementalContent
+from herald.elemental.models import BUDGET, ELEMENT_TYPES, ElementalContent
 from herald.errors import FieldError, ValidationFailed
+from herald.templating import Budget
 
 
 def is_elemental(content: Mapping[str, Any]) -> bool:
@@ -18,11 +19,21 @@ def is_elemental(content: Mapping[str, Any]) -> bool:
 
 
 def parse_elemental(content: Any, field: str = "content") -> ElementalContent:
-    """Raises ``ValidationFailed`` naming each bad field, e.g. ``content.elements[2].type``."""
+    """Raises ``ValidationFailed`` naming each bad field, e.g. ``content.elements[2].type``.
+
+    Every template of the content is compiled from one budget: however many strings it
+    holds, checking it costs no more than rendering one.
+    """
+    budget = Budget()
     try:
-        return ElementalContent.model_validate(content)
+        return ElementalContent.model_validate(content, context={BUDGET: budget})
     except ValidationError as exc:
-        raise ValidationFailed([_field_error(field, error) for error in exc.errors()]) from None
+        errors = [_field_error(field, error) for error in exc.errors()]
+    if budget.used > budget.limits.fuel:
+        # Every template after the budget ran out fails alike: the first one says it.
+        out_of_fuel = [e for e in errors if e.reason.endswith("units of fuel")]
+        errors = [e for e in errors if e not in out_of_fuel[1:]]
+    raise ValidationFailed(errors) from None
 
 
 def _field_error(field: str, error: ErrorDetails) -> FieldError:

@@ -12,6 +12,7 @@ from herald.elemental.models import (
     QuoteElement,
     TextElement,
 )
+from herald.templating import Budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +44,14 @@ class DividerPiece:
 Piece = TextPiece | ActionPiece | ImagePiece | DividerPiece
 
 
-def plain_text(pieces: list[Piece], *, separator: str, dividers: bool) -> str:
+def plain_text(pieces: list[Piece], budget: Budget, *, separator: str, dividers: bool) -> str:
     """Text for SMS, push, chat and the text part of an email: links as "label: url"."""
     lines: list[str] = []
     for piece in pieces:
         if isinstance(piece, TextPiece):
             text = piece.text
             if isinstance(piece.element, TextElement) and piece.element.format == "markdown":
-                text = markdown.to_plain(text)
+                text = markdown.to_plain(text, budget)
             if isinstance(piece.element, QuoteElement):
                 text = "\n".join(f"> {line}" for line in text.split("\n"))
             lines.append(text)

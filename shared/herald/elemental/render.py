@@ -4,13 +4,13 @@ email: {subject, text, html}; sms: {text}; push: {title, body, data};
 chat: {text}; webhook: {title, body, data}.
 
 Text is filled from the data with the templating package. Limits apply to the
-whole content, not per string: one CPU-time budget and one output budget are
-shared by every element, loop iteration included.
+whole content, not per string: one ``Budget`` (fuel and CPU time) and one output
+cap are shared by every element, loop iteration included, and by what is built
+from them (Markdown, the email's HTML).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -42,10 +42,11 @@ from herald.elemental.pieces import (
 )
 from herald.templating import (
     DEFAULT_LIMITS,
+    Budget,
     Limits,
     TemplateError,
+    TemplateLimitExceeded,
     TemplateOutputTooLarge,
-    TemplateTimeout,
     compile_expression,
     compile_template,
     truthy,
@@ -79,12 +80,15 @@ def render_elemental(
     *,
     brand: Mapping[str, Any] | Brand | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    budget: Budget | None = None,
 ) -> dict[str, Any]:
+    """The channel's output; ``limits`` caps its size, ``budget`` (a new one from
+    ``limits`` if none is given) is the fuel and CPU time all of it may spend."""
     if channel not in CHANNELS:
         raise ValueError(f"no renderer for channel {channel!r}")
     parsed = content if isinstance(content, ElementalContent) else parse_elemental(content)
     chosen_brand = Brand.model_validate(brand) if isinstance(brand, Mapping) else brand
-    walker = _Walker(channel, data, limits)
+    walker = _Walker(channel, data, limits, budget if budget is not None else Budget(limits))
     elements: Sequence[TopElement | Element] = parsed.elements
     path = "content.elements"
     if parsed.elements and all(isinstance(e, ChannelElement) for e in parsed.elements):
@@ -109,19 +113,27 @@ def render_elemental(
     title = walker.title
     if title is None and parsed.title is not None:
         title = walker.fill(parsed.title, data, "content.title")
-    return _shape(channel, title or "", walker.pieces, data, chosen_brand)
+    try:
+        return _shape(channel, title or "", walker.pieces, data, chosen_brand, walker.budget)
+    except TemplateLimitExceeded as exc:
+        raise ElementalRenderError("content", str(exc)) from exc
 
 
 def _shape(
-    channel: str, title: str, pieces: list[Piece], data: Mapping[str, Any], brand: Brand | None
+    channel: str,
+    title: str,
+    pieces: list[Piece],
+    data: Mapping[str, Any],
+    brand: Brand | None,
+    budget: Budget,
 ) -> dict[str, Any]:
     if channel == "email":
         return {
             "subject": title,
-            "text": plain_text(pieces, separator="\n\n", dividers=True),
-            "html": email_html(title, pieces, brand),
+            "text": plain_text(pieces, budget, separator="\n\n", dividers=True),
+            "html": email_html(title, pieces, brand, budget),
         }
-    body = plain_text(pieces, separator="\n", dividers=False)
+    body = plain_text(pieces, budget, separator="\n", dividers=False)
     if channel == "sms":
         return {"text": f"{title}\n{body}" if title else body}
     if channel == "chat":
@@ -130,11 +142,13 @@ def _shape(
 
 
 class _Walker:
-    def __init__(self, channel: str, data: Mapping[str, Any], limits: Limits) -> None:
+    def __init__(
+        self, channel: str, data: Mapping[str, Any], limits: Limits, budget: Budget
+    ) -> None:
         self.channel = channel
         self.data = data
         self.limits = limits
-        self.deadline = time.thread_time() + limits.cpu_seconds
+        self.budget = budget
         self.produced = 0
         self.title: str | None = None
         self.pieces: list[Piece] = []
@@ -143,21 +157,16 @@ class _Walker:
     # -- budgets shared by every template of the content
 
     def remaining(self) -> Limits:
-        cpu = self.deadline - time.thread_time()
-        if cpu <= 0:
-            raise TemplateTimeout(
-                f"rendering took more than {self.limits.cpu_seconds * 1000:g} ms of CPU time"
-            )
+        """The limits of the next template: the output the content has left."""
         return replace(
-            self.limits,
-            cpu_seconds=cpu,
-            max_output_chars=max(self.limits.max_output_chars - self.produced, 0),
+            self.limits, max_output_chars=max(self.limits.max_output_chars - self.produced, 0)
         )
 
     def fill(self, source: str, scope: Mapping[str, Any], field: str) -> str:
         try:
-            text = compile_template(source).render(
-                scope, escape_html=False, limits=self.remaining()
+            template = compile_template(source, budget=self.budget)
+            text = template.render(
+                scope, escape_html=False, limits=self.remaining(), budget=self.budget
             )
         except TemplateOutputTooLarge:
             raise ElementalRenderError(
@@ -170,7 +179,8 @@ class _Walker:
 
     def value(self, expression: str, scope: Mapping[str, Any], field: str) -> Any:
         try:
-            return compile_expression(expression).evaluate(scope, limits=self.remaining())
+            compiled = compile_expression(expression, budget=self.budget)
+            return compiled.evaluate(scope, limits=self.remaining(), budget=self.budget)
         except TemplateError as exc:
             raise ElementalRenderError(field, str(exc)) from exc
 
@@ -209,8 +219,9 @@ class _Walker:
             html = ""
             if isinstance(html_source, str):
                 try:
-                    html = compile_template(html_source).render(
-                        self.data, escape_html=True, limits=self.remaining()
+                    template = compile_template(html_source, budget=self.budget)
+                    html = template.render(
+                        self.data, escape_html=True, limits=self.remaining(), budget=self.budget
                     )
                 except TemplateError as exc:
                     raise ElementalRenderError(f"{path}.html", str(exc)) from exc
@@ -253,10 +264,10 @@ class _Walker:
     def visit_once(
         self, element: TopElement | Element, path: str, loop: dict[str, Any] | None
     ) -> None:
-        if time.thread_time() > self.deadline:  # the budget covers walking, not only templates
-            raise ElementalRenderError(
-                path, f"rendering took more than {self.limits.cpu_seconds * 1000:g} ms of CPU time"
-            ) from TemplateTimeout()
+        try:
+            self.budget.charge(1)  # the budget covers walking, not only templates
+        except TemplateLimitExceeded as exc:
+            raise ElementalRenderError(path, str(exc)) from exc
         visible = self.shown(element, path, loop)
         if element.ref:
             self.refs[element.ref] = {"visible": visible}

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from herald.domain.audience import CourierChannel, SubscriptionTopic, UserTopicChoice
+from herald.domain.audience import (
+    CourierChannel,
+    SubscriptionTopic,
+    UserTopicChoice,
+    address_key,
+)
 from herald.engagement.links import Recipient
-from herald.services.preferences import address_key
 from herald.store.documents import DocPath, DocumentStore
 
 # The channels a page offers for a topic that allows any: a person's own channels.

@@ -8,15 +8,16 @@ through Herald and adds the open pixel.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any
 
+from herald import markup
 from herald.domain.audience import SubscriptionTopic
 from herald.domain.message import MessageState
+from herald.domain.unsubscribe import UNSUBSCRIBE_FIELD
 from herald.engagement.links import LinkMaker, Recipient
 from herald.engagement.tracking import before_body_end, pixel, track_links
-from herald.providers.unsubscribe import UNSUBSCRIBE_FIELD
+from herald.templating import Budget
 
 PREFERENCES_FIELD = "preferences_url"
 MAX_CLICK_URL = 4000  # well inside the token's path segment (see tokens.TOKEN_PATTERN)
@@ -34,16 +35,17 @@ class EmailLinks:
         topic_id: str | None,
         topic: SubscriptionTopic | None,
         email: dict[str, Any],
+        budget: Budget,
     ) -> dict[str, Any]:
-        """The rendered email with Herald's links added."""
+        """The rendered email with Herald's links added, paid from the render's budget."""
         who = Recipient(recipient.get("user_id"), recipient.get("email"))
         done = dict(email)
         markup = done.get("html")
         if self.tracking and isinstance(markup, str):
             # Before the footer: unsubscribe and preferences links are never tracked.
-            markup = track_links(markup, lambda link: self._click_url(message, who, link))
+            markup = track_links(markup, lambda link: self._click_url(message, who, link), budget)
             opened = self.maker.token("open", message.workspace, message.id, who)
-            markup = before_body_end(markup, pixel(self.maker.url(opened)))
+            markup = before_body_end(markup, pixel(self.maker.url(opened)), budget)
         if topic_id:
             preferences = self.maker.url(
                 self.maker.token("preferences", message.workspace, message.id, who, topic_id)
@@ -58,7 +60,7 @@ class EmailLinks:
             done[PREFERENCES_FIELD] = preferences
             done["text"] = str(done.get("text") or "") + text_footer(unsubscribe, preferences)
             if isinstance(markup, str):
-                markup = before_body_end(markup, html_footer(unsubscribe, preferences))
+                markup = before_body_end(markup, html_footer(unsubscribe, preferences), budget)
         if isinstance(markup, str):
             done["html"] = markup
         return done
@@ -79,12 +81,6 @@ def text_footer(unsubscribe: str | None, preferences: str) -> str:
 
 
 def html_footer(unsubscribe: str | None, preferences: str) -> str:
-    links = []
-    if unsubscribe:
-        links.append(f'<a href="{html.escape(unsubscribe, quote=True)}">Unsubscribe</a>')
-    links.append(f'<a href="{html.escape(preferences, quote=True)}">Email preferences</a>')
-    return (
-        '<p style="margin:24px 0 0;font-size:12px;color:#555555;text-align:center">'
-        + " &middot; ".join(links)
-        + "</p>"
+    return markup.render(
+        "herald.engagement", "footer.html", unsubscribe=unsubscribe, preferences=preferences
     )

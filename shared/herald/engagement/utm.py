@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from herald.engagement.tracking import is_web_link, track_links
+from herald.templating import Budget
 
 
 def with_utm(url: str, utm: Mapping[str, str]) -> str:
@@ -19,6 +20,6 @@ def with_utm(url: str, utm: Mapping[str, str]) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def add_utm(markup: str, utm: Mapping[str, str]) -> str:
+def add_utm(markup: str, utm: Mapping[str, str], budget: Budget) -> str:
     """Every http(s) link of an email's HTML with the campaign's parameters."""
-    return track_links(markup, lambda url: with_utm(url, utm))
+    return track_links(markup, lambda url: with_utm(url, utm), budget)

@@ -1,33 +1,43 @@
-"""The api function's request handling: one SERVER span per request."""
+"""The api function's request handling: one SERVER span per request.
+
+The span records the route, never the path as sent: paths hold link tokens,
+addresses (``/suppressions/{address}``) and users' ids. ``url.path`` is the route
+template when a route matched, else the path with every segment that is not a
+fixed segment of some route replaced by ``*``.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+
 from opentelemetry import trace
 
-from herald import bootstrap
 from herald.api.bodies import BodyStream
-from herald.api.http import HttpRequest, HttpResponse
-from herald.idempotency.http import REPLAYED_HEADER
+from herald.api.http import Api, HttpRequest, HttpResponse, Router
+from herald.api.idempotency import REPLAYED_HEADER
 from herald.observability import metrics, tracing
 
 
-def serve(request: HttpRequest, body: BodyStream, declared_length: int | None) -> HttpResponse:
+def serve(
+    api: Api, request: HttpRequest, body: BodyStream, declared_length: int | None
+) -> HttpResponse:
     """``request`` arrives without its body: ``body`` is read only as far as the route allows."""
     tracing.configure("api")
     metrics.configure("api")
-    route = bootstrap.api().router.template_for(request.method, request.path)
+    route = api.router.template_for(request.method, request.path)
+    path = route or redacted_path(api.router, request.path)
     try:
         with tracing.tracer().start_as_current_span(
-            f"{request.method} {route or request.path}",
+            f"{request.method} {path}",
             context=tracing.context_from_http(request.headers),
             kind=trace.SpanKind.SERVER,
             attributes={
                 "http.request.method": request.method,
-                "url.path": request.path,
+                "url.path": path,
                 **({"http.route": route} if route else {}),
             },
         ) as span:
-            response = bootstrap.api().receive(request, body, declared_length)
+            response = api.receive(request, body, declared_length)
             span.set_attribute("http.response.status_code", response.status)
             if response.status >= 500:
                 span.set_status(trace.StatusCode.ERROR)
@@ -40,3 +50,16 @@ def serve(request: HttpRequest, body: BodyStream, declared_length: int | None) -
             return response
     finally:
         tracing.flush()
+
+
+def redacted_path(router: Router, path: str) -> str:
+    """``path`` with only the fixed segments of Herald's routes left as they are."""
+    known = _fixed_segments(tuple(route.template for route in router.routes))
+    return "/".join(part if part in known else "*" for part in path.split("/"))
+
+
+@cache
+def _fixed_segments(templates: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(
+        {""} | {part for t in templates for part in t.split("/") if not part.startswith("{")}
+    )

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 
-from herald import bootstrap, logs
 from herald.entrypoints import firestore
 from herald.errors import UndecodableEvent
-from herald.observability import metrics, tracing
+from herald.observability import logs, metrics, tracing
+from herald.redaction import error_text
+
+if TYPE_CHECKING:
+    # Only for annotations: the function loads the service when it builds it.
+    from herald.pipeline.relaying import RelayService
 
 
-def relay(data: Any, subject: str | None) -> None:
+def relay(service: RelayService, data: Any, subject: str | None) -> None:
     """Raise means retry (the trigger's retry policy), return means done."""
     tracing.configure("relay")
     metrics.configure("relay")
@@ -20,7 +24,7 @@ def relay(data: Any, subject: str | None) -> None:
         try:
             before, after = firestore.decode(data)
         except UndecodableEvent as exc:
-            logs.error("outbox event dropped", error=str(exc), subject=subject)
+            logs.error("outbox event dropped", error=error_text(exc), subject=subject)
             return
         traceparent = (after or {}).get("traceparent")
         with tracing.tracer().start_as_current_span(
@@ -34,6 +38,6 @@ def relay(data: Any, subject: str | None) -> None:
                 "cloudevents.event_subject": subject or "",
             },
         ):
-            bootstrap.relay_service().handle_write(before, after)
+            service.handle_write(before, after)
     finally:
         tracing.flush()

@@ -10,11 +10,12 @@ from typing import Any
 from opentelemetry import trace
 from pydantic import ValidationError
 
-from herald import faults, logs
+from herald import faults
 from herald.errors import Contended, UndecodableEvent
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for, subscription_filter
-from herald.observability import metrics, tracing
+from herald.observability import logs, metrics, tracing
+from herald.redaction import error_text
 
 
 def decode(data: Any) -> tuple[EventEnvelope, dict[str, str]]:
@@ -42,7 +43,7 @@ def consume(data: Any, consumer: str, handler: Callable[[EventEnvelope], None]) 
                 raise UndecodableEvent(f"{consumer} does not consume {envelope.type}")
         except (UndecodableEvent, KeyError) as exc:
             # Retrying cannot fix it: ack, and leave a trace in the logs.
-            logs.error("event dropped", consumer=consumer, error=str(exc))
+            logs.error("event dropped", consumer=consumer, error=error_text(exc))
             return
         wanted = subscription_filter(consumer)
         if wanted is not None and not wanted.admits(attributes):

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from opentelemetry import trace
 
-from herald import bootstrap, logs
-from herald.observability import metrics, tracing
-from herald.services.sweeping import SweepReport
+from herald.observability import logs, metrics, tracing
+
+if TYPE_CHECKING:
+    # Only for annotations: the function loads the service when it builds it.
+    from herald.pipeline.sweeping import SweepReport, SweepService
 
 
-def sweep() -> SweepReport:
+def sweep(service: SweepService) -> SweepReport:
     tracing.configure("sweep")
     metrics.configure("sweep")
     try:
         with tracing.tracer().start_as_current_span("sweep", kind=trace.SpanKind.SERVER) as span:
-            report = bootstrap.sweep_service().sweep()
+            report = service.sweep()
             span.set_attribute("herald.republished", report.republished)
             span.set_attribute("herald.redriven", report.redriven)
             if report.republished or report.redriven:

@@ -237,7 +237,7 @@ def subscription_filter(consumer: str) -> AttributeFilter | None:
 # The versions of each event every consumer can handle: consumer -> event -> versions.
 # When an event's version is bumped, both versions stay registered through the
 # transition, and `herald schemas check` fails until each consumer of the new
-# version declares it here (see herald.schemagate.gate).
+# version declares it here (see herald_tools.schemagate.gate).
 CONSUMER_VERSIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "render": {
         "message.enqueued": (1,),

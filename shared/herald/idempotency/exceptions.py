@@ -9,7 +9,7 @@ HeraldError
 
 A key reused with another body, or a duplicate of a request still in flight,
 is no exception: the store reports them as claim outcomes (``Mismatch``,
-``InFlight``) and ``herald.idempotency.http`` answers 422 and 409.
+``InFlight``) and ``herald.api.idempotency`` answers 422 and 409.
 """
 
 from __future__ import annotations

@@ -15,20 +15,20 @@ import uuid
 
 from opentelemetry.sdk.resources import Resource
 
-LOCAL_STACK_MARKER = "HERALD_LOCAL_STACK"  # "1" in every process the local stack starts
+from herald.deployment import is_local_stack
+
 TRACE_ENDPOINT = "HERALD_CLOUD_TRACE_ENDPOINT"
 MONITORING_ENDPOINT = "HERALD_CLOUD_MONITORING_ENDPOINT"
 LOCAL_PROJECT = "herald-local"
 
 
 def local_stack() -> bool:
-    return os.environ.get(LOCAL_STACK_MARKER) == "1"
+    return is_local_stack(os.environ)
 
 
 def on_cloud_run() -> bool:
-    """Cloud Run (which runs gen2 functions) sets ``K_SERVICE``; the local stack does not
-    claim to be it, but marks itself in case a function is run with Cloud Run's variables."""
-    return bool(os.environ.get("K_SERVICE")) and not local_stack()
+    """Cloud Run (which runs gen2 functions) sets ``K_SERVICE``."""
+    return bool(os.environ.get("K_SERVICE"))
 
 
 def local_endpoint(variable: str) -> str | None:

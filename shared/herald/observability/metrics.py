@@ -13,18 +13,16 @@ series every 5 seconds at most, so points are not flushed per invocation.
 from __future__ import annotations
 
 import atexit
-import math
 import os
 
 from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
 
+from herald.config import TelemetrySettings
 from herald.observability import google_cloud
 
 METRIC_PREFIX = "workload.googleapis.com/herald"
-DEFAULT_EXPORT_INTERVAL_S = 60.0
-MIN_EXPORT_INTERVAL_S = 5.0
 
 _meter = metrics.get_meter("herald")
 _outcomes = _meter.create_counter(
@@ -52,7 +50,7 @@ _configured = False
 
 
 def exporter_kind() -> str:
-    if configured := os.environ.get("HERALD_METRICS_EXPORTER"):
+    if configured := TelemetrySettings.from_env().metrics_exporter:
         return configured
     if os.environ.get("K_SERVICE"):
         return "gcp"
@@ -62,19 +60,8 @@ def exporter_kind() -> str:
 
 
 def export_interval_ms() -> float:
-    """``HERALD_METRICS_EXPORT_INTERVAL_S``: Cloud Monitoring takes a point per series
-    every 5 s at most (cloud.google.com/monitoring/quotas), so no less than that."""
-    configured = os.environ.get("HERALD_METRICS_EXPORT_INTERVAL_S", "")
-    try:
-        seconds = float(configured) if configured else DEFAULT_EXPORT_INTERVAL_S
-    except ValueError:
-        seconds = 0.0
-    if not MIN_EXPORT_INTERVAL_S <= seconds < math.inf:
-        raise ValueError(
-            f"HERALD_METRICS_EXPORT_INTERVAL_S={configured!r}: "
-            f"a number of seconds, at least {MIN_EXPORT_INTERVAL_S:g}"
-        )
-    return seconds * 1000
+    """``HERALD_METRICS_EXPORT_INTERVAL_S``, no shorter than Cloud Monitoring takes."""
+    return TelemetrySettings.from_env().metrics_export_interval_s * 1000
 
 
 def _reader(kind: str) -> MetricReader | None:

@@ -1,7 +1,8 @@
-"""Spans as JSON lines: the local exporter writes them, ``herald trace`` reads them.
+"""Spans as JSON lines: the exporter the local stack's functions write them with.
 
 One file per process (``<service>-<pid>.jsonl``) under the trace directory, so
-concurrent function processes never interleave partial lines.
+concurrent function processes never interleave partial lines. ``herald trace``
+reads them back (``herald_tools.spans``).
 """
 
 from __future__ import annotations
@@ -104,12 +105,3 @@ class JsonLinesSpanExporter(SpanExporter):
             if self._handle is not None:
                 self._handle.close()
                 self._handle = None
-
-
-def read_spans(directory: Path) -> list[SpanRecord]:
-    spans = []
-    for path in sorted(directory.glob("*.jsonl")):
-        for line in path.read_text().splitlines():
-            if line.strip():
-                spans.append(SpanRecord.from_json(line))
-    return spans

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from pathlib import Path
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -27,6 +26,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from herald.config import TelemetrySettings
 from herald.observability import google_cloud
 
 TRACER_NAME = "herald"
@@ -38,7 +38,7 @@ _provider: TracerProvider | None = None
 
 
 def exporter_kind() -> str:
-    if configured := os.environ.get("HERALD_TRACE_EXPORTER"):
+    if configured := TelemetrySettings.from_env().trace_exporter:
         return configured
     if os.environ.get("K_SERVICE"):  # Cloud Run, which runs gen2 functions
         return "gcp"
@@ -51,7 +51,7 @@ def _processor(kind: str, service: str) -> SpanProcessor | None:
     if kind == "file":
         from herald.observability.spanfile import JsonLinesSpanExporter
 
-        directory = Path(os.environ.get("HERALD_TRACE_DIR", ".herald/traces"))
+        directory = TelemetrySettings.from_env().trace_dir
         return SimpleSpanProcessor(JsonLinesSpanExporter(directory, service))
     if kind == "gcp":
         from herald.observability import cloud_trace
@@ -73,7 +73,7 @@ def configure(function: str) -> None:
         return
     kind = exporter_kind()
     service = f"herald-{function}"
-    ratio = float(os.environ.get("HERALD_TRACE_SAMPLE_RATIO", "1.0"))
+    ratio = TelemetrySettings.from_env().trace_sample_ratio
     provider = TracerProvider(
         resource=google_cloud.service_resource(kind, service),
         sampler=ParentBased(TraceIdRatioBased(ratio)),

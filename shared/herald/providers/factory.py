@@ -8,99 +8,102 @@ when it is enabled.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 
-from herald.config import Settings, secret
+from herald.config import ProviderAccounts, Settings, env_names
 from herald.providers.base import Provider
-from herald.providers.catalog import DEFAULT_PROVIDERS, PROVIDER_CHANNELS
 
 
 def enabled(env: Mapping[str, str]) -> list[str]:
-    names = [n.strip() for n in env.get("HERALD_PROVIDERS", ",".join(DEFAULT_PROVIDERS)).split(",")]
-    unknown = [n for n in names if n and n not in PROVIDER_CHANNELS]
-    if unknown:
-        raise ValueError(
-            f"HERALD_PROVIDERS names unknown providers {unknown}; known: {sorted(PROVIDER_CHANNELS)}"
-        )
-    return [n for n in names if n]
+    return list(ProviderAccounts.from_env(env).enabled)
 
 
-def _required(env: Mapping[str, str], name: str) -> str:
-    value = secret(name, env)
+def _required(accounts: ProviderAccounts, field: str) -> str:
+    value = getattr(accounts, field)
     if not value:
+        [name] = env_names(ProviderAccounts.model_fields[field])
         raise ValueError(f"{name} (or {name}_FILE) must be set for the enabled provider")
-    return value
+    return str(value)
 
 
-def _smtp(settings: Settings, env: Mapping[str, str]) -> Provider:
-    from herald.providers.smtp import SmtpProvider
+def _smtp(settings: Settings, accounts: ProviderAccounts) -> Provider:
+    from herald.providers.smtp import SmtpProvider, SmtpSettings
 
-    return SmtpProvider(settings.smtp)
+    return SmtpProvider(
+        SmtpSettings(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.email_from,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            timeout_s=settings.smtp_timeout_s,
+            ca_file=settings.smtp_ca_file,
+        )
+    )
 
 
-def _sendgrid(settings: Settings, env: Mapping[str, str]) -> Provider:
+def _sendgrid(settings: Settings, accounts: ProviderAccounts) -> Provider:
     from herald.providers.sendgrid import SendGridProvider
 
     return SendGridProvider(
-        api_key=_required(env, "SENDGRID_API_KEY"),
-        sender=env.get("HERALD_SENDGRID_FROM", settings.smtp.sender),
-        base_url=env.get("HERALD_SENDGRID_BASE_URL", "https://api.sendgrid.com"),
+        api_key=_required(accounts, "sendgrid_api_key"),
+        sender=accounts.sendgrid_from or settings.email_from,
+        base_url=accounts.sendgrid_base_url,
         timeout_s=settings.webhook_timeout_s,
         allow_private=settings.webhook_allow_private,
     )
 
 
-def _twilio(settings: Settings, env: Mapping[str, str]) -> Provider:
+def _twilio(settings: Settings, accounts: ProviderAccounts) -> Provider:
     from herald.providers.twilio import TwilioProvider
 
     return TwilioProvider(
-        account_sid=_required(env, "TWILIO_ACCOUNT_SID"),
-        auth_token=_required(env, "TWILIO_AUTH_TOKEN"),
-        sender=_required(env, "HERALD_TWILIO_FROM"),
-        base_url=env.get("HERALD_TWILIO_BASE_URL", "https://api.twilio.com"),
+        account_sid=_required(accounts, "twilio_account_sid"),
+        auth_token=_required(accounts, "twilio_auth_token"),
+        sender=_required(accounts, "twilio_from"),
+        base_url=accounts.twilio_base_url,
         timeout_s=settings.webhook_timeout_s,
         allow_private=settings.webhook_allow_private,
-        public_url=env.get("HERALD_PUBLIC_URL") or None,
+        public_url=accounts.public_url,
     )
 
 
-def _fcm(settings: Settings, env: Mapping[str, str]) -> Provider:
+def _fcm(settings: Settings, accounts: ProviderAccounts) -> Provider:
     from herald.providers.fcm import FcmProvider, google_access_token
 
-    static_token = secret("HERALD_FCM_ACCESS_TOKEN", env)
+    static_token = accounts.fcm_access_token
     token: Callable[[], str] = (lambda: static_token) if static_token else google_access_token()
     return FcmProvider(
-        project_id=env.get("HERALD_FCM_PROJECT", settings.project),
+        project_id=accounts.fcm_project or settings.project,
         access_token=token,
-        base_url=env.get("HERALD_FCM_BASE_URL", "https://fcm.googleapis.com"),
+        base_url=accounts.fcm_base_url,
         timeout_s=settings.webhook_timeout_s,
         allow_private=settings.webhook_allow_private,
     )
 
 
-def _slack(settings: Settings, env: Mapping[str, str]) -> Provider:
+def _slack(settings: Settings, accounts: ProviderAccounts) -> Provider:
     from herald.providers.slack import SlackProvider
 
-    hosts = env.get("HERALD_SLACK_ALLOWED_HOSTS", "hooks.slack.com")
     return SlackProvider(
         timeout_s=settings.webhook_timeout_s,
         allow_private=settings.webhook_allow_private,
-        allowed_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip()),
+        allowed_hosts=accounts.slack_allowed_hosts,
     )
 
 
-def _webhook(settings: Settings, env: Mapping[str, str]) -> Provider:
+def _webhook(settings: Settings, accounts: ProviderAccounts) -> Provider:
     from herald.providers.webhook import WebhookProvider
 
     return WebhookProvider(
         settings.webhook_timeout_s,
         settings.webhook_allow_private,
-        signing_secret=secret("HERALD_WEBHOOK_SIGNING_SECRET", env),
+        signing_secret=accounts.webhook_signing_secret,
     )
 
 
-_BUILDERS: dict[str, Callable[[Settings, Mapping[str, str]], Provider]] = {
+_BUILDERS: dict[str, Callable[[Settings, ProviderAccounts], Provider]] = {
     "smtp": _smtp,
     "sendgrid": _sendgrid,
     "twilio": _twilio,
@@ -111,5 +114,5 @@ _BUILDERS: dict[str, Callable[[Settings, Mapping[str, str]], Provider]] = {
 
 
 def build_providers(settings: Settings, env: Mapping[str, str] | None = None) -> list[Provider]:
-    source = os.environ if env is None else env
-    return [_BUILDERS[name](settings, source) for name in enabled(source)]
+    accounts = ProviderAccounts.from_env(env)
+    return [_BUILDERS[name](settings, accounts) for name in accounts.enabled]

@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from email.utils import parseaddr
 
 from herald.domain.message import ChannelOutcome
+from herald.domain.unsubscribe import unsubscribe_headers
 from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.providers.base import Dispatch, Receipt
 from herald.providers.http import exchange, raise_for_status
-from herald.providers.unsubscribe import unsubscribe_headers
 
 MAX_DETAIL_CHARS = 200
 

@@ -11,25 +11,13 @@ from email.policy import EmailPolicy
 from email.utils import formatdate
 
 from herald.domain.message import ChannelOutcome
+from herald.domain.unsubscribe import unsubscribe_headers
 from herald.errors import (
     AmbiguousProviderError,
     PermanentProviderError,
     RetryableProviderError,
 )
 from herald.providers.base import Dispatch, Receipt
-from herald.providers.unsubscribe import unsubscribe_headers
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str = "127.0.0.1"
-    port: int = 25
-    sender: str = "Herald <herald@localhost>"
-    starttls: bool = False
-    username: str | None = None
-    password: str | None = None
-    timeout_s: float = 20.0
-    ca_file: str | None = None  # a private relay's CA; the system's trust store otherwise
 
 
 class _MailPolicy(EmailPolicy):
@@ -61,6 +49,20 @@ MAIL_POLICY = _MailPolicy(linesep="\r\n")
 
 def _is_transient(code: int) -> bool:
     return 400 <= code < 500
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The SMTP provider's relay, sender and credentials."""
+
+    host: str = "127.0.0.1"
+    port: int = 25
+    sender: str = "Herald <herald@localhost>"
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
+    timeout_s: float = 20.0
+    ca_file: str | None = None  # a private relay's CA; the system's trust store otherwise
 
 
 class SmtpProvider:
@@ -128,8 +130,10 @@ class SmtpProvider:
         except smtplib.SMTPAuthenticationError as exc:
             raise PermanentProviderError(f"SMTP authentication failed: {exc}", self.name) from exc
         except smtplib.SMTPRecipientsRefused as exc:
-            code = next(iter(exc.recipients.values()))[0]
-            error = f"recipient refused: {exc.recipients}"
+            code, reply = next(iter(exc.recipients.values()))
+            # The server's reply, never the dict keyed by the address; it may still quote
+            # the address, so it is redacted wherever it is kept (herald.redaction).
+            error = f"recipient refused: SMTP {code}: {reply!r}"
             if _is_transient(code):
                 raise RetryableProviderError(error, self.name, str(code)) from exc
             raise PermanentProviderError(error, self.name, str(code)) from exc

@@ -184,7 +184,7 @@ class ScheduledEvent(BaseModel):
 
 
 class TimerRepository(Protocol):
-    """Due-time records, fired by the scheduled sweep (see services/sweeping.py)."""
+    """Due-time records, fired by the scheduled sweep (see pipeline/sweeping.py)."""
 
     def schedule(self, entry: ScheduledEvent) -> None:
         """Stores the entry; scheduling the same key again replaces it."""

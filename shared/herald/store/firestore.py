@@ -31,7 +31,6 @@ from herald.domain.message import MessageState, RequestRecord
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.registry import spec_for
 from herald.observability import tracing
-from herald.services.logging_views import fold_events
 from herald.store.base import (
     RECEIPT_TTL_MS,
     ApiKeyRecord,
@@ -50,6 +49,7 @@ from herald.store.base import (
 )
 from herald.store.firestore_transactions import run_transaction
 from herald.store.firestore_writes import stage_create, stage_set
+from herald.store.summary_fold import fold_events
 
 
 def _span(operation: str, collection: str) -> AbstractContextManager[trace.Span]:

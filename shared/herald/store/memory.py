@@ -9,7 +9,6 @@ from herald.clock import now_ms
 from herald.domain.message import MessageState, RequestRecord
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.registry import spec_for
-from herald.services.logging_views import fold_events
 from herald.store.base import (
     ApiKeyRecord,
     Attempt,
@@ -26,6 +25,7 @@ from herald.store.base import (
     sort_key,
     take_lease,
 )
+from herald.store.summary_fold import fold_events
 
 
 class InMemoryMessages:

@@ -4,14 +4,17 @@
     template.render({"name": "ada"})                        # "Hi Ada"
     render("Hi {{name}}", data)                             # plain text, one call
 
-Templates see only the data they are given (mappings and lists); rendering is
-bounded in CPU time, output size, source size and nesting (``Limits``). Errors
-are ``TemplateError`` subclasses (see ``errors``).
+Templates see only the data they are given (mappings and lists); parsing and
+rendering spend fuel (a deterministic count of work) and CPU time from a
+``Budget``, and are bounded in output size, source size and nesting (``Limits``).
+Errors are ``TemplateError`` subclasses (see ``errors``).
 """
 
+from herald.templating.budget import Budget
 from herald.templating.errors import (
     TemplateError,
     TemplateLimitExceeded,
+    TemplateOutOfFuel,
     TemplateOutputTooLarge,
     TemplateRenderError,
     TemplateSyntaxError,
@@ -36,11 +39,13 @@ __all__ = [
     "DEFAULT_LIMITS",
     "HELPERS",
     "MAX_RENDERED_CHARS",
+    "Budget",
     "CompiledExpression",
     "Limits",
     "Template",
     "TemplateError",
     "TemplateLimitExceeded",
+    "TemplateOutOfFuel",
     "TemplateOutputTooLarge",
     "TemplateRenderError",
     "TemplateSyntaxError",

@@ -6,6 +6,7 @@ TemplateError                  (a ValueError: bad template or data from a caller
 └── TemplateLimitExceeded      a sandbox limit stopped the work
     ├── TemplateTooLarge          the source is longer than allowed
     ├── TemplateTooDeep           blocks or subexpressions nest too deeply
+    ├── TemplateOutOfFuel         rendering used up its fuel (a count of work)
     ├── TemplateTimeout           rendering used up its CPU-time budget
     └── TemplateOutputTooLarge    the output (or a value built on the way) passed its cap
 """
@@ -42,6 +43,10 @@ class TemplateTooLarge(TemplateLimitExceeded):
 
 
 class TemplateTooDeep(TemplateLimitExceeded):
+    pass
+
+
+class TemplateOutOfFuel(TemplateLimitExceeded):
     pass
 
 

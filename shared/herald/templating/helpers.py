@@ -1,9 +1,14 @@
 """The helpers templates may call, after Courier's documented set.
 
 Each helper is a pure function of its evaluated arguments (positional, then the
-``key=value`` hash); it may raise ``HelperError`` with a reason, which the
-interpreter reports with the call's line and column. ``lookup``, ``var`` and
-``path`` read the data and live in the interpreter; they are only named here.
+``key=value`` hash) and the render's ``Budget``; it may raise ``HelperError`` with
+a reason, which the interpreter reports with the call's line and column.
+``lookup``, ``var`` and ``path`` read the data and live in the interpreter; they
+are only named here.
+
+The interpreter charges every call for its arguments' size; a helper whose work
+grows faster than that (an item per list entry, a step per format token) charges
+the rest itself, before doing it, and sizes what it builds before building it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from herald.templating.budget import MAPPED_CHARS_PER_UNIT, Budget
+from herald.templating.errors import TemplateOutputTooLarge
 from herald.templating.values import is_number, to_text, truthy
 
 
@@ -21,7 +28,7 @@ class HelperError(Exception):
     pass
 
 
-HelperFn = Callable[[list[Any], dict[str, Any]], Any]
+HelperFn = Callable[[list[Any], dict[str, Any], Budget], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +42,17 @@ class Helper:
 BLOCK_HELPERS = frozenset({"if", "unless", "each", "with"})
 
 
+# Inputs longer than any number or date needs are refused rather than parsed.
+MAX_NUMBER_CHARS = 400
+MAX_DATE_CHARS = 64
+MAX_DATE_FORMAT_CHARS = 100
+
+
 def _number(value: Any, what: str) -> float | int:
     if is_number(value):
         return value  # type: ignore[no-any-return]
+    if isinstance(value, str) and len(value) > MAX_NUMBER_CHARS:
+        raise HelperError(f"{what} must be a number, got {len(value)} characters")
     if isinstance(value, str):
         try:
             parsed = float(value)
@@ -60,17 +75,17 @@ def _comparable(a: Any, b: Any) -> tuple[Any, Any]:
     return to_text(a), to_text(b)
 
 
-def _eq(args: list[Any], _: dict[str, Any]) -> bool:
+def _eq(args: list[Any], _: dict[str, Any], __: Budget) -> bool:
     a, b = _comparable(args[0], args[1])
     return bool(a == b)
 
 
-def _ne(args: list[Any], hash_: dict[str, Any]) -> bool:
-    return not _eq(args, hash_)
+def _ne(args: list[Any], hash_: dict[str, Any], budget: Budget) -> bool:
+    return not _eq(args, hash_, budget)
 
 
 def _order(op: str) -> HelperFn:
-    def compare(args: list[Any], _: dict[str, Any]) -> bool:
+    def compare(args: list[Any], _: dict[str, Any], __: Budget) -> bool:
         a, b = _comparable(args[0], args[1])
         return bool({"gt": a > b, "gte": a >= b, "lt": a < b, "lte": a <= b}[op])
 
@@ -89,31 +104,57 @@ _CONDITION_OPS: dict[str, HelperFn] = {
 }
 
 
-def _condition(args: list[Any], hash_: dict[str, Any]) -> bool:
+def _condition(args: list[Any], hash_: dict[str, Any], budget: Budget) -> bool:
     op = args[1]
     if not isinstance(op, str) or op not in _CONDITION_OPS:
         raise HelperError(
             f"unsupported operator {to_text(op)!r}; use one of {' '.join(_CONDITION_OPS)}"
         )
-    return bool(_CONDITION_OPS[op]([args[0], args[2]], hash_))
+    return bool(_CONDITION_OPS[op]([args[0], args[2]], hash_, budget))
 
 
 def _text_fn(transform: Callable[[str], str]) -> HelperFn:
-    return lambda args, _: transform(to_text(args[0]))
+    def apply(args: list[Any], _: dict[str, Any], budget: Budget) -> str:
+        text = to_text(args[0])
+        budget.charge_text(len(text), MAPPED_CHARS_PER_UNIT)
+        return transform(text)
+
+    return apply
 
 
 def _capitalize(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _join(args: list[Any], hash_: dict[str, Any]) -> str:
+def _sized_join(
+    separator: str, items: list[Any] | tuple[Any, ...], budget: Budget, name: str
+) -> str:
+    """``separator.join`` of the items' texts, once their total size is known to fit."""
+    if len(items) > budget.limits.max_items:
+        raise HelperError(f"takes at most {budget.limits.max_items:,} items, got {len(items):,}")
+    budget.charge(len(items))
+    texts = [to_text(item) for item in items]
+    size = sum(map(len, texts)) + len(separator) * max(len(texts) - 1, 0)
+    if size > budget.limits.max_output_chars:
+        raise TemplateOutputTooLarge(
+            f"{name} would build a value of more than {budget.limits.max_output_chars} characters"
+        )
+    budget.charge_text(size)
+    return separator.join(texts)
+
+
+def _join(args: list[Any], hash_: dict[str, Any], budget: Budget) -> str:
     items, separator = args[0], args[1] if len(args) > 1 else hash_.get("separator", ", ")
     if not isinstance(items, list | tuple):
         return to_text(items)
-    return to_text(separator).join(to_text(item) for item in items)
+    return _sized_join(to_text(separator), items, budget, "join")
 
 
-def _default(args: list[Any], _: dict[str, Any]) -> Any:
+def _concat(args: list[Any], _: dict[str, Any], budget: Budget) -> str:
+    return _sized_join("", args, budget, "concat")
+
+
+def _default(args: list[Any], _: dict[str, Any], __: Budget) -> Any:
     return args[1] if args[0] is None else args[0]
 
 
@@ -121,7 +162,7 @@ _MAX_SAFE_INTEGER = 2**53 - 1
 
 
 def _arithmetic(op: str) -> HelperFn:
-    def apply(args: list[Any], _: dict[str, Any]) -> float | int:
+    def apply(args: list[Any], _: dict[str, Any], __: Budget) -> float | int:
         a, b = _number(args[0], "first argument"), _number(args[1], "second argument")
         result = a + b if op == "add" else a - b if op == "subtract" else a * b
         # Numbers stay JavaScript-sized, so nested arithmetic cannot build huge integers.
@@ -137,12 +178,12 @@ def _arithmetic(op: str) -> HelperFn:
     return apply
 
 
-def _length(args: list[Any], _: dict[str, Any]) -> int:
+def _length(args: list[Any], _: dict[str, Any], __: Budget) -> int:
     value = args[0]
     return len(value) if isinstance(value, str | list | tuple | Mapping) else 0
 
 
-def _format_number(args: list[Any], hash_: dict[str, Any]) -> str:
+def _format_number(args: list[Any], hash_: dict[str, Any], __: Budget) -> str:
     value = _number(args[0], "value")
     decimals = args[1] if len(args) > 1 else hash_.get("decimals")
     if decimals is None:
@@ -184,6 +225,8 @@ def _parse_date(value: Any) -> datetime:
         except (OverflowError, OSError, ValueError) as exc:
             raise HelperError(f"{to_text(value)} is out of range as epoch milliseconds") from exc
     if isinstance(value, str):
+        if len(value) > MAX_DATE_CHARS:
+            raise HelperError(f"a date has at most {MAX_DATE_CHARS} characters, got {len(value)}")
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError as exc:
@@ -192,11 +235,17 @@ def _parse_date(value: Any) -> datetime:
     raise HelperError(f"expected an ISO 8601 date or epoch milliseconds, got {to_text(value)!r}")
 
 
-def _format_date(args: list[Any], hash_: dict[str, Any]) -> str:
+def _format_date(args: list[Any], hash_: dict[str, Any], budget: Budget) -> str:
     if args[0] is None:
         return ""
     moment = _parse_date(args[0])
     pattern = to_text(args[1] if len(args) > 1 else hash_.get("format", "YYYY-MM-DD"))
+    if len(pattern) > MAX_DATE_FORMAT_CHARS:
+        raise HelperError(
+            f"a format has at most {MAX_DATE_FORMAT_CHARS} characters, got {len(pattern)}"
+        )
+    # A Python step per character, each trying every token.
+    budget.charge(len(pattern) * 2)
     out: list[str] = []
     i = 0
     while i < len(pattern):
@@ -225,16 +274,16 @@ HELPERS: dict[str, Helper] = {
     "gte": Helper(_order("gte"), 2, 2),
     "lt": Helper(_order("lt"), 2, 2),
     "lte": Helper(_order("lte"), 2, 2),
-    "and": Helper(lambda args, _: all(truthy(a) for a in args), 0, None),
-    "or": Helper(lambda args, _: any(truthy(a) for a in args), 0, None),
-    "not": Helper(lambda args, _: not truthy(args[0]), 1, 1),
+    "and": Helper(lambda args, _, __: all(truthy(a) for a in args), 0, None),
+    "or": Helper(lambda args, _, __: any(truthy(a) for a in args), 0, None),
+    "not": Helper(lambda args, _, __: not truthy(args[0]), 1, 1),
     "condition": Helper(_condition, 3, 3),
     # text
     "uppercase": Helper(_text_fn(str.upper), 1, 1),
     "lowercase": Helper(_text_fn(str.lower), 1, 1),
     "capitalize": Helper(_text_fn(_capitalize), 1, 1),
     "trim": Helper(_text_fn(str.strip), 1, 1),
-    "concat": Helper(lambda args, _: "".join(to_text(a) for a in args), 0, None),
+    "concat": Helper(_concat, 0, None),
     "join": Helper(_join, 1, 2),
     # data
     "default": Helper(_default, 2, 2),

@@ -3,29 +3,23 @@
 No template text is ever compiled or evaluated as Python: nodes are interpreted,
 and values come only from the data (see ``values.member``). The limits are
 enforced here, inside the loop, because signal-based timeouts do not work in the
-worker threads functions-framework runs handlers in.
+worker threads functions-framework runs handlers in: every step spends fuel from
+the render's ``Budget``, and every value is sized before it is built.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from herald.templating.errors import (
-    TemplateOutputTooLarge,
-    TemplateRenderError,
-    TemplateTimeout,
-)
+from herald.templating.budget import MAPPED_CHARS_PER_UNIT, Budget
+from herald.templating.errors import TemplateOutputTooLarge, TemplateRenderError
 from herald.templating.helpers import HELPERS, HelperError
 from herald.templating.lexer import line_column
 from herald.templating.limits import Limits
 from herald.templating.nodes import Block, Call, Expr, Literal, Node, Output, PathExpr, Text
-from herald.templating.values import escape_html, member, to_text, truthy
-
-# Reading the thread's CPU clock is a system call: look every few steps.
-_CLOCK_EVERY = 32
+from herald.templating.values import escape_html, escaped_length, member, to_text, truthy
 
 
 @dataclass(slots=True)
@@ -36,15 +30,16 @@ class Frame:
 
 
 class Interpreter:
-    def __init__(self, source: str, root: Any, limits: Limits, *, escape: bool) -> None:
+    def __init__(
+        self, source: str, root: Any, limits: Limits, budget: Budget, *, escape: bool
+    ) -> None:
         self.source = source
         self.root = root
         self.limits = limits
+        self.budget = budget
         self.escape = escape
         self.out: list[str] = []
         self.size = 0
-        self.steps = 0
-        self.deadline = time.thread_time() + limits.cpu_seconds
 
     def render(self, nodes: tuple[Node, ...]) -> str:
         self.program(nodes, Frame(self.root, None))
@@ -55,31 +50,33 @@ class Interpreter:
 
     # -- limits
 
-    def tick(self) -> None:
-        self.steps += 1
-        if self.steps % _CLOCK_EVERY == 0 and time.thread_time() > self.deadline:
-            raise TemplateTimeout(
-                f"rendering took more than {self.limits.cpu_seconds * 1000:g} ms of CPU time"
-            )
+    def emit(self, text: str, escape: bool = False) -> None:
+        if escape:
+            # Escaping can make a text six times longer: sized before it is built.
+            self.budget.charge_text(len(text), MAPPED_CHARS_PER_UNIT)
+            self.grow(escaped_length(text))
+            text = escape_html(text)
+        else:
+            self.grow(len(text))
+        self.out.append(text)
 
-    def emit(self, text: str) -> None:
-        self.size += len(text)
+    def grow(self, chars: int) -> None:
+        self.size += chars
         if self.size > self.limits.max_output_chars:
             raise TemplateOutputTooLarge(
                 f"renders to more than {self.limits.max_output_chars} characters"
             )
-        self.out.append(text)
 
     # -- nodes
 
     def program(self, nodes: tuple[Node, ...], frame: Frame) -> None:
         for node in nodes:
-            self.tick()
+            self.budget.charge(1)
             if isinstance(node, Text):
                 self.emit(node.value)
             elif isinstance(node, Output):
                 text = to_text(self.eval(node.expr, frame))
-                self.emit(escape_html(text) if node.escape and self.escape else text)
+                self.emit(text, escape=node.escape and self.escape)
             else:
                 self.block(node, frame)
 
@@ -105,18 +102,18 @@ class Interpreter:
             self.program(node.inverse, frame)
 
     def each(self, node: Block, value: Any, frame: Frame) -> None:
+        # Iterated in place, never copied: each item costs fuel as it comes.
+        entries: Any = None
         if isinstance(value, Mapping):
-            entries: list[tuple[Any, Any]] = list(value.items())
+            entries = value.items()
         elif isinstance(value, list | tuple):
-            entries = list(enumerate(value))
-        else:
-            entries = []
-        if not entries:
+            entries = enumerate(value)
+        if entries is None or not value:
             self.program(node.inverse, frame)
             return
-        last = len(entries) - 1
+        last = len(value) - 1
         for index, (key, item) in enumerate(entries):
-            self.tick()
+            self.budget.charge(1)
             variables = {
                 **frame.variables,
                 "index": index,
@@ -157,9 +154,26 @@ class Interpreter:
         return value
 
     def call(self, call: Call, frame: Frame) -> Any:
-        self.tick()
-        args = [self.eval(param, frame) for param in call.params]
-        options = {key: self.eval(expr, frame) for key, expr in call.hash}
+        self.budget.charge(1 + len(call.params) + len(call.hash))
+        # One argument at a time, each sized as it arrives: a call never holds more
+        # text than a value may have, however many subexpressions build it.
+        given = 0
+        args: list[Any] = []
+        options: dict[str, Any] = {}
+        for key, expr in (*((None, param) for param in call.params), *call.hash):
+            value = self.eval(expr, frame)
+            if isinstance(value, str):
+                given += len(value)
+                if given > self.limits.max_output_chars:
+                    raise TemplateOutputTooLarge(
+                        f"{call.helper} was given more than "
+                        f"{self.limits.max_output_chars} characters"
+                    )
+            if key is None:
+                args.append(value)
+            else:
+                options[key] = value
+        self.budget.charge_text(given)
         name = call.helper
         if name == "lookup":
             return member(args[0], to_text(args[1]))
@@ -168,7 +182,7 @@ class Interpreter:
         fn = HELPERS[name].fn
         assert fn is not None
         try:
-            result = fn(args, options)
+            result = fn(args, options, self.budget)
         except HelperError as exc:
             line, column = line_column(self.source, call.pos)
             raise TemplateRenderError(f"{name}: {exc}", line, column) from None

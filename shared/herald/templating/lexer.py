@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from herald.templating.budget import Budget
 from herald.templating.errors import TemplateSyntaxError
 
 TokenKind = Literal[
@@ -58,6 +59,10 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?=[\s~})]|$)")
 _COMMENT_END = re.compile(r"(~?)\}\}")
 _LONG_COMMENT_END = re.compile(r"--(~?)\}\}")
 _STANDALONE_KINDS = frozenset({"block", "inverse", "close", "else", "comment"})
+# Fuel of lexing and parsing a tag (the lexer's tag, the parser's node, the standalone
+# and whitespace passes), and of each token in it.
+TAG_UNITS = 12
+TOKEN_UNITS = 6
 
 
 def line_column(source: str, pos: int) -> tuple[int, int]:
@@ -69,16 +74,19 @@ def syntax_error(source: str, pos: int, reason: str) -> TemplateSyntaxError:
     return TemplateSyntaxError(reason, *line_column(source, pos))
 
 
-def tokenize(source: str) -> list[TextChunk | Tag]:
-    items = _Lexer(source).run()
+def tokenize(source: str, budget: Budget) -> list[TextChunk | Tag]:
+    """The source's text and tags; fuel is spent as each tag and token is read."""
+    budget.charge_text(len(source))
+    items = _Lexer(source, budget).run()
     _strip_standalone_lines(items)
     _apply_tildes(items)
     return [item for item in items if not isinstance(item, TextChunk) or item.value]
 
 
 class _Lexer:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, budget: Budget) -> None:
         self.source = source
+        self.budget = budget
         self.i = 0
 
     def run(self) -> list[TextChunk | Tag]:
@@ -100,6 +108,7 @@ class _Lexer:
             text_start = self.i
 
     def _tag(self, start: int) -> Tag:
+        self.budget.charge(TAG_UNITS)
         src = self.source
         i = start + 2
         strip_before = src.startswith("~", i)
@@ -151,6 +160,7 @@ class _Lexer:
         src = self.source
         tokens: list[Token] = []
         while True:
+            self.budget.charge(TOKEN_UNITS)
             while self.i < len(src) and src[self.i].isspace():
                 self.i += 1
             i = self.i
@@ -196,7 +206,7 @@ class _Lexer:
                 continue
             if char == "[":
                 end = src.find("]", i)
-                if end < 0 or "}}" in src[i:end]:
+                if end < 0 or src.find("}}", i, end) >= 0:
                     raise syntax_error(src, i, "[ is never closed with ]")
                 tokens.append(Token("LITERAL_ID", src[i + 1 : end], i))
                 self.i = end + 1
@@ -221,17 +231,19 @@ class _Lexer:
     def _string(self, i: int) -> Token:
         src = self.source
         quote = src[i]
-        chars: list[str] = []
+        pieces: list[str] = []
         j = i + 1
-        while j < len(src) and src[j] != quote:
-            if src[j] == "\\" and j + 1 < len(src) and src[j + 1] == quote:
-                j += 1
-            chars.append(src[j])
-            j += 1
-        if j >= len(src):
-            raise syntax_error(src, i, "string is never closed")
-        self.i = j + 1
-        return Token("STRING", "".join(chars), i)
+        while True:  # from quote to quote, never a character at a time
+            end = src.find(quote, j)
+            if end < 0:
+                raise syntax_error(src, i, "string is never closed")
+            if end > j and src[end - 1] == "\\":  # \" is a quote inside the string
+                pieces.append(src[j : end - 1] + quote)
+                j = end + 1
+                continue
+            pieces.append(src[j:end])
+            self.i = end + 1
+            return Token("STRING", "".join(pieces), i)
 
 
 def _strip_standalone_lines(items: list[TextChunk | Tag]) -> None:

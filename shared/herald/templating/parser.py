@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from herald.templating.budget import Budget
 from herald.templating.errors import TemplateSyntaxError, TemplateTooDeep
 from herald.templating.helpers import BLOCK_HELPERS, HELPERS
 from herald.templating.lexer import Tag, TextChunk, Token, line_column, syntax_error, tokenize
@@ -11,8 +12,8 @@ from herald.templating.nodes import Block, Call, Expr, Literal, Node, Output, Pa
 _ONE_ARGUMENT_BLOCKS = BLOCK_HELPERS
 
 
-def parse(source: str, limits: Limits) -> tuple[Node, ...]:
-    return _Parser(source, tokenize(source), limits).parse()
+def parse(source: str, limits: Limits, budget: Budget) -> tuple[Node, ...]:
+    return _Parser(source, tokenize(source, budget), limits).parse()
 
 
 class _Parser:

@@ -1,11 +1,18 @@
-"""Route modules. Each exposes ``router``; ``ROUTE_MODULES`` mounts them all.
+"""Route modules. Each exposes ``router``; ``build_router`` mounts them all, and last
+``GET /openapi.json``, which serves the document of the routes mounted beside it.
 
-Every route is documented in the OpenAPI document: declare an ``Operation`` for it
-in the module's ``OPERATIONS`` tuple (see ``herald.api.operation`` and
-``routes/openapi.py``), or a unit test fails naming the route.
+A route declares its path, method, models and OpenAPI metadata on its handler
+(``@router.get(path, summary=..., tag=..., answers=...)``, see ``herald.api.http``):
+the OpenAPI document is built from the routes alone.
 """
 
+from __future__ import annotations
+
+import functools
+from typing import Any
+
 from herald.api.http import Router
+from herald.api.openapi import document
 from herald.api.routes import (
     brands,
     callbacks,
@@ -38,7 +45,6 @@ ROUTE_MODULES = (
     tracking,
     unsubscribe,
     preferences_page,
-    openapi,
 )
 
 
@@ -46,4 +52,12 @@ def build_router() -> Router:
     router = Router()
     for module in ROUTE_MODULES:
         router.include(module.router)
+    # Built on the first request for it, once per instance.
+    router.include(openapi.serving(functools.cache(lambda: document(router))))
     return router
+
+
+@functools.cache
+def current_document() -> dict[str, Any]:
+    """This deployment's document: what the api serves and ``herald generate`` writes."""
+    return document(build_router())

@@ -6,11 +6,18 @@ from __future__ import annotations
 import datetime
 
 from herald.api.http import Context, HttpResponse, Router
+from herald.api.operation import Answer, Query, cursor
 from herald.domain.status import MessageStatus
+from herald.domain.views import (
+    MessageHistory,
+    MessageList,
+    MessageOutput,
+    MessageView,
+    RequestView,
+)
 from herald.errors import ValidationFailed
 from herald.events.registry import EVENTS
-from herald.services.paging import decode_cursor
-from herald.services.reading import message_view
+from herald.resources.message_cursor import decode_cursor
 from herald.store.base import SummaryQuery
 from herald.store.indexes import MAX_LIST_FILTERS
 
@@ -35,14 +42,26 @@ UNSUPPORTED_LIST_FILTERS = ("list", "provider", "tenant_id")
 # Firestore allows at most 30 disjunctions (status values x tags) in one query.
 MAX_DISJUNCTIONS = 30
 HISTORY_TYPES = frozenset(spec.history_type for spec in EVENTS)
+TAG = "Messages"
 
 
-@router.route("GET", "/messages/{message_id}")
+@router.get(
+    "/messages/{message_id}",
+    summary="Get a message",
+    tag=TAG,
+    answers=(Answer(200, MessageView, "the message's state"),),
+)
 def get_message(ctx: Context) -> HttpResponse:
     return HttpResponse(200, ctx.services.reader.message(ctx.workspace, ctx.params["message_id"]))
 
 
-@router.route("GET", "/messages/{message_id}/history")
+@router.get(
+    "/messages/{message_id}/history",
+    summary="Get a message's history",
+    tag=TAG,
+    answers=(Answer(200, MessageHistory, "the message's events in order"),),
+    query=(Query("type", "only events of this type", enum=tuple(sorted(HISTORY_TYPES))),),
+)
 def get_history(ctx: Context) -> HttpResponse:
     history_type = ctx.request.query.get("type")
     if history_type is not None and history_type not in HISTORY_TYPES:
@@ -52,27 +71,69 @@ def get_history(ctx: Context) -> HttpResponse:
     )
 
 
-@router.route("GET", "/messages/{message_id}/output")
+@router.get(
+    "/messages/{message_id}/output",
+    summary="Get a message's rendered content",
+    tag=TAG,
+    answers=(Answer(200, MessageOutput, "what was rendered for each channel"),),
+)
 def get_output(ctx: Context) -> HttpResponse:
     return HttpResponse(200, ctx.services.reader.output(ctx.workspace, ctx.params["message_id"]))
 
 
-@router.route("POST", "/messages/{message_id}/cancel")
+@router.post(
+    "/messages/{message_id}/cancel",
+    summary="Cancel a message",
+    tag=TAG,
+    answers=(
+        Answer(200, MessageView, "canceled"),
+        Answer(409, MessageView, "too late (sent, or ended): the message, unchanged"),
+    ),
+)
 def cancel_message(ctx: Context) -> HttpResponse:
     # As Courier: 200 with the message when it is canceled, 409 with it unchanged when
     # it was too late (a provider has it, or it has ended).
     message = ctx.services.canceling.cancel(ctx.workspace, ctx.params["message_id"])
     return HttpResponse(
-        200 if message.status == MessageStatus.CANCELED else 409, message_view(message)
+        200 if message.status == MessageStatus.CANCELED else 409, MessageView.of(message).as_json()
     )
 
 
-@router.route("GET", "/requests/{request_id}")
+@router.get(
+    "/requests/{request_id}",
+    summary="Get a send request and its messages",
+    tag=TAG,
+    answers=(Answer(200, RequestView, "the request and each message it made"),),
+)
 def get_request(ctx: Context) -> HttpResponse:
     return HttpResponse(200, ctx.services.reader.request(ctx.workspace, ctx.params["request_id"]))
 
 
-@router.route("GET", "/messages")
+@router.get(
+    "/messages",
+    summary="List messages",
+    tag=TAG,
+    description=(
+        "Courier's filters `list`, `provider` and `tenant_id` are refused (400) rather "
+        "than ignored: Herald cannot apply them yet."
+    ),
+    answers=(Answer(200, MessageList, "a page of summaries, newest first"),),
+    query=(
+        Query("requestId", "messages of one send request (Herald's name)"),
+        Query("messageId", "Courier's name for requestId: the id /send answered"),
+        Query("status", "one or more statuses (repeat)", repeated=True, enum=tuple(MessageStatus)),
+        Query("recipient", "the recipient (user id, address)"),
+        Query("traceId", "metadata.trace_id given at send"),
+        Query("notification", "the template sent"),
+        Query("event", "Courier's other name for notification"),
+        Query("archived", "accepted; Herald archives no message, so it changes nothing"),
+        Query("tag", "a tag (repeat for any of several)", repeated=True),
+        Query("tags", "comma-separated tags: any of them"),
+        Query("enqueued_after", "ISO 8601 time with its zone, or epoch milliseconds"),
+        cursor("messages"),
+        Query("limit", "page size, 1 to 100 (default 50)"),
+    ),
+)
 def list_messages(ctx: Context) -> HttpResponse:
     return HttpResponse(200, ctx.services.reader.list(ctx.workspace, list_query(ctx)))
 

@@ -1,15 +1,18 @@
-"""GET /openapi.json: the API's own OpenAPI 3.1 document (no API key needed)."""
+"""GET /openapi.json: the API's own OpenAPI 3.1 document (no API key needed).
+
+The document describes the routes mounted beside this one: ``build_router``
+hands it over as ``serving(document)``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from herald.api.http import Context, HttpResponse, Router
-from herald.api.operation import Answer, Operation
-
-router = Router()
+from herald.api.operation import Answer
 
 
 class OpenApiDocument(BaseModel):
@@ -22,24 +25,24 @@ class OpenApiDocument(BaseModel):
     paths: dict[str, Any]
 
 
-OPERATIONS = (
-    Operation(
-        "GET",
+def serving(document: Callable[[], dict[str, Any]]) -> Router:
+    """The route answering with ``document()``."""
+    router = Router()
+
+    @router.get(
         "/openapi.json",
-        "This API's OpenAPI 3.1 document",
-        "Meta",
-        (
+        summary="This API's OpenAPI 3.1 document",
+        tag="Meta",
+        answers=(
             Answer(
-                200, OpenApiDocument, "the document; also in the repository as schemas/openapi.json"
+                200,
+                OpenApiDocument,
+                "the document; also in the repository as schemas/openapi.json",
             ),
         ),
-    ),
-)
+        public=True,
+    )
+    def get_openapi(ctx: Context) -> HttpResponse:
+        return HttpResponse(200, document())
 
-
-@router.route("GET", "/openapi.json", public=True)
-def get_openapi(ctx: Context) -> HttpResponse:
-    # Imported here: the builder gathers every route module, this one included.
-    from herald.api import openapi
-
-    return HttpResponse(200, openapi.current())
+    return router

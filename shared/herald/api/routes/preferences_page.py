@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 from herald.api.http import Context, HttpResponse, Router
-from herald.api.operation import Answer, Operation
+from herald.api.operation import Answer
 from herald.api.routes.link_tokens import (
     EXPIRED_LINK,
     TOKEN,
@@ -26,32 +26,7 @@ from herald.engagement.pages import preferences_page
 
 router = Router()
 
-OPERATIONS = (
-    Operation(
-        "GET",
-        "/preferences/{token}",
-        "The recipient's preferences page: the workspace's topics, per channel",
-        "Engagement",
-        (
-            Answer(200, None, "the page, a form that works without JavaScript", raw="text/html"),
-            EXPIRED_LINK,
-        ),
-    ),
-    Operation(
-        "POST",
-        "/preferences/{token}",
-        "Saves the preferences form, then shows the page again",
-        "Engagement",
-        (
-            Answer(303, None, "back to the page, saved", raw="text/html"),
-            Answer(403, None, "the form is out of date", raw="text/html"),
-            EXPIRED_LINK,
-            Answer(413, None, "the form is too large", raw="text/html"),
-        ),
-        request_required=False,
-    ),
-)
-
+TAG = "Engagement"
 MAX_FORM_BYTES = 64 * 1024
 
 
@@ -68,12 +43,35 @@ def _page(ctx: Context, status: int, saved: bool = False, error: str = "") -> Ht
     )
 
 
-@router.route("GET", "/preferences/{token}", public=True, patterns=TOKEN)
+@router.get(
+    "/preferences/{token}",
+    summary="The recipient's preferences page: the workspace's topics, per channel",
+    tag=TAG,
+    answers=(
+        Answer(200, None, "the page, a form that works without JavaScript", raw="text/html"),
+        EXPIRED_LINK,
+    ),
+    public=True,
+    patterns=TOKEN,
+)
 def show(ctx: Context) -> HttpResponse:
     return _page(ctx, 200, saved=ctx.request.query.get("saved") == "1")
 
 
-@router.route("POST", "/preferences/{token}", public=True, patterns=TOKEN)
+@router.post(
+    "/preferences/{token}",
+    summary="Saves the preferences form, then shows the page again",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        Answer(303, None, "back to the page, saved", raw="text/html"),
+        Answer(403, None, "the form is out of date", raw="text/html"),
+        EXPIRED_LINK,
+        Answer(413, None, "the form is too large", raw="text/html"),
+    ),
+    public=True,
+    patterns=TOKEN,
+)
 def save(ctx: Context) -> HttpResponse:
     token = verified_for_page(ctx, "preferences")
     if isinstance(token, HttpResponse):

@@ -2,34 +2,56 @@
 
 from __future__ import annotations
 
+from herald.api import models_directory as d
 from herald.api.http import Context, HttpResponse, Router
-from herald.services.profiles import MAX_PROFILE_BODY, ProfileService
+from herald.api.operation import NO_CONTENT, Answer
+from herald.resources.profiles import MAX_PROFILE_BODY, ProfileBody, ProfileService
 
 router = Router()
+TAG = "Profiles"
 
 
 def _profiles(ctx: Context) -> ProfileService:
     return ProfileService(ctx.services.documents)
 
 
-@router.route("GET", "/profiles/{user_id}")
+@router.get(
+    "/profiles/{user_id}",
+    summary="Get a profile",
+    tag=TAG,
+    answers=(Answer(200, d.ProfileView, "the stored profile"),),
+)
 def get_profile(ctx: Context) -> HttpResponse:
     return HttpResponse(200, _profiles(ctx).get(ctx.workspace, ctx.params["user_id"]))
 
 
-@router.route("POST", "/profiles/{user_id}", max_body=MAX_PROFILE_BODY)
+@router.post(
+    "/profiles/{user_id}",
+    summary="Create or merge into a profile",
+    tag=TAG,
+    request=ProfileBody,
+    answers=(Answer(200, d.Succeeded, "merged: the given keys replace theirs, the others stay"),),
+    body_limit=MAX_PROFILE_BODY,
+)
 def merge_profile(ctx: Context) -> HttpResponse:
     _profiles(ctx).merge(ctx.workspace, ctx.params["user_id"], ctx.request.json())
     return HttpResponse(200, {"status": "SUCCESS"})
 
 
-@router.route("PUT", "/profiles/{user_id}", max_body=MAX_PROFILE_BODY)
+@router.put(
+    "/profiles/{user_id}",
+    summary="Replace a profile",
+    tag=TAG,
+    request=ProfileBody,
+    answers=(Answer(200, d.Succeeded, "replaced"),),
+    body_limit=MAX_PROFILE_BODY,
+)
 def replace_profile(ctx: Context) -> HttpResponse:
     _profiles(ctx).replace(ctx.workspace, ctx.params["user_id"], ctx.request.json())
     return HttpResponse(200, {"status": "SUCCESS"})
 
 
-@router.route("DELETE", "/profiles/{user_id}")
+@router.delete("/profiles/{user_id}", summary="Delete a profile", tag=TAG, answers=(NO_CONTENT,))
 def delete_profile(ctx: Context) -> HttpResponse:
     _profiles(ctx).delete(ctx.workspace, ctx.params["user_id"])
     return HttpResponse(204, None)

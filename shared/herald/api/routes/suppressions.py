@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from herald.api.http import Context, HttpResponse, Router
-from herald.api.models import Paging
-from herald.api.operation import Answer, Operation, cursor
+from herald.api.operation import Answer, cursor
 from herald.domain.suppression import SuppressionEntry
-from herald.services.suppression import SuppressionList
+from herald.domain.views import Paging
+from herald.resources.suppressions import SuppressionList
 
 router = Router()
 
@@ -18,47 +18,40 @@ class SuppressionPage(BaseModel):
     paging: Paging
 
 
-OPERATIONS = (
-    Operation(
-        "GET",
-        "/suppressions",
-        "The workspace's suppressed addresses: bounced, complained or unsubscribed",
-        "Suppressions",
-        (Answer(200, SuppressionPage, "a page of entries"),),
-        query=(cursor("suppressions"),),
-    ),
-    Operation(
-        "GET",
-        "/suppressions/{address}",
-        "Whether an address (an email, or an E.164 number) is suppressed, and why",
-        "Suppressions",
-        (Answer(200, SuppressionEntry, "the entry"),),
-    ),
-    Operation(
-        "DELETE",
-        "/suppressions/{address}",
-        "Lifts a suppression: sends to the address go out again",
-        "Suppressions",
-        (Answer(204, None, "lifted"),),
-    ),
-)
+TAG = "Suppressions"
 
 
 def _list(ctx: Context) -> SuppressionList:
     return SuppressionList(ctx.services.documents)
 
 
-@router.route("GET", "/suppressions")
+@router.get(
+    "/suppressions",
+    summary="The workspace's suppressed addresses: bounced, complained or unsubscribed",
+    tag=TAG,
+    answers=(Answer(200, SuppressionPage, "a page of entries"),),
+    query=(cursor("suppressions"),),
+)
 def list_suppressions(ctx: Context) -> HttpResponse:
     return HttpResponse(200, _list(ctx).page(ctx.workspace, ctx.request.query.get("cursor")))
 
 
-@router.route("GET", "/suppressions/{address}")
+@router.get(
+    "/suppressions/{address}",
+    summary="Whether an address (an email, or an E.164 number) is suppressed, and why",
+    tag=TAG,
+    answers=(Answer(200, SuppressionEntry, "the entry"),),
+)
 def get_suppression(ctx: Context) -> HttpResponse:
     return HttpResponse(200, _list(ctx).get(ctx.workspace, ctx.params["address"]))
 
 
-@router.route("DELETE", "/suppressions/{address}")
+@router.delete(
+    "/suppressions/{address}",
+    summary="Lifts a suppression: sends to the address go out again",
+    tag=TAG,
+    answers=(Answer(204, None, "lifted"),),
+)
 def lift_suppression(ctx: Context) -> HttpResponse:
     _list(ctx).delete(ctx.workspace, ctx.params["address"])
     return HttpResponse(204, None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from herald.api.http import Context, HttpResponse, Router
-from herald.api.operation import Answer, Operation
+from herald.api.operation import Answer
 from herald.api.routes.link_tokens import TOKEN, link_maker
 from herald.clock import now_ms
 from herald.domain.feedback import Feedback
@@ -14,27 +14,18 @@ from herald.errors import NotFound
 
 router = Router()
 
-OPERATIONS = (
-    Operation(
-        "GET",
-        "/track/open/{token}",
-        "The open pixel of an email: records OPENED the first time",
-        "Engagement",
-        (Answer(200, None, "a 1x1 transparent GIF", raw="image/gif"),),
-    ),
-    Operation(
-        "GET",
-        "/track/click/{token}",
-        "A tracked link of an email: records CLICKED, then redirects to the link",
-        "Engagement",
-        (Answer(302, None, "to the message's own link that the token names", raw="text/plain"),),
-    ),
-)
-
+TAG = "Engagement"
 NO_STORE = {"cache-control": "no-store, private", "referrer-policy": "no-referrer"}
 
 
-@router.route("GET", "/track/open/{token}", public=True, patterns=TOKEN)
+@router.get(
+    "/track/open/{token}",
+    summary="The open pixel of an email: records OPENED the first time",
+    tag=TAG,
+    answers=(Answer(200, None, "a 1x1 transparent GIF", raw="image/gif"),),
+    public=True,
+    patterns=TOKEN,
+)
 def opened(ctx: Context) -> HttpResponse:
     try:
         token = link_maker(ctx).signer.verify(ctx.params["token"], "open")
@@ -57,7 +48,16 @@ def opened(ctx: Context) -> HttpResponse:
     return HttpResponse(200, None, {"content-type": "image/gif", **NO_STORE}, raw=PIXEL_GIF)
 
 
-@router.route("GET", "/track/click/{token}", public=True, patterns=TOKEN)
+@router.get(
+    "/track/click/{token}",
+    summary="A tracked link of an email: records CLICKED, then redirects to the link",
+    tag=TAG,
+    answers=(
+        Answer(302, None, "to the message's own link that the token names", raw="text/plain"),
+    ),
+    public=True,
+    patterns=TOKEN,
+)
 def clicked(ctx: Context) -> HttpResponse:
     record = True
     try:

@@ -7,9 +7,8 @@ link scanners fetch every link in a mail and must not unsubscribe anyone.
 
 from __future__ import annotations
 
-from herald import logs
 from herald.api.http import Context, HttpResponse, Router
-from herald.api.operation import Answer, Operation
+from herald.api.operation import Answer
 from herald.api.routes.link_tokens import (
     EXPIRED_LINK,
     TOKEN,
@@ -23,32 +22,11 @@ from herald.domain.feedback import Feedback
 from herald.engagement.choices import RecipientChoices
 from herald.engagement.links import Recipient
 from herald.engagement.pages import confirm_unsubscribe_page, notice_page, unsubscribed_page
+from herald.observability import logs
 
 router = Router()
 
-OPERATIONS = (
-    Operation(
-        "GET",
-        "/unsubscribe/{token}",
-        "An email's unsubscribe link: a page that asks to confirm (link scanners open links)",
-        "Engagement",
-        (
-            Answer(200, None, "the confirmation page", raw="text/html"),
-            EXPIRED_LINK,
-        ),
-    ),
-    Operation(
-        "POST",
-        "/unsubscribe/{token}",
-        "RFC 8058 one-click unsubscribe (body List-Unsubscribe=One-Click): opts out at once",
-        "Engagement",
-        (
-            Answer(200, None, "a page saying it is done", raw="text/html"),
-            EXPIRED_LINK,
-        ),
-        request_required=False,
-    ),
-)
+TAG = "Engagement"
 
 
 def _topic_name(choices: RecipientChoices, workspace: str, topic_id: str) -> str:
@@ -56,7 +34,14 @@ def _topic_name(choices: RecipientChoices, workspace: str, topic_id: str) -> str
     return (topic.topic_name if topic else "") or topic_id
 
 
-@router.route("GET", "/unsubscribe/{token}", public=True, patterns=TOKEN)
+@router.get(
+    "/unsubscribe/{token}",
+    summary="An email's unsubscribe link: a page that asks to confirm (link scanners open links)",
+    tag=TAG,
+    answers=(Answer(200, None, "the confirmation page", raw="text/html"), EXPIRED_LINK),
+    public=True,
+    patterns=TOKEN,
+)
 def confirm(ctx: Context) -> HttpResponse:
     token = verified_for_page(ctx, "unsubscribe")
     if isinstance(token, HttpResponse):
@@ -68,7 +53,15 @@ def confirm(ctx: Context) -> HttpResponse:
     return html(200, confirm_unsubscribe_page(name, action, links.preferences_for(token)))
 
 
-@router.route("POST", "/unsubscribe/{token}", public=True, patterns=TOKEN)
+@router.post(
+    "/unsubscribe/{token}",
+    summary="RFC 8058 one-click unsubscribe (body List-Unsubscribe=One-Click): opts out at once",
+    tag=TAG,
+    request_required=False,
+    answers=(Answer(200, None, "a page saying it is done", raw="text/html"), EXPIRED_LINK),
+    public=True,
+    patterns=TOKEN,
+)
 def one_click(ctx: Context) -> HttpResponse:
     token = verified_for_page(ctx, "unsubscribe")
     if isinstance(token, HttpResponse):

@@ -1,0 +1,178 @@
+"""Expanding a list send (or a send to many recipients) into a message each.
+
+A chunk per transaction: the next recipients become messages of their own, each
+with its first event, in the same commit that moves the fan-out's cursor and
+records a ``message.fanned_out`` event, which brings render back for the next
+chunk. A crash between chunks resumes from the cursor; a duplicate event finds
+the cursor moved and changes nothing.
+
+The fan-out's own record is the one document a list send writes again and
+again, once per chunk: a chunk waits until a second has passed since the last
+write of it (Firestore sustains about one write a second per document).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from herald.clock import now_ms
+from herald.domain.message import FanOut, MessageState
+from herald.domain.status import MessageStatus, Reason
+from herald.events.envelope import EventEnvelope, NewEvent
+from herald.events.payloads import MessageFannedOut, MessageUndeliverable
+from herald.ids import message_id_for
+from herald.pipeline.accepting import (
+    COMMIT_BUDGET_BYTES,
+    enqueued_event,
+    message_bytes,
+    message_trace_root,
+)
+from herald.store.base import MessageRepository, Transition
+from herald.store.documents import DocumentStore
+
+# Each new message costs three writes (itself, its first outbox record, its summary);
+# a Firestore transaction takes at most 500.
+CHUNK = 100
+# The least time between two writes of a fan-out's record.
+MIN_WRITE_INTERVAL_MS = 1000
+
+
+def _next_recipients(
+    message: MessageState, documents: DocumentStore | None, chunk: int
+) -> tuple[list[dict[str, Any]], str | None, bool] | None:
+    """The next recipients, the cursor after them and whether they are the last; None
+    if the list does not exist."""
+    fanout = message.fanout
+    assert fanout is not None
+    if fanout.list_id is None:
+        start = int(fanout.cursor or 0)
+        batch = fanout.recipients[start : start + chunk]
+        end = start + len(batch)
+        return batch, str(end), end >= len(fanout.recipients)
+    if documents is None:
+        return None
+    if fanout.cursor is None:
+        listed = documents.get(message.workspace, ("lists", fanout.list_id))
+        if listed is None or listed.get("deleted"):
+            return None
+    page = documents.page(
+        message.workspace, ("lists", fanout.list_id, "subscriptions"), fanout.cursor, chunk
+    )
+    recipients = [
+        {"user_id": user_id, **({"data": fanout.data} if fanout.data else {})}
+        for user_id, _ in page
+    ]
+    cursor = page[-1][0] if page else fanout.cursor
+    return recipients, cursor, len(page) < chunk
+
+
+def _child(parent: MessageState, recipient: dict[str, Any]) -> MessageState:
+    key = {"list_id": parent.fanout.list_id, **recipient} if parent.fanout else recipient
+    message_id = message_id_for(parent.request_id, key)
+    return parent.model_copy(
+        update={
+            "id": message_id,
+            "recipient": recipient,
+            "fanout": None,
+            "seq": 0,
+            "updated_ms": None,
+            "traceparent": message_trace_root(message_id, parent.request_id),
+        },
+        deep=True,
+    )
+
+
+class FanOutService:
+    consumer = "render"
+
+    def __init__(
+        self,
+        messages: MessageRepository,
+        documents: DocumentStore | None,
+        chunk: int = CHUNK,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        self.messages = messages
+        self.documents = documents
+        self.chunk = chunk
+        self.sleep = sleep
+        self.clock = clock
+
+    def expand(self, event: EventEnvelope, message: MessageState) -> bool:
+        """Expands the next chunk; False if the event changed nothing (late or twice)."""
+        fanout = message.fanout
+        assert fanout is not None
+        if message.status != MessageStatus.ENQUEUED or fanout.done:
+            return False  # the last chunk's event, or one late: nothing left to expand
+        # A chunk's messages are committed together: as many as fit the commit budget.
+        chunk = max(1, min(self.chunk, COMMIT_BUDGET_BYTES // message_bytes(message)))
+        found = _next_recipients(message, self.documents, chunk)
+        if (wait_ms := (message.updated_ms or 0) + MIN_WRITE_INTERVAL_MS - self.clock()) > 0:
+            self.sleep(wait_ms / 1000)
+
+        def decide(current: MessageState) -> Transition | None:
+            if (
+                current.status != MessageStatus.ENQUEUED
+                or current.fanout is None
+                or current.fanout.done
+                or current.fanout.cursor != fanout.cursor
+            ):
+                return None  # another delivery of this event got here first
+            if found is None:
+                gone = current.model_copy(
+                    update={
+                        "status": MessageStatus.UNDELIVERABLE,
+                        "reason": Reason.FAILED,
+                        "error": f"list {fanout.list_id} does not exist",
+                    }
+                )
+                return Transition(
+                    gone,
+                    [
+                        NewEvent(
+                            "message.undeliverable",
+                            MessageUndeliverable(
+                                reason=Reason.FAILED, error=gone.error, fanout=True
+                            ),
+                        )
+                    ],
+                )
+            recipients, cursor, done = found
+            children = [_child(current, recipient) for recipient in recipients]
+            progressed = FanOut.model_validate(
+                {
+                    **fanout.model_dump(),
+                    "cursor": cursor,
+                    "created": fanout.created + len(children),
+                    "done": done,
+                }
+            )
+            expanded = current.model_copy(
+                update={
+                    "fanout": progressed,
+                    "status": MessageStatus.FANNED_OUT if done else MessageStatus.ENQUEUED,
+                }
+            )
+            return Transition(
+                expanded,
+                [
+                    NewEvent(
+                        "message.fanned_out",
+                        MessageFannedOut(
+                            created=len(children),
+                            cursor=cursor,
+                            done=done,
+                            total=progressed.created,
+                        ),
+                    )
+                ],
+                [(child, [enqueued_event(child)]) for child in children],
+            )
+
+        applied = self.messages.transition(
+            event.workspace, event.message_id, self.consumer, event.id, decide
+        )
+        return applied is not None

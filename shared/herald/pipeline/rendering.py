@@ -1,0 +1,202 @@
+"""The render stage: route a message to its channels and render each one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from herald.clock import now_ms
+from herald.domain.message import MessageState
+from herald.domain.rendering import RenderFailed, merged_data, render_channel
+from herald.domain.routing import plan_route
+from herald.domain.status import MessageStatus, Reason
+from herald.engagement.email import EmailLinks
+from herald.engagement.links import LinkMaker
+from herald.engagement.utm import add_utm
+from herald.events.envelope import EventEnvelope, NewEvent
+from herald.events.payloads import (
+    MessageDelayed,
+    MessageRendered,
+    MessageRouted,
+    MessageUndeliverable,
+    MessageUnroutable,
+)
+from herald.events.registry import spec_for
+from herald.observability import metrics
+from herald.pipeline.fanout import FanOutService
+from herald.pipeline.ignoring import note_ignored
+from herald.pipeline.resolving import ContextResolver, RenderContext
+from herald.store.base import (
+    MessageRepository,
+    ScheduledEvent,
+    TimerRepository,
+    Transition,
+    WorkspaceRepository,
+)
+from herald.store.documents import DocumentStore
+from herald.templating import Budget, TemplateError
+
+
+def _ended(message: MessageState, status: MessageStatus, reason: str, error: str) -> Transition:
+    """The message stops at render: unroutable, or undeliverable before any provider."""
+    ended = message.model_copy(update={"status": status, "reason": reason, "error": error})
+    if status == MessageStatus.UNROUTABLE:
+        event = NewEvent("message.unroutable", MessageUnroutable(reason=reason))
+    else:
+        event = NewEvent("message.undeliverable", MessageUndeliverable(reason=reason, error=error))
+    return Transition(ended, [event])
+
+
+def route_and_render(
+    message: MessageState,
+    context: RenderContext | None = None,
+    email_links: EmailLinks | None = None,
+) -> Transition | None:
+    context = context or RenderContext(message.recipient)
+    if message.status not in (MessageStatus.ENQUEUED, MessageStatus.DELAYED):
+        return None  # already past this stage: a duplicate or late event
+    if message.not_before_ms is not None and now_ms() < message.not_before_ms:
+        if message.status == MessageStatus.DELAYED:
+            return None  # still waiting: the timer brings the delayed event back
+        delayed = message.model_copy(update={"status": MessageStatus.DELAYED})
+        return Transition(
+            delayed, [NewEvent("message.delayed", MessageDelayed(until_ms=message.not_before_ms))]
+        )
+    if context.missing is not None:
+        missing = Reason.UNPUBLISHED if context.missing.startswith("template") else Reason.FAILED
+        return _ended(
+            message, MessageStatus.UNDELIVERABLE, missing, f"{context.missing} does not exist"
+        )
+    if context.invalid is not None:
+        return _ended(message, MessageStatus.UNDELIVERABLE, Reason.FAILED, context.invalid)
+    if not context.preference.allowed:
+        reason: str = context.preference.reason or Reason.UNSUBSCRIBED
+        return _ended(
+            message,
+            MessageStatus.UNDELIVERABLE,
+            reason,
+            f"the recipient is {reason.lower().replace('_', ' ')} for topic {context.topic_id}",
+        )
+    plan = plan_route(context.recipient, context.routing(message), context.preference.channels)
+    if not plan.routable:
+        return _ended(
+            message,
+            MessageStatus.UNROUTABLE,
+            Reason.NO_CHANNELS,
+            "the recipient has no address for any channel of the routing",
+        )
+    data = {**merged_data(message.data, context.recipient), "profile": context.profile}
+    # One budget per channel; the email's also pays for rewriting its links.
+    budgets = {channel: Budget() for channel in plan.channels}
+    try:
+        rendered = {
+            channel: render_channel(
+                channel,
+                context.content_for(message, channel),
+                data,
+                brand=context.brand,
+                budget=budgets[channel],
+            )
+            for channel in plan.channels
+        }
+        if "email" in rendered:
+            rendered["email"] = _with_links(
+                message, context, rendered["email"], email_links, budgets["email"]
+            )
+    except RenderFailed as exc:
+        return _ended(message, MessageStatus.UNDELIVERABLE, Reason.FAILED, str(exc))
+    routed = message.model_copy(
+        update={
+            "status": MessageStatus.ROUTED,
+            "routed_ms": now_ms(),
+            "recipient": context.recipient,
+            "channels": plan.channels,
+            "routing_method": plan.method,
+            "route": plan.tree,
+            "rendered": rendered,
+        }
+    )
+    return Transition(
+        routed,
+        [
+            NewEvent("message.routed", MessageRouted(method=plan.method, channels=plan.channels)),
+            NewEvent("message.rendered", MessageRendered(channels=plan.channels)),
+        ],
+    )
+
+
+def _with_links(
+    message: MessageState,
+    context: RenderContext,
+    email: dict[str, Any],
+    email_links: EmailLinks | None,
+    budget: Budget,
+) -> dict[str, Any]:
+    """The email with the campaign's parameters and Herald's links in its HTML."""
+    try:
+        if message.utm and email.get("html"):
+            # Before tracking, so that a tracked link leads to the campaign's URL.
+            email["html"] = add_utm(email["html"], message.utm, budget)
+        if email_links is not None:
+            email = email_links.apply(
+                message, context.recipient, context.topic_id, context.topic, email, budget
+            )
+    except TemplateError as exc:
+        raise RenderFailed(f"content: {exc}") from exc
+    return email
+
+
+class RenderService:
+    consumer = "render"
+
+    def __init__(
+        self,
+        messages: MessageRepository,
+        timers: TimerRepository,
+        documents: DocumentStore | None = None,
+        links: LinkMaker | None = None,
+        workspaces: WorkspaceRepository | None = None,
+    ) -> None:
+        self.messages = messages
+        self.timers = timers
+        self.links = links  # None: no unsubscribe or tracking links (no secret configured)
+        self.workspaces = workspaces
+        self.resolver = ContextResolver(documents)
+        self.fanouts = FanOutService(messages, documents)
+
+    def handle(self, event: EventEnvelope) -> None:
+        message = self.messages.get_message(event.workspace, event.message_id)
+        if message is not None and message.fanout is not None:
+            if not self.fanouts.expand(event, message):
+                note_ignored(self.messages, self.consumer, event)
+            return
+        context = self.resolver.resolve(message) if message is not None else None
+        email_links = self._email_links(event.workspace)
+        applied = self.messages.transition(
+            event.workspace,
+            event.message_id,
+            self.consumer,
+            event.id,
+            lambda current: route_and_render(current, context, email_links),
+        )
+        if applied is None:
+            if event.type == "message.delayed" and self._wait(event):
+                return
+            note_ignored(self.messages, self.consumer, event)
+        elif applied[-1].type in ("message.unroutable", "message.undeliverable"):
+            end = applied[-1]
+            metrics.record_outcome(spec_for(end.type).history_type, end.payload.get("reason"), None)
+
+    def _email_links(self, workspace: str) -> EmailLinks | None:
+        if self.links is None:
+            return None
+        tracking = self.workspaces is not None and self.workspaces.settings(workspace).tracking
+        return EmailLinks(self.links, tracking)
+
+    def _wait(self, event: EventEnvelope) -> bool:
+        """A delayed message's event, early: have the durable timer bring it back on time."""
+        message = self.messages.get_message(event.workspace, event.message_id)
+        if message is None or message.status != MessageStatus.DELAYED:
+            return False
+        until = int(event.payload["until_ms"])
+        self.timers.schedule(ScheduledEvent.again(event, until, "delay", prefix="delay-"))
+        return True

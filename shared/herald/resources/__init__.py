@@ -1,0 +1,1 @@
+"""The API's resources: what a workspace keeps (profiles, lists, templates, brands, ...)."""

@@ -1,0 +1,99 @@
+"""Stored templates: content per channel, sent by id (``message.template``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from herald.clock import now_ms
+from herald.domain.send import (
+    Channel,
+    Content,
+    ElementalContent,
+    Routing,
+    check_identifier,
+    content_of,
+)
+from herald.errors import NotFound, ValidationFailed
+from herald.resources.parsing import page_of, parse_body
+from herald.store.documents import DocumentStore
+
+# A template's body: content per channel, as much as a send's content may be.
+MAX_TEMPLATE_BODY = 256 * 1024
+
+
+class TemplateBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(default="", max_length=200)
+    # The content for every channel, unless ``channels`` gives a channel its own.
+    content: Content | ElementalContent
+    channels: dict[Channel, Content | ElementalContent] = Field(default_factory=dict)
+    routing: Routing | None = None
+    subscription_topic_id: str | None = None
+    brand_id: str | None = None
+
+    _content_kind = field_validator("content", mode="before")(
+        classmethod(lambda cls, v: content_of(v))
+    )
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _channel_content_kinds(cls, value: Any) -> Any:
+        return {k: content_of(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    _ids = field_validator("subscription_topic_id", "brand_id")(
+        classmethod(lambda cls, v: check_identifier(v))
+    )
+
+
+def _check_syntax(field: str, content: Content | ElementalContent) -> None:
+    """Template syntax errors are a 400 when the template is saved, not a failure later."""
+    from herald import templating
+
+    if isinstance(content, ElementalContent):
+        from herald.elemental import parse_elemental
+
+        parse_elemental(content.model_dump(mode="json"), field)
+        return
+    budget = templating.Budget()  # one for both, as when they are rendered
+    for part in ("title", "body"):
+        try:
+            templating.compile_template(getattr(content, part), budget=budget)
+        except templating.TemplateError as exc:
+            raise ValidationFailed.of(f"{field}.{part}", str(exc)) from exc
+
+
+class TemplateService:
+    def __init__(self, documents: DocumentStore) -> None:
+        self.documents = documents
+
+    def put(self, workspace: str, template_id: str, body: Any) -> dict[str, Any]:
+        parsed = parse_body(TemplateBody, body)
+        _check_syntax("content", parsed.content)
+        for channel, content in parsed.channels.items():
+            _check_syntax(f"channels.{channel}", content)
+        at = now_ms()
+        current = self.documents.get(workspace, ("templates", template_id)) or {}
+        stored = {
+            "id": template_id,
+            **parsed.model_dump(mode="json", exclude_none=True),
+            "created": current.get("created", at),
+            "updated": at,
+        }
+        self.documents.put(workspace, ("templates", template_id), stored)
+        return stored
+
+    def get(self, workspace: str, template_id: str) -> dict[str, Any]:
+        stored = self.documents.get(workspace, ("templates", template_id))
+        if stored is None:
+            raise NotFound(f"no template {template_id}")
+        return stored
+
+    def find(self, workspace: str, cursor: str | None) -> dict[str, Any]:
+        return page_of(self.documents, workspace, ("templates",), cursor, "results")
+
+    def delete(self, workspace: str, template_id: str) -> None:
+        if not self.documents.delete(workspace, ("templates", template_id)):
+            raise NotFound(f"no template {template_id}")

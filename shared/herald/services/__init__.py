@@ -1,1 +1,0 @@
-"""The service layer: one service per pipeline stage, free of transport concerns."""
