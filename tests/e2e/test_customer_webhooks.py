@@ -70,9 +70,11 @@ def test_an_endpoint_gets_signed_message_updated_posts_and_a_replay(
             return found if len(found) >= 2 and "SENT" in statuses else None
 
         posts = eventually(both_posts, what="message:updated posts for ENQUEUED and SENT")
-        assert len(posts) == 2, [
-            (p["body"]["data"]["status"], p["headers"].get("webhook-id")) for p in posts
-        ]
+        assert len(posts) == 2, (
+            [(p["body"]["data"]["status"], p["headers"].get("webhook-id")) for p in posts],
+            api.get(f"/webhooks/endpoints/{endpoint['id']}/deliveries")["results"],
+            api.get(f"/messages/{request_id}/history"),
+        )
         for post in posts:
             assert post["body"]["type"] == "message:updated"
             assert post["body"]["data"]["id"] == request_id
