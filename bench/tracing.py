@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FUNCTIONS = ("api", "relay", "render", "deliver", "log")
+FUNCTIONS = ("api", "relay", "render", "deliver", "webhooks")
 
 
 def measure_handlers(sends: int) -> dict[str, float]:
@@ -118,7 +118,7 @@ def main() -> None:
     off, on = child("off", args.sends), child("on", args.sends)
     print(f"handler latency, mean of {args.sends} sends (µs per call, in-memory repositories)")
     print(f"  {'handler':<10}{'tracing off':>12}{'tracing on':>12}{'added':>10}")
-    for name in ("send", "render", "deliver", "log"):
+    for name in ("send", "render", "deliver"):
         print(f"  {name:<10}{off[name]:>12.0f}{on[name]:>12.0f}{on[name] - off[name]:>10.0f}")
 
     print("\nimport time, median of 5 fresh interpreters (ms)")

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from herald.pipeline.feedback import FeedbackService
     from herald.pipeline.relaying import RelayService
     from herald.pipeline.rendering import RenderService
-    from herald.pipeline.summaries import LogService
     from herald.pipeline.sweeping import SweepService
     from herald.providers.base import Provider
     from herald.publish.base import Publisher
@@ -190,9 +189,11 @@ class FirestoreAdapters:
 
     @functools.cached_property
     def keys(self) -> KeyRepository:
+        from herald.api.key_cache import CachedKeys
         from herald.store.firestore import FirestoreKeys
 
-        return FirestoreKeys(self.client)
+        # Remembered for a while: a send would otherwise read its key before anything else.
+        return CachedKeys(FirestoreKeys(self.client), ttl_s=self.settings.api_key_cache_s)
 
     @functools.cached_property
     def documents(self) -> DocumentStore:
@@ -254,9 +255,10 @@ class MemoryAdapters:
         self.settings = settings or Settings.from_env({})
         self.callbacks = callbacks or CallbackSettings()
         self.links = links or link_maker(self.settings)
-        self.messages = InMemoryMessages()
-        self.attempts = InMemoryAttempts()
         self.summaries = InMemorySummaries()
+        # The list's view is kept in each commit of the message, as on Firestore.
+        self.messages = InMemoryMessages(self.summaries)
+        self.attempts = InMemoryAttempts()
         self.timers = InMemoryTimers()
         self.workspaces = InMemoryWorkspaces()
         self.sweeps = InMemorySweep(self.messages)
@@ -370,9 +372,15 @@ class Services:
 
     @functools.cached_property
     def relay(self) -> RelayService:
+        from herald.pipeline.customer_webhooks.presence import EndpointPresence
         from herald.pipeline.relaying import RelayService
 
-        return RelayService(self.adapters.messages, self.adapters.publisher)
+        presence = EndpointPresence(
+            self.adapters.documents, cache_s=self.adapters.settings.webhook_endpoints_cache_s
+        )
+        return RelayService(
+            self.adapters.messages, self.adapters.publisher, attributes=presence.attributes
+        )
 
     @functools.cached_property
     def sweep(self) -> SweepService:
@@ -417,12 +425,6 @@ class Services:
             limiter=RateLimiter(settings.rate_limits),
             suppressions=self.suppressions,
         )
-
-    @functools.cached_property
-    def log(self) -> LogService:
-        from herald.pipeline.summaries import LogService
-
-        return LogService(self.adapters.summaries)
 
     @functools.cached_property
     def webhooks(self) -> CustomerWebhooks:

@@ -63,6 +63,10 @@ def secret(name: str, env: Mapping[str, str] | None = None) -> str | None:
 DEFAULT_MAX_MESSAGES_PER_REQUEST = 10_000
 # Every message event is posted to each endpoint: their number multiplies every send.
 DEFAULT_MAX_WEBHOOK_ENDPOINTS = 20
+# A new endpoint gets the events relayed from at most this long after it is registered.
+DEFAULT_WEBHOOK_ENDPOINTS_CACHE_S = 10.0
+# A revoked API key stops working within this long.
+DEFAULT_API_KEY_CACHE_S = 30.0
 CHANNEL_POLICY_PREFIX = "HERALD_AMBIGUOUS_POLICY_"
 # Cloud Monitoring takes a point per series every 5 s at most
 # (cloud.google.com/monitoring/quotas): metrics are exported no more often.
@@ -349,6 +353,18 @@ class Settings(_FromEnvironment):
         DEFAULT_MAX_WEBHOOK_ENDPOINTS,
         "HERALD_MAX_WEBHOOK_ENDPOINTS",
         "customer webhook endpoints per workspace (each event is posted to each)",
+    )
+    # How long an instance keeps what it read: whether a workspace has webhook endpoints
+    # (the relay), which workspace an API key opens (the api).
+    webhook_endpoints_cache_s: float = setting(
+        DEFAULT_WEBHOOK_ENDPOINTS_CACHE_S,
+        "HERALD_WEBHOOK_ENDPOINTS_CACHE_S",
+        "seconds a relay instance remembers whether a workspace has webhook endpoints",
+    )
+    api_key_cache_s: float = setting(
+        DEFAULT_API_KEY_CACHE_S,
+        "HERALD_API_KEY_CACHE_S",
+        "seconds an api instance remembers an API key's workspace (a revoked key works that long)",
     )
 
     @field_validator("rate_limits", mode="before")

@@ -96,7 +96,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "hands a rendered message to its providers",
         secrets=PROVIDER_SECRETS,
     ),
-    FunctionSpec("log", Trigger.PUBSUB, "keeps the message summaries the list API reads"),
     FunctionSpec(
         "webhooks", Trigger.PUBSUB, "posts message:updated to customers' webhook endpoints"
     ),

@@ -110,26 +110,35 @@ def _trace(args: argparse.Namespace) -> int:
 
 
 def _cost(args: argparse.Namespace) -> int:
-    from herald_tools.cost import HANDLERS, default_profiles, estimate, render_table
+    from herald_tools.cost import (
+        HANDLERS,
+        default_profiles,
+        estimate,
+        render_comparison,
+        render_table,
+    )
 
     durations: dict[str, float] = {}
     if args.trace_dir is not None:
+        from herald_tools.local.invocations import INVOCATION_KINDS, function_of
         from herald_tools.spans import read_spans
 
-        # Measured: the mean of each function's invocation spans (SERVER or CONSUMER roots).
+        # Measured: the mean of each function's invocation spans (SERVER or CONSUMER).
         samples: dict[str, list[float]] = {}
         for span in read_spans(args.trace_dir):
-            name = span.service.removeprefix("herald-")
-            is_invocation = span.kind == "SERVER" or span.name.endswith(
-                (" process", "outbox relay")
-            )
-            if name in HANDLERS and is_invocation:
+            name = function_of(span)
+            if name in HANDLERS and span.kind in INVOCATION_KINDS:
                 samples.setdefault(name, []).append(span.duration_ms)
         durations = {name: sum(v) / len(v) for name, v in samples.items()}
         if durations:
             measured = ", ".join(f"{n} {d:.0f} ms" for n, d in sorted(durations.items()))
             print(f"measured mean durations from {args.trace_dir}: {measured}\n")
-    print(render_table(estimate(default_profiles(args.sends_per_month, durations_ms=durations))))
+    profiles = default_profiles(
+        args.sends_per_month, durations_ms=durations, endpoint_share=args.endpoint_share
+    )
+    report = estimate(profiles)
+    print(render_table(report))
+    print(render_comparison(report, args.sends_per_month))
     return 0
 
 
@@ -365,6 +374,13 @@ def _test(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    """The benchmark suite (bench/suite.py), from the repository's root."""
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-m", "bench", *args.bench_args]
+    return subprocess.run(command, cwd=root, env=os.environ.copy()).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     from herald.domain.send import CHANNELS
 
@@ -391,6 +407,12 @@ def main(argv: list[str] | None = None) -> int:
     cost.add_argument("--sends-per-month", type=int, required=True)
     cost.add_argument(
         "--trace-dir", type=Path, help="take each handler's duration from these local spans"
+    )
+    cost.add_argument(
+        "--endpoint-share",
+        type=float,
+        default=0.0,
+        help="share of sends whose workspace has webhook endpoints (0 to 1; default 0)",
     )
     cost.set_defaults(run=_cost)
 
@@ -486,6 +508,11 @@ def main(argv: list[str] | None = None) -> int:
     schemas.add_argument("version", nargs="?", type=int, help="retire: the version to retire")
     schemas.set_defaults(run=_schemas)
 
+    bench = commands.add_parser(
+        "bench", help="the benchmark suite: every figure beside its floor, into the README"
+    )
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="passed on (--quick, ...)")
+    bench.set_defaults(run=_bench)
     docs = commands.add_parser(
         "docs", help="serve the documentation site with live reload, or build it into site/"
     )
@@ -499,6 +526,9 @@ def main(argv: list[str] | None = None) -> int:
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
     test.set_defaults(run=_test)
 
+    given = sys.argv[1:] if argv is None else argv
+    if given[:1] == ["bench"]:  # its options are the suite's own (--quick, --phases ...)
+        return _bench(argparse.Namespace(bench_args=given[1:]))
     args = parser.parse_args(argv)
     code: int = args.run(args)
     return code

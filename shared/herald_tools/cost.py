@@ -18,8 +18,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from herald.events.registry import spec_for, subscription_filter
+from herald.topology import FUNCTIONS, Trigger
+
 __all__ = [
+    "DELIVERED_EMAIL",
     "HANDLERS",
+    "HOSTED_PRICES",
     "PRICES_2026",
     "CostReport",
     "HandlerProfile",
@@ -28,6 +33,8 @@ __all__ = [
     "Usage",
     "default_profiles",
     "estimate",
+    "invocations_per_email",
+    "render_comparison",
     "render_table",
 ]
 
@@ -269,85 +276,212 @@ def estimate(profiles: Iterable[HandlerProfile], prices: Prices = PRICES_2026) -
 
 # --- Herald's pipeline ------------------------------------------------------------
 
-HANDLERS: tuple[str, ...] = ("api", "relay", "render", "deliver", "log")
+# The events one email makes on its way to SENT, each an outbox record: what the
+# topology's triggers and the registry's consumers turn into invocations.
+DELIVERED_EMAIL: tuple[str, ...] = (
+    "message.enqueued",
+    "message.routed",
+    "message.rendered",
+    "message.sent",
+)
+HANDLERS: tuple[str, ...] = tuple(f.name for f in FUNCTIONS)
+SCHEDULE_RUNS_PER_DAY = 24 * 60  # Cloud Scheduler, every minute
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a handler does besides being invoked: for one delivered email, or (a scheduled
+    handler) for one run."""
+
+    reads: float = 0.0
+    writes: float = 0.0  # deletes made by the handler included
+    ttl_deletes: float = 0.0  # receipts that expire
+    duration_ms: float = 30.0
+    memory_mib: float = 256.0
+    vcpu: float = 0.167
+
+
+# Firestore operations per delivered email, as tests/integration/test_firestore_operations.py
+# counts them on the emulator (a warm instance: the api key and the workspace's settings
+# already read); durations are defaults, replaced by measured ones (``--trace-dir``).
+WORK: dict[str, Work] = {
+    # The message and its outbox record, in one commit (a request of one message needs no
+    # record of its own; the message is listed from its first transition).
+    "api": Work(writes=2, duration_ms=40.0, memory_mib=512.0, vcpu=1.0),
+    # The published mark of each record something consumes (not of message.routed).
+    "relay": Work(writes=3),
+    # The message read, then in the transaction (one read) the receipt, the message, its
+    # summary and its first event, which a summary starts from; the message, two outbox
+    # records, the receipt and the summary written.
+    "render": Work(reads=5, writes=5, ttl_deletes=1, duration_ms=40.0),
+    # The message, the suppression list, a re-read before the provider call, then the final
+    # transaction's four; the attempt written three times (created with its lease,
+    # DISPATCHING, DONE), then the message, its outbox record, the receipt and the summary.
+    "deliver": Work(reads=7, writes=7, ttl_deletes=1, duration_ms=120.0),
+    # One run: its four scans (unpublished records, stuck messages, due timers, each stuck
+    # message's pending timers) when nothing is found.
+    "sweep": Work(reads=4, duration_ms=200.0),
+}
+# A consumer without an entry (a new observer), per invocation: it reads the message and
+# its receipt and writes both, as render and deliver do at the least.
+OBSERVER_WORK = Work(reads=2, writes=2, ttl_deletes=1)
+
+
+def invocations_per_email(endpoint_share: float = 0.0) -> dict[str, float]:
+    """Each function's invocations for one delivered email, from the topology's triggers
+    and the registry's consumers.
+
+    ``endpoint_share`` is the share of emails whose workspace has webhook endpoints: a
+    consumer's subscription filter keeps the others from it. A scheduled function runs on
+    its schedule, not per email (0 here).
+    """
+    per_email: dict[str, float] = {}
+    for function in FUNCTIONS:
+        if function.trigger == Trigger.HTTP:
+            per_email[function.name] = 1.0  # the send
+        elif function.trigger == Trigger.FIRESTORE:
+            per_email[function.name] = float(len(DELIVERED_EMAIL))  # each outbox record
+        elif function.trigger == Trigger.PUBSUB:
+            pushed = sum(1 for e in DELIVERED_EMAIL if function.name in spec_for(e).consumers)
+            admitted = endpoint_share if subscription_filter(function.name) else 1.0
+            per_email[function.name] = pushed * admitted
+        else:
+            per_email[function.name] = 0.0
+    return per_email
+
+
+def published_per_email() -> int:
+    """Pub/Sub messages the relay publishes for one email: the events something consumes."""
+    return sum(1 for e in DELIVERED_EMAIL if spec_for(e).consumers)
 
 
 def default_profiles(
     sends_per_month: int,
     *,
-    api_ms: float = 40.0,
-    relay_ms: float = 30.0,
-    render_ms: float = 40.0,
-    deliver_ms: float = 120.0,
-    log_ms: float = 25.0,
     durations_ms: Mapping[str, float] | None = None,
     message_bytes: float = 800.0,
+    endpoint_share: float = 0.0,
 ) -> list[HandlerProfile]:
-    """Profiles for ``sends_per_month`` single-email sends through the pipeline.
+    """Profiles of every function for ``sends_per_month`` single-email sends.
 
-    Per send: api once (a batch of request, message and first outbox record; the
-    API key read); relay once per outbox record (enqueued, routed, rendered, sent),
-    each publishing the record and marking it published; render once (a
-    transaction reading the receipt and the message, writing message, two outbox
-    records and the receipt); deliver once (the suppression lookup, lease, attempt,
-    transition); log once per event (a transaction on the message summary).
-    Render and deliver each leave a receipt that expires through TTL, a billed
-    delete. Pushes: render gets message.enqueued, deliver message.rendered, log
-    every event.
-
-    ``durations_ms`` (e.g. measured p50s keyed by handler name) overrides the
-    per-handler defaults.
+    Invocations come from ``invocations_per_email`` (the topology and the registry),
+    Firestore operations from ``WORK`` (or ``OBSERVER_WORK`` for a consumer without an
+    entry). ``durations_ms`` (e.g. measured means keyed by function) overrides the
+    defaults.
     """
     if sends_per_month < 0:
         raise ValueError(f"sends_per_month must be >= 0, got {sends_per_month}")
-    durations = {
-        "api": api_ms,
-        "relay": relay_ms,
-        "render": render_ms,
-        "deliver": deliver_ms,
-        "log": log_ms,
-    }
-    if durations_ms is not None:
-        unknown = sorted(set(durations_ms) - set(durations))
-        if unknown:
-            raise ValueError(f"unknown handlers in durations_ms: {unknown}; known: {HANDLERS}")
-        durations.update(durations_ms)
-
+    if durations_ms is not None and (unknown := sorted(set(durations_ms) - set(HANDLERS))):
+        raise ValueError(f"unknown handlers in durations_ms: {unknown}; known: {HANDLERS}")
+    durations = dict(durations_ms or {})
     n = float(sends_per_month)
-
-    def profile(
-        name: str,
-        per_send: float,
-        *,
-        reads: float,
-        writes: float,
-        published: float = 0.0,
-        received: float = 0.0,
-        ttl_deletes: float = 0.0,
-        memory_mib: float = 256.0,
-        vcpu: float = 0.167,
-    ) -> HandlerProfile:
-        return HandlerProfile(
-            name=name,
-            invocations_per_month=n * per_send,
-            avg_duration_ms=durations[name],
-            memory_mib=memory_mib,
-            vcpu=vcpu,
-            firestore_reads_per_invocation=reads,
-            firestore_writes_per_invocation=writes,
-            pubsub_messages_published_per_invocation=published,
-            avg_message_bytes=message_bytes,
-            pubsub_messages_received_per_invocation=received,
-            firestore_ttl_deletes_per_invocation=ttl_deletes,
+    relay_invocations = float(len(DELIVERED_EMAIL))
+    profiles = []
+    for name, per_email in invocations_per_email(endpoint_share).items():
+        trigger = next(f.trigger for f in FUNCTIONS if f.name == name)
+        if trigger == Trigger.SCHEDULE:
+            invocations = SCHEDULE_RUNS_PER_DAY * PRICES_2026.days_per_month
+            work, per = WORK.get(name, Work()), 1.0  # per run
+        elif name in WORK:
+            invocations, work, per = n * per_email, WORK[name], per_email
+        else:
+            invocations, work, per = n * per_email, OBSERVER_WORK, 1.0
+        # WORK is per email: spread over the invocations that do it.
+        each = 1.0 / per if per else 0.0
+        profiles.append(
+            HandlerProfile(
+                name=name,
+                invocations_per_month=invocations,
+                avg_duration_ms=durations.get(name, work.duration_ms),
+                memory_mib=work.memory_mib,
+                vcpu=work.vcpu,
+                firestore_reads_per_invocation=work.reads * each,
+                firestore_writes_per_invocation=work.writes * each,
+                firestore_ttl_deletes_per_invocation=work.ttl_deletes * each,
+                pubsub_messages_published_per_invocation=(
+                    published_per_email() / relay_invocations
+                    if trigger == Trigger.FIRESTORE
+                    else 0.0
+                ),
+                pubsub_messages_received_per_invocation=1.0 if trigger == Trigger.PUBSUB else 0.0,
+                avg_message_bytes=message_bytes,
+            )
         )
+    return profiles
 
-    return [
-        profile("api", 1, reads=1, writes=3, memory_mib=512.0, vcpu=1.0),
-        profile("relay", 4, reads=0, writes=1, published=1),
-        profile("render", 1, reads=2, writes=4, received=1, ttl_deletes=1),
-        profile("deliver", 1, reads=4, writes=6, received=1, ttl_deletes=1),
-        profile("log", 4, reads=1, writes=1, received=1),
+
+# --- What the hosted services charge ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class HostedPrice:
+    """A hosted notification service's list price, as read on a date from a source."""
+
+    service: str
+    plan: str
+    per_million: float | None  # USD per million notifications; None: not published
+    basis: str
+    source: str
+    read_on: str
+
+
+HOSTED_PRICES: tuple[HostedPrice, ...] = (
+    HostedPrice(
+        "Knock",
+        "Starter",
+        250.0 / 50_000 * 1e6,
+        "$250 a month for 50,000 messages; more is Enterprise, priced on request",
+        "hivebook.wiki/wiki/knock-notification-infrastructure-for-in-app-email-sms-push-chat"
+        " (a summary of knock.app/pricing)",
+        "2026-12-05",
+    ),
+    HostedPrice(
+        "Novu Cloud",
+        "Pro, Team",
+        1.20 * 1000,
+        "$1.20 per 1,000 workflow runs beyond the plan's (30,000 Pro, 250,000 Team)",
+        "github.com/api-evangelist/novu rate-limits/novu-rate-limits.yml (from novu.co/pricing)",
+        "2026-12-05",
+    ),
+    HostedPrice(
+        "Courier",
+        "Business",
+        None,
+        "not found in the sources reachable from here: see courier.com/pricing",
+        "courier.com/pricing (not read)",
+        "2026-12-05",
+    ),
+)
+
+
+def per_million(report: CostReport, sends_per_month: int) -> float:
+    """What a million sends cost at this volume, the free tier spread over them."""
+    return report.total.total / sends_per_month * 1e6 if sends_per_month else 0.0
+
+
+def render_comparison(report: CostReport, sends_per_month: int) -> str:
+    """Herald's cost per million sends beside the hosted services' list prices."""
+    rows = [
+        (
+            "Herald (this estimate)",
+            f"${per_million(report, sends_per_month):,.2f}",
+            f"Google Cloud list prices of {report.prices.as_of}, at"
+            f" {sends_per_month:,} sends a month",
+        )
     ]
+    for price in HOSTED_PRICES:
+        cost = f"${price.per_million:,.0f}" if price.per_million is not None else "?"
+        rows.append(
+            (
+                f"{price.service} ({price.plan})",
+                cost,
+                f"{price.basis}; {price.source}, read {price.read_on}",
+            )
+        )
+    width = [max(len(r[k]) for r in rows) for k in range(2)]
+    lines = ["Per million notifications, USD", ""]
+    lines += [f"{a.ljust(width[0])}  {b.rjust(width[1])}  {c}" for a, b, c in rows]
+    return "\n".join(lines) + "\n"
 
 
 # --- Rendering --------------------------------------------------------------------

@@ -19,7 +19,7 @@ from herald.api import openapi
 from herald.api.models import RESPONSE_BODIES
 from herald.api.routes import current_document
 from herald.domain.send import SendRequest
-from herald.events.registry import EVENTS
+from herald.events.registry import EVENTS, subscription_filter
 from herald.store.indexes import (
     COLLECTION_GROUP_FIELDS,
     COMPOSITE_INDEXES,
@@ -107,6 +107,10 @@ def terraform_events() -> dict[str, Any]:
                     consumer: {
                         "name": spec.subscription(consumer),
                         "dead_letter_topic": spec.dead_letter_topic(consumer),
+                        # Pub/Sub's filter language; "" for none.
+                        "filter": wanted.expression
+                        if (wanted := subscription_filter(consumer))
+                        else "",
                     }
                     for consumer in spec.consumers
                 },

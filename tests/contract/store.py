@@ -76,6 +76,38 @@ class MessageRepositoryContract:
         request = messages.get_request(workspace, message.request_id)
         assert request is not None and request.message_ids == [message.id]
 
+    def test_a_request_of_one_message_is_read_back_from_its_message(
+        self, messages: MessageRepository, workspace: str
+    ) -> None:
+        message = new_message(workspace)
+        message = message.model_copy(update={"id": message.request_id})  # as a send of one
+        create(messages, message)
+        request = messages.get_request(workspace, message.request_id)
+        assert request is not None
+        assert (request.id, request.message_ids, request.received_ms) == (
+            message.request_id,
+            [message.id],
+            message.enqueued_ms,
+        )
+        assert messages.get_request(workspace, "missing") is None
+
+    def test_each_transition_keeps_the_messages_summary(
+        self, messages: MessageRepository, summaries: SummaryRepository, workspace: str
+    ) -> None:
+        message = new_message(workspace)
+        create(messages, message)
+        assert summaries.list(workspace, SummaryQuery()) == []  # the send's commit: not yet
+        messages.transition(workspace, message.id, "render", "e1", route)
+        [routed] = summaries.list(workspace, SummaryQuery())
+        # What the message was sent with (its enqueued event) is folded in first.
+        assert (routed.id, routed.status, routed.seq, routed.recipient, routed.enqueued_ms) == (
+            message.id,
+            MessageStatus.ROUTED,
+            2,
+            "a@example.com",
+            messages.history(workspace, message.id)[0].occurred_ms,
+        )
+
     def test_messages_are_read_together_in_the_order_asked(
         self, messages: MessageRepository, workspace: str
     ) -> None:
@@ -114,7 +146,7 @@ class MessageRepositoryContract:
         create(messages, parent)
         children = [
             new_message(workspace).model_copy(update={"request_id": parent.request_id})
-            for _ in range(100)  # a fan-out chunk: 200 writes beside the parent's
+            for _ in range(100)  # a fan-out chunk: 300 writes beside the parent's
         ]
 
         def fan_out(current: MessageState) -> Transition:

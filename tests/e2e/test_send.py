@@ -91,7 +91,7 @@ def test_three_recipients_make_three_messages_and_three_mails(api: Client, sinks
         results: list[dict[str, Any]] = api.get(f"/messages?requestId={request_id}")["results"]
         return results if len(results) == 3 and {m["status"] for m in results} == {"SENT"} else None
 
-    listed = eventually(summaries_all_sent, what="the log's summaries")
+    listed = eventually(summaries_all_sent, what="the list's summaries")
     assert sorted(m["id"] for m in listed) == sorted(ids)
 
 

@@ -101,7 +101,7 @@ def test_listing_pulls_every_dead_letter_subscription_once_all_at_once_with_a_sh
     letters = dead_letters.peek()
 
     # No pull waits longer than the short deadline, and each subscription is pulled once.
-    assert len(subscriber.pulls) == len(queues) > 20
+    assert len(subscriber.pulls) == len(queues) > 10
     assert all(0 < pull["timeout"] <= PULL_DEADLINE_S for pull in subscriber.pulls)
     assert sorted(pull["subscription"] for pull in subscriber.pulls) == sorted(
         subscriber.client.subscription_path(project, s.dead_letter_topic(c)) for s, c in queues
@@ -109,5 +109,5 @@ def test_listing_pulls_every_dead_letter_subscription_once_all_at_once_with_a_sh
     mine = [letter for letter in letters if letter.event_id == event_id]
     assert [(d.consumer, d.event_type) for d in mine] == [("webhooks", "message.sent")]
     per_consumer = counts(mine, [consumer for _, consumer in queues])
-    assert per_consumer == {"deliver": 0, "log": 0, "render": 0, "webhooks": 1}
+    assert per_consumer == {"deliver": 0, "render": 0, "webhooks": 1}
     DeadLetters(project).redrive("webhooks")  # leaves the emulator clean for other tests

@@ -16,7 +16,13 @@ from herald.api.idempotency import IdempotentPosts
 from herald.api.routes import build_router
 from herald.errors import PayloadTooLarge
 from herald.idempotency.memory import InMemoryIdempotencyStore
-from herald.store.sizes import MAX_STORED_BYTES, check_document_size, document_size
+from herald.store.sizes import (
+    MAX_STORED_BYTES,
+    STORED_BYTES_PER_JSON_BYTE,
+    check_document_size,
+    document_size,
+    value_size,
+)
 from tests.unit.test_api import KEY, call, make_api
 
 MIB = 1024 * 1024
@@ -192,3 +198,23 @@ def test_a_send_whose_message_would_be_stored_over_the_bound_is_a_413_naming_it(
     response = call(api, "POST", "/send", raw)
     assert (response.status, response.body["errors"][0]["field"]) == (413, "message")
     assert pipeline.messages.messages == {}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        0,
+        [0] * 1000,
+        -1.5e-300,
+        "",
+        "é✓",
+        {"": ""},
+        {"k": [None, True, False, {}, []]},
+        {"nested": {"a": {"b": {"c": [1, 2, 3]}}}},
+        [[[]]],
+    ],
+)
+def test_a_values_json_bounds_what_firestore_counts_for_it(value: object) -> None:
+    """What lets a send skip counting: stored size <= 8 x its JSON (UTF-8) bytes."""
+    encoded = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    assert value_size(value) <= STORED_BYTES_PER_JSON_BYTE * len(encoded)

@@ -45,18 +45,18 @@ def loaded_modules(function: str) -> set[str]:
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-@pytest.mark.parametrize("function", ["api", "relay", "render", "deliver", "log"])
+@pytest.mark.parametrize("function", ["api", "relay", "render", "deliver", "webhooks"])
 def test_exporters_load_only_when_configured(function: str) -> None:
     modules = loaded_modules(function)
     assert "herald.bootstrap" in modules  # the probe did load the function
     assert not modules & set(HEAVY_UNLESS_CONFIGURED)
 
 
-@pytest.mark.parametrize("function", ["api", "relay", "render", "deliver", "log", "sweep"])
+@pytest.mark.parametrize("function", ["api", "relay", "render", "deliver", "webhooks", "sweep"])
 def test_no_function_loads_the_tooling(function: str) -> None:
     assert not {m for m in loaded_modules(function) if m.split(".")[0] == "herald_tools"}
 
 
-@pytest.mark.parametrize("function", ["api", "render", "deliver", "log"])
+@pytest.mark.parametrize("function", ["api", "render", "deliver", "webhooks"])
 def test_only_the_relay_loads_the_pubsub_client(function: str) -> None:
     assert "google.cloud.pubsub_v1" not in loaded_modules(function)

@@ -70,4 +70,4 @@ def test_a_consumer_raises_contended_so_that_the_event_is_redelivered() -> None:
         }
     }
     with pytest.raises(Contended):
-        consume(push, "log", contended)
+        consume(push, "render", contended)

@@ -8,18 +8,24 @@ from pathlib import Path
 
 import pytest
 
+from herald.events.registry import spec_for
+from herald.topology import FUNCTIONS, FunctionSpec, Trigger
+from herald_tools import cost
 from herald_tools.cost import (
     HANDLERS,
     PRICES_2026,
+    WORK,
     CostReport,
     HandlerProfile,
     LineItem,
     default_profiles,
     estimate,
+    invocations_per_email,
     render_table,
 )
 
 CATEGORIES = ("compute", "requests", "firestore", "pubsub")
+PER_SEND = ("api", "relay", "render", "deliver", "webhooks")
 
 
 def handler(name: str = "h", invocations: float = 1_000_000, **overrides: float) -> HandlerProfile:
@@ -76,10 +82,10 @@ def test_the_prices_are_frozen() -> None:
 
 @pytest.mark.parametrize("category", [*CATEGORIES, "total"])
 def test_cost_grows_linearly_above_the_free_tier(category: str) -> None:
-    # At 2M sends every free tier (compute, requests, reads, writes, Pub/Sub bytes) is used up.
+    # At 4M sends every free tier (compute, requests, reads, writes, Pub/Sub bytes) is used up.
     costs = [
         getattr(estimate(default_profiles(sends)).total, category)
-        for sends in (2_000_000, 4_000_000, 6_000_000)
+        for sends in (4_000_000, 6_000_000, 8_000_000)
     ]
     step = costs[1] - costs[0]
     assert step > 0
@@ -89,7 +95,7 @@ def test_cost_grows_linearly_above_the_free_tier(category: str) -> None:
 def test_each_handler_line_is_proportional_to_its_invocations() -> None:
     small = estimate(default_profiles(1_000_000))
     large = estimate(default_profiles(3_000_000))
-    for name in HANDLERS:
+    for name in PER_SEND:
         for category in CATEGORIES:
             assert getattr(line(large, name), category) == pytest.approx(
                 3 * getattr(line(small, name), category), rel=1e-9
@@ -124,7 +130,7 @@ def test_the_free_tier_is_applied_once_for_the_whole_project() -> None:
 
 def test_under_the_free_tier_nothing_is_billed() -> None:
     report = estimate(default_profiles(10_000))
-    assert all(item.total > 0 for item in report.handlers)
+    assert all(line(report, name).total > 0 for name in ("api", "relay", "render", "deliver"))
     # ... except the receipts' TTL deletes (render and deliver), which have no free quota.
     billed = dataclasses.asdict(report.total.usage)
     assert billed.pop("firestore_deletes") == pytest.approx(2 * 10_000)
@@ -144,13 +150,12 @@ def test_ttl_deletes_get_no_free_quota() -> None:
     assert explicit.total.usage.firestore_deletes == 0
 
 
-def test_zero_sends_cost_zero() -> None:
+def test_zero_sends_cost_only_the_schedule_and_the_free_tier_covers_it() -> None:
     report = estimate(default_profiles(0))
-    for item in (*report.lines, report.total):
-        for category in (*CATEGORIES, "total"):
-            assert getattr(item, category) == 0.0, (item.name, category)
-    rows = parse_table(render_table(report))
-    assert all(cell in ("$0.00", "0") for row in rows.values() for cell in row)
+    assert all(item.total == 0.0 for item in report.handlers if item.name != "sweep")
+    assert line(report, "sweep").compute > 0  # its runs, on their schedule
+    assert report.total.total == pytest.approx(0.0, abs=1e-9)
+    assert parse_table(render_table(report))["total"][-1] == "$0.00"
 
 
 # --- compute ----------------------------------------------------------------------
@@ -200,19 +205,21 @@ def test_pubsub_counts_deliveries_as_well_as_publishes() -> None:
 
 def test_default_profiles_follow_one_send_through_the_pipeline() -> None:
     profiles = {p.name: p for p in default_profiles(1000)}
-    assert tuple(profiles) == HANDLERS
-    assert {name: p.invocations_per_month for name, p in profiles.items()} == {
+    assert tuple(profiles) == HANDLERS == tuple(f.name for f in FUNCTIONS)
+    assert {name: p.invocations_per_month for name, p in profiles.items() if name in PER_SEND} == {
         "api": 1000,
-        "relay": 4000,
+        "relay": 4000,  # every outbox record of enqueued, routed, rendered, sent
         "render": 1000,
         "deliver": 1000,
-        "log": 4000,
+        "webhooks": 0,  # no workspace with endpoints: its subscriptions' filter keeps all
     }
+    assert profiles["sweep"].invocations_per_month == pytest.approx(60 * 24 * 365 / 12)
     per_send = {
         name: p.firestore_writes_per_invocation * p.invocations_per_month / 1000
         for name, p in profiles.items()
+        if name in WORK and name != "sweep"
     }
-    assert per_send == {"api": 3, "relay": 4, "render": 4, "deliver": 6, "log": 4}
+    assert per_send == pytest.approx({n: WORK[n].writes for n in per_send})
     published = sum(
         p.pubsub_messages_published_per_invocation * p.invocations_per_month
         for p in profiles.values()
@@ -221,10 +228,39 @@ def test_default_profiles_follow_one_send_through_the_pipeline() -> None:
         p.pubsub_messages_received_per_invocation * p.invocations_per_month
         for p in profiles.values()
     )
-    assert (published, received) == (4000, 6000)
+    # message.routed is history only: nothing publishes it, nothing receives it.
+    assert (published, received) == pytest.approx((3000, 2000))
     assert (profiles["api"].memory_mib, profiles["api"].vcpu) == (512, 1.0)
-    assert (profiles["log"].memory_mib, profiles["log"].vcpu) == (256, 0.167)
     assert profiles["deliver"].avg_duration_ms == 120
+
+
+def test_invocations_per_email_come_from_the_topology_and_the_registry() -> None:
+    assert invocations_per_email() == {
+        "api": 1,
+        "relay": 4,
+        "render": 1,
+        "deliver": 1,
+        "webhooks": 0,
+        "sweep": 0,
+    }
+    assert sum(invocations_per_email().values()) <= 8
+    # The webhooks observer gets enqueued and sent, for the workspaces with endpoints.
+    assert invocations_per_email(endpoint_share=0.5)["webhooks"] == 1.0
+
+
+def test_a_new_observer_is_priced_without_an_edit(monkeypatch: pytest.MonkeyPatch) -> None:
+    audit = FunctionSpec("audit", Trigger.PUBSUB, "keeps an audit trail")
+    spec = spec_for("message.sent")
+    watched = dataclasses.replace(spec, consumers=(*spec.consumers, "audit"))
+    monkeypatch.setattr(cost, "FUNCTIONS", (*FUNCTIONS, audit))
+    monkeypatch.setattr(cost, "HANDLERS", (*HANDLERS, "audit"))
+    monkeypatch.setattr(
+        cost, "spec_for", lambda name: watched if name == "message.sent" else spec_for(name)
+    )
+    assert invocations_per_email()["audit"] == 1
+    [priced] = [p for p in default_profiles(1000) if p.name == "audit"]
+    assert priced.invocations_per_month == 1000
+    assert priced.firestore_writes_per_invocation == cost.OBSERVER_WORK.writes
 
 
 def test_measured_durations_override_the_defaults() -> None:
@@ -293,8 +329,9 @@ def test_the_cost_command_prints_every_handler_and_uses_measured_durations(
     assert main(["cost", "--sends-per-month", "1000000", "--trace-dir", str(tmp_path)]) == 0
     measured = capsys.readouterr().out
     assert "deliver 900 ms" in measured
-    for handler in ("api", "relay", "render", "deliver", "log", "total"):
+    for handler in (*HANDLERS, "total"):
         assert handler in default
+    assert "Per million notifications" in default and "Knock" in default
 
     def deliver_compute(table: str) -> str:
         return next(line for line in table.splitlines() if line.startswith("deliver")).split()[2]

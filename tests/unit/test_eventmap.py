@@ -155,7 +155,7 @@ def test_the_event_map_section_is_spliced_between_its_markers() -> None:
     committed = (ROOT / generate.EVENT_MAP_PAGE).read_text()
     assert "```mermaid\nflowchart LR" in committed
     assert (
-        "| [`message.sent`](../schemas/events/message.sent.v1.json) | 1 | deliver | log, webhooks |"
+        "| [`message.sent`](../schemas/events/message.sent.v1.json) | 1 | deliver | webhooks |"
         in (committed)
     )
 
@@ -167,7 +167,7 @@ def test_herald_events_lists_producer_consumers_topic_and_schema_version() -> No
         "event": "message.sent",
         "version": "1",
         "producer": "deliver",
-        "consumers": "log(v1) webhooks(v1) audit(v?)",
+        "consumers": "webhooks(v1) audit(v?)",
         "topic": "herald-message-sent",
         "schema": "schemas/events/message.sent.v1.json",
         "released": "yes",

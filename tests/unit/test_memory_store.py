@@ -34,8 +34,8 @@ def attempts() -> InMemoryAttempts:
 
 
 @pytest.fixture
-def summaries() -> InMemorySummaries:
-    return InMemorySummaries()
+def summaries(messages: InMemoryMessages) -> InMemorySummaries:
+    return messages.summaries  # the list view the messages' commits keep
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from herald.domain.status import MessageStatus
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
 from herald.ids import hash_api_key
-from herald.pipeline.summaries import fold
 from herald.store.base import Attempt, MessageSummary
+from herald.store.summary_fold import fold
 from tests.unit.fakes import Pipeline
 
 KEY, OTHER_KEY = "hk_messages", "hk_other"

@@ -157,7 +157,7 @@ def test_duplicate_events_change_nothing() -> None:
     p.drain()
     before = p.reader.message(WS, rid)
     for event in p.messages.history(WS, rid):
-        for consumer in ("render", "deliver", "log"):
+        for consumer in ("render", "deliver"):
             p.consumers[consumer](event)
     p.drain()
     assert p.reader.message(WS, rid) == before

@@ -82,6 +82,22 @@ def test_a_list_send_fans_out_to_every_subscriber_in_chunks() -> None:
     )
 
 
+def test_a_list_sends_record_is_written_at_most_once_a_second() -> None:
+    api, pipeline = make_api()
+    recipients = [{"recipientId": f"u{n:03d}"} for n in range(250)]
+    call(api, "POST", "/lists/all-users/subscriptions", {"recipients": recipients})
+    request_id = call(
+        api, "POST", "/send", {"message": {"to": {"list_id": "all-users"}, "content": CONTENT}}
+    ).body["requestId"]
+    # Each chunk comes 300 ms after the record's last write: it waits the rest of the second.
+    record = ("ws1", request_id)
+    pipeline.render.fanouts.clock = lambda: (
+        (pipeline.messages.messages[record].updated_ms or 0) + 300
+    )
+    pipeline.drain()
+    assert pipeline.fanout_waits == [0.7, 0.7, 0.7]  # three chunks; the last event waits for none
+
+
 def test_a_fan_out_event_delivered_twice_creates_no_duplicates() -> None:
     api, pipeline = make_api()
     call(api, "POST", "/lists/l/subscriptions", {"recipients": [{"recipientId": "a"}]})

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from herald import faults
 from herald.errors import Contended, UndecodableEvent
 from herald.events.envelope import EventEnvelope
-from herald.events.registry import spec_for
+from herald.events.registry import spec_for, subscription_filter
 from herald.observability import logs, metrics, tracing
 from herald.redaction import error_text
 
@@ -45,6 +45,9 @@ def consume(data: Any, consumer: str, handler: Callable[[EventEnvelope], None]) 
             # Retrying cannot fix it: ack, and leave a trace in the logs.
             logs.error("event dropped", consumer=consumer, error=error_text(exc))
             return
+        wanted = subscription_filter(consumer)
+        if wanted is not None and not wanted.admits(attributes):
+            return  # what the subscription's filter refuses in production (the emulator's does not)
         if faults.push_lost(envelope.workspace):
             logs.warning("push dropped (fault injected)", consumer=consumer, event_id=envelope.id)
             return

@@ -6,6 +6,7 @@ from this table, and so are the message history names the API shows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pydantic import BaseModel
@@ -21,6 +22,8 @@ class EventSpec:
     version: int
     payload: type[BaseModel]
     producer: str
+    # None for history only (the list's summary is kept in the producer's commit): such
+    # an event is written as published and never relayed.
     consumers: tuple[str, ...]
     history_type: str
     description: str
@@ -48,7 +51,7 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         payloads.MessageEnqueued,
         "api",
-        ("render", "log", "webhooks"),
+        ("render", "webhooks"),
         "ENQUEUED",
         "A send was accepted and stored for one recipient.",
     ),
@@ -57,7 +60,7 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         payloads.MessageDelayed,
         "render",
-        ("render", "log"),
+        ("render",),
         "DELAYED",
         "The message waits for its delay; the durable timer brings this event back to render.",
     ),
@@ -75,7 +78,7 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         payloads.MessageRouted,
         "render",
-        ("log",),
+        (),
         "ROUTED",
         "The channels the message goes out on were chosen.",
     ),
@@ -84,7 +87,7 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         payloads.MessageRendered,
         "render",
-        ("deliver", "log"),
+        ("deliver",),
         "RENDERED",
         "The content was rendered for each chosen channel.",
     ),
@@ -93,7 +96,7 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         payloads.MessageUnroutable,
         "render",
-        ("log", "webhooks"),
+        ("webhooks",),
         "UNROUTABLE",
         "No channel could carry the message.",
     ),
@@ -102,7 +105,7 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         payloads.MessageSent,
         "deliver",
-        ("log", "webhooks"),
+        ("webhooks",),
         "SENT",
         "A provider accepted the message.",
     ),
@@ -111,7 +114,7 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         payloads.MessageDelivered,
         "deliver",
-        ("log", "webhooks"),
+        ("webhooks",),
         "DELIVERED",
         "The destination confirmed it received the message (a webhook's 2xx, a provider's "
         "delivery receipt).",
@@ -122,7 +125,7 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         payloads.MessageUndeliverable,
         "deliver",
-        ("log", "webhooks"),
+        ("webhooks",),
         "UNDELIVERABLE",
         "The message could not be delivered; the reason says why.",
         also_produced_by=("render", "api"),
@@ -132,7 +135,7 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         payloads.MessageCanceled,
         "api",
-        ("log", "webhooks"),
+        ("webhooks",),
         "CANCELED",
         "The message was canceled through the API before it was sent.",
     ),
@@ -151,7 +154,7 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         payloads.MessageOpened,
         "api",
-        ("log", "webhooks"),
+        ("webhooks",),
         "OPENED",
         "The recipient opened the message, the first time.",
     ),
@@ -160,7 +163,7 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         payloads.MessageClicked,
         "api",
-        ("log", "webhooks"),
+        ("webhooks",),
         "CLICKED",
         "The recipient followed one of the message's links, the first time.",
     ),
@@ -169,7 +172,7 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         payloads.MessageComplained,
         "api",
-        ("log",),
+        (),
         "COMPLAINED",
         "The recipient reported the message as spam; the address is suppressed.",
     ),
@@ -178,7 +181,7 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         payloads.MessageUnsubscribed,
         "api",
-        ("log",),
+        (),
         "UNSUBSCRIBED",
         "The recipient unsubscribed through the message.",
     ),
@@ -194,6 +197,43 @@ def spec_for(event_type: str) -> EventSpec:
         raise KeyError(f"unregistered event type {event_type!r}") from None
 
 
+@dataclass(frozen=True)
+class AttributeFilter:
+    """A consumer's push subscriptions deliver only the events it admits; Pub/Sub acks the
+    rest itself, so they cost the consumer nothing. In production it is the subscription's
+    ``filter`` (Pub/Sub's filter language); the emulator ignores filters, so the consumer
+    applies it again in code (and the local stack before the push, as Pub/Sub would).
+
+    A message without the attribute is admitted: what published it knew nothing of it.
+    """
+
+    attribute: str
+    refused: str  # the value that keeps an event from the consumer
+
+    @property
+    def expression(self) -> str:
+        return f'attributes.{self.attribute} != "{self.refused}"'
+
+    def admits(self, attributes: Mapping[str, str]) -> bool:
+        return attributes.get(self.attribute) != self.refused
+
+
+# Set by the relay on each event the webhooks observer consumes: "none" when the
+# workspace has no endpoint that wants message events (services/customer_webhooks).
+WEBHOOK_ENDPOINTS_ATTRIBUTE = "webhook_endpoints"
+NO_ENDPOINTS = "none"
+SOME_ENDPOINTS = "some"
+
+# consumer -> the filter of every push subscription it has.
+CONSUMER_FILTERS: dict[str, AttributeFilter] = {
+    "webhooks": AttributeFilter(WEBHOOK_ENDPOINTS_ATTRIBUTE, NO_ENDPOINTS),
+}
+
+
+def subscription_filter(consumer: str) -> AttributeFilter | None:
+    return CONSUMER_FILTERS.get(consumer)
+
+
 # The versions of each event every consumer can handle: consumer -> event -> versions.
 # When an event's version is bumped, both versions stay registered through the
 # transition, and `herald schemas check` fails until each consumer of the new
@@ -206,21 +246,6 @@ CONSUMER_VERSIONS: dict[str, dict[str, tuple[int, ...]]] = {
     },
     "deliver": {
         "message.rendered": (1,),
-    },
-    "log": {
-        "message.enqueued": (1,),
-        "message.delayed": (1,),
-        "message.routed": (1,),
-        "message.rendered": (1,),
-        "message.unroutable": (1,),
-        "message.sent": (1,),
-        "message.delivered": (1,),
-        "message.undeliverable": (1,),
-        "message.canceled": (1,),
-        "message.opened": (1,),
-        "message.clicked": (1,),
-        "message.complained": (1,),
-        "message.unsubscribed": (1,),
     },
     "webhooks": {
         "message.enqueued": (1,),

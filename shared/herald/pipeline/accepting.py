@@ -23,7 +23,7 @@ from herald.resources.lists import list_path, subscriptions_collection
 from herald.resources.validation import field_errors
 from herald.store.base import MessageRepository
 from herald.store.documents import DocumentStore
-from herald.store.sizes import MAX_STORED_BYTES, value_size
+from herald.store.sizes import MAX_STORED_BYTES, STORED_BYTES_PER_JSON_BYTE, value_size
 
 
 def parse_send(body: Any) -> SendRequest:
@@ -198,6 +198,18 @@ def check_stored_size(
 ) -> None:
     """413 for a message whose document Firestore would refuse (its sizes, not JSON's:
     256 KiB of JSON integers is 1 MiB stored)."""
+    common_json = len(shared.model_dump_json(exclude={"recipient", "fanout"}).encode())
+    if all(
+        STORED_BYTES_PER_JSON_BYTE
+        * (
+            common_json
+            + len(json.dumps(recipient, ensure_ascii=False).encode())
+            + (len(fanout.model_dump_json().encode()) if fanout else 0)
+        )
+        <= MAX_MESSAGE_STORED_BYTES
+        for recipient, fanout in units
+    ):
+        return  # small enough by its JSON alone: not worth counting
     common = value_size(shared.model_dump(exclude={"recipient", "fanout"}))
     for recipient, fanout in units:
         size = common + value_size(recipient) + (value_size(fanout.model_dump()) if fanout else 0)

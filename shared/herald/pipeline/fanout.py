@@ -5,12 +5,19 @@ with its first event, in the same commit that moves the fan-out's cursor and
 records a ``message.fanned_out`` event, which brings render back for the next
 chunk. A crash between chunks resumes from the cursor; a duplicate event finds
 the cursor moved and changes nothing.
+
+The fan-out's own record is the one document a list send writes again and
+again, once per chunk: a chunk waits until a second has passed since the last
+write of it (Firestore sustains about one write a second per document).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
+from herald.clock import now_ms
 from herald.domain.message import FanOut, MessageState
 from herald.domain.status import MessageStatus, Reason
 from herald.events.envelope import EventEnvelope, NewEvent
@@ -25,8 +32,11 @@ from herald.pipeline.accepting import (
 from herald.store.base import MessageRepository, Transition
 from herald.store.documents import DocumentStore
 
-# Each new message costs two writes; a Firestore transaction takes at most 500.
+# Each new message costs three writes (itself, its first outbox record, its summary);
+# a Firestore transaction takes at most 500.
 CHUNK = 100
+# The least time between two writes of a fan-out's record.
+MIN_WRITE_INTERVAL_MS = 1000
 
 
 def _next_recipients(
@@ -78,19 +88,30 @@ class FanOutService:
     consumer = "render"
 
     def __init__(
-        self, messages: MessageRepository, documents: DocumentStore | None, chunk: int = CHUNK
+        self,
+        messages: MessageRepository,
+        documents: DocumentStore | None,
+        chunk: int = CHUNK,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], int] = now_ms,
     ) -> None:
         self.messages = messages
         self.documents = documents
         self.chunk = chunk
+        self.sleep = sleep
+        self.clock = clock
 
     def expand(self, event: EventEnvelope, message: MessageState) -> bool:
         """Expands the next chunk; False if the event changed nothing (late or twice)."""
         fanout = message.fanout
         assert fanout is not None
+        if message.status != MessageStatus.ENQUEUED or fanout.done:
+            return False  # the last chunk's event, or one late: nothing left to expand
         # A chunk's messages are committed together: as many as fit the commit budget.
         chunk = max(1, min(self.chunk, COMMIT_BUDGET_BYTES // message_bytes(message)))
         found = _next_recipients(message, self.documents, chunk)
+        if (wait_ms := (message.updated_ms or 0) + MIN_WRITE_INTERVAL_MS - self.clock()) > 0:
+            self.sleep(wait_ms / 1000)
 
         def decide(current: MessageState) -> Transition | None:
             if (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from herald import faults
@@ -14,18 +15,26 @@ from herald.store.base import MessageRepository
 
 
 class RelayService:
-    def __init__(self, messages: MessageRepository, publisher: Publisher) -> None:
+    def __init__(
+        self,
+        messages: MessageRepository,
+        publisher: Publisher,
+        attributes: Callable[[EventEnvelope], dict[str, str]] | None = None,
+    ) -> None:
         self.messages = messages
         self.publisher = publisher
+        # More attributes for an event, which subscriptions filter on (registry's filters).
+        self.attributes = attributes
 
     def handle_write(self, before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
         """Called for an outbox document event; publishes only on create.
 
         The trigger is for creates only, but an update (the published mark), a
         delete (TTL) or a no-op write that reaches it anyway is ignored: nothing
-        depends on them.
+        depends on them. So is a record written as published: an event no function
+        consumes, history only.
         """
-        if before is not None or after is None:
+        if before is not None or after is None or after.get("published_ms") is not None:
             return False
         envelope = EventEnvelope.model_validate(
             {k: v for k, v in after.items() if k in EventEnvelope.model_fields}
@@ -36,9 +45,12 @@ class RelayService:
     def publish(self, envelope: EventEnvelope) -> None:
         spec = spec_for(envelope.type)
         data = json.dumps(envelope.model_dump(mode="json"), separators=(",", ":")).encode()
-        message_id = self.publisher.publish(spec.topic, data, envelope.attributes())
+        attributes = envelope.attributes()
+        if self.attributes is not None:
+            attributes.update(self.attributes(envelope))
+        message_id = self.publisher.publish(spec.topic, data, attributes)
         if faults.duplicate():
-            self.publisher.publish(spec.topic, data, envelope.attributes())
+            self.publisher.publish(spec.topic, data, attributes)
             logs.warning("fault injected: event published twice", event_id=envelope.id)
         # Only for the sweeper's benefit: a lost mark means at worst a duplicate
         # publish, which every consumer dedupes on the event id.

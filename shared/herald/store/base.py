@@ -73,6 +73,24 @@ def sequence_events(
     return stored, envelopes
 
 
+def request_stored_apart(
+    request: RequestRecord, messages: Sequence[tuple[MessageState, Sequence[NewEvent]]]
+) -> bool:
+    """Whether a request needs a record of its own: a request of one message is tracked by
+    its message, which has the request's id (as in Courier) and says all the record would."""
+    return not (len(messages) == 1 and messages[0][0].id == request.id)
+
+
+def request_of_one(message: MessageState) -> RequestRecord:
+    """The record of a request of one message, from the message."""
+    return RequestRecord(
+        id=message.request_id,
+        workspace=message.workspace,
+        message_ids=[message.id],
+        received_ms=message.enqueued_ms,
+    )
+
+
 def receipt_id(consumer: str, event_id: str) -> str:
     return f"{consumer}~{event_id}"
 

@@ -8,7 +8,8 @@ Layout, every path scoped to the workspace of the API key:
     workspaces/{ws}/messages/{message}/events/{seq}      the outbox, doubling as history
     workspaces/{ws}/messages/{message}/receipts/{id}     events already applied (TTL)
     workspaces/{ws}/messages/{message}/attempts/{id}     provider attempts
-    workspaces/{ws}/summaries/{message}                  the log's read view
+    workspaces/{ws}/summaries/{message}                  the list's read view, kept in the
+                                                         message's own commits
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from google.api_core import exceptions
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from google.cloud.firestore_v1.field_path import FieldPath
@@ -27,6 +29,7 @@ from opentelemetry import trace
 from herald.clock import now_ms
 from herald.domain.message import MessageState, RequestRecord
 from herald.events.envelope import EventEnvelope, NewEvent
+from herald.events.registry import spec_for
 from herald.observability import tracing
 from herald.store.base import (
     RECEIPT_TTL_MS,
@@ -39,10 +42,14 @@ from herald.store.base import (
     SummaryQuery,
     WorkspaceSettings,
     receipt_id,
+    request_of_one,
+    request_stored_apart,
     sequence_events,
     take_lease,
 )
 from herald.store.firestore_transactions import run_transaction
+from herald.store.firestore_writes import stage_create, stage_set
+from herald.store.summary_fold import fold_events
 
 
 def _span(operation: str, collection: str) -> AbstractContextManager[trace.Span]:
@@ -64,7 +71,10 @@ def event_doc_id(seq: int) -> str:
 
 
 def outbox_document(envelope: EventEnvelope) -> dict[str, Any]:
-    return {**envelope.model_dump(mode="json"), "published_ms": None}
+    # An event no function consumes is history only: there is nothing to publish, and it
+    # is written as published so that neither the relay nor the sweeper publishes it.
+    published = None if spec_for(envelope.type).consumers else envelope.occurred_ms
+    return {**envelope.model_dump(mode="json"), "published_ms": published}
 
 
 class _Paths:
@@ -81,6 +91,12 @@ class _Paths:
         )
         return ref
 
+    def summary(self, workspace: str, message_id: str) -> firestore.DocumentReference:
+        ref: firestore.DocumentReference = (
+            self.workspace(workspace).collection("summaries").document(message_id)
+        )
+        return ref
+
 
 class FirestoreMessages(_Paths):
     def create_request(
@@ -88,10 +104,12 @@ class FirestoreMessages(_Paths):
     ) -> None:
         with _span("commit", "messages"):
             batch = self.client.batch()
-            ws = self.workspace(request.workspace)
-            batch.create(ws.collection("requests").document(request.id), request.model_dump())
+            if request_stored_apart(request, messages):
+                requests = self.workspace(request.workspace).collection("requests")
+                stage_create(batch, requests.document(request.id), request.model_dump())
             for message, events in messages:
-                self._stage_commit(batch, message, events, create=True)
+                # Listed from its first transition on (see transition): the send stays lean.
+                self._stage_commit(batch, message, events, create=True, listed=False)
             batch.commit()
 
     def _stage_commit(
@@ -101,25 +119,40 @@ class FirestoreMessages(_Paths):
         events: Sequence[NewEvent],
         *,
         create: bool,
+        summary: MessageSummary | None = None,
+        listed: bool = True,
     ) -> list[EventEnvelope]:
+        """Stages the message, its outbox records and, if ``listed``, its summary with them
+        folded in (``summary`` is the one stored now)."""
         stored, envelopes = sequence_events(message, events)
         ref = self.message(stored.workspace, stored.id)
-        document = stored.model_dump(mode="json")
-        if create:
-            writer.create(ref, document)
-        else:
-            writer.set(ref, document)
+        # What is unset is left out (it reads back as unset): a smaller document to encode.
+        document = stored.model_dump(mode="json", exclude_none=True)
+        (stage_create if create else stage_set)(writer, ref, document)
         for envelope in envelopes:
-            writer.create(
+            stage_create(
+                writer,
                 ref.collection("events").document(event_doc_id(envelope.seq)),
                 outbox_document(envelope),
             )
+        if not listed or stored.fanout is not None:
+            return envelopes
+        if (folded := fold_events(summary, envelopes)) is not None:
+            summary_ref = self.summary(stored.workspace, stored.id)
+            stage_set(writer, summary_ref, folded.model_dump(mode="json"))
         return envelopes
 
     def get_request(self, workspace: str, request_id: str) -> RequestRecord | None:
-        with _span("get", "requests"):
-            snap = self.workspace(workspace).collection("requests").document(request_id).get()
-            return RequestRecord.model_validate(snap.to_dict()) if snap.exists else None
+        with _span("get_all", "requests"):
+            # The record, or the message of a request of one (stored without a record).
+            record = self.workspace(workspace).collection("requests").document(request_id)
+            message = self.message(workspace, request_id)
+            found = {snap.reference.path: snap for snap in self.client.get_all([record, message])}
+        if found[record.path].exists:
+            return RequestRecord.model_validate(found[record.path].to_dict())
+        if found[message.path].exists:
+            return request_of_one(MessageState.model_validate(found[message.path].to_dict()))
+        return None
 
     def get_message(self, workspace: str, message_id: str) -> MessageState | None:
         with _span("get", "messages"):
@@ -146,16 +179,34 @@ class FirestoreMessages(_Paths):
     ) -> list[EventEnvelope] | None:
         ref = self.message(workspace, message_id)
         receipt_ref = ref.collection("receipts").document(receipt_id(consumer, event_id))
+        summary_ref = self.summary(workspace, message_id)
+        first_ref = ref.collection("events").document(event_doc_id(1))
 
         def apply(transaction: firestore.Transaction) -> list[EventEnvelope] | None:
-            receipt = receipt_ref.get(transaction=transaction)
-            snap = ref.get(transaction=transaction)
+            # One read of them all: the receipt, the message, its summary and its first event
+            # (what a summary starts from, at the message's first transition).
+            refs = [receipt_ref, ref, summary_ref, first_ref]
+            snaps = {
+                snap.reference.path: snap
+                for snap in self.client.get_all(refs, transaction=transaction)
+            }
+            receipt, snap, stored, first = (snaps[r.path] for r in refs)
             if receipt.exists or not snap.exists:
                 return None
-            change = decide(MessageState.model_validate(snap.to_dict()))
+            current = MessageState.model_validate(snap.to_dict())
+            change = decide(current)
             if change is None:
                 return None
-            envelopes = self._stage_commit(transaction, change.message, change.events, create=False)
+            summary: MessageSummary | None = None
+            if stored.exists:
+                summary = MessageSummary.model_validate(stored.to_dict())
+            elif current.fanout is not None:
+                pass  # a list send's own record is not listed
+            else:  # its first transition: what it was created with comes first
+                summary = fold_events(None, self._created(transaction, current, first))
+            envelopes = self._stage_commit(
+                transaction, change.message, change.events, create=False, summary=summary
+            )
             for child, events in change.children:
                 self._stage_commit(transaction, child, events, create=True)
             at = now_ms()
@@ -175,6 +226,15 @@ class FirestoreMessages(_Paths):
 
         with _span("transaction", "messages"):
             return run_transaction(self.client, apply)
+
+    def _created(self, transaction: Any, message: MessageState, first: Any) -> list[EventEnvelope]:
+        """The events a message has so far (those it was created with): its first, read
+        already, and any after it, read now in the transaction (each document once)."""
+        events = self.message(message.workspace, message.id).collection("events")
+        refs = [events.document(event_doc_id(seq)) for seq in range(2, message.seq + 1)]
+        snaps = [first, *(self.client.get_all(refs, transaction=transaction) if refs else [])]
+        found = (EventEnvelope.model_validate(snap.to_dict()) for snap in snaps if snap.exists)
+        return sorted(found, key=lambda envelope: envelope.seq)
 
     def record_ignored(self, ignored: IgnoredEvent) -> None:
         with _span("set", "ignored"):
@@ -213,6 +273,15 @@ class FirestoreAttempts(_Paths):
     ) -> Attempt:
         ref = self._ref(workspace, message_id, attempt_id)
         new = Attempt(id=attempt_id, channel=channel, updated_ms=now_ms())
+        # The first claim, by far the most common, creates the attempt in one write, which
+        # fails if it exists: as atomic as the transaction, for a third of its calls.
+        first = take_lease(None, new, owner, lease_ms)
+        try:
+            with _span("create", "attempts"):
+                ref.create(first.model_dump(mode="json"))
+            return first
+        except (exceptions.AlreadyExists, exceptions.Aborted):
+            pass  # claimed before (or contended): the transaction decides on what it holds
 
         def lease(transaction: firestore.Transaction) -> Attempt:
             snap = ref.get(transaction=transaction)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from herald.clock import now_ms
 from herald.domain.message import MessageState, RequestRecord
 from herald.events.envelope import EventEnvelope, NewEvent
+from herald.events.registry import spec_for
 from herald.store.base import (
     ApiKeyRecord,
     Attempt,
@@ -18,15 +19,20 @@ from herald.store.base import (
     SummaryQuery,
     WorkspaceSettings,
     receipt_id,
+    request_of_one,
+    request_stored_apart,
     sequence_events,
     sort_key,
     take_lease,
 )
+from herald.store.summary_fold import fold_events
 
 
 class InMemoryMessages:
-    def __init__(self) -> None:
+    def __init__(self, summaries: InMemorySummaries | None = None) -> None:
         self._lock = threading.RLock()
+        # The list's read view, kept in each commit as Firestore's backend keeps it.
+        self.summaries = summaries if summaries is not None else InMemorySummaries()
         self.requests: dict[tuple[str, str], RequestRecord] = {}
         self.messages: dict[tuple[str, str], MessageState] = {}
         self.events: dict[tuple[str, str], list[EventEnvelope]] = {}
@@ -44,20 +50,36 @@ class InMemoryMessages:
                 k in self.messages for k in keys
             ):
                 raise KeyError(f"request {request.id} or one of its messages exists")  # as create()
-            self.requests[(request.workspace, request.id)] = request
+            if request_stored_apart(request, messages):
+                self.requests[(request.workspace, request.id)] = request
             for message, events in messages:
-                self._commit(message, events)
+                self._commit(message, events, listed=False)  # from its first transition on
 
-    def _commit(self, message: MessageState, events: Sequence[NewEvent]) -> list[EventEnvelope]:
+    def _commit(
+        self, message: MessageState, events: Sequence[NewEvent], listed: bool = True
+    ) -> list[EventEnvelope]:
         stored, envelopes = sequence_events(message, events)
         key = (stored.workspace, stored.id)
         self.messages[key] = stored
         self.events.setdefault(key, []).extend(envelopes)
         self.outbox.extend(envelopes)
+        # What no function consumes is history only, written as published (as Firestore's).
+        self.published.update(e.id for e in envelopes if not spec_for(e.type).consumers)
+        if listed and stored.fanout is None:
+            history = self.events[key]
+
+            def folded(current: MessageSummary | None) -> MessageSummary | None:
+                # A summary's first fold takes what the message was created with too.
+                return fold_events(current, envelopes if current else history)
+
+            self.summaries.apply(stored.workspace, stored.id, folded)
         return envelopes
 
     def get_request(self, workspace: str, request_id: str) -> RequestRecord | None:
-        return self.requests.get((workspace, request_id))
+        if (found := self.requests.get((workspace, request_id))) is not None:
+            return found
+        message = self.messages.get((workspace, request_id))
+        return request_of_one(message) if message is not None else None
 
     def get_message(self, workspace: str, message_id: str) -> MessageState | None:
         message = self.messages.get((workspace, message_id))

@@ -17,6 +17,10 @@ from typing import Any
 from herald.errors import PayloadTooLarge
 
 FIRESTORE_MAX_DOCUMENT_BYTES = 1_048_576
+# At most what Firestore counts for one byte of a value's JSON (UTF-8): an integer is 8
+# bytes stored and can be 1 in JSON; everything else costs less stored than in JSON. A
+# value whose JSON is an eighth of a bound fits it, and needs no count.
+STORED_BYTES_PER_JSON_BYTE = 8
 # What Herald stores in one document at most, leaving room for fields it adds later.
 MAX_STORED_BYTES = 1_000_000
 

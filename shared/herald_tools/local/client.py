@@ -12,7 +12,7 @@ class ApiClient:
         self.base_url, self.api_key = base_url, api_key
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
-        """Raises ``urllib.error.HTTPError`` on a non-2xx answer."""
+        """Raises ``urllib.error.HTTPError`` on a non-2xx answer; None for an empty one."""
         request = urllib.request.Request(
             self.base_url + path,
             json.dumps(body).encode() if body is not None else None,
@@ -20,4 +20,4 @@ class ApiClient:
             method=method,
         )
         with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
+            return json.loads(response.read() or b"null")

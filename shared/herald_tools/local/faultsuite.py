@@ -27,7 +27,7 @@ from herald_tools.local.client import ApiClient
 from herald_tools.local.sinks import Fault
 from herald_tools.local.stack import Stack
 
-KILLABLE = ("relay", "render", "deliver", "log")
+KILLABLE = ("relay", "render", "deliver")
 CHANNELS = ("email", "sms", "push", "chat", "webhook")
 TERMINAL_HISTORY = {"SENT", "DELIVERED", "UNDELIVERABLE", "UNROUTABLE"}
 
@@ -122,7 +122,8 @@ def _set_provider_faults(stack: Stack, settings: FaultSettings) -> None:
 
 
 class _Chaos(threading.Thread):
-    """Kills a random function's processes every few seconds and starts it again."""
+    """Kills a random function's processes at once, then every few seconds, and starts it
+    again each time."""
 
     def __init__(self, stack: Stack, every_s: float, seed: int) -> None:
         super().__init__(daemon=True)
@@ -131,13 +132,16 @@ class _Chaos(threading.Thread):
         self.kills = 0
 
     def run(self) -> None:
-        while not self.stopping.wait(self.every_s):
+        # The first kill comes as the sends start, not a period later: the pipeline may
+        # finish a short run within two periods.
+        while not self.stopping.is_set():
             name = self.random.choice(KILLABLE)
             child = self.stack.functions[name]
             child.send_signal(signal.SIGKILL)
             child.wait()
             self.stack.start_function(name)
             self.kills += 1
+            self.stopping.wait(self.every_s)
 
 
 def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:

@@ -28,6 +28,7 @@ from herald.deployment import (
     LOCAL_TWILIO_AUTH_TOKEN,
     LOCAL_WEBHOOK_SECRET,
 )
+from herald.events.registry import subscription_filter
 from herald.ids import hash_api_key
 from herald.topology import (
     FUNCTIONS,
@@ -39,6 +40,7 @@ from herald.topology import (
 from herald_tools.local import stackfile
 from herald_tools.local.emulators import Emulators
 from herald_tools.local.processes import Child, free_port, port_free, port_open, wait_until
+from herald_tools.local.pushfilter import PushFilter
 from herald_tools.local.router import TriggerRouter
 from herald_tools.local.sinks import CallbackTargets, LocalSinks
 from herald_tools.local.wiring import RetrySettings, wire_pubsub
@@ -57,11 +59,11 @@ class Ports:
     api: int = 8080
     firestore: int = 8681
     pubsub: int = 8685
+    push_filter: int = 8689
     router: int = 8690
     relay: int = 8691
     render: int = 8692
     deliver: int = 8693
-    log: int = 8694
     sweep: int = 8695
     smtp: int = 2525
     sinks: int = 8025
@@ -125,6 +127,14 @@ class Stack:
             pubsub_port=self.ports.pubsub,
         )
         self.router = TriggerRouter(self.ports.router, {RELAY_TRIGGER_ID: self.ports.relay})
+        self.push_filter = PushFilter(
+            self.ports.push_filter,
+            {
+                f.name: self.function_url(f.name)
+                for f in FUNCTIONS
+                if f.trigger == Trigger.PUBSUB and subscription_filter(f.name) is not None
+            },
+        )
         self.sinks = LocalSinks(
             self.ports.smtp,
             self.ports.sinks,
@@ -173,6 +183,8 @@ class Stack:
         # outlast a provider call, hence the short timeouts too. The sweep's threshold for
         # stuck messages follows from it (and from the push retry settings).
         lease = {"HERALD_ATTEMPT_LEASE_S": "6"}
+        # A webhook endpoint registered gets the very next event (each relay asks).
+        endpoints = {"HERALD_WEBHOOK_ENDPOINTS_CACHE_S": "0"}
         return cls(
             ports=Ports.random(),
             state_dir=state_dir,
@@ -186,7 +198,12 @@ class Stack:
                     "HERALD_RETRY_MAX_S": "2",
                 },
                 # Sweep soon after a trigger is lost.
-                "sweep": {**lease, "HERALD_SWEEP_UNPUBLISHED_AFTER_S": "2"},
+                "sweep": {
+                    **lease,
+                    **endpoints,
+                    "HERALD_SWEEP_UNPUBLISHED_AFTER_S": "2",
+                },
+                "relay": endpoints,
             },
             sweep_interval_s=1.0,
         )
@@ -202,7 +219,9 @@ class Stack:
         return {
             **os.environ,
             **self.emulators.env(),
-            # What lets the settings below through (herald.deployment); nowhere else.
+            # What lets the settings below through (herald.deployment); and not Cloud Run,
+            # whatever the environment says: no metadata server to ask, and the telemetry
+            # stand-ins' endpoints are allowed (herald.observability.google_cloud).
             LOCAL_STACK_MARKER: "1",
             "HERALD_SMTP_HOST": "127.0.0.1",
             "HERALD_SMTP_PORT": str(self.ports.smtp),
@@ -247,6 +266,7 @@ class Stack:
         try:
             step("starting the Firestore and Pub/Sub emulators")
             self.router.start()
+            self.push_filter.start()
             self.sinks.start()
             self.emulators.start()
             os.environ.update(self.emulators.env())
@@ -254,7 +274,11 @@ class Stack:
             wire_pubsub(
                 self.emulators.project,
                 {
-                    f.name: self.function_url(f.name)
+                    f.name: (
+                        self.push_filter.url(f.name)
+                        if f.name in self.push_filter.targets
+                        else self.function_url(f.name)
+                    )
                     for f in FUNCTIONS
                     if f.trigger == Trigger.PUBSUB
                 },
@@ -346,7 +370,7 @@ class Stack:
         self._stopping.set()
         stackfile.remove(self.state_dir, os.getpid())
         parts: list[Callable[[], None]] = [child.stop for child in self.functions.values()]
-        parts += [self.router.stop, self.sinks.stop, self.emulators.stop]
+        parts += [self.router.stop, self.push_filter.stop, self.sinks.stop, self.emulators.stop]
         for stop in parts:
             try:
                 stop()

@@ -10,7 +10,7 @@ from datetime import timedelta
 from google.api_core import exceptions
 from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 
-from herald.events.registry import EVENTS
+from herald.events.registry import EVENTS, subscription_filter
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,13 @@ def wire_pubsub(
                 }
             )
             name = subscriber.subscription_path(project, spec.subscription(consumer))
+            wanted = subscription_filter(consumer)
             ensure_subscription(
                 {
                     "name": name,
                     "topic": topic_path,
+                    # Ignored by the emulator: the local stack's push filter applies it.
+                    **({"filter": wanted.expression} if wanted else {}),
                     "push_config": {
                         "push_endpoint": push_endpoint(consumer_urls[consumer], project, spec.topic)
                     },

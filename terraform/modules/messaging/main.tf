@@ -62,6 +62,11 @@ resource "google_pubsub_subscription" "push" {
   topic                = google_pubsub_topic.event[each.value.event].id
   ack_deadline_seconds = var.retry.ack_deadline_seconds
 
+  # What the consumer acts on (the registry's filters): Pub/Sub acks the rest itself, so it
+  # costs no invocation. A filter cannot change: changing it replaces the subscription, and
+  # the messages it still holds are lost (drain it first).
+  filter = each.value.filter != "" ? each.value.filter : null
+
   # The path names the topic: the functions framework reads the event's source from it.
   push_config {
     push_endpoint = "${var.consumers[each.value.consumer].url}/projects/${var.project_id}/topics/${each.value.topic}"

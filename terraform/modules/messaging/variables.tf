@@ -17,6 +17,7 @@ variable "events" {
     subscriptions = map(object({
       name              = string
       dead_letter_topic = string
+      filter            = optional(string, "")
     }))
   }))
 }

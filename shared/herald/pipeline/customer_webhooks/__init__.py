@@ -6,4 +6,6 @@
 - ``sender``: one HTTP POST, SSRF-checked, classified.
 - ``observer``: the ``webhooks`` function's service, which ties them together and
   retries on the durable timer (``herald.domain.backoff``) for up to three days.
+- ``presence``: whether a workspace has endpoints, which the relay tells the observer's
+  subscriptions, so a workspace without any costs the observer nothing.
 """

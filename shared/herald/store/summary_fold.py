@@ -1,8 +1,10 @@
-"""The log stage: keeps each message's summary, the read view the list API serves.
+"""Each message's summary, the read view the list API serves, folded from its events.
 
-It never writes a message's status: the summary is a projection of the
-message's events, which Pub/Sub delivers in any order and sometimes twice. So
-the projection is a join: each event becomes the summary it alone implies
+The message repository folds a transition's events into the summary in the
+same commit as the transition itself (``fold_events``), so the list shows what
+the message's state says as soon as it is committed, and no function runs for
+it. The projection is a join all the same, so that no order of folding can
+give another result: each event becomes the summary it alone implies
 (``summary_of``), and summaries are joined field by field (``join``), each by
 what the field means:
 
@@ -15,15 +17,18 @@ what the field means:
 
 Each rule is a maximum or a minimum, so the join is commutative, associative
 and idempotent: every order of the same events, duplicates included, folds to
-the same summary.
+the same summary. A list send's own record (a fan-out) has no summary: the list
+shows the messages it made, not it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from herald.domain.status import MessageStatus, Reason
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import spec_for
-from herald.store.base import MessageSummary, SummaryRepository
+from herald.store.base import MessageSummary
 
 FIRST_TIMES = ("sent_ms", "delivered_ms", "opened_ms", "clicked_ms")
 
@@ -100,6 +105,16 @@ def fold(current: MessageSummary | None, event: EventEnvelope) -> MessageSummary
     return None if joined == current else joined
 
 
+def fold_events(
+    current: MessageSummary | None, events: Sequence[EventEnvelope]
+) -> MessageSummary | None:
+    """The summary with each of ``events`` joined in; None when they change nothing."""
+    folded = current
+    for event in events:
+        folded = fold(folded, event) or folded
+    return None if folded == current else folded
+
+
 def _earliest(a: int | None, b: int | None) -> int | None:
     return b if a is None else a if b is None else min(a, b)
 
@@ -138,18 +153,3 @@ def _failure(event: EventEnvelope) -> tuple[str | None, str | None]:
     if event.type == "message.sent" and event.payload.get("outcome_unknown"):
         return Reason.OUTCOME_UNKNOWN, None
     return None, None
-
-
-class LogService:
-    consumer = "log"
-
-    def __init__(self, summaries: SummaryRepository) -> None:
-        self.summaries = summaries
-
-    def handle(self, event: EventEnvelope) -> None:
-        if event.payload.get("fanout"):
-            # A list send's own record: the list shows the messages it made, not it.
-            return
-        self.summaries.apply(
-            event.workspace, event.message_id, lambda current: fold(current, event)
-        )

@@ -1,0 +1,163 @@
+"""What one delivered email costs in Firestore operations and invocations, per function.
+
+The services are built by the composition root on a client that counts every
+operation as Firestore bills it (``herald_tools.local.firestore_counts``), and driven
+as the cloud drives them: the api takes the send, the relay each outbox record
+created, each consumer what its subscription (and filter) lets through. The
+counts are exact, and the cost model prices exactly these.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from google.cloud import firestore
+
+from herald.api.http import HttpRequest
+from herald.bootstrap import FirestoreAdapters, Services, build
+from herald.config import Settings
+from herald.events.envelope import EventEnvelope
+from herald.events.registry import spec_for, subscription_filter
+from herald.ids import hash_api_key
+from herald.publish.memory import InMemoryPublisher
+from herald.resources.webhook_endpoints import EndpointService
+from herald.store.firestore import FirestoreKeys
+from herald.store.firestore_documents import FirestoreDocuments
+from herald_tools.cost import WORK, invocations_per_email
+from herald_tools.local.emulators import Emulators
+from herald_tools.local.firestore_counts import CountingClient, FirestoreCounts, OperationCounter
+from tests.unit.fakes import FakeProvider, RecordingSender
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def counted(emulators: Emulators) -> OperationCounter:
+    return OperationCounter()
+
+
+def counted_services(counter: OperationCounter, project: str) -> tuple[Services, FakeProvider]:
+    """Every function's service, built by the composition root as in production, on one
+    counting client; the email provider and the publisher are the test's."""
+    client = CountingClient(counter, project=project)
+    adapters = FirestoreAdapters(Settings.from_env({"GOOGLE_CLOUD_PROJECT": project}), client)
+    email = FakeProvider("smtp", "email")
+    adapters.providers = [email]
+    adapters.publisher = InMemoryPublisher()
+    return build(adapters), email
+
+
+class Cloud:
+    """Drives the services as Eventarc and Pub/Sub would, counting per function."""
+
+    def __init__(self, counter: OperationCounter, project: str, workspace: str) -> None:
+        self.counter = counter
+        self.workspace = workspace
+        self.plain = firestore.Client(project=project)  # what the test reads: not counted
+        self.key = "hk_" + uuid.uuid4().hex
+        FirestoreKeys(self.plain).put(hash_api_key(self.key), workspace)
+        self.services, self.email = counted_services(counter, project)
+        publisher = self.services.relay.publisher
+        assert isinstance(publisher, InMemoryPublisher)
+        self.publisher = publisher
+        self.consumers: dict[str, Callable[[EventEnvelope], None]] = {
+            "render": self.services.render.handle,
+            "deliver": self.services.deliver.handle,
+            "webhooks": self.services.webhooks.handle,
+        }
+        self.operations: dict[str, FirestoreCounts] = {}
+        self.invocations: Counter[str] = Counter()
+
+    def _run(self, function: str, call: Callable[[], Any]) -> Any:
+        before = self.counter.snapshot()
+        result = call()
+        spent = self.counter.snapshot() - before
+        self.operations[function] = self.operations.get(function, FirestoreCounts()) + spent
+        self.invocations[function] += 1
+        return result
+
+    def send(self, to: dict[str, Any]) -> str:
+        request = HttpRequest(
+            "POST",
+            "/send",
+            {"authorization": f"Bearer {self.key}", "content-type": "application/json"},
+            body=json.dumps(
+                {"message": {"to": to, "content": {"title": "Hi", "body": "x"}}}
+            ).encode(),
+        )
+        response = self._run("api", functools.partial(self.services.api.handle, request))
+        assert response.status == 202, response.body
+        message_id: str = response.body["requestId"]
+        self._drain(message_id)
+        return message_id
+
+    def _drain(self, message_id: str) -> None:
+        events = self.plain.collection(
+            "workspaces", self.workspace, "messages", message_id, "events"
+        )
+        relayed = 0
+        while True:
+            records = [d.to_dict() or {} for d in events.order_by("seq").stream()]
+            if relayed == len(records):
+                return
+            for record in records[relayed:]:
+                relayed += 1
+                published = len(self.publisher.messages)
+                relay = self.services.relay
+                self._run("relay", functools.partial(relay.handle_write, None, record))
+                for message in self.publisher.messages[published:]:
+                    self._push(message.data, message.attributes)
+
+    def _push(self, data: bytes, attributes: dict[str, str]) -> None:
+        envelope = EventEnvelope.model_validate_json(data)
+        for consumer in spec_for(envelope.type).consumers:
+            wanted = subscription_filter(consumer)
+            if wanted is None or wanted.admits(attributes):
+                self._run(consumer, functools.partial(self.consumers[consumer], envelope))
+
+    def reset(self) -> None:
+        self.operations, self.invocations = {}, Counter()
+
+
+def test_one_delivered_email_costs_what_the_cost_model_prices(
+    counted: OperationCounter, emulators: Emulators, workspace: str
+) -> None:
+    cloud = Cloud(counted, emulators.project, workspace)
+    cloud.send({"email": "warm@example.com"})  # instances warm: the key and settings read
+    cloud.reset()
+
+    message_id = cloud.send({"email": "ada@example.com"})
+
+    assert len(cloud.email.sent) == 2
+    stored = cloud.plain.document("workspaces", workspace, "messages", message_id).get()
+    assert (stored.to_dict() or {})["status"] == "SENT"
+    expected = {name: n for name, n in invocations_per_email().items() if n}
+    assert dict(cloud.invocations) == expected
+    assert sum(cloud.invocations.values()) <= 8
+    counted_work = {
+        name: (ops.reads, ops.writes + ops.deletes) for name, ops in cloud.operations.items()
+    }
+    priced = {name: (WORK[name].reads, WORK[name].writes) for name in counted_work}
+    assert counted_work == priced
+    # No function reads or writes the list view on its own: it is written with the message.
+    assert "log" not in cloud.invocations
+
+
+def test_a_workspace_with_an_endpoint_gets_its_events_to_the_observer(
+    counted: OperationCounter, emulators: Emulators, workspace: str
+) -> None:
+    cloud = Cloud(counted, emulators.project, workspace)
+    EndpointService(FirestoreDocuments(cloud.plain)).register(
+        workspace, {"url": "https://hooks.example.com/h", "events": ["message:updated"]}
+    )
+    sender = RecordingSender()
+    cloud.services.webhooks.sender = sender
+    cloud.send({"email": "ada@example.com"})
+    assert cloud.invocations["webhooks"] == invocations_per_email(endpoint_share=1.0)["webhooks"]
+    assert [post.url for post in sender.posts] == ["https://hooks.example.com/h"] * 2
