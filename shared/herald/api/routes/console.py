@@ -292,6 +292,7 @@ def message_page(ctx: Context) -> HttpResponse:
         csrf=signed.csrf,
         message=message,
         history=reader.history(workspace, message_id),
+        trace_id=reader.trace_id(workspace, message_id),
         output=reader.output(workspace, message_id),
         cancelable=message["status"] not in PIPELINE_END,
         notice=NOTICES.get(ctx.request.query.get("notice", ""), ""),
