@@ -200,6 +200,11 @@ def test_a_wrong_key_or_a_form_without_its_token_signs_no_one_in() -> None:
         {"key": "k" * 300, "csrf": form_token(text(browser.get("/console/sign-in")))},
     )
     assert too_long.status == 400 and "API key: give a key of 1 to 256" in text(too_long)
+    at_limit = browser.post(
+        "/console/sign-in",
+        {"key": "k" * 256, "csrf": form_token(text(browser.get("/console/sign-in")))},
+    )
+    assert at_limit.status == 401  # read, and not a key
     assert browser.cookies.keys() == {SIGN_IN_COOKIE}
 
 
