@@ -1,5 +1,6 @@
 """The console in headless Chromium on the local stack: sign in with the workspace's key,
-find a message sent through the API, open it, cancel another; screenshots of each page
+find a message sent through the API, open it, cancel another, send a test of a template;
+screenshots of each page
 are kept under ``test-artifacts/console/`` (not committed)."""
 
 from __future__ import annotations
@@ -116,7 +117,30 @@ def test_an_operator_signs_in_finds_a_sent_message_and_cancels_a_delayed_one(
         )
         browser.screenshot(ARTIFACTS / "4-canceled.png")
 
+        template = f"console-{uuid.uuid4().hex[:8]}"
+        status, _ = api.request(
+            "PUT",
+            f"/templates/{template}",
+            {"content": {"title": "Hi {{name}}", "body": "Your code is {{code}}"}},
+        )
+        assert status == 200
+        browser.open(f"{base}/console/send")
+        browser.type_into("#template", template)
+        browser.type_into("#email", "grace@example.com")
+        browser.evaluate("document.querySelector('#data').value = ''")
+        browser.type_into("#data", '{"name": "Grace", "code": "4711"}')
+        browser.click("form[action='/console/send'] button[type=submit]")
+        browser.wait_for(
+            "location.pathname.startsWith('/console/messages/') && document.readyState === 'complete'"
+        )
+        tested = browser.evaluate("location.pathname").removeprefix("/console/messages/")
+        eventually(lambda: status_of(api, tested) == "SENT", what="the test send sent")
+        browser.open(f"{base}/console/messages/{tested}")
+        text = browser.evaluate("document.body.innerText")
+        assert "Hi Grace" in text and "Your code is 4711" in text and "SENT" in text
+        browser.screenshot(ARTIFACTS / "5-test-send.png")
+
         browser.open(f"{base}/console/events")
         assert browser.evaluate("document.querySelectorAll('svg line').length") > 10
-        browser.screenshot(ARTIFACTS / "5-event-web.png")
+        browser.screenshot(ARTIFACTS / "6-event-web.png")
     assert status_of(api, delayed) == "CANCELED"

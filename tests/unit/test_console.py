@@ -20,6 +20,7 @@ from herald.console.sessions import (
     ConsoleSessions,
     read_cookie,
 )
+from herald.domain.suppression import SuppressionReason
 from herald.events.registry import EVENTS
 from herald.ids import hash_api_key
 from tests.unit.fakes import Pipeline, settings_with
@@ -263,12 +264,20 @@ def test_every_page_and_redirect_carries_the_security_headers() -> None:
         browser.get(f"/console/messages/{message_id}"),
         browser.get("/console/messages/nope"),
         browser.get("/console/events"),
+        browser.get("/console/send"),
+        browser.get("/console/suppressions"),
+        browser.post("/console/send", {"csrf": token, "template": "t", "email": "x", "data": "["}),
+        browser.post(
+            "/console/suppressions/lift", {"csrf": token, "address": "nobody@example.com"}
+        ),
         browser.post(f"/console/messages/{message_id}/cancel", {"csrf": "x"}),
         browser.post(f"/console/messages/{message_id}/cancel", {"csrf": token}),
     ]
     # Every GET page of the console is among them.
     gets = {r.template for r in console_routes.router.routes if r.method == "GET"}
     assert gets == {
+        "/console/send",
+        "/console/suppressions",
         "/console",
         "/console/sign-in",
         "/console/messages",
@@ -404,3 +413,63 @@ def test_the_event_web_draws_every_registered_event() -> None:
         assert f">{spec.name}</text>" in page
     edges = sum(len(spec.producers) + len(spec.consumers) for spec in EVENTS)
     assert page.count("<line ") == edges
+
+
+def test_lifting_a_suppression_needs_the_form_token_and_names_a_bad_address() -> None:
+    pipeline = make_pipeline()
+    pipeline.suppressions.add("ws1", "ada@example.com", SuppressionReason.BOUNCED, "sendgrid")
+    pipeline.suppressions.add("ws2", "bob@example.com", SuppressionReason.BOUNCED, "sendgrid")
+    browser = signed_in(pipeline)
+    page = text(browser.get("/console/suppressions"))
+    assert "ada@example.com" in page and "bob@example.com" not in page
+    token = form_token(page)
+    refused = browser.post(
+        "/console/suppressions/lift", {"csrf": "x", "address": "ada@example.com"}
+    )
+    assert refused.status == 403
+    assert pipeline.suppressions.find("ws1", "ada@example.com") is not None
+    bad = browser.post("/console/suppressions/lift", {"csrf": token, "address": "not an address"})
+    assert bad.status == 400 and "address: is not an email address" in text(bad)
+    # Another workspace's entry is not this one's to lift.
+    theirs = browser.post(
+        "/console/suppressions/lift", {"csrf": token, "address": "bob@example.com"}
+    )
+    assert theirs.status == 404
+    assert pipeline.suppressions.find("ws2", "bob@example.com") is not None
+    lifted = browser.post(
+        "/console/suppressions/lift", {"csrf": token, "address": "ada@example.com"}
+    )
+    assert lifted.headers["location"] == "/console/suppressions?notice=lifted"
+    assert pipeline.suppressions.find("ws1", "ada@example.com") is None
+    assert "The suppression was lifted" in text(
+        browser.get("/console/suppressions", notice="lifted")
+    )
+
+
+def test_a_test_send_renders_the_template_with_the_sample_data_and_opens_the_message() -> None:
+    pipeline = make_pipeline()
+    template = {
+        "content": {"title": "Hi {{name}}", "body": "Your code is {{code}}"},
+        "routing": {"method": "single", "channels": ["email"]},
+    }
+    assert call(pipeline.api, "PUT", "/templates/welcome", template, key=KEY).status == 200
+    browser = signed_in(pipeline)
+    token = form_token(text(browser.get("/console/send")))
+    form = {"template": "welcome", "email": "ada@example.com", "data": '{"name": "Ada", "code": 7}'}
+    assert browser.post("/console/send", {**form, "csrf": "x"}).status == 403
+    assert pipeline.messages.outbox == []
+    not_object = browser.post("/console/send", {**form, "data": "[1]", "csrf": token})
+    assert not_object.status == 400 and "data: must be a JSON object" in text(not_object)
+    not_json = browser.post("/console/send", {**form, "data": "{", "csrf": token})
+    assert not_json.status == 400 and "data:" in text(not_json)
+    no_address = browser.post("/console/send", {**form, "email": "", "csrf": token})
+    assert no_address.status == 400 and "message.to.email" in text(no_address)
+    # The form comes back as it was posted, escaped.
+    assert "welcome" in text(no_address)
+    sent = browser.post("/console/send", {**form, "csrf": token})
+    assert sent.status == 303
+    message_id = sent.headers["location"].removeprefix("/console/messages/")
+    pipeline.drain()
+    page = text(browser.get(f"/console/messages/{message_id}"))
+    assert "Hi Ada" in page and "Your code is 7" in page
+    assert call(pipeline.api, "GET", f"/messages/{message_id}", key=KEY).body["status"] == "SENT"

@@ -1,6 +1,7 @@
 """The operator console under ``/console``: sign in with a workspace's API key, then its
 messages (the list with the API's filters, a message's timeline, providers and
-rendered output, canceling one) and the event web.
+rendered output, canceling one), a test send, the suppression list (lifting an
+entry) and the event web.
 
 The routes take no bearer key: each opens the session cookie itself
 (``herald.console.sessions``) and reads and writes only the session's workspace,
@@ -30,6 +31,8 @@ from herald.console.sessions import (
 )
 from herald.domain.status import PIPELINE_END, MessageStatus
 from herald.errors import NotFound, ValidationFailed
+from herald.json_input import parse_json
+from herald.resources.suppressions import SuppressionList
 
 router = Router()
 
@@ -240,7 +243,7 @@ def message_list(ctx: Context) -> HttpResponse:
         query = list_query(dataclasses.replace(ctx, request=request))
         listed = ctx.services.reader.list(signed.session.workspace, query)
     except ValidationFailed as exc:
-        status, error = 400, f"{exc.errors[0].field}: {exc.errors[0].reason}"
+        status, error = 400, _field_error(exc)
     else:
         results = listed["results"]
         if cursor := listed["paging"]["cursor"]:
@@ -339,3 +342,138 @@ def event_web(ctx: Context) -> HttpResponse:
     if isinstance(signed, HttpResponse):
         return signed
     return _html(200, pages.event_web_page(signed.session.workspace, signed.csrf))
+
+
+SUPPRESSION_NOTICES = {"lifted": "The suppression was lifted: sends to the address go out again."}
+
+
+def _suppressions_page(
+    ctx: Context, signed: Signed, status: int = 200, error: str = ""
+) -> HttpResponse:
+    cursor = ctx.request.query.get("cursor") or None
+    listed = SuppressionList(ctx.services.documents).page(signed.session.workspace, cursor)
+    more = listed["paging"]["cursor"]
+    page = pages.render(
+        "suppressions.html",
+        "Suppressions",
+        workspace=signed.session.workspace,
+        csrf=signed.csrf,
+        items=listed["items"],
+        next_page="/console/suppressions?" + urlencode({"cursor": more}) if more else "",
+        notice=SUPPRESSION_NOTICES.get(ctx.request.query.get("notice", ""), ""),
+        error=error,
+    )
+    return _html(status, page)
+
+
+@router.get(
+    "/console/suppressions",
+    summary="The workspace's suppressed addresses, each with a button that lifts it",
+    tag=TAG,
+    answers=(PAGE, TO_SIGN_IN),
+    query=(
+        Query("cursor", "the next page's cursor"),
+        Query("notice", "what the last action did", enum=tuple(SUPPRESSION_NOTICES)),
+    ),
+    public=True,
+)
+def suppressions(ctx: Context) -> HttpResponse:
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    return _suppressions_page(ctx, signed)
+
+
+@router.post(
+    "/console/suppressions/lift",
+    summary="Lifts a suppression from the console",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        Answer(303, None, "lifted: back to the list, saying so"),
+        Answer(400, None, "not an address: the list, naming the field", raw=HTML),
+        Answer(404, None, "the address is not suppressed: the list, saying so", raw=HTML),
+        REFUSED_FORM,
+        TO_SIGN_IN,
+    ),
+    public=True,
+)
+def lift_suppression(ctx: Context) -> HttpResponse:
+    posted = _posted(ctx)
+    if isinstance(posted, HttpResponse):
+        return posted
+    signed, form = posted
+    address = form.get("address", "")
+    try:
+        SuppressionList(ctx.services.documents).delete(signed.session.workspace, address)
+    except ValidationFailed as exc:
+        return _suppressions_page(ctx, signed, 400, _field_error(exc))
+    except NotFound:
+        return _suppressions_page(ctx, signed, 404, "address: it is not suppressed.")
+    return _redirect("/console/suppressions?notice=lifted")
+
+
+def _field_error(exc: ValidationFailed) -> str:
+    """The first field at fault and why, as the API names it."""
+    first = exc.errors[0] if exc.errors else None
+    return f"{first.field}: {first.reason}" if first else str(exc)
+
+
+def _send_page(signed: Signed, status: int, form: dict[str, str], error: str = "") -> HttpResponse:
+    page = pages.render(
+        "send.html",
+        "Test send",
+        workspace=signed.session.workspace,
+        csrf=signed.csrf,
+        form={name: form.get(name, "") for name in ("template", "email", "data")},
+        error=error,
+    )
+    return _html(status, page)
+
+
+@router.get(
+    "/console/send",
+    summary="The test send form: a template, an email address, sample data",
+    tag=TAG,
+    answers=(PAGE, TO_SIGN_IN),
+    public=True,
+)
+def send_form(ctx: Context) -> HttpResponse:
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    return _send_page(signed, 200, {"data": "{}"})
+
+
+@router.post(
+    "/console/send",
+    summary="Sends a test message of a template, as POST /send does, then opens its page",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        Answer(303, None, "accepted: to the message's page"),
+        Answer(400, None, "a field is not valid: the form again, naming it", raw=HTML),
+        REFUSED_FORM,
+        TO_SIGN_IN,
+    ),
+    public=True,
+)
+def send_test(ctx: Context) -> HttpResponse:
+    posted = _posted(ctx)
+    if isinstance(posted, HttpResponse):
+        return posted
+    signed, form = posted
+    try:
+        data = parse_json(form.get("data") or "{}", "data")
+        if not isinstance(data, dict):
+            raise ValidationFailed.of("data", "must be a JSON object")
+        message = {
+            "to": {"email": form.get("email", "").strip()},
+            "template": form.get("template", "").strip(),
+            "data": data,
+        }
+        request_id = ctx.services.sending.send(signed.session.workspace, {"message": message})
+    except ValidationFailed as exc:
+        return _send_page(signed, 400, form, _field_error(exc))
+    # One recipient: the message has the request's id.
+    return _redirect(f"/console/messages/{request_id}")
