@@ -12,15 +12,18 @@ publisher).
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from herald.config import CallbackSettings, Settings
+from herald.ids import hash_api_key
 
 if TYPE_CHECKING:
     from google.cloud import firestore
 
     from herald.api.http import Api
+    from herald.console.sessions import ConsoleSessions
     from herald.engagement.links import LinkMaker
     from herald.idempotency.base import IdempotencyStore
     from herald.pipeline.accepting import SendService
@@ -351,6 +354,25 @@ class Services:
             allow_private=settings.webhook_allow_private,
             max_endpoints=settings.max_webhook_endpoints,
         )
+
+    @functools.cached_property
+    def console(self) -> ConsoleSessions | None:
+        """The console's sessions, signed with the link secret; the cookie is Secure except
+        on the local stack, which is served over plain HTTP."""
+        settings = self.adapters.settings
+        if not settings.link_secret:
+            return None
+        from herald.console.sessions import ConsoleSessions
+        from herald.deployment import is_local_stack
+
+        return ConsoleSessions.from_setting(
+            settings.link_secret,
+            int(settings.console_session_hours * 3600),
+            secure=not is_local_stack(os.environ),
+        )
+
+    def workspace_for_key(self, key: str) -> str | None:
+        return self.adapters.keys.workspace_for(hash_api_key(key))
 
     @functools.cached_property
     def feedback(self) -> FeedbackService:

@@ -343,6 +343,11 @@ class Settings(_FromEnvironment):
     link_ttl_days: float = setting(
         60.0, "HERALD_LINK_TTL_DAYS", "how long unsubscribe and preferences links work"
     )
+    console_session_hours: float = setting(
+        8.0,
+        "HERALD_CONSOLE_SESSION_HOURS",
+        "how long a console sign-in lasts; its cookie is signed with the link secret",
+    )
     # Amplification bounds: what one request, or one event, may cost a workspace.
     max_messages_per_request: int = setting(
         DEFAULT_MAX_MESSAGES_PER_REQUEST,

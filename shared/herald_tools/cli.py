@@ -37,6 +37,7 @@ Herald is running.
 
   API base URL   {base}
   API key        {key}   (workspace "{stack.workspace}")
+  Console        {base}/console   (sign in with the API key; docs/operations/console.md)
   Caught mail    {stack.sinks.base_url}/mail   (and .eml files in {stack.state_dir / "mail"})
   Webhook sink   POST {stack.sinks.base_url}/webhooks/<name>, read at {stack.sinks.base_url}/webhooks
   SMS, push      Twilio and FCM are faked by the sinks: read at {stack.sinks.base_url}/sms and /push

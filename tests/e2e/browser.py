@@ -9,6 +9,7 @@ test clicks what a person would click.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -128,15 +129,17 @@ class Browser:
                 result: dict[str, Any] = message.get("result", {})
                 return result
 
-    def open(self, url: str) -> None:
-        """A new page, attached to, at ``url``, once it has loaded."""
+    def open(self, url: str, lands_on: str | None = None) -> None:
+        """A new page, attached to, at ``url`` (or where it redirects: ``lands_on``), once it
+        has loaded."""
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
         self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)[
             "sessionId"
         ]
         self.call("Page.enable")
         self.call("Page.navigate", url=url)
-        self.wait_for(f"location.href === {json.dumps(url)} && document.readyState === 'complete'")
+        landing = json.dumps(lands_on or url)
+        self.wait_for(f"location.href === {landing} && document.readyState === 'complete'")
 
     def evaluate(self, expression: str) -> Any:
         """The value of a JavaScript expression in the page (DevTools, not the page's own)."""
@@ -164,6 +167,30 @@ class Browser:
                 button="left",
                 clickCount=1,
             )
+
+    def type_into(self, selector: str, text: str) -> None:
+        """Focuses the field, as a click would, then types ``text`` into it."""
+        self.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")
+        self.call("Input.insertText", text=text)
+
+    def screenshot(self, path: Path, width: int = 1280) -> None:
+        """The whole page, ``width`` CSS pixels wide, as a PNG at ``path``."""
+
+        def size(height: int) -> None:
+            self.call(
+                "Emulation.setDeviceMetricsOverride",
+                width=width,
+                height=height,
+                deviceScaleFactor=1,
+                mobile=False,
+            )
+
+        size(600)  # laid out at this width first, then as tall as the page is there
+        size(int(self.evaluate("document.documentElement.scrollHeight")))
+        shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(shot["data"]))
+        self.call("Emulation.clearDeviceMetricsOverride")
 
     def accessible_names(self, role: str) -> list[str]:
         """The names assistive technology announces for every node of ``role``."""

@@ -44,6 +44,7 @@ from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
     from herald.config import CallbackSettings
+    from herald.console.sessions import ConsoleSessions
     from herald.domain.feedback import FeedbackRecorder
     from herald.engagement.links import LinkMaker
     from herald.pipeline.accepting import SendService
@@ -85,6 +86,15 @@ class ApiServices(Protocol):
 
     @property
     def webhook_replays(self) -> CustomerWebhooks: ...
+
+    @property
+    def console(self) -> ConsoleSessions | None:
+        """Signs and opens console sessions; None when no link secret is configured."""
+        ...
+
+    def workspace_for_key(self, key: str) -> str | None:
+        """The workspace an API key opens, or None."""
+        ...
 
 
 @dataclass(frozen=True)

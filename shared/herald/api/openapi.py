@@ -200,6 +200,8 @@ def _responses(
         # A declared answer of the same status (cancel's 409) may also be the error.
         if str(status) in responses:
             declared = responses[str(status)]
+            if JSON not in declared.get("content", {JSON: None}):
+                continue  # a page (HTML) answers that status itself, not the JSON error
             content = declared.setdefault("content", {JSON: {"schema": error}})
             if content[JSON]["schema"] is not error:
                 content[JSON]["schema"] = {"anyOf": [content[JSON]["schema"], error]}

@@ -22,6 +22,7 @@ from herald.domain.views import (
 )
 from herald.errors import NotFound
 from herald.events.registry import spec_for
+from herald.observability import tracing
 from herald.resources.message_cursor import encode_cursor
 from herald.store.base import MessageRepository, MessageSummary, SummaryQuery, SummaryRepository
 
@@ -104,6 +105,13 @@ class MessageReader:
                 if channel in message.rendered
             ]
         ).as_json()
+
+    def trace_id(self, workspace: str, message_id: str) -> str | None:
+        """The id of the message's trace (its spans, in Cloud Trace or the span files)."""
+        message = self.messages.get_message(workspace, message_id)
+        if message is None:
+            raise NotFound(f"no message {message_id!r}")
+        return tracing.trace_id_of(message.traceparent)
 
     def request(self, workspace: str, request_id: str) -> dict[str, Any]:
         request = self.messages.get_request(workspace, request_id)

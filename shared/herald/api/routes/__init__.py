@@ -16,6 +16,7 @@ from herald.api.openapi import document
 from herald.api.routes import (
     brands,
     callbacks,
+    console,
     lists,
     messages,
     openapi,
@@ -45,6 +46,7 @@ ROUTE_MODULES = (
     tracking,
     unsubscribe,
     preferences_page,
+    console,
 )
 
 

@@ -1,0 +1,479 @@
+"""The operator console under ``/console``: sign in with a workspace's API key, then its
+messages (the list with the API's filters, a message's timeline, providers and
+rendered output, canceling one), a test send, the suppression list (lifting an
+entry) and the event web.
+
+The routes take no bearer key: each opens the session cookie itself
+(``herald.console.sessions``) and reads and writes only the session's workspace,
+through the same services as the API's routes. Every POST carries the form's
+token; every answer carries the pages' security headers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import parse_qs, urlencode
+
+from herald.api.http import Context, HttpResponse, Router
+from herald.api.operation import Answer, Query
+from herald.api.routes.messages import list_query
+from herald.console import pages
+from herald.console.pages import SECURITY_HEADERS
+from herald.console.sessions import (
+    SESSION_COOKIE,
+    SIGN_IN_COOKIE,
+    SIGN_IN_FORM_TTL_S,
+    BadSession,
+    ConsoleSessions,
+    Session,
+    new_browser_nonce,
+    read_cookie,
+)
+from herald.domain.status import PIPELINE_END, MessageStatus
+from herald.errors import NotFound, ValidationFailed
+from herald.json_input import parse_json
+from herald.resources.suppressions import SuppressionList
+
+router = Router()
+
+TAG = "Console"
+MAX_KEY_CHARS = 256
+PAGE_SIZE = 50
+# The list's filters the console's form offers, by the API's query names.
+FILTERS = ("status", "recipient", "tag", "notification")
+HTML = "text/html"
+PAGE = Answer(200, None, "the page", raw=HTML)
+TO_SIGN_IN = Answer(303, None, "not signed in (or the session expired): to the sign-in page")
+REFUSED_FORM = Answer(403, None, "the form's token is missing or wrong: nothing changed", raw=HTML)
+NOT_CONFIGURED = "The console needs HERALD_LINK_SECRET, which signs its sessions."
+
+
+def _html(status: int, text: str, headers: dict[str, str] | None = None) -> HttpResponse:
+    return HttpResponse(status, None, {**SECURITY_HEADERS, **(headers or {})}, raw=text.encode())
+
+
+def _redirect(location: str, headers: dict[str, str] | None = None) -> HttpResponse:
+    return HttpResponse(
+        303, None, {**SECURITY_HEADERS, "location": location, **(headers or {})}, raw=b""
+    )
+
+
+def _notice(status: int, title: str, text: str, signed_in: Signed | None = None) -> HttpResponse:
+    page = pages.render(
+        "notice.html",
+        title,
+        text=text,
+        workspace=signed_in.session.workspace if signed_in else "",
+        csrf=signed_in.csrf if signed_in else "",
+    )
+    return _html(status, page)
+
+
+def _not_configured() -> HttpResponse:
+    return _notice(404, "Console not configured", NOT_CONFIGURED)
+
+
+@dataclasses.dataclass(frozen=True)
+class Signed:
+    sessions: ConsoleSessions
+    session: Session
+    csrf: str
+
+
+def _signed_in(ctx: Context) -> Signed | HttpResponse:
+    """The request's session, or the way to the sign-in page."""
+    sessions = ctx.services.console
+    if sessions is None:
+        return _not_configured()
+    value = read_cookie(ctx.request.header("cookie"), SESSION_COOKIE)
+    try:
+        if not value:
+            raise BadSession("no session")
+        session = sessions.open(value)
+    except BadSession:
+        return _redirect("/console/sign-in")
+    return Signed(sessions, session, sessions.csrf_token(session))
+
+
+def _form(ctx: Context) -> dict[str, str]:
+    """A url-encoded form's fields, the first value of each (the route bounds its size)."""
+    fields = parse_qs(ctx.request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return {name: values[0] for name, values in fields.items()}
+
+
+def _posted(ctx: Context) -> tuple[Signed, dict[str, str]] | HttpResponse:
+    """A signed-in form post whose token matches its session; otherwise the answer."""
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    form = _form(ctx)
+    if not signed.sessions.check_csrf(signed.session, form.get("csrf", "")):
+        return _notice(
+            403,
+            "Form refused",
+            "This form's token is missing or out of date: nothing was changed. Reload the page "
+            "and try again.",
+            signed,
+        )
+    return signed, form
+
+
+@router.get(
+    "/console",
+    summary="The console: to the messages, or to sign in",
+    tag=TAG,
+    answers=(Answer(303, None, "to the message list"),),
+    public=True,
+)
+def home(ctx: Context) -> HttpResponse:
+    return _redirect("/console/messages")
+
+
+def _sign_in_page(sessions: ConsoleSessions, status: int, error: str = "") -> HttpResponse:
+    nonce = new_browser_nonce()
+    page = pages.render(
+        "sign_in.html",
+        "Sign in",
+        csrf=sessions.sign_in_token(nonce),
+        error=error,
+        hours=f"{sessions.ttl_s / 3600:g}",
+    )
+    return _html(
+        status,
+        page,
+        {"set-cookie": sessions.cookie(SIGN_IN_COOKIE, nonce, SIGN_IN_FORM_TTL_S)},
+    )
+
+
+@router.get(
+    "/console/sign-in",
+    summary="The console's sign-in form",
+    tag=TAG,
+    answers=(PAGE, Answer(303, None, "already signed in: to the message list")),
+    public=True,
+)
+def sign_in_form(ctx: Context) -> HttpResponse:
+    sessions = ctx.services.console
+    if sessions is None:
+        return _not_configured()
+    if isinstance(_signed_in(ctx), Signed):
+        return _redirect("/console/messages")
+    return _sign_in_page(sessions, 200)
+
+
+@router.post(
+    "/console/sign-in",
+    summary="Signs in with a workspace's API key: a session cookie, never the key",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        Answer(303, None, "signed in: the session cookie, and to the message list"),
+        Answer(401, None, "the key opens no workspace: the form again, saying so", raw=HTML),
+        REFUSED_FORM,
+    ),
+    public=True,
+)
+def sign_in(ctx: Context) -> HttpResponse:
+    sessions = ctx.services.console
+    if sessions is None:
+        return _not_configured()
+    form = _form(ctx)
+    nonce = read_cookie(ctx.request.header("cookie"), SIGN_IN_COOKIE) or ""
+    if not sessions.check_sign_in(nonce, form.get("csrf", "")):
+        return _sign_in_page(sessions, 403, "This form is out of date: sign in again.")
+    key = form.get("key", "").strip()
+    if not key or len(key) > MAX_KEY_CHARS:
+        return _sign_in_page(
+            sessions, 400, f"API key: give a key of 1 to {MAX_KEY_CHARS} characters."
+        )
+    workspace = ctx.services.workspace_for_key(key)
+    if workspace is None:
+        return _sign_in_page(sessions, 401, "API key: this key is not valid.")
+    return _redirect(
+        "/console/messages", {"set-cookie": sessions.session_cookie(sessions.issue(workspace))}
+    )
+
+
+@router.post(
+    "/console/sign-out",
+    summary="Ends the console session",
+    tag=TAG,
+    request_required=False,
+    answers=(Answer(303, None, "the session cookie cleared: to the sign-in page"), REFUSED_FORM),
+    public=True,
+)
+def sign_out(ctx: Context) -> HttpResponse:
+    posted = _posted(ctx)
+    if isinstance(posted, HttpResponse):
+        return posted
+    signed, _ = posted
+    return _redirect("/console/sign-in", {"set-cookie": signed.sessions.cleared_session_cookie()})
+
+
+@router.get(
+    "/console/messages",
+    summary="The console's message list, newest first, with the list API's filters",
+    tag=TAG,
+    answers=(
+        PAGE,
+        Answer(400, None, "a filter is not valid: the page, naming it", raw=HTML),
+        TO_SIGN_IN,
+    ),
+    query=(
+        Query("status", "one status"),
+        Query("recipient", "the recipient (user id, address)"),
+        Query("tag", "a tag"),
+        Query("notification", "the template sent"),
+        Query("cursor", "the next page's cursor"),
+    ),
+    public=True,
+)
+def message_list(ctx: Context) -> HttpResponse:
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    # An empty field of the form filters nothing; the rest is read as GET /messages reads it.
+    given = {name: ctx.request.query.get(name, "").strip() for name in (*FILTERS, "cursor")}
+    chosen = {name: value for name, value in given.items() if value}
+    request = dataclasses.replace(
+        ctx.request, query={**chosen, "limit": str(PAGE_SIZE)}, query_lists={}
+    )
+    status, error, results, next_page = 200, "", [], ""
+    try:
+        query = list_query(dataclasses.replace(ctx, request=request))
+        listed = ctx.services.reader.list(signed.session.workspace, query)
+    except ValidationFailed as exc:
+        status, error = 400, _field_error(exc)
+    else:
+        results = listed["results"]
+        if cursor := listed["paging"]["cursor"]:
+            next_page = "/console/messages?" + urlencode(
+                {**{k: v for k, v in chosen.items() if k != "cursor"}, "cursor": cursor}
+            )
+    page = pages.render(
+        "messages.html",
+        "Messages",
+        workspace=signed.session.workspace,
+        csrf=signed.csrf,
+        statuses=[s.value for s in MessageStatus],
+        filters={name: given[name] for name in FILTERS},
+        results=results,
+        error=error,
+        next_page=next_page,
+    )
+    return _html(status, page)
+
+
+NOTICES = {
+    "canceled": "The message was canceled.",
+    "too-late": "Too late to cancel: a provider has the message, or it has ended.",
+}
+
+
+@router.get(
+    "/console/messages/{message_id}",
+    summary="A message in the console: its timeline, providers' answers and rendered output",
+    tag=TAG,
+    answers=(PAGE, Answer(404, None, "no such message in the workspace", raw=HTML), TO_SIGN_IN),
+    query=(Query("notice", "what the last action did", enum=tuple(NOTICES)),),
+    public=True,
+)
+def message_page(ctx: Context) -> HttpResponse:
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    workspace, message_id = signed.session.workspace, ctx.params["message_id"]
+    reader = ctx.services.reader
+    try:
+        message = reader.message(workspace, message_id)
+    except NotFound:
+        return _notice(404, "No such message", "This workspace has no such message.", signed)
+    page = pages.render(
+        "message.html",
+        f"Message {message_id}",
+        workspace=workspace,
+        csrf=signed.csrf,
+        message=message,
+        history=reader.history(workspace, message_id),
+        trace_id=reader.trace_id(workspace, message_id),
+        output=reader.output(workspace, message_id),
+        cancelable=message["status"] not in PIPELINE_END,
+        notice=NOTICES.get(ctx.request.query.get("notice", ""), ""),
+    )
+    return _html(200, page)
+
+
+@router.post(
+    "/console/messages/{message_id}/cancel",
+    summary="Cancels a message from the console",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        Answer(303, None, "back to the message, saying whether it was canceled"),
+        Answer(404, None, "no such message in the workspace", raw=HTML),
+        REFUSED_FORM,
+        TO_SIGN_IN,
+    ),
+    public=True,
+)
+def cancel(ctx: Context) -> HttpResponse:
+    posted = _posted(ctx)
+    if isinstance(posted, HttpResponse):
+        return posted
+    signed, _ = posted
+    message_id = ctx.params["message_id"]
+    try:
+        message = ctx.services.canceling.cancel(signed.session.workspace, message_id)
+    except NotFound:
+        return _notice(404, "No such message", "This workspace has no such message.", signed)
+    notice = "canceled" if message.status == MessageStatus.CANCELED else "too-late"
+    return _redirect(f"/console/messages/{message_id}?notice={notice}")
+
+
+@router.get(
+    "/console/events",
+    summary="The event web: every event, its producers and consumers, from the registry",
+    tag=TAG,
+    answers=(PAGE, TO_SIGN_IN),
+    public=True,
+)
+def event_web(ctx: Context) -> HttpResponse:
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    return _html(200, pages.event_web_page(signed.session.workspace, signed.csrf))
+
+
+SUPPRESSION_NOTICES = {"lifted": "The suppression was lifted: sends to the address go out again."}
+
+
+def _suppressions_page(
+    ctx: Context, signed: Signed, status: int = 200, error: str = ""
+) -> HttpResponse:
+    cursor = ctx.request.query.get("cursor") or None
+    listed = SuppressionList(ctx.services.documents).page(signed.session.workspace, cursor)
+    more = listed["paging"]["cursor"]
+    page = pages.render(
+        "suppressions.html",
+        "Suppressions",
+        workspace=signed.session.workspace,
+        csrf=signed.csrf,
+        items=listed["items"],
+        next_page="/console/suppressions?" + urlencode({"cursor": more}) if more else "",
+        notice=SUPPRESSION_NOTICES.get(ctx.request.query.get("notice", ""), ""),
+        error=error,
+    )
+    return _html(status, page)
+
+
+@router.get(
+    "/console/suppressions",
+    summary="The workspace's suppressed addresses, each with a button that lifts it",
+    tag=TAG,
+    answers=(PAGE, TO_SIGN_IN),
+    query=(
+        Query("cursor", "the next page's cursor"),
+        Query("notice", "what the last action did", enum=tuple(SUPPRESSION_NOTICES)),
+    ),
+    public=True,
+)
+def suppressions(ctx: Context) -> HttpResponse:
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    return _suppressions_page(ctx, signed)
+
+
+@router.post(
+    "/console/suppressions/lift",
+    summary="Lifts a suppression from the console",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        Answer(303, None, "lifted: back to the list, saying so"),
+        Answer(400, None, "not an address: the list, naming the field", raw=HTML),
+        Answer(404, None, "the address is not suppressed: the list, saying so", raw=HTML),
+        REFUSED_FORM,
+        TO_SIGN_IN,
+    ),
+    public=True,
+)
+def lift_suppression(ctx: Context) -> HttpResponse:
+    posted = _posted(ctx)
+    if isinstance(posted, HttpResponse):
+        return posted
+    signed, form = posted
+    address = form.get("address", "")
+    try:
+        SuppressionList(ctx.services.documents).delete(signed.session.workspace, address)
+    except ValidationFailed as exc:
+        return _suppressions_page(ctx, signed, 400, _field_error(exc))
+    except NotFound:
+        return _suppressions_page(ctx, signed, 404, "address: it is not suppressed.")
+    return _redirect("/console/suppressions?notice=lifted")
+
+
+def _field_error(exc: ValidationFailed) -> str:
+    """The first field at fault and why, as the API names it."""
+    first = exc.errors[0] if exc.errors else None
+    return f"{first.field}: {first.reason}" if first else str(exc)
+
+
+def _send_page(signed: Signed, status: int, form: dict[str, str], error: str = "") -> HttpResponse:
+    page = pages.render(
+        "send.html",
+        "Test send",
+        workspace=signed.session.workspace,
+        csrf=signed.csrf,
+        form={name: form.get(name, "") for name in ("template", "email", "data")},
+        error=error,
+    )
+    return _html(status, page)
+
+
+@router.get(
+    "/console/send",
+    summary="The test send form: a template, an email address, sample data",
+    tag=TAG,
+    answers=(PAGE, TO_SIGN_IN),
+    public=True,
+)
+def send_form(ctx: Context) -> HttpResponse:
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    return _send_page(signed, 200, {"data": "{}"})
+
+
+@router.post(
+    "/console/send",
+    summary="Sends a test message of a template, as POST /send does, then opens its page",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        Answer(303, None, "accepted: to the message's page"),
+        Answer(400, None, "a field is not valid: the form again, naming it", raw=HTML),
+        REFUSED_FORM,
+        TO_SIGN_IN,
+    ),
+    public=True,
+)
+def send_test(ctx: Context) -> HttpResponse:
+    posted = _posted(ctx)
+    if isinstance(posted, HttpResponse):
+        return posted
+    signed, form = posted
+    try:
+        data = parse_json(form.get("data") or "{}", "data")
+        if not isinstance(data, dict):
+            raise ValidationFailed.of("data", "must be a JSON object")
+        message = {
+            "to": {"email": form.get("email", "").strip()},
+            "template": form.get("template", "").strip(),
+            "data": data,
+        }
+        request_id = ctx.services.sending.send(signed.session.workspace, {"message": message})
+    except ValidationFailed as exc:
+        return _send_page(signed, 400, form, _field_error(exc))
+    # One recipient: the message has the request's id.
+    return _redirect(f"/console/messages/{request_id}")
