@@ -112,7 +112,7 @@ def test_each_step_runs_once_when_every_event_is_delivered_twice(
     herald: tuple[Api, Pipeline],
 ) -> None:
     api, pipeline = herald
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"action": "send", "template": "welcome"},
         {"action": "update-profile", "profile": {"plan": "pro"}, "merge": "overwrite"},
         {"action": "send", "template": "welcome"},
