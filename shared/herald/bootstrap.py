@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from herald.engagement.links import LinkMaker
     from herald.idempotency.base import IdempotencyStore
     from herald.pipeline.accepting import SendService
+    from herald.pipeline.automating import AutomationInvoker, AutomationRunner
     from herald.pipeline.canceling import CancelService
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
     from herald.pipeline.customer_webhooks.sender import PostOutcome, Sender
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from herald.pipeline.sweeping import SweepService
     from herald.providers.base import Provider
     from herald.publish.base import Publisher
+    from herald.resources.automations import AutomationRuns
     from herald.resources.messages import MessageReader
     from herald.resources.suppressions import SuppressionList
     from herald.resources.webhook_endpoints import EndpointService
@@ -356,6 +358,18 @@ class Services:
         )
 
     @functools.cached_property
+    def automations(self) -> AutomationInvoker:
+        from herald.pipeline.automating import AutomationInvoker
+
+        return AutomationInvoker(self.adapters.messages, self.adapters.documents)
+
+    @functools.cached_property
+    def automation_runs(self) -> AutomationRuns:
+        from herald.resources.automations import AutomationRuns
+
+        return AutomationRuns(self.adapters.messages, self.adapters.documents)
+
+    @functools.cached_property
     def console(self) -> ConsoleSessions | None:
         """The console's sessions, signed with the link secret; the cookie is Secure except
         on the local stack, which is served over plain HTTP."""
@@ -461,6 +475,14 @@ class Services:
             workspaces=self.adapters.workspaces,
             allow_private=settings.webhook_allow_private,
             max_endpoints=settings.max_webhook_endpoints,
+        )
+
+    @functools.cached_property
+    def automate(self) -> AutomationRunner:
+        from herald.pipeline.automating import AutomationRunner
+
+        return AutomationRunner(
+            self.adapters.messages, self.adapters.timers, self.adapters.documents
         )
 
 

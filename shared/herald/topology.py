@@ -99,6 +99,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "webhooks", Trigger.PUBSUB, "posts message:updated to customers' webhook endpoints"
     ),
+    FunctionSpec("automate", Trigger.PUBSUB, "runs each step of an automation, once"),
     FunctionSpec(
         "sweep",
         Trigger.SCHEDULE,

@@ -117,6 +117,7 @@ class Pipeline:
             "render": self.render.handle,
             "deliver": self.services.deliver.handle,
             "webhooks": self.services.webhooks.handle,
+            "automate": self.services.automate.handle,
         }
 
     def drain(self) -> None:

@@ -48,8 +48,10 @@ if TYPE_CHECKING:
     from herald.domain.feedback import FeedbackRecorder
     from herald.engagement.links import LinkMaker
     from herald.pipeline.accepting import SendService
+    from herald.pipeline.automating import AutomationInvoker
     from herald.pipeline.canceling import CancelService
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+    from herald.resources.automations import AutomationRuns
     from herald.resources.messages import MessageReader
     from herald.resources.webhook_endpoints import EndpointService
     from herald.store.documents import DocumentStore
@@ -86,6 +88,12 @@ class ApiServices(Protocol):
 
     @property
     def webhook_replays(self) -> CustomerWebhooks: ...
+
+    @property
+    def automations(self) -> AutomationInvoker: ...
+
+    @property
+    def automation_runs(self) -> AutomationRuns: ...
 
     @property
     def console(self) -> ConsoleSessions | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from herald.domain.automation import AutomationRun
 from herald.domain.status import MessageStatus
 
 
@@ -83,9 +84,18 @@ class MessageState(BaseModel):
     opened_ms: int | None = None  # the first time only, as Courier's ``opened``
     clicked_ms: int | None = None  # the first time only, as Courier's ``clicked``
     fanout: FanOut | None = None
+    # An automation run's own record: its steps and their state (the run is no message to
+    # anyone, and is not listed; what its send steps make are).
+    automation: AutomationRun | None = None
+    automation_run_id: str | None = None  # the run whose send step made this message
     # The routing tree that was planned, with only the channels the recipient can be
     # reached on: {"method": "single"|"all", "channels": [channel or tree, ...]}.
     route: dict[str, Any] | None = None
+
+    @property
+    def listed(self) -> bool:
+        """Whether ``GET /messages`` lists it: a list send's or a run's own record is not."""
+        return self.fanout is None and self.automation is None
 
     def recipient_label(self) -> str:
         """Courier's ``recipient`` string: the best address we know."""

@@ -102,3 +102,17 @@ class MessageUnsubscribed(_Payload):
     channel: str | None = None
     source: str
     suppressed: bool  # whether the address itself is now suppressed
+
+
+class AutomationInvoked(_Payload):
+    """An automation run was accepted; its first step is due."""
+
+    template_id: str | None = None
+    steps: int
+
+
+class AutomationStepDue(_Payload):
+    """A run's step ``step`` is due, at ``not_before_ms`` if given (a delay's end)."""
+
+    step: int
+    not_before_ms: int | None = None

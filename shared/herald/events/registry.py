@@ -185,6 +185,26 @@ EVENTS: tuple[EventSpec, ...] = (
         "UNSUBSCRIBED",
         "The recipient unsubscribed through the message.",
     ),
+    EventSpec(
+        "automation.invoked",
+        1,
+        payloads.AutomationInvoked,
+        "api",
+        ("automate",),
+        "AUTOMATION_INVOKED",
+        "An automation run was accepted (ad hoc or from a stored automation); its first step"
+        " is due.",
+    ),
+    EventSpec(
+        "automation.step_due",
+        1,
+        payloads.AutomationStepDue,
+        "automate",
+        ("automate",),
+        "AUTOMATION_STEP_DUE",
+        "A run's next step is due; after a delay, the durable timer brings it back when the"
+        " delay ends.",
+    ),
 )
 
 _BY_TYPE = {spec.name: spec for spec in EVENTS}
@@ -257,5 +277,9 @@ CONSUMER_VERSIONS: dict[str, dict[str, tuple[int, ...]]] = {
         "message.opened": (1,),
         "message.clicked": (1,),
         "webhook.retry_due": (1,),
+    },
+    "automate": {
+        "automation.invoked": (1,),
+        "automation.step_due": (1,),
     },
 }

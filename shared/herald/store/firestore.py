@@ -135,7 +135,7 @@ class FirestoreMessages(_Paths):
                 ref.collection("events").document(event_doc_id(envelope.seq)),
                 outbox_document(envelope),
             )
-        if not listed or stored.fanout is not None:
+        if not listed or not stored.listed:
             return envelopes
         if (folded := fold_events(summary, envelopes)) is not None:
             summary_ref = self.summary(stored.workspace, stored.id)
@@ -200,7 +200,7 @@ class FirestoreMessages(_Paths):
             summary: MessageSummary | None = None
             if stored.exists:
                 summary = MessageSummary.model_validate(stored.to_dict())
-            elif current.fanout is not None:
+            elif not current.listed:
                 pass  # a list send's own record is not listed
             else:  # its first transition: what it was created with comes first
                 summary = fold_events(None, self._created(transaction, current, first))

@@ -104,6 +104,7 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("messages", "channel_overrides"),
     ("messages", "provider_overrides"),
     ("messages", "utm"),
+    ("messages", "automation"),  # a run's steps and context, as the caller wrote them
     # The workspace's documents, read by id or paged by id only.
     ("profiles", "profile"),
     ("subscriptions", "preferences"),
@@ -112,6 +113,7 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("templates", "routing"),
     ("brands", "settings"),
     ("brands", "snippets"),
+    ("automations", "steps"),  # stored automation templates, read by id or paged by id
     ("deliveries", "body"),  # customer webhook deliveries, read by id or paged by id
     ("deliveries", "attempts"),
 )

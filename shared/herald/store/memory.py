@@ -65,7 +65,7 @@ class InMemoryMessages:
         self.outbox.extend(envelopes)
         # What no function consumes is history only, written as published (as Firestore's).
         self.published.update(e.id for e in envelopes if not spec_for(e.type).consumers)
-        if listed and stored.fanout is None:
+        if listed and stored.listed:
             history = self.events[key]
 
             def folded(current: MessageSummary | None) -> MessageSummary | None:

@@ -14,6 +14,7 @@ from typing import Any
 from herald.api.http import Router
 from herald.api.openapi import document
 from herald.api.routes import (
+    automations,
     brands,
     callbacks,
     console,
@@ -34,6 +35,7 @@ from herald.api.routes import (
 # preferences before preferences_page: /preferences/topics is the API's, never a token.
 ROUTE_MODULES = (
     send,
+    automations,
     messages,
     profiles,
     lists,

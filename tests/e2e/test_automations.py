@@ -1,0 +1,91 @@
+"""Automations driven by Courier's SDK on the local stack: a stored automation and an ad hoc
+one, through a delay on the durable timer, to emails in the sink."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from courier import Courier
+
+from herald_tools.local.stack import Stack
+from tests.conftest import eventually
+from tests.e2e.conftest import Client
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def client(stack: Stack) -> Iterator[Courier]:
+    with Courier(
+        api_key=stack.api_key,
+        base_url=stack.base_url,
+        max_retries=0,
+        _strict_response_validation=True,
+    ) as sdk:
+        yield sdk
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def mails_to(sinks: Client, address: str) -> list[dict[str, Any]]:
+    return [m for m in sinks.get("/mail") if address in m["to"]]
+
+
+def test_automations_run_through_a_delay_to_delivered_emails(
+    client: Courier, api: Client, sinks: Client
+) -> None:
+    template_id, automation_id = unique("reminder"), unique("series")
+    status, body = api.request(
+        "PUT",
+        f"/templates/{template_id}",
+        {"content": {"title": "Reminder {{profile.name}}", "body": "Your {{plan}} plan"}},
+    )
+    assert status == 200, body
+    # Herald's own route: Courier authors automation templates in its app.
+    steps = [{"action": "delay", "duration": "2 seconds"}, {"action": "send"}]
+    status, body = api.request(
+        "PUT",
+        f"/automations/{automation_id}",
+        {"name": "Reminder", "automation": {"steps": steps}},
+    )
+    assert status == 204, body
+    listed = client.automations.list().templates or []
+    assert automation_id in [t.id for t in listed]
+
+    user = unique("user")
+    address = f"{user}@example.com"
+    client.profiles.create(user, profile={"email": address, "name": "Ada"})
+    stored = client.automations.invoke.invoke_by_template(
+        automation_id, recipient=user, template=template_id, data={"plan": "pro"}
+    )
+    ad_hoc_address = f"{unique('adhoc')}@example.com"
+    ad_hoc = client.automations.invoke.invoke_ad_hoc(
+        automation={"steps": [{"action": "send", "template": template_id}]},
+        recipient=unique("user"),
+        profile={"email": ad_hoc_address},
+        data={"plan": "free"},
+    )
+
+    [mail] = eventually(lambda: mails_to(sinks, address), what="the mail after the delay")
+    assert (mail["subject"], mail["text"]) == ("Reminder Ada", "Your pro plan")
+    eventually(lambda: mails_to(sinks, ad_hoc_address), what="the ad hoc run's mail")
+
+    def processed(run_id: str) -> Any:
+        found = client.automations.runs.list_steps(run_id).steps
+        return found if all(s.status == "PROCESSED" for s in found) else None
+
+    delay, send = eventually(lambda: processed(stored.run_id), what="the run's steps")
+    assert (delay.action, send.action) == ("delay", "send")
+    assert send.message_id is not None and delay.message_id is None
+    message = client.messages.retrieve(send.message_id)
+    assert message.recipient == address
+    # This module's runs are the stack's only ones: one page holds them.
+    runs = client.automations.runs.list(limit="50").runs
+    assert {stored.run_id, ad_hoc.run_id} <= {r.run_id for r in runs}
+    status, run = api.request("GET", f"/automations/runs/{stored.run_id}")
+    assert (status, run["status"], run["template_id"]) == (200, "PROCESSED", automation_id)
