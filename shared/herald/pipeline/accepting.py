@@ -13,7 +13,13 @@ from herald.clock import now_ms
 from herald.config import DEFAULT_MAX_MESSAGES_PER_REQUEST
 from herald.domain.message import FanOut, MessageState, RequestRecord
 from herald.domain.rendering import RenderFailed, merged_data, render_channel
-from herald.domain.send import Content, ElementalContent, SendRequest
+from herald.domain.send import (
+    DEFAULT_PHONE_REGION,
+    PHONE_REGION_CONTEXT,
+    Content,
+    ElementalContent,
+    SendRequest,
+)
 from herald.errors import FieldError, PayloadTooLarge, ValidationFailed
 from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageEnqueued
@@ -21,18 +27,19 @@ from herald.ids import message_id_for, new_request_id
 from herald.observability import metrics, tracing
 from herald.resources.lists import list_path, subscriptions_collection
 from herald.resources.validation import field_errors
-from herald.store.base import MessageRepository
+from herald.store.base import MessageRepository, WorkspaceRepository
 from herald.store.documents import DocumentStore
 from herald.store.sizes import MAX_STORED_BYTES, STORED_BYTES_PER_JSON_BYTE, value_size
 
 
-def parse_send(body: Any) -> SendRequest:
+def parse_send(body: Any, phone_region: str = DEFAULT_PHONE_REGION) -> SendRequest:
+    """The send, checked; national phone numbers read as in ``phone_region``."""
     if not isinstance(body, dict):
         raise ValidationFailed([FieldError("body", "must be a JSON object")])
     message = body.get("message")
     to_is_list = isinstance(message, dict) and isinstance(message.get("to"), list)
     try:
-        request = SendRequest.model_validate(body)
+        request = SendRequest.model_validate(body, context={PHONE_REGION_CONTEXT: phone_region})
     except ValidationError as exc:
         raise ValidationFailed(field_errors(exc, to_is_list)) from exc
     if isinstance(request.message.content, ElementalContent):
@@ -51,6 +58,7 @@ def enqueued_event(message: MessageState) -> NewEvent:
             trace_id=message.trace_id,
             tags=message.tags,
             template=message.template,
+            event=message.event,
             fanout=message.fanout is not None,
         ),
     )
@@ -127,12 +135,8 @@ def message_template(
         content=message.content.model_dump(mode="json") if message.content else {},
         template=message.template,
         data=message.data,
-        routing=message.routing.model_dump(mode="json") if message.routing else None,
-        channel_overrides=(
-            {k: v.model_dump(mode="json", exclude_none=True) for k, v in message.channels.items()}
-            if message.channels
-            else None
-        ),
+        routing=message.routing.tree() if message.routing else None,
+        channel_overrides=message.channel_settings() or None,
         provider_overrides=(
             {k: v.model_dump(mode="json", exclude_none=True) for k, v in message.providers.items()}
             if message.providers
@@ -227,10 +231,22 @@ class SendService:
         messages: MessageRepository,
         documents: DocumentStore | None = None,
         max_messages: int = DEFAULT_MAX_MESSAGES_PER_REQUEST,
+        workspaces: WorkspaceRepository | None = None,
     ) -> None:
         self.messages = messages
-        self.documents = documents  # the lists, whose subscribers count towards the cap
+        # The lists, whose subscribers count towards the cap, and the templates named.
+        self.documents = documents
         self.max_messages = max_messages
+        self.workspaces = workspaces  # each workspace's phone region
+
+    def check_template(self, workspace: str, template_id: str | None) -> None:
+        """A template that does not exist is refused now, not a message that fails later."""
+        if template_id is None or self.documents is None:
+            return
+        if self.documents.get(workspace, ("templates", template_id)) is None:
+            raise ValidationFailed.of(
+                "message.template", f"no template {template_id!r} in this workspace"
+            )
 
     def check_audience(
         self, workspace: str, units: list[tuple[dict[str, Any], FanOut | None]]
@@ -262,7 +278,13 @@ class SendService:
             )
 
     def send(self, workspace: str, body: Any) -> str:
-        request = parse_send(body)
+        region = (
+            self.workspaces.settings(workspace).phone_region
+            if self.workspaces is not None
+            else DEFAULT_PHONE_REGION
+        )
+        request = parse_send(body, region)
+        self.check_template(workspace, request.message.template)
         check_renders(request)
         request_id = new_request_id()
         received = now_ms()
