@@ -20,7 +20,7 @@ from herald.domain.send import (
     ElementalContent,
     SendRequest,
 )
-from herald.errors import FieldError, PayloadTooLarge, ValidationFailed
+from herald.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
 from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageEnqueued
 from herald.ids import message_id_for, new_request_id
@@ -225,6 +225,25 @@ def check_stored_size(
             )
 
 
+# What a resent message keeps of the original: what was sent and how, not what happened
+# to it (nor its delay: a resend goes now).
+RESENT_FIELDS = (
+    "content",
+    "template",
+    "data",
+    "routing",
+    "channel_overrides",
+    "provider_overrides",
+    "trace_id",
+    "tags",
+    "event",
+    "utm",
+    "brand_id",
+    "subscription_topic_id",
+    "timeout",
+)
+
+
 class SendService:
     def __init__(
         self,
@@ -276,6 +295,41 @@ class SendService:
                 f"would make more than {self.max_messages:,} messages ({', '.join(parts)});"
                 f" a request makes at most {self.max_messages:,}: split the audience",
             )
+
+    def resend(self, workspace: str, message_id: str) -> str:
+        """Courier's resend: a new request, now, of the message's content to its recipient.
+
+        The original is left as it is; a list send's own record is not a message to
+        resend (its messages are).
+        """
+        original = self.messages.get_message(workspace, message_id)
+        if original is None:
+            raise NotFound(f"no message {message_id!r}")
+        if original.fanout is not None:
+            raise ValidationFailed.of(
+                "message_id",
+                f"{message_id} is a list send's own record; resend the messages it made",
+            )
+        self.check_template(workspace, original.template)
+        request_id = new_request_id()
+        received = now_ms()
+        message = MessageState(
+            id=request_id,
+            workspace=workspace,
+            request_id=request_id,
+            recipient=original.recipient,
+            enqueued_ms=received,
+            traceparent=tracing.current_traceparent(),
+            **{field: getattr(original, field) for field in RESENT_FIELDS},
+        )
+        self.messages.create_request(
+            RequestRecord(
+                id=request_id, workspace=workspace, message_ids=[request_id], received_ms=received
+            ),
+            [(message, [enqueued_event(message)])],
+        )
+        metrics.record_send(workspace, 1)
+        return request_id
 
     def send(self, workspace: str, body: Any) -> str:
         region = (
