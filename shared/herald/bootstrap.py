@@ -315,6 +315,7 @@ class Services:
             self.adapters.messages,
             self.adapters.documents,
             max_messages=self.adapters.settings.max_messages_per_request,
+            workspaces=self.adapters.workspaces,
         )
 
     @functools.cached_property

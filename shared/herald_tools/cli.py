@@ -184,6 +184,22 @@ def _tracking(args: argparse.Namespace) -> int:
     return 0
 
 
+def _phone_region(args: argparse.Namespace) -> int:
+    from herald.bootstrap import FirestoreAdapters
+    from herald.domain.send import phone_region_problem
+
+    workspaces = FirestoreAdapters().workspaces
+    settings = workspaces.settings(args.workspace)
+    if args.region is not None:
+        if problem := phone_region_problem(args.region.upper()):
+            print(problem, file=sys.stderr)
+            return 2
+        settings.phone_region = args.region.upper()
+        workspaces.save_settings(args.workspace, settings)
+    print(f"national phone numbers in {args.workspace}'s sends: read as in {settings.phone_region}")
+    return 0
+
+
 def _keys(args: argparse.Namespace) -> int:
     from herald.bootstrap import FirestoreAdapters
     from herald.resources.keys import create_key
@@ -451,6 +467,15 @@ def main(argv: list[str] | None = None) -> int:
     tracking.add_argument("workspace")
     tracking.add_argument("state", nargs="?", choices=("on", "off"))
     tracking.set_defaults(run=_acting(_tracking))
+
+    phone_region = commands.add_parser(
+        "phone-region",
+        parents=[target],
+        help="show or set the region a workspace's national phone numbers are read as in",
+    )
+    phone_region.add_argument("workspace")
+    phone_region.add_argument("region", nargs="?", help="an ISO 3166 code: US (default), GB, ...")
+    phone_region.set_defaults(run=_acting(_phone_region))
 
     keys = commands.add_parser("keys", help="create, list or revoke API keys")
     key_actions = keys.add_subparsers(dest="action", required=True)

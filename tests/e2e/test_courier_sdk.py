@@ -137,6 +137,54 @@ def test_content_sugar_is_sent_and_read_back_through_the_messages_api(
     assert isinstance(too_late.value.body, dict) and too_late.value.body["status"] == "SENT"
 
 
+def test_courier_s_send_shapes_are_taken_as_courier_means_them(
+    client: Courier, sinks: Client
+) -> None:
+    address = f"{unique('shapes')}@example.com"
+    event = unique("order-shipped")
+    sent = client.send.message(
+        message={
+            "to": {"email": address},
+            "content": {"title": "Shipped", "body": "On its way"},
+            # Courier's chat channel name; the recipient has no chat address, so email.
+            "routing": {"method": "single", "channels": ["direct_message", "email"]},
+            "metadata": {"event": event},
+        }
+    )
+    eventually(lambda: mails_to(sinks, address), what="the mail")
+    message = eventually(lambda: ended(client, sent.request_id), what="an end state")
+    assert (message.status, message.event, message.notification) == ("SENT", event, "")
+    listed = eventually(
+        lambda: client.messages.list(message_id=sent.request_id).results, what="the summary"
+    )
+    assert [m.event for m in listed] == [event]
+
+    # Courier's own example number, national: read as in the workspace's region (US).
+    texted = client.send.message(
+        message={"to": {"phone_number": "2025550125"}, "content": {"title": "", "body": "Hi"}}
+    )
+    assert client.messages.retrieve(texted.request_id).recipient == "+12025550125"
+
+    refused = {
+        "message.template": {"to": {"email": address}, "template": unique("no-such-template")},
+        "message.routing.channels[0]": {
+            "to": {"email": address},
+            "content": {"title": "", "body": "x"},
+            "routing": {"method": "single", "channels": ["inbox"]},
+        },
+        "message.channels.email.providers[0]": {
+            "to": {"email": address},
+            "content": {"title": "", "body": "x"},
+            "channels": {"email": {"providers": ["mailgun"]}},
+        },
+    }
+    for field, body in refused.items():
+        with pytest.raises(courier.BadRequestError) as invalid:
+            client.send.message(message=body)  # type: ignore[arg-type]
+        assert isinstance(invalid.value.body, dict)
+        assert [e["field"] for e in invalid.value.body["errors"]] == [field]
+
+
 def test_a_delayed_message_is_canceled_through_the_sdk(client: Courier, sinks: Client) -> None:
     address = f"{unique('cancel')}@example.com"
     sent = client.send.message(

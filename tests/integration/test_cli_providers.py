@@ -37,6 +37,19 @@ def test_a_workspaces_tracking_is_off_until_turned_on(
     assert capsys.readouterr().out.strip().endswith("email: off")
 
 
+def test_a_workspaces_phone_region_is_us_until_set(
+    emulators: Emulators, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = "phone-" + uuid.uuid4().hex[:8]
+    assert main(["phone-region", workspace]) == 0
+    assert capsys.readouterr().out.strip().endswith("read as in US")
+    assert main(["phone-region", workspace, "gb"]) == 0
+    assert main(["phone-region", workspace, "XX"]) == 2
+    assert "'XX' is not a region" in capsys.readouterr().err
+    assert main(["phone-region", workspace]) == 0
+    assert capsys.readouterr().out.strip().endswith("read as in GB")
+
+
 def test_a_created_key_opens_its_workspace_and_only_its_hash_is_stored(
     emulators: Emulators, capsys: pytest.CaptureFixture[str]
 ) -> None:

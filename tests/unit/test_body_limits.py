@@ -76,6 +76,7 @@ def test_the_routes_that_take_more_than_the_default_are_the_ones_that_need_it() 
         "PUT /templates/{template_id}": 256 * 1024,
         "POST /profiles/{user_id}": 65 * 1024,
         "PUT /profiles/{user_id}": 65 * 1024,
+        "PATCH /profiles/{user_id}": 65 * 1024,
         "POST /lists/{list_id}/subscriptions": 512 * 1024,
         "PUT /lists/{list_id}/subscriptions": 512 * 1024,
         "POST /callbacks/sendgrid/{workspace}": 1024 * 1024,

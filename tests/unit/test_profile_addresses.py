@@ -34,7 +34,10 @@ BAD_ADDRESSES: dict[str, tuple[dict[str, Any], str]] = {
     "an email with CRLF": ({"email": "ada@example.com\r\nBcc: all@example.com"}, "profile.email"),
     "an email with a NUL": ({"email": "ada\x00@example.com"}, "profile.email"),
     "an email that is not one": ({"email": "ada"}, "profile.email"),
-    "a phone number that is not E.164": ({"phone_number": "555-0100"}, "profile.phone_number"),
+    "a phone number too short for its country": (
+        {"phone_number": "555-0100"},
+        "profile.phone_number",
+    ),
     "a Slack webhook that is ftp:": (
         {"slack": {"incoming_webhook": {"url": "ftp://hooks.slack.com/x"}}},
         "profile.slack.incoming_webhook.url",

@@ -155,6 +155,12 @@ SITES: dict[tuple[str, str], Site] = {
         GRPC_MESSAGE,
         "gRPC's message limit",
     ),
+    ("herald_tools/sdk_coverage.py", "_SEGMENT"): Site(
+        attribute("herald_tools.sdk_coverage", "_SEGMENT"),
+        "sub",
+        LONGEST_TEMPLATE,
+        "route templates, Herald's and those in the source of Courier's SDK",
+    ),
     ("herald/domain/suppression.py", "_E164"): Site(
         attribute("domain.suppression", "_E164"), "match", SEND_BODY, "addresses in a send"
     ),

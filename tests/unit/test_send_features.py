@@ -173,13 +173,13 @@ def test_single_routing_stops_at_the_first_channel_that_takes_it() -> None:
 
 
 def test_channel_provider_overrides_choose_the_providers() -> None:
-    backup = FakeProvider("backup-mail", "email")
+    backup = FakeProvider("sendgrid", "email")
     api, pipeline = with_channels(backup)
-    channels = {"email": {"providers": ["backup-mail"]}}
+    channels = {"email": {"providers": ["sendgrid"]}}
     message = send(
         api, pipeline, {"to": {"email": "a@example.com"}, "content": CONTENT, "channels": channels}
     )
-    assert message["providers"][0]["provider"] == "backup-mail"
+    assert message["providers"][0]["provider"] == "sendgrid"
     assert (len(backup.sent), len(pipeline.email.sent)) == (1, 0)
 
 
@@ -213,9 +213,16 @@ def test_a_template_with_bad_syntax_is_refused_when_saved() -> None:
     assert "line 1" in refused.body["errors"][0]["reason"]
 
 
-def test_a_template_that_does_not_exist_ends_undeliverable_unpublished() -> None:
+def test_a_template_deleted_after_the_send_ends_undeliverable_unpublished() -> None:
     api, pipeline = make_api()
-    message = send(api, pipeline, {"to": {"email": "a@example.com"}, "template": "gone"})
+    call(api, "PUT", "/templates/gone", {"content": CONTENT})
+    response = call(
+        api, "POST", "/send", {"message": {"to": {"email": "a@example.com"}, "template": "gone"}}
+    )
+    assert response.status == 202, response.body
+    assert call(api, "DELETE", "/templates/gone").status == 204
+    pipeline.drain()
+    message = call(api, "GET", f"/messages/{response.body['requestId']}").body
     assert (message["status"], message["reason"]) == ("UNDELIVERABLE", "UNPUBLISHED")
 
 

@@ -179,7 +179,7 @@ def test_sms_push_and_chat_addresses_are_accepted_and_checked() -> None:
     [to] = request.message.recipients()
     assert (to.phone_number, to.firebase_token) == ("+14155550100", "abc")
     errors = errors_of({"message": {"to": {"phone_number": "0800 123"}, "content": CONTENT}})
-    assert "E.164" in errors["message.to.phone_number"]
+    assert "cannot be read as a phone number" in errors["message.to.phone_number"]
 
 
 def test_delay_takes_a_duration_or_an_iso_time_with_its_zone() -> None:

@@ -208,6 +208,9 @@ class Router:
     def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[Handler], Handler]:
         return self.route("DELETE", path, **options)
 
+    def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[Handler], Handler]:
+        return self.route("PATCH", path, **options)
+
     def route(
         self, method: str, path: str, **options: Unpack[RouteOptions]
     ) -> Callable[[Handler], Handler]:

@@ -25,6 +25,12 @@ class SendAccepted(View):
     request_id: str
 
 
+class ResendAccepted(View):
+    """``202`` answer to ``POST /messages/{message_id}/resend``: the new message's id."""
+
+    message_id: str
+
+
 class FieldError(View):
     field: str
     reason: str

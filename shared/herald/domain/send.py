@@ -9,11 +9,21 @@ from __future__ import annotations
 import datetime
 import re
 import time
+import zoneinfo
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from herald.domain.catalog import PROVIDER_CHANNELS
 from herald.domain.headers import header_problem
 
 MAX_RECIPIENTS = 1000
@@ -158,6 +168,48 @@ def check_identifier(value: str | None) -> str | None:
     return value
 
 
+# A national number ("2025550125", "(415) 555-0100") is read as in the workspace's
+# region (its settings' ``phone_region``), given to validation in this context key.
+PHONE_REGION_CONTEXT = "phone_region"
+DEFAULT_PHONE_REGION = "US"
+MAX_PHONE_CHARS = 64
+
+
+def phone_region_problem(region: str) -> str | None:
+    """Why ``region`` cannot be a workspace's phone region, or None."""
+    import phonenumbers
+
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        return f"{region[:10]!r} is not a region: an ISO 3166 code such as US, GB or FR"
+    return None
+
+
+def e164(number: str, region: str = DEFAULT_PHONE_REGION) -> str:
+    """The number in E.164 (+14155550100), a national one read as in ``region``."""
+    import phonenumbers
+
+    if len(number) > MAX_PHONE_CHARS:
+        raise ValueError(f"is longer than {MAX_PHONE_CHARS} characters")
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(
+            f"cannot be read as a phone number (national numbers are read as in {region})"
+        ) from exc
+    if parsed.extension:
+        raise ValueError("has an extension, which a text message cannot reach")
+    formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    # Possible: of a length a number of its country has, dialable from anywhere (not a
+    # local-only number). The numbering plan is not checked: it refuses the 555 numbers
+    # of examples and tests.
+    possible = phonenumbers.is_possible_number_with_reason(parsed)
+    if possible != phonenumbers.ValidationResult.IS_POSSIBLE or not _E164.fullmatch(formatted):
+        raise ValueError(
+            f"cannot be read as a phone number (national numbers are read as in {region})"
+        )
+    return formatted
+
+
 class Addresses(_Strict):
     """A recipient's address on each channel, checked the same in a send and in a profile."""
 
@@ -172,10 +224,11 @@ class Addresses(_Strict):
 
     @field_validator("phone_number")
     @classmethod
-    def _e164(cls, number: str | None) -> str | None:
-        if number is not None and not _E164.fullmatch(number):
-            raise ValueError("must be an E.164 number, like +14155550100")
-        return number
+    def _e164(cls, number: str | None, info: ValidationInfo) -> str | None:
+        if number is None:
+            return None
+        region = (info.context or {}).get(PHONE_REGION_CONTEXT, DEFAULT_PHONE_REGION)
+        return e164(number, region)
 
     @field_validator("email")
     @classmethod
@@ -266,6 +319,56 @@ def content_of(value: Any) -> Any:
 
 Channel = Literal["email", "sms", "push", "chat", "webhook"]
 
+# Courier's channel names, as Herald's channels: Courier's direct_message is Herald's
+# chat (Herald's own name is kept as an alias); inbox and banner are Courier channels
+# that a provider must serve before a message may name them.
+COURIER_CHANNEL_NAMES: dict[str, str] = {
+    "email": "email",
+    "sms": "sms",
+    "push": "push",
+    "direct_message": "chat",
+    "chat": "chat",
+    "webhook": "webhook",
+    "inbox": "inbox",
+    "banner": "banner",
+}
+
+
+def channel_named(name: str) -> str:
+    """Herald's channel for a Courier channel name; a clear error for any other name."""
+    channel = COURIER_CHANNEL_NAMES.get(name)
+    if channel is None:
+        raise ValueError(
+            f"{name[:60]!r} is not a channel: one of {', '.join(COURIER_CHANNEL_NAMES)}"
+        )
+    if channel not in PROVIDER_CHANNELS.values():
+        raise ValueError(f"{name!r} is a Courier channel that no Herald provider serves yet")
+    return channel
+
+
+def routing_target(name: str) -> str:
+    """A name in ``routing.channels``: a channel (as Herald's), or a provider key as is."""
+    if name in PROVIDER_CHANNELS and name not in COURIER_CHANNEL_NAMES:
+        return name
+    try:
+        return channel_named(name)
+    except ValueError as exc:
+        if name in COURIER_CHANNEL_NAMES:
+            raise
+        raise ValueError(f"{exc}, or a provider: one of {', '.join(PROVIDER_CHANNELS)}") from exc
+
+
+RoutingTarget = Annotated[str, Field(max_length=64), AfterValidator(routing_target)]
+
+
+def _known_provider(name: str) -> str:
+    if name not in PROVIDER_CHANNELS:
+        raise ValueError(f"{name[:60]!r} is not a provider: one of {', '.join(PROVIDER_CHANNELS)}")
+    return name
+
+
+ProviderName = Annotated[str, Field(max_length=64), AfterValidator(_known_provider)]
+
 
 class Routing(_Strict):
     """Courier's routing: ``single`` tries its channels in order, ``all`` uses each.
@@ -274,7 +377,27 @@ class Routing(_Strict):
     """
 
     method: Literal["single", "all"] = "single"
-    channels: list[Channel | Routing] = Field(min_length=1, max_length=20)
+    # Channel names, Courier's or Herald's, and provider keys ("sendgrid"), which route to
+    # that provider's channel through that provider.
+    channels: list[RoutingTarget | Routing] = Field(min_length=1, max_length=20)
+
+    def providers_named(self) -> dict[str, list[str]]:
+        """The provider keys among the channels, by their channel, in routing order."""
+        named: dict[str, list[str]] = {}
+        for name in dict.fromkeys(self.leaves()):
+            if (channel := PROVIDER_CHANNELS.get(name)) is not None and name != channel:
+                named.setdefault(channel, []).append(name)
+        return named
+
+    def tree(self) -> dict[str, Any]:
+        """The routing by channel (a provider key as its channel), as the pipeline plans it."""
+        return {
+            "method": self.method,
+            "channels": [
+                c.tree() if isinstance(c, Routing) else PROVIDER_CHANNELS.get(c, c)
+                for c in self.channels
+            ],
+        }
 
     def depth(self) -> int:
         return 1 + max((c.depth() for c in self.channels if isinstance(c, Routing)), default=0)
@@ -295,7 +418,7 @@ class Routing(_Strict):
 class ChannelSettings(_Strict):
     """Courier's ``channels.<channel>``: which providers serve the channel, in order."""
 
-    providers: list[str] | None = Field(default=None, min_length=1, max_length=10)
+    providers: list[ProviderName] | None = Field(default=None, min_length=1, max_length=10)
     routing_method: str = "single"
 
     @field_validator("routing_method")
@@ -379,35 +502,68 @@ MAX_DELAY_MS = 30 * 24 * 3600 * 1000
 
 
 class Delay(_Strict):
-    """Courier's delay: wait ``duration`` milliseconds, or ``until`` an ISO 8601 time."""
+    """Courier's delay: wait ``duration`` milliseconds, or ``until`` an ISO 8601 time, read
+    in ``timezone`` (an IANA name) when it gives no offset of its own."""
 
     duration: int | None = Field(default=None, gt=0, le=MAX_DELAY_MS)
-    until: str | None = None
+    # Before ``until``, whose check reads it.
+    timezone: str | None = Field(default=None, max_length=64)
+    until: str | None = Field(default=None, max_length=64)
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana_zone(cls, timezone: str | None) -> str | None:
+        if timezone is not None:
+            _zone(timezone)
+        return timezone
 
     @field_validator("until")
     @classmethod
-    def _iso_time(cls, until: str | None) -> str | None:
+    def _zoned_and_near(cls, until: str | None, info: ValidationInfo) -> str | None:
         if until is None:
             return None
         try:
-            moment = datetime.datetime.fromisoformat(until.replace("Z", "+00:00"))
+            moment = _moment(until, info.data.get("timezone"))
         except ValueError as exc:
             raise ValueError(
                 "must be an ISO 8601 date and time, like 2026-12-01T09:00:00Z"
             ) from exc
-        if moment.tzinfo is None:
-            raise ValueError("must say its time zone, like 2026-12-01T09:00:00Z")
+        if moment is None:
+            raise ValueError(
+                "must say its time zone, like 2026-12-01T09:00:00Z, or delay.timezone name one"
+            )
         if moment.timestamp() * 1000 > time.time() * 1000 + MAX_DELAY_MS:
             raise ValueError("is more than 30 days away, the longest delay")
         return until
 
+    def moment(self) -> datetime.datetime | None:
+        return _moment(self.until, self.timezone) if self.until is not None else None
+
     def due_ms(self, now_ms: int) -> int:
         """When the message may go out: the later of the two, if both are given."""
         due = now_ms + (self.duration or 0)
-        if self.until is not None:
-            moment = datetime.datetime.fromisoformat(self.until.replace("Z", "+00:00"))
+        if (moment := self.moment()) is not None:
             due = max(due, int(moment.timestamp() * 1000))
         return min(due, now_ms + MAX_DELAY_MS)
+
+
+def _moment(until: str, timezone: str | None) -> datetime.datetime | None:
+    """``until`` as a time, by its own offset, else in ``timezone``; None if neither."""
+    moment = datetime.datetime.fromisoformat(until.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        if timezone is None:
+            return None
+        moment = moment.replace(tzinfo=_zone(timezone))
+    return moment
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"{name[:64]!r} is not an IANA time zone, like America/Los_Angeles or UTC"
+        ) from exc
 
 
 class Metadata(_Strict):
@@ -432,8 +588,9 @@ class Message(_Strict):
     template: str | None = None  # a stored template's id, instead of content
     data: dict[str, Any] = Field(default_factory=dict)
     routing: Routing | None = None
-    channels: dict[Channel, ChannelSettings] | None = None
-    providers: dict[str, ProviderSettings] | None = None
+    # By channel name, Courier's (direct_message) or Herald's (chat).
+    channels: dict[Annotated[str, Field(max_length=64)], ChannelSettings] | None = None
+    providers: dict[Annotated[str, Field(max_length=64)], ProviderSettings] | None = None
     metadata: Metadata | None = None
     preferences: Preferences | None = None
     brand_id: str | None = None
@@ -453,6 +610,65 @@ class Message(_Strict):
         if (self.content is None) == (self.template is None):
             raise ValueError("give either content or a template, not both and not neither")
         return self
+
+    @field_validator("channels")
+    @classmethod
+    def _channel_names(
+        cls, channels: dict[str, ChannelSettings] | None
+    ) -> dict[str, ChannelSettings] | None:
+        if channels is None:
+            return None
+        by_channel: dict[str, ChannelSettings] = {}
+        for name, settings in channels.items():
+            channel = channel_named(name)
+            if channel in by_channel:
+                raise ValueError(f"names the channel {channel} twice ({name!r} is an alias)")
+            for provider in settings.providers or ():
+                if PROVIDER_CHANNELS[provider] != channel:
+                    raise ValueError(
+                        f"{name}: provider {provider!r} serves {PROVIDER_CHANNELS[provider]},"
+                        f" not {channel}"
+                    )
+            by_channel[channel] = settings
+        return by_channel
+
+    @field_validator("providers")
+    @classmethod
+    def _provider_names(
+        cls, providers: dict[str, ProviderSettings] | None
+    ) -> dict[str, ProviderSettings] | None:
+        for name in providers or {}:
+            _known_provider(name)
+        return providers
+
+    @model_validator(mode="after")
+    def _routed_providers_agree(self) -> Message:
+        named = self.routing.providers_named() if self.routing else {}
+        for channel, providers in named.items():
+            if self.routing is not None and channel in self.routing.leaves():
+                raise ValueError(
+                    f"routing names both the {channel} channel and its provider"
+                    f" {providers[0]!r}: name one, or order them in"
+                    f" channels.{channel}.providers"
+                )
+            chosen = ((self.channels or {}).get(channel) or ChannelSettings()).providers
+            if chosen is not None and (stray := [p for p in providers if p not in chosen]):
+                raise ValueError(
+                    f"routing names provider {stray[0]!r}, which the {channel} channel's"
+                    f" providers ({', '.join(chosen)}) leave out"
+                )
+        return self
+
+    def channel_settings(self) -> dict[str, dict[str, Any]]:
+        """``channels`` by Herald's channel, with the providers that routing names pinned."""
+        settings = {
+            channel: given.model_dump(mode="json", exclude_none=True)
+            for channel, given in (self.channels or {}).items()
+        }
+        for channel, providers in (self.routing.providers_named() if self.routing else {}).items():
+            settings.setdefault(channel, {"routing_method": "single"})
+            settings[channel].setdefault("providers", providers)
+        return settings
 
     @field_validator("to", mode="before")
     @classmethod

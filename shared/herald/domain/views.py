@@ -64,8 +64,9 @@ class MessageView(View):
     trace_id: str | None
     channels: list[str]
     providers: list[ProviderResult]
-    # The stored template sent (Courier's "notification", and its "event"); "" for inline
-    # content: Courier's SDK requires strings.
+    # The stored template sent (Courier's "notification"), and the send's metadata.event,
+    # else the template too (Courier's "event"); "" for inline content: Courier's SDK
+    # requires strings.
     notification: str
     event: str
     tags: list[str]
@@ -88,7 +89,7 @@ class MessageView(View):
             error=message.error,
             trace_id=message.trace_id,
             notification=message.template or "",
-            event=message.template or "",
+            event=message.event or message.template or "",
             tags=message.tags,
             canceled=message.canceled_ms,
             channels=message.channels,

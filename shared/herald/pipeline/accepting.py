@@ -13,26 +13,33 @@ from herald.clock import now_ms
 from herald.config import DEFAULT_MAX_MESSAGES_PER_REQUEST
 from herald.domain.message import FanOut, MessageState, RequestRecord
 from herald.domain.rendering import RenderFailed, merged_data, render_channel
-from herald.domain.send import Content, ElementalContent, SendRequest
-from herald.errors import FieldError, PayloadTooLarge, ValidationFailed
+from herald.domain.send import (
+    DEFAULT_PHONE_REGION,
+    PHONE_REGION_CONTEXT,
+    Content,
+    ElementalContent,
+    SendRequest,
+)
+from herald.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
 from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageEnqueued
 from herald.ids import message_id_for, new_request_id
 from herald.observability import metrics, tracing
 from herald.resources.lists import list_path, subscriptions_collection
 from herald.resources.validation import field_errors
-from herald.store.base import MessageRepository
+from herald.store.base import MessageRepository, WorkspaceRepository
 from herald.store.documents import DocumentStore
 from herald.store.sizes import MAX_STORED_BYTES, STORED_BYTES_PER_JSON_BYTE, value_size
 
 
-def parse_send(body: Any) -> SendRequest:
+def parse_send(body: Any, phone_region: str = DEFAULT_PHONE_REGION) -> SendRequest:
+    """The send, checked; national phone numbers read as in ``phone_region``."""
     if not isinstance(body, dict):
         raise ValidationFailed([FieldError("body", "must be a JSON object")])
     message = body.get("message")
     to_is_list = isinstance(message, dict) and isinstance(message.get("to"), list)
     try:
-        request = SendRequest.model_validate(body)
+        request = SendRequest.model_validate(body, context={PHONE_REGION_CONTEXT: phone_region})
     except ValidationError as exc:
         raise ValidationFailed(field_errors(exc, to_is_list)) from exc
     if isinstance(request.message.content, ElementalContent):
@@ -51,6 +58,7 @@ def enqueued_event(message: MessageState) -> NewEvent:
             trace_id=message.trace_id,
             tags=message.tags,
             template=message.template,
+            event=message.event,
             fanout=message.fanout is not None,
         ),
     )
@@ -127,12 +135,8 @@ def message_template(
         content=message.content.model_dump(mode="json") if message.content else {},
         template=message.template,
         data=message.data,
-        routing=message.routing.model_dump(mode="json") if message.routing else None,
-        channel_overrides=(
-            {k: v.model_dump(mode="json", exclude_none=True) for k, v in message.channels.items()}
-            if message.channels
-            else None
-        ),
+        routing=message.routing.tree() if message.routing else None,
+        channel_overrides=message.channel_settings() or None,
         provider_overrides=(
             {k: v.model_dump(mode="json", exclude_none=True) for k, v in message.providers.items()}
             if message.providers
@@ -221,16 +225,47 @@ def check_stored_size(
             )
 
 
+# What a resent message keeps of the original: what was sent and how, not what happened
+# to it (nor its delay: a resend goes now).
+RESENT_FIELDS = (
+    "content",
+    "template",
+    "data",
+    "routing",
+    "channel_overrides",
+    "provider_overrides",
+    "trace_id",
+    "tags",
+    "event",
+    "utm",
+    "brand_id",
+    "subscription_topic_id",
+    "timeout",
+)
+
+
 class SendService:
     def __init__(
         self,
         messages: MessageRepository,
         documents: DocumentStore | None = None,
         max_messages: int = DEFAULT_MAX_MESSAGES_PER_REQUEST,
+        workspaces: WorkspaceRepository | None = None,
     ) -> None:
         self.messages = messages
-        self.documents = documents  # the lists, whose subscribers count towards the cap
+        # The lists, whose subscribers count towards the cap, and the templates named.
+        self.documents = documents
         self.max_messages = max_messages
+        self.workspaces = workspaces  # each workspace's phone region
+
+    def check_template(self, workspace: str, template_id: str | None) -> None:
+        """A template that does not exist is refused now, not a message that fails later."""
+        if template_id is None or self.documents is None:
+            return
+        if self.documents.get(workspace, ("templates", template_id)) is None:
+            raise ValidationFailed.of(
+                "message.template", f"no template {template_id!r} in this workspace"
+            )
 
     def check_audience(
         self, workspace: str, units: list[tuple[dict[str, Any], FanOut | None]]
@@ -261,8 +296,49 @@ class SendService:
                 f" a request makes at most {self.max_messages:,}: split the audience",
             )
 
+    def resend(self, workspace: str, message_id: str) -> str:
+        """Courier's resend: a new request, now, of the message's content to its recipient.
+
+        The original is left as it is; a list send's own record is not a message to
+        resend (its messages are).
+        """
+        original = self.messages.get_message(workspace, message_id)
+        if original is None:
+            raise NotFound(f"no message {message_id!r}")
+        if original.fanout is not None:
+            raise ValidationFailed.of(
+                "message_id",
+                f"{message_id} is a list send's own record; resend the messages it made",
+            )
+        self.check_template(workspace, original.template)
+        request_id = new_request_id()
+        received = now_ms()
+        message = MessageState(
+            id=request_id,
+            workspace=workspace,
+            request_id=request_id,
+            recipient=original.recipient,
+            enqueued_ms=received,
+            traceparent=tracing.current_traceparent(),
+            **{field: getattr(original, field) for field in RESENT_FIELDS},
+        )
+        self.messages.create_request(
+            RequestRecord(
+                id=request_id, workspace=workspace, message_ids=[request_id], received_ms=received
+            ),
+            [(message, [enqueued_event(message)])],
+        )
+        metrics.record_send(workspace, 1)
+        return request_id
+
     def send(self, workspace: str, body: Any) -> str:
-        request = parse_send(body)
+        region = (
+            self.workspaces.settings(workspace).phone_region
+            if self.workspaces is not None
+            else DEFAULT_PHONE_REGION
+        )
+        request = parse_send(body, region)
+        self.check_template(workspace, request.message.template)
         check_renders(request)
         request_id = new_request_id()
         received = now_ms()

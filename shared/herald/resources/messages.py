@@ -40,7 +40,7 @@ def summary_view(summary: MessageSummary) -> MessageSummaryView:
         opened=summary.opened_ms,
         clicked=summary.clicked_ms,
         notification=summary.template or "",
-        event=summary.template or "",
+        event=summary.event or summary.template or "",
         tags=summary.tags,
         reason=summary.reason,
         error=summary.error,

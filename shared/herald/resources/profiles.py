@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from herald.clock import now_ms
 from herald.domain.audience import PROFILE_MAX_BYTES
@@ -28,6 +28,56 @@ class ProfileBody(BaseModel):
         if len(json.dumps(profile)) > PROFILE_MAX_BYTES:
             raise ValueError(f"is larger than {PROFILE_MAX_BYTES} bytes")
         return profile
+
+
+MAX_PATCH_OPERATIONS = 100
+
+
+class PatchOperation(BaseModel):
+    """One RFC 6902 operation, as Courier's ``PATCH /profiles/{user_id}`` takes them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    op: Literal["add", "remove", "replace", "move", "copy", "test"]
+    path: str = Field(max_length=1024)
+    value: Any = None
+    from_: str | None = Field(default=None, alias="from", max_length=1024)
+
+
+class ProfilePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    patch: list[PatchOperation] = Field(min_length=1, max_length=MAX_PATCH_OPERATIONS)
+
+
+def patched(profile: dict[str, Any], operations: list[PatchOperation]) -> dict[str, Any]:
+    """The profile with each operation applied in turn (RFC 6902, by ``jsonpatch``); the
+    first that cannot be applied, or that grows the profile past its bound, is a 400."""
+    import jsonpatch
+    import jsonpointer
+
+    for index, operation in enumerate(operations):
+        given = operation.model_fields_set
+        if operation.op in ("add", "replace", "test") and "value" not in given:
+            raise ValidationFailed.of(f"patch[{index}].value", f"is required by {operation.op}")
+        step: dict[str, Any] = {"op": operation.op, "path": operation.path}
+        if "value" in given:
+            step["value"] = operation.value
+        if operation.from_ is not None:
+            step["from"] = operation.from_
+        try:
+            profile = jsonpatch.JsonPatch([step]).apply(profile)
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
+            raise ValidationFailed.of(f"patch[{index}]", str(exc)[:300]) from exc
+        if not isinstance(profile, dict):
+            raise ValidationFailed.of(
+                f"patch[{index}].path", "would make the profile not an object"
+            )
+        if len(json.dumps(profile)) > PROFILE_MAX_BYTES:
+            raise ValidationFailed.of(
+                f"patch[{index}]", f"would grow the profile past {PROFILE_MAX_BYTES} bytes"
+            )
+    return profile
 
 
 def profile_addresses(profile: dict[str, Any], field: str = "profile") -> dict[str, Any]:
@@ -86,6 +136,26 @@ class ProfileService:
             return {"profile": profile, "created_ms": created, "updated_ms": at}
 
         self.documents.update(workspace, profile_path(user_id), replaced)
+
+    def patch(self, workspace: str, user_id: str, body: Any) -> None:
+        """Courier's PATCH: RFC 6902 operations on the stored profile, all or none."""
+        operations = parse_body(ProfilePatch, body).patch
+        at = now_ms()
+
+        def applied(current: Document | None) -> Document:
+            if current is None:
+                raise NotFound(f"no profile for user {user_id}")
+            profile = patched(dict(current.get("profile") or {}), operations)
+            try:
+                ProfileBody(profile=profile)
+            except ValidationError as exc:
+                raise ValidationFailed(
+                    [FieldError(e.field, e.reason) for e in field_errors(exc, False)]
+                ) from exc
+            profile_addresses(profile)
+            return {**current, "profile": profile, "updated_ms": at}
+
+        self.documents.update(workspace, profile_path(user_id), applied)
 
     def delete(self, workspace: str, user_id: str) -> None:
         if not self.documents.delete(workspace, profile_path(user_id)):

@@ -47,6 +47,17 @@ class TemplateBody(BaseModel):
         classmethod(lambda cls, v: check_identifier(v))
     )
 
+    @field_validator("routing")
+    @classmethod
+    def _channels_only(cls, routing: Routing | None) -> Routing | None:
+        if routing is not None and (named := routing.providers_named()):
+            channel, providers = next(iter(named.items()))
+            raise ValueError(
+                f"names provider {providers[0]!r}: a template routes by channel ({channel});"
+                " a send pins providers"
+            )
+        return routing
+
 
 def _check_syntax(field: str, content: Content | ElementalContent) -> None:
     """Template syntax errors are a 400 when the template is saved, not a failure later."""

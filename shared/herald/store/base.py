@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from herald.clock import now_ms
 from herald.domain.message import DeliveryResult, MessageState, RequestRecord
+from herald.domain.send import DEFAULT_PHONE_REGION, phone_region_problem
 from herald.domain.status import MessageStatus
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.registry import spec_for
@@ -280,6 +281,7 @@ class MessageSummary(BaseModel):
     trace_id: str | None = None
     tags: list[str] = Field(default_factory=list)  # Courier's metadata.tags
     template: str | None = None  # Courier's "notification"
+    event: str | None = None  # Courier's metadata.event, when the send gave one
     sent_ms: int | None = None
     delivered_ms: int | None = None
     opened_ms: int | None = None
@@ -379,6 +381,15 @@ class WorkspaceSettings(BaseModel):
     allow_private_destinations: bool = False
     # Open and click tracking in HTML email (a pixel, links through Herald).
     tracking: bool = False
+    # Where a national phone number ("2025550125") is read as being: an ISO 3166 region.
+    phone_region: str = DEFAULT_PHONE_REGION
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, region: str) -> str:
+        if problem := phone_region_problem(region):
+            raise ValueError(problem)
+        return region
 
 
 class WorkspaceRepository(Protocol):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from herald.api.http import Context, HttpResponse, Router
+from herald.api.models import ResendAccepted
 from herald.api.operation import Answer, Query, cursor
 from herald.domain.status import MessageStatus
 from herald.domain.views import (
@@ -97,6 +98,21 @@ def cancel_message(ctx: Context) -> HttpResponse:
     return HttpResponse(
         200 if message.status == MessageStatus.CANCELED else 409, MessageView.of(message).as_json()
     )
+
+
+@router.post(
+    "/messages/{message_id}/resend",
+    summary="Resend a message",
+    tag=TAG,
+    description=(
+        "Courier's resend: the message's content to its recipient again, now, as a new"
+        " request whose id is the new message's. The original is unchanged."
+    ),
+    answers=(Answer(202, ResendAccepted, "accepted; the new message goes through the pipeline"),),
+)
+def resend_message(ctx: Context) -> HttpResponse:
+    message_id = ctx.services.sending.resend(ctx.workspace, ctx.params["message_id"])
+    return HttpResponse(202, ResendAccepted(message_id=message_id).as_json())
 
 
 @router.get(

@@ -5,7 +5,12 @@ from __future__ import annotations
 from herald.api import models_directory as d
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import NO_CONTENT, Answer
-from herald.resources.profiles import MAX_PROFILE_BODY, ProfileBody, ProfileService
+from herald.resources.profiles import (
+    MAX_PROFILE_BODY,
+    ProfileBody,
+    ProfilePatch,
+    ProfileService,
+)
 
 router = Router()
 TAG = "Profiles"
@@ -49,6 +54,23 @@ def merge_profile(ctx: Context) -> HttpResponse:
 def replace_profile(ctx: Context) -> HttpResponse:
     _profiles(ctx).replace(ctx.workspace, ctx.params["user_id"], ctx.request.json())
     return HttpResponse(200, {"status": "SUCCESS"})
+
+
+@router.patch(
+    "/profiles/{user_id}",
+    summary="Update a profile with a JSON Patch",
+    tag=TAG,
+    description=(
+        "RFC 6902 operations (`add`, `remove`, `replace`, `move`, `copy`, `test`) applied in"
+        " order to the stored profile, all or none; `404` if there is no profile."
+    ),
+    request=ProfilePatch,
+    answers=(NO_CONTENT,),
+    body_limit=MAX_PROFILE_BODY,
+)
+def patch_profile(ctx: Context) -> HttpResponse:
+    _profiles(ctx).patch(ctx.workspace, ctx.params["user_id"], ctx.request.json())
+    return HttpResponse(204, None)
 
 
 @router.delete("/profiles/{user_id}", summary="Delete a profile", tag=TAG, answers=(NO_CONTENT,))
