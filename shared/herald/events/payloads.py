@@ -14,6 +14,7 @@ class MessageEnqueued(_Payload):
     trace_id: str | None = None  # Courier's metadata.trace_id
     tags: list[str] = Field(default_factory=list)  # Courier's metadata.tags
     template: str | None = None  # the stored template sent (Courier's "notification")
+    tenant_id: str | None = None  # the tenant it was sent for (context or to.tenant_id)
     fanout: bool = False  # a list send's own record, not a message to a recipient
 
 

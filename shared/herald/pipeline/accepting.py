@@ -51,6 +51,7 @@ def enqueued_event(message: MessageState) -> NewEvent:
             trace_id=message.trace_id,
             tags=message.tags,
             template=message.template,
+            tenant_id=message.recipient.get("tenant_id") or message.tenant_id,
             fanout=message.fanout is not None,
         ),
     )

@@ -12,7 +12,7 @@ what the field means:
   status event of the highest sequence number; so do the last event and when
   it happened, from any event;
 - a first time (sent, delivered, opened, clicked) is the earliest one seen;
-- what the message was sent with (recipient, tags, template, trace id, when it
+- what the message was sent with (recipient, tags, template, tenant, trace id, when it
   was enqueued) comes from its enqueued event alone.
 
 Each rule is a maximum or a minimum, so the join is commutative, associative
@@ -73,6 +73,7 @@ def join(a: MessageSummary, b: MessageSummary) -> MessageSummary:
             s.recipient,
             s.trace_id or "",
             s.template or "",
+            s.tenant_id or "",
             s.tags,
         ),
     )
@@ -92,6 +93,7 @@ def join(a: MessageSummary, b: MessageSummary) -> MessageSummary:
         trace_id=origin.trace_id,
         tags=list(origin.tags),
         template=origin.template,
+        tenant_id=origin.tenant_id,
         **{field: _earliest(getattr(a, field), getattr(b, field)) for field in FIRST_TIMES},
     )
 
@@ -129,6 +131,7 @@ def _sent_with(event: EventEnvelope) -> dict[str, object]:
         "trace_id": event.payload.get("trace_id"),
         "tags": event.payload.get("tags") or [],
         "template": event.payload.get("template"),
+        "tenant_id": event.payload.get("tenant_id"),
     }
 
 
