@@ -53,7 +53,7 @@ class TokenBody(_Strict):
     provider_key: ProviderKey
     device: Device | None = None
     # A date, or false for a token that never expires (true is not Courier's).
-    expiry_date: str | Literal[False] | None = None
+    expiry_date: Any = None
     properties: Any = None
     tracking: Tracking | None = None
     token: str | None = None  # Courier's: must match the path's, if given
@@ -62,13 +62,17 @@ class TokenBody(_Strict):
 
     @field_validator("expiry_date")
     @classmethod
-    def _a_date(cls, value: str | bool | None) -> str | bool | None:
-        if isinstance(value, str):
+    def _a_date(cls, value: Any) -> str | bool | None:
+        if value is None or value is False:
+            return value
+        if isinstance(value, str) and len(value) <= 64:
             try:
                 datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError as exc:
-                raise ValueError("must be an ISO 8601 date, or false") from exc
-        return value
+            except ValueError:
+                pass
+            else:
+                return value
+        raise ValueError("must be an ISO 8601 date, or false")
 
 
 class UserToken(TokenBody):
