@@ -7,7 +7,7 @@ from typing import Any
 from herald.api.http import Api
 from herald.domain.audience import SubscriptionTopic, UserTopicChoice, decide
 from herald.resources.tenants import MAX_DEFAULT_PREFERENCES, MAX_LIMIT, MAX_TENANTS_PER_CALL
-from tests.unit.fakes import Pipeline
+from tests.unit.fakes import Pipeline, settings_with
 from tests.unit.test_api import call, make_api
 from tests.unit.test_openapi_responses import check
 
@@ -364,3 +364,17 @@ def test_messages_filter_by_the_context_tenant() -> None:
     assert [m["id"] for m in found] == [one["id"]]
     both = call(api, "GET", "/messages", tenant_id="acme", status="SENT").body["results"]
     assert [m["id"] for m in both] == [one["id"]]
+
+
+def test_a_tenants_users_count_towards_the_requests_message_cap() -> None:
+    api, _ = make_api(settings_with(max_messages_per_request=3))
+    put(api, "/tenants/acme", PLAIN)
+    for user in ("ada", "bob", "cy"):
+        put(api, f"/users/{user}/tenants/acme")
+    message = {"content": {"body": "x"}}
+    at_cap = call(api, "POST", "/send", {"message": {**message, "to": {"tenant_id": "acme"}}})
+    assert at_cap.status == 202
+    to = [{"tenant_id": "acme"}, {"email": "one-more@example.com"}]
+    over = call(api, "POST", "/send", {"message": {**message, "to": to}})
+    assert over.status == 400
+    assert "tenant acme: 3" in over.body["errors"][0]["reason"]

@@ -27,7 +27,8 @@ DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 MAX_DEFAULT_PREFERENCES = 100  # topics with a tenant default
 MAX_TENANTS_PER_CALL = 100  # PUT /users/{user_id}/tenants
 MAX_SCANNED_PAGES = 10  # pages of tenants one filtered GET /tenants reads
-# A tenant's properties and user profile are template data: bounded like a send's.
+# A tenant's properties and user profile (template data), or 100 memberships with a
+# profile each: more than the default body, less than a send's.
 MAX_TENANT_BODY = 128 * 1024
 
 

@@ -21,6 +21,7 @@ from herald.store.documents import DocPath, Document, DocumentStore
 MAX_TOKENS_PER_USER = 100  # what a user may hold, and what the push channel reads
 # Courier's default: a token not registered again within 60 days expires.
 DEFAULT_EXPIRY_MS = 60 * 24 * 3600 * 1000
+# 100 tokens of up to 256 characters, each with its device, tracking and properties.
 MAX_TOKENS_BODY = 256 * 1024
 ProviderKey = Literal["firebase-fcm", "apn", "expo", "onesignal"]
 TokenStatus = Literal["active", "unknown", "failed", "revoked"]

@@ -147,7 +147,6 @@ def remove_user_from_tenants(ctx: Context) -> HttpResponse:
     request=UserTenantBody,
     request_required=False,
     answers=(NO_CONTENT,),
-    body_limit=MAX_TENANT_BODY,
 )
 def add_user_to_tenant(ctx: Context) -> HttpResponse:
     body = ctx.request.json() if ctx.request.body.strip() else None
