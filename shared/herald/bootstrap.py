@@ -450,6 +450,7 @@ class Services:
     def deliver(self) -> DeliverService:
         from herald.pipeline.delivering import DeliverService, DeliveryPolicy
         from herald.pipeline.ratelimit import RateLimiter
+        from herald.resources.tokens import TokenService
 
         settings = self.adapters.settings
         return DeliverService(
@@ -461,6 +462,7 @@ class Services:
             timers=self.adapters.timers,
             limiter=RateLimiter(settings.rate_limits),
             suppressions=self.suppressions,
+            tokens=TokenService(self.adapters.documents),
         )
 
     @functools.cached_property

@@ -137,10 +137,3 @@ def test_courier_metadata_trace_id_is_stored_and_searchable() -> None:
     found = call(api, "GET", "/messages", traceId="order-42").body["results"]
     assert [m["id"] for m in found] == [request_id]
     assert call(api, "GET", "/messages", traceId="other").body["results"] == []
-    refused = call(
-        api, "POST", "/send", {"message": {**SEND["message"], "context": {"tenant_id": "a"}}}
-    )
-    assert refused.body["errors"][0] == {
-        "field": "message.context",
-        "reason": "is a Courier field Herald does not support yet",
-    }

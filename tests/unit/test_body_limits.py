@@ -80,6 +80,9 @@ def test_the_routes_that_take_more_than_the_default_are_the_ones_that_need_it() 
         "POST /lists/{list_id}/subscriptions": 512 * 1024,
         "PUT /lists/{list_id}/subscriptions": 512 * 1024,
         "POST /callbacks/sendgrid/{workspace}": 1024 * 1024,
+        "PUT /tenants/{tenant_id}": 128 * 1024,
+        "PUT /users/{user_id}/tenants": 128 * 1024,
+        "PUT /users/{user_id}/tokens": 256 * 1024,
     }
     assert max(larger.values()) <= MIB and DEFAULT_MAX_BODY == 64 * 1024
 

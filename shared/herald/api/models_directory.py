@@ -164,3 +164,76 @@ class BrandPage(_View):
 
     results: list[BrandView]
     paging: Paging
+
+
+class TenantDefaultPreference(_View):
+    """A tenant's default for one topic."""
+
+    id: str
+    status: PreferenceStatus
+    has_custom_routing: bool
+    custom_routing: list[CourierChannel]
+
+
+class TenantDefaultPreferences(_View):
+    items: list[TenantDefaultPreference]
+
+
+class TenantView(_View):
+    """Courier's ``Tenant``."""
+
+    id: str
+    name: str
+    brand_id: str | None
+    parent_tenant_id: str | None
+    default_preferences: TenantDefaultPreferences | None
+    properties: dict[str, Any] | None
+    user_profile: dict[str, Any] | None
+
+
+class _CourierList(_View):
+    type: Literal["list"]
+    url: str
+    has_more: bool
+    cursor: str | None
+    next_url: str | None
+
+
+class TenantPage(_CourierList):
+    """``GET /tenants``."""
+
+    items: list[TenantView]
+
+
+class TenantAssociationView(_View):
+    """Courier's ``TenantAssociation``: a user in a tenant."""
+
+    tenant_id: str
+    user_id: str
+    type: Literal["user"]
+    profile: dict[str, Any] | None
+
+
+class TenantAssociationPage(_CourierList):
+    """``GET /tenants/{tenant_id}/users`` and ``GET /users/{user_id}/tenants``."""
+
+    items: list[TenantAssociationView]
+
+
+class TokenView(_View):
+    """Courier's ``UserToken`` with its status (``failed``: FCM no longer knows it)."""
+
+    token: str
+    provider_key: Literal["firebase-fcm", "apn", "expo", "onesignal"]
+    device: dict[str, Any] | None
+    expiry_date: str | bool | None
+    properties: Any
+    tracking: dict[str, Any] | None
+    status: Literal["active", "unknown", "failed", "revoked"]
+    status_reason: str | None
+
+
+class TokenList(_View):
+    """``GET /users/{user_id}/tokens``."""
+
+    tokens: list[TokenView]

@@ -71,13 +71,20 @@ class PreferenceDecision:
     reason: str | None = None  # Courier's reason, when not allowed
 
 
-def decide(topic: SubscriptionTopic | None, choice: UserTopicChoice | None) -> PreferenceDecision:
+def decide(
+    topic: SubscriptionTopic | None,
+    choice: UserTopicChoice | None,
+    tenant_default: UserTopicChoice | None = None,
+) -> PreferenceDecision:
     """Whether a message of ``topic`` may reach a user who made ``choice``.
 
-    A REQUIRED topic cannot be opted out of; a user's custom routing, then the
-    topic's allowed channels, narrow the channels.
+    A REQUIRED topic cannot be opted out of; a user's own choice wins over their
+    tenant's default, which wins over the topic's. A user's custom routing (else
+    the tenant default's), then the topic's allowed channels, narrow the channels.
     """
     default = topic.default_status if topic else "OPTED_IN"
+    if default != "REQUIRED" and tenant_default is not None:
+        default = tenant_default.status
     status = default if default == "REQUIRED" or choice is None else choice.status
     if status == "OPTED_OUT":
         reason = "OPT_IN_REQUIRED" if choice is None else "UNSUBSCRIBED"
@@ -85,8 +92,9 @@ def decide(topic: SubscriptionTopic | None, choice: UserTopicChoice | None) -> P
     channels: set[str] | None = None
     if topic and topic.allowed_channels:
         channels = {HERALD_CHANNEL[c] for c in topic.allowed_channels}
-    if choice and choice.has_custom_routing and choice.custom_routing:
-        chosen = {HERALD_CHANNEL[c] for c in choice.custom_routing}
+    routing = choice if choice and choice.has_custom_routing else tenant_default
+    if routing and routing.has_custom_routing and routing.custom_routing:
+        chosen = {HERALD_CHANNEL[c] for c in routing.custom_routing}
         channels = chosen if channels is None else channels & chosen
     return PreferenceDecision(True, sorted(channels) if channels is not None else None)
 

@@ -38,6 +38,7 @@ class FanOut(BaseModel):
     """
 
     list_id: str | None = None
+    tenant_id: str | None = None  # the tenant's users, instead of a list's subscribers
     recipients: list[dict[str, Any]] = Field(default_factory=list)  # inline, when no list
     data: dict[str, Any] = Field(default_factory=dict)  # the list recipient's own data
     cursor: str | None = None  # the last subscription id (or recipient index) expanded
@@ -76,6 +77,7 @@ class MessageState(BaseModel):
     utm: dict[str, str] | None = None  # Courier's metadata.utm, added to email HTML links
     template: str | None = None  # the stored template (Courier's "notification")
     brand_id: str | None = None
+    tenant_id: str | None = None  # Courier's context.tenant_id
     subscription_topic_id: str | None = None  # Courier's preferences.subscription_topic_id
     # Courier's per-channel and per-provider overrides, as sent.
     channel_overrides: dict[str, Any] | None = None
@@ -100,6 +102,8 @@ class MessageState(BaseModel):
     def recipient_label(self) -> str:
         """Courier's ``recipient`` string: the best address we know."""
         if self.fanout is not None:
+            if self.fanout.tenant_id:
+                return f"tenant:{self.fanout.tenant_id}"
             return f"list:{self.fanout.list_id}" if self.fanout.list_id else "recipients"
         for field in ("email", "phone_number"):
             if value := self.recipient.get(field):

@@ -34,7 +34,7 @@ MAX_TAGS, MAX_TAG_CHARS = 9, 30
 # Every channel, in the default order of ``single`` routing.
 CHANNELS = ("email", "sms", "push", "chat", "webhook")
 
-NOT_YET_SUPPORTED_MESSAGE_FIELDS = frozenset({"expiry", "context"})
+NOT_YET_SUPPORTED_MESSAGE_FIELDS = frozenset({"expiry"})
 NOT_YET_SUPPORTED_METADATA_FIELDS: frozenset[str] = frozenset()
 NOT_YET_SUPPORTED_TIMEOUT_FIELDS = frozenset({"escalation", "criteria"})
 NOT_YET_SUPPORTED_CHANNEL_FIELDS = frozenset({"if", "metadata", "override", "timeouts", "brand_id"})
@@ -44,7 +44,6 @@ NOT_YET_SUPPORTED_RECIPIENT_FIELDS = frozenset(
         "account_id",
         "list_pattern",
         "audience_id",
-        "tenant_id",
         "preferences",
         "locale",
         "filters",
@@ -254,10 +253,14 @@ class Recipient(Addresses):
     user_id: str | None = None
     # A list: every subscriber gets a message of their own (fanned out in the pipeline).
     list_id: str | None = None
+    # Alone, a tenant's users, fanned out like a list; beside a user_id, the tenant
+    # whose brand, preferences and properties that user's message takes.
+    tenant_id: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
     _user_id = field_validator("user_id")(classmethod(lambda cls, v: check_identifier(v)))
     _list_id = field_validator("list_id")(classmethod(lambda cls, v: check_identifier(v)))
+    _tenant_id = field_validator("tenant_id")(classmethod(lambda cls, v: check_identifier(v)))
 
     @field_validator("data")
     @classmethod
@@ -269,13 +272,17 @@ class Recipient(Addresses):
     def _has_an_address(self) -> Recipient:
         addresses = (self.email, self.phone_number, self.firebase_token, self.slack, self.webhook)
         if self.list_id is not None:
-            if self.user_id is not None or any(addresses):
+            if self.user_id is not None or self.tenant_id is not None or any(addresses):
                 raise ValueError("a list recipient takes only list_id and data")
+            return self
+        if self.tenant_id is not None and self.user_id is None:
+            if any(addresses):
+                raise ValueError("a tenant recipient takes only tenant_id, user_id and data")
             return self
         if self.user_id is None and not any(addresses):
             raise ValueError(
-                "a recipient needs a user_id, list_id, email, phone_number, firebaseToken,"
-                " slack or webhook"
+                "a recipient needs a user_id, list_id, tenant_id, email, phone_number,"
+                " firebaseToken, slack or webhook"
             )
         return self
 
@@ -577,6 +584,14 @@ class Metadata(_Strict):
     utm: Utm | None = None
 
 
+class MessageContext(_Strict):
+    """Courier's ``context``: the tenant a message is sent on behalf of."""
+
+    tenant_id: str | None = None
+
+    _tenant_id = field_validator("tenant_id")(classmethod(lambda cls, v: check_identifier(v)))
+
+
 class Message(_Strict):
     model_config = ConfigDict(
         extra="forbid", frozen=True, json_schema_extra=_to_accepts_one_or_many
@@ -596,6 +611,7 @@ class Message(_Strict):
     brand_id: str | None = None
     timeout: Timeout | None = None
     delay: Delay | None = None
+    context: MessageContext | None = None
 
     _template = field_validator("template")(classmethod(lambda cls, v: check_identifier(v)))
     _brand = field_validator("brand_id")(classmethod(lambda cls, v: check_identifier(v)))

@@ -15,6 +15,7 @@ class MessageEnqueued(_Payload):
     tags: list[str] = Field(default_factory=list)  # Courier's metadata.tags
     template: str | None = None  # the stored template sent (Courier's "notification")
     event: str | None = None  # Courier's metadata.event, when the send gave one
+    tenant_id: str | None = None  # the tenant it was sent for (context or to.tenant_id)
     fanout: bool = False  # a list send's own record, not a message to a recipient
 
 

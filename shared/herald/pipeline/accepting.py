@@ -25,7 +25,7 @@ from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageEnqueued
 from herald.ids import message_id_for, new_request_id
 from herald.observability import metrics, tracing
-from herald.resources.lists import list_path, subscriptions_collection
+from herald.resources.members import Members, members_of
 from herald.resources.validation import field_errors
 from herald.store.base import MessageRepository, WorkspaceRepository
 from herald.store.documents import DocumentStore
@@ -59,6 +59,7 @@ def enqueued_event(message: MessageState) -> NewEvent:
             tags=message.tags,
             template=message.template,
             event=message.event,
+            tenant_id=message.recipient.get("tenant_id") or message.tenant_id,
             fanout=message.fanout is not None,
         ),
     )
@@ -148,6 +149,7 @@ def message_template(
         event=metadata.event if metadata else None,
         utm=metadata.utm.model_dump(exclude_none=True) if metadata and metadata.utm else None,
         brand_id=message.brand_id,
+        tenant_id=message.context.tenant_id if message.context else None,
         subscription_topic_id=(
             message.preferences.subscription_topic_id if message.preferences else None
         ),
@@ -165,7 +167,7 @@ def _units(request: SendRequest, each_bytes: int) -> list[tuple[dict[str, Any], 
     direct: list[dict[str, Any]] = []
     units: list[tuple[dict[str, Any], FanOut | None]] = []
     seen: set[str] = set()
-    lists: dict[str, int] = {}  # list id -> where the request first names it
+    audiences: dict[tuple[str, str], int] = {}  # (list|tenant, id) -> where first named
     for index, to in enumerate(request.message.recipients()):
         stored = to.model_dump(mode="json", exclude_defaults=True, by_alias=True)
         canonical = json.dumps(stored, sort_keys=True)
@@ -173,17 +175,24 @@ def _units(request: SendRequest, each_bytes: int) -> list[tuple[dict[str, Any], 
             continue  # the same recipient twice is sent once
         seen.add(canonical)
         if to.list_id is not None:
-            if to.list_id in lists:
-                # Each subscriber would get a message per naming: one list, one fan-out.
-                raise ValidationFailed.of(
-                    f"message.to[{index}].list_id",
-                    f"names list {to.list_id} again, with other data, as message.to"
-                    f"[{lists[to.list_id]}] did; a request sends to a list once (merge the data)",
-                )
-            lists[to.list_id] = index
-            units.append((stored, FanOut(list_id=to.list_id, data=to.data)))
+            fanout = FanOut(list_id=to.list_id, data=to.data)
+            audience = ("list", to.list_id)
+        elif to.tenant_id is not None and to.user_id is None:
+            fanout = FanOut(tenant_id=to.tenant_id, data=to.data)
+            audience = ("tenant", to.tenant_id)
         else:
             direct.append(stored)
+            continue
+        if audience in audiences:
+            # Each member would get a message per naming: one audience, one fan-out.
+            kind, named = audience
+            raise ValidationFailed.of(
+                f"message.to[{index}].{kind}_id",
+                f"names {kind} {named} again, with other data, as message.to"
+                f"[{audiences[audience]}] did; a request sends to a {kind} once (merge the data)",
+            )
+        audiences[audience] = index
+        units.append((stored, fanout))
     fits = len(direct) <= FANOUT_THRESHOLD and len(direct) * each_bytes <= COMMIT_BUDGET_BYTES
     if len(direct) > 1 and not fits:
         units.append(({"recipients": len(direct)}, FanOut(recipients=direct)))
@@ -241,7 +250,12 @@ RESENT_FIELDS = (
     "brand_id",
     "subscription_topic_id",
     "timeout",
+    "tenant_id",
 )
+
+
+def members_of_unit(fanout: FanOut | None) -> Members | None:
+    return members_of(fanout) if fanout is not None else None
 
 
 class SendService:
@@ -273,23 +287,21 @@ class SendService:
         """Refuses a request that would make more than ``max_messages`` messages, its lists'
         subscribers as they are now included (counted, not read, and no further than
         the cap)."""
-        direct = sum(
-            len(f.recipients) if f else 1 for _, f in units if f is None or f.list_id is None
-        )
-        counted = [(f.list_id, 0) for _, f in units if f is not None and f.list_id is not None]
+        direct = sum(len(f.recipients) if f else 1 for _, f in units if members_of_unit(f) is None)
+        counted = [(m, 0) for _, f in units if (m := members_of_unit(f)) is not None]
         total = direct
         if counted and self.documents is not None:
-            live = self.documents.get_many(workspace, [list_path(i) for i, _ in counted])
-            for position, ((list_id, _), listed) in enumerate(zip(counted, live, strict=True)):
-                if listed is None or listed.get("deleted") or total > self.max_messages:
-                    continue  # a list that is gone ends its fan-out without a message
+            live = self.documents.get_many(workspace, [m.parent for m, _ in counted])
+            for position, ((members, _), parent) in enumerate(zip(counted, live, strict=True)):
+                if not members.live(parent) or total > self.max_messages:
+                    continue  # an audience that is gone ends its fan-out without a message
                 size = self.documents.count(
-                    workspace, subscriptions_collection(list_id), self.max_messages - total + 1
+                    workspace, members.collection, self.max_messages - total + 1
                 )
-                counted[position] = (list_id, size)
+                counted[position] = (members, size)
                 total += size
         if total > self.max_messages:
-            parts = [f"list {i}: {n:,}" for i, n in counted if n] + [f"{direct:,} direct"]
+            parts = [f"{m.label}: {n:,}" for m, n in counted if n] + [f"{direct:,} direct"]
             raise ValidationFailed.of(
                 "message.to",
                 f"would make more than {self.max_messages:,} messages ({', '.join(parts)});"

@@ -40,6 +40,7 @@ from herald.pipeline.ratelimit import RateLimiter
 from herald.providers.base import Dispatch, Provider
 from herald.redaction import error_text
 from herald.resources.suppressions import SuppressionList
+from herald.resources.tokens import TokenService
 from herald.store.base import (
     Attempt,
     AttemptRepository,
@@ -209,6 +210,10 @@ class _Run:
     settings: WorkspaceSettings
 
 
+# FCM's errorCode for a registration token the app no longer holds.
+FCM_UNREGISTERED = "UNREGISTERED"
+
+
 class DeliverService:
     consumer = "deliver"
 
@@ -223,6 +228,7 @@ class DeliverService:
         workspaces: WorkspaceRepository | None = None,
         limiter: RateLimiter | None = None,
         suppressions: SuppressionList | None = None,
+        tokens: TokenService | None = None,
     ) -> None:
         self.messages = messages
         self.attempts = attempts
@@ -232,6 +238,7 @@ class DeliverService:
         self.workspaces = workspaces
         self.limiter = limiter or RateLimiter({})
         self.suppressions = suppressions
+        self.tokens = tokens  # a user's device tokens, marked when FCM no longer knows one
 
     def handle(self, event: EventEnvelope) -> None:
         message = self.messages.get_message(event.workspace, event.message_id)
@@ -564,6 +571,8 @@ class DeliverService:
             result = self._result(
                 channel, name, ChannelOutcome.FAILED, reason=Reason.PROVIDER_ERROR, error=error
             )
+            if exc.code == FCM_UNREGISTERED:
+                self._forget_token(message, error)
         except Exception as exc:
             # Retryable, or unexpected before the handoff: nothing left, try again later.
             # After the handoff, no answer: the policy decides (resend means try again).
@@ -599,6 +608,13 @@ class DeliverService:
             recipient=logs.mask(message.recipient_label()),  # never the address, never the body
         )
         return self._finish(message, attempt, result)
+
+    def _forget_token(self, message: MessageState, error: str) -> None:
+        """FCM says the app was uninstalled: the user's stored token is not used again (a
+        token given in the send or the profile is the caller's to drop)."""
+        user_id, token = message.recipient.get("user_id"), message.recipient.get("firebaseToken")
+        if self.tokens is not None and isinstance(user_id, str) and isinstance(token, str):
+            self.tokens.mark_failed(message.workspace, user_id, token, error)
 
     def _finish(
         self, message: MessageState, attempt: Attempt, result: DeliveryResult

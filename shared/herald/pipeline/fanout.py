@@ -29,6 +29,7 @@ from herald.pipeline.accepting import (
     message_bytes,
     message_trace_root,
 )
+from herald.resources.members import members_of
 from herald.store.base import MessageRepository, Transition
 from herald.store.documents import DocumentStore
 
@@ -43,25 +44,24 @@ def _next_recipients(
     message: MessageState, documents: DocumentStore | None, chunk: int
 ) -> tuple[list[dict[str, Any]], str | None, bool] | None:
     """The next recipients, the cursor after them and whether they are the last; None
-    if the list does not exist."""
+    if the list or tenant does not exist."""
     fanout = message.fanout
     assert fanout is not None
-    if fanout.list_id is None:
+    members = members_of(fanout)
+    if members is None:
         start = int(fanout.cursor or 0)
         batch = fanout.recipients[start : start + chunk]
         end = start + len(batch)
         return batch, str(end), end >= len(fanout.recipients)
     if documents is None:
         return None
-    if fanout.cursor is None:
-        listed = documents.get(message.workspace, ("lists", fanout.list_id))
-        if listed is None or listed.get("deleted"):
-            return None
-    page = documents.page(
-        message.workspace, ("lists", fanout.list_id, "subscriptions"), fanout.cursor, chunk
-    )
+    if fanout.cursor is None and not members.live(documents.get(message.workspace, members.parent)):
+        return None
+    page = documents.page(message.workspace, members.collection, fanout.cursor, chunk)
+    # A tenant's users are sent to in the tenant's context, as ``to.tenant_id`` asks.
+    tenant = {"tenant_id": fanout.tenant_id} if fanout.tenant_id else {}
     recipients = [
-        {"user_id": user_id, **({"data": fanout.data} if fanout.data else {})}
+        {"user_id": user_id, **tenant, **({"data": fanout.data} if fanout.data else {})}
         for user_id, _ in page
     ]
     cursor = page[-1][0] if page else fanout.cursor
@@ -110,6 +110,7 @@ class FanOutService:
         # A chunk's messages are committed together: as many as fit the commit budget.
         chunk = max(1, min(self.chunk, COMMIT_BUDGET_BYTES // message_bytes(message)))
         found = _next_recipients(message, self.documents, chunk)
+        members = members_of(fanout)
         if (wait_ms := (message.updated_ms or 0) + MIN_WRITE_INTERVAL_MS - self.clock()) > 0:
             self.sleep(wait_ms / 1000)
 
@@ -126,7 +127,7 @@ class FanOutService:
                     update={
                         "status": MessageStatus.UNDELIVERABLE,
                         "reason": Reason.FAILED,
-                        "error": f"list {fanout.list_id} does not exist",
+                        "error": f"{members.label if members else 'the audience'} does not exist",
                     }
                 )
                 return Transition(

@@ -85,6 +85,8 @@ def route_and_render(
             "the recipient has no address for any channel of the routing",
         )
     data = {**merged_data(message.data, context.recipient), "profile": context.profile}
+    if context.tenant is not None:
+        data["tenant"] = context.tenant
     # One budget per channel; the email's also pays for rewriting its links.
     budgets = {channel: Budget() for channel in plan.channels}
     try:

@@ -1,8 +1,8 @@
 """What the render stage looks up before it routes a message.
 
-The user's profile (for ``to.user_id``), the stored template and brand, and the
-recipient's choice about the message's subscription topic: read together,
-outside the transaction that then routes the message.
+The user's profile (for ``to.user_id``) and device tokens, the stored template,
+tenant and brand, and the recipient's choice about the message's subscription
+topic: read together, outside the transaction that then routes the message.
 """
 
 from __future__ import annotations
@@ -10,12 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from herald.clock import now_ms
 from herald.domain.audience import PreferenceDecision, SubscriptionTopic, UserTopicChoice, decide
 from herald.domain.message import MessageState
 from herald.errors import ValidationFailed
 from herald.resources.brands import for_rendering
 from herald.resources.preferences import address_choice_path, choice_path
 from herald.resources.profiles import profile_addresses
+from herald.resources.tenants import default_choice, tenant_path
+from herald.resources.tokens import MAX_TOKENS_PER_USER, tokens_collection, usable_push_token
 from herald.store.documents import DocPath, DocumentStore
 
 
@@ -28,6 +31,8 @@ class RenderContext:
     preference: PreferenceDecision = field(default_factory=lambda: PreferenceDecision(True, None))
     topic_id: str | None = None
     topic: SubscriptionTopic | None = None
+    # The tenant's properties, what templates read as ``tenant.*``.
+    tenant: dict[str, Any] | None = None
     missing: str | None = None  # what was named but does not exist
     # What was found but cannot be used (a stored profile whose address is not one).
     invalid: str | None = None
@@ -55,11 +60,14 @@ class ContextResolver:
         if self.documents is None:
             return RenderContext(recipient)
         user_id: str | None = recipient.get("user_id")
+        tenant_id: str | None = recipient.get("tenant_id") or message.tenant_id
         paths: dict[str, DocPath] = {}
         if user_id:
             paths["profile"] = ("profiles", user_id)
         if message.template:
             paths["template"] = ("templates", message.template)
+        if tenant_id:
+            paths["tenant"] = tenant_path(tenant_id)
         found = dict(
             zip(
                 paths, self.documents.get_many(message.workspace, list(paths.values())), strict=True
@@ -68,7 +76,14 @@ class ContextResolver:
         template = found.get("template")
         if message.template and template is None:
             return RenderContext(recipient, missing=f"template {message.template}")
-        profile: dict[str, Any] = (found.get("profile") or {}).get("profile", {})
+        tenant = found.get("tenant")
+        if tenant_id and tenant is None:
+            return RenderContext(recipient, template=template, missing=f"tenant {tenant_id}")
+        # The tenant's user profile lies under the user's own.
+        profile: dict[str, Any] = {
+            **((tenant or {}).get("user_profile") or {}),
+            **(found.get("profile") or {}).get("profile", {}),
+        }
         # The message's own addresses win over the profile's, as in Courier; the profile's
         # are checked as the message's were (one stored before they were checked, or
         # written around the API, must not reach a provider).
@@ -80,8 +95,18 @@ class ContextResolver:
                 recipient, profile, template, invalid=f"the profile of user {user_id}: {exc}"
             )
         merged = {**profile, **addresses, **recipient}
+        if user_id and not merged.get("firebaseToken"):
+            # The push channel's address may be a device token the user registered.
+            tokens = self.documents.page(
+                message.workspace, tokens_collection(user_id), None, MAX_TOKENS_PER_USER
+            )
+            if token := usable_push_token(tokens, now_ms()):
+                merged["firebaseToken"] = token
         topic_id = message.subscription_topic_id or (template or {}).get("subscription_topic_id")
-        brand_id = message.brand_id or (template or {}).get("brand_id")
+        # The send's brand, else the tenant's, else the template's.
+        brand_id = (
+            message.brand_id or (tenant or {}).get("brand_id") or (template or {}).get("brand_id")
+        )
         later: dict[str, DocPath] = {}
         if topic_id:
             later["topic"] = ("topics", topic_id)
@@ -106,7 +131,12 @@ class ContextResolver:
             profile=profile,
             template=template,
             brand=for_rendering(brand) if (brand := more.get("brand")) else None,
-            preference=decide(topic, choice) if topic_id else PreferenceDecision(True, None),
+            preference=(
+                decide(topic, choice, default_choice(tenant, topic_id))
+                if topic_id
+                else PreferenceDecision(True, None)
+            ),
             topic_id=topic_id,
             topic=topic,
+            tenant=((tenant or {}).get("properties") or {}) if tenant_id else None,
         )

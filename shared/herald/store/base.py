@@ -282,6 +282,7 @@ class MessageSummary(BaseModel):
     tags: list[str] = Field(default_factory=list)  # Courier's metadata.tags
     template: str | None = None  # Courier's "notification"
     event: str | None = None  # Courier's metadata.event, when the send gave one
+    tenant_id: str | None = None  # Courier's context.tenant_id, or the to.tenant_id fanned out
     sent_ms: int | None = None
     delivered_ms: int | None = None
     opened_ms: int | None = None
@@ -316,6 +317,7 @@ class SummaryQuery:
     recipient: str | None = None
     trace_id: str | None = None
     template: str | None = None
+    tenant_id: str | None = None
     tags: tuple[str, ...] = ()
     enqueued_after_ms: int | None = None  # strictly after
     after: PageMark | None = None  # the previous page's end: newest first, so older than it
@@ -329,6 +331,7 @@ class SummaryQuery:
             "recipient": self.recipient,
             "trace_id": self.trace_id,
             "template": self.template,
+            "tenant_id": self.tenant_id,
             "tags": self.tags,
         }
         return {field: value for field, value in given.items() if value}

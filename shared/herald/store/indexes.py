@@ -27,11 +27,12 @@ LIST_FILTER_FIELDS: tuple[str, ...] = (
     "recipient",
     "trace_id",
     "template",
+    "tenant_id",
     "tags",
 )
 ARRAY_FIELDS = frozenset({"tags"})
 # At most this many of them in one query, so that an exact index serves every
-# combination (21 indexes) instead of 63, each one more write per summary.
+# combination (28 indexes) instead of 127, each one more write per summary.
 MAX_LIST_FILTERS = 2
 
 
@@ -108,6 +109,14 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     # The workspace's documents, read by id or paged by id only.
     ("profiles", "profile"),
     ("subscriptions", "preferences"),
+    ("tenants", "properties"),
+    ("tenants", "user_profile"),
+    ("tenants", "default_preferences"),
+    ("tenants", "profile"),  # a user's profile in a tenant (both sides of the membership)
+    ("users", "profile"),
+    ("tokens", "device"),
+    ("tokens", "properties"),
+    ("tokens", "tracking"),
     ("templates", "content"),
     ("templates", "channels"),
     ("templates", "routing"),

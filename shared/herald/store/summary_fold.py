@@ -12,7 +12,7 @@ what the field means:
   status event of the highest sequence number; so do the last event and when
   it happened, from any event;
 - a first time (sent, delivered, opened, clicked) is the earliest one seen;
-- what the message was sent with (recipient, tags, template, event, trace id, when it
+- what the message was sent with (recipient, tags, template, event, tenant, trace id, when it
   was enqueued) comes from its enqueued event alone.
 
 Each rule is a maximum or a minimum, so the join is commutative, associative
@@ -74,6 +74,7 @@ def join(a: MessageSummary, b: MessageSummary) -> MessageSummary:
             s.trace_id or "",
             s.template or "",
             s.event or "",
+            s.tenant_id or "",
             s.tags,
         ),
     )
@@ -94,6 +95,7 @@ def join(a: MessageSummary, b: MessageSummary) -> MessageSummary:
         tags=list(origin.tags),
         template=origin.template,
         event=origin.event,
+        tenant_id=origin.tenant_id,
         **{field: _earliest(getattr(a, field), getattr(b, field)) for field in FIRST_TIMES},
     )
 
@@ -132,6 +134,7 @@ def _sent_with(event: EventEnvelope) -> dict[str, object]:
         "tags": event.payload.get("tags") or [],
         "template": event.payload.get("template"),
         "event": event.payload.get("event"),
+        "tenant_id": event.payload.get("tenant_id"),
     }
 
 

@@ -34,12 +34,13 @@ LIST_FILTERS = {
     "traceId": "trace_id",
     "notification": "template",
     "event": "template",  # Courier's event id names the template sent, as notification does
+    "tenant_id": "tenant_id",
     "tag": "tags",
     "tags": "tags",
 }
 # Courier's filters Herald cannot apply yet: refused, rather than answering an unfiltered page.
 # (Courier's "archived" is accepted and changes nothing: Herald archives no message.)
-UNSUPPORTED_LIST_FILTERS = ("list", "provider", "tenant_id")
+UNSUPPORTED_LIST_FILTERS = ("list", "provider")
 # Firestore allows at most 30 disjunctions (status values x tags) in one query.
 MAX_DISJUNCTIONS = 30
 HISTORY_TYPES = frozenset(spec.history_type for spec in EVENTS)
@@ -130,7 +131,7 @@ def get_request(ctx: Context) -> HttpResponse:
     summary="List messages",
     tag=TAG,
     description=(
-        "Courier's filters `list`, `provider` and `tenant_id` are refused (400) rather "
+        "Courier's filters `list` and `provider` are refused (400) rather "
         "than ignored: Herald cannot apply them yet."
     ),
     answers=(Answer(200, MessageList, "a page of summaries, newest first"),),
@@ -142,6 +143,7 @@ def get_request(ctx: Context) -> HttpResponse:
         Query("traceId", "metadata.trace_id given at send"),
         Query("notification", "the template sent"),
         Query("event", "Courier's other name for notification"),
+        Query("tenant_id", "the tenant sent for (context.tenant_id or to.tenant_id)"),
         Query("archived", "accepted; Herald archives no message, so it changes nothing"),
         Query("tag", "a tag (repeat for any of several)", repeated=True),
         Query("tags", "comma-separated tags: any of them"),
@@ -187,6 +189,7 @@ def list_query(ctx: Context) -> SummaryQuery:
         recipient=ctx.request.query.get("recipient"),
         trace_id=ctx.request.query.get("traceId"),
         template=_one_of(ctx, "notification", "event"),
+        tenant_id=ctx.request.query.get("tenant_id"),
         tags=tuple(tags),
         enqueued_after_ms=_enqueued_after(ctx.request.query.get("enqueued_after")),
         after=decode_cursor(cursor) if cursor else None,

@@ -1,0 +1,151 @@
+"""A user's device tokens: Courier's tokens API, and the push channel's use of them."""
+
+from __future__ import annotations
+
+from herald.api.http import Api
+from herald.errors import PermanentProviderError
+from herald.resources.tokens import MAX_TOKENS_PER_USER, usable_push_token
+from tests.unit.fakes import FakeProvider, Pipeline
+from tests.unit.test_api import call, make_api
+from tests.unit.test_openapi_responses import check
+
+FCM = {"provider_key": "firebase-fcm", "device": {"platform": "android"}}
+PUSH = {
+    "content": {"title": "Hi", "body": "b"},
+    "routing": {"method": "single", "channels": ["push"]},
+}
+
+
+def with_push(
+    fail_with: PermanentProviderError | None = None,
+) -> tuple[Api, Pipeline, FakeProvider]:
+    api, pipeline = make_api()
+    push = FakeProvider("fake-fcm", "push", fail_with=fail_with)
+    pipeline.extra.append(push)
+    pipeline.restart()
+    return api, pipeline, push
+
+
+def test_a_token_is_registered_read_listed_and_deleted() -> None:
+    api, _ = make_api()
+    assert call(api, "PUT", "/users/ada/tokens/tok-1", FCM).status == 204
+    got = check(
+        call(api, "GET", "/users/ada/tokens/tok-1"), "GET", "/users/{user_id}/tokens/{token}"
+    )
+    assert (got["token"], got["provider_key"], got["status"]) == ("tok-1", "firebase-fcm", "active")
+    assert got["device"] == {"platform": "android"}
+    bulk = [{"token": "tok-2", "provider_key": "apn"}, {"token": "tok-3", "provider_key": "expo"}]
+    assert call(api, "PUT", "/users/ada/tokens", bulk).status == 204
+    assert (
+        call(
+            api, "PUT", "/users/ada/tokens", {"tokens": [{"token": "tok-4", "provider_key": "apn"}]}
+        ).status
+        == 204
+    )
+    listed = check(call(api, "GET", "/users/ada/tokens"), "GET", "/users/{user_id}/tokens")
+    assert [t["token"] for t in listed["tokens"]] == ["tok-1", "tok-2", "tok-3", "tok-4"]
+    assert call(api, "DELETE", "/users/ada/tokens/tok-1").status == 204
+    assert call(api, "DELETE", "/users/ada/tokens/tok-1").status == 404
+    assert call(api, "GET", "/users/ada/tokens/tok-1").status == 404
+
+
+def test_tokens_are_scoped_to_the_workspace() -> None:
+    api, _ = make_api()
+    call(api, "PUT", "/users/ada/tokens/tok-1", FCM)
+    assert call(api, "GET", "/users/ada/tokens/tok-1", key="other-key").status == 404
+    assert call(api, "GET", "/users/ada/tokens", key="other-key").body == {"tokens": []}
+    assert call(api, "DELETE", "/users/ada/tokens/tok-1", key="other-key").status == 404
+
+
+def test_token_bodies_are_checked_by_field() -> None:
+    api, _ = make_api()
+    cases = {
+        "provider_key": {"provider_key": "carrier-pigeon"},
+        "expiry_date": {**FCM, "expiry_date": "next tuesday"},
+        "token": {**FCM, "token": "another"},
+    }
+    for field, body in cases.items():
+        refused = call(api, "PUT", "/users/ada/tokens/tok-1", body)
+        assert (refused.status, refused.body["errors"][0]["field"]) == (400, field), field
+    true_expiry = call(api, "PUT", "/users/ada/tokens/tok-1", {**FCM, "expiry_date": True})
+    assert true_expiry.body["errors"][0]["field"] == "expiry_date"
+    for fine in ("2030-10-25T00:00:00.000Z", False):
+        assert (
+            call(api, "PUT", "/users/ada/tokens/tok-1", {**FCM, "expiry_date": fine}).status == 204
+        )
+    twice = [{"token": "a", "provider_key": "apn"}, {"token": "a", "provider_key": "apn"}]
+    assert call(api, "PUT", "/users/ada/tokens", twice).body["errors"][0]["field"] == "tokens"
+    assert call(api, "PUT", "/users/ada/tokens/" + "t" * 257, FCM).status == 404  # no such route
+
+
+def test_a_user_holds_at_most_a_bounded_number_of_tokens() -> None:
+    api, _ = make_api()
+    tokens = [{"token": f"t{n:03}", "provider_key": "apn"} for n in range(MAX_TOKENS_PER_USER)]
+    assert call(api, "PUT", "/users/ada/tokens", tokens).status == 204
+    assert call(api, "PUT", "/users/ada/tokens/t000", FCM).status == 204  # one held, again
+    refused = call(api, "PUT", "/users/ada/tokens/one-more", FCM)
+    assert (refused.status, refused.body["errors"][0]["field"]) == (400, "token")
+    over = [*tokens, {"token": "x", "provider_key": "apn"}]
+    assert call(api, "PUT", "/users/bob/tokens", over).body["errors"][0]["field"] == "tokens"
+
+
+def test_push_to_a_user_without_a_profile_token_uses_their_active_fcm_token() -> None:
+    api, pipeline, push = with_push()
+    call(api, "PUT", "/users/ada/tokens/apn-tok", {"provider_key": "apn"})
+    call(api, "PUT", "/users/ada/tokens/expired", {**FCM, "expiry_date": "2001-01-01T00:00:00Z"})
+    call(api, "PUT", "/users/ada/tokens/fcm-tok", FCM)
+    call(api, "POST", "/send", {"message": {**PUSH, "to": {"user_id": "ada"}}})
+    pipeline.drain()
+    assert [d.recipient["firebaseToken"] for d in push.sent] == ["fcm-tok"]
+
+
+def test_the_newest_usable_token_is_chosen() -> None:
+    fcm = {"provider_key": "firebase-fcm", "status": "active", "expires_ms": None}
+    tokens = [
+        ("a", {**fcm, "updated_ms": 1}),
+        ("b", {**fcm, "updated_ms": 3}),
+        ("c", {**fcm, "updated_ms": 5, "status": "failed"}),
+        ("d", {**fcm, "updated_ms": 7, "expires_ms": 10}),
+        ("e", {**fcm, "updated_ms": 9, "provider_key": "apn"}),
+    ]
+    assert usable_push_token(tokens, at=20) == "b"
+    assert usable_push_token(tokens, at=9) == "d"  # not expired yet
+    assert usable_push_token(tokens[2:3], at=0) is None
+
+
+def test_a_profile_token_wins_over_a_registered_one() -> None:
+    api, pipeline, push = with_push()
+    call(api, "POST", "/profiles/ada", {"profile": {"firebaseToken": "profile-tok"}})
+    call(api, "PUT", "/users/ada/tokens/tok-1", FCM)
+    call(api, "POST", "/send", {"message": {**PUSH, "to": {"user_id": "ada"}}})
+    pipeline.drain()
+    assert [d.recipient["firebaseToken"] for d in push.sent] == ["profile-tok"]
+
+
+def test_a_token_fcm_reports_unregistered_is_marked_and_not_used_again() -> None:
+    unregistered = PermanentProviderError("UNREGISTERED: gone", "fake-fcm", "UNREGISTERED")
+    api, pipeline, push = with_push(fail_with=unregistered)
+    call(api, "PUT", "/users/ada/tokens/tok-1", FCM)
+    first = call(api, "POST", "/send", {"message": {**PUSH, "to": {"user_id": "ada"}}})
+    pipeline.drain()
+    assert push.calls == 1
+    status = call(api, "GET", f"/messages/{first.body['requestId']}").body["status"]
+    assert status == "UNDELIVERABLE"
+    token = call(api, "GET", "/users/ada/tokens/tok-1").body
+    assert token["status"] == "failed" and "UNREGISTERED" in token["status_reason"]
+    again = call(api, "POST", "/send", {"message": {**PUSH, "to": {"user_id": "ada"}}})
+    pipeline.drain()
+    assert push.calls == 1  # no token left to use: unroutable, FCM not called
+    assert call(api, "GET", f"/messages/{again.body['requestId']}").body["status"] == "UNROUTABLE"
+    # Registered anew by the app, it is used again.
+    call(api, "PUT", "/users/ada/tokens/tok-1", FCM)
+    assert call(api, "GET", "/users/ada/tokens/tok-1").body["status"] == "active"
+
+
+def test_another_provider_error_leaves_the_token_active() -> None:
+    rejected = PermanentProviderError("INVALID_ARGUMENT: bad", "fake-fcm", "INVALID_ARGUMENT")
+    api, pipeline, _ = with_push(fail_with=rejected)
+    call(api, "PUT", "/users/ada/tokens/tok-1", FCM)
+    call(api, "POST", "/send", {"message": {**PUSH, "to": {"user_id": "ada"}}})
+    pipeline.drain()
+    assert call(api, "GET", "/users/ada/tokens/tok-1").body["status"] == "active"
