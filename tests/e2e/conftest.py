@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from herald.ids import hash_api_key
 from herald_tools.local.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -71,3 +73,12 @@ def api(stack: Stack) -> Client:
 @pytest.fixture(scope="session")
 def sinks(stack: Stack) -> Client:
     return Client(stack.sinks.base_url, None)
+
+
+@pytest.fixture
+def own_workspace_api(stack: Stack) -> Client:
+    """A client of a workspace of its own: what a test sees there (webhook posts, message
+    lists) is its own, whatever earlier tests left in flight in the shared one."""
+    key = "hk_e2e_" + secrets.token_urlsafe(24)
+    stack.adapters().keys.put(hash_api_key(key), f"e2e-{secrets.token_hex(6)}")
+    return Client(stack.base_url, key)

@@ -48,8 +48,9 @@ def assert_signed(post: dict[str, Any], secret: str) -> None:
 
 
 def test_an_endpoint_gets_signed_message_updated_posts_and_a_replay(
-    api: Client, sinks: Client
+    own_workspace_api: Client, sinks: Client
 ) -> None:
+    api = own_workspace_api
     hook = f"/webhooks/{uuid.uuid4().hex}"
     status, endpoint = api.request(
         "POST", "/webhooks/endpoints", {"url": sinks.base_url + hook, "events": ["message:updated"]}
@@ -106,8 +107,9 @@ def test_an_endpoint_gets_signed_message_updated_posts_and_a_replay(
 
 
 def test_a_failing_endpoint_is_tried_again_on_the_timer(
-    stack: Stack, api: Client, sinks: Client
+    stack: Stack, own_workspace_api: Client, sinks: Client
 ) -> None:
+    api = own_workspace_api
     hook = f"/webhooks/{uuid.uuid4().hex}"
     status, endpoint = api.request("POST", "/webhooks/endpoints", {"url": sinks.base_url + hook})
     assert status == 201, endpoint

@@ -70,7 +70,8 @@ def pushed_to(event: str) -> list[str]:
 
 
 def whole_trace(telemetry: TelemetryStandIns, message_id: str) -> list[ExportedSpan] | None:
-    """The message's trace once every consumer has processed every event and SMTP took it."""
+    """The message's trace once every event was relayed, every consumer processed it and SMTP
+    took it."""
     spans = telemetry.trace.spans
     trace_ids = {s.trace_id for s in spans if s.attributes.get("herald.message_id") == message_id}
     assert len(trace_ids) <= 1, trace_ids
@@ -81,7 +82,10 @@ def whole_trace(telemetry: TelemetryStandIns, message_id: str) -> list[ExportedS
         for event in SENT_PATH
         for consumer in pushed_to(event)
     )
-    return trace if every_consumer and ("smtp send", "herald-deliver") in processed else None
+    # message.sent has no consumer here, so nothing after its relay span shows it was exported.
+    every_relay = processed.count(("outbox relay", "herald-relay")) >= len(SENT_PATH)
+    smtp_sent = ("smtp send", "herald-deliver") in processed
+    return trace if every_consumer and every_relay and smtp_sent else None
 
 
 def point_of(
