@@ -140,8 +140,10 @@ def exchange(
     allow_private: bool = False,
     resolver: Resolver = system_resolver,
     tls: ssl.SSLContext | None = None,
+    max_response_bytes: int = MAX_RESPONSE_BYTES,
 ) -> HttpResult:
-    """``tls``: the trust to verify servers with; None is the system's."""
+    """``tls``: the trust to verify servers with; None is the system's. The body is read
+    up to ``max_response_bytes``: what is past it is left unread."""
     for name, value in headers.items():
         if problem := header_problem(name, value):
             raise PermanentProviderError(problem, provider)
@@ -179,7 +181,7 @@ def exchange(
         try:
             connection.request(method, path, body, dict(headers))
             response = connection.getresponse()
-            content = response.read(MAX_RESPONSE_BYTES)
+            content = response.read(max_response_bytes)
         except (TimeoutError, OSError, http.client.HTTPException) as exc:
             raise AmbiguousProviderError(f"no answer from {host}: {exc}", provider) from exc
         return HttpResult(
