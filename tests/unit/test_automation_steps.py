@@ -4,10 +4,7 @@ through the SSRF-checked exchange), invoke, send-list, and each step's ``if``.""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -20,6 +17,7 @@ from herald.domain.automation import (
 )
 from herald.pipeline.automating import MAX_RUN_DATA_BYTES
 from herald.pipeline.automation_fetch import MAX_FETCH_ANSWER_BYTES, HttpDataFetcher
+from tests.data_server import Answer, DataServer, serving
 from tests.unit.fakes import Pipeline, settings_with
 from tests.unit.test_api import call, make_api
 
@@ -27,70 +25,10 @@ WS = "ws1"
 ADA = {"email": "ada@example.com"}
 
 
-@dataclass
-class Answer:
-    status: int = 200
-    body: bytes = b"{}"
-    content_type: str = "application/json"
-
-
-@dataclass
-class Seen:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class DataServer:
-    """A customer's API on loopback: answers each path as scripted, records each request."""
-
-    port: int = 0
-    answers: dict[str, Answer] = field(default_factory=dict)
-    seen: list[Seen] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)  # for /hang
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-
 @pytest.fixture
 def server() -> Iterator[DataServer]:
-    state = DataServer()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            state.seen.append(Seen(self.command, self.path, headers, body))
-            if self.path == "/hang":
-                state.release.wait(5)
-                return
-            answer = state.answers.get(self.path, Answer(404, b'{"error": "no such path"}'))
-            self.send_response(answer.status)
-            self.send_header("content-type", answer.content_type)
-            self.send_header("content-length", str(len(answer.body)))
-            self.end_headers()
-            self.wfile.write(answer.body)
-
-        do_GET = do_POST = do_PUT = _answer
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
+    with serving() as state:
         yield state
-    finally:
-        state.release.set()
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def herald_with(**settings: Any) -> tuple[Api, Pipeline]:
