@@ -33,7 +33,8 @@ class DataServer:
     port: int = 0
     answers: dict[str, Answer] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)  # for /hang
+    release: threading.Event = field(default_factory=threading.Event)  # for /hang, /trickle
+    trickled: int = 0  # bytes /trickle sent
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -52,6 +53,15 @@ def serving() -> Iterator[DataServer]:
             state.seen.append(Seen(self.command, self.path, headers, body))
             if self.path == "/hang":
                 state.release.wait(5)
+                return
+            if self.path == "/trickle":  # a byte at a time, each well within a read's wait
+                self.send_response(200)
+                self.send_header("content-length", "1000")
+                self.end_headers()
+                while state.trickled < 1000 and not state.release.wait(0.02):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    state.trickled += 1
                 return
             answer = state.answers.get(self.path, Answer(404, b'{"error": "no such path"}'))
             self.send_response(answer.status)

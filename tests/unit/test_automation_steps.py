@@ -215,6 +215,24 @@ def test_a_fetch_that_does_not_answer_in_time_fails_its_step(
     assert pipeline.email.sent == []
 
 
+def test_a_fetch_answered_a_byte_at_a_time_is_cut_off_when_its_time_is_up(
+    herald: tuple[Api, Pipeline], server: DataServer
+) -> None:
+    api, pipeline = herald
+    # Each byte comes well within a wait of 5 s; the whole answer would take 20 s.
+    pipeline.services.automate.fetcher = HttpDataFetcher(
+        timeout_s=5, allow_private=True, within_s=0.3
+    )
+    run_id = invoke(api, [fetch(server.url("/trickle")), SEND]).body["runId"]
+    pipeline.drain()
+    sent_by_then = server.trickled
+    run = run_of(api, run_id)
+    assert run["status"] == "ERROR"
+    assert "no complete answer from 127.0.0.1 within 0.3s" in run["steps"][0]["error"]
+    assert 0 < sent_by_then < 1000
+    assert pipeline.email.sent == []
+
+
 @pytest.mark.parametrize(
     "url",
     [

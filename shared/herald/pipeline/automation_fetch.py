@@ -2,9 +2,10 @@
 
 The destination is checked as a webhook's is: its name resolved once and refused if
 any address is private, loopback, link-local or metadata (unless the deployment allows
-private destinations, as the local stack does), redirects not followed, each read
-bounded in time, and the answer read no further than ``MAX_FETCH_ANSWER_BYTES``. A
-failure is the step's, with its reason: nothing is retried.
+private destinations, as the local stack does), redirects not followed, each wait
+and the whole answer bounded in time, and the answer read no further than
+``MAX_FETCH_ANSWER_BYTES``. A failure is the step's, with its reason: nothing is
+retried.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from herald.providers.http import Resolver, exchange, system_resolver
 from herald.redaction import error_text
 
 MAX_FETCH_ANSWER_BYTES = 64 * 1024
+# The whole call, however the server paces its bytes: a step holds its function's instance.
+FETCH_WITHIN_S = 15.0
 PROVIDER = "fetch-data"
 
 
@@ -65,8 +68,10 @@ class HttpDataFetcher:
         allow_private: bool = False,
         resolver: Resolver = system_resolver,
         max_answer_bytes: int = MAX_FETCH_ANSWER_BYTES,
+        within_s: float = FETCH_WITHIN_S,
     ) -> None:
         self.timeout_s = timeout_s
+        self.within_s = within_s
         self.allow_private = allow_private
         self.resolver = resolver
         self.max_answer_bytes = max_answer_bytes
@@ -89,6 +94,7 @@ class HttpDataFetcher:
                 self.allow_private,
                 self.resolver,
                 max_response_bytes=self.max_answer_bytes + 1,  # one more: too much is seen
+                answer_within_s=self.within_s,
             )
         except ProviderError as exc:
             raise FetchFailed(error_text(exc)) from exc
