@@ -17,6 +17,8 @@ from herald.domain.automation import (
 )
 from herald.pipeline.automating import MAX_RUN_DATA_BYTES
 from herald.pipeline.automation_fetch import MAX_FETCH_ANSWER_BYTES, HttpDataFetcher
+from herald.pipeline.automation_throttle import Throttles
+from herald.store.documents import InMemoryDocuments
 from tests.data_server import Answer, DataServer, serving
 from tests.unit.fakes import Pipeline, settings_with
 from tests.unit.test_api import call, make_api
@@ -558,3 +560,110 @@ def test_a_message_a_run_sent_names_the_run(herald: tuple[Api, Pipeline]) -> Non
     pipeline.drain()
     plain = call(api, "GET", f"/messages/{direct.body['requestId']}").body
     assert plain["automationRunId"] is None
+
+
+# --- throttle -------------------------------------------------------------------------------
+
+
+def throttle(**fields: Any) -> dict[str, Any]:
+    return {"action": "throttle", "max_allowed": 2, "period": "1 hour", **fields}
+
+
+def test_a_throttle_lets_through_its_limit_per_recipient_and_ends_the_rest(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    runs = [invoke(api, [throttle(), SEND]).body["runId"] for _ in range(4)]
+    bob = invoke(api, [throttle(), SEND], recipient="bob", profile={"email": "b@example.com"})
+    pipeline.drain()
+    statuses = [run_of(api, r)["status"] for r in runs]
+    assert sorted(statuses) == ["PROCESSED", "PROCESSED", "THROTTLED", "THROTTLED"]
+    throttled = [run_of(api, r) for r in runs if run_of(api, r)["status"] == "THROTTLED"]
+    for run in throttled:
+        assert [s["status"] for s in run["steps"]] == ["THROTTLED", "PENDING"]
+        assert run["reason"] == "step 0: throttled, at most 2 per 1 hour (user)"
+    assert run_of(api, bob.body["runId"])["status"] == "PROCESSED"  # his own allowance
+    assert len(pipeline.email.sent) == 3
+
+
+def test_a_throttle_counts_each_run_once_when_every_event_is_delivered_twice(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    automate = pipeline.consumers["automate"]
+    pipeline.consumers["automate"] = lambda event: (automate(event), automate(event))[0]
+    runs = [invoke(api, [throttle(max_allowed=3), SEND]).body["runId"] for _ in range(5)]
+    pipeline.drain()
+    for run_id in runs:  # and once more, after the runs ended
+        for event in pipeline.messages.history(WS, run_id):
+            automate(event)
+    pipeline.drain()
+    statuses = [run_of(api, r)["status"] for r in runs]
+    assert statuses.count("PROCESSED") == 3 and statuses.count("THROTTLED") == 2
+    assert len(pipeline.email.sent) == 3
+    ((_, window),) = pipeline.documents.page(WS, ("automation_throttles",), None, 10)
+    assert (len(window["admitted"]), len(window["refused"]), window["refused_count"]) == (3, 2, 2)
+
+
+def test_a_throttle_asked_again_for_the_same_step_answers_the_same() -> None:
+    throttles = Throttles(InMemoryDocuments())
+    hour = 3600 * 1000
+
+    def ask(step: str, at: int) -> bool:
+        return throttles.admit(WS, "k", hour, 1, step, at)
+
+    assert ask("run-a/0", 5 * hour) is True
+    assert ask("run-b/0", 5 * hour + 1) is False
+    assert ask("run-a/0", 5 * hour + 2) is True  # a redelivery: its place is kept
+    assert ask("run-b/0", 5 * hour + 3) is False  # and its refusal
+    assert ask("run-c/0", 6 * hour - 1) is False  # the last moment of the window
+    assert ask("run-c/0", 6 * hour) is True  # the next window is another count
+
+
+def test_a_dynamic_throttle_counts_by_its_key_across_recipients(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    step = throttle(max_allowed=1, scope="dynamic", throttle_key="order-{{data.order}}")
+    first = invoke(api, [step, SEND], data={"order": 1}).body["runId"]
+    again = invoke(
+        api, [step, SEND], data={"order": 1}, recipient="bob", profile={"email": "b@x.com"}
+    ).body["runId"]
+    other = invoke(api, [step, SEND], data={"order": 2}).body["runId"]
+    pipeline.drain()
+    assert [run_of(api, r)["status"] for r in (first, again, other)] == [
+        "PROCESSED",
+        "THROTTLED",
+        "PROCESSED",
+    ]
+    reason = run_of(api, again)["reason"]
+    assert reason == "step 0: throttled, at most 1 per 1 hour (dynamic, order-{{data.order}})"
+
+
+def test_bad_throttle_steps_are_refused_naming_the_field(herald: tuple[Api, Pipeline]) -> None:
+    api, _ = herald
+    cases: list[tuple[dict[str, Any], str]] = [
+        (throttle(max_allowed=0), "automation.steps[0].max_allowed"),
+        (throttle(max_allowed=1001), "automation.steps[0].max_allowed"),
+        (throttle(period="soon"), "automation.steps[0].period"),
+        (throttle(period="31 days"), "automation.steps[0].period"),
+        (throttle(scope="team"), "automation.steps[0].scope"),
+        (throttle(scope="dynamic"), "automation.steps[0].throttle_key"),
+        (throttle(throttle_key="{{#each x}}"), "automation.steps[0].throttle_key"),
+        (throttle(throttle_key="k" * 257), "automation.steps[0].throttle_key"),
+        ({"action": "throttle", "period": "1 hour"}, "automation.steps[0].max_allowed"),
+    ]
+    for step, expected in cases:
+        assert errors_of(invoke(api, [step])) == [expected], step
+    assert invoke(api, [throttle(max_allowed=1000, throttle_key="k" * 256)]).status == 202
+    no_recipient = call(api, "POST", "/automations/invoke", {"automation": {"steps": [throttle()]}})
+    assert errors_of(no_recipient) == ["automation.steps[0].scope"]
+    assert (
+        call(
+            api,
+            "POST",
+            "/automations/invoke",
+            {"automation": {"steps": [throttle(scope="global")]}},
+        ).status
+        == 202
+    )

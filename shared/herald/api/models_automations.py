@@ -45,7 +45,7 @@ class AutomationTemplatePage(_View):
 class AutomationRunStep(_View):
     step_id: str
     action: str
-    status: Literal["PENDING", "WAITING", "PROCESSED", "SKIPPED", "CANCELED", "ERROR"]
+    status: Literal["PENDING", "WAITING", "PROCESSED", "SKIPPED", "CANCELED", "ERROR", "THROTTLED"]
     message_id: str | None  # the message a send step made; a send-list step's list send
     run_id: str | None = None  # the run an invoke step started
     created_at: str | None
@@ -59,7 +59,7 @@ class AutomationRunSteps(_View):
     steps: list[AutomationRunStep]
 
 
-RunStatusName = Literal["PROCESSING", "WAITING", "PROCESSED", "CANCELED", "ERROR"]
+RunStatusName = Literal["PROCESSING", "WAITING", "PROCESSED", "CANCELED", "ERROR", "THROTTLED"]
 
 
 class AutomationRunItem(_View):

@@ -1,5 +1,5 @@
 """Courier's automations: a run of steps (send, send-list, delay, cancel, update-profile,
-fetch-data, invoke) for one recipient, its stored state and the rules for reading what a
+fetch-data, invoke, throttle) for one recipient, its stored state and the rules for reading what a
 caller wrote.
 
 Everything a run will do is checked when it is invoked: an unknown action, a duration
@@ -24,6 +24,8 @@ MAX_TOKEN_CHARS = 256
 MAX_CONDITION_CHARS = 1000  # a step's ``if``: a template expression
 MAX_INVOKE_DEPTH = 5  # runs invoking runs: the first run is at depth 0
 MAX_FETCH_URL_CHARS = 2048
+MAX_THROTTLE_ALLOWED = 1000  # a throttle's window keeps the runs it let through
+MAX_THROTTLE_KEY_CHARS = 256
 MAX_FETCH_BODY_CHARS = 16 * 1024  # a fetch's request body, within the invoke's
 
 _UNIT_MS = {
@@ -150,6 +152,28 @@ class InvokeStep(_Step):
     _template = field_validator("template")(classmethod(lambda cls, v: check_identifier(v)))
 
 
+class ThrottleStep(_Step):
+    """At most ``max_allowed`` runs pass this step per ``period`` and key (Courier's
+    throttle node): the key is the recipient (scope ``user``), the workspace
+    (``global``) or ``throttle_key`` alone (``dynamic``), with ``throttle_key`` (a
+    template over the run's data) when given. The excess ends its run ``THROTTLED``."""
+
+    action: Literal["throttle"]
+    max_allowed: int = Field(ge=1, le=MAX_THROTTLE_ALLOWED)
+    period: str
+    scope: Literal["user", "global", "dynamic"] = "user"
+    throttle_key: str | None = Field(default=None, min_length=1, max_length=MAX_THROTTLE_KEY_CHARS)
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, period: str) -> str:
+        duration_ms(period)
+        return period
+
+    def period_ms(self) -> int:
+        return duration_ms(self.period)
+
+
 Step = (
     SendStep
     | SendListStep
@@ -158,6 +182,7 @@ Step = (
     | UpdateProfileStep
     | FetchDataStep
     | InvokeStep
+    | ThrottleStep
 )
 STEP_MODELS: dict[str, type[Step]] = {
     "send": SendStep,
@@ -167,6 +192,7 @@ STEP_MODELS: dict[str, type[Step]] = {
     "update-profile": UpdateProfileStep,
     "fetch-data": FetchDataStep,
     "invoke": InvokeStep,
+    "throttle": ThrottleStep,
 }
 
 
@@ -233,9 +259,12 @@ class RunStatus(StrEnum):
     PROCESSED = "PROCESSED"
     CANCELED = "CANCELED"
     ERROR = "ERROR"
+    THROTTLED = "THROTTLED"  # a throttle step's limit was reached
 
 
-RUN_ENDS = frozenset({RunStatus.PROCESSED, RunStatus.CANCELED, RunStatus.ERROR})
+RUN_ENDS = frozenset(
+    {RunStatus.PROCESSED, RunStatus.CANCELED, RunStatus.ERROR, RunStatus.THROTTLED}
+)
 
 
 class StepStatus(StrEnum):
@@ -245,6 +274,7 @@ class StepStatus(StrEnum):
     SKIPPED = "SKIPPED"  # its ``if`` was false
     CANCELED = "CANCELED"
     ERROR = "ERROR"
+    THROTTLED = "THROTTLED"
 
 
 class StepState(BaseModel):

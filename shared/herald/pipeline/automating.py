@@ -19,6 +19,7 @@ from herald.clock import now_ms
 from herald.domain.automation import (
     MAX_INVOKE_DEPTH,
     MAX_STEPS,
+    MAX_THROTTLE_KEY_CHARS,
     MAX_TOKEN_CHARS,
     AutomationRun,
     CancelStep,
@@ -30,6 +31,7 @@ from herald.domain.automation import (
     SendStep,
     StepState,
     StepStatus,
+    ThrottleStep,
     UpdateProfileStep,
     delay_due_ms,
     merged,
@@ -45,6 +47,7 @@ from herald.ids import message_id_for, new_request_id
 from herald.observability import logs, tracing
 from herald.pipeline.accepting import enqueued_event, message_template, parse_send
 from herald.pipeline.automation_fetch import DataFetcher, FetchFailed, check_webhook
+from herald.pipeline.automation_throttle import Throttles, throttle_key
 from herald.pipeline.ignoring import note_ignored
 from herald.resources.automations import (
     AutomationTemplateBody,
@@ -57,7 +60,14 @@ from herald.resources.profiles import profile_addresses, profile_path
 from herald.store.base import MessageRepository, ScheduledEvent, TimerRepository, Transition
 from herald.store.documents import Document, DocumentStore
 from herald.store.sizes import value_size
-from herald.templating import TemplateError, compile_expression, evaluate, truthy
+from herald.templating import (
+    TemplateError,
+    compile_expression,
+    compile_template,
+    evaluate,
+    render,
+    truthy,
+)
 
 CONSUMER = "automate"
 INVOKED, STEP_DUE = "automation.invoked", "automation.step_due"
@@ -70,6 +80,7 @@ RECORD_STATUS = {
     RunStatus.PROCESSED: MessageStatus.FANNED_OUT,
     RunStatus.CANCELED: MessageStatus.CANCELED,
     RunStatus.ERROR: MessageStatus.UNDELIVERABLE,
+    RunStatus.THROTTLED: MessageStatus.CANCELED,
 }
 
 
@@ -139,6 +150,10 @@ def check_run(run: AutomationRun, data: dict[str, Any], field: str, allow_privat
             )
         elif isinstance(step, FetchDataStep):
             check_webhook(step.webhook, f"{step_field}.webhook", allow_private)
+        elif isinstance(step, ThrottleStep) and step.scope == "user" and not run.recipient:
+            raise ValidationFailed.of(
+                f"{step_field}.scope", "a throttle of scope user needs the run's recipient"
+            )
 
 
 def condition_scope(run: AutomationRun, data: dict[str, Any]) -> dict[str, Any]:
@@ -176,8 +191,22 @@ def check_automation(raw: Any, at: int, field: str = "automation") -> list[dict[
                 compile_expression(step.condition)
             except TemplateError as exc:
                 raise ValidationFailed.of(f"{step_field}.if", str(exc)) from exc
+        if isinstance(step, ThrottleStep):
+            _check_throttle(step, step_field)
         checked.append(step.model_dump(mode="json", exclude_none=True, by_alias=True))
     return checked
+
+
+def _check_throttle(step: ThrottleStep, field: str) -> None:
+    if step.scope == "dynamic" and step.throttle_key is None:
+        raise ValidationFailed.of(
+            f"{field}.throttle_key", "a dynamic throttle needs a throttle_key"
+        )
+    if step.throttle_key is not None:
+        try:
+            compile_template(step.throttle_key)
+        except TemplateError as exc:
+            raise ValidationFailed.of(f"{field}.throttle_key", str(exc)) from exc
 
 
 def invoked_templates(steps: list[dict[str, Any]]) -> list[tuple[int, str]]:
@@ -378,6 +407,7 @@ class Prepared:
     fetched: dict[str, Any] | None = None
     invoked: dict[str, Any] | None = None  # the stored template
     invoked_path: tuple[str, ...] = ()
+    throttled: bool = False
 
 
 class AutomationRunner:
@@ -400,6 +430,7 @@ class AutomationRunner:
         self.fetcher = fetcher
         self.clock = clock
         self.allow_private = allow_private
+        self.throttles = Throttles(documents)
 
     def handle(self, event: EventEnvelope) -> None:
         """Raise means retry (a store failed), return means done."""
@@ -492,7 +523,34 @@ class AutomationRunner:
                 return Prepared(error=f"fetch-data: {exc}")
         elif isinstance(step, InvokeStep):
             return self._prepare_invoke(record, run, index, step)
+        elif isinstance(step, ThrottleStep):
+            return self._prepare_throttle(record, run, index, step, event)
         return Prepared()
+
+    def _prepare_throttle(
+        self,
+        record: MessageState,
+        run: AutomationRun,
+        index: int,
+        step: ThrottleStep,
+        event: EventEnvelope,
+    ) -> Prepared:
+        key = None
+        if step.throttle_key is not None:
+            scope = condition_scope(run, record.data)
+            try:
+                key = render(step.throttle_key, scope, limit=MAX_THROTTLE_KEY_CHARS)
+            except TemplateError as exc:
+                return Prepared(error=f"throttle_key: {exc}")
+        passed = self.throttles.admit(
+            record.workspace,
+            throttle_key(step.scope, run.recipient, key),
+            step.period_ms(),
+            step.max_allowed,
+            f"{record.id}/{index}",
+            event.occurred_ms,  # the same on every redelivery: the same window
+        )
+        return Prepared(throttled=not passed)
 
     def _prepare_invoke(
         self, record: MessageState, run: AutomationRun, index: int, step: InvokeStep
@@ -549,6 +607,15 @@ class AutomationRunner:
             return self._failed(current, run, index, prepared.error)
         if prepared.skip:
             return self._next(current, run, index, StepStatus.SKIPPED)
+        if prepared.throttled:
+            step = state.parsed()
+            assert isinstance(step, ThrottleStep)
+            state.status, run.status = StepStatus.THROTTLED, RunStatus.THROTTLED
+            run.reason = (
+                f"step {index}: throttled, at most {step.max_allowed} per {step.period}"
+                f" ({step.scope}{', ' + step.throttle_key if step.throttle_key else ''})"
+            )
+            return Transition(self._stored(current, run), [])
         step = state.parsed()
         data = current.data
         children: list[tuple[MessageState, list[NewEvent]]] = []
