@@ -162,3 +162,36 @@ def test_fetch_data_if_invoke_and_send_list_run_on_the_stack(
     child_id = detail["steps"][3]["run_id"]
     status, child = api.request("GET", f"/automations/runs/{child_id}")
     assert (status, child["parent_run_id"], child["template_id"]) == (200, run.run_id, follow_up)
+
+
+def test_a_throttle_lets_through_its_limit_of_runs_invoked_together(
+    client: Courier, api: Client, sinks: Client
+) -> None:
+    template_id = unique("throttled")
+    content = {"title": "Once", "body": "At most twice an hour"}
+    assert api.request("PUT", f"/templates/{template_id}", {"content": content})[0] == 200
+    user = unique("user")
+    address = f"{user}@example.com"
+    steps: list[Any] = [
+        {"action": "throttle", "max_allowed": 2, "period": "1 hour", "scope": "user"},
+        {"action": "send"},
+    ]
+    runs = [
+        client.automations.invoke.invoke_ad_hoc(
+            automation={"steps": steps},
+            recipient=user,
+            profile={"email": address},
+            template=template_id,
+        ).run_id
+        for _ in range(5)
+    ]
+
+    def statuses() -> list[str] | None:
+        found = [api.get(f"/automations/runs/{run_id}")["status"] for run_id in runs]
+        return found if all(s in ("PROCESSED", "THROTTLED") for s in found) else None
+
+    ended = eventually(statuses, what="every run through its throttle")
+    assert sorted(ended) == ["PROCESSED", "PROCESSED", "THROTTLED", "THROTTLED", "THROTTLED"]
+    eventually(lambda: len(mails_to(sinks, address)) == 2, what="the two runs' mails")
+    listed = {r.run_id: r.status for r in client.automations.runs.list(limit="50").runs}
+    assert sorted(str(listed[r]) for r in runs) == sorted(ended)

@@ -81,6 +81,30 @@ def sent_data(pipeline: Pipeline, api: Api, run_id: str) -> list[dict[str, Any]]
     return [m.data for m in found if m is not None]
 
 
+def kill_each_step_before_it_commits(pipeline: Pipeline) -> None:
+    """Each step's work is done, then its function is killed before the step's transition
+    commits; the event comes again, and again after that."""
+    commit = pipeline.messages.transition
+    killed: set[str] = set()
+
+    def killed_once(*args: Any, **kwargs: Any) -> Any:
+        if args[2] == "automate" and args[3] not in killed:
+            killed.add(args[3])
+            raise RuntimeError("killed before the transition committed")
+        return commit(*args, **kwargs)
+
+    pipeline.messages.transition = killed_once  # type: ignore[method-assign]
+    automate = pipeline.consumers["automate"]
+
+    def redelivered(event: Any) -> None:
+        with pytest.raises(RuntimeError):
+            automate(event)
+        automate(event)
+        automate(event)
+
+    pipeline.consumers["automate"] = redelivered
+
+
 # --- fetch-data ---------------------------------------------------------------------------
 
 
@@ -562,6 +586,34 @@ def test_a_message_a_run_sent_names_the_run(herald: tuple[Api, Pipeline]) -> Non
     assert plain["automationRunId"] is None
 
 
+def test_each_step_is_applied_once_when_killed_before_it_commits(
+    herald: tuple[Api, Pipeline], server: DataServer
+) -> None:
+    api, pipeline = herald
+    server.answers["/n"] = Answer(body=b'{"plan": "pro"}')
+    assert put_automation(api, "follow-up", [SEND]).status == 204
+    assert call(api, "PUT", "/lists/news", {"name": "News"}).status == 204
+    call(api, "POST", "/profiles/u1", {"profile": {"email": "u1@example.com"}})
+    assert call(api, "PUT", "/lists/news/subscriptions/u1").status == 204
+    kill_each_step_before_it_commits(pipeline)
+    steps: list[dict[str, Any]] = [
+        fetch(server.url("/n"), merge_strategy="overwrite"),
+        {**SEND, "if": '{{eq data.plan "pro"}}'},
+        {"action": "invoke", "template": "follow-up"},
+        {"action": "send-list", "list": "news", "template": "welcome"},
+    ]
+    run_id = invoke(api, steps, data={"plan": "free"}).body["runId"]
+    pipeline.drain()
+    run = run_of(api, run_id)
+    assert [s["status"] for s in run["steps"]] == ["PROCESSED"] * 4
+    # The fetch was made again by the redelivery (its answer merged once); each message
+    # and the invoked run were made once.
+    assert len(server.seen) == 2
+    recipients = sorted(d.recipient["email"] for d in pipeline.email.sent)
+    assert recipients == ["ada@example.com", "ada@example.com", "u1@example.com"]
+    assert len(call(api, "GET", "/automations/runs").body["runs"]) == 2
+
+
 # --- throttle -------------------------------------------------------------------------------
 
 
@@ -586,17 +638,16 @@ def test_a_throttle_lets_through_its_limit_per_recipient_and_ends_the_rest(
     assert len(pipeline.email.sent) == 3
 
 
-def test_a_throttle_counts_each_run_once_when_every_event_is_delivered_twice(
+def test_a_throttle_counts_each_run_once_when_killed_before_it_commits_and_redelivered(
     herald: tuple[Api, Pipeline],
 ) -> None:
     api, pipeline = herald
-    automate = pipeline.consumers["automate"]
-    pipeline.consumers["automate"] = lambda event: (automate(event), automate(event))[0]
+    kill_each_step_before_it_commits(pipeline)
     runs = [invoke(api, [throttle(max_allowed=3), SEND]).body["runId"] for _ in range(5)]
     pipeline.drain()
     for run_id in runs:  # and once more, after the runs ended
         for event in pipeline.messages.history(WS, run_id):
-            automate(event)
+            pipeline.services.automate.handle(event)
     pipeline.drain()
     statuses = [run_of(api, r)["status"] for r in runs]
     assert statuses.count("PROCESSED") == 3 and statuses.count("THROTTLED") == 2
