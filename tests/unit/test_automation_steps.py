@@ -618,7 +618,8 @@ def test_each_step_is_applied_once_when_killed_before_it_commits(
 
 
 def throttle(**fields: Any) -> dict[str, Any]:
-    return {"action": "throttle", "max_allowed": 2, "period": "1 hour", **fields}
+    # A week's window: runs invoked together are not split by a window's end.
+    return {"action": "throttle", "max_allowed": 2, "period": "1 week", **fields}
 
 
 def test_a_throttle_lets_through_its_limit_per_recipient_and_ends_the_rest(
@@ -633,7 +634,7 @@ def test_a_throttle_lets_through_its_limit_per_recipient_and_ends_the_rest(
     throttled = [run_of(api, r) for r in runs if run_of(api, r)["status"] == "THROTTLED"]
     for run in throttled:
         assert [s["status"] for s in run["steps"]] == ["THROTTLED", "PENDING"]
-        assert run["reason"] == "step 0: throttled, at most 2 per 1 hour (user)"
+        assert run["reason"] == "step 0: throttled, at most 2 per 1 week (user)"
     assert run_of(api, bob.body["runId"])["status"] == "PROCESSED"  # his own allowance
     assert len(pipeline.email.sent) == 3
 
@@ -688,7 +689,7 @@ def test_a_dynamic_throttle_counts_by_its_key_across_recipients(
         "PROCESSED",
     ]
     reason = run_of(api, again)["reason"]
-    assert reason == "step 0: throttled, at most 1 per 1 hour (dynamic, order-{{data.order}})"
+    assert reason == "step 0: throttled, at most 1 per 1 week (dynamic, order-{{data.order}})"
 
 
 def test_bad_throttle_steps_are_refused_naming_the_field(herald: tuple[Api, Pipeline]) -> None:
