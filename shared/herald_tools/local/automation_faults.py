@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from herald.domain.status import PIPELINE_END
 from herald_tools.local.client import ApiClient
 from herald_tools.local.stack import Stack
 
@@ -53,7 +54,7 @@ class AutomationFaultReport:
     lost: list[str]  # runs that never ended
     wrong: list[str]  # runs that ended otherwise than they must, or with a gap in history
     duplicated: list[str]  # recipients that got a step's mail twice
-    missing: list[str]  # recipients short of a mail a step sent
+    missing: list[str]  # recipients short of a mail a step sent, once its messages ended
     sent_after_cancel: list[str]  # canceled runs that sent after the cancel
     throttled_through: int  # runs the throttle let through
     faults: dict[str, int] = field(default_factory=dict)
@@ -207,15 +208,25 @@ def run(
         chaos.join()
         stack.restart_function("relay")
 
-    # Mails still on their way (a send step's message goes through the pipeline after
-    # its run ended): wait for each message the runs made to reach the sinks.
+    # The messages the runs made go on through the pipeline after their runs ended:
+    # each must reach its end before its mails are counted.
     expected = Counter[str]()
+    made: dict[str, str] = {}  # message id -> its recipient's address
     for run_id, found in runs.items():
-        expected[addresses[run_id]] += sum(
-            1 for s in found["steps"] if s["action"] == "send" and s["status"] == "PROCESSED"
-        )
-    settle = time.monotonic() + 60
-    while time.monotonic() < settle and any(_mails(stack)[a] < n for a, n in expected.items()):
+        for step in found["steps"]:
+            if step["action"] == "send" and step["status"] == "PROCESSED":
+                expected[addresses[run_id]] += 1
+                made[step["message_id"]] = addresses[run_id]
+    ends: dict[str, str] = {}
+    settle = time.monotonic() + settings.deadline_s
+    while len(ends) < len(made) and time.monotonic() < settle:
+        for message_id in set(made) - set(ends):
+            try:
+                status = api.call("GET", f"/messages/{message_id}")["status"]
+            except (urllib.error.URLError, OSError):
+                continue
+            if status in PIPELINE_END:
+                ends[message_id] = status
         time.sleep(0.5)
     mails = _mails(stack)
 
@@ -233,7 +244,12 @@ def run(
         if not good:
             wrong.append(f"{kind} {run_id}: {found['status']} {statuses}")
     duplicated = sorted(a for a, n in expected.items() if mails[a] > n)
-    missing = sorted(a for a, n in expected.items() if mails[a] < n)
+    missing = sorted(
+        f"{address}: {mails[address]} of {n} mails; its messages "
+        + ", ".join(ends.get(m, "not ended") for m, a in made.items() if a == address)
+        for address, n in expected.items()
+        if mails[address] < n
+    )
     # Its cancel came while it waited 30 seconds: one mail, from the step before.
     sent_after_cancel = sorted(
         run_id
