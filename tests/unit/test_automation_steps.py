@@ -499,6 +499,30 @@ def test_a_send_list_step_fans_out_as_a_list_send_and_names_its_record(
     assert record["automationRunId"] == run_id
 
 
+def test_a_send_list_steps_messages_lead_back_to_the_run_and_a_missing_list_sends_none(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    assert call(api, "PUT", "/lists/news", {"name": "News"}).status == 204
+    call(api, "POST", "/profiles/u1", {"profile": {"email": "u1@example.com"}})
+    assert call(api, "PUT", "/lists/news/subscriptions/u1").status == 204
+    steps: list[dict[str, Any]] = [
+        {"action": "send-list", "list": "news"},
+        {"action": "send-list", "list": "nobody"},
+    ]
+    run_id = invoke(api, steps, template="welcome").body["runId"]
+    pipeline.drain()
+    run = run_of(api, run_id)
+    assert [s["status"] for s in run["steps"]] == ["PROCESSED", "PROCESSED"]
+    (dispatch,) = pipeline.email.sent
+    member = call(api, "GET", f"/messages/{dispatch.message_id}").body
+    # A member's message names the list send it came from, which names the run.
+    assert member["requestId"] == run["steps"][0]["message_id"]
+    assert call(api, "GET", f"/messages/{member['requestId']}").body["automationRunId"] == run_id
+    gone = call(api, "GET", f"/messages/{run['steps'][1]['message_id']}").body
+    assert gone["automationRunId"] == run_id
+
+
 def test_bad_send_list_steps_are_refused(herald: tuple[Api, Pipeline]) -> None:
     api, _ = herald
     assert errors_of(invoke(api, [{"action": "send-list"}])) == ["automation.steps[0].list"]
