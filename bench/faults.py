@@ -1,10 +1,13 @@
 """The fault-injection suite at scale: N sends while events double, functions die
-and providers fail; prints what was injected and what came of it.
+and providers fail; then automation runs (series through a delay, canceled ones,
+throttled ones) while events double and functions, automate among them, die; prints
+what was injected and what came of it.
 
-    .venv/bin/python bench/faults.py --messages 1000
+    .venv/bin/python bench/faults.py --messages 1000 --runs 100
 
 Starts its own stack on free ports (the same timings as the end-to-end tests).
-Exits non-zero if any message was lost, doubled or left with an incomplete history.
+Exits non-zero if any message was lost, doubled or left with an incomplete history,
+or any run lost, a step of one run twice, or a throttle or a cancel not kept.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from herald_tools.local import faultsuite
+from herald_tools.local import automation_faults, faultsuite
 from herald_tools.local.stack import Stack
 
 
@@ -23,6 +26,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--kill-every-s", type=float, default=4.0)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=60, help="automation runs in series")
     args = parser.parse_args()
 
     stack = Stack.with_fast_clocks(Path(tempfile.mkdtemp(prefix="herald-faults-")))
@@ -36,10 +40,21 @@ def main() -> int:
             deadline_s=max(300.0, args.messages * 1.5),
         )
         report = faultsuite.run(stack, settings)
+        print(report.render(), flush=True)
+        runs = automation_faults.run(
+            stack,
+            automation_faults.AutomationFaultSettings(
+                series=args.runs,
+                canceled=max(1, args.runs // 4),
+                kill_every_s=args.kill_every_s,
+                concurrency=args.concurrency,
+                deadline_s=max(300.0, args.runs * 3.0),
+            ),
+        )
+        print(runs.render())
     finally:
         stack.stop()
-    print(report.render())
-    return 0 if report.ok else 1
+    return 0 if report.ok and runs.ok else 1
 
 
 if __name__ == "__main__":

@@ -362,7 +362,11 @@ class Services:
     def automations(self) -> AutomationInvoker:
         from herald.pipeline.automating import AutomationInvoker
 
-        return AutomationInvoker(self.adapters.messages, self.adapters.documents)
+        return AutomationInvoker(
+            self.adapters.messages,
+            self.adapters.documents,
+            allow_private=self.adapters.settings.webhook_allow_private,
+        )
 
     @functools.cached_property
     def automation_runs(self) -> AutomationRuns:
@@ -483,9 +487,16 @@ class Services:
     @functools.cached_property
     def automate(self) -> AutomationRunner:
         from herald.pipeline.automating import AutomationRunner
+        from herald.pipeline.automation_fetch import HttpDataFetcher
 
+        settings = self.adapters.settings
         return AutomationRunner(
-            self.adapters.messages, self.adapters.timers, self.adapters.documents
+            self.adapters.messages,
+            self.adapters.timers,
+            self.adapters.documents,
+            # fetch-data steps: SSRF-checked as webhooks are, with their timeout.
+            HttpDataFetcher(settings.webhook_timeout_s, settings.webhook_allow_private),
+            allow_private=settings.webhook_allow_private,
         )
 
 

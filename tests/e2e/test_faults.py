@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from herald_tools.local import faultsuite
+from herald_tools.local import automation_faults, faultsuite
 from herald_tools.local.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -21,4 +21,17 @@ def test_every_message_ends_once_and_no_recipient_gets_it_twice(stack: Stack) ->
     assert report.faults["duplicate publishes"] >= 10
     assert sum(v for k, v in report.faults.items() if " " in k and k[0] != "d") >= 1
     # And the stack is whole again for whatever comes next.
+    assert all(child.alive() for child in stack.functions.values())
+
+
+def test_each_automation_step_runs_once_and_cancels_and_throttles_hold(stack: Stack) -> None:
+    report = automation_faults.run(stack, automation_faults.AutomationFaultSettings())
+    print("\n" + report.render())
+    assert report.lost == [] and report.ended == report.runs == 32
+    assert report.wrong == [] and report.duplicated == [] and report.missing == []
+    assert report.sent_after_cancel == []
+    assert report.throttled_through == automation_faults.THROTTLE_LIMIT
+    # The faults really happened, to automate too.
+    assert sum(report.faults[k] for k in report.faults if k.startswith("kills")) >= 2
+    assert report.faults["duplicate publishes"] >= 10
     assert all(child.alive() for child in stack.functions.values())

@@ -45,8 +45,9 @@ class AutomationTemplatePage(_View):
 class AutomationRunStep(_View):
     step_id: str
     action: str
-    status: Literal["PENDING", "WAITING", "PROCESSED", "CANCELED", "ERROR"]
-    message_id: str | None  # the message a send step made
+    status: Literal["PENDING", "WAITING", "PROCESSED", "SKIPPED", "CANCELED", "ERROR", "THROTTLED"]
+    message_id: str | None  # the message a send step made; a send-list step's list send
+    run_id: str | None = None  # the run an invoke step started
     created_at: str | None
     updated_at: str | None
     error: str | None = None
@@ -58,7 +59,7 @@ class AutomationRunSteps(_View):
     steps: list[AutomationRunStep]
 
 
-RunStatusName = Literal["PROCESSING", "WAITING", "PROCESSED", "CANCELED", "ERROR"]
+RunStatusName = Literal["PROCESSING", "WAITING", "PROCESSED", "CANCELED", "ERROR", "THROTTLED"]
 
 
 class AutomationRunItem(_View):
@@ -83,4 +84,5 @@ class AutomationRunView(AutomationRunItem):
     updated_at: str | None
     cancelation_token: str | None
     reason: str | None
+    parent_run_id: str | None  # the run whose invoke step started this one
     steps: list[AutomationRunStep]

@@ -1,5 +1,6 @@
-"""Courier's automations: a run of steps (send, delay, cancel, update-profile) for one
-recipient, its stored state and the rules for reading what a caller wrote.
+"""Courier's automations: a run of steps (send, send-list, delay, cancel, update-profile,
+fetch-data, invoke, throttle) for one recipient, its stored state and the rules for reading what a
+caller wrote.
 
 Everything a run will do is checked when it is invoked: an unknown action, a duration
 Herald cannot read or a wait past the longest delay is a 400 naming
@@ -20,6 +21,12 @@ from herald.errors import FieldError, ValidationFailed
 MAX_STEPS = 50  # per automation: each is a transaction and an event
 MAX_DURATION_CHARS = 64
 MAX_TOKEN_CHARS = 256
+MAX_CONDITION_CHARS = 1000  # a step's ``if``: a template expression
+MAX_INVOKE_DEPTH = 5  # runs invoking runs: the first run is at depth 0
+MAX_FETCH_URL_CHARS = 2048
+MAX_THROTTLE_ALLOWED = 1000  # a throttle's window keeps the runs it let through
+MAX_THROTTLE_KEY_CHARS = 256
+MAX_FETCH_BODY_CHARS = 16 * 1024  # a fetch's request body, within the invoke's
 
 _UNIT_MS = {
     "millisecond": 1,
@@ -64,7 +71,13 @@ def until_ms(text: str, now_ms: int) -> int:
 
 
 class _Step(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    # Courier's ``if``: the step runs only when this template expression is truthy
+    # (checked when invoked, evaluated in the templates' sandbox when the step is due).
+    condition: str | None = Field(
+        default=None, alias="if", min_length=1, max_length=MAX_CONDITION_CHARS
+    )
 
 
 class SendStep(_Step):
@@ -73,6 +86,14 @@ class SendStep(_Step):
     data: dict[str, Any] | None = None
     profile: dict[str, Any] | None = None
     recipient: str | None = None
+    template: str | None = None
+
+
+class SendListStep(_Step):
+    action: Literal["send-list"]
+    list: str
+    brand: str | None = None
+    data: dict[str, Any] | None = None
     template: str | None = None
 
 
@@ -105,13 +126,89 @@ class UpdateProfileStep(_Step):
         return profile
 
 
-Step = SendStep | DelayStep | CancelStep | UpdateProfileStep
+class FetchWebhook(BaseModel):
+    """Courier's ``webhook`` of a fetch-data step: the request to make."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+    url: str = Field(min_length=1, max_length=MAX_FETCH_URL_CHARS)
+    body: str | None = Field(default=None, max_length=MAX_FETCH_BODY_CHARS)
+    headers: dict[str, str] | None = None
+
+
+class FetchDataStep(_Step):
+    action: Literal["fetch-data"]
+    webhook: FetchWebhook
+    merge_strategy: MergeStrategy = "replace"
+
+
+class InvokeStep(_Step):
+    """Runs a stored automation template as a run of its own, with this run's context."""
+
+    action: Literal["invoke"]
+    template: str
+
+    _template = field_validator("template")(classmethod(lambda cls, v: check_identifier(v)))
+
+
+class ThrottleStep(_Step):
+    """At most ``max_allowed`` runs pass this step per ``period`` and key (Courier's
+    throttle node): the key is the recipient (scope ``user``), the workspace
+    (``global``) or ``throttle_key`` alone (``dynamic``), with ``throttle_key`` (a
+    template over the run's data) when given. The excess ends its run ``THROTTLED``."""
+
+    action: Literal["throttle"]
+    max_allowed: int = Field(ge=1, le=MAX_THROTTLE_ALLOWED)
+    period: str
+    scope: Literal["user", "global", "dynamic"] = "user"
+    throttle_key: str | None = Field(default=None, min_length=1, max_length=MAX_THROTTLE_KEY_CHARS)
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, period: str) -> str:
+        duration_ms(period)
+        return period
+
+    def period_ms(self) -> int:
+        return duration_ms(self.period)
+
+
+Step = (
+    SendStep
+    | SendListStep
+    | DelayStep
+    | CancelStep
+    | UpdateProfileStep
+    | FetchDataStep
+    | InvokeStep
+    | ThrottleStep
+)
 STEP_MODELS: dict[str, type[Step]] = {
     "send": SendStep,
+    "send-list": SendListStep,
     "delay": DelayStep,
     "cancel": CancelStep,
     "update-profile": UpdateProfileStep,
+    "fetch-data": FetchDataStep,
+    "invoke": InvokeStep,
+    "throttle": ThrottleStep,
 }
+
+
+def merged(
+    current: dict[str, Any], given: dict[str, Any], strategy: MergeStrategy
+) -> dict[str, Any]:
+    """Courier's merge strategies, for a profile or a run's data: ``replace`` takes what is
+    given; ``overwrite`` its keys over the current ones; ``soft-merge`` only the keys not
+    there yet; ``none`` takes it only when there is nothing yet."""
+    if strategy == "replace":
+        return dict(given)
+    if strategy == "overwrite":
+        return {**current, **given}
+    if strategy == "soft-merge":
+        return {**given, **current}
+    return dict(current) if current else dict(given)
 
 
 def parse_step(raw: Any, field: str) -> Step:
@@ -162,17 +259,22 @@ class RunStatus(StrEnum):
     PROCESSED = "PROCESSED"
     CANCELED = "CANCELED"
     ERROR = "ERROR"
+    THROTTLED = "THROTTLED"  # a throttle step's limit was reached
 
 
-RUN_ENDS = frozenset({RunStatus.PROCESSED, RunStatus.CANCELED, RunStatus.ERROR})
+RUN_ENDS = frozenset(
+    {RunStatus.PROCESSED, RunStatus.CANCELED, RunStatus.ERROR, RunStatus.THROTTLED}
+)
 
 
 class StepStatus(StrEnum):
     PENDING = "PENDING"
     WAITING = "WAITING"
     PROCESSED = "PROCESSED"
+    SKIPPED = "SKIPPED"  # its ``if`` was false
     CANCELED = "CANCELED"
     ERROR = "ERROR"
+    THROTTLED = "THROTTLED"
 
 
 class StepState(BaseModel):
@@ -180,7 +282,8 @@ class StepState(BaseModel):
 
     step: dict[str, Any]  # as the caller wrote it, checked
     status: StepStatus = StepStatus.PENDING
-    message_id: str | None = None  # the message a send step made
+    message_id: str | None = None  # the message a send step made (a list send's record)
+    run_id: str | None = None  # the run an invoke step started
     due_ms: int | None = None  # when a delay step's wait ends
     started_ms: int | None = None
     updated_ms: int | None = None
@@ -208,6 +311,10 @@ class AutomationRun(BaseModel):
     brand: str | None = None
     template: str | None = None
     invoked_ms: int
+    # Runs started by an invoke step: how deep, and the templates above (no cycles).
+    depth: int = 0
+    invoked_by: list[str] = Field(default_factory=list)
+    parent_run_id: str | None = None
     updated_ms: int | None = None
     reason: str | None = None  # why a run ended in ERROR or CANCELED
 

@@ -71,6 +71,8 @@ class MessageView(View):
     event: str
     tags: list[str]
     canceled: int | None
+    # The automation run whose send (or send-list) step made this message.
+    automation_run_id: str | None
 
     @classmethod
     def of(cls, message: MessageState) -> MessageView:
@@ -92,6 +94,7 @@ class MessageView(View):
             event=message.event or message.template or "",
             tags=message.tags,
             canceled=message.canceled_ms,
+            automation_run_id=message.automation_run_id,
             channels=message.channels,
             providers=[
                 ProviderResult(

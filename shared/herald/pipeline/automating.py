@@ -12,24 +12,32 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from herald.clock import now_ms
 from herald.domain.automation import (
+    MAX_INVOKE_DEPTH,
     MAX_STEPS,
+    MAX_THROTTLE_KEY_CHARS,
     MAX_TOKEN_CHARS,
     AutomationRun,
     CancelStep,
     DelayStep,
+    FetchDataStep,
+    InvokeStep,
     RunStatus,
+    SendListStep,
     SendStep,
     StepState,
     StepStatus,
+    ThrottleStep,
     UpdateProfileStep,
     delay_due_ms,
+    merged,
     parse_step,
 )
-from herald.domain.message import MessageState, RequestRecord
+from herald.domain.message import FanOut, MessageState, RequestRecord
 from herald.domain.send import check_identifier, storable
 from herald.domain.status import MessageStatus
 from herald.errors import FieldError, ValidationFailed
@@ -38,16 +46,28 @@ from herald.events.payloads import AutomationInvoked, AutomationStepDue
 from herald.ids import message_id_for, new_request_id
 from herald.observability import logs, tracing
 from herald.pipeline.accepting import enqueued_event, message_template, parse_send
+from herald.pipeline.automation_fetch import DataFetcher, FetchFailed, check_webhook
+from herald.pipeline.automation_throttle import Throttles, throttle_key
 from herald.pipeline.ignoring import note_ignored
 from herald.resources.automations import (
     AutomationTemplateBody,
     AutomationTemplates,
     runs_index_path,
+    template_path,
 )
 from herald.resources.parsing import parse_body
 from herald.resources.profiles import profile_addresses, profile_path
 from herald.store.base import MessageRepository, ScheduledEvent, TimerRepository, Transition
 from herald.store.documents import Document, DocumentStore
+from herald.store.sizes import value_size
+from herald.templating import (
+    TemplateError,
+    compile_expression,
+    compile_template,
+    evaluate,
+    render,
+    truthy,
+)
 
 CONSUMER = "automate"
 INVOKED, STEP_DUE = "automation.invoked", "automation.step_due"
@@ -60,6 +80,7 @@ RECORD_STATUS = {
     RunStatus.PROCESSED: MessageStatus.FANNED_OUT,
     RunStatus.CANCELED: MessageStatus.CANCELED,
     RunStatus.ERROR: MessageStatus.UNDELIVERABLE,
+    RunStatus.THROTTLED: MessageStatus.CANCELED,
 }
 
 
@@ -82,21 +103,66 @@ def send_body(run: AutomationRun, data: dict[str, Any], step: SendStep) -> dict[
     return {"message": message}
 
 
-def _check_send(run: AutomationRun, data: dict[str, Any], step: SendStep, field: str) -> None:
-    if not (step.recipient or run.recipient):
+def send_list_body(run: AutomationRun, data: dict[str, Any], step: SendListStep) -> dict[str, Any]:
+    """The ``POST /send`` body a send-list step stands for: a send to the list."""
+    message: dict[str, Any] = {"to": {"list_id": step.list}, "data": {**data, **(step.data or {})}}
+    if template := step.template or run.template:
+        message["template"] = template
+    if brand := step.brand or run.brand:
+        message["brand_id"] = brand
+    return {"message": message}
+
+
+def _check_send(
+    run: AutomationRun, data: dict[str, Any], step: SendStep | SendListStep, field: str
+) -> None:
+    if isinstance(step, SendStep) and not (step.recipient or run.recipient):
         raise ValidationFailed.of(
             f"{field}.recipient", "a send step needs a recipient (its own or the run's)"
         )
     if not (step.template or run.template):
         raise ValidationFailed.of(
-            f"{field}.template", "a send step needs a template (its own or the run's)"
+            f"{field}.template", f"a {step.action} step needs a template (its own or the run's)"
         )
+    body = (
+        send_body(run, data, step)
+        if isinstance(step, SendStep)
+        else send_list_body(run, data, step)
+    )
     try:
-        parse_send(send_body(run, data, step))
+        parse_send(body)
     except ValidationFailed as exc:
         raise ValidationFailed(
             [FieldError(field, f"would send {e.field}: {e.reason}") for e in exc.errors]
         ) from exc
+
+
+def check_run(run: AutomationRun, data: dict[str, Any], field: str, allow_private: bool) -> None:
+    """What each step needs of the run's context, checked before it runs."""
+    for index, state in enumerate(run.steps):
+        step, step_field = state.parsed(), f"{field}.steps[{index}]"
+        if isinstance(step, SendStep | SendListStep):
+            _check_send(run, data, step, step_field)
+        elif isinstance(step, UpdateProfileStep) and not (step.recipient_id or run.recipient):
+            raise ValidationFailed.of(
+                f"{step_field}.recipient_id",
+                "an update-profile step needs a recipient_id (its own or the run's recipient)",
+            )
+        elif isinstance(step, FetchDataStep):
+            check_webhook(step.webhook, f"{step_field}.webhook", allow_private)
+        elif isinstance(step, ThrottleStep) and step.scope == "user" and not run.recipient:
+            raise ValidationFailed.of(
+                f"{step_field}.scope", "a throttle of scope user needs the run's recipient"
+            )
+
+
+def condition_scope(run: AutomationRun, data: dict[str, Any]) -> dict[str, Any]:
+    """What a step's ``if`` sees."""
+    return {"data": data, "profile": run.profile, "recipient": run.recipient}
+
+
+# How many stored templates one invoke may reach through invoke steps, read to check them.
+MAX_INVOKED_TEMPLATES = 50
 
 
 def check_automation(raw: Any, at: int, field: str = "automation") -> list[dict[str, Any]]:
@@ -120,8 +186,83 @@ def check_automation(raw: Any, at: int, field: str = "automation") -> list[dict[
         step = parse_step(given, step_field)
         if isinstance(step, DelayStep):
             delay_due_ms(step, step_field, at)
-        checked.append(step.model_dump(mode="json", exclude_none=True))
+        if step.condition is not None:
+            try:
+                compile_expression(step.condition)
+            except TemplateError as exc:
+                raise ValidationFailed.of(f"{step_field}.if", str(exc)) from exc
+        if isinstance(step, ThrottleStep):
+            _check_throttle(step, step_field)
+        checked.append(step.model_dump(mode="json", exclude_none=True, by_alias=True))
     return checked
+
+
+def _check_throttle(step: ThrottleStep, field: str) -> None:
+    if step.scope == "dynamic" and step.throttle_key is None:
+        raise ValidationFailed.of(
+            f"{field}.throttle_key", "a dynamic throttle needs a throttle_key"
+        )
+    if step.throttle_key is not None:
+        try:
+            compile_template(step.throttle_key)
+        except TemplateError as exc:
+            raise ValidationFailed.of(f"{field}.throttle_key", str(exc)) from exc
+
+
+def invoked_templates(steps: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """The stored automations a list of (checked) steps invokes, by step index."""
+    return [
+        (index, str(step["template"]))
+        for index, step in enumerate(steps)
+        if step.get("action") == "invoke"
+    ]
+
+
+class InvokeChecker:
+    """Refuses invoke steps that would never end well: a template that does not exist, a
+    cycle (a template that invokes itself, however far down), or runs nested deeper than
+    ``MAX_INVOKE_DEPTH``. Each template is read once per check, and at most
+    ``MAX_INVOKED_TEMPLATES`` of them."""
+
+    def __init__(self, documents: DocumentStore, workspace: str) -> None:
+        self.documents = documents
+        self.workspace = workspace
+        self.heights: dict[str, int] = {}  # template -> levels of runs it makes, itself one
+
+    def check(
+        self, steps: list[dict[str, Any]], path: tuple[str, ...], depth: int, field: str
+    ) -> None:
+        """``path``: the templates above these steps; ``depth``: the run's own."""
+        for index, template_id in invoked_templates(steps):
+            step_field = f"{field}.steps[{index}].template"
+            height = self._height(template_id, path, step_field)
+            if depth + height > MAX_INVOKE_DEPTH:
+                raise ValidationFailed.of(
+                    step_field,
+                    f"invokes {template_id!r}, whose runs would nest {depth + height} deep;"
+                    f" runs invoke runs at most {MAX_INVOKE_DEPTH} deep",
+                )
+
+    def _height(self, template_id: str, path: tuple[str, ...], field: str) -> int:
+        if template_id in path:
+            chain = " -> ".join((*path[path.index(template_id) :], template_id))
+            raise ValidationFailed.of(field, f"invokes a cycle of automations ({chain})")
+        if template_id in self.heights:
+            return self.heights[template_id]
+        if len(self.heights) >= MAX_INVOKED_TEMPLATES:
+            raise ValidationFailed.of(
+                field, f"reaches more than {MAX_INVOKED_TEMPLATES} automation templates"
+            )
+        stored = self.documents.get(self.workspace, template_path(template_id))
+        if stored is None:
+            raise ValidationFailed.of(field, f"no automation template {template_id!r}")
+        self.heights[template_id] = 0  # counted now; a way back to it is a cycle (its path)
+        below = [
+            self._height(invoked, (*path, template_id), field)
+            for _, invoked in invoked_templates(stored["steps"])
+        ]
+        self.heights[template_id] = 1 + max(below, default=0)
+        return self.heights[template_id]
 
 
 INVOKE_FIELDS = frozenset({"automation", "brand", "data", "profile", "recipient", "template"})
@@ -130,10 +271,13 @@ INVOKE_FIELDS = frozenset({"automation", "brand", "data", "profile", "recipient"
 class AutomationInvoker:
     """The api's side: checks a run, stores it with its first event, answers its id."""
 
-    def __init__(self, messages: MessageRepository, documents: DocumentStore) -> None:
+    def __init__(
+        self, messages: MessageRepository, documents: DocumentStore, allow_private: bool = False
+    ) -> None:
         self.messages = messages
         self.documents = documents
         self.templates = AutomationTemplates(documents)
+        self.allow_private = allow_private  # fetch-data to private addresses (local stack)
 
     def invoke_ad_hoc(self, workspace: str, body: Any) -> str:
         """``POST /automations/invoke``: the steps come with the body."""
@@ -157,6 +301,11 @@ class AutomationInvoker:
         parsed = parse_body(AutomationTemplateBody, body)
         automation = parsed.automation.model_dump(exclude_none=True)
         steps = check_automation(automation, now_ms())
+        for index, raw in enumerate(steps):
+            step_field = f"automation.steps[{index}]"
+            if isinstance(step := parse_step(raw, step_field), FetchDataStep):
+                check_webhook(step.webhook, f"{step_field}.webhook", self.allow_private)
+        InvokeChecker(self.documents, workspace).check(steps, (template_id,), 0, "automation")
         self.templates.put(
             workspace, template_id, parsed.name, steps, parsed.automation.cancelation_token
         )
@@ -186,15 +335,9 @@ class AutomationInvoker:
             invoked_ms=at,
         )
         data = _object(body, "data")
-        for index, state in enumerate(run.steps):
-            step, step_field = state.parsed(), f"{automation_field}.steps[{index}]"
-            if isinstance(step, SendStep):
-                _check_send(run, data, step, step_field)
-            elif isinstance(step, UpdateProfileStep) and not (step.recipient_id or run.recipient):
-                raise ValidationFailed.of(
-                    f"{step_field}.recipient_id",
-                    "an update-profile step needs a recipient_id (its own or the run's recipient)",
-                )
+        check_run(run, data, automation_field, self.allow_private)
+        path = (template_id,) if template_id else ()
+        InvokeChecker(self.documents, workspace).check(steps, path, 0, automation_field)
         run_id = new_request_id()
         record = MessageState(
             id=run_id,
@@ -249,6 +392,24 @@ def _object(body: dict[str, Any], field: str) -> dict[str, Any]:
     return value
 
 
+# A run's data, with what fetch-data steps merged into it, stays this small: the run's
+# record also holds its steps, and each message it sends copies the data.
+MAX_RUN_DATA_BYTES = 128 * 1024
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a step found out before its transition: whether its ``if`` let it run, why it
+    failed, what a fetch answered, the steps of the automation it invokes."""
+
+    skip: bool = False
+    error: str | None = None
+    fetched: dict[str, Any] | None = None
+    invoked: dict[str, Any] | None = None  # the stored template
+    invoked_path: tuple[str, ...] = ()
+    throttled: bool = False
+
+
 class AutomationRunner:
     """The ``automate`` function's service: one step per event, exactly once."""
 
@@ -259,12 +420,17 @@ class AutomationRunner:
         messages: MessageRepository,
         timers: TimerRepository,
         documents: DocumentStore,
+        fetcher: DataFetcher,
         clock: Callable[[], int] = now_ms,
+        allow_private: bool = False,
     ) -> None:
         self.messages = messages
         self.timers = timers
         self.documents = documents
+        self.fetcher = fetcher
         self.clock = clock
+        self.allow_private = allow_private
+        self.throttles = Throttles(documents)
 
     def handle(self, event: EventEnvelope) -> None:
         """Raise means retry (a store failed), return means done."""
@@ -294,14 +460,15 @@ class AutomationRunner:
             return
         canceled = self._canceled(record)
         state = run.steps[due.step]
+        prepared = Prepared()
         if not canceled and state.status == StepStatus.PENDING:
-            self._side_effect(record, state, event)
+            prepared = self._prepare(record, due.step, state, event)
         applied = self.messages.transition(
             event.workspace,
             event.message_id,
             self.consumer,
             event.id,
-            lambda current: self.decide(current, due.step, canceled, event),
+            lambda current: self.decide(current, due.step, canceled, prepared),
         )
         if applied is None:
             note_ignored(self.messages, self.consumer, event)
@@ -318,11 +485,22 @@ class AutomationRunner:
             and int(stored.get("canceled_ms", 0)) >= run.invoked_ms
         )
 
-    def _side_effect(self, record: MessageState, state: StepState, event: EventEnvelope) -> None:
+    def _prepare(
+        self, record: MessageState, index: int, state: StepState, event: EventEnvelope
+    ) -> Prepared:
         """What a step does outside the run's record, before its transition. Each is
-        idempotent: a redelivery before the transition committed does it again, to the
-        same effect."""
+        idempotent or harmless to repeat: a redelivery before the transition committed
+        does it again (a fetch calls again), and only one transition is applied."""
+        run = record.automation
+        assert run is not None
         step = state.parsed()
+        if step.condition is not None:
+            try:
+                runs = truthy(evaluate(step.condition, condition_scope(run, record.data)))
+            except TemplateError as exc:
+                return Prepared(error=f"if: {exc}")
+            if not runs:
+                return Prepared(skip=True)
         if isinstance(step, CancelStep):
             at = event.occurred_ms  # the same on every redelivery
 
@@ -335,32 +513,82 @@ class AutomationRunner:
                 record.workspace, cancelation_path(step.cancelation_token), canceled
             )
         elif isinstance(step, UpdateProfileStep):
-            run = record.automation
-            assert run is not None
             user_id = step.recipient_id or run.recipient
             assert user_id is not None, "checked when invoked"
             self._update_profile(record.workspace, user_id, step)
+        elif isinstance(step, FetchDataStep):
+            try:
+                return Prepared(fetched=self.fetcher.fetch(step.webhook))
+            except FetchFailed as exc:
+                return Prepared(error=f"fetch-data: {exc}")
+        elif isinstance(step, InvokeStep):
+            return self._prepare_invoke(record, run, index, step)
+        elif isinstance(step, ThrottleStep):
+            return self._prepare_throttle(record, run, index, step, event)
+        return Prepared()
+
+    def _prepare_throttle(
+        self,
+        record: MessageState,
+        run: AutomationRun,
+        index: int,
+        step: ThrottleStep,
+        event: EventEnvelope,
+    ) -> Prepared:
+        key = None
+        if step.throttle_key is not None:
+            scope = condition_scope(run, record.data)
+            try:
+                key = render(step.throttle_key, scope, limit=MAX_THROTTLE_KEY_CHARS)
+            except TemplateError as exc:
+                return Prepared(error=f"throttle_key: {exc}")
+        passed = self.throttles.admit(
+            record.workspace,
+            throttle_key(step.scope, run.recipient, key),
+            step.period_ms(),
+            step.max_allowed,
+            f"{record.id}/{index}",
+            event.occurred_ms,  # the same on every redelivery: the same window
+        )
+        return Prepared(throttled=not passed)
+
+    def _prepare_invoke(
+        self, record: MessageState, run: AutomationRun, index: int, step: InvokeStep
+    ) -> Prepared:
+        """Checks again what was checked at invoke time (templates change), and lists the
+        run to come before it is made, as the api does."""
+        path = (*run.invoked_by, *([run.template_id] if run.template_id else []))
+        try:
+            InvokeChecker(self.documents, record.workspace).check(
+                [step.model_dump(by_alias=True)], path, run.depth, "invoke"
+            )
+        except ValidationFailed as exc:
+            return Prepared(error=f"invoke: {exc.errors[0].reason}")
+        stored = self.documents.get(record.workspace, template_path(step.template))
+        if stored is None:
+            return Prepared(error=f"invoke: no automation template {step.template!r}")
+        self.documents.put(
+            record.workspace,
+            runs_index_path(child_run_id(record.id, index)),
+            {"created_ms": self.clock(), "template_id": step.template},
+        )
+        return Prepared(invoked=stored, invoked_path=path)
 
     def _update_profile(self, workspace: str, user_id: str, step: UpdateProfileStep) -> None:
         at = self.clock()
 
-        def merged(current: Document | None) -> Document | None:
-            stored: dict[str, Any] = (current or {}).get("profile", {})
+        def updated(current: Document | None) -> Document | None:
             if step.merge == "none" and current is not None:
                 return None  # only a user without a profile gets one
-            if step.merge == "replace" or current is None:
-                profile = dict(step.profile)
-            elif step.merge == "overwrite":
-                profile = {**stored, **step.profile}
-            else:  # soft-merge: only what the profile does not have yet
-                profile = {**step.profile, **stored}
+            stored: dict[str, Any] = (current or {}).get("profile", {})
+            profile = merged(stored, step.profile, step.merge)
             created = (current or {}).get("created_ms", at)
             return {"profile": profile, "created_ms": created, "updated_ms": at}
 
-        self.documents.update(workspace, profile_path(user_id), merged)
+        self.documents.update(workspace, profile_path(user_id), updated)
 
     def decide(
-        self, current: MessageState, index: int, canceled: bool, event: EventEnvelope
+        self, current: MessageState, index: int, canceled: bool, prepared: Prepared
     ) -> Transition | None:
         run = current.automation
         if run is None or run.ended or run.next_step != index:
@@ -375,22 +603,67 @@ class AutomationRunner:
                 later.status = StepStatus.CANCELED
             run.status, run.reason = RunStatus.CANCELED, "its cancelation token was canceled"
             return Transition(self._stored(current, run), [])
+        if prepared.error is not None:
+            return self._failed(current, run, index, prepared.error)
+        if prepared.skip:
+            return self._next(current, run, index, StepStatus.SKIPPED)
+        if prepared.throttled:
+            step = state.parsed()
+            assert isinstance(step, ThrottleStep)
+            state.status, run.status = StepStatus.THROTTLED, RunStatus.THROTTLED
+            run.reason = (
+                f"step {index}: throttled, at most {step.max_allowed} per {step.period}"
+                f" ({step.scope}{', ' + step.throttle_key if step.throttle_key else ''})"
+            )
+            return Transition(self._stored(current, run), [])
         step = state.parsed()
+        data = current.data
         children: list[tuple[MessageState, list[NewEvent]]] = []
         if isinstance(step, DelayStep) and state.status == StepStatus.PENDING:
             state.status, state.due_ms = StepStatus.WAITING, delay_due_ms(step, "delay", at)
             run.status = RunStatus.WAITING
             wait = AutomationStepDue(step=index, not_before_ms=state.due_ms)
             return Transition(self._stored(current, run), [NewEvent(STEP_DUE, wait)])
-        if isinstance(step, SendStep):
-            try:
+        try:
+            if isinstance(step, SendStep | SendListStep):
                 children.append(self._message(current, run, index, step, at))
-            except ValidationFailed as exc:  # checked when invoked: only a change since
-                state.status, state.error = StepStatus.ERROR, str(exc)
-                run.status, run.reason = RunStatus.ERROR, f"step {index}: {exc}"
-                return Transition(self._stored(current, run), [])
-            state.message_id = children[0][0].id
-        state.status = StepStatus.PROCESSED
+                state.message_id = children[0][0].id
+            elif isinstance(step, FetchDataStep):
+                assert prepared.fetched is not None
+                data = merged(current.data, prepared.fetched, step.merge_strategy)
+                if (size := value_size(data)) > MAX_RUN_DATA_BYTES:
+                    raise ValueError(
+                        f"fetch-data: the run's data would be {size:,} bytes;"
+                        f" at most {MAX_RUN_DATA_BYTES:,}"
+                    )
+            elif isinstance(step, InvokeStep):
+                assert prepared.invoked is not None
+                children.append(self._child_run(current, run, index, step, prepared, at))
+                state.run_id = children[0][0].id
+        except (ValidationFailed, ValueError) as exc:  # checked when invoked: only a change since
+            return self._failed(current, run, index, str(exc))
+        return self._next(current, run, index, StepStatus.PROCESSED, children, data)
+
+    def _failed(
+        self, current: MessageState, run: AutomationRun, index: int, error: str
+    ) -> Transition:
+        """The step failed, with its reason; the run ends with it. Nothing is retried."""
+        state = run.steps[index]
+        state.status, state.error = StepStatus.ERROR, error
+        run.status, run.reason = RunStatus.ERROR, f"step {index}: {error}"
+        logs.info("automation step failed", run_id=current.id, step=index, error=error)
+        return Transition(self._stored(current, run), [])
+
+    def _next(
+        self,
+        current: MessageState,
+        run: AutomationRun,
+        index: int,
+        status: StepStatus,
+        children: list[tuple[MessageState, list[NewEvent]]] | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Transition:
+        run.steps[index].status = status
         run.next_step = index + 1
         events: list[NewEvent] = []
         if run.next_step < len(run.steps):
@@ -398,28 +671,99 @@ class AutomationRunner:
             events.append(NewEvent(STEP_DUE, AutomationStepDue(step=run.next_step)))
         else:
             run.status = RunStatus.PROCESSED
-        return Transition(self._stored(current, run), events, children)
+        return Transition(self._stored(current, run, data), events, children or [])
 
     @staticmethod
-    def _stored(current: MessageState, run: AutomationRun) -> MessageState:
-        return current.model_copy(update={"automation": run, "status": RECORD_STATUS[run.status]})
+    def _stored(
+        current: MessageState, run: AutomationRun, data: dict[str, Any] | None = None
+    ) -> MessageState:
+        update: dict[str, Any] = {"automation": run, "status": RECORD_STATUS[run.status]}
+        if data is not None:
+            update["data"] = data
+        return current.model_copy(update=update)
+
+    def _child_run(
+        self,
+        record: MessageState,
+        run: AutomationRun,
+        index: int,
+        step: InvokeStep,
+        prepared: Prepared,
+        at: int,
+    ) -> tuple[MessageState, list[NewEvent]]:
+        """The run an invoke step starts: the stored template's steps, checked again, with
+        this run's recipient, profile, brand, template and data."""
+        stored = prepared.invoked
+        assert stored is not None
+        automation: dict[str, Any] = {"steps": stored["steps"]}
+        if stored.get("cancelation_token"):
+            automation["cancelation_token"] = stored["cancelation_token"]
+        steps = check_automation(automation, at, f"invoke {step.template}")
+        child_id = child_run_id(record.id, index)
+        child = run.model_copy(
+            update={
+                "template_id": step.template,
+                "cancelation_token": automation.get("cancelation_token"),
+                "status": RunStatus.PROCESSING,
+                "next_step": 0,
+                "steps": [StepState(step=s) for s in steps],
+                "invoked_ms": at,
+                "updated_ms": None,
+                "reason": None,
+                "depth": run.depth + 1,
+                "invoked_by": list(prepared.invoked_path),
+                "parent_run_id": record.id,
+            },
+            deep=True,
+        )
+        check_run(child, record.data, f"invoke {step.template}", self.allow_private)
+        message = MessageState(
+            id=child_id,
+            workspace=record.workspace,
+            request_id=child_id,
+            recipient=record.recipient,
+            content={},
+            data=record.data,
+            enqueued_ms=at,
+            traceparent=record.traceparent,
+            automation=child,
+        )
+        logs.info("automation step invokes", run_id=record.id, step=index, child_run_id=child_id)
+        return message, [NewEvent(STEP_DUE, AutomationStepDue(step=0))]
 
     @staticmethod
     def _message(
-        record: MessageState, run: AutomationRun, index: int, step: SendStep, at: int
+        record: MessageState,
+        run: AutomationRun,
+        index: int,
+        step: SendStep | SendListStep,
+        at: int,
     ) -> tuple[MessageState, list[NewEvent]]:
-        """The message a send step makes, as ``POST /send`` would store it."""
-        request = parse_send(send_body(run, record.data, step))
+        """The message a send step makes, as ``POST /send`` would store it; a send-list
+        step's is the list send's own record, which fans out as a list send does."""
+        if isinstance(step, SendStep):
+            request = parse_send(send_body(run, record.data, step))
+            recipient = request.message.recipients()[0].model_dump(
+                mode="json", exclude_defaults=True, by_alias=True
+            )
+            fanout = None
+        else:
+            request = parse_send(send_list_body(run, record.data, step))
+            recipient, fanout = {}, FanOut(list_id=step.list)
         message_id = message_id_for(record.id, {"automation_step": index})
         message = message_template(request, record.workspace, message_id, at).model_copy(
             update={
                 "id": message_id,
-                "recipient": request.message.recipients()[0].model_dump(
-                    mode="json", exclude_defaults=True, by_alias=True
-                ),
+                "recipient": recipient,
+                "fanout": fanout,
                 "traceparent": record.traceparent,
                 "automation_run_id": record.id,
             }
         )
         logs.info("automation step sends", run_id=record.id, step=index, message_id=message_id)
         return message, [enqueued_event(message)]
+
+
+def child_run_id(run_id: str, index: int) -> str:
+    """The id of the run an invoke step starts: the same on every redelivery."""
+    return message_id_for(run_id, {"automation_invoke": index})

@@ -19,11 +19,13 @@ the other providers) goes through ``exchange``:
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import functools
 import http.client
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -140,8 +142,13 @@ def exchange(
     allow_private: bool = False,
     resolver: Resolver = system_resolver,
     tls: ssl.SSLContext | None = None,
+    max_response_bytes: int = MAX_RESPONSE_BYTES,
+    answer_within_s: float | None = None,
 ) -> HttpResult:
-    """``tls``: the trust to verify servers with; None is the system's."""
+    """``tls``: the trust to verify servers with; None is the system's. The body is read
+    up to ``max_response_bytes``: what is past it is left unread. ``timeout_s`` bounds
+    each wait; ``answer_within_s`` bounds the whole answer (a server that sends a byte
+    at a time is cut off)."""
     for name, value in headers.items():
         if problem := header_problem(name, value):
             raise PermanentProviderError(problem, provider)
@@ -174,19 +181,54 @@ def exchange(
             f" port {port}: {exc}",
             provider,
         ) from exc
+    cutoff = (
+        _Cutoff(connection.sock, answer_within_s)
+        if answer_within_s is not None and connection.sock is not None
+        else None
+    )
     try:
         handoff()
         try:
             connection.request(method, path, body, dict(headers))
             response = connection.getresponse()
-            content = response.read(MAX_RESPONSE_BYTES)
+            content = response.read(max_response_bytes)
         except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            if cutoff is not None and cutoff.expired:
+                raise cutoff.error(host, provider) from exc
             raise AmbiguousProviderError(f"no answer from {host}: {exc}", provider) from exc
+        if cutoff is not None and cutoff.expired:  # what was read before the cut is not all
+            raise cutoff.error(host, provider)
         return HttpResult(
             response.status, {k.lower(): v for k, v in response.getheaders()}, content
         )
     finally:
+        if cutoff is not None:
+            cutoff.timer.cancel()
         connection.close()
+
+
+class _Cutoff:
+    """Shuts an exchange's socket down when its time is up: a read blocked in it returns."""
+
+    # The socket itself: a response that closes the connection takes it from the
+    # connection (``connection.sock`` is then None) and reads it still.
+    def __init__(self, sock: socket.socket, within_s: float) -> None:
+        self.sock = sock
+        self.within_s = within_s
+        self.expired = False
+        self.timer = threading.Timer(within_s, self._cut)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _cut(self) -> None:
+        self.expired = True
+        with contextlib.suppress(OSError):  # already closed
+            self.sock.shutdown(socket.SHUT_RDWR)
+
+    def error(self, host: str, provider: str) -> AmbiguousProviderError:
+        return AmbiguousProviderError(
+            f"no complete answer from {host} within {self.within_s:g}s", provider
+        )
 
 
 def raise_for_status(

@@ -131,6 +131,7 @@ def step_view(index: int, state: StepState) -> dict[str, Any]:
         "message_id": state.message_id,
         "created_at": iso(state.started_ms),
         "updated_at": iso(state.updated_ms),
+        **({"run_id": state.run_id} if state.run_id else {}),
         **({"error": state.error} if state.error else {}),
     }
 
@@ -164,6 +165,7 @@ class AutomationRuns:
             "updated_at": iso(run.updated_ms),
             "cancelation_token": run.cancelation_token,
             "reason": run.reason,
+            "parent_run_id": run.parent_run_id,
             "steps": [step_view(i, state) for i, state in enumerate(run.steps)],
         }
 

@@ -78,6 +78,7 @@ TTL_FIELDS: tuple[tuple[str, str], ...] = (
     ("idempotency", "expires_at"),  # herald.idempotency.firestore
     ("deliveries", "expires_at"),  # customer webhook deliveries, kept 30 days
     ("callbacks", "expires_at"),  # herald.callbacks.replay
+    ("automation_throttles", "expires_at"),  # herald.pipeline.automation_throttle
 )
 
 # Never queried: user-supplied maps (arbitrary keys make index entries) and
@@ -123,6 +124,8 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("brands", "settings"),
     ("brands", "snippets"),
     ("automations", "steps"),  # stored automation templates, read by id or paged by id
+    ("automation_throttles", "admitted"),  # a window's runs, read by the window's id
+    ("automation_throttles", "refused"),
     ("deliveries", "body"),  # customer webhook deliveries, read by id or paged by id
     ("deliveries", "attempts"),
 )
