@@ -47,11 +47,13 @@ if TYPE_CHECKING:
     from herald.console.sessions import ConsoleSessions
     from herald.domain.feedback import FeedbackRecorder
     from herald.engagement.links import LinkMaker
+    from herald.engagement.user_tokens import UserTokens
     from herald.pipeline.accepting import SendService
     from herald.pipeline.automating import AutomationInvoker
     from herald.pipeline.canceling import CancelService
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
     from herald.resources.automations import AutomationRuns
+    from herald.resources.inbox import InboxService
     from herald.resources.messages import MessageReader
     from herald.resources.webhook_endpoints import EndpointService
     from herald.store.documents import DocumentStore
@@ -98,6 +100,14 @@ class ApiServices(Protocol):
     @property
     def console(self) -> ConsoleSessions | None:
         """Signs and opens console sessions; None when no link secret is configured."""
+        ...
+
+    @property
+    def inbox(self) -> InboxService: ...
+
+    @property
+    def user_tokens(self) -> UserTokens | None:
+        """Issues and checks user tokens; None when no user token secret is configured."""
         ...
 
     def workspace_for_key(self, key: str) -> str | None:
