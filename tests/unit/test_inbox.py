@@ -31,6 +31,7 @@ CLIENT = json.loads(
     (Path(__file__).parent / "data" / "courier_js" / "operations-3.4.0.json").read_text()
 )
 FULL_SCOPE = "user_id:ada inbox:read:messages inbox:write:events"
+SEND_BODY = {"message": {"to": {"email": "ada@example.com"}, "content": {"body": "x"}}}
 
 
 def sent_by_client(method: str) -> dict[str, Any]:
@@ -453,3 +454,23 @@ def test_filters_and_limits_are_checked_before_a_read() -> None:
     assert found["messageId"] == node["messageId"] and found["archived"] and found["read"]
     later = query.replace("2024-01-01T00:00:00.000Z", "2999-01-01T00:00:00.000Z")
     assert graphql(api, token, later).body["data"]["messages"]["nodes"] == []
+
+
+def test_browsers_on_any_origin_may_call_the_inbox_and_no_other_route() -> None:
+    api, pipeline = make_api()
+    send_inbox(api, pipeline)
+    asked = api.handle(HttpRequest("OPTIONS", "/inbox/q", {"origin": "https://app.example"}))
+    assert asked.status == 204
+    assert asked.headers["access-control-allow-origin"] == "*"
+    assert asked.headers["access-control-allow-methods"] == "POST"
+    allowed = {h.strip() for h in asked.headers["access-control-allow-headers"].split(",")}
+    # Every header courier-js sends, as recorded.
+    sent = {h.lower() for r in CLIENT["requests"] for h in r["headers"]}
+    assert sent <= allowed | {"content-type"}
+    answer = as_client(api, issue(api), "getMessages")
+    assert answer.headers["access-control-allow-origin"] == "*"
+    refused = graphql(api, "bad-token", sent_by_client("getMessages")["query"])
+    assert refused.status == 401 and refused.headers["access-control-allow-origin"] == "*"
+    # The API key's routes are not for browsers.
+    assert api.handle(HttpRequest("OPTIONS", "/send", {})).status == 405
+    assert "access-control-allow-origin" not in call(api, "POST", "/send", SEND_BODY).headers

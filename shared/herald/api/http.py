@@ -182,6 +182,9 @@ class Route:
     public: bool = False
     # The largest body the route takes; a larger one is refused before it is read.
     body_limit: int = DEFAULT_MAX_BODY
+    # Called from browsers on any origin (a user token, never a cookie, authorizes it):
+    # preflights are answered and every answer allows any origin.
+    cors: bool = False
 
 
 class RouteOptions(TypedDict):
@@ -200,6 +203,7 @@ class RouteOptions(TypedDict):
     # A path segment's own regex (a token), instead of an id's.
     patterns: NotRequired[Mapping[str, str]]
     body_limit: NotRequired[int]  # bytes; every route has one (64 KiB unless given)
+    cors: NotRequired[bool]
 
 
 class Router:
@@ -256,6 +260,7 @@ class Router:
                     operation,
                     public=options.get("public", False),
                     body_limit=options.get("body_limit", DEFAULT_MAX_BODY),
+                    cors=options.get("cors", False),
                 )
             )
             return handler
@@ -275,6 +280,10 @@ class Router:
         route, _, _ = self.match(method, path)
         return route.template if route else None
 
+    def cors_methods(self, path: str) -> list[str]:
+        """The methods of ``path`` that browsers on any origin may call."""
+        return [r.method for r in self.routes if r.cors and r.pattern.match(path)]
+
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
         path_exists = False
         for route in self.routes:
@@ -283,6 +292,27 @@ class Router:
                 if route.method == method:
                     return route, found.groupdict(), True
         return None, {}, path_exists
+
+
+# What a preflight allows: the headers Courier's browser client sends.
+CORS_HEADERS = (
+    "authorization, content-type, x-courier-user-id, x-courier-ua, x-courier-client-key, "
+    "x-courier-client-source-id"
+)
+CORS_MAX_AGE_S = 600
+
+
+def preflight(methods: list[str]) -> HttpResponse:
+    return HttpResponse(
+        204,
+        None,
+        {
+            "access-control-allow-origin": "*",
+            "access-control-allow-methods": ", ".join(methods),
+            "access-control-allow-headers": CORS_HEADERS,
+            "access-control-max-age": str(CORS_MAX_AGE_S),
+        },
+    )
 
 
 # A contended document is usually free again within a second.
@@ -359,6 +389,14 @@ class Api:
         return self.handle(request)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "OPTIONS" and (methods := self.router.cors_methods(request.path)):
+            return preflight(methods)
+        answer = self._handle(request)
+        if self.router.cors_methods(request.path):
+            answer.headers["access-control-allow-origin"] = "*"
+        return answer
+
+    def _handle(self, request: HttpRequest) -> HttpResponse:
         try:
             route, params, path_exists = self.router.match(request.method, request.path)
             if route is None:

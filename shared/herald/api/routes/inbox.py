@@ -55,6 +55,7 @@ def _forbidden(why: str) -> HttpResponse:
     ),
     public=True,
     body_limit=MAX_GRAPHQL_BODY,
+    cors=True,
 )
 def inbox_graphql(ctx: Context) -> HttpResponse:
     at = now_ms()
