@@ -4,7 +4,14 @@ them (recorded from the shipped package)."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import http.server
 import json
+import shutil
+import subprocess
+import tarfile
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +22,7 @@ from courier import Courier
 
 from herald_tools.local.stack import Stack
 from tests.conftest import eventually
+from tests.e2e.browser import Browser, find_chromium
 from tests.e2e.conftest import Client
 
 pytestmark = pytest.mark.e2e
@@ -24,6 +32,20 @@ CLIENT = json.loads(
         Path(__file__).parents[1] / "unit" / "data" / "courier_js" / "operations-3.4.0.json"
     ).read_text()
 )
+
+
+# The browser client, as npm ships it: the version the operations were recorded from.
+COURIER_JS = "@trycourier/courier-js@3.4.0"
+COURIER_JS_SHA1 = "f4edab941c8392feafa6c33c2df34c8b64bd1435"  # npm's shasum of the tarball
+CHROMIUM = find_chromium()
+NPM = shutil.which("npm")
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Inbox</title></head><body>
+<script type="module">
+import { CourierClient } from "./courier.js";
+window.CourierClient = CourierClient;
+</script></body></html>
+"""
 
 
 def sent_by_client(method: str) -> dict[str, Any]:
@@ -108,3 +130,85 @@ def test_a_send_reaches_the_users_inbox_and_the_client_reads_and_marks_it_read(
     assert as_browser(stack, other, user, "getMessages")[0] == 403
     status, refused = as_browser(stack, other, "someone-else", "unread", message_id)
     assert status == 200 and refused["errors"][0]["message"] == "no such message in this inbox"
+
+
+@pytest.fixture(scope="module")
+def courier_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A page on an origin of its own that loads courier-js, unchanged, from npm."""
+    assert NPM is not None
+    root = tmp_path_factory.mktemp("courier-js")
+    subprocess.run([NPM, "pack", COURIER_JS, "--silent"], cwd=root, check=True, capture_output=True)
+    [tarball] = root.glob("*.tgz")
+    assert hashlib.sha1(tarball.read_bytes()).hexdigest() == COURIER_JS_SHA1
+    with tarfile.open(tarball) as archive:
+        module = archive.extractfile("package/dist/index.mjs")
+        assert module is not None
+        (root / "courier.js").write_bytes(module.read())
+    (root / "index.html").write_text(PAGE)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    server.shutdown()
+    thread.join()
+
+
+def in_page(browser: Browser, script: str) -> Any:
+    """Runs ``script`` (the body of an async function) in the page; its JSON result."""
+    browser.evaluate(
+        "window.result = undefined; (async () => {" + script + "})().then("
+        "r => { window.result = JSON.stringify({ok: r === undefined ? null : r}); },"
+        " e => { window.result = JSON.stringify({error: String(e)}); })"
+    )
+    browser.wait_for("window.result !== undefined")
+    answer = json.loads(browser.evaluate("window.result"))
+    assert "error" not in answer, answer["error"]
+    return answer["ok"]
+
+
+@pytest.mark.skipif(CHROMIUM is None or NPM is None, reason="needs chromium and npm")
+def test_courier_js_unchanged_in_chromium_lists_and_marks_the_inbox_from_another_origin(
+    stack: Stack, client: Courier, courier_page: str, tmp_path: Path
+) -> None:
+    assert CHROMIUM is not None
+    user = f"browser-{uuid.uuid4().hex[:10]}"
+    message_id = client.send.message(
+        message={
+            "to": {"user_id": user},
+            "content": {"title": "Welcome", "body": "Glad you are here"},
+            "routing": {"method": "single", "channels": ["inbox"]},
+        }
+    ).request_id
+    eventually(
+        lambda: client.messages.retrieve(message_id).status == "DELIVERED",
+        what="the message delivered to the inbox",
+    )
+    token = client.auth.issue_token(
+        scope=f"user_id:{user} inbox:read:messages inbox:write:events", expires_in="1h"
+    ).token
+    options = {
+        "userId": user,
+        "jwt": token,
+        "apiUrls": {
+            "courier": {"rest": stack.base_url, "graphql": f"{stack.base_url}/client/q"},
+            "inbox": {"graphql": f"{stack.base_url}/inbox/q", "webSocket": "ws://127.0.0.1:9"},
+        },
+    }
+    with Browser(CHROMIUM, tmp_path / "profile", tmp_path / "chromium.log") as browser:
+        browser.open(courier_page)
+        browser.wait_for("window.CourierClient !== undefined")
+        browser.evaluate(f"window.courier = new CourierClient({json.dumps(options)})")
+        listed = in_page(browser, "return (await courier.inbox.getMessages()).data;")
+        assert (listed["count"], listed["unreadCount"]) == (1, 1)
+        [node] = listed["messages"]["nodes"]
+        assert (node["messageId"], node["title"], node["preview"]) == (
+            message_id,
+            "Welcome",
+            "Glad you are here",
+        )
+        in_page(browser, f"await courier.inbox.read({{messageId: {json.dumps(message_id)}}});")
+        assert in_page(browser, "return await courier.inbox.getUnreadMessageCount();") == 0
+        in_page(browser, f"await courier.inbox.archive({{messageId: {json.dumps(message_id)}}});")
+        after = in_page(browser, "return (await courier.inbox.getMessages()).data;")
+        assert after["messages"]["nodes"] == []
