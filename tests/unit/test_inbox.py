@@ -474,3 +474,36 @@ def test_browsers_on_any_origin_may_call_the_inbox_and_no_other_route() -> None:
     # The API key's routes are not for browsers.
     assert api.handle(HttpRequest("OPTIONS", "/send", {})).status == 405
     assert "access-control-allow-origin" not in call(api, "POST", "/send", SEND_BODY).headers
+
+
+def test_a_read_reaches_the_customers_webhook_endpoints() -> None:
+    api, pipeline = make_api()
+    endpoint = {"url": "https://hooks.example.com/herald", "description": "inbox"}
+    assert call(api, "POST", "/webhooks/endpoints", endpoint).status == 201
+    message_id = send_inbox(api, pipeline)
+    before = len(pipeline.customer_endpoints.posts)
+    as_client(api, issue(api), "read", message_id)
+    pipeline.drain()
+    posted = [json.loads(p.body) for p in pipeline.customer_endpoints.posts[before:]]
+    assert [(p["type"], p["data"]["id"]) for p in posted] == [("message:updated", message_id)]
+
+
+def test_a_request_reads_the_inbox_once_however_many_counts_it_asks() -> None:
+    api, pipeline = make_api()
+    send_inbox(api, pipeline)
+    token = issue(api)
+    pages: list[str] = []
+    reading = pipeline.documents.page
+
+    def counted(workspace: str, collection: Any, after: str | None, limit: int) -> Any:
+        pages.append(collection[-1])
+        return reading(workspace, collection, after, limit)
+
+    pipeline.documents.page = counted  # type: ignore[method-assign]
+    fields = " ".join(f'c{i}: count(params: {{ tags: ["t{i}"] }})' for i in range(50))
+    answer = graphql(api, token, f"query GetUnreadCounts {{ {fields} }}")
+    assert answer.status == 200 and "errors" not in answer.body
+    assert pages == ["entries"]
+    pages.clear()
+    assert as_client(api, token, "getMessages").status == 200
+    assert pages == ["entries"]

@@ -32,6 +32,7 @@ from herald.domain.inbox import InboxAction, InboxFilter, is_entry_id
 from herald.errors import NotFound
 from herald.resources.inbox import InboxService
 from herald.resources.parsing import iso
+from herald.store.inbox import count_of, page_of
 
 # Every operation the client sends, by name, with its kind (courier-js 3.x).
 CLIENT_OPERATIONS: dict[str, OperationType] = {
@@ -189,9 +190,11 @@ class InboxGraphQL:
 
     def _root(self, caller: InboxCaller) -> dict[str, Any]:
         inbox, ws, user = self.inbox, caller.workspace, caller.user_id
+        # Read once per request, however many counts and lists the document asks for.
+        newest = functools.cache(lambda: inbox.newest(ws, user))
 
         def count(info: Any, params: dict[str, Any] | None = None) -> int:
-            return inbox.count(ws, user, inbox_filter(params))
+            return count_of(newest(), inbox_filter(params))
 
         def messages(
             info: Any,
@@ -205,9 +208,11 @@ class InboxGraphQL:
             if after is not None and not is_entry_id(after):
                 raise GraphQLError("after: not a cursor of this inbox")
             chosen = inbox_filter(params)
-            page = inbox.page(ws, user, chosen, after, size)
+            page = page_of(
+                newest() if after is None else inbox.newest(ws, user, after), chosen, size
+            )
             return {
-                "totalCount": inbox.count(ws, user, chosen),
+                "totalCount": count_of(newest(), chosen),
                 "pageInfo": {
                     "startCursor": page.next_cursor,
                     "hasNextPage": bool(page.next_cursor),

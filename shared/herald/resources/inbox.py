@@ -15,7 +15,7 @@ from herald.events.envelope import NewEvent
 from herald.events.payloads import MessageInboxChanged
 from herald.store.base import MessageRepository, Transition
 from herald.store.documents import Document, DocumentStore
-from herald.store.inbox import InboxEntries, InboxPage
+from herald.store.inbox import Entries, InboxEntries
 
 SOURCE = "inbox"
 # The consumer name of the receipts of the inbox's history events.
@@ -32,13 +32,10 @@ class InboxService:
         self.messages = messages
         self.feedback = feedback
 
-    def page(
-        self, workspace: str, user_id: str, chosen: InboxFilter, after: str | None, limit: int
-    ) -> InboxPage:
-        return self.entries.page(workspace, user_id, chosen, after, limit)
-
-    def count(self, workspace: str, user_id: str, chosen: InboxFilter) -> int:
-        return self.entries.count(workspace, user_id, chosen)
+    def newest(self, workspace: str, user_id: str, after: str | None = None) -> Entries:
+        """The newest entries (after the cursor ``after``), as many as one query may read:
+        a request reads them once, whatever it counts and lists."""
+        return self.entries.newest(workspace, user_id, after)
 
     def _entry_key(self, workspace: str, user_id: str, message_id: str) -> str:
         """The entry of the user's message; NotFound for another user's or none at all."""

@@ -23,10 +23,30 @@ def entries_of(user_id: str) -> DocPath:
     return ("inbox", user_id, "entries")
 
 
+Entries = list[tuple[str, dict[str, Any]]]  # (entry id, entry), newest first
+
+
 @dataclass(frozen=True)
 class InboxPage:
     entries: list[dict[str, Any]]
     next_cursor: str | None  # the last entry's id, when more may follow
+
+
+def page_of(entries: Entries, chosen: InboxFilter, limit: int) -> InboxPage:
+    """The first ``limit`` entries ``chosen`` admits, and the cursor after them if more do."""
+    found: Entries = []
+    for key, entry in entries:
+        if chosen.admits(entry):
+            found.append((key, entry))
+            if len(found) > limit:
+                break
+    kept = found[:limit]
+    more = len(found) > limit
+    return InboxPage([e for _, e in kept], kept[-1][0] if more and kept else None)
+
+
+def count_of(entries: Entries, chosen: InboxFilter) -> int:
+    return sum(1 for _, entry in entries if chosen.admits(entry))
 
 
 class InboxEntries:
@@ -74,24 +94,18 @@ class InboxEntries:
                 return
             after = page[-1][0]
 
+    def newest(self, workspace: str, user_id: str, after: str | None = None) -> Entries:
+        """The newest entries (after ``after``), as many as one query may read."""
+        return list(self._scan(workspace, user_id, after))
+
     def page(
         self, workspace: str, user_id: str, chosen: InboxFilter, after: str | None, limit: int
     ) -> InboxPage:
-        found: list[tuple[str, dict[str, Any]]] = []
-        for key, entry in self._scan(workspace, user_id, after):
-            if chosen.admits(entry):
-                found.append((key, entry))
-                if len(found) > limit:
-                    break
-        more = len(found) > limit
-        kept = found[:limit]
-        return InboxPage([e for _, e in kept], kept[-1][0] if more and kept else None)
+        return page_of(self.newest(workspace, user_id, after), chosen, limit)
 
     def count(self, workspace: str, user_id: str, chosen: InboxFilter) -> int:
-        return sum(1 for _, entry in self._scan(workspace, user_id, None) if chosen.admits(entry))
+        return count_of(self.newest(workspace, user_id), chosen)
 
-    def all_admitted(
-        self, workspace: str, user_id: str, chosen: InboxFilter
-    ) -> list[tuple[str, dict[str, Any]]]:
+    def all_admitted(self, workspace: str, user_id: str, chosen: InboxFilter) -> Entries:
         """Every entry the filter admits within the scan (read-all, archive-all)."""
         return [(k, e) for k, e in self._scan(workspace, user_id, None) if chosen.admits(e)]
