@@ -507,3 +507,12 @@ def test_a_request_reads_the_inbox_once_however_many_counts_it_asks() -> None:
     pages.clear()
     assert as_client(api, token, "getMessages").status == 200
     assert pages == ["entries"]
+
+
+def test_the_inbox_provider_is_built_in_and_never_listed_in_herald_providers() -> None:
+    from herald.config import ProviderAccounts
+
+    with pytest.raises(ValueError, match="built in, always enabled"):
+        ProviderAccounts.from_env({"HERALD_PROVIDERS": "smtp,inbox"})
+    _, pipeline = make_api()
+    assert "inbox" in pipeline.services.deliver.providers
