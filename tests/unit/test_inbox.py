@@ -25,6 +25,7 @@ from herald.store.documents import InMemoryDocuments
 from herald.store.inbox import InboxEntries
 from tests.unit.fakes import Pipeline, settings_with
 from tests.unit.test_api import KEY, call
+from tests.unit.test_body_limits import RecordingStream
 
 SECRET = "unit-user-token-secret-of-32-bytes-at-least"
 CLIENT = json.loads(
@@ -516,3 +517,11 @@ def test_the_inbox_provider_is_built_in_and_never_listed_in_herald_providers() -
         ProviderAccounts.from_env({"HERALD_PROVIDERS": "smtp,inbox"})
     _, pipeline = make_api()
     assert "inbox" in pipeline.services.deliver.providers
+
+
+def test_a_graphql_body_over_its_limit_is_refused_unread_and_readable_by_the_page() -> None:
+    api, _ = make_api()
+    body = RecordingStream(64 * 1024 + 1)
+    response = api.receive(HttpRequest("POST", "/inbox/q", {}), body, 64 * 1024 + 1)
+    assert response.status == 413 and body.read_bytes == 0
+    assert response.headers["access-control-allow-origin"] == "*"

@@ -385,13 +385,17 @@ class Api:
             limit = self.router.body_limit(request.method, request.path)
             request = dataclasses.replace(request, body=read_body(body, declared_length, limit))
         except Exception as exc:
-            return dataclasses.replace(error_response(exc, request), body_unread=True)
+            refused = dataclasses.replace(error_response(exc, request), body_unread=True)
+            return self._for_browsers(request, refused)
         return self.handle(request)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         if request.method == "OPTIONS" and (methods := self.router.cors_methods(request.path)):
             return preflight(methods)
-        answer = self._handle(request)
+        return self._for_browsers(request, self._handle(request))
+
+    def _for_browsers(self, request: HttpRequest, answer: HttpResponse) -> HttpResponse:
+        """A cors route's answer, errors included, readable by a page on any origin."""
         if self.router.cors_methods(request.path):
             answer.headers["access-control-allow-origin"] = "*"
         return answer
