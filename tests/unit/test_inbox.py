@@ -525,3 +525,33 @@ def test_a_graphql_body_over_its_limit_is_refused_unread_and_readable_by_the_pag
     response = api.receive(HttpRequest("POST", "/inbox/q", {}), body, 64 * 1024 + 1)
     assert response.status == 413 and body.read_bytes == 0
     assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_tag_filters_are_bounded_at_their_limits() -> None:
+    api, pipeline = make_api()
+    send_inbox(api, pipeline)
+    token = issue(api)
+
+    def count(tags: list[str]) -> HttpResponse:
+        return graphql(
+            api, token, f"query GetMessages {{ count(params: {{ tags: {json.dumps(tags)} }}) }}"
+        )
+
+    assert count([f"t{i}" for i in range(19)] + ["orders"]).body == {"data": {"count": 1}}
+    assert count([f"t{i}" for i in range(21)]).body["errors"]
+    assert count(["x" * 64]).body == {"data": {"count": 0}}
+    assert count(["x" * 65]).body["errors"]
+
+
+def test_a_bulk_change_changes_at_most_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from herald.resources import inbox
+
+    monkeypatch.setattr(inbox, "MAX_BULK", 2)
+    api, pipeline = make_api()
+    for _ in range(3):
+        send_inbox(api, pipeline)
+    token = issue(api)
+    as_client(api, token, "readAll")
+    assert as_client(api, token, "getUnreadMessageCount").body["data"]["count"] == 1
+    as_client(api, token, "readAll")
+    assert as_client(api, token, "getUnreadMessageCount").body["data"]["count"] == 0
