@@ -169,10 +169,12 @@ def in_page(browser: Browser, script: str) -> Any:
 
 @pytest.mark.skipif(CHROMIUM is None or NPM is None, reason="needs chromium and npm")
 def test_courier_js_unchanged_in_chromium_lists_and_marks_the_inbox_from_another_origin(
-    stack: Stack, client: Courier, courier_page: str, tmp_path: Path
+    stack: Stack, api: Client, client: Courier, courier_page: str, tmp_path: Path
 ) -> None:
     assert CHROMIUM is not None
     user = f"browser-{uuid.uuid4().hex[:10]}"
+    brand = {"id": user, "name": "Acme", "settings": {"colors": {"primary": "#112233"}}}
+    assert api.request("POST", "/brands", brand)[0] in (200, 201)
     message_id = client.send.message(
         message={
             "to": {"user_id": user},
@@ -185,7 +187,8 @@ def test_courier_js_unchanged_in_chromium_lists_and_marks_the_inbox_from_another
         what="the message delivered to the inbox",
     )
     token = client.auth.issue_token(
-        scope=f"user_id:{user} inbox:read:messages inbox:write:events", expires_in="1h"
+        scope=f"user_id:{user} inbox:read:messages inbox:write:events read:brands:{user}",
+        expires_in="1h",
     ).token
     options = {
         "userId": user,
@@ -212,3 +215,7 @@ def test_courier_js_unchanged_in_chromium_lists_and_marks_the_inbox_from_another
         in_page(browser, f"await courier.inbox.archive({{messageId: {json.dumps(message_id)}}});")
         after = in_page(browser, "return (await courier.inbox.getMessages()).data;")
         assert after["messages"]["nodes"] == []
+        shown = in_page(
+            browser, f"return await courier.brands.getBrand({{brandId: {json.dumps(user)}}});"
+        )
+        assert shown["settings"]["colors"]["primary"] == "#112233"

@@ -14,8 +14,9 @@ from typing import Any
 import jwt
 import pytest
 
+from herald.api import brand_graphql
 from herald.api.http import Api, HttpRequest, HttpResponse
-from herald.api.inbox_graphql import CLIENT_OPERATIONS, RefusedQuery, check_operation
+from herald.api.inbox_graphql import CLIENT_OPERATIONS, RefusedQuery, check_operation, schema
 from herald.domain.inbox import InboxFilter, entry_id
 from herald.engagement.user_tokens import Scope, UserTokens, duration_s
 from herald.ids import hash_api_key
@@ -399,13 +400,18 @@ def test_a_token_of_another_workspace_sees_nothing_of_this_one() -> None:
 
 def test_every_operation_the_recorded_client_sends_is_served_and_no_other_name() -> None:
     assert CLIENT["version"] == "3.4.0"
-    names = set()
+    # Herald's endpoint for each URL the client was given, and what it serves.
+    served = {
+        "https://inbox.test/inbox/q": (schema(), CLIENT_OPERATIONS),
+        "https://rest.test/client/q": (brand_graphql.schema(), brand_graphql.CLIENT_OPERATIONS),
+    }
+    names: dict[str, set[str]] = {url: set() for url in served}
     for request in CLIENT["requests"]:
-        assert request["url"] == "https://inbox.test/inbox/q", request["method"]
-        check_operation(request["query"])
-        names.add(request["query"].split("(")[0].split("{")[0].split()[1])
+        assert request["url"] in served, request["method"]
+        check_operation(request["query"], *served[request["url"]])
+        names[request["url"]].add(request["query"].split("(")[0].split("{")[0].split()[1])
     # A client version that sends a new operation shows here when its recording is added.
-    assert names == set(CLIENT_OPERATIONS)
+    assert {url: set(operations) for url, (_, operations) in served.items()} == names
 
 
 @pytest.mark.parametrize(
@@ -425,7 +431,7 @@ def test_every_operation_the_recorded_client_sends_is_served_and_no_other_name()
 )
 def test_anything_the_client_never_sends_is_refused(query: str) -> None:
     with pytest.raises(RefusedQuery):
-        check_operation(query)
+        check_operation(query, schema(), CLIENT_OPERATIONS)
     api, _ = make_api()
     answer = graphql(api, issue(api), query)
     assert answer.status == 400 and answer.body["errors"], answer.body
@@ -555,3 +561,59 @@ def test_a_bulk_change_changes_at_most_its_bound(monkeypatch: pytest.MonkeyPatch
     assert as_client(api, token, "getUnreadMessageCount").body["data"]["count"] == 1
     as_client(api, token, "readAll")
     assert as_client(api, token, "getUnreadMessageCount").body["data"]["count"] == 0
+
+
+def brand_query(api: Api, token: str, brand_id: str) -> HttpResponse:
+    request = sent_by_client("getBrand")
+    query = request["query"].replace('"BRAND"', json.dumps(brand_id))
+    headers = {**request["headers"], "Authorization": f"Bearer {token}", "x-courier-user-id": "ada"}
+    body = json.dumps({"query": query, "variables": {"brandId": brand_id}}).encode()
+    return api.handle(HttpRequest("POST", "/client/q", headers, body))
+
+
+def test_the_brand_query_answers_the_brand_the_token_may_read() -> None:
+    api, _ = make_api()
+    brand = {
+        "name": "Acme",
+        "settings": {
+            "colors": {"primary": "#112233", "secondary": "#445566"},
+            "inapp": {"borderRadius": "8px", "disableCourierFooter": True},
+            "email": {"header": {"logo": {"image": "https://acme.example/logo.png"}}},
+        },
+    }
+    assert call(api, "POST", "/brands", {"id": "acme", **brand}).status in (200, 201)
+    token = issue(api, "user_id:ada read:brands")
+    answer = brand_query(api, token, "acme")
+    assert answer.status == 200 and answer.headers["access-control-allow-origin"] == "*"
+    assert answer.body == {
+        "data": {
+            "brand": {
+                "settings": {
+                    "colors": {"primary": "#112233", "secondary": "#445566", "tertiary": None},
+                    "inapp": {"borderRadius": "8px", "disableCourierFooter": True},
+                },
+                "logo": {"href": None, "image": "https://acme.example/logo.png"},
+                "links": None,
+            }
+        }
+    }
+    assert brand_query(api, token, "missing").body == {"data": {"brand": None}}
+    assert brand_query(api, token, "a/b").body == {"data": {"brand": None}}
+    only_acme = issue(api, "user_id:ada read:brands:acme")
+    assert brand_query(api, only_acme, "acme").status == 200
+    assert brand_query(api, only_acme, "other").status == 403
+    assert brand_query(api, issue(api), "acme").status == 403  # inbox scopes only
+    assert brand_query(
+        api, issue(api, key="other-key", scope="user_id:ada read:brands"), "acme"
+    ).body == {"data": {"brand": None}}
+    inbox_query = sent_by_client("getMessages")["query"]
+    assert graphql(api, token, inbox_query).status == 403  # the brand token reads no inbox
+    refused = api.handle(
+        HttpRequest(
+            "POST",
+            "/client/q",
+            {"Authorization": f"Bearer {token}"},
+            json.dumps({"query": inbox_query}).encode(),
+        )
+    )
+    assert refused.status == 400  # an inbox operation is not the brand endpoint's

@@ -250,7 +250,7 @@ class InboxGraphQL:
     ) -> dict[str, Any]:
         """The GraphQL answer (``data``, ``errors``); RefusedQuery for anything the client
         does not send, PermissionError for an operation the token's scope does not allow."""
-        operation_type = check_operation(query)
+        operation_type = check_operation(query, schema(), CLIENT_OPERATIONS)
         if operation_type == OperationType.QUERY and not caller.may_read:
             raise PermissionError("inbox:read:messages")
         if operation_type == OperationType.MUTATION and not caller.may_write:
@@ -269,8 +269,11 @@ class InboxGraphQL:
         return answer
 
 
-def check_operation(query: str) -> OperationType:
-    """The kind of the one client operation ``query`` holds; RefusedQuery otherwise."""
+def check_operation(
+    query: str, served: GraphQLSchema, client_operations: dict[str, OperationType]
+) -> OperationType:
+    """The kind of the one client operation ``query`` holds (one of ``client_operations``,
+    valid against ``served``); RefusedQuery otherwise."""
     if len(query) > MAX_QUERY_CHARS:
         raise RefusedQuery(f"query: longer than {MAX_QUERY_CHARS} characters")
     try:
@@ -282,11 +285,11 @@ def check_operation(query: str) -> OperationType:
         raise RefusedQuery("query: send one operation, and no fragments")
     [operation] = operations
     name = operation.name.value if operation.name else None
-    if name not in CLIENT_OPERATIONS or CLIENT_OPERATIONS[name] != operation.operation:
+    if name not in client_operations or client_operations[name] != operation.operation:
         raise RefusedQuery(f"query: {str(name)[:60]!r} is not an operation of the inbox client")
     if len(operation.selection_set.selections) > MAX_FIELDS:
         raise RefusedQuery(f"query: more than {MAX_FIELDS} fields")
-    errors = validate(schema(), document, [*specified_rules, NoSchemaIntrospectionCustomRule])
+    errors = validate(served, document, [*specified_rules, NoSchemaIntrospectionCustomRule])
     if errors:
         raise RefusedQuery(f"query: {errors[0].message}")
     return operation.operation

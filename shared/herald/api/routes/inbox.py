@@ -1,4 +1,5 @@
-"""The inbox's GraphQL endpoint, for Courier's browser client (its ``apiUrls.inbox.graphql``).
+"""The GraphQL endpoints of Courier's browser client: the inbox (its
+``apiUrls.inbox.graphql``) and the brand query (its ``apiUrls.courier.graphql``).
 
 No API key: the caller sends a user token (``POST /auth/issue-token``) as a Bearer, and
 the workspace and user come from it. Reads need ``inbox:read:messages``, changes
@@ -7,13 +8,15 @@ the workspace and user come from it. Reads need ``inbox:read:messages``, changes
 
 from __future__ import annotations
 
+from herald.api.brand_graphql import run_brand_query
 from herald.api.http import Context, HttpResponse, Router, error_body
 from herald.api.inbox_graphql import InboxCaller, InboxGraphQL, RefusedQuery
 from herald.api.models_inbox import GraphQLAnswer, GraphQLBody
 from herald.api.operation import Answer
 from herald.clock import now_ms
-from herald.engagement.user_tokens import INBOX_READ, INBOX_WRITE, BadUserToken
+from herald.engagement.user_tokens import INBOX_READ, INBOX_WRITE, BadUserToken, UserToken
 from herald.errors import NotFound, Unauthenticated
+from herald.resources.brands import BrandService
 from herald.resources.parsing import parse_body
 
 router = Router()
@@ -21,7 +24,9 @@ TAG = "Inbox"
 MAX_GRAPHQL_BODY = 64 * 1024
 
 
-def _caller(ctx: Context, at_ms: int) -> InboxCaller:
+def _verified(ctx: Context, at_ms: int) -> tuple[UserToken, str]:
+    """The request's user token and the user it acts for; Unauthenticated (401) for a bad
+    token, PermissionError (403) for a user it does not cover."""
     tokens = ctx.services.user_tokens
     if tokens is None:
         raise NotFound("the inbox is off: this deployment has no HERALD_USER_TOKEN_SECRET")
@@ -33,15 +38,25 @@ def _caller(ctx: Context, at_ms: int) -> InboxCaller:
     except BadUserToken as exc:
         raise Unauthenticated(str(exc)) from exc
     try:
-        user = verified.user(ctx.request.header("x-courier-user-id"))
+        return verified, verified.user(ctx.request.header("x-courier-user-id"))
     except BadUserToken as exc:
         raise PermissionError(str(exc)) from exc
+
+
+def _caller(ctx: Context, at_ms: int) -> InboxCaller:
+    verified, user = _verified(ctx, at_ms)
     grants = verified.scope.grants
     return InboxCaller(verified.workspace, user, INBOX_READ in grants, INBOX_WRITE in grants)
 
 
 def _forbidden(why: str) -> HttpResponse:
     return HttpResponse(403, error_body("authorization_error", why))
+
+
+def _refused(exc: RefusedQuery) -> HttpResponse:
+    # Courier's error shape, with GraphQL's errors beside it for GraphQL clients.
+    body = {**error_body("invalid_request_error", str(exc)), "errors": [{"message": str(exc)}]}
+    return HttpResponse(400, body)
 
 
 @router.post(
@@ -67,10 +82,36 @@ def inbox_graphql(ctx: Context) -> HttpResponse:
     try:
         answer = InboxGraphQL(ctx.services.inbox, at).run(caller, body.query, body.variables)
     except RefusedQuery as exc:
-        return HttpResponse(
-            400,
-            {**error_body("invalid_request_error", str(exc)), "errors": [{"message": str(exc)}]},
-        )
+        return _refused(exc)
+    except PermissionError as exc:
+        return _forbidden(f"the token's scope lacks {exc}")
+    return HttpResponse(200, answer)
+
+
+@router.post(
+    "/client/q",
+    summary="The brand query of Courier's browser client (its apiUrls.courier.graphql)",
+    tag=TAG,
+    request=GraphQLBody,
+    answers=(
+        Answer(200, GraphQLAnswer, "the brand (null when there is none)"),
+        Answer(403, None, "the user token's scope does not cover the brand"),
+    ),
+    public=True,
+    body_limit=MAX_GRAPHQL_BODY,
+    cors=True,
+)
+def client_graphql(ctx: Context) -> HttpResponse:
+    try:
+        verified, _ = _verified(ctx, now_ms())
+    except PermissionError as exc:
+        return _forbidden(str(exc))
+    body = parse_body(GraphQLBody, ctx.request.json())
+    brands = BrandService(ctx.services.documents)
+    try:
+        answer = run_brand_query(brands, verified.workspace, verified.scope.grants, body.query)
+    except RefusedQuery as exc:
+        return _refused(exc)
     except PermissionError as exc:
         return _forbidden(f"the token's scope lacks {exc}")
     return HttpResponse(200, answer)

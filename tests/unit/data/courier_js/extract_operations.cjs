@@ -1,4 +1,4 @@
-// Records every GraphQL request the inbox client of @trycourier/courier-js sends, exactly
+// Records every GraphQL request the inbox and brand clients of @trycourier/courier-js send, exactly
 // as it sends it, by calling each of its methods with fetch replaced by a recorder.
 //   npm pack @trycourier/courier-js@<version> && tar xzf trycourier-courier-js-*.tgz
 //   node extract_operations.cjs package > operations-<version>.json
@@ -45,6 +45,7 @@ const calls = {
   readAll: () => inbox.readAll(),
   archiveRead: () => inbox.archiveRead(),
   archiveAll: () => inbox.archiveAll(),
+  getBrand: () => client.brands.getBrand({ brandId: "BRAND" }),
 };
 (async () => {
   for (const [name, call] of Object.entries(calls)) {
