@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from herald.api.http import Api
     from herald.console.sessions import ConsoleSessions
     from herald.engagement.links import LinkMaker
+    from herald.engagement.user_tokens import UserTokens
     from herald.idempotency.base import IdempotencyStore
     from herald.pipeline.accepting import SendService
     from herald.pipeline.automating import AutomationInvoker, AutomationRunner
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from herald.providers.base import Provider
     from herald.publish.base import Publisher
     from herald.resources.automations import AutomationRuns
+    from herald.resources.inbox import InboxService
     from herald.resources.messages import MessageReader
     from herald.resources.suppressions import SuppressionList
     from herald.resources.webhook_endpoints import EndpointService
@@ -390,6 +392,22 @@ class Services:
             secure=not is_local_stack(os.environ),
         )
 
+    @functools.cached_property
+    def inbox(self) -> InboxService:
+        from herald.resources.inbox import InboxService
+
+        return InboxService(self.adapters.documents, self.adapters.messages, self.feedback)
+
+    @functools.cached_property
+    def user_tokens(self) -> UserTokens | None:
+        """The inbox's user tokens, signed with the user token secret; None without it."""
+        secret = self.adapters.settings.user_token_secret
+        if not secret:
+            return None
+        from herald.engagement.user_tokens import UserTokens
+
+        return UserTokens.from_setting(secret, self.adapters.settings.user_token_max_days)
+
     def workspace_for_key(self, key: str) -> str | None:
         return self.adapters.keys.workspace_for(hash_api_key(key))
 
@@ -457,10 +475,13 @@ class Services:
         from herald.resources.tokens import TokenService
 
         settings = self.adapters.settings
+        from herald.providers.inbox import InboxProvider
+
         return DeliverService(
             self.adapters.messages,
             self.adapters.attempts,
-            self.adapters.providers,
+            # The inbox is Herald's own provider: always there, over the workspace's documents.
+            [*self.adapters.providers, InboxProvider(self.adapters.documents)],
             DeliveryPolicy.from_settings(settings),
             workspaces=self.adapters.workspaces,
             timers=self.adapters.timers,

@@ -26,7 +26,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.sources.utils import parse_env_vars
 
-from herald.domain.catalog import DEFAULT_PROVIDERS, PROVIDER_CHANNELS
+from herald.domain.catalog import BUILT_IN_PROVIDERS, DEFAULT_PROVIDERS, PROVIDER_CHANNELS
 from herald.domain.send import CHANNELS
 
 
@@ -343,6 +343,16 @@ class Settings(_FromEnvironment):
     link_ttl_days: float = setting(
         60.0, "HERALD_LINK_TTL_DAYS", "how long unsubscribe and preferences links work"
     )
+    user_token_secret: str | None = setting(
+        None,
+        "HERALD_USER_TOKEN_SECRET",
+        "signs the user tokens of `POST /auth/issue-token` (the inbox's JWTs); several, "
+        "comma-separated, newest first, to rotate; the inbox is off without it",
+        is_secret=True,
+    )
+    user_token_max_days: float = setting(
+        365.0, "HERALD_USER_TOKEN_MAX_DAYS", "the longest `expires_in` a user token may ask"
+    )
     console_session_hours: float = setting(
         8.0,
         "HERALD_CONSOLE_SESSION_HOURS",
@@ -461,6 +471,8 @@ class ProviderAccounts(_FromEnvironment):
                 f"HERALD_PROVIDERS names unknown providers {unknown}; "
                 f"known: {sorted(PROVIDER_CHANNELS)}"
             )
+        if built_in := [n for n in names if n in BUILT_IN_PROVIDERS]:
+            raise ValueError(f"HERALD_PROVIDERS names {built_in}: built in, always enabled")
         return names
 
 

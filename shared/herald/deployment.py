@@ -18,6 +18,7 @@ LOCAL_STACK_MARKER = "HERALD_LOCAL_STACK"
 LOCAL_WEBHOOK_SECRET = "whsec_aGVyYWxkLWxvY2FsLXdlYmhvb2stc2lnbmluZy1rZXk="
 LOCAL_LINK_SECRET = "herald-local-link-secret"
 LOCAL_TWILIO_AUTH_TOKEN = "local-token"
+LOCAL_USER_TOKEN_SECRET = "herald-local-user-token-secret-signs-local-inbox-tokens"
 
 
 def is_local_stack(env: Mapping[str, str]) -> bool:

@@ -66,6 +66,8 @@ PROVIDER_SECRETS = (
 LINK_SECRETS = ("HERALD_LINK_SECRET",)
 # What the api checks providers' callbacks with (SendGrid's verification key, Twilio's token).
 CALLBACK_SECRETS = ("HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY", "TWILIO_AUTH_TOKEN")
+# Signs the user tokens the api issues and checks (the inbox's JWTs).
+USER_TOKEN_SECRETS = ("HERALD_USER_TOKEN_SECRET",)
 # Herald's own HTML (herald.markup): the api's pages, render's email layout.
 HTML_TEMPLATES = ("jinja2", "markupsafe")
 
@@ -74,8 +76,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "api",
         Trigger.HTTP,
         "POST /send, the messages API and provider callbacks",
-        ("cryptography", *HTML_TEMPLATES),
-        secrets=LINK_SECRETS + CALLBACK_SECRETS,
+        ("cryptography", *HTML_TEMPLATES, "PyJWT", "graphql-core"),
+        secrets=LINK_SECRETS + CALLBACK_SECRETS + USER_TOKEN_SECRETS,
     ),
     FunctionSpec(
         "relay",

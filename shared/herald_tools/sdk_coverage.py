@@ -26,7 +26,6 @@ OMISSIONS: dict[str, str] = {
     "audiences": "not yet: audiences (a saved filter over profiles)",
     "tenants.templates": "not yet: templates per tenant (versions, publish)",
     "users.tokens.update": "not yet: JSON Patch on a device token",
-    "auth": "not yet: JWTs for client-side SDKs (Courier's Inbox and preference components)",
     "broadcasts": "not yet: broadcasts",
     "bulk": "not yet: bulk jobs",
     "digests": "not yet: digests",

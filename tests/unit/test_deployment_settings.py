@@ -14,6 +14,7 @@ from herald.deployment import (
     LOCAL_LINK_SECRET,
     LOCAL_STACK_MARKER,
     LOCAL_TWILIO_AUTH_TOKEN,
+    LOCAL_USER_TOKEN_SECRET,
     LOCAL_WEBHOOK_SECRET,
     is_local_stack,
 )
@@ -32,6 +33,7 @@ LOCAL_ONLY = {
     "HERALD_LINK_SECRET": f"a-real-secret,{LOCAL_LINK_SECRET}",
     "HERALD_WEBHOOK_SIGNING_SECRET": LOCAL_WEBHOOK_SECRET,
     "TWILIO_AUTH_TOKEN": LOCAL_TWILIO_AUTH_TOKEN,
+    "HERALD_USER_TOKEN_SECRET": f"a-real-secret-of-32-bytes-at-the-least,{LOCAL_USER_TOKEN_SECRET}",
 }
 LOCAL_SLACK_HOSTS = [
     "localhost",

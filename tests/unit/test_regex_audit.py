@@ -101,6 +101,18 @@ SITES: dict[tuple[str, str], Site] = {
     ("herald/domain/headers.py", "_CONTROL"): Site(
         attribute("domain.headers", "_CONTROL"), "search", SEND_BODY, "header values in a send"
     ),
+    ("herald/domain/inbox.py", "_ENTRY_ID"): Site(
+        attribute("domain.inbox", "_ENTRY_ID"),
+        "fullmatch",
+        32 * KIB,
+        "an inbox cursor, in a GraphQL document of at most 32 KiB",
+    ),
+    ("herald/engagement/user_tokens.py", "_DURATION"): Site(
+        attribute("engagement.user_tokens", "_DURATION"),
+        "fullmatch",
+        64,
+        "expires_in, checked to 64 characters first",
+    ),
     ("herald/domain/send.py", "_EMAIL"): Site(
         attribute("domain.send", "_EMAIL"), "match", 254, "checked to 254 characters first"
     ),

@@ -63,35 +63,30 @@ def test_a_provider_key_in_routing_sends_on_its_channel_through_that_provider() 
     ("message", "field", "reason"),
     [
         (
-            {"routing": {"channels": ["email", "inbox"]}},
-            "message.routing.channels[1]",
-            "'inbox' is a Courier channel that no Herald provider serves yet",
-        ),
-        (
             {"routing": {"channels": ["banner"]}},
             "message.routing.channels[0]",
             "'banner' is a Courier channel that no Herald provider serves yet",
         ),
         (
-            {"channels": {"inbox": {}}},
+            {"channels": {"banner": {}}},
             "message.channels",
-            "'inbox' is a Courier channel that no Herald provider serves yet",
+            "'banner' is a Courier channel that no Herald provider serves yet",
         ),
         (
             {"routing": {"channels": ["pigeon"]}},
             "message.routing.channels[0]",
             "'pigeon' is not a channel: one of email, sms, push, direct_message, chat, webhook,"
-            " inbox, banner, or a provider: one of smtp, sendgrid, twilio, fcm, slack, webhook",
+            " inbox, banner, or a provider: one of smtp, sendgrid, twilio, fcm, slack, webhook, inbox",
         ),
         (
             {"channels": {"email": {"providers": ["smtp", "mailgun"]}}},
             "message.channels.email.providers[1]",
-            "'mailgun' is not a provider: one of smtp, sendgrid, twilio, fcm, slack, webhook",
+            "'mailgun' is not a provider: one of smtp, sendgrid, twilio, fcm, slack, webhook, inbox",
         ),
         (
             {"providers": {"mailgun": {"timeouts": 1000}}},
             "message.providers",
-            "'mailgun' is not a provider: one of smtp, sendgrid, twilio, fcm, slack, webhook",
+            "'mailgun' is not a provider: one of smtp, sendgrid, twilio, fcm, slack, webhook, inbox",
         ),
         (
             {"channels": {"email": {"providers": ["twilio"]}}},

@@ -11,7 +11,14 @@ import pytest
 
 from herald.config import SETTINGS_MODELS, Settings, env_names, is_secret
 from herald.events.registry import EVENTS
-from herald.topology import CALLBACK_SECRETS, FUNCTIONS, LINK_SECRETS, PROVIDER_SECRETS, Trigger
+from herald.topology import (
+    CALLBACK_SECRETS,
+    FUNCTIONS,
+    LINK_SECRETS,
+    PROVIDER_SECRETS,
+    USER_TOKEN_SECRETS,
+    Trigger,
+)
 from tests.unit.tfeval import HAS_TERRAFORM, TERRAFORM, evaluate, plan_errors, registry
 
 pytestmark = pytest.mark.skipif(not HAS_TERRAFORM, reason="terraform is not installed")
@@ -47,7 +54,9 @@ def test_the_root_sorts_every_function_of_the_code_by_its_trigger(tmp_path: Path
 def test_the_root_makes_a_secret_of_every_credential_a_function_reads(tmp_path: Path) -> None:
     credentials = evaluate(TERRAFORM, "local.credentials", {"project_id": "herald-test"}, tmp_path)
     assert sorted(credentials) == sorted({s for f in FUNCTIONS for s in f.secrets})
-    assert set(credentials) == set(PROVIDER_SECRETS) | set(LINK_SECRETS) | set(CALLBACK_SECRETS)
+    assert set(credentials) == set(PROVIDER_SECRETS) | set(LINK_SECRETS) | set(
+        CALLBACK_SECRETS
+    ) | set(USER_TOKEN_SECRETS)
 
 
 def test_fcm_sends_as_the_function_that_reads_the_credentials(tmp_path: Path) -> None:
@@ -228,4 +237,6 @@ def test_every_credential_the_code_reads_is_declared_as_a_secret() -> None:
         read |= set(re.findall(r'\bsecret\(\s*"([A-Z0-9_]+)"', path.read_text()))
     # Required through the same helper, but a sender number is no secret.
     not_secret = {"HERALD_TWILIO_FROM"}
-    assert read - not_secret == set(PROVIDER_SECRETS) | set(LINK_SECRETS) | set(CALLBACK_SECRETS)
+    assert read - not_secret == set(PROVIDER_SECRETS) | set(LINK_SECRETS) | set(
+        CALLBACK_SECRETS
+    ) | set(USER_TOKEN_SECRETS)

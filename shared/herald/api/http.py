@@ -47,11 +47,13 @@ if TYPE_CHECKING:
     from herald.console.sessions import ConsoleSessions
     from herald.domain.feedback import FeedbackRecorder
     from herald.engagement.links import LinkMaker
+    from herald.engagement.user_tokens import UserTokens
     from herald.pipeline.accepting import SendService
     from herald.pipeline.automating import AutomationInvoker
     from herald.pipeline.canceling import CancelService
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
     from herald.resources.automations import AutomationRuns
+    from herald.resources.inbox import InboxService
     from herald.resources.messages import MessageReader
     from herald.resources.webhook_endpoints import EndpointService
     from herald.store.documents import DocumentStore
@@ -98,6 +100,14 @@ class ApiServices(Protocol):
     @property
     def console(self) -> ConsoleSessions | None:
         """Signs and opens console sessions; None when no link secret is configured."""
+        ...
+
+    @property
+    def inbox(self) -> InboxService: ...
+
+    @property
+    def user_tokens(self) -> UserTokens | None:
+        """Issues and checks user tokens; None when no user token secret is configured."""
         ...
 
     def workspace_for_key(self, key: str) -> str | None:
@@ -172,6 +182,9 @@ class Route:
     public: bool = False
     # The largest body the route takes; a larger one is refused before it is read.
     body_limit: int = DEFAULT_MAX_BODY
+    # Called from browsers on any origin (a user token, never a cookie, authorizes it):
+    # preflights are answered and every answer allows any origin.
+    cors: bool = False
 
 
 class RouteOptions(TypedDict):
@@ -190,6 +203,7 @@ class RouteOptions(TypedDict):
     # A path segment's own regex (a token), instead of an id's.
     patterns: NotRequired[Mapping[str, str]]
     body_limit: NotRequired[int]  # bytes; every route has one (64 KiB unless given)
+    cors: NotRequired[bool]
 
 
 class Router:
@@ -246,6 +260,7 @@ class Router:
                     operation,
                     public=options.get("public", False),
                     body_limit=options.get("body_limit", DEFAULT_MAX_BODY),
+                    cors=options.get("cors", False),
                 )
             )
             return handler
@@ -265,6 +280,10 @@ class Router:
         route, _, _ = self.match(method, path)
         return route.template if route else None
 
+    def cors_methods(self, path: str) -> list[str]:
+        """The methods of ``path`` that browsers on any origin may call."""
+        return [r.method for r in self.routes if r.cors and r.pattern.match(path)]
+
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
         path_exists = False
         for route in self.routes:
@@ -273,6 +292,27 @@ class Router:
                 if route.method == method:
                     return route, found.groupdict(), True
         return None, {}, path_exists
+
+
+# What a preflight allows: the headers Courier's browser client sends.
+CORS_HEADERS = (
+    "authorization, content-type, x-courier-user-id, x-courier-ua, x-courier-client-key, "
+    "x-courier-client-source-id"
+)
+CORS_MAX_AGE_S = 600
+
+
+def preflight(methods: list[str]) -> HttpResponse:
+    return HttpResponse(
+        204,
+        None,
+        {
+            "access-control-allow-origin": "*",
+            "access-control-allow-methods": ", ".join(methods),
+            "access-control-allow-headers": CORS_HEADERS,
+            "access-control-max-age": str(CORS_MAX_AGE_S),
+        },
+    )
 
 
 # A contended document is usually free again within a second.
@@ -345,10 +385,22 @@ class Api:
             limit = self.router.body_limit(request.method, request.path)
             request = dataclasses.replace(request, body=read_body(body, declared_length, limit))
         except Exception as exc:
-            return dataclasses.replace(error_response(exc, request), body_unread=True)
+            refused = dataclasses.replace(error_response(exc, request), body_unread=True)
+            return self._for_browsers(request, refused)
         return self.handle(request)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "OPTIONS" and (methods := self.router.cors_methods(request.path)):
+            return preflight(methods)
+        return self._for_browsers(request, self._handle(request))
+
+    def _for_browsers(self, request: HttpRequest, answer: HttpResponse) -> HttpResponse:
+        """A cors route's answer, errors included, readable by a page on any origin."""
+        if self.router.cors_methods(request.path):
+            answer.headers["access-control-allow-origin"] = "*"
+        return answer
+
+    def _handle(self, request: HttpRequest) -> HttpResponse:
         try:
             route, params, path_exists = self.router.match(request.method, request.path)
             if route is None:

@@ -13,6 +13,11 @@ PROVIDER_CHANNELS: dict[str, str] = {
     "fcm": "push",
     "slack": "chat",
     "webhook": "webhook",
+    # Herald's own: it stores the message in the user's inbox, always enabled.
+    "inbox": "inbox",
 }
+
+# Providers Herald runs itself, with no account: never listed in ``HERALD_PROVIDERS``.
+BUILT_IN_PROVIDERS = ("inbox",)
 
 DEFAULT_PROVIDERS = ("smtp", "webhook")

@@ -53,4 +53,8 @@ def _shape(channel: str, title: str, body: str, data: dict[str, Any]) -> dict[st
         return {"text": f"*{title}*\n{body}" if title else body}
     if channel == "webhook":
         return {"title": title, "body": body, "data": data}
+    if channel == "inbox":
+        from herald.elemental.render import inbox_data
+
+        return {"title": title, "body": body, "data": inbox_data(data), "actions": []}
     raise ValueError(f"no renderer for channel {channel!r}")

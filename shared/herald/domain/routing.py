@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from herald.domain.send import CHANNELS
+from herald.domain.send import CHANNELS, NAMED_ONLY_CHANNELS
 
 RouteTree = dict[str, Any]  # {"method": "single" | "all", "channels": [channel or tree, ...]}
 
@@ -32,6 +32,7 @@ ADDRESS_FIELD = {
     "push": "firebaseToken",
     "chat": "slack",
     "webhook": "webhook",
+    "inbox": "user_id",  # the inbox is the user's own
 }
 
 
@@ -70,7 +71,7 @@ def plan_route(
     default order, ``single``.
     """
     tree = routing or {"method": "single", "channels": list(CHANNELS)}
-    usable = {c for c in CHANNELS if has_address(recipient, c)}
+    usable = {c for c in (*CHANNELS, *NAMED_ONLY_CHANNELS) if has_address(recipient, c)}
     if allowed is not None:
         usable &= set(allowed)
     pruned = _prune(tree, usable) or {"method": tree["method"], "channels": []}

@@ -33,6 +33,9 @@ MAX_SEND_BYTES = 256 * 1024
 MAX_TAGS, MAX_TAG_CHARS = 9, 30
 # Every channel, in the default order of ``single`` routing.
 CHANNELS = ("email", "sms", "push", "chat", "webhook")
+# Channels a message goes out on only when its routing names them (as in Courier, an
+# in-app inbox is never a fallback of a routing that did not ask for it).
+NAMED_ONLY_CHANNELS = ("inbox",)
 
 NOT_YET_SUPPORTED_MESSAGE_FIELDS = frozenset({"expiry"})
 NOT_YET_SUPPORTED_METADATA_FIELDS: frozenset[str] = frozenset()
@@ -324,7 +327,7 @@ def content_of(value: Any) -> Any:
     return value
 
 
-Channel = Literal["email", "sms", "push", "chat", "webhook"]
+Channel = Literal["email", "sms", "push", "chat", "webhook", "inbox"]
 
 # Courier's channel names, as Herald's channels: Courier's direct_message is Herald's
 # chat (Herald's own name is kept as an alias); inbox and banner are Courier channels

@@ -52,7 +52,7 @@ from herald.templating import (
     truthy,
 )
 
-CHANNELS = ("email", "sms", "push", "chat", "webhook")
+CHANNELS = ("email", "sms", "push", "chat", "webhook", "inbox")
 # Courier's names for a channel, beside Herald's own.
 _CHANNEL_NAMES = {
     "email": {"email"},
@@ -60,7 +60,14 @@ _CHANNEL_NAMES = {
     "push": {"push"},
     "chat": {"chat", "direct_message", "slack"},
     "webhook": {"webhook"},
+    "inbox": {"inbox"},
 }
+
+
+def inbox_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The data an inbox message carries to the user's browser: the message's, without the
+    stored profile the templates saw (``profile``), which the message itself never held."""
+    return {key: value for key, value in data.items() if key != "profile"}
 
 
 class ElementalRenderError(ValueError):
@@ -132,6 +139,17 @@ def _shape(
             "subject": title,
             "text": plain_text(pieces, budget, separator="\n\n", dividers=True),
             "html": email_html(title, pieces, brand, budget),
+        }
+    if channel == "inbox":
+        # The inbox shows its actions as buttons: they are not repeated in the text.
+        text: list[Piece] = [p for p in pieces if not isinstance(p, ActionPiece)]
+        return {
+            "title": title,
+            "body": plain_text(text, budget, separator="\n", dividers=False),
+            "data": inbox_data(data),
+            "actions": [
+                {"content": p.label, "href": p.href} for p in pieces if isinstance(p, ActionPiece)
+            ],
         }
     body = plain_text(pieces, budget, separator="\n", dividers=False)
     if channel == "sms":
@@ -228,6 +246,13 @@ class _Walker:
             return {"subject": part("subject"), "text": part("text"), "html": html}
         if self.channel in ("sms", "chat"):
             return {"text": part("text")}
+        if self.channel == "inbox":
+            return {
+                "title": part("title"),
+                "body": part("body"),
+                "data": inbox_data(self.data),
+                "actions": [],
+            }
         return {"title": part("title"), "body": part("body"), "data": dict(self.data)}
 
     # -- the walk

@@ -15,6 +15,7 @@ from herald.config import secret
 from herald.deployment import (
     LOCAL_LINK_SECRET,
     LOCAL_TWILIO_AUTH_TOKEN,
+    LOCAL_USER_TOKEN_SECRET,
     LOCAL_WEBHOOK_SECRET,
     is_local_stack,
 )
@@ -55,6 +56,9 @@ def local_only_settings(env: Mapping[str, str]) -> list[tuple[str, str]]:
     link_secrets = (secret("HERALD_LINK_SECRET", env) or "").split(",")
     if LOCAL_LINK_SECRET in (s.strip() for s in link_secrets):
         found.append(("HERALD_LINK_SECRET", "is the local stack's public secret"))
+    user_token_secrets = (secret("HERALD_USER_TOKEN_SECRET", env) or "").split(",")
+    if LOCAL_USER_TOKEN_SECRET in (s.strip() for s in user_token_secrets):
+        found.append(("HERALD_USER_TOKEN_SECRET", "is the local stack's public secret"))
     if secret("HERALD_WEBHOOK_SIGNING_SECRET", env) == LOCAL_WEBHOOK_SECRET:
         found.append(("HERALD_WEBHOOK_SIGNING_SECRET", "is the local stack's public secret"))
     if secret("TWILIO_AUTH_TOKEN", env) == LOCAL_TWILIO_AUTH_TOKEN:

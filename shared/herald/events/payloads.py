@@ -90,6 +90,13 @@ class MessageClicked(_Payload):
     url: str | None = None
 
 
+class MessageInboxChanged(_Payload):
+    """The user changed the message in their inbox: read or unread, archived or not."""
+
+    channel: str = "inbox"
+    source: str  # who reported it: the inbox client ("inbox")
+
+
 class MessageComplained(_Payload):
     """The recipient reported it as spam; the address is suppressed."""
 

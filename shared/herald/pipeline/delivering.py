@@ -538,6 +538,9 @@ class DeliverService:
             rendered=message.rendered[attempt.channel],
             allow_private=run.settings.allow_private_destinations,
             workspace=message.workspace,
+            enqueued_ms=message.enqueued_ms,
+            tags=tuple(message.tags),
+            tenant_id=message.tenant_id,
         )
         channel, name = attempt.channel, provider.name
         personal = _addresses(message.recipient)

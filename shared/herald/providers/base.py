@@ -25,6 +25,11 @@ class Dispatch:
     # The workspace allows destinations on private addresses (its own network).
     allow_private: bool = False
     workspace: str = ""  # what provider callbacks are tied back to, with the message id
+    # What the inbox keeps beside the content: when the send was accepted (its order in
+    # the inbox, the same on every retry), Courier's metadata.tags and tenant.
+    enqueued_ms: int = 0
+    tags: tuple[str, ...] = ()
+    tenant_id: str | None = None
 
 
 @dataclass(frozen=True)

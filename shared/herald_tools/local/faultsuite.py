@@ -28,7 +28,8 @@ from herald_tools.local.sinks import Fault
 from herald_tools.local.stack import Stack
 
 KILLABLE = ("relay", "render", "deliver")
-CHANNELS = ("email", "sms", "push", "chat", "webhook")
+CHANNELS = ("email", "sms", "push", "chat", "webhook", "inbox")
+INBOX_KEY = "inbox:"  # an inbox recipient's key: the prefix, then the user id
 TERMINAL_HISTORY = {"SENT", "DELIVERED", "UNDELIVERABLE", "UNROUTABLE"}
 
 
@@ -92,6 +93,9 @@ def _recipient(channel: str, tag: str, index: int, sinks_url: str) -> tuple[dict
     if channel == "push":
         token = f"token-{tag}-{index}"
         return {"firebaseToken": token}, token
+    if channel == "inbox":
+        user = f"fault-{tag}-{index}"
+        return {"user_id": user}, INBOX_KEY + user
     if channel == "chat":
         path = f"/slack/{tag}/{index}"
         return {"slack": {"incoming_webhook": {"url": sinks_url + path}}}, path
@@ -99,13 +103,19 @@ def _recipient(channel: str, tag: str, index: int, sinks_url: str) -> tuple[dict
     return {"webhook": sinks_url + path}, path
 
 
-def _delivered_keys(stack: Stack) -> list[str]:
+def _delivered_keys(stack: Stack, recipients: list[str]) -> list[str]:
     inbox = stack.sinks.inbox
     with inbox.lock:
         keys = [to for mail in inbox.mail for to in mail["to"]]
         keys += [item["body"].get("To", "") for item in inbox.caught["sms"]]
         keys += [item["body"]["message"]["token"] for item in inbox.caught["push"]]
         keys += [item["path"] for item in inbox.caught["chat"] + inbox.caught["webhooks"]]
+    # The inbox channel's deliveries are the entries in each user's inbox.
+    documents = stack.adapters().documents
+    for key in recipients:
+        if key.startswith(INBOX_KEY):
+            entries = ("inbox", key.removeprefix(INBOX_KEY), "entries")
+            keys += [key] * len(documents.page(stack.workspace, entries, None, 10))
     return keys
 
 
@@ -153,15 +163,17 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
     chaos.start()
     recipients: dict[str, str] = {}
     started: dict[str, float] = {}
+    ended_as: dict[str, str] = {}
     try:
 
         def send(index: int) -> None:
             channel = CHANNELS[index % len(CHANNELS)]
             to, key = _recipient(channel, tag, index, stack.sinks.base_url)
+            message: dict[str, Any] = {"to": to, "content": {"body": f"fault {index}"}}
+            if channel == "inbox":
+                message["routing"] = {"method": "single", "channels": ["inbox"]}
             began = time.time() * 1000
-            request_id = api.call(
-                "POST", "/send", {"message": {"to": to, "content": {"body": f"fault {index}"}}}
-            )["requestId"]
+            request_id = api.call("POST", "/send", {"message": message})["requestId"]
             recipients[request_id], started[request_id] = key, began
 
         with ThreadPoolExecutor(settings.concurrency) as pool:
@@ -177,6 +189,7 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
                     continue  # the api answers again in a moment
                 if status in PIPELINE_END:
                     pending.discard(message_id)
+                    ended_as[message_id] = status
             time.sleep(0.5)
     finally:
         chaos.stopping.set()
@@ -185,8 +198,14 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
             faults.rates = []
         stack.restart_function("relay")
 
-    delivered = _delivered_keys(stack)
-    lost, incomplete, latencies = sorted(pending), [], []
+    delivered = _delivered_keys(stack, list(recipients.values()))
+    # An inbox message said DELIVERED is in its user's inbox, or it is lost.
+    missing = [
+        m
+        for m, key in recipients.items()
+        if key.startswith(INBOX_KEY) and ended_as.get(m) == "DELIVERED" and key not in delivered
+    ]
+    lost, incomplete, latencies = sorted([*pending, *missing]), [], []
     for message_id in recipients:
         if message_id in pending:
             continue

@@ -26,6 +26,7 @@ from herald.deployment import (
     LOCAL_LINK_SECRET,
     LOCAL_STACK_MARKER,
     LOCAL_TWILIO_AUTH_TOKEN,
+    LOCAL_USER_TOKEN_SECRET,
     LOCAL_WEBHOOK_SECRET,
 )
 from herald.events.registry import subscription_filter
@@ -246,6 +247,8 @@ class Stack:
             # Email links lead to the local api.
             "HERALD_PUBLIC_URL": self.base_url,
             "HERALD_LINK_SECRET": LOCAL_LINK_SECRET,
+            # Signs the inbox's user tokens.
+            "HERALD_USER_TOKEN_SECRET": LOCAL_USER_TOKEN_SECRET,
             # Provider callbacks: the stand-ins post to the api, signed as the providers do.
             "HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY": self.sinks.callbacks.sendgrid.public_key
             if self.sinks.callbacks

@@ -14,10 +14,12 @@ from typing import Any
 from herald.api.http import Router
 from herald.api.openapi import document
 from herald.api.routes import (
+    auth,
     automations,
     brands,
     callbacks,
     console,
+    inbox,
     lists,
     messages,
     openapi,
@@ -46,6 +48,8 @@ ROUTE_MODULES = (
     brands,
     tenants,
     tokens,
+    auth,
+    inbox,
     webhooks,
     suppressions,
     callbacks,
