@@ -15,9 +15,6 @@ Providers do not fail here: the message suite (``faultsuite``) covers them.
 
 from __future__ import annotations
 
-import random
-import signal
-import threading
 import time
 import urllib.error
 import uuid
@@ -27,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from herald.domain.status import PIPELINE_END
+from herald_tools.local.chaos import Chaos
 from herald_tools.local.client import ApiClient
 from herald_tools.local.stack import Stack
 
@@ -86,26 +84,6 @@ class AutomationFaultReport:
         )
 
 
-class _Chaos(threading.Thread):
-    """Kills one of the functions at once, then every few seconds, and starts it again."""
-
-    def __init__(self, stack: Stack, every_s: float, seed: int) -> None:
-        super().__init__(daemon=True)
-        self.stack, self.every_s, self.random = stack, every_s, random.Random(seed)
-        self.stopping = threading.Event()
-        self.kills: Counter[str] = Counter()
-
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            name = self.random.choice(KILLABLE)
-            child = self.stack.functions[name]
-            child.send_signal(signal.SIGKILL)
-            child.wait()
-            self.stack.start_function(name)
-            self.kills[name] += 1
-            self.stopping.wait(self.every_s)
-
-
 def _mails(stack: Stack) -> Counter[str]:
     inbox = stack.sinks.inbox
     with inbox.lock:
@@ -141,10 +119,9 @@ def run(
     duplicates_before = _duplicates(stack)
     template = f"fault-{tag}"
     api.call("PUT", f"/templates/{template}", {"content": {"title": "Step", "body": "{{n}}"}})
-    stack.restart_function(
-        "relay", env={"HERALD_FAULT_DUPLICATE_RATE": str(settings.duplicate_rate)}
-    )
-    chaos = _Chaos(stack, settings.kill_every_s, settings.seed)
+    relay_env = {"HERALD_FAULT_DUPLICATE_RATE": str(settings.duplicate_rate)}
+    stack.restart_function("relay", env=relay_env)
+    chaos = Chaos(stack, KILLABLE, settings.kill_every_s, settings.seed, {"relay": relay_env})
     chaos.start()
     kinds: dict[str, str] = {}  # run id -> series | canceled | throttled
     addresses: dict[str, str] = {}
@@ -204,8 +181,7 @@ def run(
                     )
             time.sleep(0.5)
     finally:
-        chaos.stopping.set()
-        chaos.join()
+        chaos.stop()
         stack.restart_function("relay")
 
     # The messages the runs made go on through the pipeline after their runs ended:

@@ -11,9 +11,7 @@ recipient received a message twice, and every history is complete.
 from __future__ import annotations
 
 import random
-import signal
 import statistics
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -23,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from herald.domain.status import PIPELINE_END
+from herald_tools.local.chaos import Chaos
 from herald_tools.local.client import ApiClient
 from herald_tools.local.sinks import Fault
 from herald_tools.local.stack import Stack
@@ -131,35 +130,12 @@ def _set_provider_faults(stack: Stack, settings: FaultSettings) -> None:
         ]
 
 
-class _Chaos(threading.Thread):
-    """Kills a random function's processes at once, then every few seconds, and starts it
-    again each time."""
-
-    def __init__(self, stack: Stack, every_s: float, seed: int) -> None:
-        super().__init__(daemon=True)
-        self.stack, self.every_s, self.random = stack, every_s, random.Random(seed)
-        self.stopping = threading.Event()
-        self.kills = 0
-
-    def run(self) -> None:
-        # The first kill comes as the sends start, not a period later: the pipeline may
-        # finish a short run within two periods.
-        while not self.stopping.is_set():
-            name = self.random.choice(KILLABLE)
-            child = self.stack.functions[name]
-            child.send_signal(signal.SIGKILL)
-            child.wait()
-            self.stack.start_function(name)
-            self.kills += 1
-            self.stopping.wait(self.every_s)
-
-
 def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
     api, tag = ApiClient(stack.base_url, stack.api_key), uuid.uuid4().hex[:8]
     relay_env = {"HERALD_FAULT_DUPLICATE_RATE": str(settings.duplicate_rate)}
     stack.restart_function("relay", env=relay_env)
     _set_provider_faults(stack, settings)
-    chaos = _Chaos(stack, settings.kill_every_s, settings.seed)
+    chaos = Chaos(stack, KILLABLE, settings.kill_every_s, settings.seed, {"relay": relay_env})
     chaos.start()
     recipients: dict[str, str] = {}
     started: dict[str, float] = {}
@@ -192,8 +168,7 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
                     ended_as[message_id] = status
             time.sleep(0.5)
     finally:
-        chaos.stopping.set()
-        chaos.join()
+        chaos.stop()
         for faults in stack.sinks.inbox.faults.values():
             faults.rates = []
         stack.restart_function("relay")
@@ -221,7 +196,7 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
             incomplete.append(message_id)
         latencies.append(history[-1]["ts"] - started[message_id])
     duplicated = sorted(k for k in set(recipients.values()) if delivered.count(k) > 1)
-    injected: dict[str, int] = {"kills": chaos.kills}
+    injected: dict[str, int] = {"kills": sum(chaos.kills.values())}
     for kind, faults in stack.sinks.inbox.faults.items():
         for fault, count in faults.injected.items():
             injected[f"{kind} {fault}"] = injected.get(f"{kind} {fault}", 0) + count
