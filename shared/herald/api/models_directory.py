@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from herald.domain.audience import CourierChannel, PreferenceStatus, UserTopicChoice
+from herald.domain.audience_filter import AudienceFilter
 from herald.domain.send import Channel, Content, ElementalContent, Routing
 from herald.domain.views import Paging
 from herald.resources.brands import BrandSettings
@@ -237,3 +238,45 @@ class TokenList(_View):
     """``GET /users/{user_id}/tokens``."""
 
     tokens: list[TokenView]
+
+
+class AudienceView(_View):
+    """Courier's ``Audience``; times are ISO 8601."""
+
+    id: str
+    name: str
+    description: str
+    filter: AudienceFilter
+    operator: Literal["AND", "OR"] | None
+    created_at: str
+    updated_at: str
+
+
+class AudienceUpdated(_View):
+    """``PUT /audiences/{audience_id}``."""
+
+    audience: AudienceView
+
+
+class AudiencePage(_View):
+    """``GET /audiences``."""
+
+    items: list[AudienceView]
+    paging: Paging
+
+
+class AudienceMember(_View):
+    """A profile matching an audience's filter (Courier's member item)."""
+
+    added_at: str
+    audience_id: str
+    audience_version: int
+    member_id: str
+    reason: str
+
+
+class AudienceMemberPage(_View):
+    """``GET /audiences/{audience_id}/members``."""
+
+    items: list[AudienceMember]
+    paging: Paging

@@ -109,6 +109,7 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     # The workspace's documents, read by id or paged by id only.
     ("profiles", "profile"),
     ("subscriptions", "preferences"),
+    ("audiences", "filter"),  # read by id, evaluated in the caller's process
     ("tenants", "properties"),
     ("tenants", "user_profile"),
     ("tenants", "default_preferences"),

@@ -14,6 +14,7 @@ from typing import Any
 from herald.api.http import Router
 from herald.api.openapi import document
 from herald.api.routes import (
+    audiences,
     automations,
     brands,
     callbacks,
@@ -46,6 +47,7 @@ ROUTE_MODULES = (
     brands,
     tenants,
     tokens,
+    audiences,
     webhooks,
     suppressions,
     callbacks,
