@@ -271,6 +271,7 @@ def test_an_audience_changed_during_its_send_is_sent_as_it_was_when_it_began(
     profile(api, "bob", plan="gold")
     call(api, "PUT", "/audiences/gold", {"filter": GOLD})
     nobody = {"filter": {"filters": [rule("EQ", "plan", "none")]}}
+
     # Between its first and second step, the audience is changed to match no one.
     def change_the_audience(_: float) -> None:
         call(api, "PUT", "/audiences/gold", nobody)

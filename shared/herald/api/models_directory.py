@@ -138,6 +138,7 @@ class TemplateView(_View):
     routing: Routing | None = None
     subscription_topic_id: str | None = None
     brand_id: str | None = None
+    locales: dict[str, Content | ElementalContent] = Field(default_factory=dict)
     created: int
     updated: int
 

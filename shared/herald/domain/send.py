@@ -25,6 +25,7 @@ from pydantic import (
 
 from herald.domain.catalog import PROVIDER_CHANNELS
 from herald.domain.headers import header_problem
+from herald.locales import check_locale
 
 MAX_RECIPIENTS = 1000
 # A message's document holds its content, data and rendered output, within
@@ -44,7 +45,6 @@ NOT_YET_SUPPORTED_RECIPIENT_FIELDS = frozenset(
         "account_id",
         "list_pattern",
         "preferences",
-        "locale",
         "filters",
     }
 )
@@ -257,11 +257,15 @@ class Recipient(Addresses):
     tenant_id: str | None = None
     # An audience: every profile its filter matches gets a message (fanned out too).
     audience_id: str | None = None
+    # The locale the message is written in (else the profile's): a template's variant
+    # and the translations nearest it (pt-BR, else pt, else the default).
+    locale: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
     _user_id = field_validator("user_id")(classmethod(lambda cls, v: check_identifier(v)))
     _list_id = field_validator("list_id")(classmethod(lambda cls, v: check_identifier(v)))
     _tenant_id = field_validator("tenant_id")(classmethod(lambda cls, v: check_identifier(v)))
+    _locale = field_validator("locale")(classmethod(lambda cls, v: check_locale(v)))
     _audience_id = field_validator("audience_id")(classmethod(lambda cls, v: check_identifier(v)))
 
     @field_validator("data")

@@ -121,6 +121,9 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("templates", "content"),
     ("templates", "channels"),
     ("templates", "routing"),
+    ("templates", "locales"),
+    ("locales", "po"),  # a domain's translations in one locale, read by id
+    ("locales", "messages"),
     ("brands", "settings"),
     ("brands", "snippets"),
     ("automations", "steps"),  # stored automation templates, read by id or paged by id

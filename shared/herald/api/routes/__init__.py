@@ -31,6 +31,7 @@ from herald.api.routes import (
     tenants,
     tokens,
     tracking,
+    translations,
     unsubscribe,
     webhooks,
 )
@@ -48,6 +49,7 @@ ROUTE_MODULES = (
     tenants,
     tokens,
     audiences,
+    translations,
     webhooks,
     suppressions,
     callbacks,
