@@ -74,7 +74,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "api",
         Trigger.HTTP,
         "POST /send, the messages API and provider callbacks",
-        ("cryptography", *HTML_TEMPLATES),
+        ("cryptography", "babel", *HTML_TEMPLATES),  # babel reads translations' .po files
         secrets=LINK_SECRETS + CALLBACK_SECRETS,
     ),
     FunctionSpec(

@@ -13,8 +13,6 @@ import io
 import json
 from typing import Any
 
-from babel.messages.pofile import PoFileError, read_po
-
 from herald.clock import now_ms
 from herald.errors import NotFound, ValidationFailed
 from herald.locales import check_locale, fallback_chain
@@ -55,6 +53,9 @@ def po_text(body: bytes) -> str:
 
 def parse_po(text: str) -> list[dict[str, str]]:
     """The translated messages of a ``.po`` text; a 400 naming ``body`` if it does not parse."""
+    # Imported here: only the api parses .po files (render reads what was stored).
+    from babel.messages.pofile import PoFileError, read_po
+
     try:
         catalog = read_po(io.StringIO(text), abort_invalid=True)
     except (PoFileError, ValueError) as exc:
