@@ -27,7 +27,6 @@ OMISSIONS: dict[str, str] = {
     "users.tokens.update": "not yet: JSON Patch on a device token",
     "auth": "not yet: JWTs for client-side SDKs (Courier's Inbox and preference components)",
     "broadcasts": "not yet: broadcasts",
-    "bulk": "not yet: bulk jobs",
     "digests": "not yet: digests",
     "journeys": "not yet: journeys (Courier's automation designer)",
     "inbound": "not yet: inbound events",

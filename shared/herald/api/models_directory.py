@@ -281,3 +281,44 @@ class AudienceMemberPage(_View):
 
     items: list[AudienceMember]
     paging: Paging
+
+
+class BulkJobCreated(_View):
+    """``POST /bulk``."""
+
+    job_id: str = Field(alias="jobId")
+
+
+class BulkJobView(_View):
+    """Courier's bulk job: its message, counts and status."""
+
+    definition: dict[str, Any]
+    enqueued: int
+    failures: int
+    received: int
+    status: Literal["CREATED", "PROCESSING", "COMPLETED", "ERROR"]
+
+
+class BulkJobAnswer(_View):
+    """``GET /bulk/{job_id}``."""
+
+    job: BulkJobView
+
+
+class BulkUserView(_View):
+    """A job's user as added, with its status and, once enqueued, its message."""
+
+    recipient: str | None
+    to: dict[str, Any] | None
+    data: dict[str, Any] | None
+    profile: dict[str, Any] | None
+    preferences: dict[str, Any] | None
+    status: Literal["PENDING", "ENQUEUED", "ERROR"]
+    message_id: str | None = Field(alias="messageId")
+
+
+class BulkUserPage(_View):
+    """``GET /bulk/{job_id}/users``."""
+
+    items: list[BulkUserView]
+    paging: Paging

@@ -357,6 +357,45 @@ class SendService:
         metrics.record_send(workspace, 1)
         return request_id
 
+    def check_message(self, workspace: str, message: dict[str, Any]) -> None:
+        """Refuses a message (without ``to``) as a send of it would be refused."""
+        request = parse_send(
+            {"message": {**message, "to": {"user_id": "x"}}}, self._region(workspace)
+        )
+        self.check_template(workspace, request.message.template)
+        check_renders(request)
+
+    def send_bulk(
+        self, workspace: str, request_id: str, job_id: str, message: dict[str, Any]
+    ) -> None:
+        """The fan-out that runs a bulk job, under ``request_id`` (again: nothing)."""
+        if self.messages.get_message(workspace, request_id) is not None:
+            return
+        request = parse_send(
+            {"message": {**message, "to": {"user_id": "x"}}}, self._region(workspace)
+        )
+        received = now_ms()
+        shared = message_template(request, workspace, request_id, received)
+        fanout = shared.model_copy(
+            update={
+                "id": request_id,
+                "recipient": {},
+                "fanout": FanOut(bulk_job_id=job_id),
+                "traceparent": tracing.current_traceparent(),
+            }
+        )
+        self.messages.create_request(
+            RequestRecord(
+                id=request_id, workspace=workspace, message_ids=[request_id], received_ms=received
+            ),
+            [(fanout, [enqueued_event(fanout)])],
+        )
+
+    def _region(self, workspace: str) -> str:
+        if self.workspaces is None:
+            return DEFAULT_PHONE_REGION
+        return self.workspaces.settings(workspace).phone_region
+
     def send(self, workspace: str, body: Any) -> str:
         region = (
             self.workspaces.settings(workspace).phone_region

@@ -32,6 +32,7 @@ from herald.pipeline.accepting import (
     message_trace_root,
 )
 from herald.resources.audiences import audience_path, matching
+from herald.resources.bulk import bulk_cursor, bulk_message_id, job_path, pages_of
 from herald.resources.members import members_of
 from herald.store.base import MessageRepository, Transition
 from herald.store.documents import DocumentStore
@@ -56,6 +57,8 @@ class Found:
     done: bool
     kept: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    # The message id of each recipient, where the fan-out decides them itself.
+    message_ids: list[str] | None = None
 
 
 def _next_recipients(
@@ -66,6 +69,8 @@ def _next_recipients(
     assert fanout is not None
     if fanout.audience_id is not None:
         return _next_audience_members(message, documents, chunk)
+    if fanout.bulk_job_id is not None:
+        return _next_bulk_users(message, documents, chunk)
     members = members_of(fanout)
     if members is None:
         start = int(fanout.cursor or 0)
@@ -123,19 +128,61 @@ def _next_audience_members(
     return Found([{"user_id": user_id, **data} for user_id in users], cursor, done, kept)
 
 
+def _next_bulk_users(
+    message: MessageState, documents: DocumentStore | None, chunk: int
+) -> Found | None:
+    """The next users of a bulk job: the rest of a stored page, at most ``chunk``."""
+    fanout = message.fanout
+    assert fanout is not None and fanout.bulk_job_id is not None
+    if documents is None:
+        return None
+    job_id = fanout.bulk_job_id
+    if fanout.cursor is None and documents.get(message.workspace, job_path(job_id)) is None:
+        return None
+    page_key, offset = bulk_cursor(fanout.cursor)
+    if offset is not None:
+        page = documents.get(message.workspace, (*pages_of(job_id), page_key or "")) or {}
+    else:
+        pages = documents.page(message.workspace, pages_of(job_id), page_key, 1)
+        if not pages:
+            return Found([], fanout.cursor, True)
+        (page_key, page), offset = pages[0], 0
+    assert page_key is not None
+    users = page.get("users") or []
+    batch = users[offset : offset + chunk]
+    end = offset + len(batch)
+    if end < len(users):
+        cursor, done = f"{page_key}:{end}", False
+    else:
+        cursor = page_key
+        done = not documents.page(message.workspace, pages_of(job_id), page_key, 1)
+    return Found(
+        [user["recipient"] for user in batch],
+        cursor,
+        done,
+        message_ids=[
+            bulk_message_id(message.request_id, user["index"], user["recipient"]) for user in batch
+        ],
+    )
+
+
 def _label(fanout: FanOut) -> str:
+    if fanout.bulk_job_id is not None:
+        return f"bulk job {fanout.bulk_job_id}"
     if fanout.audience_id is not None:
         return f"audience {fanout.audience_id}"
     members = members_of(fanout)
     return members.label if members else "the audience"
 
 
-def _child(parent: MessageState, recipient: dict[str, Any]) -> MessageState:
+def _child(
+    parent: MessageState, recipient: dict[str, Any], message_id: str | None = None
+) -> MessageState:
     fanout = parent.fanout
     key = {"list_id": fanout.list_id, **recipient} if fanout else recipient
     if fanout is not None and fanout.audience_id is not None:
         key = {"audience_id": fanout.audience_id, **key}
-    message_id = message_id_for(parent.request_id, key)
+    message_id = message_id or message_id_for(parent.request_id, key)
     return parent.model_copy(
         update={
             "id": message_id,
@@ -206,7 +253,15 @@ class FanOutService:
                     ],
                 )
             cursor, done = found.cursor, found.done
-            children = [_child(current, recipient) for recipient in found.recipients]
+            ids: list[str | None] = (
+                list(found.message_ids)
+                if found.message_ids is not None
+                else [None] * len(found.recipients)
+            )
+            children = [
+                _child(current, recipient, message_id)
+                for recipient, message_id in zip(found.recipients, ids, strict=True)
+            ]
             progressed = FanOut.model_validate(
                 {
                     **fanout.model_dump(),

@@ -109,7 +109,12 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     # The workspace's documents, read by id or paged by id only.
     ("profiles", "profile"),
     ("subscriptions", "preferences"),
-    ("audiences", "filter"),  # read by id, evaluated in the caller's process
+    ("audiences", "filter"),
+    ("bulk_jobs", "definition"),  # a bulk job's message, read by id
+    (
+        "pages",
+        "users",
+    ),  # a bulk job's users, a hundred to a page, paged by id  # read by id, evaluated in the caller's process
     ("tenants", "properties"),
     ("tenants", "user_profile"),
     ("tenants", "default_preferences"),
