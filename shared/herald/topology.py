@@ -76,7 +76,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "api",
         Trigger.HTTP,
         "POST /send, the messages API and provider callbacks",
-        ("cryptography", *HTML_TEMPLATES, "PyJWT", "graphql-core"),
+        ("cryptography", "babel", *HTML_TEMPLATES, "PyJWT", "graphql-core"),
         secrets=LINK_SECRETS + CALLBACK_SECRETS + USER_TOKEN_SECRETS,
     ),
     FunctionSpec(

@@ -127,6 +127,14 @@ def test_device_tokens_are_managed_through_the_sdk_and_used_for_push(
     pushes = [p for p in sinks.get("/push") if token in str(p["body"])]
     assert pushes[0]["body"]["message"]["token"] == token
 
+    client.users.tokens.update(
+        token,
+        user_id=user_id,
+        patch=[{"op": "replace", "path": "/device/platform", "value": "ios"}],
+    )
+    patched = client.users.tokens.retrieve(token, user_id=user_id)
+    assert patched.device is not None and patched.device.platform == "ios"
+
     client.users.tokens.delete(token, user_id=user_id)
     with pytest.raises(courier.NotFoundError):
         client.users.tokens.retrieve(token, user_id=user_id)

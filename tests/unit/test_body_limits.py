@@ -83,6 +83,9 @@ def test_the_routes_that_take_more_than_the_default_are_the_ones_that_need_it() 
         "PUT /tenants/{tenant_id}": 128 * 1024,
         "PUT /users/{user_id}/tenants": 128 * 1024,
         "PUT /users/{user_id}/tokens": 256 * 1024,
+        "PUT /translations/{domain}/{locale}": 257 * 1024,  # a .po file as a JSON string
+        "POST /bulk": 256 * 1024,  # a bulk job's message, as much as a send's
+        "POST /bulk/{job_id}": 1024 * 1024,  # up to 1,000 users
     }
     assert max(larger.values()) <= MIB and DEFAULT_MAX_BODY == 64 * 1024
 

@@ -149,3 +149,46 @@ def test_another_provider_error_leaves_the_token_active() -> None:
     call(api, "POST", "/send", {"message": {**PUSH, "to": {"user_id": "ada"}}})
     pipeline.drain()
     assert call(api, "GET", "/users/ada/tokens/tok-1").body["status"] == "active"
+
+
+def test_a_token_is_patched_all_or_none_and_keeps_its_status() -> None:
+    api, pipeline = make_api()
+    assert call(api, "PUT", "/users/ada/tokens/tok-1", FCM).status == 204
+    pipeline.documents.update(
+        "ws1",
+        ("users", "ada", "tokens", "tok-1"),
+        lambda current: {**(current or {}), "status": "failed", "status_reason": "UNREGISTERED"},
+    )
+    patch = [
+        {"op": "replace", "path": "/device/platform", "value": "ios"},
+        {"op": "add", "path": "/expiry_date", "value": False},
+        {"op": "add", "path": "/properties", "value": {"app": "shop"}},
+    ]
+    assert call(api, "PATCH", "/users/ada/tokens/tok-1", {"patch": patch}).status == 204
+    got = call(api, "GET", "/users/ada/tokens/tok-1").body
+    assert (got["device"], got["expiry_date"], got["properties"]) == (
+        {"platform": "ios"},
+        False,
+        {"app": "shop"},
+    )
+    assert (got["status"], got["status_reason"]) == ("failed", "UNREGISTERED")
+    # One operation that cannot apply, or a result a PUT would refuse: nothing changes.
+    failing = [
+        {"op": "replace", "path": "/device/platform", "value": "web"},
+        {"op": "remove", "path": "/nope"},
+    ]
+    refused = call(api, "PATCH", "/users/ada/tokens/tok-1", {"patch": failing})
+    assert (refused.status, refused.body["errors"][0]["field"]) == (400, "patch[1]")
+    bad_key = [{"op": "replace", "path": "/provider_key", "value": "pigeon"}]
+    refused = call(api, "PATCH", "/users/ada/tokens/tok-1", {"patch": bad_key})
+    assert (refused.status, refused.body["errors"][0]["field"]) == (400, "provider_key")
+    status = [{"op": "add", "path": "/status", "value": "active"}]
+    refused = call(api, "PATCH", "/users/ada/tokens/tok-1", {"patch": status})
+    assert (refused.status, refused.body["errors"][0]["field"]) == (400, "status")
+    assert call(api, "GET", "/users/ada/tokens/tok-1").body["device"] == {"platform": "ios"}
+    missing = call(api, "PATCH", "/users/ada/tokens/nope", {"patch": patch})
+    assert missing.status == 404
+    assert (
+        call(api, "PATCH", "/users/ada/tokens/tok-1", {"patch": patch}, key="other-key").status
+        == 404
+    )

@@ -23,6 +23,7 @@ import pytest
 from herald.api.routes import build_router
 from herald.elemental import markdown
 from herald.engagement.tracking import MAX_HTML_CHARS, before_body_end, track_links
+from herald.locales import MAX_LOCALE_CHARS
 from herald.redaction import scrubbed
 from herald.templating import Budget, Limits
 from tests.unit.hostile_text import (
@@ -127,6 +128,12 @@ SITES: dict[tuple[str, str], Site] = {
     ),
     ("herald/domain/send.py", "_PLAIN_FIELD"): Site(
         attribute("domain.send", "_PLAIN_FIELD"), "fullmatch", SEND_BODY, "keys in a send"
+    ),
+    ("herald/locales.py", "_LOCALE"): Site(
+        attribute("locales", "_LOCALE"),
+        "fullmatch",
+        MAX_LOCALE_CHARS,
+        "checked to 35 characters first",
     ),
     ("herald/store/documents.py", "_RESERVED_ID"): Site(
         attribute("store.documents", "_RESERVED_ID"), "fullmatch", SEND_BODY, "ids in a send"

@@ -43,21 +43,21 @@ def test_list_recipients_are_named_with_their_index() -> None:
 def test_a_recipient_needs_an_address() -> None:
     errors = errors_of({"message": {"to": {"data": {"a": 1}}, "content": CONTENT}})
     assert errors == {
-        "message.to": "a recipient needs a user_id, list_id, tenant_id, email, phone_number,"
-        " firebaseToken, slack or webhook"
+        "message.to": "a recipient needs a user_id, list_id, tenant_id, audience_id, email,"
+        " phone_number, firebaseToken, slack or webhook"
     }
 
 
 def test_unsupported_courier_fields_are_refused_by_name() -> None:
     message = {
-        "to": {"user_id": "u1", "audience_id": "t"},
+        "to": {"user_id": "u1", "list_pattern": "t"},
         "content": CONTENT,
         "expiry": {"expires_in": 10},
         "channels": {"email": {"override": {}}},
         "providers": {"sendgrid": {"if": "x"}},
     }
     assert errors_of({"message": message}) == {
-        "message.to.audience_id": "is a Courier field Herald does not support yet",
+        "message.to.list_pattern": "is a Courier field Herald does not support yet",
         "message.expiry": "is a Courier field Herald does not support yet",
         "message.channels.email.override": "is a Courier field Herald does not support yet",
         "message.providers.sendgrid.if": "is a Courier field Herald does not support yet",

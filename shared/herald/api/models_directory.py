@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from herald.domain.audience import CourierChannel, PreferenceStatus, UserTopicChoice
+from herald.domain.audience_filter import AudienceFilter
 from herald.domain.send import Channel, Content, ElementalContent, Routing
 from herald.domain.views import Paging
 from herald.resources.brands import BrandSettings
@@ -137,6 +138,7 @@ class TemplateView(_View):
     routing: Routing | None = None
     subscription_topic_id: str | None = None
     brand_id: str | None = None
+    locales: dict[str, Content | ElementalContent] = Field(default_factory=dict)
     created: int
     updated: int
 
@@ -237,3 +239,86 @@ class TokenList(_View):
     """``GET /users/{user_id}/tokens``."""
 
     tokens: list[TokenView]
+
+
+class AudienceView(_View):
+    """Courier's ``Audience``; times are ISO 8601."""
+
+    id: str
+    name: str
+    description: str
+    filter: AudienceFilter
+    operator: Literal["AND", "OR"] | None
+    created_at: str
+    updated_at: str
+
+
+class AudienceUpdated(_View):
+    """``PUT /audiences/{audience_id}``."""
+
+    audience: AudienceView
+
+
+class AudiencePage(_View):
+    """``GET /audiences``."""
+
+    items: list[AudienceView]
+    paging: Paging
+
+
+class AudienceMember(_View):
+    """A profile matching an audience's filter (Courier's member item)."""
+
+    added_at: str
+    audience_id: str
+    audience_version: int
+    member_id: str
+    reason: str
+
+
+class AudienceMemberPage(_View):
+    """``GET /audiences/{audience_id}/members``."""
+
+    items: list[AudienceMember]
+    paging: Paging
+
+
+class BulkJobCreated(_View):
+    """``POST /bulk``."""
+
+    job_id: str = Field(alias="jobId")
+
+
+class BulkJobView(_View):
+    """Courier's bulk job: its message, counts and status."""
+
+    definition: dict[str, Any]
+    enqueued: int
+    failures: int
+    received: int
+    status: Literal["CREATED", "PROCESSING", "COMPLETED", "ERROR"]
+
+
+class BulkJobAnswer(_View):
+    """``GET /bulk/{job_id}``."""
+
+    job: BulkJobView
+
+
+class BulkUserView(_View):
+    """A job's user as added, with its status and, once enqueued, its message."""
+
+    recipient: str | None
+    to: dict[str, Any] | None
+    data: dict[str, Any] | None
+    profile: dict[str, Any] | None
+    preferences: dict[str, Any] | None
+    status: Literal["PENDING", "ENQUEUED", "ERROR"]
+    message_id: str | None = Field(alias="messageId")
+
+
+class BulkUserPage(_View):
+    """``GET /bulk/{job_id}/users``."""
+
+    items: list[BulkUserView]
+    paging: Paging

@@ -39,6 +39,13 @@ class FanOut(BaseModel):
 
     list_id: str | None = None
     tenant_id: str | None = None  # the tenant's users, instead of a list's subscribers
+    audience_id: str | None = None  # the profiles an audience's filter matches
+    bulk_job_id: str | None = None  # the users added to a bulk job
+    # The audience's filter as it was when its first chunk was expanded.
+    audience_filter: dict[str, Any] | None = None
+    # The most messages it may make (an audience is not counted at accept: its
+    # members are known only by reading the profiles).
+    limit: int | None = None
     recipients: list[dict[str, Any]] = Field(default_factory=list)  # inline, when no list
     data: dict[str, Any] = Field(default_factory=dict)  # the list recipient's own data
     cursor: str | None = None  # the last subscription id (or recipient index) expanded
@@ -104,6 +111,10 @@ class MessageState(BaseModel):
         if self.fanout is not None:
             if self.fanout.tenant_id:
                 return f"tenant:{self.fanout.tenant_id}"
+            if self.fanout.audience_id:
+                return f"audience:{self.fanout.audience_id}"
+            if self.fanout.bulk_job_id:
+                return f"bulk:{self.fanout.bulk_job_id}"
             return f"list:{self.fanout.list_id}" if self.fanout.list_id else "recipients"
         for field in ("email", "phone_number"):
             if value := self.recipient.get(field):

@@ -22,16 +22,20 @@ def render_channel(
     data: dict[str, Any],
     brand: dict[str, Any] | None = None,
     budget: templating.Budget | None = None,
+    locale: str | None = None,
 ) -> dict[str, Any]:
     """What ``channel`` sends; everything it takes is paid from one ``budget`` (a new
-    one if none is given), which the caller may go on spending (an email's links)."""
+    one if none is given), which the caller may go on spending (an email's links).
+    Elemental elements show their variant for ``locale``."""
     spending = budget if budget is not None else templating.Budget()
     if "elements" in content:
         # Imported here: its models cost import time the sugar path does not need.
         from herald.elemental import ElementalRenderError, render_elemental
 
         try:
-            return render_elemental(content, channel, data, brand=brand, budget=spending)
+            return render_elemental(
+                content, channel, data, brand=brand, budget=spending, locale=locale
+            )
         except (ElementalRenderError, templating.TemplateError, ValueError) as exc:
             raise RenderFailed(f"content: {exc}") from exc
     try:
@@ -48,13 +52,13 @@ def _shape(channel: str, title: str, body: str, data: dict[str, Any]) -> dict[st
     if channel == "sms":
         return {"text": f"{title}\n{body}" if title else body}
     if channel == "push":
-        return {"title": title, "body": body, "data": data}
+        return {"title": title, "body": body, "data": templating.public_data(data)}
     if channel == "chat":
         return {"text": f"*{title}*\n{body}" if title else body}
     if channel == "webhook":
-        return {"title": title, "body": body, "data": data}
+        return {"title": title, "body": body, "data": templating.public_data(data)}
     if channel == "inbox":
         from herald.elemental.render import inbox_data
 
-        return {"title": title, "body": body, "data": inbox_data(data), "actions": []}
+        return {"title": title, "body": body, "data": inbox_data(templating.public_data(data)), "actions": []}
     raise ValueError(f"no renderer for channel {channel!r}")

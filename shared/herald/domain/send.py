@@ -25,6 +25,7 @@ from pydantic import (
 
 from herald.domain.catalog import PROVIDER_CHANNELS
 from herald.domain.headers import header_problem
+from herald.locales import check_locale
 
 MAX_RECIPIENTS = 1000
 # A message's document holds its content, data and rendered output, within
@@ -46,9 +47,7 @@ NOT_YET_SUPPORTED_RECIPIENT_FIELDS = frozenset(
     {
         "account_id",
         "list_pattern",
-        "audience_id",
         "preferences",
-        "locale",
         "filters",
     }
 )
@@ -259,11 +258,18 @@ class Recipient(Addresses):
     # Alone, a tenant's users, fanned out like a list; beside a user_id, the tenant
     # whose brand, preferences and properties that user's message takes.
     tenant_id: str | None = None
+    # An audience: every profile its filter matches gets a message (fanned out too).
+    audience_id: str | None = None
+    # The locale the message is written in (else the profile's): a template's variant
+    # and the translations nearest it (pt-BR, else pt, else the default).
+    locale: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
     _user_id = field_validator("user_id")(classmethod(lambda cls, v: check_identifier(v)))
     _list_id = field_validator("list_id")(classmethod(lambda cls, v: check_identifier(v)))
     _tenant_id = field_validator("tenant_id")(classmethod(lambda cls, v: check_identifier(v)))
+    _locale = field_validator("locale")(classmethod(lambda cls, v: check_locale(v)))
+    _audience_id = field_validator("audience_id")(classmethod(lambda cls, v: check_identifier(v)))
 
     @field_validator("data")
     @classmethod
@@ -274,6 +280,10 @@ class Recipient(Addresses):
     @model_validator(mode="after")
     def _has_an_address(self) -> Recipient:
         addresses = (self.email, self.phone_number, self.firebase_token, self.slack, self.webhook)
+        if self.audience_id is not None:
+            if self.user_id or self.list_id or self.tenant_id or any(addresses):
+                raise ValueError("an audience recipient takes only audience_id and data")
+            return self
         if self.list_id is not None:
             if self.user_id is not None or self.tenant_id is not None or any(addresses):
                 raise ValueError("a list recipient takes only list_id and data")
@@ -284,8 +294,8 @@ class Recipient(Addresses):
             return self
         if self.user_id is None and not any(addresses):
             raise ValueError(
-                "a recipient needs a user_id, list_id, tenant_id, email, phone_number,"
-                " firebaseToken, slack or webhook"
+                "a recipient needs a user_id, list_id, tenant_id, audience_id, email,"
+                " phone_number, firebaseToken, slack or webhook"
             )
         return self
 

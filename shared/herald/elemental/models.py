@@ -11,7 +11,7 @@ else from a budget of its own.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from herald.elemental.links import is_safe_link, is_web_url
+from herald.locales import check_locale, pick_locale
 from herald.templating import Budget, compile_expression, compile_template
 
 VERSIONS = ("2022-01-01", "2020-01-01")
@@ -87,7 +88,12 @@ WebUrl = Annotated[str, AfterValidator(_template), AfterValidator(_web_url)]
 Color = Annotated[str, AfterValidator(_color)]
 Width = Annotated[str, AfterValidator(_width)]
 Flag = bool | str  # Courier's text flags arrive as booleans or as "true"/"false"
-Locales = dict[str, dict[str, Any]]  # accepted as Courier allows; Herald renders the default
+# Courier's per-locale variants of an element: ``{"pt-BR": {"content": "Olá"}}``, each
+# holding fields of the element that replace its own for a message in that locale.
+Locales = dict[str, dict[str, Any]]
+MAX_ELEMENT_LOCALES = 30
+# What a locale's variant may not replace: what the element is and where it shows.
+_NOT_LOCALIZED = frozenset({"type", "locales", "channels", "if", "loop", "ref"})
 
 
 class _Model(BaseModel):
@@ -100,6 +106,35 @@ class _Element(_Model):
     if_: Expression | None = Field(default=None, alias="if")
     loop: Expression | None = None
     ref: str | None = None
+
+    @model_validator(mode="after")
+    def _locales_are_variants_of_the_element(self) -> Self:
+        variants: Locales | None = getattr(self, "locales", None)
+        if not variants:
+            return self
+        if len(variants) > MAX_ELEMENT_LOCALES:
+            raise ValueError(f"locales: at most {MAX_ELEMENT_LOCALES} locales")
+        for key, variant in variants.items():
+            try:
+                check_locale(key)
+            except ValueError as exc:
+                raise ValueError(f"locales: {key!r} {exc}") from None
+            if fixed := sorted(_NOT_LOCALIZED & set(variant)):
+                raise ValueError(f"locales.{key}: a locale may not change {', '.join(fixed)}")
+            self._variant(variant)  # each variant must be a valid element itself
+        return self
+
+    def _variant(self, variant: dict[str, Any]) -> Self:
+        own = self.model_dump(by_alias=True, exclude_none=True, exclude={"locales"})
+        return self.model_validate({**own, **variant})
+
+    def localized(self, locale: str | None) -> Self:
+        """The element as a message in ``locale`` shows it: its nearest locale's variant
+        (``pt-BR``, else ``pt``) over its own fields, or itself."""
+        variants: Locales | None = getattr(self, "locales", None)
+        if not variants or (key := pick_locale(variants, locale)) is None:
+            return self
+        return self._variant(variants[key])
 
 
 class TextElement(_Element):

@@ -49,6 +49,7 @@ from herald.templating import (
     TemplateOutputTooLarge,
     compile_expression,
     compile_template,
+    public_data,
     truthy,
 )
 
@@ -88,14 +89,18 @@ def render_elemental(
     brand: Mapping[str, Any] | Brand | None = None,
     limits: Limits = DEFAULT_LIMITS,
     budget: Budget | None = None,
+    locale: str | None = None,
 ) -> dict[str, Any]:
     """The channel's output; ``limits`` caps its size, ``budget`` (a new one from
-    ``limits`` if none is given) is the fuel and CPU time all of it may spend."""
+    ``limits`` if none is given) is the fuel and CPU time all of it may spend; each
+    element with ``locales`` shows its variant nearest ``locale``."""
     if channel not in CHANNELS:
         raise ValueError(f"no renderer for channel {channel!r}")
     parsed = content if isinstance(content, ElementalContent) else parse_elemental(content)
     chosen_brand = Brand.model_validate(brand) if isinstance(brand, Mapping) else brand
-    walker = _Walker(channel, data, limits, budget if budget is not None else Budget(limits))
+    walker = _Walker(
+        channel, data, limits, budget if budget is not None else Budget(limits), locale
+    )
     elements: Sequence[TopElement | Element] = parsed.elements
     path = "content.elements"
     if parsed.elements and all(isinstance(e, ChannelElement) for e in parsed.elements):
@@ -104,6 +109,7 @@ def render_elemental(
             elements = []
         else:
             index, element = picked
+            element = element.localized(locale)
             path = f"content.elements[{index}]"
             if element.raw is not None:
                 return walker.raw(element.raw, f"{path}.raw")
@@ -156,14 +162,20 @@ def _shape(
         return {"text": f"{title}\n{body}" if title else body}
     if channel == "chat":
         return {"text": f"*{title}*\n{body}" if title else body}
-    return {"title": title, "body": body, "data": dict(data)}  # push, webhook
+    return {"title": title, "body": body, "data": public_data(data)}  # push, webhook
 
 
 class _Walker:
     def __init__(
-        self, channel: str, data: Mapping[str, Any], limits: Limits, budget: Budget
+        self,
+        channel: str,
+        data: Mapping[str, Any],
+        limits: Limits,
+        budget: Budget,
+        locale: str | None = None,
     ) -> None:
         self.channel = channel
+        self.locale = locale
         self.data = data
         self.limits = limits
         self.budget = budget
@@ -250,10 +262,10 @@ class _Walker:
             return {
                 "title": part("title"),
                 "body": part("body"),
-                "data": inbox_data(self.data),
+                "data": inbox_data(public_data(self.data)),
                 "actions": [],
             }
-        return {"title": part("title"), "body": part("body"), "data": dict(self.data)}
+        return {"title": part("title"), "body": part("body"), "data": public_data(self.data)}
 
     # -- the walk
 
@@ -298,6 +310,7 @@ class _Walker:
             self.refs[element.ref] = {"visible": visible}
         if not visible:
             return
+        element = element.localized(self.locale)
         scope = self.content_scope(loop)
         if isinstance(element, TextElement | QuoteElement):
             self.pieces.append(

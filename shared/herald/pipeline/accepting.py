@@ -167,7 +167,7 @@ def _units(request: SendRequest, each_bytes: int) -> list[tuple[dict[str, Any], 
     direct: list[dict[str, Any]] = []
     units: list[tuple[dict[str, Any], FanOut | None]] = []
     seen: set[str] = set()
-    audiences: dict[tuple[str, str], int] = {}  # (list|tenant, id) -> where first named
+    audiences: dict[tuple[str, str], int] = {}  # (list|tenant|audience, id) -> first named
     for index, to in enumerate(request.message.recipients()):
         stored = to.model_dump(mode="json", exclude_defaults=True, by_alias=True)
         canonical = json.dumps(stored, sort_keys=True)
@@ -180,6 +180,9 @@ def _units(request: SendRequest, each_bytes: int) -> list[tuple[dict[str, Any], 
         elif to.tenant_id is not None and to.user_id is None:
             fanout = FanOut(tenant_id=to.tenant_id, data=to.data)
             audience = ("tenant", to.tenant_id)
+        elif to.audience_id is not None:
+            fanout = FanOut(audience_id=to.audience_id, data=to.data)
+            audience = ("audience", to.audience_id)
         else:
             direct.append(stored)
             continue
@@ -283,10 +286,13 @@ class SendService:
 
     def check_audience(
         self, workspace: str, units: list[tuple[dict[str, Any], FanOut | None]]
-    ) -> None:
+    ) -> list[tuple[dict[str, Any], FanOut | None]]:
         """Refuses a request that would make more than ``max_messages`` messages, its lists'
         subscribers as they are now included (counted, not read, and no further than
-        the cap)."""
+        the cap); the units, each audience's fan-out given its share of what is left.
+
+        An audience's members are known only by reading every profile, so they are
+        not counted here: its fan-out stops at its share instead."""
         direct = sum(len(f.recipients) if f else 1 for _, f in units if members_of_unit(f) is None)
         counted = [(m, 0) for _, f in units if (m := members_of_unit(f)) is not None]
         total = direct
@@ -307,6 +313,14 @@ class SendService:
                 f"would make more than {self.max_messages:,} messages ({', '.join(parts)});"
                 f" a request makes at most {self.max_messages:,}: split the audience",
             )
+        filtered = [f for _, f in units if f is not None and f.audience_id is not None]
+        if not filtered:
+            return units
+        share = (self.max_messages - total) // len(filtered)
+        return [
+            (recipient, f.model_copy(update={"limit": share}) if f in filtered else f)
+            for recipient, f in units
+        ]
 
     def resend(self, workspace: str, message_id: str) -> str:
         """Courier's resend: a new request, now, of the message's content to its recipient.
@@ -343,6 +357,45 @@ class SendService:
         metrics.record_send(workspace, 1)
         return request_id
 
+    def check_message(self, workspace: str, message: dict[str, Any]) -> None:
+        """Refuses a message (without ``to``) as a send of it would be refused."""
+        request = parse_send(
+            {"message": {**message, "to": {"user_id": "x"}}}, self._region(workspace)
+        )
+        self.check_template(workspace, request.message.template)
+        check_renders(request)
+
+    def send_bulk(
+        self, workspace: str, request_id: str, job_id: str, message: dict[str, Any]
+    ) -> None:
+        """The fan-out that runs a bulk job, under ``request_id`` (again: nothing)."""
+        if self.messages.get_message(workspace, request_id) is not None:
+            return
+        request = parse_send(
+            {"message": {**message, "to": {"user_id": "x"}}}, self._region(workspace)
+        )
+        received = now_ms()
+        shared = message_template(request, workspace, request_id, received)
+        fanout = shared.model_copy(
+            update={
+                "id": request_id,
+                "recipient": {},
+                "fanout": FanOut(bulk_job_id=job_id),
+                "traceparent": tracing.current_traceparent(),
+            }
+        )
+        self.messages.create_request(
+            RequestRecord(
+                id=request_id, workspace=workspace, message_ids=[request_id], received_ms=received
+            ),
+            [(fanout, [enqueued_event(fanout)])],
+        )
+
+    def _region(self, workspace: str) -> str:
+        if self.workspaces is None:
+            return DEFAULT_PHONE_REGION
+        return self.workspaces.settings(workspace).phone_region
+
     def send(self, workspace: str, body: Any) -> str:
         region = (
             self.workspaces.settings(workspace).phone_region
@@ -357,7 +410,7 @@ class SendService:
         shared = message_template(request, workspace, request_id, received)
         units = _units(request, message_bytes(shared))
         check_stored_size(shared, units)
-        self.check_audience(workspace, units)
+        units = self.check_audience(workspace, units)
         request_traceparent = tracing.current_traceparent()
         staged = []
         for recipient, fanout in units:

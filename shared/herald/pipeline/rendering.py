@@ -33,7 +33,7 @@ from herald.store.base import (
     WorkspaceRepository,
 )
 from herald.store.documents import DocumentStore
-from herald.templating import Budget, TemplateError
+from herald.templating import TRANSLATIONS_KEY, Budget, TemplateError
 
 
 def _ended(message: MessageState, status: MessageStatus, reason: str, error: str) -> Transition:
@@ -87,6 +87,8 @@ def route_and_render(
     data = {**merged_data(message.data, context.recipient), "profile": context.profile}
     if context.tenant is not None:
         data["tenant"] = context.tenant
+    if context.translations:
+        data[TRANSLATIONS_KEY] = context.translations
     # One budget per channel; the email's also pays for rewriting its links.
     budgets = {channel: Budget() for channel in plan.channels}
     try:
@@ -97,6 +99,7 @@ def route_and_render(
                 data,
                 brand=context.brand,
                 budget=budgets[channel],
+                locale=context.locale,
             )
             for channel in plan.channels
         }

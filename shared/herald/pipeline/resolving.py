@@ -14,11 +14,13 @@ from herald.clock import now_ms
 from herald.domain.audience import PreferenceDecision, SubscriptionTopic, UserTopicChoice, decide
 from herald.domain.message import MessageState
 from herald.errors import ValidationFailed
+from herald.locales import check_locale, pick_locale
 from herald.resources.brands import for_rendering
 from herald.resources.preferences import address_choice_path, choice_path
 from herald.resources.profiles import profile_addresses
 from herald.resources.tenants import default_choice, tenant_path
 from herald.resources.tokens import MAX_TOKENS_PER_USER, tokens_collection, usable_push_token
+from herald.resources.translations import messages_of, translation_paths
 from herald.store.documents import DocPath, DocumentStore
 
 
@@ -33,6 +35,10 @@ class RenderContext:
     topic: SubscriptionTopic | None = None
     # The tenant's properties, what templates read as ``tenant.*``.
     tenant: dict[str, Any] | None = None
+    # The message's locale (the recipient's, else the profile's) and the translations
+    # of the default domain nearest it.
+    locale: str | None = None
+    translations: dict[str, str] | None = None
     missing: str | None = None  # what was named but does not exist
     # What was found but cannot be used (a stored profile whose address is not one).
     invalid: str | None = None
@@ -41,6 +47,9 @@ class RenderContext:
         """The channel's own content from the template, its default, or the message's."""
         if self.template is None:
             return message.content
+        variants: dict[str, Any] = self.template.get("locales") or {}
+        if (locale := pick_locale(variants, self.locale)) is not None:
+            return dict(variants[locale])
         by_channel: dict[str, Any] = self.template.get("channels") or {}
         return dict(by_channel.get(channel) or self.template["content"])
 
@@ -117,6 +126,10 @@ class ContextResolver:
                 later["choice"] = address_choice_path(recipient["email"], topic_id)
         if brand_id:
             later["brand"] = ("brands", brand_id)
+        locale = _locale(merged.get("locale"))
+        if locale:
+            for position, path in enumerate(translation_paths(locale)):
+                later[f"translations{position}"] = path
         more = dict(
             zip(
                 later, self.documents.get_many(message.workspace, list(later.values())), strict=True
@@ -139,4 +152,23 @@ class ContextResolver:
             topic_id=topic_id,
             topic=topic,
             tenant=((tenant or {}).get("properties") or {}) if tenant_id else None,
+            locale=locale,
+            translations=next(
+                (
+                    messages_of(found)
+                    for key, found in more.items()
+                    if key.startswith("translations") and found is not None
+                ),
+                None,
+            ),
         )
+
+
+def _locale(value: Any) -> str | None:
+    """The message's locale; a profile's that is not one is as if none were given."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return check_locale(value)
+    except ValueError:
+        return None

@@ -50,9 +50,15 @@ class ProfilePatch(BaseModel):
     patch: list[PatchOperation] = Field(min_length=1, max_length=MAX_PATCH_OPERATIONS)
 
 
-def patched(profile: dict[str, Any], operations: list[PatchOperation]) -> dict[str, Any]:
-    """The profile with each operation applied in turn (RFC 6902, by ``jsonpatch``); the
-    first that cannot be applied, or that grows the profile past its bound, is a 400."""
+def patched(
+    profile: dict[str, Any],
+    operations: list[PatchOperation],
+    what: str = "profile",
+    max_bytes: int = PROFILE_MAX_BYTES,
+) -> dict[str, Any]:
+    """The document (a profile, or ``what``) with each operation applied in turn (RFC 6902,
+    by ``jsonpatch``); the first that cannot be applied, or that grows it past
+    ``max_bytes``, is a 400."""
     import jsonpatch
     import jsonpointer
 
@@ -71,11 +77,11 @@ def patched(profile: dict[str, Any], operations: list[PatchOperation]) -> dict[s
             raise ValidationFailed.of(f"patch[{index}]", str(exc)[:300]) from exc
         if not isinstance(profile, dict):
             raise ValidationFailed.of(
-                f"patch[{index}].path", "would make the profile not an object"
+                f"patch[{index}].path", f"would make the {what} not an object"
             )
-        if len(json.dumps(profile)) > PROFILE_MAX_BYTES:
+        if len(json.dumps(profile)) > max_bytes:
             raise ValidationFailed.of(
-                f"patch[{index}]", f"would grow the profile past {PROFILE_MAX_BYTES} bytes"
+                f"patch[{index}]", f"would grow the {what} past {max_bytes} bytes"
             )
     return profile
 

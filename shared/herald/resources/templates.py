@@ -16,11 +16,13 @@ from herald.domain.send import (
     content_of,
 )
 from herald.errors import NotFound, ValidationFailed
+from herald.locales import check_locale
 from herald.resources.parsing import page_of, parse_body
 from herald.store.documents import DocumentStore
 
 # A template's body: content per channel, as much as a send's content may be.
 MAX_TEMPLATE_BODY = 256 * 1024
+MAX_TEMPLATE_LOCALES = 30  # locale variants of one template
 
 
 class TemplateBody(BaseModel):
@@ -33,6 +35,11 @@ class TemplateBody(BaseModel):
     routing: Routing | None = None
     subscription_topic_id: str | None = None
     brand_id: str | None = None
+    # The content in other locales, for every channel: a message for ``pt-BR`` takes
+    # the ``pt-BR`` variant, else the ``pt`` one, else ``content``/``channels``.
+    locales: dict[str, Content | ElementalContent] = Field(
+        default_factory=dict, max_length=MAX_TEMPLATE_LOCALES
+    )
 
     _content_kind = field_validator("content", mode="before")(
         classmethod(lambda cls, v: content_of(v))
@@ -42,6 +49,21 @@ class TemplateBody(BaseModel):
     @classmethod
     def _channel_content_kinds(cls, value: Any) -> Any:
         return {k: content_of(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    @field_validator("locales", mode="before")
+    @classmethod
+    def _locale_variants(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        variants = {}
+        for key, content in value.items():
+            try:
+                tag = check_locale(key)
+            except ValueError as exc:
+                raise ValueError(f"{key!r} {exc}") from None
+            assert tag is not None
+            variants[tag] = content_of(content)
+        return variants
 
     _ids = field_validator("subscription_topic_id", "brand_id")(
         classmethod(lambda cls, v: check_identifier(v))
@@ -85,6 +107,8 @@ class TemplateService:
         _check_syntax("content", parsed.content)
         for channel, content in parsed.channels.items():
             _check_syntax(f"channels.{channel}", content)
+        for locale, content in parsed.locales.items():
+            _check_syntax(f"locales.{locale}", content)
         at = now_ms()
         current = self.documents.get(workspace, ("templates", template_id)) or {}
         stored = {

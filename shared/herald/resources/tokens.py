@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from herald.clock import now_ms
 from herald.domain.send import check_identifier, storable
-from herald.errors import NotFound, ValidationFailed
+from herald.errors import FieldError, NotFound, ValidationFailed
 from herald.resources.parsing import parse_body
+from herald.resources.profiles import ProfilePatch, patched
+from herald.resources.validation import field_errors
 from herald.store.documents import DocPath, Document, DocumentStore
 
 MAX_TOKENS_PER_USER = 100  # what a user may hold, and what the push channel reads
@@ -86,6 +88,11 @@ class TokensBody(_Strict):
     """``PUT /users/{user_id}/tokens``: several at once."""
 
     tokens: list[UserToken] = Field(max_length=MAX_TOKENS_PER_USER)
+
+
+# What a PATCH may change: the fields a PUT gives, at most as large as a PUT's body.
+PATCHABLE = ("provider_key", "device", "expiry_date", "properties", "tracking")
+MAX_TOKEN_BYTES = 64 * 1024
 
 
 def tokens_collection(user_id: str) -> DocPath:
@@ -186,6 +193,33 @@ class TokenService:
     def find(self, workspace: str, user_id: str) -> dict[str, Any]:
         page = self.documents.page(workspace, tokens_collection(user_id), None, MAX_TOKENS_PER_USER)
         return {"tokens": [token_view(token, stored) for token, stored in page]}
+
+    def patch(self, workspace: str, user_id: str, token: str, body: Any) -> None:
+        """Courier's PATCH: RFC 6902 operations on the token's fields (``provider_key``,
+        ``device``, ``expiry_date``, ``properties``, ``tracking``), all or none; the
+        result is checked as a PUT's body is. Its status stays as it is."""
+        operations = parse_body(ProfilePatch, body).patch
+        at = now_ms()
+
+        def applied(current: Document | None) -> Document:
+            if current is None:
+                raise NotFound(f"user {user_id} has no token {token}")
+            fields = {k: current[k] for k in PATCHABLE if current.get(k) is not None}
+            changed = patched(fields, operations, "token", MAX_TOKEN_BYTES)
+            try:
+                parsed = TokenBody.model_validate(changed)
+            except ValidationError as exc:
+                raise ValidationFailed(
+                    [FieldError(e.field, e.reason) for e in field_errors(exc, False)]
+                ) from exc
+            return {
+                **{k: v for k, v in current.items() if k not in PATCHABLE},
+                **parsed.model_dump(mode="json", exclude_none=True, exclude={"token"}),
+                "expires_ms": _expires_ms(parsed.expiry_date, at),
+                "updated_ms": at,
+            }
+
+        self.documents.update(workspace, (*tokens_collection(user_id), token), applied)
 
     def delete(self, workspace: str, user_id: str, token: str) -> None:
         if not self.documents.delete(workspace, (*tokens_collection(user_id), token)):

@@ -110,6 +110,12 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     # The workspace's documents, read by id or paged by id only.
     ("profiles", "profile"),
     ("subscriptions", "preferences"),
+    ("audiences", "filter"),
+    ("bulk_jobs", "definition"),  # a bulk job's message, read by id
+    (
+        "pages",
+        "users",
+    ),  # a bulk job's users, a hundred to a page, paged by id  # read by id, evaluated in the caller's process
     ("tenants", "properties"),
     ("tenants", "user_profile"),
     ("tenants", "default_preferences"),
@@ -121,6 +127,9 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("templates", "content"),
     ("templates", "channels"),
     ("templates", "routing"),
+    ("templates", "locales"),
+    ("locales", "po"),  # a domain's translations in one locale, read by id
+    ("locales", "messages"),
     ("brands", "settings"),
     ("brands", "snippets"),
     ("automations", "steps"),  # stored automation templates, read by id or paged by id

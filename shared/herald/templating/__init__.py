@@ -7,7 +7,8 @@
 Templates see only the data they are given (mappings and lists); parsing and
 rendering spend fuel (a deterministic count of work) and CPU time from a
 ``Budget``, and are bounded in output size, source size and nesting (``Limits``).
-Errors are ``TemplateError`` subclasses (see ``errors``).
+Errors are ``TemplateError`` subclasses (see ``errors``). ``{{t "text"}}`` is the
+text's translation in the data's ``TRANSLATIONS_KEY`` table, else the text.
 """
 
 from herald.templating.budget import Budget
@@ -33,12 +34,19 @@ from herald.templating.template import (
     evaluate,
     render,
 )
-from herald.templating.values import escape_html, to_text, truthy
+from herald.templating.values import (
+    TRANSLATIONS_KEY,
+    escape_html,
+    public_data,
+    to_text,
+    truthy,
+)
 
 __all__ = [
     "DEFAULT_LIMITS",
     "HELPERS",
     "MAX_RENDERED_CHARS",
+    "TRANSLATIONS_KEY",
     "Budget",
     "CompiledExpression",
     "Limits",
@@ -56,6 +64,7 @@ __all__ = [
     "compile_template",
     "escape_html",
     "evaluate",
+    "public_data",
     "render",
     "to_text",
     "truthy",

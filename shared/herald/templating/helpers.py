@@ -292,6 +292,7 @@ HELPERS: dict[str, Helper] = {
     "lookup": Helper(None, 2, 2),
     "var": Helper(None, 1, 1),
     "path": Helper(None, 1, 1),
+    "t": Helper(None, 1, 1),  # a translation (gettext's msgid -> msgstr), else the text
     # numbers and dates
     "add": Helper(_arithmetic("add"), 2, 2),
     "subtract": Helper(_arithmetic("subtract"), 2, 2),

@@ -19,7 +19,14 @@ from herald.templating.helpers import HELPERS, HelperError
 from herald.templating.lexer import line_column
 from herald.templating.limits import Limits
 from herald.templating.nodes import Block, Call, Expr, Literal, Node, Output, PathExpr, Text
-from herald.templating.values import escape_html, escaped_length, member, to_text, truthy
+from herald.templating.values import (
+    TRANSLATIONS_KEY,
+    escape_html,
+    escaped_length,
+    member,
+    to_text,
+    truthy,
+)
 
 
 @dataclass(slots=True)
@@ -179,6 +186,10 @@ class Interpreter:
             return member(args[0], to_text(args[1]))
         if name in ("var", "path"):
             return self.dotted(to_text(args[0]))
+        if name == "t":
+            text = to_text(args[0])
+            translated = member(member(self.root, TRANSLATIONS_KEY), text)
+            return translated if isinstance(translated, str) and translated else text
         fn = HELPERS[name].fn
         assert fn is not None
         try:

@@ -81,3 +81,13 @@ def truthy(value: Any) -> bool:
     if isinstance(value, str | list | tuple):
         return len(value) > 0
     return True
+
+
+# Where the data carries the translations of the message's locale, for the ``t`` helper:
+# never sent on as the push or webhook's data.
+TRANSLATIONS_KEY = "$translations"
+
+
+def public_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The data as a push or webhook carries it: without the translations."""
+    return {key: value for key, value in data.items() if key != TRANSLATIONS_KEY}

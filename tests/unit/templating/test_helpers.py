@@ -94,6 +94,6 @@ def test_nested_arithmetic_stays_javascript_sized() -> None:
 def test_every_documented_helper_is_registered() -> None:
     documented = {"eq", "ne", "gt", "gte", "lt", "lte", "and", "or", "not", "condition",
                   "uppercase", "lowercase", "capitalize", "trim", "concat", "join", "default",
-                  "fallback", "length", "lookup", "var", "path", "add", "subtract", "multiply",
+                  "fallback", "length", "lookup", "var", "path", "t", "add", "subtract", "multiply",
                   "format-number", "format_number", "format-date", "format_date"}  # fmt: skip
     assert set(HELPERS) == documented

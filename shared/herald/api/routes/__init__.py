@@ -14,9 +14,11 @@ from typing import Any
 from herald.api.http import Router
 from herald.api.openapi import document
 from herald.api.routes import (
+    audiences,
     auth,
     automations,
     brands,
+    bulk,
     callbacks,
     console,
     inbox,
@@ -32,6 +34,7 @@ from herald.api.routes import (
     tenants,
     tokens,
     tracking,
+    translations,
     unsubscribe,
     webhooks,
 )
@@ -50,6 +53,9 @@ ROUTE_MODULES = (
     tokens,
     auth,
     inbox,
+    audiences,
+    translations,
+    bulk,
     webhooks,
     suppressions,
     callbacks,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from herald.api import models_directory as d
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import NO_CONTENT, Answer
+from herald.resources.profiles import ProfilePatch
 from herald.resources.tokens import MAX_TOKENS_BODY, TokenBody, TokensBody, TokenService
 
 router = Router()
@@ -59,6 +60,25 @@ def get_token(ctx: Context) -> HttpResponse:
 )
 def put_token(ctx: Context) -> HttpResponse:
     _tokens(ctx).put(ctx.workspace, ctx.params["user_id"], ctx.params["token"], ctx.request.json())
+    return HttpResponse(204, None)
+
+
+@router.patch(
+    "/users/{user_id}/tokens/{token}",
+    summary="Update a device token with a JSON Patch",
+    tag=TAG,
+    description=(
+        "RFC 6902 operations applied in order to the token's fields (`provider_key`,"
+        " `device`, `expiry_date`, `properties`, `tracking`), all or none, the result"
+        " checked as a PUT's body; its status stays as it is. `404` if there is no token."
+    ),
+    request=ProfilePatch,
+    answers=(NO_CONTENT,),
+)
+def patch_token(ctx: Context) -> HttpResponse:
+    _tokens(ctx).patch(
+        ctx.workspace, ctx.params["user_id"], ctx.params["token"], ctx.request.json()
+    )
     return HttpResponse(204, None)
 
 
