@@ -43,10 +43,6 @@ OMISSIONS: dict[str, str] = {
     "routing_strategies": "not yet: routing strategies",
     "workspace_preferences": "not yet: Courier's preference sections; Herald's /preferences/topics instead",
     "workspace_preferences.topics": "not yet: Courier's preference sections; Herald's /preferences/topics instead",
-    "requests.archive": "not yet",
-    "profiles.lists": "not yet: a profile's lists",
-    "users.preferences.bulk_update": "not yet: bulk update",
-    "users.preferences.bulk_replace": "not yet: bulk replace",
 }
 
 
