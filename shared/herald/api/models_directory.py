@@ -288,3 +288,27 @@ class TokenList(_View):
     """``GET /users/{user_id}/tokens``."""
 
     tokens: list[TokenView]
+
+
+class AuditActor(_View):
+    """Who made the change: ``api_key:<key id>``, or ``operator`` for a ``herald`` command."""
+
+    id: str
+
+
+class AuditEventView(_View):
+    """Courier's ``AuditEvent``."""
+
+    audit_event_id: str = Field(alias="auditEventId")
+    type: str
+    target: str
+    actor: AuditActor
+    source: str
+    timestamp: str
+
+
+class AuditEventPage(_View):
+    """``GET /audit-events``."""
+
+    results: list[AuditEventView]
+    paging: Paging

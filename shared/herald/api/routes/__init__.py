@@ -14,6 +14,7 @@ from typing import Any
 from herald.api.http import Router
 from herald.api.openapi import document
 from herald.api.routes import (
+    audit_events,
     automations,
     brands,
     callbacks,
@@ -45,6 +46,7 @@ ROUTE_MODULES = (
     lists,
     preferences,
     templates,
+    audit_events,
     brands,
     tenants,
     tokens,
