@@ -112,10 +112,64 @@ class _Strict(BaseModel):
 MAX_URL_LENGTH = 2048
 
 
+# RFC 6750's b64token: what a bearer token may be in an Authorization header.
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+MAX_CREDENTIAL_CHARS = 4096
+
+
+class WebhookAuthentication(_Strict):
+    """Courier's webhook ``authentication``: the Authorization header Herald sends."""
+
+    mode: Literal["none", "basic", "bearer"]
+    token: str | None = Field(default=None, max_length=MAX_CREDENTIAL_CHARS)
+    username: str | None = Field(default=None, max_length=MAX_CREDENTIAL_CHARS)
+    password: str | None = Field(default=None, max_length=MAX_CREDENTIAL_CHARS)
+
+    @model_validator(mode="after")
+    def _credentials_of_the_mode(self) -> WebhookAuthentication:
+        given = {
+            name for name in ("token", "username", "password") if getattr(self, name) is not None
+        }
+        wanted = {"none": set(), "basic": {"username", "password"}, "bearer": {"token"}}[self.mode]
+        if missing := sorted(wanted - given):
+            raise ValueError(f"mode {self.mode} needs {' and '.join(missing)}")
+        if extra := sorted(given - wanted):
+            raise ValueError(f"mode {self.mode} takes no {' or '.join(extra)}")
+        if self.token is not None and not _BEARER_TOKEN.fullmatch(self.token):
+            raise ValueError("token must be a bearer token (letters, digits and -._~+/, then =)")
+        if self.username is not None and (
+            ":" in self.username or header_problem("u", self.username)
+        ):
+            raise ValueError("username must have no ':' or control character (RFC 7617)")
+        if self.password is not None and header_problem("p", self.password):
+            raise ValueError("password must have no control character")
+        return self
+
+
 class WebhookDestination(_Strict):
     url: str = Field(max_length=MAX_URL_LENGTH)
     method: Literal["POST", "PUT"] = "POST"
     headers: dict[str, str] = Field(default_factory=dict, max_length=50)
+    authentication: WebhookAuthentication | None = None
+    # Courier's payload profile: "expanded" adds the recipient's profile to the body.
+    profile: Literal["limited", "expanded"] = "limited"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_default(cls, value: Any) -> Any:
+        # Courier's SDK sends null for what it was not given.
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if v is not None or k == "url"}
+        return value
+
+    @model_validator(mode="after")
+    def _one_authorization(self) -> WebhookDestination:
+        authenticated = self.authentication is not None and self.authentication.mode != "none"
+        if authenticated and any(name.lower() == "authorization" for name in self.headers):
+            raise ValueError(
+                "headers has an Authorization header and authentication gives another: give one"
+            )
+        return self
 
     @field_validator("url")
     @classmethod
