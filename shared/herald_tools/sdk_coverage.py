@@ -31,7 +31,6 @@ OMISSIONS: dict[str, str] = {
     "bulk": "not yet: bulk jobs",
     "digests": "not yet: digests",
     "journeys": "not yet: journeys (Courier's automation designer)",
-    "inbound": "not yet: inbound events",
     "translations": "not yet: translations",
     "notifications": "not yet: Courier's template API; Herald's /templates instead",
     "notifications.checks": "designer-only: submission checks of Courier's template designer",

@@ -238,3 +238,29 @@ def test_an_html_element_is_sanitised_into_the_email(client: Courier) -> None:
     assert "<p>Hi <b>&lt;i&gt;Ada&lt;/i&gt;</b></p>" in html
     assert "onclick" not in html and "<script" not in html and "bad()" not in html
     assert "line-height:1.5;font-size:18px;" in html
+
+
+def test_a_tracked_event_sends_its_template_once(
+    client: Courier, api: Client, sinks: Client
+) -> None:
+    event, user_id = unique("shipped"), unique("buyer")
+    address = f"{user_id}@example.com"
+    template = {"content": {"title": "Order {{order}}", "body": "On its way"}}
+    assert api.request("PUT", f"/templates/{event}", template)[0] == 200
+    client.profiles.create(user_id, profile={"email": address})
+    event_id = unique("evt")
+    tracked = client.inbound.track_event(
+        event=event, message_id=event_id, properties={"order": "A1"}, type="track", user_id=user_id
+    )
+    message = eventually(lambda: ended(client, tracked.message_id), what="an end state")
+    assert (message.status, message.event) == ("SENT", event)
+    [mail] = eventually(lambda: mails_to(sinks, address), what="the mail")
+    assert mail["subject"] == "Order A1"
+    with pytest.raises(courier.ConflictError):
+        client.inbound.track_event(
+            event=event, message_id=event_id, properties={}, type="track", user_id=user_id
+        )
+
+
+def mails_to(sinks: Client, address: str) -> list[dict[str, Any]]:
+    return [m for m in sinks.get("/mail") if address in m["to"]]

@@ -19,6 +19,7 @@ from herald.api.routes import (
     brands,
     callbacks,
     console,
+    inbound,
     lists,
     messages,
     openapi,
@@ -39,6 +40,7 @@ from herald.api.routes import (
 # preferences before preferences_page: /preferences/topics is the API's, never a token.
 ROUTE_MODULES = (
     send,
+    inbound,
     automations,
     messages,
     profiles,
