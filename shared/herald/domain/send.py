@@ -205,8 +205,46 @@ class SlackWebhook(_Strict):
         return url
 
 
+# Slack's tokens (xoxb-..., xoxp-...) and ids: letters, digits and dashes; a channel's
+# name may also have its '#', '_' and '.'.
+_SLACK_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]{1,250}")
+_SLACK_CHANNEL = re.compile(r"#?[A-Za-z0-9._-]{1,80}")
+_SLACK_USER = re.compile(r"[A-Z0-9]{1,32}")
+SLACK_TARGETS = ("channel", "email", "user_id")
+
+
 class SlackDestination(_Strict):
-    incoming_webhook: SlackWebhook
+    """An incoming webhook, or Courier's Web API shapes: ``access_token`` with one of
+    ``channel``, ``email`` (the workspace member with that address) or ``user_id``."""
+
+    incoming_webhook: SlackWebhook | None = None
+    access_token: str | None = Field(default=None, max_length=256)
+    channel: str | None = None
+    email: str | None = Field(default=None, max_length=254)
+    user_id: str | None = None
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> SlackDestination:
+        targets = [name for name in SLACK_TARGETS if getattr(self, name) is not None]
+        if self.incoming_webhook is not None:
+            if self.access_token is not None or targets:
+                raise ValueError("an incoming_webhook alone, or an access_token with a target")
+            return self
+        if self.access_token is None:
+            raise ValueError(
+                "needs incoming_webhook, or access_token with channel, email or user_id"
+            )
+        if len(targets) != 1:
+            raise ValueError("an access_token goes with one of channel, email or user_id")
+        if not _SLACK_TOKEN.fullmatch(self.access_token):
+            raise ValueError("access_token is not a Slack token (xoxb-..., xoxp-...)")
+        if self.channel is not None and not _SLACK_CHANNEL.fullmatch(self.channel):
+            raise ValueError("channel is not a Slack channel id or name")
+        if self.user_id is not None and not _SLACK_USER.fullmatch(self.user_id):
+            raise ValueError("user_id is not a Slack user id (U0123ABCD)")
+        if self.email is not None and not _EMAIL.match(self.email):
+            raise ValueError("email is not an email address")
+        return self
 
 
 # The caller's ids (users, lists, templates, ...), also those in API paths: never starting
