@@ -211,6 +211,9 @@ _SLACK_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]{1,250}")
 _SLACK_CHANNEL = re.compile(r"#?[A-Za-z0-9._-]{1,80}")
 _SLACK_USER = re.compile(r"[A-Z0-9]{1,32}")
 SLACK_TARGETS = ("channel", "email", "user_id")
+MAX_SLACK_TOKEN_CHARS = 256
+MAX_SLACK_CHANNEL_CHARS = 81
+MAX_SLACK_USER_CHARS = 32
 
 
 class SlackDestination(_Strict):
@@ -218,10 +221,10 @@ class SlackDestination(_Strict):
     ``channel``, ``email`` (the workspace member with that address) or ``user_id``."""
 
     incoming_webhook: SlackWebhook | None = None
-    access_token: str | None = Field(default=None, max_length=256)
-    channel: str | None = None
+    access_token: str | None = Field(default=None, max_length=MAX_SLACK_TOKEN_CHARS)
+    channel: str | None = Field(default=None, max_length=MAX_SLACK_CHANNEL_CHARS)
     email: str | None = Field(default=None, max_length=254)
-    user_id: str | None = None
+    user_id: str | None = Field(default=None, max_length=MAX_SLACK_USER_CHARS)
 
     @model_validator(mode="after")
     def _one_destination(self) -> SlackDestination:
