@@ -264,3 +264,34 @@ def test_a_tracked_event_sends_its_template_once(
 
 def mails_to(sinks: Client, address: str) -> list[dict[str, Any]]:
     return [m for m in sinks.get("/mail") if address in m["to"]]
+
+
+def test_a_slack_recipient_with_a_token_is_posted_through_the_web_api(
+    client: Courier, sinks: Client
+) -> None:
+    channel = unique("C").replace("-", "").upper()
+    for target in ({"channel": channel}, {"email": f"{unique('member')}@example.com"}):
+        to: Any = {"slack": {"access_token": "xoxb-local-token", **target}}
+        text = unique("deploy")
+        sent = client.send.message(
+            message={
+                "to": to,
+                "content": {"title": "Deploy", "body": text},
+                "routing": {"method": "single", "channels": ["direct_message"]},
+            }
+        )
+        message = eventually(lambda: ended(client, sent.request_id), what="an end state")  # noqa: B023
+        assert message.status == "SENT", message
+        [post] = [
+            c
+            for c in sinks.get("/chat")
+            if c["path"] == "/slack-api/chat.postMessage" and text in c["body"]["text"]
+        ]
+        assert post["body"] == {"channel": post["body"]["channel"], "text": f"*Deploy*\n{text}"}
+        if "channel" in target:
+            assert post["body"]["channel"] == channel
+        else:
+            assert post["body"]["channel"].startswith("U")  # the member the lookup found
+        headers = {name.lower(): value for name, value in post["headers"].items()}
+        assert headers["authorization"] == "Bearer xoxb-local-token"
+        assert headers["content-type"] == "application/json; charset=utf-8"
