@@ -28,8 +28,8 @@ AuditType = Literal[
     "template.updated",
     "template.deleted",
 ]
-# Where a change came from: the HTTP API, or an operator's ``herald`` command.
-Source = Literal["api", "cli"]
+# Where a change came from: the HTTP API, the operator console, or a ``herald`` command.
+Source = Literal["api", "console", "cli"]
 
 
 # Who made a change an operator's ``herald`` command made (the command knows no more).
