@@ -4,8 +4,9 @@ the default message list, and come back with ``archived=true``."""
 from __future__ import annotations
 
 from herald.api.http import Api
-from herald.resources.messages import MAX_READS_PER_PAGE
+from herald.resources.messages import ARCHIVED_REQUESTS, MAX_READS_PER_PAGE
 from tests.unit.test_api import call, make_api
+from tests.unit.test_messages_api import put_summary
 
 
 def send(api: Api, to: str) -> str:
@@ -82,17 +83,19 @@ def test_pages_skip_archived_messages_and_page_on_from_where_they_stopped() -> N
 
 def test_a_page_reads_a_bounded_number_of_times_past_archived_messages() -> None:
     api, pipeline = make_api()
-    archived = [send(api, f"a{i}@example.com") for i in range(MAX_READS_PER_PAGE + 1)]
-    newest_kept = send(api, "k@example.com")
-    pipeline.drain()
-    for request_id in archived:
-        call(api, "PUT", f"/requests/{request_id}/archive")
+    # Distinct times, newest first: the kept message, then the archived ones.
+    put_summary(pipeline, "kept", 10_000)
+    for index in range(MAX_READS_PER_PAGE + 1):
+        put_summary(pipeline, f"old{index}", 9_000 - index)
+        pipeline.documents.put("ws1", (*ARCHIVED_REQUESTS, f"r-old{index}"), {"archived_ms": 1})
     # A page of one: the kept message, then reads of one each past the archived ones,
     # stopping after MAX_READS_PER_PAGE with more still to read.
     first = call(api, "GET", "/messages", limit="1").body
-    assert [m["requestId"] for m in first["results"]] == [newest_kept]
+    assert [m["id"] for m in first["results"]] == ["kept"]
     second = call(api, "GET", "/messages", limit="1", cursor=first["paging"]["cursor"]).body
     assert (second["results"], second["paging"]["more"]) == ([], True)
+    third = call(api, "GET", "/messages", limit="1", cursor=second["paging"]["cursor"]).body
+    assert (third["results"], third["paging"]["more"]) == ([], False)
 
 
 def test_archiving_what_is_not_a_request_of_the_workspace_is_a_404() -> None:
