@@ -324,7 +324,9 @@ class Services:
     def reader(self) -> MessageReader:
         from herald.resources.messages import MessageReader
 
-        return MessageReader(self.adapters.messages, self.adapters.summaries)
+        return MessageReader(
+            self.adapters.messages, self.adapters.summaries, self.adapters.documents
+        )
 
     @functools.cached_property
     def canceling(self) -> CancelService:

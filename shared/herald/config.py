@@ -449,6 +449,11 @@ class ProviderAccounts(_FromEnvironment):
         "hosts a Slack incoming webhook may be on, comma-separated; loopback or private "
         "ones only in the local stack",
     )
+    slack_api_base_url: str = setting(
+        "https://slack.com/api",
+        "HERALD_SLACK_API_BASE_URL",
+        "Slack's Web API (chat.postMessage, for recipients with an access_token)",
+    )
     webhook_signing_secret: str | None = setting(
         None,
         "HERALD_WEBHOOK_SIGNING_SECRET",

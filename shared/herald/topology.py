@@ -70,13 +70,24 @@ CALLBACK_SECRETS = ("HERALD_SENDGRID_WEBHOOK_PUBLIC_KEY", "TWILIO_AUTH_TOKEN")
 USER_TOKEN_SECRETS = ("HERALD_USER_TOKEN_SECRET",)
 # Herald's own HTML (herald.markup): the api's pages, render's email layout.
 HTML_TEMPLATES = ("jinja2", "markupsafe")
+# What checking a send needs (the api's and automate's) and rendering it (render's):
+# phone numbers to E.164, and Elemental's html element sanitised.
+SEND_CONTENT = ("phonenumbers", "nh3")
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "api",
         Trigger.HTTP,
         "POST /send, the messages API and provider callbacks",
-        ("cryptography", "babel", *HTML_TEMPLATES, "PyJWT", "graphql-core"),
+        (
+            "cryptography",
+            "babel",
+            "jsonpatch",
+            *HTML_TEMPLATES,
+            *SEND_CONTENT,
+            "PyJWT",
+            "graphql-core",
+        ),
         secrets=LINK_SECRETS + CALLBACK_SECRETS + USER_TOKEN_SECRETS,
     ),
     FunctionSpec(
@@ -89,7 +100,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "render",
         Trigger.PUBSUB,
         "routes a message and renders it per channel",
-        ("cryptography", *HTML_TEMPLATES),  # cryptography seals the tokens of email links
+        # cryptography seals the tokens of email links
+        ("cryptography", *HTML_TEMPLATES, *SEND_CONTENT),
         secrets=LINK_SECRETS,
     ),
     FunctionSpec(
@@ -101,7 +113,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "webhooks", Trigger.PUBSUB, "posts message:updated to customers' webhook endpoints"
     ),
-    FunctionSpec("automate", Trigger.PUBSUB, "runs each step of an automation, once"),
+    FunctionSpec("automate", Trigger.PUBSUB, "runs each step of an automation, once", SEND_CONTENT),
     FunctionSpec(
         "sweep",
         Trigger.SCHEDULE,

@@ -146,8 +146,11 @@ def _cost(args: argparse.Namespace) -> int:
 def _providers(args: argparse.Namespace) -> int:
     from herald.bootstrap import FirestoreAdapters
     from herald.domain.catalog import PROVIDER_CHANNELS
+    from herald.resources.audit_events import AuditLog
+    from herald.resources.provider_settings import save_provider_settings
 
-    workspaces = FirestoreAdapters().workspaces
+    adapters = FirestoreAdapters()
+    workspaces = adapters.workspaces
     settings = workspaces.settings(args.workspace)
     if args.channel is not None:
         wrong = [p for p in args.providers if PROVIDER_CHANNELS.get(p) != args.channel]
@@ -161,7 +164,7 @@ def _providers(args: argparse.Namespace) -> int:
     if args.allow_private_destinations is not None:
         settings.allow_private_destinations = args.allow_private_destinations == "yes"
     if args.channel is not None or args.allow_private_destinations is not None:
-        workspaces.save_settings(args.workspace, settings)
+        save_provider_settings(workspaces, AuditLog(adapters.documents), args.workspace, settings)
     for channel in sorted(set(PROVIDER_CHANNELS.values())):
         chosen = settings.providers.get(channel)
         shown = " -> ".join(chosen) if chosen else "(every enabled provider)"
@@ -202,12 +205,14 @@ def _phone_region(args: argparse.Namespace) -> int:
 
 def _keys(args: argparse.Namespace) -> int:
     from herald.bootstrap import FirestoreAdapters
-    from herald.resources.keys import create_key
+    from herald.resources.audit_events import AuditLog
+    from herald.resources.keys import create_key, revoke_key
     from herald_tools.ops.keys import key_table
 
-    keys = FirestoreAdapters().keys
+    adapters = FirestoreAdapters()
+    keys, audit = adapters.keys, AuditLog(adapters.documents)
     if args.action == "create":
-        key, record = create_key(keys, args.workspace)
+        key, record = create_key(keys, audit, args.workspace)
         print(key)
         print(
             f"an API key for workspace {args.workspace!r} (key id {record.key_id}); "
@@ -217,7 +222,7 @@ def _keys(args: argparse.Namespace) -> int:
     elif args.action == "list":
         print(key_table(keys.list(args.workspace)))
     else:
-        revoked = keys.revoke(args.key_id)
+        revoked = revoke_key(keys, audit, args.key_id)
         if revoked is None:
             print(f"no key with id {args.key_id!r}", file=sys.stderr)
             return 1

@@ -27,8 +27,6 @@ OMISSIONS: dict[str, str] = {
     "broadcasts": "not yet: broadcasts",
     "digests": "not yet: digests",
     "journeys": "not yet: journeys (Courier's automation designer)",
-    "inbound": "not yet: inbound events",
-    "audit_events": "not yet: audit events",
     "notifications": "not yet: Courier's template API; Herald's /templates instead",
     "notifications.checks": "designer-only: submission checks of Courier's template designer",
     "notifications.previews": "designer-only: previews in Courier's template designer",
@@ -38,10 +36,6 @@ OMISSIONS: dict[str, str] = {
     "routing_strategies": "not yet: routing strategies",
     "workspace_preferences": "not yet: Courier's preference sections; Herald's /preferences/topics instead",
     "workspace_preferences.topics": "not yet: Courier's preference sections; Herald's /preferences/topics instead",
-    "requests.archive": "not yet",
-    "profiles.lists": "not yet: a profile's lists",
-    "users.preferences.bulk_update": "not yet: bulk update",
-    "users.preferences.bulk_replace": "not yet: bulk replace",
 }
 
 

@@ -105,3 +105,27 @@ class DocumentStoreContract:
         assert documents.count(ws, ("lists", "news", "subscriptions"), 2) == 2
         assert documents.count(ws, ("lists", "none", "subscriptions"), 10) == 0
         assert documents.count(_workspace(), ("lists", "news", "subscriptions"), 10) == 0
+
+    def test_write_all_stores_and_deletes_in_one_batch_or_not_at_all(
+        self, documents: DocumentStore
+    ) -> None:
+        ws = _workspace()
+        documents.put(ws, ("templates", "old"), {"n": 0})
+        documents.write_all(
+            ws,
+            [(("templates", "new"), {"n": 1}), (("audit_events", "e1"), {"n": 2})],
+            [("templates", "old")],
+        )
+        assert documents.get_many(
+            ws, [("templates", "old"), ("templates", "new"), ("audit_events", "e1")]
+        ) == [None, {"n": 1}, {"n": 2}]
+        # One document too large: nothing of the batch is written.
+        with pytest.raises(PayloadTooLarge):
+            documents.write_all(
+                ws,
+                [(("audit_events", "e2"), {"n": 3}), (("templates", "big"), {"z": [0] * 250_000})],
+                [("templates", "new")],
+            )
+        assert documents.get_many(
+            ws, [("audit_events", "e2"), ("templates", "big"), ("templates", "new")]
+        ) == [None, None, {"n": 1}]

@@ -19,6 +19,9 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML_RENDERING = ("api", "render")  # the functions that render Herald's own HTML
+# The functions that check or render a send: phone numbers and Elemental's html element,
+# whose libraries are imported on use, not when the function loads.
+SEND_CONTENT = ("api", "render", "automate")
 
 
 def test_archives_are_deterministic_and_named_by_their_content(tmp_path: Path) -> None:
@@ -135,6 +138,13 @@ def test_an_archive_installs_in_a_clean_venv_and_its_function_imports(
             "; from herald.elemental.email_html import email_html"
             "; from herald.templating import Budget"
             "; assert '<title>S</title>' in email_html('S', [], None, Budget())"
+        )
+    if name in SEND_CONTENT:
+        probe += (
+            "; from herald.domain.send import e164"
+            "; assert e164('2025550125') == '+12025550125'"
+            "; from herald.elemental.html import sanitize_html"
+            "; assert sanitize_html('<b>x</b><script>y</script>') == '<b>x</b>'"
         )
     result = subprocess.run(
         [str(python), "-c", probe], cwd=source, capture_output=True, text=True, check=False

@@ -148,3 +148,50 @@ def test_a_workspace_that_allows_private_destinations_reaches_them(
     allowed = dataclasses.replace(dispatch(f"http://127.0.0.1:{port}/h"), allow_private=True)
     assert WebhookProvider().send(allowed, lambda: None).outcome == "DELIVERED"
     assert len(state.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("authentication", "header"),
+    [
+        ({"mode": "bearer", "token": "abc.DEF-123="}, "Bearer abc.DEF-123="),
+        (
+            {"mode": "basic", "username": "ada", "password": "p:ss wörd"},
+            "Basic " + base64.b64encode("ada:p:ss wörd".encode()).decode(),
+        ),
+    ],
+)
+def test_courier_s_authentication_is_the_authorization_header(
+    destination: tuple[Destination, int], authentication: dict[str, str], header: str
+) -> None:
+    state, port = destination
+    sent = dispatch(f"http://127.0.0.1:{port}/")
+    webhook = {**sent.recipient["webhook"], "authentication": authentication}
+    WebhookProvider(allow_private=True).send(
+        dataclasses.replace(sent, recipient={"webhook": webhook}), lambda: None
+    )
+    [request] = state.requests
+    assert request.raw_headers["authorization"] == header
+    assert "authentication" not in json.loads(request.body)
+
+
+def test_an_expanded_profile_adds_the_recipient_without_its_webhook(
+    destination: tuple[Destination, int],
+) -> None:
+    state, port = destination
+    sent = dispatch(f"http://127.0.0.1:{port}/")
+    webhook = {
+        **sent.recipient["webhook"],
+        "profile": "expanded",
+        "authentication": {"mode": "bearer", "token": "secret"},
+    }
+    recipient = {"user_id": "ada", "email": "ada@example.com", "plan": "pro", "webhook": webhook}
+    WebhookProvider(allow_private=True).send(
+        dataclasses.replace(sent, recipient=recipient), lambda: None
+    )
+    [request] = state.requests
+    body = json.loads(request.body)
+    assert body["profile"] == {"user_id": "ada", "email": "ada@example.com", "plan": "pro"}
+    assert "secret" not in request.body.decode()
+    # Limited (the default) adds none.
+    WebhookProvider(allow_private=True).send(sent, lambda: None)
+    assert "profile" not in json.loads(state.requests[-1].body)

@@ -76,7 +76,7 @@ def test_models_are_frozen() -> None:
 def test_unknown_element_type_names_its_index_path() -> None:
     assert errors(content({"type": "text", "content": "a"}, {"type": "divider"}, {"type": "video"})) == [
         ("content.elements[2].type",
-         "unknown element type 'video'; expected one of text, meta, action, divider, image, quote, group, channel"),
+         "unknown element type 'video'; expected one of text, meta, action, divider, image, quote, html, group, channel"),
     ]  # fmt: skip
 
 

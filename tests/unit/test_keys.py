@@ -1,7 +1,9 @@
 """API keys: created with a hint and an id, listed without the key, revoked to a 401."""
 
 from herald.api.http import Api, HttpRequest
+from herald.resources.audit_events import AuditLog
 from herald.resources.keys import create_key
+from herald.store.documents import InMemoryDocuments
 from herald.store.memory import InMemoryKeys
 from herald_tools.ops.keys import key_table
 from tests.unit.fakes import Pipeline
@@ -14,17 +16,18 @@ def status_with(api: Api, key: str) -> int:
 def test_a_revoked_key_gets_401_and_the_others_still_work() -> None:
     pipeline = Pipeline()
     api, keys = pipeline.api, pipeline.keys
-    key, record = create_key(keys, "ws1")
-    other, _ = create_key(keys, "ws1")
+    audit = AuditLog(pipeline.documents)
+    key, record = create_key(keys, audit, "ws1")
+    other, _ = create_key(keys, audit, "ws1")
     assert status_with(api, key) == status_with(api, other) == 200
     assert keys.revoke(record.key_id) is not None
     assert (status_with(api, key), status_with(api, other)) == (401, 200)
 
 
 def test_the_list_shows_ids_hints_and_times_never_the_key() -> None:
-    keys = InMemoryKeys()
-    key, record = create_key(keys, "ws1")
-    create_key(keys, "ws2")
+    keys, audit = InMemoryKeys(), AuditLog(InMemoryDocuments())
+    key, record = create_key(keys, audit, "ws1")
+    create_key(keys, audit, "ws2")
     keys.revoke(record.key_id)
     table = key_table(keys.list("ws1"))
     header, line = table.splitlines()

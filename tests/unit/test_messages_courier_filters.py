@@ -13,7 +13,7 @@ def test_courier_s_message_id_and_event_filter_as_request_id_and_notification() 
     assert listed(call(api, "GET", "/messages", event="welcome")) == ["m2"]
     same = call(api, "GET", "/messages", event="invoice", notification="invoice")
     assert listed(same) == ["m1"]
-    # Herald archives nothing, so "archived" leaves every message in.
+    # Nothing is archived: archived=true lists the same messages.
     assert listed(call(api, "GET", "/messages", archived="true")) == ["m2", "m1"]
 
 

@@ -135,6 +135,30 @@ SITES: dict[tuple[str, str], Site] = {
         MAX_LOCALE_CHARS,
         "checked to 35 characters first",
     ),
+    ("herald/domain/send.py", "_BEARER_TOKEN"): Site(
+        attribute("domain.send", "_BEARER_TOKEN"),
+        "fullmatch",
+        4096,
+        "MAX_CREDENTIAL_CHARS, checked first",
+    ),
+    ("herald/domain/send.py", "_SLACK_TOKEN"): Site(
+        attribute("domain.send", "_SLACK_TOKEN"),
+        "fullmatch",
+        256,
+        "MAX_SLACK_TOKEN_CHARS, checked first",
+    ),
+    ("herald/domain/send.py", "_SLACK_CHANNEL"): Site(
+        attribute("domain.send", "_SLACK_CHANNEL"),
+        "fullmatch",
+        81,
+        "MAX_SLACK_CHANNEL_CHARS, checked first",
+    ),
+    ("herald/domain/send.py", "_SLACK_USER"): Site(
+        attribute("domain.send", "_SLACK_USER"),
+        "fullmatch",
+        32,
+        "MAX_SLACK_USER_CHARS, checked first",
+    ),
     ("herald/store/documents.py", "_RESERVED_ID"): Site(
         attribute("store.documents", "_RESERVED_ID"), "fullmatch", SEND_BODY, "ids in a send"
     ),
@@ -191,6 +215,18 @@ SITES: dict[tuple[str, str], Site] = {
     ),
     ("herald/elemental/models.py", "_COLOR"): Site(
         attribute("elemental.models", "_COLOR"), "fullmatch", 64, "MAX_COLOR_CHARS, checked first"
+    ),
+    ("herald/elemental/models.py", "_FONT_SIZE"): Site(
+        attribute("elemental.models", "_FONT_SIZE"),
+        "fullmatch",
+        8,
+        "MAX_SIZE_CHARS, checked first",
+    ),
+    ("herald/elemental/models.py", "_LINE_HEIGHT"): Site(
+        attribute("elemental.models", "_LINE_HEIGHT"),
+        "fullmatch",
+        8,
+        "MAX_SIZE_CHARS, checked first",
     ),
     ("herald/elemental/models.py", "_WIDTH"): Site(
         attribute("elemental.models", "_WIDTH"), "fullmatch", 8, "MAX_WIDTH_CHARS, checked first"

@@ -31,6 +31,12 @@ class ResendAccepted(View):
     message_id: str
 
 
+class InboundAccepted(View):
+    """``202`` answer to ``POST /inbound/courier``: the id of the message the event sends."""
+
+    message_id: str
+
+
 class FieldError(View):
     field: str
     reason: str

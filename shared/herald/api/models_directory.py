@@ -54,6 +54,23 @@ class ListPage(_View):
     paging: Paging
 
 
+class UserListView(_View):
+    """A list a user is subscribed to, with the subscription's preferences."""
+
+    id: str
+    name: str
+    created: str | None
+    updated: str | None
+    preferences: dict[str, Any] | None
+
+
+class UserListPage(_View):
+    """``GET /profiles/{user_id}/lists``."""
+
+    results: list[UserListView]
+    paging: Paging
+
+
 class SubscriptionView(_View):
     recipient_id: str = Field(alias="recipientId")
     created: str | None
@@ -101,6 +118,40 @@ class Acknowledged(_View):
     """``PUT /users/{user_id}/preferences/{topic_id}``."""
 
     message: Literal["success"]
+
+
+class BulkPreferenceTopic(_View):
+    """Courier's ``BulkPreferenceTopic``: one choice a bulk call applied."""
+
+    topic_id: str
+    status: Literal["OPTED_IN", "OPTED_OUT"]
+    has_custom_routing: bool
+    custom_routing: list[CourierChannel]
+
+
+class BulkPreferencesRequest(_View):
+    """``PUT`` and ``POST /users/{user_id}/preferences`` request body (up to 50 topics)."""
+
+    topics: list[dict[str, Any]]
+
+
+class BulkPreferencesReplaced(_View):
+    """``PUT /users/{user_id}/preferences``: the user's choices now, and those forgotten."""
+
+    deleted: list[str]
+    items: list[BulkPreferenceTopic]
+
+
+class BulkPreferenceError(_View):
+    topic_id: str
+    reason: str
+
+
+class BulkPreferencesUpdated(_View):
+    """``POST /users/{user_id}/preferences``: the choices stored, and those refused."""
+
+    errors: list[BulkPreferenceError]
+    items: list[BulkPreferenceTopic]
 
 
 class TopicRequest(_View):
@@ -321,4 +372,27 @@ class BulkUserPage(_View):
     """``GET /bulk/{job_id}/users``."""
 
     items: list[BulkUserView]
+
+
+class AuditActor(_View):
+    """Who made the change: ``api_key:<key id>``, or ``operator`` for a ``herald`` command."""
+
+    id: str
+
+
+class AuditEventView(_View):
+    """Courier's ``AuditEvent``."""
+
+    audit_event_id: str = Field(alias="auditEventId")
+    type: str
+    target: str
+    actor: AuditActor
+    source: str
+    timestamp: str
+
+
+class AuditEventPage(_View):
+    """``GET /audit-events``."""
+
+    results: list[AuditEventView]
     paging: Paging

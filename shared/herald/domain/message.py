@@ -122,7 +122,10 @@ class MessageState(BaseModel):
         if token := self.recipient.get("firebaseToken"):
             return f"fcm:{str(token)[:12]}…"
         if slack := self.recipient.get("slack"):
-            return str(slack["incoming_webhook"]["url"])
+            if webhook := slack.get("incoming_webhook"):
+                return str(webhook["url"])
+            target = slack.get("channel") or slack.get("user_id") or slack.get("email")
+            return f"slack:{target}"
         webhook = self.recipient.get("webhook") or {}
         if url := webhook.get("url"):
             return str(url)

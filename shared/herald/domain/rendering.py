@@ -60,5 +60,10 @@ def _shape(channel: str, title: str, body: str, data: dict[str, Any]) -> dict[st
     if channel == "inbox":
         from herald.elemental.render import inbox_data
 
-        return {"title": title, "body": body, "data": inbox_data(templating.public_data(data)), "actions": []}
+        return {
+            "title": title,
+            "body": body,
+            "data": inbox_data(templating.public_data(data)),
+            "actions": [],
+        }
     raise ValueError(f"no renderer for channel {channel!r}")

@@ -114,10 +114,64 @@ class _Strict(BaseModel):
 MAX_URL_LENGTH = 2048
 
 
+# RFC 6750's b64token: what a bearer token may be in an Authorization header.
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+MAX_CREDENTIAL_CHARS = 4096
+
+
+class WebhookAuthentication(_Strict):
+    """Courier's webhook ``authentication``: the Authorization header Herald sends."""
+
+    mode: Literal["none", "basic", "bearer"]
+    token: str | None = Field(default=None, max_length=MAX_CREDENTIAL_CHARS)
+    username: str | None = Field(default=None, max_length=MAX_CREDENTIAL_CHARS)
+    password: str | None = Field(default=None, max_length=MAX_CREDENTIAL_CHARS)
+
+    @model_validator(mode="after")
+    def _credentials_of_the_mode(self) -> WebhookAuthentication:
+        given = {
+            name for name in ("token", "username", "password") if getattr(self, name) is not None
+        }
+        wanted = {"none": set(), "basic": {"username", "password"}, "bearer": {"token"}}[self.mode]
+        if missing := sorted(wanted - given):
+            raise ValueError(f"mode {self.mode} needs {' and '.join(missing)}")
+        if extra := sorted(given - wanted):
+            raise ValueError(f"mode {self.mode} takes no {' or '.join(extra)}")
+        if self.token is not None and not _BEARER_TOKEN.fullmatch(self.token):
+            raise ValueError("token must be a bearer token (letters, digits and -._~+/, then =)")
+        if self.username is not None and (
+            ":" in self.username or header_problem("u", self.username)
+        ):
+            raise ValueError("username must have no ':' or control character (RFC 7617)")
+        if self.password is not None and header_problem("p", self.password):
+            raise ValueError("password must have no control character")
+        return self
+
+
 class WebhookDestination(_Strict):
     url: str = Field(max_length=MAX_URL_LENGTH)
     method: Literal["POST", "PUT"] = "POST"
     headers: dict[str, str] = Field(default_factory=dict, max_length=50)
+    authentication: WebhookAuthentication | None = None
+    # Courier's payload profile: "expanded" adds the recipient's profile to the body.
+    profile: Literal["limited", "expanded"] = "limited"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_default(cls, value: Any) -> Any:
+        # Courier's SDK sends null for what it was not given.
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if v is not None or k == "url"}
+        return value
+
+    @model_validator(mode="after")
+    def _one_authorization(self) -> WebhookDestination:
+        authenticated = self.authentication is not None and self.authentication.mode != "none"
+        if authenticated and any(name.lower() == "authorization" for name in self.headers):
+            raise ValueError(
+                "headers has an Authorization header and authentication gives another: give one"
+            )
+        return self
 
     @field_validator("url")
     @classmethod
@@ -153,8 +207,49 @@ class SlackWebhook(_Strict):
         return url
 
 
+# Slack's tokens (xoxb-..., xoxp-...) and ids: letters, digits and dashes; a channel's
+# name may also have its '#', '_' and '.'.
+_SLACK_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]{1,250}")
+_SLACK_CHANNEL = re.compile(r"#?[A-Za-z0-9._-]{1,80}")
+_SLACK_USER = re.compile(r"[A-Z0-9]{1,32}")
+SLACK_TARGETS = ("channel", "email", "user_id")
+MAX_SLACK_TOKEN_CHARS = 256
+MAX_SLACK_CHANNEL_CHARS = 81
+MAX_SLACK_USER_CHARS = 32
+
+
 class SlackDestination(_Strict):
-    incoming_webhook: SlackWebhook
+    """An incoming webhook, or Courier's Web API shapes: ``access_token`` with one of
+    ``channel``, ``email`` (the workspace member with that address) or ``user_id``."""
+
+    incoming_webhook: SlackWebhook | None = None
+    access_token: str | None = Field(default=None, max_length=MAX_SLACK_TOKEN_CHARS)
+    channel: str | None = Field(default=None, max_length=MAX_SLACK_CHANNEL_CHARS)
+    email: str | None = Field(default=None, max_length=254)
+    user_id: str | None = Field(default=None, max_length=MAX_SLACK_USER_CHARS)
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> SlackDestination:
+        targets = [name for name in SLACK_TARGETS if getattr(self, name) is not None]
+        if self.incoming_webhook is not None:
+            if self.access_token is not None or targets:
+                raise ValueError("an incoming_webhook alone, or an access_token with a target")
+            return self
+        if self.access_token is None:
+            raise ValueError(
+                "needs incoming_webhook, or access_token with channel, email or user_id"
+            )
+        if len(targets) != 1:
+            raise ValueError("an access_token goes with one of channel, email or user_id")
+        if not _SLACK_TOKEN.fullmatch(self.access_token):
+            raise ValueError("access_token is not a Slack token (xoxb-..., xoxp-...)")
+        if self.channel is not None and not _SLACK_CHANNEL.fullmatch(self.channel):
+            raise ValueError("channel is not a Slack channel id or name")
+        if self.user_id is not None and not _SLACK_USER.fullmatch(self.user_id):
+            raise ValueError("user_id is not a Slack user id (U0123ABCD)")
+        if self.email is not None and not _EMAIL.match(self.email):
+            raise ValueError("email is not an email address")
+        return self
 
 
 # The caller's ids (users, lists, templates, ...), also those in API paths: never starting

@@ -17,7 +17,14 @@ from markupsafe import Markup
 from herald import markup
 from herald.elemental import markdown
 from herald.elemental.models import Brand, QuoteElement, TextElement
-from herald.elemental.pieces import ActionPiece, DividerPiece, ImagePiece, Piece, TextPiece
+from herald.elemental.pieces import (
+    ActionPiece,
+    DividerPiece,
+    HtmlPiece,
+    ImagePiece,
+    Piece,
+    TextPiece,
+)
 from herald.templating import Budget
 from herald.templating.budget import MAPPED_CHARS_PER_UNIT
 
@@ -63,6 +70,12 @@ class _Divider:
     kind: Literal["divider"] = "divider"
 
 
+@dataclass(frozen=True)
+class _Html:
+    html: Markup  # sanitised by the walker (``elemental.html``)
+    kind: Literal["html"] = "html"
+
+
 def _flag(value: bool | str | None) -> bool:
     return value is True or value == "true"
 
@@ -91,18 +104,23 @@ def _text(piece: TextPiece, primary: str, budget: Budget) -> _Text:
         )
         wraps = tuple(tag for flag, tag in emphasis if _flag(flag))
     style = f"margin:0 0 16px;text-align:{_align(element.align)};"
+    if isinstance(element, TextElement) and element.line_height:
+        style += f"line-height:{element.line_height};"
     if isinstance(element, QuoteElement):
         border = element.border_color or _RULE
         quote_style = f"{style}padding:4px 0 4px 16px;border-left:4px solid {border};"
         return _Text("blockquote", quote_style, lines, wraps)
     color = element.color or _TEXT_COLOR
     text_style = element.text_style or "text"
+    # Courier's font_size overrides the size of the text_style preset.
+    preset = {"h1": "24px", "h2": "20px", "subtext": "13px"}.get(text_style)
+    size = element.font_size or preset
+    sized = f"{style}font-size:{size};" if size else style
     if text_style in ("h1", "h2"):
-        size = "24px" if text_style == "h1" else "20px"
-        return _Text(text_style, f"{style}font-size:{size};color:{color};", lines, wraps)
+        return _Text(text_style, f"{sized}color:{color};", lines, wraps)
     if text_style == "subtext":
-        return _Text("p", f"{style}font-size:13px;color:{element.color or _MUTED};", lines, wraps)
-    return _Text("p", f"{style}color:{color};", lines, wraps)
+        return _Text("p", f"{sized}color:{element.color or _MUTED};", lines, wraps)
+    return _Text("p", f"{sized}color:{color};", lines, wraps)
 
 
 def _action(piece: ActionPiece, primary: str) -> _Action:
@@ -138,7 +156,7 @@ def email_html(subject: str, pieces: list[Piece], brand: Brand | None, budget: B
     """The email's HTML; escaping and Markdown are paid from the render's ``budget``."""
     colors = brand.colors if brand else None
     primary = colors.primary if colors and colors.primary else _DEFAULT_PRIMARY
-    blocks: list[_Text | _Action | _Image | _Divider] = []
+    blocks: list[_Text | _Action | _Image | _Divider | _Html] = []
     for piece in pieces:
         budget.charge(1)
         if isinstance(piece, TextPiece):
@@ -150,6 +168,8 @@ def email_html(subject: str, pieces: list[Piece], brand: Brand | None, budget: B
             blocks.append(_image(piece))
         elif isinstance(piece, DividerPiece):
             blocks.append(_Divider(piece.element.color or _RULE))
+        elif isinstance(piece, HtmlPiece):
+            blocks.append(_Html(Markup(piece.html)))
     return markup.render(
         "herald.elemental",
         "email.html",

@@ -35,8 +35,12 @@ TextStyle = Literal["text", "h1", "h2", "subtext"]
 # (Spaces belong to the one class inside rgb(): a \s* before it backtracked quadratically.)
 _COLOR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([\d.\s,%]+\)")
 _WIDTH = re.compile(r"\d{1,4}(px|%)?")
+# Courier's text sizes: CSS pixels ("16px"); a line height in pixels or a multiplier ("1.5").
+_FONT_SIZE = re.compile(r"\d{1,3}(\.\d{1,2})?px")
+_LINE_HEIGHT = re.compile(r"\d{1,3}(\.\d{1,2})?(px)?")
 MAX_COLOR_CHARS = 64
 MAX_WIDTH_CHARS = 8
+MAX_SIZE_CHARS = 8
 # The validation context's key for the budget that compiling spends.
 BUDGET = "budget"
 
@@ -81,12 +85,26 @@ def _width(value: str) -> str:
     return value
 
 
+def _font_size(value: str) -> str:
+    if len(value) > MAX_SIZE_CHARS or not _FONT_SIZE.fullmatch(value):
+        raise ValueError("is not a font size in pixels (like 16px)")
+    return value
+
+
+def _line_height(value: str) -> str:
+    if len(value) > MAX_SIZE_CHARS or not _LINE_HEIGHT.fullmatch(value):
+        raise ValueError("is not a line height (pixels like 24px, or a multiplier like 1.5)")
+    return value
+
+
 Template = Annotated[str, AfterValidator(_template)]
 Expression = Annotated[str, AfterValidator(_expression)]
 Link = Annotated[str, AfterValidator(_template), AfterValidator(_link)]
 WebUrl = Annotated[str, AfterValidator(_template), AfterValidator(_web_url)]
 Color = Annotated[str, AfterValidator(_color)]
 Width = Annotated[str, AfterValidator(_width)]
+FontSize = Annotated[str, AfterValidator(_font_size)]
+LineHeight = Annotated[str, AfterValidator(_line_height)]
 Flag = bool | str  # Courier's text flags arrive as booleans or as "true"/"false"
 # Courier's per-locale variants of an element: ``{"pt-BR": {"content": "Olá"}}``, each
 # holding fields of the element that replace its own for a message in that locale.
@@ -144,6 +162,9 @@ class TextElement(_Element):
     align: Align | None = None
     text_style: TextStyle | None = None
     color: Color | None = None
+    # Email only: they override the text_style preset's size.
+    font_size: FontSize | None = None
+    line_height: LineHeight | None = None
     bold: Flag | None = None
     italic: Flag | None = None
     strikethrough: Flag | None = None
@@ -165,6 +186,14 @@ class ActionElement(_Element):
     align: Align | None = None
     background_color: Color | None = None
     style: Literal["button", "link"] | None = None
+    locales: Locales | None = None
+
+
+class HtmlElement(_Element):
+    """The sender's HTML, sanitised; only an email shows it (as in Courier)."""
+
+    type: Literal["html"]
+    content: Template
     locales: Locales | None = None
 
 
@@ -219,6 +248,7 @@ Element = Annotated[
     | DividerElement
     | ImageElement
     | QuoteElement
+    | HtmlElement
     | GroupElement,
     Discriminator("type"),
 ]
@@ -229,11 +259,22 @@ TopElement = Annotated[
     | DividerElement
     | ImageElement
     | QuoteElement
+    | HtmlElement
     | GroupElement
     | ChannelElement,
     Discriminator("type"),
 ]
-ELEMENT_TYPES = ("text", "meta", "action", "divider", "image", "quote", "group", "channel")
+ELEMENT_TYPES = (
+    "text",
+    "meta",
+    "action",
+    "divider",
+    "image",
+    "quote",
+    "html",
+    "group",
+    "channel",
+)
 
 
 class ElementalContent(_Model):

@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from herald.elemental import markdown
+from herald.elemental.html import html_text
 from herald.elemental.models import (
     ActionElement,
     DividerElement,
+    HtmlElement,
     ImageElement,
     QuoteElement,
     TextElement,
 )
 from herald.templating import Budget
+from herald.templating.budget import MAPPED_CHARS_PER_UNIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +44,13 @@ class DividerPiece:
     element: DividerElement
 
 
-Piece = TextPiece | ActionPiece | ImagePiece | DividerPiece
+@dataclass(frozen=True, slots=True)
+class HtmlPiece:
+    html: str  # sanitised
+    element: HtmlElement
+
+
+Piece = TextPiece | ActionPiece | ImagePiece | DividerPiece | HtmlPiece
 
 
 def plain_text(pieces: list[Piece], budget: Budget, *, separator: str, dividers: bool) -> str:
@@ -60,6 +69,9 @@ def plain_text(pieces: list[Piece], budget: Budget, *, separator: str, dividers:
         elif isinstance(piece, ImagePiece):
             if piece.href:  # an image that links somewhere is still a link in text
                 lines.append(f"{piece.alt}: {piece.href}" if piece.alt else piece.href)
-        elif dividers:
+        elif isinstance(piece, HtmlPiece):
+            budget.charge_text(len(piece.html), MAPPED_CHARS_PER_UNIT)
+            lines.append(html_text(piece.html))
+        elif isinstance(piece, DividerPiece) and dividers:
             lines.append("---")
     return separator.join(line for line in lines if line)

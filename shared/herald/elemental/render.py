@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from herald.elemental.email_html import email_html
+from herald.elemental.html import sanitize_html
 from herald.elemental.links import is_safe_link, is_web_url
 from herald.elemental.models import (
     ActionElement,
@@ -25,6 +26,7 @@ from herald.elemental.models import (
     Element,
     ElementalContent,
     GroupElement,
+    HtmlElement,
     ImageElement,
     MetaElement,
     QuoteElement,
@@ -35,6 +37,7 @@ from herald.elemental.parse import parse_elemental
 from herald.elemental.pieces import (
     ActionPiece,
     DividerPiece,
+    HtmlPiece,
     ImagePiece,
     Piece,
     TextPiece,
@@ -52,6 +55,7 @@ from herald.templating import (
     public_data,
     truthy,
 )
+from herald.templating.budget import MAPPED_CHARS_PER_UNIT
 
 CHANNELS = ("email", "sms", "push", "chat", "webhook", "inbox")
 # Courier's names for a channel, beside Herald's own.
@@ -207,6 +211,22 @@ class _Walker:
         self.produced += len(text)
         return text
 
+    def fill_html(self, source: str, scope: Mapping[str, Any], field: str) -> str:
+        """HTML filled in, each placeholder's value HTML-escaped."""
+        try:
+            template = compile_template(source, budget=self.budget)
+            text = template.render(
+                scope, escape_html=True, limits=self.remaining(), budget=self.budget
+            )
+        except TemplateOutputTooLarge:
+            raise ElementalRenderError(
+                field, f"content renders to more than {self.limits.max_output_chars} characters"
+            ) from None
+        except TemplateError as exc:
+            raise ElementalRenderError(field, str(exc)) from exc
+        self.produced += len(text)
+        return text
+
     def value(self, expression: str, scope: Mapping[str, Any], field: str) -> Any:
         try:
             compiled = compile_expression(expression, budget=self.budget)
@@ -248,13 +268,7 @@ class _Walker:
             html_source = raw.get("html")
             html = ""
             if isinstance(html_source, str):
-                try:
-                    template = compile_template(html_source, budget=self.budget)
-                    html = template.render(
-                        self.data, escape_html=True, limits=self.remaining(), budget=self.budget
-                    )
-                except TemplateError as exc:
-                    raise ElementalRenderError(f"{path}.html", str(exc)) from exc
+                html = self.fill_html(html_source, self.data, f"{path}.html")
             return {"subject": part("subject"), "text": part("text"), "html": html}
         if self.channel in ("sms", "chat"):
             return {"text": part("text")}
@@ -329,6 +343,14 @@ class _Walker:
             self.pieces.append(self.image(element, scope, path))
         elif isinstance(element, DividerElement):
             self.pieces.append(DividerPiece(element))
+        elif isinstance(element, HtmlElement):
+            if self.channel == "email":  # as in Courier: no other channel shows it
+                filled = self.fill_html(element.content, scope, f"{path}.content")
+                try:
+                    self.budget.charge_text(len(filled), MAPPED_CHARS_PER_UNIT)  # sanitising
+                except TemplateLimitExceeded as exc:
+                    raise ElementalRenderError(f"{path}.content", str(exc)) from exc
+                self.pieces.append(HtmlPiece(sanitize_html(filled), element))
         elif isinstance(element, GroupElement):
             self.walk(element.elements, f"{path}.elements", loop)
 

@@ -90,6 +90,7 @@ def _slack(settings: Settings, accounts: ProviderAccounts) -> Provider:
         timeout_s=settings.webhook_timeout_s,
         allow_private=settings.webhook_allow_private,
         allowed_hosts=accounts.slack_allowed_hosts,
+        api_base_url=accounts.slack_api_base_url,
     )
 
 

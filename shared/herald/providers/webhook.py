@@ -8,6 +8,7 @@ import hmac
 import json
 import time
 from collections.abc import Callable
+from typing import Any
 
 from herald.domain.message import ChannelOutcome
 from herald.providers.base import Dispatch, Receipt
@@ -22,6 +23,24 @@ def sign(secret: str, webhook_id: str, timestamp: int, body: bytes) -> str:
     key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
     signed = f"{webhook_id}.{timestamp}.".encode() + body
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def authorization(authentication: dict[str, Any] | None) -> str | None:
+    """The Authorization header of Courier's webhook ``authentication``, or None."""
+    if authentication is None:
+        return None
+    if authentication["mode"] == "bearer":
+        return f"Bearer {authentication['token']}"
+    if authentication["mode"] == "basic":
+        pair = f"{authentication['username']}:{authentication['password']}"
+        return "Basic " + base64.b64encode(pair.encode()).decode()
+    return None
+
+
+def expanded_profile(recipient: dict[str, Any]) -> dict[str, Any]:
+    """The recipient as resolved for the message (its stored profile merged in), without
+    the webhook destination itself, whose credentials are not the profile's to tell."""
+    return {key: value for key, value in recipient.items() if key != "webhook"}
 
 
 class WebhookProvider:
@@ -45,10 +64,10 @@ class WebhookProvider:
         self.signing_secret = signing_secret
 
     def body(self, dispatch: Dispatch) -> bytes:
-        return json.dumps(
-            {"event": "message", "messageId": dispatch.message_id, **dispatch.rendered},
-            separators=(",", ":"),
-        ).encode()
+        payload = {"event": "message", "messageId": dispatch.message_id, **dispatch.rendered}
+        if dispatch.recipient["webhook"].get("profile") == "expanded":
+            payload["profile"] = expanded_profile(dispatch.recipient)
+        return json.dumps(payload, separators=(",", ":")).encode()
 
     def send(self, dispatch: Dispatch, handoff: Callable[[], None]) -> Receipt:
         destination = dispatch.recipient["webhook"]
@@ -60,6 +79,8 @@ class WebhookProvider:
             # Standard Webhooks' id: the same on every retry of this attempt.
             "webhook-id": dispatch.attempt_key,
         }
+        if (header := authorization(destination.get("authentication"))) is not None:
+            headers["authorization"] = header
         if self.signing_secret is not None:
             timestamp = int(time.time())
             headers["webhook-timestamp"] = str(timestamp)

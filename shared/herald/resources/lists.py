@@ -48,6 +48,21 @@ class SubscribeUserBody(_Strict):
     preferences: dict[str, Any] | None = None
 
 
+class ListOfUser(_Strict):
+    list_id: str = Field(alias="listId")
+    preferences: dict[str, Any] | None = None
+
+    _list_id = field_validator("list_id")(classmethod(lambda cls, v: check_identifier(v)))
+
+
+# POST /profiles/{user_id}/lists: a user joins at most this many lists in one call.
+MAX_LISTS_PER_CALL = 100
+
+
+class UserListsBody(_Strict):
+    lists: list[ListOfUser] = Field(min_length=1, max_length=MAX_LISTS_PER_CALL)
+
+
 def list_path(list_id: str) -> tuple[str, str]:
     return ("lists", list_id)
 
@@ -198,3 +213,41 @@ class ListService:
     def unsubscribe_user(self, workspace: str, list_id: str, user_id: str) -> None:
         if not self.documents.delete(workspace, (*subscriptions_collection(list_id), user_id)):
             raise NotFound(f"user {user_id} is not subscribed to list {list_id}")
+
+    # A user's lists (Courier's /profiles/{user_id}/lists). Subscriptions are kept under
+    # each list, so a user's are found by reading the user's document in each list's
+    # subscriptions, a page of lists at a time.
+
+    def lists_of(self, workspace: str, user_id: str, cursor: str | None) -> dict[str, Any]:
+        """A page of the live lists the user is subscribed to, by list id.
+
+        At most ``PAGE_SIZE`` lists are looked at per page, so a page may hold fewer
+        results than that with ``more`` still true.
+        """
+        lists = self.documents.page(workspace, ("lists",), cursor, PAGE_SIZE)
+        live = [(list_id, stored) for list_id, stored in lists if not stored.get("deleted")]
+        subscriptions = self.documents.get_many(
+            workspace, [(*subscriptions_collection(list_id), user_id) for list_id, _ in live]
+        )
+        results = [
+            {**list_view(list_id, stored), "preferences": subscription.get("preferences")}
+            for (list_id, stored), subscription in zip(live, subscriptions, strict=True)
+            if subscription is not None
+        ]
+        more = len(lists) == PAGE_SIZE
+        return {"results": results, "paging": paging(lists[-1][0] if more else None)}
+
+    def subscribe_to_lists(self, workspace: str, user_id: str, body: Any) -> None:
+        """Courier's profile-side subscribe: each list is created if it does not exist."""
+        parsed = parse_body(UserListsBody, body)
+        for wanted in parsed.lists:
+            self._upsert(workspace, wanted.list_id, None)
+            self._subscribe_one(workspace, wanted.list_id, user_id, wanted.preferences)
+
+    def unsubscribe_everywhere(self, workspace: str, user_id: str) -> None:
+        """The user leaves every list (a deleted one too, should it be restored)."""
+        after: str | None = None
+        while lists := self.documents.page(workspace, ("lists",), after, PAGE_SIZE):
+            for list_id, _ in lists:
+                self.documents.delete(workspace, (*subscriptions_collection(list_id), user_id))
+            after = lists[-1][0]

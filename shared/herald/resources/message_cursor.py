@@ -12,11 +12,12 @@ import binascii
 import json
 
 from herald.errors import ValidationFailed
-from herald.store.base import MessageSummary, PageMark
+from herald.store.base import PageMark
 
 
-def encode_cursor(last: MessageSummary) -> str:
-    raw = json.dumps([last.enqueued_ms, last.id], separators=(",", ":")).encode()
+def encode_cursor(mark: PageMark) -> str:
+    """The cursor of a page that ended at ``mark`` (its last summary's sort key)."""
+    raw = json.dumps([mark.enqueued_ms, mark.message_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

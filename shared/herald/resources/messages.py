@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from herald.clock import now_ms
 from herald.domain.views import (
     ChannelOutput,
     HistoryEntry,
@@ -24,7 +25,22 @@ from herald.errors import NotFound
 from herald.events.registry import spec_for
 from herald.observability import tracing
 from herald.resources.message_cursor import encode_cursor
-from herald.store.base import MessageRepository, MessageSummary, SummaryQuery, SummaryRepository
+from herald.store.base import (
+    MessageRepository,
+    MessageSummary,
+    PageMark,
+    SummaryQuery,
+    SummaryRepository,
+)
+from herald.store.documents import DocumentStore
+
+# Archived requests: a mark per request, ``archived_requests/{request_id}``. The list
+# leaves out the messages of marked requests unless asked for them, however the
+# request's messages were made (a list's fan-out makes them after the send).
+ARCHIVED_REQUESTS = ("archived_requests",)
+# A page of the list reads at most this many pages of summaries to fill itself past
+# archived messages; a shorter page may then say there is more.
+MAX_READS_PER_PAGE = 3
 
 
 def summary_view(summary: MessageSummary) -> MessageSummaryView:
@@ -51,9 +67,12 @@ def summary_view(summary: MessageSummary) -> MessageSummaryView:
 
 
 class MessageReader:
-    def __init__(self, messages: MessageRepository, summaries: SummaryRepository) -> None:
+    def __init__(
+        self, messages: MessageRepository, summaries: SummaryRepository, documents: DocumentStore
+    ) -> None:
         self.messages = messages
         self.summaries = summaries
+        self.documents = documents
 
     def message(self, workspace: str, message_id: str) -> dict[str, Any]:
         message = self.messages.get_message(workspace, message_id)
@@ -124,12 +143,49 @@ class MessageReader:
             messages=[MessageView.of(m) for m in messages],
         ).as_json()
 
-    def list(self, workspace: str, query: SummaryQuery) -> dict[str, Any]:
+    def archive(self, workspace: str, request_id: str) -> None:
+        """Courier's archive: the request's messages leave the default list, kept as they are."""
+        if self.messages.get_request(workspace, request_id) is None:
+            raise NotFound(f"no request {request_id!r}")
+        self.documents.update(
+            workspace,
+            (*ARCHIVED_REQUESTS, request_id),
+            lambda current: None if current is not None else {"archived_ms": now_ms()},
+        )
+
+    def list(
+        self, workspace: str, query: SummaryQuery, *, include_archived: bool = False
+    ) -> dict[str, Any]:
         """A page of summaries, newest first, in Courier's ``{paging, results}``."""
-        # One more than the page: whether there is a next page, without a count.
-        found = self.summaries.list(workspace, replace(query, limit=query.limit + 1))
-        page, more = found[: query.limit], len(found) > query.limit
+        # Most workspaces archive nothing: one count spares reading marks for each page.
+        skip_archived = not include_archived and (
+            self.documents.count(workspace, ARCHIVED_REQUESTS, 1) > 0
+        )
+        kept: list[MessageSummary] = []
+        mark, more = query.after, False
+        for _ in range(MAX_READS_PER_PAGE if skip_archived else 1):
+            wanted = query.limit - len(kept)
+            # One more than wanted: whether there is a next page, without a count.
+            found = self.summaries.list(workspace, replace(query, after=mark, limit=wanted + 1))
+            page, more = found[:wanted], len(found) > wanted
+            if page:
+                mark = PageMark(page[-1].enqueued_ms, page[-1].id)
+            kept.extend(unarchived(self.documents, workspace, page) if skip_archived else page)
+            if not more or len(kept) == query.limit:
+                break
         return MessageList(
-            paging=Paging(cursor=encode_cursor(page[-1]) if more else None, more=more),
-            results=[summary_view(s) for s in page],
+            paging=Paging(cursor=encode_cursor(mark) if more and mark else None, more=more),
+            results=[summary_view(s) for s in kept],
         ).as_json()
+
+
+def unarchived(
+    documents: DocumentStore, workspace: str, page: list[MessageSummary]
+) -> list[MessageSummary]:
+    """The summaries of ``page`` whose request is not archived (one batched read)."""
+    request_ids = sorted({summary.request_id for summary in page})
+    marks = documents.get_many(
+        workspace, [(*ARCHIVED_REQUESTS, request_id) for request_id in request_ids]
+    )
+    archived = {rid for rid, found in zip(request_ids, marks, strict=True) if found}
+    return [summary for summary in page if summary.request_id not in archived]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from herald.domain.audience import SubscriptionTopic, UserTopicChoice, address_key, topic_view
+from herald.domain.send import check_identifier
 from herald.errors import NotFound, ValidationFailed
 from herald.resources.parsing import page_of, paging, parse_body
 from herald.store.documents import DocumentStore
@@ -16,6 +17,40 @@ class ChoiceBody(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     topic: UserTopicChoice
+
+
+# Courier's bulk preference calls: at most this many topics in one.
+MAX_BULK_TOPICS = 50
+
+
+class BulkTopic(UserTopicChoice):
+    """One topic of a bulk call: a user's choice with the topic it is for."""
+
+    topic_id: str
+
+    _topic_id = field_validator("topic_id")(classmethod(lambda cls, v: check_identifier(v)))
+
+
+class BulkReplaceBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topics: list[BulkTopic] = Field(max_length=MAX_BULK_TOPICS)
+
+
+class BulkUpdateBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topics: list[BulkTopic] = Field(min_length=1, max_length=MAX_BULK_TOPICS)
+
+
+def bulk_item(topic_id: str, choice: UserTopicChoice) -> dict[str, Any]:
+    """Courier's ``BulkPreferenceTopic``: the applied choice, echoed."""
+    return {
+        "topic_id": topic_id,
+        "status": choice.status,
+        "has_custom_routing": choice.has_custom_routing,
+        "custom_routing": list(choice.custom_routing),
+    }
 
 
 def topic_path(topic_id: str) -> tuple[str, str]:
@@ -92,19 +127,80 @@ class PreferenceService:
 
     def put_choice(self, workspace: str, user_id: str, topic_id: str, body: Any) -> None:
         choice = parse_body(ChoiceBody, body).topic
+        if problem := self._choice_problem(workspace, topic_id, choice):
+            raise ValidationFailed.of("topic.status", problem)
+        self._store_choice(workspace, user_id, topic_id, choice)
+
+    def _choice_problem(self, workspace: str, topic_id: str, choice: UserTopicChoice) -> str | None:
+        """Why ``choice`` cannot be a user's choice for the topic, or None."""
         if choice.status == "REQUIRED":
-            raise ValidationFailed.of(
-                "topic.status", "REQUIRED is a topic's default, not a user's choice"
-            )
+            return "REQUIRED is a topic's default, not a user's choice"
         topic = self.topic(workspace, topic_id)
         if topic and topic.default_status == "REQUIRED" and choice.status == "OPTED_OUT":
-            raise ValidationFailed.of(
-                "topic.status", f"topic {topic_id} is REQUIRED: it cannot be opted out of"
-            )
+            return f"topic {topic_id} is REQUIRED: it cannot be opted out of"
+        return None
+
+    def _store_choice(
+        self, workspace: str, user_id: str, topic_id: str, choice: UserTopicChoice
+    ) -> None:
         self.documents.put(
             workspace, choice_path(user_id, topic_id), choice.model_dump(mode="json")
         )
 
+    def _stored_choice_ids(self, workspace: str, user_id: str) -> list[str]:
+        found: list[str] = []
+        after: str | None = None
+        while page := self.documents.page(
+            workspace, ("profiles", user_id, "preferences"), after, 1000
+        ):
+            found.extend(topic_id for topic_id, _ in page)
+            after = page[-1][0]
+        return found
+
+    def bulk_replace(self, workspace: str, user_id: str, body: Any) -> dict[str, Any]:
+        """Courier's bulk replace: these topics become the user's only choices, all or none.
+
+        Every other choice is forgotten (the topic's default applies again).
+        """
+        topics = _distinct_topics(parse_body(BulkReplaceBody, body).topics)
+        for index, topic in enumerate(topics):
+            if problem := self._choice_problem(workspace, topic.topic_id, topic):
+                raise ValidationFailed.of(f"topics[{index}].status", problem)
+        wanted = {topic.topic_id for topic in topics}
+        deleted = [t for t in self._stored_choice_ids(workspace, user_id) if t not in wanted]
+        for topic in topics:
+            self._store_choice(workspace, user_id, topic.topic_id, _choice_of(topic))
+        for topic_id in deleted:
+            self.documents.delete(workspace, choice_path(user_id, topic_id))
+        return {"deleted": deleted, "items": [bulk_item(t.topic_id, t) for t in topics]}
+
+    def bulk_update(self, workspace: str, user_id: str, body: Any) -> dict[str, Any]:
+        """Courier's bulk update: each topic applied on its own; those that cannot be are
+        answered in ``errors`` with the reason, the others stored."""
+        topics = _distinct_topics(parse_body(BulkUpdateBody, body).topics)
+        items: list[dict[str, Any]] = []
+        errors: list[dict[str, str]] = []
+        for topic in topics:
+            if problem := self._choice_problem(workspace, topic.topic_id, topic):
+                errors.append({"topic_id": topic.topic_id, "reason": problem})
+                continue
+            self._store_choice(workspace, user_id, topic.topic_id, _choice_of(topic))
+            items.append(bulk_item(topic.topic_id, topic))
+        return {"errors": errors, "items": items}
+
     def delete_choice(self, workspace: str, user_id: str, topic_id: str) -> None:
         if not self.documents.delete(workspace, choice_path(user_id, topic_id)):
             raise NotFound(f"user {user_id} has no choice for topic {topic_id}")
+
+
+def _choice_of(topic: BulkTopic) -> UserTopicChoice:
+    return UserTopicChoice.model_validate(topic.model_dump(exclude={"topic_id"}))
+
+
+def _distinct_topics(topics: list[BulkTopic]) -> list[BulkTopic]:
+    seen: set[str] = set()
+    for index, topic in enumerate(topics):
+        if topic.topic_id in seen:
+            raise ValidationFailed.of(f"topics[{index}].topic_id", "names a topic twice")
+        seen.add(topic.topic_id)
+    return topics

@@ -17,6 +17,7 @@ from herald.domain.send import (
 )
 from herald.errors import NotFound, ValidationFailed
 from herald.locales import check_locale
+from herald.resources.audit_events import AuditType, Source, audit_entry
 from herald.resources.parsing import page_of, parse_body
 from herald.store.documents import DocumentStore
 
@@ -99,8 +100,12 @@ def _check_syntax(field: str, content: Content | ElementalContent) -> None:
 
 
 class TemplateService:
-    def __init__(self, documents: DocumentStore) -> None:
+    """Templates; each change is written with its audit entry, by ``actor`` from ``source``."""
+
+    def __init__(self, documents: DocumentStore, actor: str, source: Source = "api") -> None:
         self.documents = documents
+        self.actor = actor
+        self.source = source
 
     def put(self, workspace: str, template_id: str, body: Any) -> dict[str, Any]:
         parsed = parse_body(TemplateBody, body)
@@ -117,7 +122,9 @@ class TemplateService:
             "created": current.get("created", at),
             "updated": at,
         }
-        self.documents.put(workspace, ("templates", template_id), stored)
+        kind: AuditType = "template.updated" if current else "template.created"
+        audit = audit_entry(kind, f"template:{template_id}", self.actor, self.source, at)
+        self.documents.write_all(workspace, [(("templates", template_id), stored), audit], [])
         return stored
 
     def get(self, workspace: str, template_id: str) -> dict[str, Any]:
@@ -130,5 +137,7 @@ class TemplateService:
         return page_of(self.documents, workspace, ("templates",), cursor, "results")
 
     def delete(self, workspace: str, template_id: str) -> None:
-        if not self.documents.delete(workspace, ("templates", template_id)):
+        if self.documents.get(workspace, ("templates", template_id)) is None:
             raise NotFound(f"no template {template_id}")
+        audit = audit_entry("template.deleted", f"template:{template_id}", self.actor, self.source)
+        self.documents.write_all(workspace, [audit], [("templates", template_id)])

@@ -85,6 +85,12 @@ class DocumentStore(Protocol):
         """True if there was a document to delete."""
         ...
 
+    def write_all(
+        self, workspace: str, puts: Sequence[tuple[DocPath, Document]], deletes: Sequence[DocPath]
+    ) -> None:
+        """Stores ``puts`` and deletes ``deletes`` in one batch: all of them, or none."""
+        ...
+
     def page(
         self, workspace: str, collection: DocPath, after: str | None, limit: int
     ) -> list[tuple[str, Document]]:
@@ -132,6 +138,20 @@ class InMemoryDocuments:
         check_doc_path(path)
         with self._lock:
             return self._documents.pop((workspace, path), None) is not None
+
+    def write_all(
+        self, workspace: str, puts: Sequence[tuple[DocPath, Document]], deletes: Sequence[DocPath]
+    ) -> None:
+        for path, document in puts:
+            check_doc_path(path)
+            check_storable(workspace, path, document)
+        for path in deletes:
+            check_doc_path(path)
+        with self._lock:
+            for path in deletes:
+                self._documents.pop((workspace, path), None)
+            for path, document in puts:
+                self._documents[(workspace, path)] = copy.deepcopy(document)
 
     def page(
         self, workspace: str, collection: DocPath, after: str | None, limit: int

@@ -78,6 +78,18 @@ class FirestoreDocuments:
             ref.delete()
             return bool(existed)
 
+    def write_all(
+        self, workspace: str, puts: Sequence[tuple[DocPath, Document]], deletes: Sequence[DocPath]
+    ) -> None:
+        batch = self.client.batch()
+        for path in deletes:
+            batch.delete(self._ref(workspace, path))
+        for path, document in puts:
+            check_storable(workspace, path, document)
+            batch.set(self._ref(workspace, path), document)
+        with _span("batch", "documents"):
+            batch.commit()
+
     def page(
         self, workspace: str, collection: DocPath, after: str | None, limit: int
     ) -> list[tuple[str, Document]]:

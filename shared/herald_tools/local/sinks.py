@@ -4,7 +4,9 @@ Caught mail is kept in memory, written as ``.eml`` files, and listed as JSON at
 ``GET /mail``. Webhook deliveries POSTed to ``/webhooks/<anything>`` are listed
 at ``GET /webhooks``; SMS sent through the Twilio Messages API under
 ``/twilio``, pushes through FCM HTTP v1 under ``/fcm`` and Slack incoming
-webhooks to ``/slack/<anything>`` at ``GET /sms``, ``/push`` and ``/chat``; mail
+webhooks to ``/slack/<anything>`` at ``GET /sms``, ``/push`` and ``/chat``; Slack Web
+API posts (``chat.postMessage`` under ``/slack-api``, with ``users.lookupByEmail``
+answering a user id made from the address) at ``GET /chat`` too; mail
 sent through SendGrid's v3 Mail Send under ``/sendgrid`` at ``GET /sendgrid``.
 ``DELETE`` on a list clears it.
 
@@ -24,6 +26,7 @@ import asyncio
 import base64
 import email
 import email.policy
+import hashlib
 import json
 import re
 import threading
@@ -50,6 +53,8 @@ from herald_tools.local.signing import SendGridSigner
 _TWILIO = re.compile(r"^/twilio/2010-04-01/Accounts/(?P<sid>[^/]+)/Messages\.json$")
 _FCM = re.compile(r"^/fcm/v1/projects/(?P<project>[^/]+)/messages:send$")
 _SENDGRID = "/sendgrid/v3/mail/send"
+_SLACK_POST = "/slack-api/chat.postMessage"
+_SLACK_LOOKUP = "/slack-api/users.lookupByEmail"
 
 
 @dataclass
@@ -162,11 +167,40 @@ def _kind_of(path: str) -> str | None:
         return "sms"
     if _FCM.match(path):
         return "push"
-    if path.startswith("/slack/"):
+    if path.startswith("/slack/") or path == _SLACK_POST:
         return "chat"
     if path == _SENDGRID:
         return "sendgrid"
     return None
+
+
+def _slack_error(headers: dict[str, str]) -> str | None:
+    """Slack's error for a Web API call without a bearer token, else None."""
+    authorization = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+    return None if authorization.startswith("Bearer xox") else "not_authed"
+
+
+def _slack_post(inbox: Inbox, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    """chat.postMessage as Slack answers it: HTTP 200, ``ok`` true or an error code."""
+    if error := _slack_error(headers):
+        return {"ok": False, "error": error}
+    message = _decoded(body)
+    if not isinstance(message, dict) or not message.get("channel") or not message.get("text"):
+        return {"ok": False, "error": "invalid_arguments"}
+    number = inbox.add("chat", _SLACK_POST, headers, message)
+    ts = f"1700000000.{number:06d}"
+    return {"ok": True, "channel": message["channel"], "ts": ts, "message": {"ts": ts}}
+
+
+def _slack_lookup(path: str, headers: dict[str, str]) -> dict[str, Any]:
+    """users.lookupByEmail: every address is a member, its id made from the address."""
+    if error := _slack_error(headers):
+        return {"ok": False, "error": error}
+    emails = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query).get("email", [])
+    if len(emails) != 1:
+        return {"ok": False, "error": "invalid_arguments"}
+    digest = hashlib.sha256(emails[0].encode()).hexdigest()[:10].upper()
+    return {"ok": True, "user": {"id": f"U{digest}"}}
 
 
 def _post_signed_form(
@@ -347,7 +381,9 @@ class _HttpSinks:
     def __call__(self, environ: WSGIEnvironment, start: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         path = raw_path(environ)
-        if request.method == "GET":
+        if request.method == "GET" and path.startswith(_SLACK_LOOKUP + "?"):
+            response = _json(200, _slack_lookup(path, dict(raw_headers(environ))))
+        elif request.method == "GET":
             response = self._list(path.strip("/"))
         elif request.method == "DELETE":
             response = self._clear(path.strip("/"))
@@ -410,6 +446,8 @@ class _HttpSinks:
         if path.startswith("/slack/"):
             inbox.add("chat", path, headers, _decoded(body))
             return 200, "ok"
+        if path == _SLACK_POST:
+            return 200, _slack_post(inbox, headers, body)
         if path == _SENDGRID:
             number = inbox.add("sendgrid", path, headers, _decoded(body))
             return 202, f"sg-{number:08d}"  # SendGrid's X-Message-Id

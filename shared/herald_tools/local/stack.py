@@ -243,6 +243,7 @@ class Stack:
             "HERALD_FCM_ACCESS_TOKEN": "local-token",
             "HERALD_FCM_BASE_URL": f"{self.sinks.base_url}/fcm",
             "HERALD_SLACK_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "HERALD_SLACK_API_BASE_URL": f"{self.sinks.base_url}/slack-api",
             "HERALD_WEBHOOK_SIGNING_SECRET": LOCAL_WEBHOOK_SECRET,
             # Email links lead to the local api.
             "HERALD_PUBLIC_URL": self.base_url,

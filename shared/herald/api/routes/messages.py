@@ -7,7 +7,7 @@ import datetime
 
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.models import ResendAccepted
-from herald.api.operation import Answer, Query, cursor
+from herald.api.operation import NO_CONTENT, Answer, Query, cursor
 from herald.domain.status import MessageStatus
 from herald.domain.views import (
     MessageHistory,
@@ -39,7 +39,6 @@ LIST_FILTERS = {
     "tags": "tags",
 }
 # Courier's filters Herald cannot apply yet: refused, rather than answering an unfiltered page.
-# (Courier's "archived" is accepted and changes nothing: Herald archives no message.)
 UNSUPPORTED_LIST_FILTERS = ("list", "provider")
 # Firestore allows at most 30 disjunctions (status values x tags) in one query.
 MAX_DISJUNCTIONS = 30
@@ -126,6 +125,21 @@ def get_request(ctx: Context) -> HttpResponse:
     return HttpResponse(200, ctx.services.reader.request(ctx.workspace, ctx.params["request_id"]))
 
 
+@router.put(
+    "/requests/{request_id}/archive",
+    summary="Archive a send request",
+    tag=TAG,
+    description=(
+        "Its messages leave `GET /messages` unless `archived=true` is asked; they are kept"
+        " as they are (readable, cancelable) and the request can be read by its id."
+    ),
+    answers=(NO_CONTENT,),
+)
+def archive_request(ctx: Context) -> HttpResponse:
+    ctx.services.reader.archive(ctx.workspace, ctx.params["request_id"])
+    return HttpResponse(204, None)
+
+
 @router.get(
     "/messages",
     summary="List messages",
@@ -144,7 +158,7 @@ def get_request(ctx: Context) -> HttpResponse:
         Query("notification", "the template sent"),
         Query("event", "Courier's other name for notification"),
         Query("tenant_id", "the tenant sent for (context.tenant_id or to.tenant_id)"),
-        Query("archived", "accepted; Herald archives no message, so it changes nothing"),
+        Query("archived", "`true`: include archived requests' messages", enum=("true", "false")),
         Query("tag", "a tag (repeat for any of several)", repeated=True),
         Query("tags", "comma-separated tags: any of them"),
         Query("enqueued_after", "ISO 8601 time with its zone, or epoch milliseconds"),
@@ -153,7 +167,19 @@ def get_request(ctx: Context) -> HttpResponse:
     ),
 )
 def list_messages(ctx: Context) -> HttpResponse:
-    return HttpResponse(200, ctx.services.reader.list(ctx.workspace, list_query(ctx)))
+    return HttpResponse(
+        200,
+        ctx.services.reader.list(
+            ctx.workspace, list_query(ctx), include_archived=_include_archived(ctx)
+        ),
+    )
+
+
+def _include_archived(ctx: Context) -> bool:
+    archived = ctx.request.query.get("archived", "false")
+    if archived not in ("true", "false"):
+        raise ValidationFailed.of("archived", "must be true or false")
+    return archived == "true"
 
 
 def list_query(ctx: Context) -> SummaryQuery:

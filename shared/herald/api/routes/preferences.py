@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from herald.api import models_directory as d
 from herald.api.http import Context, HttpResponse, Router
-from herald.api.operation import NO_CONTENT, Answer, cursor
+from herald.api.operation import NO_CONTENT, Answer, Query, cursor
+from herald.errors import ValidationFailed
 from herald.resources.preferences import PreferenceService
 
 router = Router()
@@ -23,6 +24,57 @@ def _preferences(ctx: Context) -> PreferenceService:
 )
 def get_choices(ctx: Context) -> HttpResponse:
     return HttpResponse(200, _preferences(ctx).all_choices(ctx.workspace, ctx.params["user_id"]))
+
+
+# Courier's tenant_id on the bulk calls: a tenant's own overrides, which Herald does not keep.
+NO_TENANT_CONTEXT = Query("tenant_id", "refused (400): Herald keeps no per-tenant overrides")
+
+
+def _refuse_tenant_context(ctx: Context) -> None:
+    if ctx.request.query.get("tenant_id"):
+        raise ValidationFailed.of(
+            "tenant_id", "Herald keeps a user's choices per workspace, not per tenant"
+        )
+
+
+@router.put(
+    "/users/{user_id}/preferences",
+    summary="Replace all of a user's preferences",
+    tag=TAG,
+    description=(
+        "Courier's bulk replace: these topics (up to 50) become the user's only choices;"
+        " every other choice is forgotten, so its topic's default applies again. All or none."
+    ),
+    request=d.BulkPreferencesRequest,
+    answers=(Answer(200, d.BulkPreferencesReplaced, "the choices stored and those forgotten"),),
+    query=(NO_TENANT_CONTEXT,),
+)
+def replace_choices(ctx: Context) -> HttpResponse:
+    _refuse_tenant_context(ctx)
+    return HttpResponse(
+        200,
+        _preferences(ctx).bulk_replace(ctx.workspace, ctx.params["user_id"], ctx.request.json()),
+    )
+
+
+@router.post(
+    "/users/{user_id}/preferences",
+    summary="Set a user's preferences for several topics",
+    tag=TAG,
+    description=(
+        "Courier's bulk update: each topic (1 to 50) is applied on its own; one that cannot"
+        " be (an opt-out of a REQUIRED topic) is answered in `errors`. Other topics keep"
+        " the user's earlier choice."
+    ),
+    request=d.BulkPreferencesRequest,
+    answers=(Answer(200, d.BulkPreferencesUpdated, "the choices stored and those refused"),),
+    query=(NO_TENANT_CONTEXT,),
+)
+def update_choices(ctx: Context) -> HttpResponse:
+    _refuse_tenant_context(ctx)
+    return HttpResponse(
+        200, _preferences(ctx).bulk_update(ctx.workspace, ctx.params["user_id"], ctx.request.json())
+    )
 
 
 @router.get(

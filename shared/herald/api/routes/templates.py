@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from herald.api import models_directory as d
+from herald.api.actors import api_actor
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import NO_CONTENT, Answer, cursor
 from herald.resources.templates import MAX_TEMPLATE_BODY, TemplateBody, TemplateService
@@ -12,7 +13,7 @@ TAG = "Templates"
 
 
 def _templates(ctx: Context) -> TemplateService:
-    return TemplateService(ctx.services.documents)
+    return TemplateService(ctx.services.documents, api_actor(ctx.request))
 
 
 @router.get(
