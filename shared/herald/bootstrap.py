@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from herald.console.sessions import ConsoleSessions
     from herald.engagement.links import LinkMaker
     from herald.idempotency.base import IdempotencyStore
+    from herald.observability.spanfile import TraceStore
     from herald.pipeline.accepting import SendService
     from herald.pipeline.automating import AutomationInvoker, AutomationRunner
     from herald.pipeline.canceling import CancelService
@@ -108,6 +109,12 @@ class Adapters(Protocol):
     @property
     def webhook_sender(self) -> Sender: ...
 
+    @property
+    def traces(self) -> TraceStore | None:
+        """Where a message's spans are read back from; None where they are not (Cloud
+        Trace's own pages show them)."""
+        ...
+
 
 def link_maker(settings: Settings) -> LinkMaker | None:
     """Signs email links, when a public URL and a link secret are configured."""
@@ -161,6 +168,16 @@ class FirestoreAdapters:
         from herald.store.firestore import FirestoreMessages
 
         return FirestoreMessages(self.client)
+
+    @functools.cached_property
+    def traces(self) -> TraceStore | None:
+        from herald.config import TelemetrySettings
+        from herald.observability import tracing
+        from herald.observability.spanfile import SpanFileTraces
+
+        if tracing.exporter_kind() != "file":
+            return None
+        return SpanFileTraces(TelemetrySettings.from_env().trace_dir)
 
     @functools.cached_property
     def attempts(self) -> AttemptRepository:
@@ -245,6 +262,7 @@ class MemoryAdapters:
         callbacks: CallbackSettings | None = None,
     ) -> None:
         from herald.idempotency.memory import InMemoryIdempotencyStore
+        from herald.observability.spanfile import InMemoryTraces
         from herald.publish.memory import InMemoryPublisher
         from herald.store.documents import InMemoryDocuments
         from herald.store.memory import (
@@ -271,6 +289,7 @@ class MemoryAdapters:
         self.documents = InMemoryDocuments()
         self.idempotency = InMemoryIdempotencyStore()
         self.publisher = InMemoryPublisher()
+        self.traces: InMemoryTraces | None = InMemoryTraces()
         self.providers: list[Provider] = list(providers)
         self.webhook_sender: Sender = webhook_sender or _NoWebhookSender()
 
@@ -322,7 +341,9 @@ class Services:
     def reader(self) -> MessageReader:
         from herald.resources.messages import MessageReader
 
-        return MessageReader(self.adapters.messages, self.adapters.summaries)
+        return MessageReader(
+            self.adapters.messages, self.adapters.summaries, self.adapters.attempts
+        )
 
     @functools.cached_property
     def canceling(self) -> CancelService:
@@ -385,6 +406,16 @@ class Services:
             int(settings.console_session_hours * 3600),
             secure=not is_local_stack(os.environ),
         )
+
+    @property
+    def traces(self) -> TraceStore | None:
+        return self.adapters.traces
+
+    @functools.cached_property
+    def cloud_project(self) -> str | None:
+        from herald.deployment import is_local_stack
+
+        return None if is_local_stack(os.environ) else self.adapters.settings.project
 
     def workspace_for_key(self, key: str) -> str | None:
         return self.adapters.keys.workspace_for(hash_api_key(key))

@@ -86,7 +86,7 @@ Press Ctrl-C to stop everything.""",
 
 
 def _trace(args: argparse.Namespace) -> int:
-    from herald_tools.spans import read_spans
+    from herald.observability.spanfile import read_spans
     from herald_tools.waterfall import render_html, render_text
 
     spans = read_spans(args.trace_dir)
@@ -121,8 +121,8 @@ def _cost(args: argparse.Namespace) -> int:
 
     durations: dict[str, float] = {}
     if args.trace_dir is not None:
+        from herald.observability.spanfile import read_spans
         from herald_tools.local.invocations import INVOCATION_KINDS, function_of
-        from herald_tools.spans import read_spans
 
         # Measured: the mean of each function's invocation spans (SERVER or CONSUMER).
         samples: dict[str, list[float]] = {}

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from herald.console.sessions import ConsoleSessions
     from herald.domain.feedback import FeedbackRecorder
     from herald.engagement.links import LinkMaker
+    from herald.observability.spanfile import TraceStore
     from herald.pipeline.accepting import SendService
     from herald.pipeline.automating import AutomationInvoker
     from herald.pipeline.canceling import CancelService
@@ -102,6 +103,17 @@ class ApiServices(Protocol):
 
     def workspace_for_key(self, key: str) -> str | None:
         """The workspace an API key opens, or None."""
+        ...
+
+    @property
+    def traces(self) -> TraceStore | None:
+        """Reads a trace's spans back (the span files); None where Cloud Trace keeps them."""
+        ...
+
+    @property
+    def cloud_project(self) -> str | None:
+        """The Google Cloud project whose Cloud Trace and Cloud Logging hold the spans and
+        logs; None on the local stack."""
         ...
 
 

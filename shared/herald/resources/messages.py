@@ -24,7 +24,14 @@ from herald.errors import NotFound
 from herald.events.registry import spec_for
 from herald.observability import tracing
 from herald.resources.message_cursor import encode_cursor
-from herald.store.base import MessageRepository, MessageSummary, SummaryQuery, SummaryRepository
+from herald.store.base import (
+    Attempt,
+    AttemptRepository,
+    MessageRepository,
+    MessageSummary,
+    SummaryQuery,
+    SummaryRepository,
+)
 
 
 def summary_view(summary: MessageSummary) -> MessageSummaryView:
@@ -51,9 +58,15 @@ def summary_view(summary: MessageSummary) -> MessageSummaryView:
 
 
 class MessageReader:
-    def __init__(self, messages: MessageRepository, summaries: SummaryRepository) -> None:
+    def __init__(
+        self,
+        messages: MessageRepository,
+        summaries: SummaryRepository,
+        attempts: AttemptRepository,
+    ) -> None:
         self.messages = messages
         self.summaries = summaries
+        self.attempts = attempts
 
     def message(self, workspace: str, message_id: str) -> dict[str, Any]:
         message = self.messages.get_message(workspace, message_id)
@@ -112,6 +125,12 @@ class MessageReader:
         if message is None:
             raise NotFound(f"no message {message_id!r}")
         return tracing.trace_id_of(message.traceparent)
+
+    def provider_attempts(self, workspace: str, message_id: str) -> list[Attempt]:
+        """Each provider tried for the message: its tries, when, and what it answered."""
+        if self.messages.get_message(workspace, message_id) is None:
+            raise NotFound(f"no message {message_id!r}")
+        return self.attempts.of_message(workspace, message_id)
 
     def request(self, workspace: str, request_id: str) -> dict[str, Any]:
         request = self.messages.get_request(workspace, request_id)

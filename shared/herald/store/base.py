@@ -263,6 +263,15 @@ class AttemptRepository(Protocol):
 
     def save(self, workspace: str, message_id: str, attempt: Attempt) -> None: ...
 
+    def of_message(self, workspace: str, message_id: str) -> list[Attempt]:
+        """The message's attempts (one per channel and provider; at most ``MAX_ATTEMPTS_READ``),
+        oldest first."""
+        ...
+
+
+# A message has one attempt per channel's provider tried: a handful; this bounds a read.
+MAX_ATTEMPTS_READ = 50
+
 
 class MessageSummary(BaseModel):
     """The log's read view of a message, for listing and searching."""

@@ -32,6 +32,7 @@ from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.registry import spec_for
 from herald.observability import tracing
 from herald.store.base import (
+    MAX_ATTEMPTS_READ,
     RECEIPT_TTL_MS,
     ApiKeyRecord,
     Attempt,
@@ -297,6 +298,15 @@ class FirestoreAttempts(_Paths):
     def save(self, workspace: str, message_id: str, attempt: Attempt) -> None:
         with _span("set", "attempts"):
             self._ref(workspace, message_id, attempt.id).set(attempt.model_dump(mode="json"))
+
+    def of_message(self, workspace: str, message_id: str) -> list[Attempt]:
+        attempts = self.message(workspace, message_id).collection("attempts")
+        with _span("query", "attempts"):
+            found = [
+                Attempt.model_validate(snap.to_dict())
+                for snap in attempts.limit(MAX_ATTEMPTS_READ).stream()
+            ]
+        return sorted(found, key=lambda a: (a.first_try_ms or a.updated_ms, a.id))
 
 
 class FirestoreSummaries(_Paths):

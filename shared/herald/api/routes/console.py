@@ -12,6 +12,7 @@ token; every answer carries the pages' security headers.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from herald.api.http import Context, HttpResponse, Router
@@ -32,6 +33,8 @@ from herald.console.sessions import (
 from herald.domain.status import PIPELINE_END, MessageStatus
 from herald.errors import NotFound, ValidationFailed
 from herald.json_input import parse_json
+from herald.observability.spanfile import MAX_TRACE_SPANS
+from herald.pipeline.customer_webhooks.deliveries import Deliveries, Delivery
 from herald.resources.suppressions import SuppressionList
 
 router = Router()
@@ -267,6 +270,7 @@ def message_list(ctx: Context) -> HttpResponse:
 NOTICES = {
     "canceled": "The message was canceled.",
     "too-late": "Too late to cancel: a provider has the message, or it has ended.",
+    "replayed": "The webhook delivery was posted again: its newest attempt is listed.",
 }
 
 
@@ -288,19 +292,41 @@ def message_page(ctx: Context) -> HttpResponse:
         message = reader.message(workspace, message_id)
     except NotFound:
         return _notice(404, "No such message", "This workspace has no such message.", signed)
+    history = reader.history(workspace, message_id)
+    trace_id = reader.trace_id(workspace, message_id)
+    project = ctx.services.cloud_project
     page = pages.render(
         "message.html",
         f"Message {message_id}",
         workspace=workspace,
         csrf=signed.csrf,
         message=message,
-        history=reader.history(workspace, message_id),
-        trace_id=reader.trace_id(workspace, message_id),
+        history=history,
+        trace_id=trace_id,
+        waterfall=_waterfall(ctx, trace_id),
+        cloud_trace=pages.cloud_trace_url(project, trace_id) if project and trace_id else "",
+        cloud_logging=pages.cloud_logging_url(project, trace_id) if project and trace_id else "",
+        attempts=reader.provider_attempts(workspace, message_id),
+        deliveries=_webhook_deliveries(ctx, workspace, history),
         output=reader.output(workspace, message_id),
         cancelable=message["status"] not in PIPELINE_END,
         notice=NOTICES.get(ctx.request.query.get("notice", ""), ""),
     )
     return _html(200, page)
+
+
+def _waterfall(ctx: Context, trace_id: str | None) -> pages.Waterfall | None:
+    traces = ctx.services.traces
+    if traces is None or trace_id is None:
+        return None
+    return pages.waterfall(trace_id, traces.trace(trace_id, MAX_TRACE_SPANS), MAX_TRACE_SPANS)
+
+
+def _webhook_deliveries(ctx: Context, workspace: str, history: dict[str, Any]) -> list[Delivery]:
+    """What the workspace's endpoints were posted of the message's events."""
+    endpoint_ids = [endpoint.id for endpoint in ctx.services.webhook_endpoints.all(workspace)]
+    event_ids = [entry["eventId"] for entry in history["results"]]
+    return Deliveries(ctx.services.documents).of_events(workspace, endpoint_ids, event_ids)
 
 
 @router.post(
@@ -328,6 +354,43 @@ def cancel(ctx: Context) -> HttpResponse:
         return _notice(404, "No such message", "This workspace has no such message.", signed)
     notice = "canceled" if message.status == MessageStatus.CANCELED else "too-late"
     return _redirect(f"/console/messages/{message_id}?notice={notice}")
+
+
+@router.post(
+    "/console/messages/{message_id}/webhook-replay",
+    summary="Posts one of the message's webhook deliveries again, from the console",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        Answer(303, None, "posted: back to the message, saying so"),
+        Answer(400, None, "the endpoint is disabled: the page, saying so", raw=HTML),
+        Answer(404, None, "no such message, endpoint or delivery in the workspace", raw=HTML),
+        REFUSED_FORM,
+        TO_SIGN_IN,
+    ),
+    public=True,
+)
+def replay_webhook(ctx: Context) -> HttpResponse:
+    posted = _posted(ctx)
+    if isinstance(posted, HttpResponse):
+        return posted
+    signed, form = posted
+    workspace, message_id = signed.session.workspace, ctx.params["message_id"]
+    endpoint_id, delivery_id = form.get("endpoint", ""), form.get("delivery", "")
+    try:
+        history = ctx.services.reader.history(workspace, message_id)
+        # Only a delivery of this message's events: the form names nothing else.
+        if not any(
+            d.id == delivery_id and d.endpoint_id == endpoint_id
+            for d in _webhook_deliveries(ctx, workspace, history)
+        ):
+            raise NotFound("no such delivery of the message")
+        ctx.services.webhook_replays.replay(workspace, endpoint_id, delivery_id)
+    except NotFound:
+        return _notice(404, "No such delivery", "This message has no such delivery.", signed)
+    except ValidationFailed as exc:
+        return _notice(400, "Not replayed", _field_error(exc), signed)
+    return _redirect(f"/console/messages/{message_id}?notice=replayed")
 
 
 @router.get(
