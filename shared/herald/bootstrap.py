@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from herald.pipeline.sweeping import SweepService
     from herald.providers.base import Provider
     from herald.publish.base import Publisher
+    from herald.publish.dead_letters import DeadLetters, DeadLetterSource
     from herald.resources.automations import AutomationRuns
     from herald.resources.messages import MessageReader
     from herald.resources.suppressions import SuppressionList
@@ -110,6 +111,11 @@ class Adapters(Protocol):
     def webhook_sender(self) -> Sender: ...
 
     @property
+    def dead_letters(self) -> DeadLetterSource:
+        """The dead-letter subscriptions (and the topics a redrive publishes to)."""
+        ...
+
+    @property
     def traces(self) -> TraceStore | None:
         """Where a message's spans are read back from; None where they are not (Cloud
         Trace's own pages show them)."""
@@ -168,6 +174,12 @@ class FirestoreAdapters:
         from herald.store.firestore import FirestoreMessages
 
         return FirestoreMessages(self.client)
+
+    @functools.cached_property
+    def dead_letters(self) -> DeadLetterSource:
+        from herald.publish.dead_letters import PubSubDeadLetters
+
+        return PubSubDeadLetters(self.settings.project)
 
     @functools.cached_property
     def traces(self) -> TraceStore | None:
@@ -263,6 +275,7 @@ class MemoryAdapters:
     ) -> None:
         from herald.idempotency.memory import InMemoryIdempotencyStore
         from herald.observability.spanfile import InMemoryTraces
+        from herald.publish.dead_letters import InMemoryDeadLetters
         from herald.publish.memory import InMemoryPublisher
         from herald.store.documents import InMemoryDocuments
         from herald.store.memory import (
@@ -290,6 +303,7 @@ class MemoryAdapters:
         self.idempotency = InMemoryIdempotencyStore()
         self.publisher = InMemoryPublisher()
         self.traces: InMemoryTraces | None = InMemoryTraces()
+        self.dead_letters = InMemoryDeadLetters()
         self.providers: list[Provider] = list(providers)
         self.webhook_sender: Sender = webhook_sender or _NoWebhookSender()
 
@@ -410,6 +424,13 @@ class Services:
     @property
     def traces(self) -> TraceStore | None:
         return self.adapters.traces
+
+    @functools.cached_property
+    def dead_letters(self) -> DeadLetters:
+        """Listing and redriving dead letters: ``herald replay``'s and the console's."""
+        from herald.publish.dead_letters import DeadLetters
+
+        return DeadLetters(self.adapters.dead_letters)
 
     @functools.cached_property
     def cloud_project(self) -> str | None:

@@ -24,6 +24,9 @@ class FunctionSpec:
     extra_requirements: tuple[str, ...] = ()
     # Credentials it may read (``NAME`` or ``NAME_FILE``): Secret Manager secrets in the cloud.
     secrets: tuple[str, ...] = ()
+    # Whether it reads the dead-letter subscriptions and publishes their events again (the
+    # console's redrive): subscriber rights on them, and ``publishes``.
+    redrives: bool = False
 
     @property
     def source(self) -> str:
@@ -73,9 +76,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "api",
         Trigger.HTTP,
-        "POST /send, the messages API and provider callbacks",
-        ("cryptography", *HTML_TEMPLATES),
+        "POST /send, the messages API, provider callbacks and the console",
+        # Pub/Sub: the console's dead letters (imported only when they are looked at).
+        ("cryptography", *HTML_TEMPLATES, "google-cloud-pubsub"),
         secrets=LINK_SECRETS + CALLBACK_SECRETS,
+        redrives=True,
     ),
     FunctionSpec(
         "relay",

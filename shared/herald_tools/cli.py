@@ -226,11 +226,12 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from herald.bootstrap import FirestoreAdapters
-    from herald_tools.ops.deadletters import DeadLetters, counts, describe
+    from herald.bootstrap import FirestoreAdapters, build
+    from herald.publish.dead_letters import queues
+    from herald_tools.ops.deadletters import counts, describe
 
-    dead_letters = DeadLetters(FirestoreAdapters().settings.project)
-    consumers = [name for _, name in dead_letters.queues(args.consumer)]
+    dead_letters = build(FirestoreAdapters()).dead_letters
+    consumers = [name for _, name in queues(args.consumer)]
     if args.action == "list":
         letters = dead_letters.peek(args.consumer, args.limit)
         per_consumer = counts(letters, consumers)

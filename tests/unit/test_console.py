@@ -57,7 +57,11 @@ class Browser:
     cookies: dict[str, str] = field(default_factory=dict)
 
     def request(
-        self, method: str, path: str, form: dict[str, str] | None, query: dict[str, str]
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | list[tuple[str, str]] | None,
+        query: dict[str, str],
     ) -> HttpResponse:
         jar = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         headers = {"cookie": jar} if jar else {}
@@ -266,6 +270,9 @@ def test_every_page_and_redirect_carries_the_security_headers() -> None:
         browser.get("/console/events"),
         browser.get("/console/send"),
         browser.get("/console/suppressions"),
+        browser.get("/console/dead-letters"),
+        browser.post("/console/dead-letters/redrive", {"csrf": token, "consumer": "nobody"}),
+        browser.post(f"/console/messages/{message_id}/webhook-replay", {"csrf": token}),
         browser.post("/console/send", {"csrf": token, "template": "t", "email": "x", "data": "["}),
         browser.post(
             "/console/suppressions/lift", {"csrf": token, "address": "nobody@example.com"}
@@ -283,6 +290,7 @@ def test_every_page_and_redirect_carries_the_security_headers() -> None:
         "/console/messages",
         "/console/messages/{message_id}",
         "/console/events",
+        "/console/dead-letters",
     }
     for answer in answers:
         for name, value in SECURITY_HEADERS.items():

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from herald.pipeline.automating import AutomationInvoker
     from herald.pipeline.canceling import CancelService
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+    from herald.publish.dead_letters import DeadLetters
     from herald.resources.automations import AutomationRuns
     from herald.resources.messages import MessageReader
     from herald.resources.webhook_endpoints import EndpointService
@@ -103,6 +104,11 @@ class ApiServices(Protocol):
 
     def workspace_for_key(self, key: str) -> str | None:
         """The workspace an API key opens, or None."""
+        ...
+
+    @property
+    def dead_letters(self) -> DeadLetters:
+        """Lists and redrives the deployment's dead letters (the console: one workspace's)."""
         ...
 
     @property

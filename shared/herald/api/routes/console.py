@@ -35,6 +35,8 @@ from herald.errors import NotFound, ValidationFailed
 from herald.json_input import parse_json
 from herald.observability.spanfile import MAX_TRACE_SPANS
 from herald.pipeline.customer_webhooks.deliveries import Deliveries, Delivery
+from herald.publish.dead_letters import DeadLetter
+from herald.publish.dead_letters import consumers as dead_letter_consumers
 from herald.resources.suppressions import SuppressionList
 
 router = Router()
@@ -98,10 +100,14 @@ def _signed_in(ctx: Context) -> Signed | HttpResponse:
     return Signed(sessions, session, sessions.csrf_token(session))
 
 
+def _form_lists(ctx: Context) -> dict[str, list[str]]:
+    """A url-encoded form's fields, every value of each (the route bounds its size)."""
+    return parse_qs(ctx.request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+
 def _form(ctx: Context) -> dict[str, str]:
-    """A url-encoded form's fields, the first value of each (the route bounds its size)."""
-    fields = parse_qs(ctx.request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
-    return {name: values[0] for name, values in fields.items()}
+    """A url-encoded form's fields, the first value of each."""
+    return {name: values[0] for name, values in _form_lists(ctx).items()}
 
 
 def _posted(ctx: Context) -> tuple[Signed, dict[str, str]] | HttpResponse:
@@ -540,3 +546,92 @@ def send_test(ctx: Context) -> HttpResponse:
         return _send_page(signed, 400, form, _field_error(exc))
     # One recipient: the message has the request's id.
     return _redirect(f"/console/messages/{request_id}")
+
+
+# --- dead letters ---------------------------------------------------------------------------
+
+
+def _dead_letters_page(
+    signed: Signed, letters: list[DeadLetter], status: int = 200, notice: str = "", error: str = ""
+) -> HttpResponse:
+    by_consumer: dict[str, list[DeadLetter]] = {name: [] for name in dead_letter_consumers()}
+    for letter in letters:
+        by_consumer.setdefault(letter.consumer, []).append(letter)
+    page = pages.render(
+        "dead_letters.html",
+        "Dead letters",
+        workspace=signed.session.workspace,
+        csrf=signed.csrf,
+        by_consumer=by_consumer,
+        limit=DEAD_LETTERS_LOOKED_AT,
+        notice=notice,
+        error=error,
+    )
+    return _html(status, page)
+
+
+# The first letters of each dead-letter subscription looked at (the deployment's, every
+# workspace's); the workspace's among them are shown.
+DEAD_LETTERS_LOOKED_AT = 100
+
+
+@router.get(
+    "/console/dead-letters",
+    summary="The workspace's dead letters per consumer: what a redrive would publish again",
+    tag=TAG,
+    answers=(PAGE, TO_SIGN_IN),
+    query=(Query("redriven", "how many the last redrive published again"),),
+    public=True,
+)
+def dead_letters(ctx: Context) -> HttpResponse:
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    letters = ctx.services.dead_letters.peek(
+        limit=DEAD_LETTERS_LOOKED_AT, workspace=signed.session.workspace
+    )
+    redriven = ctx.request.query.get("redriven", "")
+    notice = (
+        f"{int(redriven)} dead letter(s) published again to their topics."
+        if redriven.isdigit() and len(redriven) <= 4
+        else ""
+    )
+    return _dead_letters_page(signed, letters, notice=notice)
+
+
+@router.post(
+    "/console/dead-letters/redrive",
+    summary="Redrives the dead letters a consumer's preview showed, to their topics",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        Answer(303, None, "redriven: back to the dead letters, saying how many"),
+        Answer(
+            400, None, "no such consumer, or no event named: the page, naming the field", raw=HTML
+        ),
+        REFUSED_FORM,
+        TO_SIGN_IN,
+    ),
+    public=True,
+)
+def redrive_dead_letters(ctx: Context) -> HttpResponse:
+    posted = _posted(ctx)
+    if isinstance(posted, HttpResponse):
+        return posted
+    signed, form = posted
+    consumer = form.get("consumer", "")
+    # The events the preview showed: only they are redriven, not what arrived since.
+    event_ids = set(_form_lists(ctx).get("event", [])[:DEAD_LETTERS_LOOKED_AT])
+    workspace = signed.session.workspace
+    error = ""
+    if consumer not in dead_letter_consumers():
+        error = "consumer: not one of " + ", ".join(dead_letter_consumers())
+    elif not event_ids:
+        error = "event: name at least one dead letter to redrive"
+    if error:
+        letters = ctx.services.dead_letters.peek(limit=DEAD_LETTERS_LOOKED_AT, workspace=workspace)
+        return _dead_letters_page(signed, letters, 400, error=error)
+    redriven = ctx.services.dead_letters.redrive(
+        consumer, DEAD_LETTERS_LOOKED_AT, workspace=workspace, event_ids=event_ids
+    )
+    return _redirect(f"/console/dead-letters?redriven={len(redriven)}")
