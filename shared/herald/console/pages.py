@@ -1,8 +1,9 @@
-"""The console's pages: server-rendered HTML, autoescaped, with no script at all.
+"""The console's pages: server-rendered HTML, autoescaped; one script of Herald's own.
 
 Each page is a Jinja2 template under ``templates/`` (``herald.markup``): every
 value, the tenant's included, is escaped as it is written. Every answer carries
-``SECURITY_HEADERS``: nothing but Herald's own page and its inline style may load,
+``SECURITY_HEADERS``: nothing but Herald's own page, its inline style and its one script
+file (the message list's live updates, ``static/live.js``; no inline script) may load,
 no framing, no caching. An email's HTML is shown only inside a frame that is
 ``sandbox``ed with no permission (no script, an opaque origin that cannot reach
 the console's cookies) and, under the page's policy, loads nothing remote: viewing
@@ -27,8 +28,8 @@ PACKAGE = "herald.console"
 SECURITY_HEADERS = {
     "content-type": "text/html; charset=utf-8",
     "content-security-policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'"
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "
+        "img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",

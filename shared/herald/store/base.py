@@ -329,6 +329,7 @@ class SummaryQuery:
     tenant_id: str | None = None
     tags: tuple[str, ...] = ()
     enqueued_after_ms: int | None = None  # strictly after
+    enqueued_before_ms: int | None = None  # strictly before
     after: PageMark | None = None  # the previous page's end: newest first, so older than it
     limit: int = 50
 
@@ -357,6 +358,11 @@ class SummaryQuery:
         if (
             self.enqueued_after_ms is not None
             and (summary.enqueued_ms or 0) <= self.enqueued_after_ms
+        ):
+            return False
+        if (
+            self.enqueued_before_ms is not None
+            and (summary.enqueued_ms or 0) >= self.enqueued_before_ms
         ):
             return False
         return self.after is None or sort_key(summary) < (

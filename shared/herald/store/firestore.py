@@ -344,6 +344,8 @@ class FirestoreSummaries(_Paths):
             found = found.where(filter=FieldFilter(field, op, value))
         if query.enqueued_after_ms is not None:
             found = found.where(filter=FieldFilter("enqueued_ms", ">", query.enqueued_after_ms))
+        if query.enqueued_before_ms is not None:
+            found = found.where(filter=FieldFilter("enqueued_ms", "<", query.enqueued_before_ms))
         found = found.order_by("enqueued_ms", direction=firestore.Query.DESCENDING).order_by(
             FieldPath.document_id(), direction=firestore.Query.DESCENDING
         )

@@ -12,12 +12,16 @@ token; every answer carries the pages' security headers.
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import json
+from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer, Query
 from herald.api.routes.messages import list_query
+from herald.clock import now_ms
 from herald.console import pages
 from herald.console.pages import SECURITY_HEADERS
 from herald.console.sessions import (
@@ -46,7 +50,12 @@ MAX_KEY_CHARS = 256
 PAGE_SIZE = 50
 # The list's filters the console's form offers, by the API's query names.
 FILTERS = ("status", "recipient", "tag", "notification")
+TIME_FILTERS = ("from", "to")
+MAX_TIME_CHARS = 40
 HTML = "text/html"
+JSON = "application/json"
+SCRIPT = "text/javascript"
+LIVE_JS = resources.files("herald.console").joinpath("static/live.js").read_bytes()
 PAGE = Answer(200, None, "the page", raw=HTML)
 TO_SIGN_IN = Answer(303, None, "not signed in (or the session expired): to the sign-in page")
 REFUSED_FORM = Answer(403, None, "the form's token is missing or wrong: nothing changed", raw=HTML)
@@ -219,6 +228,17 @@ def sign_out(ctx: Context) -> HttpResponse:
     return _redirect("/console/sign-in", {"set-cookie": signed.sessions.cleared_session_cookie()})
 
 
+LIST_QUERY = (
+    Query("status", "one status"),
+    Query("recipient", "the recipient (user id, address)"),
+    Query("tag", "a tag"),
+    Query("notification", "the template sent"),
+    Query("from", "enqueued at or after: YYYY-MM-DDTHH:MM, UTC"),
+    Query("to", "enqueued at or before: YYYY-MM-DDTHH:MM, UTC"),
+    Query("cursor", "the next page's cursor"),
+)
+
+
 @router.get(
     "/console/messages",
     summary="The console's message list, newest first, with the list API's filters",
@@ -228,49 +248,151 @@ def sign_out(ctx: Context) -> HttpResponse:
         Answer(400, None, "a filter is not valid: the page, naming it", raw=HTML),
         TO_SIGN_IN,
     ),
-    query=(
-        Query("status", "one status"),
-        Query("recipient", "the recipient (user id, address)"),
-        Query("tag", "a tag"),
-        Query("notification", "the template sent"),
-        Query("cursor", "the next page's cursor"),
-    ),
+    query=LIST_QUERY,
     public=True,
 )
 def message_list(ctx: Context) -> HttpResponse:
     signed = _signed_in(ctx)
     if isinstance(signed, HttpResponse):
         return signed
-    # An empty field of the form filters nothing; the rest is read as GET /messages reads it.
-    given = {name: ctx.request.query.get(name, "").strip() for name in (*FILTERS, "cursor")}
-    chosen = {name: value for name, value in given.items() if value}
-    request = dataclasses.replace(
-        ctx.request, query={**chosen, "limit": str(PAGE_SIZE)}, query_lists={}
-    )
-    status, error, results, next_page = 200, "", [], ""
-    try:
-        query = list_query(dataclasses.replace(ctx, request=request))
-        listed = ctx.services.reader.list(signed.session.workspace, query)
-    except ValidationFailed as exc:
-        status, error = 400, _field_error(exc)
-    else:
-        results = listed["results"]
-        if cursor := listed["paging"]["cursor"]:
-            next_page = "/console/messages?" + urlencode(
-                {**{k: v for k, v in chosen.items() if k != "cursor"}, "cursor": cursor}
-            )
+    listing = _listing(ctx, signed.session.workspace)
     page = pages.render(
         "messages.html",
         "Messages",
         workspace=signed.session.workspace,
         csrf=signed.csrf,
         statuses=[s.value for s in MessageStatus],
-        filters={name: given[name] for name in FILTERS},
-        results=results,
-        error=error,
-        next_page=next_page,
+        filters={name: listing.given[name] for name in (*FILTERS, *TIME_FILTERS)},
+        results=listing.results,
+        error=listing.error,
+        next_page=listing.next_page,
+        # Only the newest page follows new messages: an older one stays as it was.
+        live="" if listing.error or listing.given["cursor"] else _live_url(listing.chosen),
     )
-    return _html(status, page)
+    return _html(listing.status, page)
+
+
+@router.get(
+    "/console/live/messages",
+    summary="The message list's first page as JSON, for the list's live updates",
+    tag=TAG,
+    answers=(
+        Answer(200, None, "the newest messages that match, and when they were read", raw=JSON),
+        Answer(400, None, "a filter is not valid, named", raw=JSON),
+        TO_SIGN_IN,
+    ),
+    query=LIST_QUERY[:-1],
+    public=True,
+)
+def live_message_list(ctx: Context) -> HttpResponse:
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    listing = _listing(ctx, signed.session.workspace, first_page=True)
+    rows = [
+        {
+            "id": m["id"],
+            "status": m["status"],
+            "recipient": m["recipient"],
+            "notification": m["notification"],
+            "tags": m["tags"],
+            "enqueued": pages.when(m["enqueued"]),
+            "lastEvent": m["lastEvent"],
+        }
+        for m in listing.results
+    ]
+    body = {"results": rows, "error": listing.error, "at": pages.when(now_ms())}
+    return HttpResponse(
+        listing.status,
+        None,
+        {**SECURITY_HEADERS, "content-type": "application/json"},
+        raw=json.dumps(body).encode(),
+    )
+
+
+@router.get(
+    "/console/static/live.js",
+    summary="The message list's one script: it polls the list's JSON and redraws the rows",
+    tag=TAG,
+    answers=(Answer(200, None, "the script", raw=SCRIPT),),
+    public=True,
+)
+def live_script(ctx: Context) -> HttpResponse:
+    return HttpResponse(
+        200, None, {**SECURITY_HEADERS, "content-type": f"{SCRIPT}; charset=utf-8"}, raw=LIVE_JS
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    given: dict[str, str]  # every filter of the form, empty where not given
+    chosen: dict[str, str]  # those given
+    status: int
+    error: str
+    results: list[dict[str, Any]]
+    next_page: str
+
+
+def _listing(ctx: Context, workspace: str, first_page: bool = False) -> Listing:
+    """The list's page of the request's filters, read as GET /messages reads them."""
+    # An empty field of the form filters nothing.
+    names = (*FILTERS, *TIME_FILTERS, "cursor")
+    given = {name: ctx.request.query.get(name, "").strip() for name in names}
+    if first_page:
+        given["cursor"] = ""
+    chosen = {name: value for name, value in given.items() if value}
+    api_filters = {name: value for name, value in chosen.items() if name not in TIME_FILTERS}
+    request = dataclasses.replace(
+        ctx.request, query={**api_filters, "limit": str(PAGE_SIZE)}, query_lists={}
+    )
+    try:
+        after, before = _time_range(chosen)
+        query = dataclasses.replace(
+            list_query(dataclasses.replace(ctx, request=request)),
+            enqueued_after_ms=after,
+            enqueued_before_ms=before,
+        )
+        listed = ctx.services.reader.list(workspace, query)
+    except ValidationFailed as exc:
+        return Listing(given, chosen, 400, _field_error(exc), [], "")
+    next_page = ""
+    if cursor := listed["paging"]["cursor"]:
+        next_page = "/console/messages?" + urlencode(
+            {**{k: v for k, v in chosen.items() if k != "cursor"}, "cursor": cursor}
+        )
+    return Listing(given, chosen, 200, "", listed["results"], next_page)
+
+
+def _live_url(chosen: dict[str, str]) -> str:
+    return "/console/live/messages?" + urlencode(chosen)
+
+
+def _time_range(chosen: dict[str, str]) -> tuple[int | None, int | None]:
+    """The form's from and to (UTC, both included) as the query's strict bounds."""
+    start, end = _instant(chosen, "from"), _instant(chosen, "to")
+    if start is not None and end is not None and end < start:
+        raise ValidationFailed.of("to", "must not be before from")
+    return (
+        start - 1 if start is not None else None,
+        end + 1 if end is not None else None,
+    )
+
+
+def _instant(chosen: dict[str, str], name: str) -> int | None:
+    raw = chosen.get(name)
+    if raw is None:
+        return None
+    try:
+        if len(raw) > MAX_TIME_CHARS:
+            raise ValueError(raw)
+        at = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed.of(
+            name, "must be a date and time, YYYY-MM-DDTHH:MM, in UTC"
+        ) from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=datetime.UTC)
+    return int(at.timestamp() * 1000)
 
 
 NOTICES = {
