@@ -38,8 +38,16 @@ def trace_of(pipeline: Pipeline, message_id: str) -> str:
     return trace_id
 
 
-def span(trace_id: str, span_id: str, parent: str | None, name: str, start: int, end: int,
-         status: str = "UNSET", service: str = "herald-render") -> SpanRecord:  # fmt: skip
+def span(
+    trace_id: str,
+    span_id: str,
+    parent: str | None,
+    name: str,
+    start: int,
+    end: int,
+    status: str = "UNSET",
+    service: str = "herald-render",
+) -> SpanRecord:
     ms = 1_000_000
     return SpanRecord(
         trace_id, span_id, parent, name, "INTERNAL", service, start * ms, end * ms, status
@@ -67,8 +75,8 @@ def test_the_page_lists_each_provider_attempt_with_its_tries_and_timing() -> Non
 
 def test_an_unsent_message_has_no_attempt() -> None:
     pipeline = make_pipeline()
-    message_id = call(pipeline.api, "POST", "/send", {"message": {"to": {"email": "a@b.co"},
-        "content": {"title": "t", "body": "b"}}}, key=KEY).body["requestId"]  # fmt: skip
+    send = {"message": {"to": {"email": "a@b.co"}, "content": {"title": "t", "body": "b"}}}
+    message_id = call(pipeline.api, "POST", "/send", send, key=KEY).body["requestId"]
     page = text(signed_in(pipeline).get(f"/console/messages/{message_id}"))
     assert "No provider has been tried." in page and 'id="attempts"' not in page
 
@@ -147,8 +155,8 @@ def test_the_trace_is_drawn_as_a_waterfall_from_the_trace_store() -> None:
     ]
     page = text(signed_in(pipeline).get(f"/console/messages/{message_id}"))
     waterfall = section(page, "waterfall")
-    rows = re.findall(r"<tr[^>]*>\s*<td style=\"padding-left:([\d.]+)em\">(.*?)</td>", waterfall,
-                      re.S)  # fmt: skip
+    row = r'<tr[^>]*>\s*<td style="padding-left:([\d.]+)em">(.*?)</td>'
+    rows = re.findall(row, waterfall, re.S)
     assert [float(indent) for indent, _ in rows] == [0.5, 1.6, 2.7]  # the tree's depth
     assert rows[0][1] == "POST /send" and "another trace" not in waterfall
     bars = re.findall(r"margin-left:([\d.]+)%;width:([\d.]+)%", waterfall)
@@ -167,8 +175,8 @@ def test_a_long_trace_is_drawn_to_its_bound_and_says_so() -> None:
     traces.spans += [
         span(trace_id, f"{i:016x}", None, f"s{i}", i, i + 1) for i in range(MAX_TRACE_SPANS + 5)
     ]
-    waterfall = section(text(signed_in(pipeline).get(f"/console/messages/{message_id}")),
-                        "waterfall")  # fmt: skip
+    page = text(signed_in(pipeline).get(f"/console/messages/{message_id}"))
+    waterfall = section(page, "waterfall")
     assert waterfall.count("<tr") == MAX_TRACE_SPANS + 1  # and the head's
     assert "the trace has more" in waterfall
 
