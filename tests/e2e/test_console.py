@@ -171,9 +171,40 @@ def test_an_operator_signs_in_finds_a_sent_message_and_cancels_a_delayed_one(
         browser.screenshot(ARTIFACTS / "5-test-send.png")
         assert_accessible(browser)
 
+        # The template edited: a mistake shown in place with its line and column, then
+        # previewed with sample data, then saved.
+        browser.open(f"{base}/console/templates/{template}")
+        browser.evaluate("document.querySelector('#body').value = ''")
+        browser.type_into("#body", "Your code is {{code}}.\n{{#if vip}}Thanks!")
+        browser.evaluate("document.querySelector('#data').value = ''")
+        browser.type_into("#data", '{"name": "Grace", "code": "4711", "vip": true}')
+        browser.click("button[value=preview]")
+        browser.wait_for("document.querySelector('#problem') !== null")
+        problem = browser.evaluate("document.querySelector('#problem').innerText")
+        assert "body, line 2, column" in problem, problem
+        browser.screenshot(ARTIFACTS / "6-template-error.png")
+        assert_accessible(browser)
+        browser.evaluate("document.querySelector('#body').value = ''")
+        browser.type_into("#body", "Your code is {{code}}.\n{{#if vip}}Thanks!{{/if}}")
+        browser.click("button[value=preview]")
+        browser.wait_for("document.querySelector('#preview-text') !== null")
+        preview = browser.evaluate("document.querySelector('#preview-text').textContent")
+        assert preview == "Your code is 4711.\nThanks!", preview
+        browser.screenshot(ARTIFACTS / "7-template-preview.png")
+        assert_accessible(browser)
+        browser.click("button[value=save]")
+        browser.wait_for(
+            "location.search === '?notice=saved' && document.readyState === 'complete'"
+        )
+        saved = api.get(f"/templates/{template}")["content"]["body"]
+        assert saved == "Your code is {{code}}.\n{{#if vip}}Thanks!{{/if}}"
+
+        browser.open(f"{base}/console/suppressions")
+        assert_accessible(browser)
+
         browser.open(f"{base}/console/events")
         assert browser.evaluate("document.querySelectorAll('svg line').length") > 10
-        browser.screenshot(ARTIFACTS / "6-event-web.png")
+        browser.screenshot(ARTIFACTS / "8-event-web.png")
         assert_accessible(browser)
     assert status_of(api, delayed) == "CANCELED"
 
@@ -225,7 +256,7 @@ def test_the_list_follows_new_messages_and_a_dead_letter_is_previewed_then_redri
         assert "The list changed" in browser.evaluate(
             "document.querySelector('#live-status').textContent"
         )
-        browser.screenshot(ARTIFACTS / "7-live-list.png")
+        browser.screenshot(ARTIFACTS / "9-live-list.png")
         assert_accessible(browser)
 
         # A consumer's dead letter: the first message's message.sent, as Pub/Sub leaves it.
@@ -261,7 +292,7 @@ def test_the_list_follows_new_messages_and_a_dead_letter_is_previewed_then_redri
             browser.evaluate("document.querySelector('table.dead-letters').dataset.consumer")
             == "webhooks"
         )
-        browser.screenshot(ARTIFACTS / "8-dead-letters.png")
+        browser.screenshot(ARTIFACTS / "10-dead-letters.png")
         assert_accessible(browser)
 
         def redriven() -> bool:
@@ -274,6 +305,6 @@ def test_the_list_follows_new_messages_and_a_dead_letter_is_previewed_then_redri
             return bool(browser.evaluate("location.search === '?redriven=1'"))
 
         eventually(redriven, what="the dead letter redriven")
-        browser.screenshot(ARTIFACTS / "9-redriven.png")
+        browser.screenshot(ARTIFACTS / "11-redriven.png")
         assert_accessible(browser)
         assert not previewed()

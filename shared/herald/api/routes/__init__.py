@@ -18,6 +18,7 @@ from herald.api.routes import (
     brands,
     callbacks,
     console,
+    console_templates,
     lists,
     messages,
     openapi,
@@ -53,6 +54,7 @@ ROUTE_MODULES = (
     unsubscribe,
     preferences_page,
     console,
+    console_templates,
 )
 
 
