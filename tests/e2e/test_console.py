@@ -171,25 +171,32 @@ def test_an_operator_signs_in_finds_a_sent_message_and_cancels_a_delayed_one(
         browser.screenshot(ARTIFACTS / "5-test-send.png")
         assert_accessible(browser)
 
-        # The template edited: a mistake shown in place with its line and column, then
-        # previewed with sample data, then saved.
+        # The template edited: a mistake shown in place with its line and column as it is
+        # typed, then the preview with sample data, then saved.
         browser.open(f"{base}/console/templates/{template}")
-        browser.evaluate("document.querySelector('#body').value = ''")
-        browser.type_into("#body", "Your code is {{code}}.\n{{#if vip}}Thanks!")
+        browser.evaluate("window.stayed = true")  # gone if the page were loaded again
         browser.evaluate("document.querySelector('#data').value = ''")
         browser.type_into("#data", '{"name": "Grace", "code": "4711", "vip": true}')
-        browser.click("button[value=preview]")
-        browser.wait_for("document.querySelector('#problem') !== null")
+        browser.evaluate("document.querySelector('#body').value = ''")
+        browser.type_into("#body", "Your code is {{code}}.\n{{#if vip}}Thanks!")
+        browser.wait_for("(document.querySelector('#problem') || {}).innerText?.includes('line 2')")
         problem = browser.evaluate("document.querySelector('#problem').innerText")
-        assert "body, line 2, column" in problem, problem
+        assert "body, line 2, column 1:" in problem, problem
+        assert (
+            browser.evaluate("document.querySelector('#body').getAttribute('aria-invalid')")
+            == "true"
+        )
         browser.screenshot(ARTIFACTS / "6-template-error.png")
         assert_accessible(browser)
-        browser.evaluate("document.querySelector('#body').value = ''")
-        browser.type_into("#body", "Your code is {{code}}.\n{{#if vip}}Thanks!{{/if}}")
-        browser.click("button[value=preview]")
-        browser.wait_for("document.querySelector('#preview-text') !== null")
-        preview = browser.evaluate("document.querySelector('#preview-text').textContent")
-        assert preview == "Your code is 4711.\nThanks!", preview
+        browser.type_into("#body", "{{/if}}")
+        expected = "Your code is 4711.\nThanks!"
+        browser.wait_for(
+            f"(document.querySelector('#preview-text') || {{}}).textContent === {expected!r}"
+        )
+        assert browser.evaluate("window.stayed") is True
+        assert "Hi Grace" in browser.evaluate(
+            "document.querySelector('#preview-subject').textContent"
+        )
         browser.screenshot(ARTIFACTS / "7-template-preview.png")
         assert_accessible(browser)
         browser.click("button[value=save]")

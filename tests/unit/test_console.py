@@ -274,6 +274,8 @@ def test_every_page_and_redirect_carries_the_security_headers() -> None:
         browser.get("/console/live/messages"),
         browser.get("/console/live/messages", to="not a time"),
         browser.get("/console/static/live.js"),
+        browser.get("/console/static/template.js"),
+        browser.get("/console/static/nope.js"),
         browser.post("/console/dead-letters/redrive", {"csrf": token, "consumer": "nobody"}),
         browser.post(f"/console/messages/{message_id}/webhook-replay", {"csrf": token}),
         browser.post("/console/send", {"csrf": token, "template": "t", "email": "x", "data": "["}),
@@ -295,7 +297,7 @@ def test_every_page_and_redirect_carries_the_security_headers() -> None:
         "/console/events",
         "/console/dead-letters",
         "/console/live/messages",
-        "/console/static/live.js",
+        "/console/static/{script}",
     }
     for answer in answers:
         for name, value in SECURITY_HEADERS.items():

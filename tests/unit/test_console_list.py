@@ -122,11 +122,17 @@ def test_an_empty_list_is_still_followed() -> None:
     assert "data-live=" in page and "<table data-live" in page and " hidden>" in page
 
 
-def test_the_script_writes_text_never_markup() -> None:
-    script = Path(console_routes.__file__).parents[2] / "console" / "static" / "live.js"
-    source = script.read_text()
-    assert "textContent" in source
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
-        assert sink not in source
-    served = Browser(make_pipeline().api).get("/console/static/live.js")
-    assert served.raw == source.encode()
+def test_the_scripts_write_text_never_markup() -> None:
+    static = Path(console_routes.__file__).parents[2] / "console" / "static"
+    assert sorted(p.name for p in static.iterdir()) == sorted(console_routes.SCRIPTS)
+    for name in console_routes.SCRIPTS:
+        source = (static / name).read_text()
+        assert "textContent" in source
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in source, (name, sink)
+        served = Browser(make_pipeline().api).get(f"/console/static/{name}")
+        assert served.raw == source.encode()
+    # The email's HTML goes only into a frame sandboxed with no permission.
+    template_js = (static / "template.js").read_text()
+    assert template_js.count("srcdoc") == 1 and 'sandbox: ""' in template_js
+    assert Browser(make_pipeline().api).get("/console/static/../pages.py").status == 404

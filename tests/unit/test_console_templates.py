@@ -3,6 +3,7 @@ through the sandbox (an error's line and column shown in place), and saving it."
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 
@@ -196,3 +197,64 @@ def test_the_template_pages_carry_the_security_headers_and_need_a_session() -> N
     for path in gets:
         anonymous = Browser(pipeline.api).get(path.replace("{template_id}", "welcome"))
         assert anonymous.headers["location"] == "/console/sign-in"
+
+
+def live(browser: Browser, template_id: str, **fields: str) -> tuple[int, dict[str, object]]:
+    page = text(browser.get(f"/console/templates/{template_id}"))
+    answer = browser.post(
+        f"/console/templates/{template_id}/preview", {"csrf": form_token(page), **fields}
+    )
+    assert answer.headers["content-type"] == "application/json" and answer.raw is not None
+    body: dict[str, object] = json.loads(answer.raw)
+    return answer.status, body
+
+
+def test_the_page_loads_its_preview_script_and_names_its_json_twin() -> None:
+    pipeline = make_pipeline()
+    put_template(pipeline, "welcome")
+    page = text(signed_in(pipeline).get("/console/templates/welcome"))
+    assert '<script src="/console/static/template.js" defer></script>' in page
+    assert 'data-preview="/console/templates/welcome/preview"' in page
+    assert len(re.findall(r"<script", page)) == 1  # no inline script
+
+
+def test_the_json_preview_renders_as_typed_and_places_a_mistake() -> None:
+    pipeline = make_pipeline()
+    put_template(pipeline, "welcome")
+    browser = signed_in(pipeline)
+    status, shown = live(
+        browser,
+        "welcome",
+        title="Hi {{name}}",
+        body="Code {{code}}",
+        data='{"name": "Ada", "code": 7}',
+    )
+    assert status == 200 and shown["problem"] is None
+    assert (shown["subject"], shown["text"]) == ("Hi Ada", "Code 7")
+    status, shown = live(browser, "welcome", title="Hi", body="one\r\n{{#each}}", data="{}")
+    assert status == 200
+    problem = shown["problem"]
+    assert isinstance(problem, dict)
+    assert (problem["part"], problem["line"], problem["sourceLine"]) == ("body", 2, "{{#each}}")
+    assert problem["caret"] == " " * (int(problem["column"]) - 1) + "^"
+    status, shown = live(browser, "welcome", title="t", body="b", data="[]")
+    assert status == 400 and shown["error"] == "data: must be a JSON object"
+    assert stored(pipeline, "welcome")["content"] == TEMPLATE["content"]  # nothing saved
+
+
+def test_the_json_preview_needs_the_token_and_the_workspaces_template() -> None:
+    pipeline = make_pipeline()
+    put_template(pipeline, "welcome")
+    put_template(pipeline, "theirs", key=OTHER_KEY)
+    browser = signed_in(pipeline)
+    refused = browser.post("/console/templates/welcome/preview", {"csrf": "forged", "body": "x"})
+    assert refused.status == 403
+    status, shown = live(browser, "theirs", title="t", body="b", data="{}")
+    assert status == 404 and "no such template" in str(shown["error"])
+
+
+def test_the_json_preview_of_an_elemental_template_is_its_email() -> None:
+    pipeline = make_pipeline()
+    put_template(pipeline, "designed", {"content": ELEMENTAL})
+    status, shown = live(signed_in(pipeline), "designed", data="{}")
+    assert status == 200 and shown["subject"] == "Hello" and "Body" in str(shown["html"])

@@ -55,7 +55,11 @@ MAX_TIME_CHARS = 40
 HTML = "text/html"
 JSON = "application/json"
 SCRIPT = "text/javascript"
-LIVE_JS = resources.files("herald.console").joinpath("static/live.js").read_bytes()
+# The console's scripts, each a file of its own (the pages' policy runs no inline script).
+SCRIPTS = {
+    name: resources.files("herald.console").joinpath(f"static/{name}").read_bytes()
+    for name in ("live.js", "template.js")
+}
 PAGE = Answer(200, None, "the page", raw=HTML)
 TO_SIGN_IN = Answer(303, None, "not signed in (or the session expired): to the sign-in page")
 REFUSED_FORM = Answer(403, None, "the form's token is missing or wrong: nothing changed", raw=HTML)
@@ -311,15 +315,21 @@ def live_message_list(ctx: Context) -> HttpResponse:
 
 
 @router.get(
-    "/console/static/live.js",
-    summary="The message list's one script: it polls the list's JSON and redraws the rows",
+    "/console/static/{script}",
+    summary="The console's scripts: the list's live updates, the template's live preview",
     tag=TAG,
-    answers=(Answer(200, None, "the script", raw=SCRIPT),),
+    answers=(
+        Answer(200, None, "the script", raw=SCRIPT),
+        Answer(404, None, "no such script", raw=HTML),
+    ),
     public=True,
 )
-def live_script(ctx: Context) -> HttpResponse:
+def script(ctx: Context) -> HttpResponse:
+    source = SCRIPTS.get(ctx.params["script"])
+    if source is None:
+        return _notice(404, "No such script", "The console has no such script.")
     return HttpResponse(
-        200, None, {**SECURITY_HEADERS, "content-type": f"{SCRIPT}; charset=utf-8"}, raw=LIVE_JS
+        200, None, {**SECURITY_HEADERS, "content-type": f"{SCRIPT}; charset=utf-8"}, raw=source
     )
 
 

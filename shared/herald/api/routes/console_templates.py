@@ -7,6 +7,7 @@ shown as its JSON (edited through ``PUT /templates/{id}``)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +17,7 @@ from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer, Query
 from herald.api.routes.console import (
     HTML,
+    JSON,
     PAGE,
     REFUSED_FORM,
     TO_SIGN_IN,
@@ -28,6 +30,7 @@ from herald.api.routes.console import (
     _signed_in,
 )
 from herald.console import pages
+from herald.console.pages import SECURITY_HEADERS
 from herald.domain.rendering import RenderFailed, render_channel
 from herald.errors import NotFound, ValidationFailed
 from herald.json_input import parse_json
@@ -215,6 +218,82 @@ def template_page(ctx: Context) -> HttpResponse:
     return _template_page(signed, template, notice=notice)
 
 
+def _json(status: int, body: dict[str, Any]) -> HttpResponse:
+    headers = {**SECURITY_HEADERS, "content-type": "application/json"}
+    return HttpResponse(status, None, headers, raw=json.dumps(body).encode())
+
+
+@router.post(
+    "/console/templates/{template_id}/preview",
+    summary="The template's preview as JSON, for the page's preview as the text is typed",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        Answer(200, None, "the email rendered in the sandbox, or where it stopped", raw=JSON),
+        Answer(400, None, "a field is not valid, named", raw=JSON),
+        Answer(404, None, "no such template in the workspace", raw=JSON),
+        REFUSED_FORM,
+        TO_SIGN_IN,
+    ),
+    body_limit=FORM_LIMIT,
+    public=True,
+)
+def live_preview(ctx: Context) -> HttpResponse:
+    posted = _posted(ctx)
+    if isinstance(posted, HttpResponse):
+        return posted
+    signed, form = posted
+    try:
+        template = TemplateService(ctx.services.documents).get(
+            signed.session.workspace, ctx.params["template_id"]
+        )
+    except NotFound:
+        return _json(404, {"error": "This workspace has no such template."})
+    fields = _fields(form)
+    editable = _editable(template)
+    try:
+        if editable:
+            _check_size(fields)
+        data = _sample_data(fields["data"])
+    except ValidationFailed as exc:
+        return _json(400, {"error": _field_error(exc)})
+    content = template["content"]
+    if editable:
+        content = {**content, "title": fields["title"], "body": fields["body"]}
+    preview, problem = _preview(content, data)
+    shown = preview or {}
+    return _json(
+        200,
+        {
+            "subject": shown.get("subject", ""),
+            "text": shown.get("text", ""),
+            "html": shown.get("html", ""),
+            "problem": None
+            if problem is None
+            else {
+                "part": problem.part,
+                "reason": problem.reason,
+                "line": problem.line,
+                "column": problem.column,
+                "sourceLine": problem.source_line,
+                "caret": problem.caret if problem.line else "",
+            },
+        },
+    )
+
+
+def _fields(form: dict[str, str]) -> dict[str, str]:
+    # A browser posts a textarea's line ends as CRLF (HTML's form encoding): kept as typed.
+    return {name: form.get(name, "").replace("\r\n", "\n") for name in (*PARTS, "data")}
+
+
+def _check_size(fields: dict[str, str]) -> None:
+    if sum(len(fields[part].encode()) for part in PARTS) > MAX_TEMPLATE_BODY:
+        raise ValidationFailed.of(
+            "body", f"the title and body must be at most {MAX_TEMPLATE_BODY // 1024} KiB"
+        )
+
+
 @router.post(
     "/console/templates/{template_id}",
     summary="Previews a template's edited title and body with sample data, or saves them",
@@ -242,14 +321,13 @@ def edit_template(ctx: Context) -> HttpResponse:
         template = service.get(workspace, template_id)
     except NotFound:
         return _notice(404, "No such template", "This workspace has no such template.", signed)
-    # A browser posts a textarea's line ends as CRLF (HTML's form encoding): kept as typed.
-    fields = {name: form.get(name, "").replace("\r\n", "\n") for name in (*PARTS, "data")}
+    fields = _fields(form)
     if not _editable(template):
         return _template_page(signed, template, 400, fields, error=ELEMENTAL_NOT_EDITED)
-    size = sum(len(fields[part].encode()) for part in PARTS)
-    if size > MAX_TEMPLATE_BODY:
-        error = f"body: the title and body must be at most {MAX_TEMPLATE_BODY // 1024} KiB"
-        return _template_page(signed, template, 400, fields, error=error)
+    try:
+        _check_size(fields)
+    except ValidationFailed as exc:
+        return _template_page(signed, template, 400, fields, error=_field_error(exc))
     if form.get("action") != "save" or _syntax_error(fields):
         # A preview; or a save the sandbox cannot parse: the error shown in place, unsaved.
         return _template_page(signed, template, 200, fields)
