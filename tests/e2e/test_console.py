@@ -173,7 +173,13 @@ def test_an_operator_signs_in_finds_a_sent_message_and_cancels_a_delayed_one(
 
         # The template edited: a mistake shown in place with its line and column as it is
         # typed, then the preview with sample data, then saved.
-        browser.open(f"{base}/console/templates/{template}")
+        browser.open(f"{base}/console/templates")
+        browser.click(f"a[href='/console/templates/{template}']")
+        browser.wait_for(
+            f"location.pathname === '/console/templates/{template}'"
+            " && document.readyState === 'complete'"
+        )
+        assert_accessible(browser)
         browser.evaluate("window.stayed = true")  # gone if the page were loaded again
         browser.evaluate("document.querySelector('#data').value = ''")
         browser.type_into("#data", '{"name": "Grace", "code": "4711", "vip": true}')

@@ -4,6 +4,7 @@ same service ``herald replay`` uses, built by the composition root."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from herald.events.envelope import EventEnvelope
 from herald.publish.dead_letters import InMemoryDeadLetters, consumers
@@ -126,3 +127,20 @@ def test_another_workspaces_session_cannot_redrive_its_letters() -> None:
 def test_herald_replay_and_the_console_share_the_service_of_the_composition_root() -> None:
     pipeline = make_pipeline()
     assert pipeline.services.dead_letters.source is pipeline.adapters.dead_letters
+
+
+def test_a_letters_hostile_attributes_are_shown_as_text() -> None:
+    pipeline = make_pipeline()
+    message_id = sent_message(pipeline)
+    source = dead_letters_of(pipeline)
+    letter = source.add("deliver", rendered_event(pipeline, message_id))
+    hostile = replace(
+        letter,
+        event_id=HOSTILE,
+        message_id=HOSTILE,
+        attributes={**letter.attributes, "event_id": HOSTILE},
+    )
+    source.held[letter.subscription] = [hostile]
+    page = text(signed_in(pipeline).get("/console/dead-letters"))
+    assert "<script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;" in page

@@ -193,3 +193,13 @@ def test_in_production_the_trace_and_its_logs_are_links_to_google_cloud() -> Non
     )
     assert f"trace%3D%22projects%2F{project}%2Ftraces%2F{trace_id}%22" in page
     assert 'id="waterfall"' not in page
+
+
+def test_an_endpoints_hostile_answer_is_shown_as_text() -> None:
+    pipeline = make_pipeline()
+    register_endpoint(pipeline)
+    pipeline.customer_endpoints.answers = [PostOutcome(500, HOSTILE)] * 5
+    message_id = sent_message(pipeline)
+    page = text(signed_in(pipeline).get(f"/console/messages/{message_id}"))
+    deliveries = section(page, "webhook-deliveries")
+    assert "&lt;script&gt;" in deliveries and "<script>" not in page and "<img src=x" not in page
