@@ -174,6 +174,7 @@ def test_an_operator_signs_in_finds_a_sent_message_and_cancels_a_delayed_one(
         # The template edited: a mistake shown in place with its line and column as it is
         # typed, then the preview with sample data, then saved.
         browser.open(f"{base}/console/templates")
+        assert_accessible(browser)
         browser.click(f"a[href='/console/templates/{template}']")
         browser.wait_for(
             f"location.pathname === '/console/templates/{template}'"
