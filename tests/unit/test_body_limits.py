@@ -84,6 +84,7 @@ def test_the_routes_that_take_more_than_the_default_are_the_ones_that_need_it() 
         "PUT /users/{user_id}/tenants": 128 * 1024,
         "PUT /users/{user_id}/tokens": 256 * 1024,
         "POST /console/templates/{template_id}": 832 * 1024,
+        "POST /console/templates/{template_id}/preview": 832 * 1024,
     }
     assert max(larger.values()) <= MIB and DEFAULT_MAX_BODY == 64 * 1024
 
