@@ -150,6 +150,9 @@ module "messaging" {
   publishers = {
     for name, function in local.functions : name => module.functions.service_accounts[name] if function.publishes
   }
+  dead_letter_readers = {
+    for name, function in local.functions : name => module.functions.service_accounts[name] if try(function.redrives, false)
+  }
   retry = var.retry
 
   depends_on = [module.services]

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from herald.engagement.links import LinkMaker
     from herald.engagement.user_tokens import UserTokens
     from herald.idempotency.base import IdempotencyStore
+    from herald.observability.spanfile import TraceStore
     from herald.pipeline.accepting import SendService
     from herald.pipeline.automating import AutomationInvoker, AutomationRunner
     from herald.pipeline.canceling import CancelService
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from herald.pipeline.sweeping import SweepService
     from herald.providers.base import Provider
     from herald.publish.base import Publisher
+    from herald.publish.dead_letters import DeadLetters, DeadLetterSource
     from herald.resources.automations import AutomationRuns
     from herald.resources.inbox import InboxService
     from herald.resources.messages import MessageReader
@@ -110,6 +112,17 @@ class Adapters(Protocol):
     @property
     def webhook_sender(self) -> Sender: ...
 
+    @property
+    def dead_letters(self) -> DeadLetterSource:
+        """The dead-letter subscriptions (and the topics a redrive publishes to)."""
+        ...
+
+    @property
+    def traces(self) -> TraceStore | None:
+        """Where a message's spans are read back from; None where they are not (Cloud
+        Trace's own pages show them)."""
+        ...
+
 
 def link_maker(settings: Settings) -> LinkMaker | None:
     """Signs email links, when a public URL and a link secret are configured."""
@@ -163,6 +176,22 @@ class FirestoreAdapters:
         from herald.store.firestore import FirestoreMessages
 
         return FirestoreMessages(self.client)
+
+    @functools.cached_property
+    def dead_letters(self) -> DeadLetterSource:
+        from herald.publish.dead_letters import PubSubDeadLetters
+
+        return PubSubDeadLetters(self.settings.project)
+
+    @functools.cached_property
+    def traces(self) -> TraceStore | None:
+        from herald.config import TelemetrySettings
+        from herald.observability import tracing
+        from herald.observability.spanfile import SpanFileTraces
+
+        if tracing.exporter_kind() != "file":
+            return None
+        return SpanFileTraces(TelemetrySettings.from_env().trace_dir)
 
     @functools.cached_property
     def attempts(self) -> AttemptRepository:
@@ -247,6 +276,8 @@ class MemoryAdapters:
         callbacks: CallbackSettings | None = None,
     ) -> None:
         from herald.idempotency.memory import InMemoryIdempotencyStore
+        from herald.observability.spanfile import InMemoryTraces
+        from herald.publish.dead_letters import InMemoryDeadLetters
         from herald.publish.memory import InMemoryPublisher
         from herald.store.documents import InMemoryDocuments
         from herald.store.memory import (
@@ -273,6 +304,8 @@ class MemoryAdapters:
         self.documents = InMemoryDocuments()
         self.idempotency = InMemoryIdempotencyStore()
         self.publisher = InMemoryPublisher()
+        self.traces: InMemoryTraces | None = InMemoryTraces()
+        self.dead_letters = InMemoryDeadLetters()
         self.providers: list[Provider] = list(providers)
         self.webhook_sender: Sender = webhook_sender or _NoWebhookSender()
 
@@ -325,7 +358,10 @@ class Services:
         from herald.resources.messages import MessageReader
 
         return MessageReader(
-            self.adapters.messages, self.adapters.summaries, self.adapters.documents
+            self.adapters.messages,
+            self.adapters.summaries,
+            self.adapters.attempts,
+            self.adapters.documents,
         )
 
     @functools.cached_property
@@ -409,6 +445,23 @@ class Services:
         from herald.engagement.user_tokens import UserTokens
 
         return UserTokens.from_setting(secret, self.adapters.settings.user_token_max_days)
+
+    @property
+    def traces(self) -> TraceStore | None:
+        return self.adapters.traces
+
+    @functools.cached_property
+    def dead_letters(self) -> DeadLetters:
+        """Listing and redriving dead letters: ``herald replay``'s and the console's."""
+        from herald.publish.dead_letters import DeadLetters
+
+        return DeadLetters(self.adapters.dead_letters)
+
+    @functools.cached_property
+    def cloud_project(self) -> str | None:
+        from herald.deployment import is_local_stack
+
+        return None if is_local_stack(os.environ) else self.adapters.settings.project
 
     def workspace_for_key(self, key: str) -> str | None:
         return self.adapters.keys.workspace_for(hash_api_key(key))

@@ -24,6 +24,9 @@ class FunctionSpec:
     extra_requirements: tuple[str, ...] = ()
     # Credentials it may read (``NAME`` or ``NAME_FILE``): Secret Manager secrets in the cloud.
     secrets: tuple[str, ...] = ()
+    # Whether it reads the dead-letter subscriptions and publishes their events again (the
+    # console's redrive): subscriber rights on them, and ``publishes``.
+    redrives: bool = False
 
     @property
     def source(self) -> str:
@@ -78,7 +81,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "api",
         Trigger.HTTP,
-        "POST /send, the messages API and provider callbacks",
+        "POST /send, the messages API, provider callbacks and the console",
+        # Pub/Sub: the console's dead letters (imported only when they are looked at).
         (
             "cryptography",
             "babel",
@@ -87,8 +91,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             *SEND_CONTENT,
             "PyJWT",
             "graphql-core",
+            "google-cloud-pubsub",
         ),
         secrets=LINK_SECRETS + CALLBACK_SECRETS + USER_TOKEN_SECRETS,
+        redrives=True,
     ),
     FunctionSpec(
         "relay",

@@ -86,7 +86,7 @@ Press Ctrl-C to stop everything.""",
 
 
 def _trace(args: argparse.Namespace) -> int:
-    from herald_tools.spans import read_spans
+    from herald.observability.spanfile import read_spans
     from herald_tools.waterfall import render_html, render_text
 
     spans = read_spans(args.trace_dir)
@@ -121,8 +121,8 @@ def _cost(args: argparse.Namespace) -> int:
 
     durations: dict[str, float] = {}
     if args.trace_dir is not None:
+        from herald.observability.spanfile import read_spans
         from herald_tools.local.invocations import INVOCATION_KINDS, function_of
-        from herald_tools.spans import read_spans
 
         # Measured: the mean of each function's invocation spans (SERVER or CONSUMER).
         samples: dict[str, list[float]] = {}
@@ -231,11 +231,12 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from herald.bootstrap import FirestoreAdapters
-    from herald_tools.ops.deadletters import DeadLetters, counts, describe
+    from herald.bootstrap import FirestoreAdapters, build
+    from herald.publish.dead_letters import queues
+    from herald_tools.ops.deadletters import counts, describe
 
-    dead_letters = DeadLetters(FirestoreAdapters().settings.project)
-    consumers = [name for _, name in dead_letters.queues(args.consumer)]
+    dead_letters = build(FirestoreAdapters()).dead_letters
+    consumers = [name for _, name in queues(args.consumer)]
     if args.action == "list":
         letters = dead_letters.peek(args.consumer, args.limit)
         per_consumer = counts(letters, consumers)

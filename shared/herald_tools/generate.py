@@ -94,6 +94,7 @@ def terraform_events() -> dict[str, Any]:
                 "description": f.description,
                 "entry_point": f.entry_point,
                 "publishes": f.publishes,
+                "redrives": f.redrives,
                 "secrets": list(f.secrets),
             }
             for f in FUNCTIONS

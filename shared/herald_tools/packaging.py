@@ -36,7 +36,7 @@ COMMON_REQUIREMENTS = (
     "opentelemetry-exporter-otlp-proto-http",
 )
 # What ships of the package: its modules, and the HTML templates beside them (herald.markup).
-SHIPPED = ("*.py", "templates/*.html")
+SHIPPED = ("*.py", "templates/*.html", "static/*.js")
 MANIFEST = "manifest.json"
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 

@@ -8,6 +8,13 @@ import zlib
 from collections.abc import Sequence
 
 from herald.observability.spanfile import SpanRecord
+from herald.observability.spantree import (
+    duration_ns,
+    format_ms,
+    is_orphan,
+    order_tree,
+    time_axis,
+)
 
 BLOCK = "█"
 ERROR_MARK = "!"
@@ -18,54 +25,11 @@ _DURATION_WIDTH = 11
 _MIN_BAR_WIDTH = 10
 
 
-def order_tree(spans: Sequence[SpanRecord]) -> list[tuple[int, SpanRecord]]:
-    """Spans depth-first by parent link, siblings by start time, as (depth, span).
-
-    A span whose parent is not in ``spans`` becomes a root at depth 0; see ``is_orphan``.
-    """
-    by_id = {span.span_id: span for span in spans}
-    children: dict[str, list[SpanRecord]] = {}
-    roots: list[SpanRecord] = []
-    for span in spans:
-        if span.parent_span_id is not None and span.parent_span_id in by_id:
-            children.setdefault(span.parent_span_id, []).append(span)
-        else:
-            roots.append(span)
-
-    ordered: list[tuple[int, SpanRecord]] = []
-    seen: set[int] = set()
-
-    def walk(root: SpanRecord) -> None:
-        stack = [(0, root)]
-        while stack:
-            depth, span = stack.pop()
-            # Identity, not span id: duplicate ids must still each be drawn once.
-            if id(span) in seen:
-                continue
-            seen.add(id(span))
-            ordered.append((depth, span))
-            kids = sorted(children.get(span.span_id, []), key=_start_key, reverse=True)
-            stack.extend((depth + 1, kid) for kid in kids if id(kid) not in seen)
-
-    for root in sorted(roots, key=_start_key):
-        walk(root)
-    # Spans in a parent cycle are reachable from no root; draw them rather than lose them.
-    distinct = len({id(span) for span in spans})
-    while len(seen) < distinct:
-        walk(min((s for s in spans if id(s) not in seen), key=_start_key))
-    return ordered
-
-
-def is_orphan(depth: int, span: SpanRecord) -> bool:
-    """Whether an ``order_tree`` entry is a root only because its parent is missing."""
-    return depth == 0 and span.parent_span_id is not None
-
-
 def render_text(spans: Sequence[SpanRecord], width: int = 100) -> str:
     """The waterfall as plain text, lines at most ``width`` (if 50 or more) characters wide."""
     if not spans:
         return NO_SPANS
-    start, total = _time_axis(spans)
+    start, total = time_axis(spans)
     ordered = order_tree(spans)
     # Layout: mark(1) + space + label + space + bar + space + duration.
     wanted = max(len(_label(depth, span, 10_000)) for depth, span in ordered)
@@ -73,7 +37,7 @@ def render_text(spans: Sequence[SpanRecord], width: int = 100) -> str:
     bar_width = max(_MIN_BAR_WIDTH, width - label_width - _DURATION_WIDTH - 4)
 
     lines = [*_wrap(_header(spans, total), width), ""]
-    scale_end = _format_ms(total / 1e6)
+    scale_end = format_ms(total / 1e6)
     lines.append(
         f"{'':{label_width + 3}}{'0 ms':<{bar_width - len(scale_end)}}{scale_end}".rstrip()
     )
@@ -82,7 +46,7 @@ def render_text(spans: Sequence[SpanRecord], width: int = 100) -> str:
         label = _label(depth, span, label_width)
         left, right = _bar_columns(span, start, total, bar_width)
         bar = " " * left + BLOCK * (right - left) + " " * (bar_width - right)
-        duration = _format_ms(_duration_ns(span) / 1e6)
+        duration = format_ms(duration_ns(span) / 1e6)
         lines.append(f"{mark} {label:<{label_width}} {bar} {duration:>{_DURATION_WIDTH}}")
     return "\n".join(lines)
 
@@ -94,13 +58,13 @@ def render_html(spans: Sequence[SpanRecord]) -> str:
         body = f'<p class="empty">{html.escape(NO_SPANS)}</p>'
         return _PAGE.format(title=html.escape(title), css=_CSS, body=body)
 
-    start, total = _time_axis(spans)
+    start, total = time_axis(spans)
     names = {span.span_id: span.name for span in spans}
     rows = []
     for depth, span in order_tree(spans):
         if total:
             left = (span.start_ns - start) / total * 100
-            bar_width = _duration_ns(span) / total * 100
+            bar_width = duration_ns(span) / total * 100
         else:
             left, bar_width = 0.0, 0.0
         classes = ["span"]
@@ -120,35 +84,20 @@ def render_html(spans: Sequence[SpanRecord]) -> str:
             f' <span class="service">{html.escape(span.service)}</span>{orphan}</td>'
             f'<td class="timeline"><div class="bar" style="left:{left:.3f}%;'
             f'width:{bar_width:.3f}%;background:hsl({hue},55%,50%)"></div></td>'
-            f'<td class="duration">{html.escape(_format_ms(_duration_ns(span) / 1e6))}</td>'
+            f'<td class="duration">{html.escape(format_ms(duration_ns(span) / 1e6))}</td>'
             "</tr>"
         )
     header = html.escape(" · ".join(_header(spans, total)))
     body = (
         f"<h1>{header}</h1>\n<table>\n"
         '<thead><tr><th>span</th><th class="timeline">'
-        f'<div class="scale"><span>0 ms</span><span>{html.escape(_format_ms(total / 1e6))}</span>'
+        f'<div class="scale"><span>0 ms</span><span>{html.escape(format_ms(total / 1e6))}</span>'
         "</div></th><th>duration</th></tr></thead>\n<tbody>\n"
         + "\n".join(rows)
         + "\n</tbody>\n</table>"
     )
     title = f"Trace {', '.join(_trace_ids(spans))}"
     return _PAGE.format(title=html.escape(title), css=_CSS, body=body)
-
-
-def _start_key(span: SpanRecord) -> tuple[int, int]:
-    return (span.start_ns, span.end_ns)
-
-
-def _duration_ns(span: SpanRecord) -> int:
-    # Unfinished spans are exported with end 0; draw them as instants, not negative bars.
-    return max(0, span.end_ns - span.start_ns)
-
-
-def _time_axis(spans: Sequence[SpanRecord]) -> tuple[int, int]:
-    start = min(span.start_ns for span in spans)
-    end = max(span.start_ns + _duration_ns(span) for span in spans)
-    return start, end - start
 
 
 def _trace_ids(spans: Sequence[SpanRecord]) -> list[str]:
@@ -159,7 +108,7 @@ def _header(spans: Sequence[SpanRecord], total_ns: int) -> list[str]:
     count = len(spans)
     parts = [
         f"trace {', '.join(_trace_ids(spans))}",
-        _format_ms(total_ns / 1e6),
+        format_ms(total_ns / 1e6),
         f"{count} span{'' if count == 1 else 's'}",
     ]
     errors = sum(span.status == "ERROR" for span in spans)
@@ -176,10 +125,6 @@ def _wrap(parts: list[str], width: int) -> list[str]:
         else:
             lines.append(part)
     return lines
-
-
-def _format_ms(ms: float) -> str:
-    return f"{ms:.2f} ms" if ms < 1 else f"{ms:.1f} ms"
 
 
 def _label(depth: int, span: SpanRecord, width: int) -> str:
@@ -200,7 +145,7 @@ def _bar_columns(span: SpanRecord, start: int, total: int, width: int) -> tuple[
     if not total:
         return 0, 1
     left = min(width - 1, math.floor((span.start_ns - start) / total * width))
-    right = math.ceil((span.start_ns - start + _duration_ns(span)) / total * width)
+    right = math.ceil((span.start_ns - start + duration_ns(span)) / total * width)
     # Every span gets at least one block so zero-duration spans stay visible.
     return left, min(width, max(left + 1, right))
 

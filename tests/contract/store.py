@@ -213,6 +213,19 @@ class AttemptRepositoryContract:
         again = attempts.claim(workspace, "m1", "email-1", "email", "run-b", 60_000)
         assert (again.state, again.tries, again.lease_owner) == (AttemptState.DONE, 1, "run-a")
 
+    def test_a_messages_attempts_are_read_back_oldest_first_and_its_alone(
+        self, attempts: AttemptRepository, workspace: str
+    ) -> None:
+        for attempt_id, first_try in (("email-smtp", 20), ("email-sendgrid", 10)):
+            attempt = attempts.claim(workspace, "m1", attempt_id, "email", "run-a", 60_000)
+            attempt.first_try_ms = first_try
+            attempts.save(workspace, "m1", attempt)
+        attempts.claim(workspace, "m2", "sms-twilio", "sms", "run-a", 60_000)
+        found = attempts.of_message(workspace, "m1")
+        assert [a.id for a in found] == ["email-sendgrid", "email-smtp"]
+        assert attempts.of_message(workspace, "m3") == []
+        assert attempts.of_message(f"{workspace}-other", "m1") == []
+
 
 def summary(workspace: str, mid: str, at: int | None, **fields: object) -> MessageSummary:
     return MessageSummary(
@@ -289,6 +302,9 @@ class SummaryRepositoryContract:
         assert found(template="welcome", tags=("c", "zzz")) == ["m4"]
         assert found(enqueued_after_ms=2) == ["m4", "m3"]
         assert found(statuses=("SENT",), enqueued_after_ms=1) == ["m3"]
+        assert found(enqueued_before_ms=3) == ["m2", "m1"]
+        assert found(enqueued_after_ms=1, enqueued_before_ms=4) == ["m3", "m2"]
+        assert found(statuses=("SENT",), enqueued_before_ms=3) == ["m1"]
         assert found(limit=1) == ["m4"]
 
     def test_pages_follow_each_other_without_gap_or_repeat_even_on_ties(

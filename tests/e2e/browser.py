@@ -141,9 +141,15 @@ class Browser:
         landing = json.dumps(lands_on or url)
         self.wait_for(f"location.href === {landing} && document.readyState === 'complete'")
 
-    def evaluate(self, expression: str) -> Any:
-        """The value of a JavaScript expression in the page (DevTools, not the page's own)."""
-        answer = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+    def evaluate(self, expression: str, await_promise: bool = False) -> Any:
+        """The value of a JavaScript expression in the page (DevTools, not the page's own:
+        the page's policy does not apply); with ``await_promise``, what its promise gives."""
+        answer = self.call(
+            "Runtime.evaluate",
+            expression=expression,
+            returnByValue=True,
+            awaitPromise=await_promise,
+        )
         if "exceptionDetails" in answer:
             raise BrowserError(f"{expression}: {answer['exceptionDetails']}")
         return answer["result"].get("value")

@@ -1,7 +1,8 @@
 """The console in headless Chromium on the local stack: sign in with the workspace's key,
-find a message sent through the API, open it, cancel another, send a test of a template;
-screenshots of each page
-are kept under ``test-artifacts/console/`` (not committed)."""
+find a message sent through the API, open it (its timeline, provider attempts, waterfall and
+preview), cancel another, send a test of a template, follow the list live, redrive a dead
+letter; axe-core checks every page visited, and a screenshot of each is kept under
+``test-artifacts/console/`` (not committed)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,14 @@ import uuid
 from pathlib import Path
 
 import pytest
+from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 
+from herald.events.envelope import EventEnvelope
+from herald.events.registry import spec_for
+from herald.ids import hash_api_key
 from herald_tools.local.stack import Stack
 from tests.conftest import eventually
+from tests.e2e.axe import assert_accessible
 from tests.e2e.browser import Browser, find_chromium
 from tests.e2e.conftest import Client
 
@@ -66,6 +72,7 @@ def test_an_operator_signs_in_finds_a_sent_message_and_cancels_a_delayed_one(
         # Not signed in: to the sign-in form.
         browser.open(f"{base}/console/messages", lands_on=f"{base}/console/sign-in")
         browser.screenshot(ARTIFACTS / "1-sign-in.png")
+        assert_accessible(browser)
         browser.type_into("#key", stack.api_key)
         browser.click("button[type=submit]")
         browser.wait_for(
@@ -81,6 +88,7 @@ def test_an_operator_signs_in_finds_a_sent_message_and_cancels_a_delayed_one(
         assert len(rows) == 2, rows
         assert sent in rows[1] and "SENT" in rows[1] and delayed in rows[0]
         browser.screenshot(ARTIFACTS / "2-messages.png")
+        assert_accessible(browser)
 
         browser.click(f"a[href='/console/messages/{sent}']")
         browser.wait_for(
@@ -107,15 +115,37 @@ def test_an_operator_signs_in_finds_a_sent_message_and_cancels_a_delayed_one(
             ".nextElementSibling.querySelector('code').textContent"
         )
         assert re.fullmatch("[0-9a-f]{32}", trace), trace
+        attempts = browser.evaluate(
+            "[...document.querySelectorAll('#attempts tbody tr')]"
+            ".map(r => [...r.cells].map(c => c.textContent))"
+        )
+        assert [row[:4] for row in attempts] == [["email", "smtp", "DONE", "1"]], attempts
+        assert re.fullmatch(r"\d+ ms", attempts[0][5]), attempts
+
+        def waterfall_functions() -> set[str]:
+            browser.open(f"{base}/console/messages/{sent}")
+            cells = browser.evaluate(
+                "[...document.querySelectorAll('#waterfall tbody tr td:nth-child(2)')]"
+                ".map(c => c.textContent)"
+            )
+            return set(cells)
+
+        # The spans of the functions that sent it, read back from the span files.
+        functions = {"herald-api", "herald-relay", "herald-render", "herald-deliver"}
+        eventually(lambda: functions <= waterfall_functions(), what="the message's waterfall")
         browser.screenshot(ARTIFACTS / "3-message.png")
+        assert_accessible(browser)
 
         browser.open(f"{base}/console/messages/{delayed}")
         browser.click("form[action$='/cancel'] button[type=submit]")
-        browser.wait_for("location.search === '?notice=canceled'")
+        browser.wait_for(
+            "location.search === '?notice=canceled' && document.readyState === 'complete'"
+        )
         assert "The message was canceled." in browser.evaluate(
             "document.querySelector('[role=status]').textContent"
         )
         browser.screenshot(ARTIFACTS / "4-canceled.png")
+        assert_accessible(browser)
 
         template = f"console-{uuid.uuid4().hex[:8]}"
         status, _ = api.request(
@@ -139,8 +169,156 @@ def test_an_operator_signs_in_finds_a_sent_message_and_cancels_a_delayed_one(
         text = browser.evaluate("document.body.innerText")
         assert "Hi Grace" in text and "Your code is 4711" in text and "SENT" in text
         browser.screenshot(ARTIFACTS / "5-test-send.png")
+        assert_accessible(browser)
+
+        # The template edited: a mistake shown in place with its line and column as it is
+        # typed, then the preview with sample data, then saved.
+        browser.open(f"{base}/console/templates")
+        assert_accessible(browser)
+        browser.click(f"a[href='/console/templates/{template}']")
+        browser.wait_for(
+            f"location.pathname === '/console/templates/{template}'"
+            " && document.readyState === 'complete'"
+        )
+        assert_accessible(browser)
+        browser.evaluate("window.stayed = true")  # gone if the page were loaded again
+        browser.evaluate("document.querySelector('#data').value = ''")
+        browser.type_into("#data", '{"name": "Grace", "code": "4711", "vip": true}')
+        browser.evaluate("document.querySelector('#body').value = ''")
+        browser.type_into("#body", "Your code is {{code}}.\n{{#if vip}}Thanks!")
+        browser.wait_for("(document.querySelector('#problem') || {}).innerText?.includes('line 2')")
+        problem = browser.evaluate("document.querySelector('#problem').innerText")
+        assert "body, line 2, column 1:" in problem, problem
+        assert (
+            browser.evaluate("document.querySelector('#body').getAttribute('aria-invalid')")
+            == "true"
+        )
+        browser.screenshot(ARTIFACTS / "6-template-error.png")
+        assert_accessible(browser)
+        browser.type_into("#body", "{{/if}}")
+        expected = "Your code is 4711.\nThanks!"
+        browser.wait_for(
+            f"(document.querySelector('#preview-text') || {{}}).textContent === {expected!r}"
+        )
+        assert browser.evaluate("window.stayed") is True
+        assert "Hi Grace" in browser.evaluate(
+            "document.querySelector('#preview-subject').textContent"
+        )
+        browser.screenshot(ARTIFACTS / "7-template-preview.png")
+        assert_accessible(browser)
+        browser.click("button[value=save]")
+        browser.wait_for(
+            "location.search === '?notice=saved' && document.readyState === 'complete'"
+        )
+        saved = api.get(f"/templates/{template}")["content"]["body"]
+        assert saved == "Your code is {{code}}.\n{{#if vip}}Thanks!{{/if}}"
+
+        browser.open(f"{base}/console/suppressions")
+        assert_accessible(browser)
 
         browser.open(f"{base}/console/events")
         assert browser.evaluate("document.querySelectorAll('svg line').length") > 10
-        browser.screenshot(ARTIFACTS / "6-event-web.png")
+        browser.screenshot(ARTIFACTS / "8-event-web.png")
+        assert_accessible(browser)
     assert status_of(api, delayed) == "CANCELED"
+
+
+def sign_in(browser: Browser, base: str, key: str) -> None:
+    browser.open(f"{base}/console/sign-in")
+    browser.type_into("#key", key)
+    browser.click("button[type=submit]")
+    browser.wait_for(
+        "location.pathname === '/console/messages' && document.readyState === 'complete'"
+    )
+
+
+def test_the_list_follows_new_messages_and_a_dead_letter_is_previewed_then_redriven(
+    stack: Stack, own_workspace_api: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert CHROMIUM is not None and own_workspace_api.key
+    api, key = own_workspace_api, own_workspace_api.key
+    workspace = stack.adapters().keys.workspace_for(hash_api_key(key))
+    assert workspace
+    tag = f"live-{uuid.uuid4().hex[:8]}"
+    first = api.send(
+        {
+            "to": {"email": "ada@example.com"},
+            "content": elemental("One", "1"),
+            "metadata": {"tags": [tag]},
+        }
+    )
+    eventually(lambda: status_of(api, first) == "SENT", what="the first message sent")
+    base = stack.base_url
+
+    with Browser(CHROMIUM, tmp_path / "profile", tmp_path / "chromium.log") as browser:
+        sign_in(browser, base, key)
+        browser.open(f"{base}/console/messages?tag={tag}")
+        assert browser.evaluate("[...document.querySelectorAll('tbody tr')].length") == 1
+        browser.evaluate("window.stayed = true")  # gone if the page were loaded again
+        second = api.send(
+            {
+                "to": {"email": "bob@example.com"},
+                "content": elemental("Two", "2"),
+                "metadata": {"tags": [tag]},
+            }
+        )
+        # The script polls the list's JSON: the new message's row appears in place.
+        browser.wait_for(f"document.querySelector('tr[data-id=\"{second}\"]') !== null")
+        assert browser.evaluate("window.stayed") is True
+        rows = browser.evaluate("[...document.querySelectorAll('tbody tr')].map(r => r.dataset.id)")
+        assert rows == [second, first]
+        assert "The list changed" in browser.evaluate(
+            "document.querySelector('#live-status').textContent"
+        )
+        browser.screenshot(ARTIFACTS / "9-live-list.png")
+        assert_accessible(browser)
+
+        # A consumer's dead letter: the first message's message.sent, as Pub/Sub leaves it.
+        monkeypatch.setenv("PUBSUB_EMULATOR_HOST", stack.emulators.pubsub_host)
+        sent = next(
+            e for e in api.get(f"/messages/{first}/history")["results"] if e["type"] == "SENT"
+        )
+        spec = spec_for("message.sent")
+        envelope = EventEnvelope(
+            id=sent["eventId"],
+            type=spec.name,
+            version=spec.version,
+            workspace=workspace,
+            message_id=first,
+            request_id=first,
+            seq=int(sent["eventId"].rsplit(":", 1)[-1]),
+            occurred_ms=sent["ts"],
+            payload=sent["data"],
+        )
+        publisher = pubsub_v1.PublisherClient()
+        publisher.publish(
+            publisher.topic_path(stack.emulators.project, spec.dead_letter_topic("webhooks")),
+            envelope.model_dump_json().encode(),
+            **envelope.attributes(),
+        ).result(timeout=30)
+
+        def previewed() -> bool:
+            browser.open(f"{base}/console/dead-letters")
+            return bool(browser.evaluate(f"document.body.innerText.includes({envelope.id!r})"))
+
+        eventually(previewed, what="the dead letter previewed")
+        assert (
+            browser.evaluate("document.querySelector('table.dead-letters').dataset.consumer")
+            == "webhooks"
+        )
+        browser.screenshot(ARTIFACTS / "10-dead-letters.png")
+        assert_accessible(browser)
+
+        def redriven() -> bool:
+            if not previewed():
+                return True  # gone: redriven by the click before
+            browser.click("form[action='/console/dead-letters/redrive'] button[type=submit]")
+            browser.wait_for(
+                "location.search.startsWith('?redriven=') && document.readyState === 'complete'"
+            )
+            return bool(browser.evaluate("location.search === '?redriven=1'"))
+
+        eventually(redriven, what="the dead letter redriven")
+        browser.screenshot(ARTIFACTS / "11-redriven.png")
+        assert_accessible(browser)
+        assert not previewed()

@@ -11,10 +11,10 @@ from collections import Counter
 
 import pytest
 
+from herald.observability.spanfile import read_spans
 from herald_tools.cost import invocations_per_email
 from herald_tools.local.invocations import invocations
 from herald_tools.local.stack import Stack
-from herald_tools.spans import read_spans
 from tests.conftest import eventually
 from tests.e2e.conftest import Client
 

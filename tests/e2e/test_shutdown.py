@@ -25,10 +25,10 @@ from google.events.cloud import firestore as firestore_events
 
 from herald.events.envelope import EventEnvelope
 from herald.events.registry import EVENTS
+from herald.observability.spanfile import read_spans
 from herald.topology import FUNCTIONS, RELAY_EVENT_TYPE, Trigger
 from herald_tools.local.processes import Child, free_port, port_open, wait_until
 from herald_tools.local.stack import Stack
-from herald_tools.spans import read_spans
 
 pytestmark = pytest.mark.e2e
 

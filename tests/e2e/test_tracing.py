@@ -7,10 +7,9 @@ import uuid
 import pytest
 
 from herald.events.registry import spec_for, subscription_filter
-from herald.observability.spanfile import SpanRecord
+from herald.observability.spanfile import SpanRecord, read_spans
 from herald_tools.cli import main
 from herald_tools.local.stack import Stack
-from herald_tools.spans import read_spans
 from tests.conftest import eventually
 from tests.e2e.conftest import Client
 

@@ -40,9 +40,10 @@ def test_archives_are_deterministic_and_named_by_their_content(tmp_path: Path) -
     assert not [n for n in names if n.startswith("herald_tools/")]
 
 
-def test_only_the_relay_and_the_sweep_require_pubsub() -> None:
+def test_only_the_relay_the_sweep_and_the_api_require_pubsub() -> None:
+    # The api's console redrives dead letters.
     needing = {f.name for f in FUNCTIONS if "google-cloud-pubsub==" in requirements(f)}
-    assert needing == {"relay", "sweep"}
+    assert needing == {"relay", "sweep", "api"}
 
 
 def tooling_modules() -> list[str]:

@@ -86,6 +86,8 @@ def test_the_routes_that_take_more_than_the_default_are_the_ones_that_need_it() 
         "PUT /translations/{domain}/{locale}": 257 * 1024,  # a .po file as a JSON string
         "POST /bulk": 256 * 1024,  # a bulk job's message, as much as a send's
         "POST /bulk/{job_id}": 1024 * 1024,  # up to 1,000 users
+        "POST /console/templates/{template_id}": 832 * 1024,
+        "POST /console/templates/{template_id}/preview": 832 * 1024,
     }
     assert max(larger.values()) <= MIB and DEFAULT_MAX_BODY == 64 * 1024
 

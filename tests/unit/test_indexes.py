@@ -24,6 +24,8 @@ EXTRAS: tuple[dict[str, object], ...] = (
     {"enqueued_after_ms": 5},
     {"after": PageMark(9, "m9")},
     {"enqueued_after_ms": 5, "after": PageMark(9, "m9")},
+    {"enqueued_before_ms": 9},
+    {"enqueued_after_ms": 5, "enqueued_before_ms": 9, "after": PageMark(8, "m8")},
 )
 OPERATOR_FIELDS = {
     StructuredQuery.FieldFilter.Operator.ARRAY_CONTAINS: "CONTAINS",

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from herald.topology import PROVIDER_SECRETS
+from herald.topology import FUNCTIONS, PROVIDER_SECRETS
 from tests.unit.tfeval import (
     ALL_MODULES,
     ENV_ROOTS,
@@ -303,6 +303,18 @@ def test_the_pubsub_agent_may_dead_letter() -> None:
     assert grants["dead_letter_subscriber"]["role"] == "roles/pubsub.subscriber"
     for name in ("dead_letter_publisher", "dead_letter_subscriber"):
         assert grants[name]["member"] == "${var.pubsub_agent}"
+
+
+def test_only_a_redriving_function_may_read_the_dead_letters() -> None:
+    grants = {name: body for _, name, body in of_kind("google_pubsub_subscription_iam_member")}
+    reader = grants["dead_letter_reader"]
+    assert reader["role"] == "roles/pubsub.subscriber"
+    assert reader["member"] == "serviceAccount:${each.value.email}"
+    assert reader["subscription"] == (
+        "${google_pubsub_subscription.dead_letter[each.value.subscription].name}"
+    )
+    redriving = {f.name for f in FUNCTIONS if f.redrives}
+    assert redriving == {"api"} and all(f.publishes for f in FUNCTIONS if f.redrives)
 
 
 def test_consumers_are_pushed_to_not_triggered_through_eventarc_pubsub() -> None:

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 
 from herald.observability.spanfile import SpanLink, SpanRecord
-from herald_tools.waterfall import BLOCK, is_orphan, order_tree, render_html, render_text
+from herald.observability.spantree import is_orphan, order_tree
+from herald_tools.waterfall import BLOCK, render_html, render_text
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 T0 = 1_700_000_000_000_000_000

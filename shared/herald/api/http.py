@@ -48,10 +48,12 @@ if TYPE_CHECKING:
     from herald.domain.feedback import FeedbackRecorder
     from herald.engagement.links import LinkMaker
     from herald.engagement.user_tokens import UserTokens
+    from herald.observability.spanfile import TraceStore
     from herald.pipeline.accepting import SendService
     from herald.pipeline.automating import AutomationInvoker
     from herald.pipeline.canceling import CancelService
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+    from herald.publish.dead_letters import DeadLetters
     from herald.resources.automations import AutomationRuns
     from herald.resources.inbox import InboxService
     from herald.resources.messages import MessageReader
@@ -112,6 +114,22 @@ class ApiServices(Protocol):
 
     def workspace_for_key(self, key: str) -> str | None:
         """The workspace an API key opens, or None."""
+        ...
+
+    @property
+    def dead_letters(self) -> DeadLetters:
+        """Lists and redrives the deployment's dead letters (the console: one workspace's)."""
+        ...
+
+    @property
+    def traces(self) -> TraceStore | None:
+        """Reads a trace's spans back (the span files); None where Cloud Trace keeps them."""
+        ...
+
+    @property
+    def cloud_project(self) -> str | None:
+        """The Google Cloud project whose Cloud Trace and Cloud Logging hold the spans and
+        logs; None on the local stack."""
         ...
 
 

@@ -1,8 +1,9 @@
-"""The console's pages: server-rendered HTML, autoescaped, with no script at all.
+"""The console's pages: server-rendered HTML, autoescaped; one script of Herald's own.
 
 Each page is a Jinja2 template under ``templates/`` (``herald.markup``): every
 value, the tenant's included, is escaped as it is written. Every answer carries
-``SECURITY_HEADERS``: nothing but Herald's own page and its inline style may load,
+``SECURITY_HEADERS``: nothing but Herald's own page, its inline style and its one script
+file (the message list's live updates, ``static/live.js``; no inline script) may load,
 no framing, no caching. An email's HTML is shown only inside a frame that is
 ``sandbox``ed with no permission (no script, an opaque origin that cannot reach
 the console's cookies) and, under the page's policy, loads nothing remote: viewing
@@ -15,17 +16,20 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from herald import markup
 from herald.events.registry import EVENTS, EventSpec
+from herald.observability.spanfile import SpanRecord
+from herald.observability.spantree import duration_ns, format_ms, is_orphan, order_tree, time_axis
 
 PACKAGE = "herald.console"
 
 SECURITY_HEADERS = {
     "content-type": "text/html; charset=utf-8",
     "content-security-policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'"
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "
+        "img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",
@@ -140,4 +144,74 @@ def event_web_page(workspace: str, csrf: str) -> str:
         columns=COLUMNS,
         widths=BOX_WIDTHS,
         box_height=BOX_HEIGHT,
+    )
+
+
+# --- a trace's waterfall -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpanBar:
+    """One row of the waterfall: the span, indented by depth, and its bar on the time axis
+    (in percent of the trace's duration)."""
+
+    depth: int
+    name: str
+    service: str
+    kind: str
+    left_pct: float
+    width_pct: float
+    duration: str
+    error: bool
+    orphan: bool
+
+
+@dataclass(frozen=True)
+class Waterfall:
+    trace_id: str
+    total: str
+    rows: list[SpanBar]
+    truncated: bool  # more spans than are drawn
+
+
+def waterfall(trace_id: str, spans: Sequence[SpanRecord], limit: int) -> Waterfall | None:
+    """The trace's spans as rows of bars (``herald trace``'s tree and time axis)."""
+    if not spans:
+        return None
+    start, total = time_axis(spans)
+    rows = []
+    for depth, span in order_tree(spans):
+        left = (span.start_ns - start) / total * 100 if total else 0.0
+        width = duration_ns(span) / total * 100 if total else 0.0
+        rows.append(
+            SpanBar(
+                depth=depth,
+                name=span.name,
+                service=span.service,
+                kind=span.kind,
+                left_pct=round(left, 3),
+                # At least a sliver: an instant is still seen.
+                width_pct=round(max(width, 0.3), 3),
+                duration=format_ms(duration_ns(span) / 1e6),
+                error=span.status == "ERROR",
+                orphan=is_orphan(depth, span),
+            )
+        )
+    return Waterfall(trace_id, format_ms(total / 1e6), rows, len(spans) >= limit)
+
+
+def cloud_trace_url(project: str, trace_id: str) -> str:
+    return "https://console.cloud.google.com/traces/list?" + urlencode(
+        {"project": project, "tid": trace_id}
+    )
+
+
+def cloud_logging_url(project: str, trace_id: str) -> str:
+    """The message's log lines: every one carries its trace (``logging.googleapis.com/trace``)."""
+    query = f'trace="projects/{project}/traces/{trace_id}"'
+    return (
+        "https://console.cloud.google.com/logs/query;"
+        + urlencode({"query": query}, quote_via=quote)
+        + "?"
+        + urlencode({"project": project})
     )

@@ -1,8 +1,9 @@
 """Spans as JSON lines: the exporter the local stack's functions write them with.
 
 One file per process (``<service>-<pid>.jsonl``) under the trace directory, so
-concurrent function processes never interleave partial lines. ``herald trace``
-reads them back (``herald_tools.spans``).
+concurrent function processes never interleave partial lines. ``read_spans`` reads
+them back (``herald trace``), and ``SpanFileTraces`` one trace of them (the console's
+waterfall on the local stack).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -105,3 +106,58 @@ class JsonLinesSpanExporter(SpanExporter):
             if self._handle is not None:
                 self._handle.close()
                 self._handle = None
+
+
+def read_spans(directory: Path) -> list[SpanRecord]:
+    spans = []
+    for path in sorted(directory.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            if line.strip():
+                spans.append(SpanRecord.from_json(line))
+    return spans
+
+
+# The most spans of one trace drawn: a send's trace has a few dozen; a list's fan-out
+# may have thousands, and a page of them would be neither fast nor readable.
+MAX_TRACE_SPANS = 300
+
+
+class TraceStore(Protocol):
+    def trace(self, trace_id: str, limit: int = MAX_TRACE_SPANS) -> list[SpanRecord]:
+        """The trace's spans by start time, at most ``limit`` (the earliest)."""
+        ...
+
+
+class SpanFileTraces:
+    """One trace from the span files of a directory (the local stack's ``file`` exporter).
+
+    A line is parsed only when it names the trace, so a long-running stack's files cost a
+    substring search per line, not a JSON parse."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def trace(self, trace_id: str, limit: int = MAX_TRACE_SPANS) -> list[SpanRecord]:
+        wanted = f'"trace_id":"{trace_id}"'
+        spans = [
+            SpanRecord.from_json(line)
+            for path in sorted(self.directory.glob("*.jsonl"))
+            for line in path.read_text().splitlines()
+            if wanted in line
+        ]
+        spans.sort(key=lambda span: (span.start_ns, span.end_ns))
+        return spans[:limit]
+
+
+class InMemoryTraces:
+    """The unit tests' trace store: spans kept as they are given."""
+
+    def __init__(self) -> None:
+        self.spans: list[SpanRecord] = []
+
+    def trace(self, trace_id: str, limit: int = MAX_TRACE_SPANS) -> list[SpanRecord]:
+        found = sorted(
+            (span for span in self.spans if span.trace_id == trace_id),
+            key=lambda span: (span.start_ns, span.end_ns),
+        )
+        return found[:limit]

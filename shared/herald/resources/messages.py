@@ -26,6 +26,8 @@ from herald.events.registry import spec_for
 from herald.observability import tracing
 from herald.resources.message_cursor import encode_cursor
 from herald.store.base import (
+    Attempt,
+    AttemptRepository,
     MessageRepository,
     MessageSummary,
     PageMark,
@@ -68,10 +70,15 @@ def summary_view(summary: MessageSummary) -> MessageSummaryView:
 
 class MessageReader:
     def __init__(
-        self, messages: MessageRepository, summaries: SummaryRepository, documents: DocumentStore
+        self,
+        messages: MessageRepository,
+        summaries: SummaryRepository,
+        attempts: AttemptRepository,
+        documents: DocumentStore,
     ) -> None:
         self.messages = messages
         self.summaries = summaries
+        self.attempts = attempts
         self.documents = documents
 
     def message(self, workspace: str, message_id: str) -> dict[str, Any]:
@@ -131,6 +138,12 @@ class MessageReader:
         if message is None:
             raise NotFound(f"no message {message_id!r}")
         return tracing.trace_id_of(message.traceparent)
+
+    def provider_attempts(self, workspace: str, message_id: str) -> list[Attempt]:
+        """Each provider tried for the message: its tries, when, and what it answered."""
+        if self.messages.get_message(workspace, message_id) is None:
+            raise NotFound(f"no message {message_id!r}")
+        return self.attempts.of_message(workspace, message_id)
 
     def request(self, workspace: str, request_id: str) -> dict[str, Any]:
         request = self.messages.get_request(workspace, request_id)

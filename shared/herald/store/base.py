@@ -263,6 +263,15 @@ class AttemptRepository(Protocol):
 
     def save(self, workspace: str, message_id: str, attempt: Attempt) -> None: ...
 
+    def of_message(self, workspace: str, message_id: str) -> list[Attempt]:
+        """The message's attempts (one per channel and provider; at most ``MAX_ATTEMPTS_READ``),
+        oldest first."""
+        ...
+
+
+# A message has one attempt per channel's provider tried: a handful; this bounds a read.
+MAX_ATTEMPTS_READ = 50
+
 
 class MessageSummary(BaseModel):
     """The log's read view of a message, for listing and searching."""
@@ -320,6 +329,7 @@ class SummaryQuery:
     tenant_id: str | None = None
     tags: tuple[str, ...] = ()
     enqueued_after_ms: int | None = None  # strictly after
+    enqueued_before_ms: int | None = None  # strictly before
     after: PageMark | None = None  # the previous page's end: newest first, so older than it
     limit: int = 50
 
@@ -348,6 +358,11 @@ class SummaryQuery:
         if (
             self.enqueued_after_ms is not None
             and (summary.enqueued_ms or 0) <= self.enqueued_after_ms
+        ):
+            return False
+        if (
+            self.enqueued_before_ms is not None
+            and (summary.enqueued_ms or 0) >= self.enqueued_before_ms
         ):
             return False
         return self.after is None or sort_key(summary) < (

@@ -32,6 +32,7 @@ from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.registry import spec_for
 from herald.observability import tracing
 from herald.store.base import (
+    MAX_ATTEMPTS_READ,
     RECEIPT_TTL_MS,
     ApiKeyRecord,
     Attempt,
@@ -298,6 +299,15 @@ class FirestoreAttempts(_Paths):
         with _span("set", "attempts"):
             self._ref(workspace, message_id, attempt.id).set(attempt.model_dump(mode="json"))
 
+    def of_message(self, workspace: str, message_id: str) -> list[Attempt]:
+        attempts = self.message(workspace, message_id).collection("attempts")
+        with _span("query", "attempts"):
+            found = [
+                Attempt.model_validate(snap.to_dict())
+                for snap in attempts.limit(MAX_ATTEMPTS_READ).stream()
+            ]
+        return sorted(found, key=lambda a: (a.first_try_ms or a.updated_ms, a.id))
+
 
 class FirestoreSummaries(_Paths):
     def apply(
@@ -334,6 +344,8 @@ class FirestoreSummaries(_Paths):
             found = found.where(filter=FieldFilter(field, op, value))
         if query.enqueued_after_ms is not None:
             found = found.where(filter=FieldFilter("enqueued_ms", ">", query.enqueued_after_ms))
+        if query.enqueued_before_ms is not None:
+            found = found.where(filter=FieldFilter("enqueued_ms", "<", query.enqueued_before_ms))
         found = found.order_by("enqueued_ms", direction=firestore.Query.DESCENDING).order_by(
             FieldPath.document_id(), direction=firestore.Query.DESCENDING
         )

@@ -10,6 +10,7 @@ from herald.domain.message import MessageState, RequestRecord
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.registry import spec_for
 from herald.store.base import (
+    MAX_ATTEMPTS_READ,
     ApiKeyRecord,
     Attempt,
     Decide,
@@ -148,6 +149,17 @@ class InMemoryAttempts:
             attempt = take_lease(self.attempts.get(key), new, owner, lease_ms)
             self.attempts[key] = attempt.model_copy(deep=True)
             return attempt
+
+    def of_message(self, workspace: str, message_id: str) -> list[Attempt]:
+        with self._lock:
+            found = [
+                attempt.model_copy(deep=True)
+                for (ws, message, _), attempt in self.attempts.items()
+                if (ws, message) == (workspace, message_id)
+            ]
+        return sorted(found, key=lambda a: (a.first_try_ms or a.updated_ms, a.id))[
+            :MAX_ATTEMPTS_READ
+        ]
 
     def save(self, workspace: str, message_id: str, attempt: Attempt) -> None:
         with self._lock:

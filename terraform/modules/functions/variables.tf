@@ -25,12 +25,13 @@ variable "runtime" {
 }
 
 variable "functions" {
-  description = "The functions table of terraform/events.json: per function, its trigger, description, entry point, whether it publishes, and the credentials it reads."
+  description = "The functions table of terraform/events.json: per function, its trigger, description, entry point, whether it publishes, whether it redrives dead letters, and the credentials it reads."
   type = map(object({
     trigger     = string
     description = string
     entry_point = string
     publishes   = bool
+    redrives    = optional(bool, false)
     secrets     = list(string)
   }))
 

@@ -14,6 +14,13 @@ locals {
       for event_name, event in var.events : "${function} ${event_name}" => { email = email, event = event_name }
     }
   ]...)
+
+  # Each redriving function may pull (and ack) every dead-letter subscription.
+  dead_letter_reads = merge([
+    for function, email in var.dead_letter_readers : {
+      for name, subscription in local.subscriptions : "${function} ${name}" => { email = email, subscription = name }
+    }
+  ]...)
 }
 
 resource "google_pubsub_topic" "event" {
@@ -148,4 +155,13 @@ resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
   subscription = google_pubsub_subscription.push[each.key].name
   role         = "roles/pubsub.subscriber"
   member       = var.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "dead_letter_reader" {
+  for_each = local.dead_letter_reads
+
+  project      = var.project_id
+  subscription = google_pubsub_subscription.dead_letter[each.value.subscription].name
+  role         = "roles/pubsub.subscriber"
+  member       = "serviceAccount:${each.value.email}"
 }

@@ -46,6 +46,12 @@ variable "publishers" {
   default     = {}
 }
 
+variable "dead_letter_readers" {
+  description = "Function name => service account email, for the functions that list and redrive dead letters (the api's console)."
+  type        = map(string)
+  default     = {}
+}
+
 variable "retry" {
   description = "Push retry and dead-letter settings."
   type = object({

@@ -22,6 +22,7 @@ from herald.api.routes import (
     bulk,
     callbacks,
     console,
+    console_templates,
     inbound,
     inbox,
     lists,
@@ -69,6 +70,7 @@ ROUTE_MODULES = (
     unsubscribe,
     preferences_page,
     console,
+    console_templates,
 )
 
 

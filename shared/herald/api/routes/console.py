@@ -12,11 +12,16 @@ token; every answer carries the pages' security headers.
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import json
+from importlib import resources
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer, Query
 from herald.api.routes.messages import list_query
+from herald.clock import now_ms
 from herald.console import pages
 from herald.console.pages import SECURITY_HEADERS
 from herald.console.sessions import (
@@ -32,6 +37,10 @@ from herald.console.sessions import (
 from herald.domain.status import PIPELINE_END, MessageStatus
 from herald.errors import NotFound, ValidationFailed
 from herald.json_input import parse_json
+from herald.observability.spanfile import MAX_TRACE_SPANS
+from herald.pipeline.customer_webhooks.deliveries import Deliveries, Delivery
+from herald.publish.dead_letters import DeadLetter
+from herald.publish.dead_letters import consumers as dead_letter_consumers
 from herald.resources.suppressions import SuppressionList
 
 router = Router()
@@ -41,7 +50,16 @@ MAX_KEY_CHARS = 256
 PAGE_SIZE = 50
 # The list's filters the console's form offers, by the API's query names.
 FILTERS = ("status", "recipient", "tag", "notification")
+TIME_FILTERS = ("from", "to")
+MAX_TIME_CHARS = 40
 HTML = "text/html"
+JSON = "application/json"
+SCRIPT = "text/javascript"
+# The console's scripts, each a file of its own (the pages' policy runs no inline script).
+SCRIPTS = {
+    name: resources.files("herald.console").joinpath(f"static/{name}").read_bytes()
+    for name in ("live.js", "template.js")
+}
 PAGE = Answer(200, None, "the page", raw=HTML)
 TO_SIGN_IN = Answer(303, None, "not signed in (or the session expired): to the sign-in page")
 REFUSED_FORM = Answer(403, None, "the form's token is missing or wrong: nothing changed", raw=HTML)
@@ -95,10 +113,14 @@ def _signed_in(ctx: Context) -> Signed | HttpResponse:
     return Signed(sessions, session, sessions.csrf_token(session))
 
 
+def _form_lists(ctx: Context) -> dict[str, list[str]]:
+    """A url-encoded form's fields, every value of each (the route bounds its size)."""
+    return parse_qs(ctx.request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+
 def _form(ctx: Context) -> dict[str, str]:
-    """A url-encoded form's fields, the first value of each (the route bounds its size)."""
-    fields = parse_qs(ctx.request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
-    return {name: values[0] for name, values in fields.items()}
+    """A url-encoded form's fields, the first value of each."""
+    return {name: values[0] for name, values in _form_lists(ctx).items()}
 
 
 def _posted(ctx: Context) -> tuple[Signed, dict[str, str]] | HttpResponse:
@@ -210,6 +232,17 @@ def sign_out(ctx: Context) -> HttpResponse:
     return _redirect("/console/sign-in", {"set-cookie": signed.sessions.cleared_session_cookie()})
 
 
+LIST_QUERY = (
+    Query("status", "one status"),
+    Query("recipient", "the recipient (user id, address)"),
+    Query("tag", "a tag"),
+    Query("notification", "the template sent"),
+    Query("from", "enqueued at or after: YYYY-MM-DDTHH:MM, UTC"),
+    Query("to", "enqueued at or before: YYYY-MM-DDTHH:MM, UTC"),
+    Query("cursor", "the next page's cursor"),
+)
+
+
 @router.get(
     "/console/messages",
     summary="The console's message list, newest first, with the list API's filters",
@@ -219,54 +252,163 @@ def sign_out(ctx: Context) -> HttpResponse:
         Answer(400, None, "a filter is not valid: the page, naming it", raw=HTML),
         TO_SIGN_IN,
     ),
-    query=(
-        Query("status", "one status"),
-        Query("recipient", "the recipient (user id, address)"),
-        Query("tag", "a tag"),
-        Query("notification", "the template sent"),
-        Query("cursor", "the next page's cursor"),
-    ),
+    query=LIST_QUERY,
     public=True,
 )
 def message_list(ctx: Context) -> HttpResponse:
     signed = _signed_in(ctx)
     if isinstance(signed, HttpResponse):
         return signed
-    # An empty field of the form filters nothing; the rest is read as GET /messages reads it.
-    given = {name: ctx.request.query.get(name, "").strip() for name in (*FILTERS, "cursor")}
-    chosen = {name: value for name, value in given.items() if value}
-    request = dataclasses.replace(
-        ctx.request, query={**chosen, "limit": str(PAGE_SIZE)}, query_lists={}
-    )
-    status, error, results, next_page = 200, "", [], ""
-    try:
-        query = list_query(dataclasses.replace(ctx, request=request))
-        listed = ctx.services.reader.list(signed.session.workspace, query)
-    except ValidationFailed as exc:
-        status, error = 400, _field_error(exc)
-    else:
-        results = listed["results"]
-        if cursor := listed["paging"]["cursor"]:
-            next_page = "/console/messages?" + urlencode(
-                {**{k: v for k, v in chosen.items() if k != "cursor"}, "cursor": cursor}
-            )
+    listing = _listing(ctx, signed.session.workspace)
     page = pages.render(
         "messages.html",
         "Messages",
         workspace=signed.session.workspace,
         csrf=signed.csrf,
         statuses=[s.value for s in MessageStatus],
-        filters={name: given[name] for name in FILTERS},
-        results=results,
-        error=error,
-        next_page=next_page,
+        filters={name: listing.given[name] for name in (*FILTERS, *TIME_FILTERS)},
+        results=listing.results,
+        error=listing.error,
+        next_page=listing.next_page,
+        # Only the newest page follows new messages: an older one stays as it was.
+        live="" if listing.error or listing.given["cursor"] else _live_url(listing.chosen),
     )
-    return _html(status, page)
+    return _html(listing.status, page)
+
+
+@router.get(
+    "/console/live/messages",
+    summary="The message list's first page as JSON, for the list's live updates",
+    tag=TAG,
+    answers=(
+        Answer(200, None, "the newest messages that match, and when they were read", raw=JSON),
+        Answer(400, None, "a filter is not valid, named", raw=JSON),
+        TO_SIGN_IN,
+    ),
+    query=LIST_QUERY[:-1],
+    public=True,
+)
+def live_message_list(ctx: Context) -> HttpResponse:
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    listing = _listing(ctx, signed.session.workspace, first_page=True)
+    rows = [
+        {
+            "id": m["id"],
+            "status": m["status"],
+            "recipient": m["recipient"],
+            "notification": m["notification"],
+            "tags": m["tags"],
+            "enqueued": pages.when(m["enqueued"]),
+            "lastEvent": m["lastEvent"],
+        }
+        for m in listing.results
+    ]
+    body = {"results": rows, "error": listing.error, "at": pages.when(now_ms())}
+    return HttpResponse(
+        listing.status,
+        None,
+        {**SECURITY_HEADERS, "content-type": "application/json"},
+        raw=json.dumps(body).encode(),
+    )
+
+
+@router.get(
+    "/console/static/{script}",
+    summary="The console's scripts: the list's live updates, the template's live preview",
+    tag=TAG,
+    answers=(
+        Answer(200, None, "the script", raw=SCRIPT),
+        Answer(404, None, "no such script", raw=HTML),
+    ),
+    public=True,
+)
+def script(ctx: Context) -> HttpResponse:
+    source = SCRIPTS.get(ctx.params["script"])
+    if source is None:
+        return _notice(404, "No such script", "The console has no such script.")
+    return HttpResponse(
+        200, None, {**SECURITY_HEADERS, "content-type": f"{SCRIPT}; charset=utf-8"}, raw=source
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    given: dict[str, str]  # every filter of the form, empty where not given
+    chosen: dict[str, str]  # those given
+    status: int
+    error: str
+    results: list[dict[str, Any]]
+    next_page: str
+
+
+def _listing(ctx: Context, workspace: str, first_page: bool = False) -> Listing:
+    """The list's page of the request's filters, read as GET /messages reads them."""
+    # An empty field of the form filters nothing.
+    names = (*FILTERS, *TIME_FILTERS, "cursor")
+    given = {name: ctx.request.query.get(name, "").strip() for name in names}
+    if first_page:
+        given["cursor"] = ""
+    chosen = {name: value for name, value in given.items() if value}
+    api_filters = {name: value for name, value in chosen.items() if name not in TIME_FILTERS}
+    request = dataclasses.replace(
+        ctx.request, query={**api_filters, "limit": str(PAGE_SIZE)}, query_lists={}
+    )
+    try:
+        after, before = _time_range(chosen)
+        query = dataclasses.replace(
+            list_query(dataclasses.replace(ctx, request=request)),
+            enqueued_after_ms=after,
+            enqueued_before_ms=before,
+        )
+        listed = ctx.services.reader.list(workspace, query)
+    except ValidationFailed as exc:
+        return Listing(given, chosen, 400, _field_error(exc), [], "")
+    next_page = ""
+    if cursor := listed["paging"]["cursor"]:
+        next_page = "/console/messages?" + urlencode(
+            {**{k: v for k, v in chosen.items() if k != "cursor"}, "cursor": cursor}
+        )
+    return Listing(given, chosen, 200, "", listed["results"], next_page)
+
+
+def _live_url(chosen: dict[str, str]) -> str:
+    return "/console/live/messages?" + urlencode(chosen)
+
+
+def _time_range(chosen: dict[str, str]) -> tuple[int | None, int | None]:
+    """The form's from and to (UTC, both included) as the query's strict bounds."""
+    start, end = _instant(chosen, "from"), _instant(chosen, "to")
+    if start is not None and end is not None and end < start:
+        raise ValidationFailed.of("to", "must not be before from")
+    return (
+        start - 1 if start is not None else None,
+        end + 1 if end is not None else None,
+    )
+
+
+def _instant(chosen: dict[str, str], name: str) -> int | None:
+    raw = chosen.get(name)
+    if raw is None:
+        return None
+    try:
+        if len(raw) > MAX_TIME_CHARS:
+            raise ValueError(raw)
+        at = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed.of(
+            name, "must be a date and time, YYYY-MM-DDTHH:MM, in UTC"
+        ) from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=datetime.UTC)
+    return int(at.timestamp() * 1000)
 
 
 NOTICES = {
     "canceled": "The message was canceled.",
     "too-late": "Too late to cancel: a provider has the message, or it has ended.",
+    "replayed": "The webhook delivery was posted again: its newest attempt is listed.",
 }
 
 
@@ -288,19 +430,41 @@ def message_page(ctx: Context) -> HttpResponse:
         message = reader.message(workspace, message_id)
     except NotFound:
         return _notice(404, "No such message", "This workspace has no such message.", signed)
+    history = reader.history(workspace, message_id)
+    trace_id = reader.trace_id(workspace, message_id)
+    project = ctx.services.cloud_project
     page = pages.render(
         "message.html",
         f"Message {message_id}",
         workspace=workspace,
         csrf=signed.csrf,
         message=message,
-        history=reader.history(workspace, message_id),
-        trace_id=reader.trace_id(workspace, message_id),
+        history=history,
+        trace_id=trace_id,
+        waterfall=_waterfall(ctx, trace_id),
+        cloud_trace=pages.cloud_trace_url(project, trace_id) if project and trace_id else "",
+        cloud_logging=pages.cloud_logging_url(project, trace_id) if project and trace_id else "",
+        attempts=reader.provider_attempts(workspace, message_id),
+        deliveries=_webhook_deliveries(ctx, workspace, history),
         output=reader.output(workspace, message_id),
         cancelable=message["status"] not in PIPELINE_END,
         notice=NOTICES.get(ctx.request.query.get("notice", ""), ""),
     )
     return _html(200, page)
+
+
+def _waterfall(ctx: Context, trace_id: str | None) -> pages.Waterfall | None:
+    traces = ctx.services.traces
+    if traces is None or trace_id is None:
+        return None
+    return pages.waterfall(trace_id, traces.trace(trace_id, MAX_TRACE_SPANS), MAX_TRACE_SPANS)
+
+
+def _webhook_deliveries(ctx: Context, workspace: str, history: dict[str, Any]) -> list[Delivery]:
+    """What the workspace's endpoints were posted of the message's events."""
+    endpoint_ids = [endpoint.id for endpoint in ctx.services.webhook_endpoints.all(workspace)]
+    event_ids = [entry["eventId"] for entry in history["results"]]
+    return Deliveries(ctx.services.documents).of_events(workspace, endpoint_ids, event_ids)
 
 
 @router.post(
@@ -328,6 +492,43 @@ def cancel(ctx: Context) -> HttpResponse:
         return _notice(404, "No such message", "This workspace has no such message.", signed)
     notice = "canceled" if message.status == MessageStatus.CANCELED else "too-late"
     return _redirect(f"/console/messages/{message_id}?notice={notice}")
+
+
+@router.post(
+    "/console/messages/{message_id}/webhook-replay",
+    summary="Posts one of the message's webhook deliveries again, from the console",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        Answer(303, None, "posted: back to the message, saying so"),
+        Answer(400, None, "the endpoint is disabled: the page, saying so", raw=HTML),
+        Answer(404, None, "no such message, endpoint or delivery in the workspace", raw=HTML),
+        REFUSED_FORM,
+        TO_SIGN_IN,
+    ),
+    public=True,
+)
+def replay_webhook(ctx: Context) -> HttpResponse:
+    posted = _posted(ctx)
+    if isinstance(posted, HttpResponse):
+        return posted
+    signed, form = posted
+    workspace, message_id = signed.session.workspace, ctx.params["message_id"]
+    endpoint_id, delivery_id = form.get("endpoint", ""), form.get("delivery", "")
+    try:
+        history = ctx.services.reader.history(workspace, message_id)
+        # Only a delivery of this message's events: the form names nothing else.
+        if not any(
+            d.id == delivery_id and d.endpoint_id == endpoint_id
+            for d in _webhook_deliveries(ctx, workspace, history)
+        ):
+            raise NotFound("no such delivery of the message")
+        ctx.services.webhook_replays.replay(workspace, endpoint_id, delivery_id)
+    except NotFound:
+        return _notice(404, "No such delivery", "This message has no such delivery.", signed)
+    except ValidationFailed as exc:
+        return _notice(400, "Not replayed", _field_error(exc), signed)
+    return _redirect(f"/console/messages/{message_id}?notice=replayed")
 
 
 @router.get(
@@ -477,3 +678,92 @@ def send_test(ctx: Context) -> HttpResponse:
         return _send_page(signed, 400, form, _field_error(exc))
     # One recipient: the message has the request's id.
     return _redirect(f"/console/messages/{request_id}")
+
+
+# --- dead letters ---------------------------------------------------------------------------
+
+
+def _dead_letters_page(
+    signed: Signed, letters: list[DeadLetter], status: int = 200, notice: str = "", error: str = ""
+) -> HttpResponse:
+    by_consumer: dict[str, list[DeadLetter]] = {name: [] for name in dead_letter_consumers()}
+    for letter in letters:
+        by_consumer.setdefault(letter.consumer, []).append(letter)
+    page = pages.render(
+        "dead_letters.html",
+        "Dead letters",
+        workspace=signed.session.workspace,
+        csrf=signed.csrf,
+        by_consumer=by_consumer,
+        limit=DEAD_LETTERS_LOOKED_AT,
+        notice=notice,
+        error=error,
+    )
+    return _html(status, page)
+
+
+# The first letters of each dead-letter subscription looked at (the deployment's, every
+# workspace's); the workspace's among them are shown.
+DEAD_LETTERS_LOOKED_AT = 100
+
+
+@router.get(
+    "/console/dead-letters",
+    summary="The workspace's dead letters per consumer: what a redrive would publish again",
+    tag=TAG,
+    answers=(PAGE, TO_SIGN_IN),
+    query=(Query("redriven", "how many the last redrive published again"),),
+    public=True,
+)
+def dead_letters(ctx: Context) -> HttpResponse:
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    letters = ctx.services.dead_letters.peek(
+        limit=DEAD_LETTERS_LOOKED_AT, workspace=signed.session.workspace
+    )
+    redriven = ctx.request.query.get("redriven", "")
+    notice = (
+        f"{int(redriven)} dead letter(s) published again to their topics."
+        if redriven.isdigit() and len(redriven) <= 4
+        else ""
+    )
+    return _dead_letters_page(signed, letters, notice=notice)
+
+
+@router.post(
+    "/console/dead-letters/redrive",
+    summary="Redrives the dead letters a consumer's preview showed, to their topics",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        Answer(303, None, "redriven: back to the dead letters, saying how many"),
+        Answer(
+            400, None, "no such consumer, or no event named: the page, naming the field", raw=HTML
+        ),
+        REFUSED_FORM,
+        TO_SIGN_IN,
+    ),
+    public=True,
+)
+def redrive_dead_letters(ctx: Context) -> HttpResponse:
+    posted = _posted(ctx)
+    if isinstance(posted, HttpResponse):
+        return posted
+    signed, form = posted
+    consumer = form.get("consumer", "")
+    # The events the preview showed: only they are redriven, not what arrived since.
+    event_ids = set(_form_lists(ctx).get("event", [])[:DEAD_LETTERS_LOOKED_AT])
+    workspace = signed.session.workspace
+    error = ""
+    if consumer not in dead_letter_consumers():
+        error = "consumer: not one of " + ", ".join(dead_letter_consumers())
+    elif not event_ids:
+        error = "event: name at least one dead letter to redrive"
+    if error:
+        letters = ctx.services.dead_letters.peek(limit=DEAD_LETTERS_LOOKED_AT, workspace=workspace)
+        return _dead_letters_page(signed, letters, 400, error=error)
+    redriven = ctx.services.dead_letters.redrive(
+        consumer, DEAD_LETTERS_LOOKED_AT, workspace=workspace, event_ids=event_ids
+    )
+    return _redirect(f"/console/dead-letters?redriven={len(redriven)}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -150,6 +151,20 @@ class Deliveries:
         self.documents.put(
             workspace, delivery_path(delivery.endpoint_id, delivery.id), delivery.model_dump()
         )
+
+    def of_events(
+        self, workspace: str, endpoint_ids: Sequence[str], event_ids: Sequence[str]
+    ) -> list[Delivery]:
+        """The deliveries made of these events (a message's history) to these endpoints,
+        oldest first: their ids derive from both, so this is one batch of gets, no query."""
+        paths = [
+            delivery_path(endpoint_id, delivery_id_for(event_id, endpoint_id))
+            for event_id in event_ids
+            for endpoint_id in endpoint_ids
+        ]
+        found = self.documents.get_many(workspace, paths) if paths else []
+        deliveries = [Delivery.model_validate(doc) for doc in found if doc is not None]
+        return sorted(deliveries, key=lambda d: (d.seq, d.created_ms, d.endpoint_id))
 
     def page(
         self, workspace: str, endpoint_id: str, cursor: str | None
