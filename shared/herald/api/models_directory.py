@@ -372,6 +372,7 @@ class BulkUserPage(_View):
     """``GET /bulk/{job_id}/users``."""
 
     items: list[BulkUserView]
+    paging: Paging
 
 
 class AuditActor(_View):
