@@ -170,7 +170,7 @@ def test_courier_s_send_shapes_are_taken_as_courier_means_them(
         "message.routing.channels[0]": {
             "to": {"email": address},
             "content": {"title": "", "body": "x"},
-            "routing": {"method": "single", "channels": ["inbox"]},
+            "routing": {"method": "single", "channels": ["banner"]},
         },
         "message.channels.email.providers[0]": {
             "to": {"email": address},
