@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
     from herald.pipeline.customer_webhooks.sender import PostOutcome, Sender
     from herald.pipeline.delivering import DeliverService
+    from herald.pipeline.digesting import DigestService
     from herald.pipeline.feedback import FeedbackService
     from herald.pipeline.relaying import RelayService
     from herald.pipeline.rendering import RenderService
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from herald.publish.base import Publisher
     from herald.publish.dead_letters import DeadLetters, DeadLetterSource
     from herald.resources.automations import AutomationRuns
+    from herald.resources.digests import DigestSchedules
     from herald.resources.inbox import InboxService
     from herald.resources.messages import MessageReader
     from herald.resources.suppressions import SuppressionList
@@ -574,6 +576,18 @@ class Services:
             HttpDataFetcher(settings.webhook_timeout_s, settings.webhook_allow_private),
             allow_private=settings.webhook_allow_private,
         )
+
+    @functools.cached_property
+    def digest(self) -> DigestService:
+        from herald.pipeline.digesting import DigestService
+
+        return DigestService(self.adapters.messages, self.adapters.timers, self.adapters.documents)
+
+    @functools.cached_property
+    def digest_schedules(self) -> DigestSchedules:
+        from herald.resources.digests import DigestSchedules
+
+        return DigestSchedules(self.adapters.messages, self.adapters.documents, self.digest)
 
 
 def build(adapters: Adapters) -> Services:

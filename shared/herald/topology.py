@@ -121,6 +121,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec("automate", Trigger.PUBSUB, "runs each step of an automation, once", SEND_CONTENT),
     FunctionSpec(
+        "digest", Trigger.PUBSUB, "collects sends to digest topics, releases each window once"
+    ),
+    FunctionSpec(
         "sweep",
         Trigger.SCHEDULE,
         "republishes dropped events, re-drives stuck messages",

@@ -118,6 +118,7 @@ class Pipeline:
             "deliver": self.services.deliver.handle,
             "webhooks": self.services.webhooks.handle,
             "automate": self.services.automate.handle,
+            "digest": self.services.digest.handle,
         }
 
     def drain(self) -> None:

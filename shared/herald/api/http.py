@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
     from herald.publish.dead_letters import DeadLetters
     from herald.resources.automations import AutomationRuns
+    from herald.resources.digests import DigestSchedules
     from herald.resources.inbox import InboxService
     from herald.resources.messages import MessageReader
     from herald.resources.webhook_endpoints import EndpointService
@@ -98,6 +99,9 @@ class ApiServices(Protocol):
 
     @property
     def automation_runs(self) -> AutomationRuns: ...
+
+    @property
+    def digest_schedules(self) -> DigestSchedules: ...
 
     @property
     def console(self) -> ConsoleSessions | None:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from herald.domain.audience import CourierChannel, PreferenceStatus, UserTopicChoice
 from herald.domain.audience_filter import AudienceFilter
+from herald.domain.digest import TopicDigest
 from herald.domain.send import Channel, Content, ElementalContent, Routing
 from herald.domain.views import Paging
 from herald.resources.brands import BrandSettings
@@ -93,6 +94,7 @@ class TopicPreference(_View):
     status: PreferenceStatus
     has_custom_routing: bool
     custom_routing: list[CourierChannel] | None = None  # only with has_custom_routing
+    digest_schedule_id: str | None = None  # only when the user chose an active schedule
 
 
 class UserPreferences(_View):
@@ -161,6 +163,8 @@ class TopicRequest(_View):
     default_status: PreferenceStatus = "OPTED_IN"
     # Channels the topic may use at all; empty means any.
     allowed_channels: list[CourierChannel] = Field(default_factory=list)
+    # Sends to the topic collected per user and released as one message.
+    digest: TopicDigest | None = None
 
 
 class TopicView(_View):
@@ -170,6 +174,7 @@ class TopicView(_View):
     topic_name: str
     default_status: PreferenceStatus
     allowed_channels: list[CourierChannel]
+    digest: TopicDigest | None = None
 
 
 class TopicPage(_View):

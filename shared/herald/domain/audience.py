@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from herald.domain.digest import TopicDigest
+
 PreferenceStatus = Literal["OPTED_IN", "OPTED_OUT", "REQUIRED"]
 
 # Courier's channel classification <-> Herald's channels.
@@ -42,6 +44,8 @@ class SubscriptionTopic(_Strict):
     default_status: PreferenceStatus = "OPTED_IN"
     # Channels the topic may use at all; empty means any.
     allowed_channels: list[CourierChannel] = Field(default_factory=list)
+    # Sends to the topic collected per user and released as one message (domain/digest.py).
+    digest: TopicDigest | None = None
 
 
 class UserTopicChoice(_Strict):
@@ -50,6 +54,8 @@ class UserTopicChoice(_Strict):
     status: PreferenceStatus
     has_custom_routing: bool = False
     custom_routing: list[CourierChannel] = Field(default_factory=list)
+    # One of the topic's digest schedules (an ``instant`` one: each send at once).
+    digest_schedule_id: str | None = None
 
     @field_validator("custom_routing", mode="before")
     @classmethod
@@ -114,6 +120,9 @@ def topic_view(
     }
     if choice and choice.has_custom_routing:
         view["custom_routing"] = list(choice.custom_routing)
+    chosen = choice.digest_schedule_id if choice else None
+    if chosen and topic and topic.digest and chosen in topic.digest.active_ids():
+        view["digest_schedule_id"] = chosen
     return view
 
 

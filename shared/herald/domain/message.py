@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from herald.domain.automation import AutomationRun
+from herald.domain.digest import DigestState
 from herald.domain.status import MessageStatus
 
 
@@ -97,6 +98,10 @@ class MessageState(BaseModel):
     # anyone, and is not listed; what its send steps make are).
     automation: AutomationRun | None = None
     automation_run_id: str | None = None  # the run whose send step made this message
+    # A digest's own record (its open window's items; not listed), and on a digest's
+    # release, the record that released it.
+    digest: DigestState | None = None
+    digest_id: str | None = None
     # The routing tree that was planned, with only the channels the recipient can be
     # reached on: {"method": "single"|"all", "channels": [channel or tree, ...]}.
     route: dict[str, Any] | None = None
@@ -104,7 +109,7 @@ class MessageState(BaseModel):
     @property
     def listed(self) -> bool:
         """Whether ``GET /messages`` lists it: a list send's or a run's own record is not."""
-        return self.fanout is None and self.automation is None
+        return self.fanout is None and self.automation is None and self.digest is None
 
     def recipient_label(self) -> str:
         """Courier's ``recipient`` string: the best address we know."""

@@ -16,6 +16,8 @@ class MessageStatus(StrEnum):
     CANCELED = "CANCELED"  # canceled through the API before it was sent
     # A list send's own record, once every subscriber has a message of their own.
     FANNED_OUT = "FANNED_OUT"
+    # Collected into the user's digest of its topic: the digest's release is what is sent.
+    DIGESTED = "DIGESTED"
 
 
 class Reason(StrEnum):
@@ -42,5 +44,6 @@ PIPELINE_END = frozenset(
         MessageStatus.UNROUTABLE,
         MessageStatus.CANCELED,
         MessageStatus.FANNED_OUT,
+        MessageStatus.DIGESTED,
     }
 )

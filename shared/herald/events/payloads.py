@@ -125,3 +125,29 @@ class AutomationStepDue(_Payload):
 
     step: int
     not_before_ms: int | None = None
+
+
+class DigestItemCollected(_Payload):
+    """The message is collected into its recipient's digest of ``topic_id`` on
+    ``schedule_id``, instead of being sent on its own."""
+
+    topic_id: str
+    schedule_id: str
+    user_id: str
+
+
+class DigestReleaseDue(_Payload):
+    """A digest's window ``window`` is due for release at ``due_ms``."""
+
+    window: int
+    due_ms: int
+
+
+class DigestReleased(_Payload):
+    """A digest's window ``window`` was released as the message ``message_id``, holding
+    ``count`` items."""
+
+    window: int
+    count: int
+    message_id: str
+    trigger: str  # "schedule", "count" or "api"

@@ -241,6 +241,35 @@ EVENTS: tuple[EventSpec, ...] = (
         "A run's next step is due; after a delay, the durable timer brings it back when the"
         " delay ends.",
     ),
+    EventSpec(
+        "digest.item_collected",
+        1,
+        payloads.DigestItemCollected,
+        "render",
+        ("digest",),
+        "DIGESTED",
+        "A send to a digest topic is collected into its recipient's digest instead of being"
+        " sent; the message ends DIGESTED.",
+    ),
+    EventSpec(
+        "digest.release_due",
+        1,
+        payloads.DigestReleaseDue,
+        "digest",
+        ("digest",),
+        "DIGEST_RELEASE_DUE",
+        "A digest's window opened; the durable timer brings this back when its schedule"
+        " releases it.",
+    ),
+    EventSpec(
+        "digest.released",
+        1,
+        payloads.DigestReleased,
+        "digest",
+        (),
+        "DIGEST_RELEASED",
+        "A digest's window was released as one message holding its items (history only).",
+    ),
 )
 
 _BY_TYPE = {spec.name: spec for spec in EVENTS}
@@ -321,5 +350,9 @@ CONSUMER_VERSIONS: dict[str, dict[str, tuple[int, ...]]] = {
     "automate": {
         "automation.invoked": (1,),
         "automation.step_due": (1,),
+    },
+    "digest": {
+        "digest.item_collected": (1,),
+        "digest.release_due": (1,),
     },
 }

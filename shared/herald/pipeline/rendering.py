@@ -14,6 +14,7 @@ from herald.engagement.links import LinkMaker
 from herald.engagement.utm import add_utm
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.payloads import (
+    DigestItemCollected,
     MessageDelayed,
     MessageRendered,
     MessageRouted,
@@ -46,6 +47,17 @@ def _ended(message: MessageState, status: MessageStatus, reason: str, error: str
     return Transition(ended, [event])
 
 
+def _collected(
+    message: MessageState, recipient: dict[str, Any], topic_id: str, schedule_id: str
+) -> Transition:
+    """The message goes into its recipient's digest of the topic instead of being sent."""
+    collected = message.model_copy(update={"status": MessageStatus.DIGESTED})
+    item = DigestItemCollected(
+        topic_id=topic_id, schedule_id=schedule_id, user_id=str(recipient["user_id"])
+    )
+    return Transition(collected, [NewEvent("digest.item_collected", item)])
+
+
 def route_and_render(
     message: MessageState,
     context: RenderContext | None = None,
@@ -76,6 +88,8 @@ def route_and_render(
             reason,
             f"the recipient is {reason.lower().replace('_', ' ')} for topic {context.topic_id}",
         )
+    if context.digest is not None and context.topic_id:
+        return _collected(message, context.recipient, context.topic_id, context.digest.schedule_id)
     plan = plan_route(context.recipient, context.routing(message), context.preference.channels)
     if not plan.routable:
         return _ended(

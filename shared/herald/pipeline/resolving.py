@@ -12,6 +12,7 @@ from typing import Any
 
 from herald.clock import now_ms
 from herald.domain.audience import PreferenceDecision, SubscriptionTopic, UserTopicChoice, decide
+from herald.domain.digest import DigestSchedule
 from herald.domain.message import MessageState
 from herald.errors import ValidationFailed
 from herald.locales import check_locale, pick_locale
@@ -42,6 +43,8 @@ class RenderContext:
     missing: str | None = None  # what was named but does not exist
     # What was found but cannot be used (a stored profile whose address is not one).
     invalid: str | None = None
+    # The recipient's digest schedule of the topic: the message is collected, not sent.
+    digest: DigestSchedule | None = None
 
     def content_for(self, message: MessageState, channel: str) -> dict[str, Any]:
         """The channel's own content from the template, its default, or the message's."""
@@ -140,6 +143,7 @@ class ContextResolver:
         topic = SubscriptionTopic.model_validate(more["topic"]) if more.get("topic") else None
         choice = UserTopicChoice.model_validate(more["choice"]) if more.get("choice") else None
         return RenderContext(
+            digest=_digest_schedule(message, user_id, topic, choice),
             recipient=merged,
             profile=profile,
             template=template,
@@ -172,3 +176,17 @@ def _locale(value: Any) -> str | None:
         return check_locale(value)
     except ValueError:
         return None
+
+
+def _digest_schedule(
+    message: MessageState,
+    user_id: str | None,
+    topic: SubscriptionTopic | None,
+    choice: UserTopicChoice | None,
+) -> DigestSchedule | None:
+    """The schedule that collects this message, or None: the topic has no digest, the
+    recipient is no user, is on an ``instant`` schedule, or the message is a release."""
+    if topic is None or topic.digest is None or not user_id or message.digest_id is not None:
+        return None
+    schedule = topic.digest.schedule(choice.digest_schedule_id if choice else None)
+    return None if schedule.frequency == "instant" else schedule

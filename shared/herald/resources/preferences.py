@@ -129,6 +129,8 @@ class PreferenceService:
         choice = parse_body(ChoiceBody, body).topic
         if problem := self._choice_problem(workspace, topic_id, choice):
             raise ValidationFailed.of("topic.status", problem)
+        if problem := self._schedule_problem(workspace, topic_id, choice):
+            raise ValidationFailed.of("topic.digest_schedule_id", problem)
         self._store_choice(workspace, user_id, topic_id, choice)
 
     def _choice_problem(self, workspace: str, topic_id: str, choice: UserTopicChoice) -> str | None:
@@ -138,6 +140,19 @@ class PreferenceService:
         topic = self.topic(workspace, topic_id)
         if topic and topic.default_status == "REQUIRED" and choice.status == "OPTED_OUT":
             return f"topic {topic_id} is REQUIRED: it cannot be opted out of"
+        return None
+
+    def _schedule_problem(
+        self, workspace: str, topic_id: str, choice: UserTopicChoice
+    ) -> str | None:
+        """Why the choice's digest schedule is not one the user may choose, or None."""
+        if choice.digest_schedule_id is None:
+            return None
+        topic = self.topic(workspace, topic_id)
+        if topic is None or topic.digest is None:
+            return f"topic {topic_id} has no digest"
+        if choice.digest_schedule_id not in topic.digest.active_ids():
+            return f"is not an active schedule of topic {topic_id}"
         return None
 
     def _store_choice(
@@ -166,6 +181,8 @@ class PreferenceService:
         for index, topic in enumerate(topics):
             if problem := self._choice_problem(workspace, topic.topic_id, topic):
                 raise ValidationFailed.of(f"topics[{index}].status", problem)
+            if problem := self._schedule_problem(workspace, topic.topic_id, topic):
+                raise ValidationFailed.of(f"topics[{index}].digest_schedule_id", problem)
         wanted = {topic.topic_id for topic in topics}
         deleted = [t for t in self._stored_choice_ids(workspace, user_id) if t not in wanted]
         for topic in topics:
@@ -181,7 +198,8 @@ class PreferenceService:
         items: list[dict[str, Any]] = []
         errors: list[dict[str, str]] = []
         for topic in topics:
-            if problem := self._choice_problem(workspace, topic.topic_id, topic):
+            problem = self._choice_problem(workspace, topic.topic_id, topic)
+            if problem := problem or self._schedule_problem(workspace, topic.topic_id, topic):
                 errors.append({"topic_id": topic.topic_id, "reason": problem})
                 continue
             self._store_choice(workspace, user_id, topic.topic_id, _choice_of(topic))

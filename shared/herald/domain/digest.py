@@ -1,0 +1,183 @@
+"""Digests: a topic's sends collected per user and released as one message.
+
+A topic with a ``digest`` has one or more schedules (Courier's ``schedules``, each with
+its ``schedule_id``); a user is on the topic's default schedule unless their preference
+names another (``digest_schedule_id``). An ``instant`` schedule is no digest: a topic
+that has one lets its users choose to get each send at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from herald.domain.send import check_identifier
+
+DigestFrequency = Literal["instant", "minutes", "hourly", "daily"]
+
+# Bounds of one window: the items kept (the count goes on past them), the bytes of one
+# item's data (a larger one is kept without its data), and so what one release carries
+# stays within a send's size.
+MAX_ITEMS_KEPT = 100
+MAX_ITEM_DATA_BYTES = 2 * 1024
+MAX_SCHEDULES = 10
+MAX_COUNT_THRESHOLD = 10_000
+MAX_INTERVAL_MINUTES = 7 * 24 * 60
+MAX_TIMEZONE_CHARS = 64
+
+_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name``; ValueError for one that is not."""
+    if len(name) > MAX_TIMEZONE_CHARS or not re.fullmatch(r"[A-Za-z0-9_+\-/]+", name):
+        raise ValueError(f"is not an IANA time zone (e.g. America/New_York): {name[:64]!r}")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"is not an IANA time zone (e.g. America/New_York): {name!r}") from None
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DigestSchedule(_Strict):
+    """One cadence of a topic's digest."""
+
+    schedule_id: str
+    frequency: DigestFrequency
+    interval_minutes: int | None = Field(default=None, ge=1, le=MAX_INTERVAL_MINUTES)
+    time: str | None = None  # "HH:MM", the local time of a daily release
+    timezone: str | None = None  # IANA; absent: the user's profile's, else UTC
+    is_default: bool = False
+    disabled: bool = False
+
+    _id = field_validator("schedule_id")(classmethod(lambda cls, v: check_identifier(v)))
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, value: str | None) -> str | None:
+        if value is not None and not _TIME.fullmatch(value):
+            raise ValueError("must be a 24-hour time HH:MM, e.g. 09:30")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        if value is not None:
+            zone(value)
+        return value
+
+    @model_validator(mode="after")
+    def _fields_of_frequency(self) -> DigestSchedule:
+        if self.frequency == "minutes" and self.interval_minutes is None:
+            raise ValueError("interval_minutes: a 'minutes' schedule needs it")
+        if self.frequency != "minutes" and self.interval_minutes is not None:
+            raise ValueError(f"interval_minutes: a '{self.frequency}' schedule has none")
+        if self.frequency == "daily" and self.time is None:
+            raise ValueError("time: a 'daily' schedule needs it (HH:MM)")
+        if self.frequency != "daily" and self.time is not None:
+            raise ValueError(f"time: a '{self.frequency}' schedule has none")
+        return self
+
+
+class TopicDigest(_Strict):
+    """A topic's digest: its schedules, the template of a release, its count threshold."""
+
+    schedules: list[DigestSchedule] = Field(min_length=1, max_length=MAX_SCHEDULES)
+    # The template a release renders; absent: the template of the sends collected.
+    template_id: str | None = None
+    # Released as soon as this many items are collected, whatever the schedule.
+    count_threshold: int | None = Field(default=None, ge=1, le=MAX_COUNT_THRESHOLD)
+
+    _template = field_validator("template_id")(classmethod(lambda cls, v: check_identifier(v)))
+
+    @model_validator(mode="after")
+    def _one_default(self) -> TopicDigest:
+        ids = [s.schedule_id for s in self.schedules]
+        if len(set(ids)) != len(ids):
+            raise ValueError("schedules: names a schedule_id twice")
+        if sum(s.is_default for s in self.schedules) > 1:
+            raise ValueError("schedules: at most one is_default")
+        if all(s.disabled for s in self.schedules):
+            raise ValueError("schedules: at least one must not be disabled")
+        return self
+
+    def schedule(self, chosen: str | None) -> DigestSchedule:
+        """The user's schedule: the one they chose if it is active, else the default."""
+        active = [s for s in self.schedules if not s.disabled]
+        for schedule in active:
+            if schedule.schedule_id == chosen:
+                return schedule
+        return next((s for s in active if s.is_default), active[0])
+
+    def active_ids(self) -> list[str]:
+        return [s.schedule_id for s in self.schedules if not s.disabled]
+
+
+def next_release_ms(schedule: DigestSchedule, timezone: str | None, after_ms: int) -> int | None:
+    """When a window of ``schedule`` that is open at ``after_ms`` is released (None: at once).
+
+    ``minutes`` windows start at multiples of the interval since 1970; ``hourly`` ones at
+    each local hour; ``daily`` ones at the local ``time``, in ``timezone``.
+    """
+    if schedule.frequency == "instant":
+        return None
+    if schedule.frequency == "minutes":
+        step = (schedule.interval_minutes or 1) * 60_000
+        return (after_ms // step + 1) * step
+    tz = zone(schedule.timezone or timezone or "UTC")
+    local = dt.datetime.fromtimestamp(after_ms / 1000, tz)
+    if schedule.frequency == "hourly":
+        start = local.replace(minute=0, second=0, microsecond=0)
+        nxt = (start.astimezone(dt.UTC) + dt.timedelta(hours=1)).astimezone(tz)
+        return int(nxt.timestamp() * 1000)
+    hour, minute = (int(part) for part in (schedule.time or "00:00").split(":"))
+    day = local.date()
+    for _ in range(3):  # today's time, else tomorrow's (a DST gap may skip one)
+        at = dt.datetime.combine(day, dt.time(hour, minute), tz)
+        if (ms := int(at.timestamp() * 1000)) > after_ms:
+            return ms
+        day += dt.timedelta(days=1)
+    raise AssertionError("unreachable: a day later is always later")
+
+
+def user_timezone(profile: dict[str, Any]) -> str | None:
+    """The profile's ``timezone`` when it is a zone Herald knows (Courier's profile field)."""
+    name = profile.get("timezone")
+    if not isinstance(name, str):
+        return None
+    try:
+        zone(name)
+    except ValueError:
+        return None
+    return name
+
+
+class DigestState(BaseModel):
+    """A digest's own record (beside the messages, as an automation run's): one per
+    workspace, topic, schedule and user, holding the open window's items."""
+
+    topic_id: str
+    schedule_id: str
+    user_id: str
+    window: int = 0  # the open window's number; each release opens the next
+    # The open window: each collected send's data (the first MAX_ITEMS_KEPT), its message
+    # id, and how many were collected in all.
+    items: list[dict[str, Any]] = Field(default_factory=list)
+    item_message_ids: list[str] = Field(default_factory=list)
+    count: int = 0
+    opened_ms: int | None = None
+    due_ms: int | None = None  # when the open window is released by its schedule
+    # What the release sends: the template, the recipient and brand of the last send.
+    template: str | None = None
+    recipient: dict[str, Any] = Field(default_factory=dict)
+    brand_id: str | None = None
+    released: int = 0  # windows released so far
+    last_release_ms: int | None = None
+    last_message_id: str | None = None

@@ -1,0 +1,96 @@
+"""Courier's digest schedules API: a schedule's digests (one per user) and releasing them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from herald.domain.audience import SubscriptionTopic
+from herald.domain.digest import DigestState
+from herald.domain.message import MessageState
+from herald.errors import NotFound, ValidationFailed
+from herald.pipeline.digesting import DigestService, instances_collection
+from herald.resources.parsing import iso
+from herald.store.base import MessageRepository
+from herald.store.documents import DocumentStore
+
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+# One trigger releases at most this many digests; the rest keep their schedule.
+MAX_TRIGGERED = 1000
+# Topics read to find a schedule (a workspace's topics are few).
+MAX_TOPICS_READ = 1000
+
+
+def instance_view(record: MessageState, state: DigestState) -> dict[str, Any]:
+    """Courier's ``DigestInstance``: the digest's open window (COMPLETED once released
+    and nothing collected since)."""
+    return {
+        "digest_instance_id": f"{record.id}-{state.window}",
+        "user_id": state.user_id,
+        "event_count": state.count,
+        "status": "IN_PROGRESS" if state.count else "COMPLETED",
+        "created_at": iso(state.opened_ms or record.enqueued_ms),
+        "disabled": False,
+    }
+
+
+def _limit(query: Mapping[str, str]) -> int:
+    raw = query.get("limit")
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ValidationFailed.of("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+    return int(raw)
+
+
+class DigestSchedules:
+    def __init__(
+        self, messages: MessageRepository, documents: DocumentStore, digests: DigestService
+    ) -> None:
+        self.messages = messages
+        self.documents = documents
+        self.digests = digests
+
+    def _check_exists(self, workspace: str, schedule_id: str) -> None:
+        for _, document in self.documents.page(workspace, ("topics",), None, MAX_TOPICS_READ):
+            digest = SubscriptionTopic.model_validate(document).digest
+            if digest and any(s.schedule_id == schedule_id for s in digest.schedules):
+                return
+        raise NotFound(f"no digest schedule {schedule_id}")
+
+    def instances(
+        self, workspace: str, schedule_id: str, query: Mapping[str, str]
+    ) -> dict[str, Any]:
+        self._check_exists(workspace, schedule_id)
+        limit, cursor = _limit(query), query.get("cursor")
+        page = self.documents.page(workspace, instances_collection(schedule_id), cursor, limit)
+        records = self.messages.get_messages(workspace, [record_id for record_id, _ in page])
+        more = len(page) == limit
+        url = f"/digests/schedules/{schedule_id}/instances"
+        next_cursor = page[-1][0] if more else None
+        return {
+            "type": "list",
+            "url": url,
+            "items": [instance_view(r, r.digest) for r in records if r.digest is not None],
+            "has_more": more,
+            "cursor": next_cursor,
+            "next_url": f"{url}?cursor={next_cursor}" if more else None,
+        }
+
+    def trigger(self, workspace: str, schedule_id: str) -> int:
+        """Releases every digest of the schedule holding items now; how many were."""
+        self._check_exists(workspace, schedule_id)
+        request_id = uuid.uuid4().hex
+        released, after = 0, None
+        seen = 0
+        while seen < MAX_TRIGGERED and (
+            page := self.documents.page(
+                workspace, instances_collection(schedule_id), after, min(100, MAX_TRIGGERED - seen)
+            )
+        ):
+            for record_id, _ in page:
+                released += self.digests.trigger(workspace, record_id, request_id)
+            seen += len(page)
+            after = page[-1][0]
+        return released

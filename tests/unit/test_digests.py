@@ -1,0 +1,229 @@
+"""Digests over the in-memory adapters: sends to a digest topic collected per user and
+released once per window (on the timer, at a count, or by the trigger route), each item
+once, and the bad schedules refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from herald.api.http import Api
+from herald.domain.digest import MAX_ITEM_DATA_BYTES, MAX_ITEMS_KEPT
+from herald.pipeline.digesting import digest_record_id
+from tests.unit.fakes import Pipeline
+from tests.unit.test_api import call, make_api
+
+WS = "ws1"
+ADA = {"email": "ada@example.com"}
+DAILY = {"schedule_id": "daily-9", "frequency": "daily", "time": "09:00", "is_default": True}
+INSTANT = {"schedule_id": "now", "frequency": "instant"}
+ITEMS_BODY = "{{#each digest.items}}[{{this.text}}]{{/each}} of {{digest.count}}"
+
+
+def topic(api: Api, **digest: Any) -> None:
+    body = {"topic_name": "Comments", "digest": {"schedules": [DAILY, INSTANT], **digest}}
+    answer = call(api, "PUT", "/preferences/topics/comments", body)
+    assert answer.status == 200, answer.body
+
+
+@pytest.fixture
+def herald() -> tuple[Api, Pipeline]:
+    api, pipeline = make_api()
+    for name, body in (("comment", "one comment: {{text}}"), ("comments", ITEMS_BODY)):
+        template = {"content": {"title": "T", "body": body}}
+        assert call(api, "PUT", f"/templates/{name}", template).status < 300
+    assert call(api, "PUT", "/profiles/ada", {"profile": ADA}).status < 300
+    topic(api, template_id="comments")
+    return api, pipeline
+
+
+def send(api: Api, text: str, user: str = "ada", **extra: Any) -> str:
+    message = {
+        "to": {"user_id": user},
+        "template": "comment",
+        "data": {"text": text, **extra},
+        "preferences": {"subscription_topic_id": "comments"},
+    }
+    answer = call(api, "POST", "/send", {"message": message})
+    assert answer.status == 202, answer.body
+    return str(answer.body["requestId"])
+
+
+def bodies(pipeline: Pipeline) -> list[str]:
+    return [str(d.rendered.get("text") or d.rendered.get("body")) for d in pipeline.email.sent]
+
+
+def record_id(user: str = "ada") -> str:
+    return digest_record_id(WS, "comments", "daily-9", user)
+
+
+def test_sends_are_collected_then_released_on_the_timer_as_one_message(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    ids = [send(api, t) for t in ("a", "b", "c")]
+    pipeline.drain()
+    assert pipeline.email.sent == []
+    assert [call(api, "GET", f"/messages/{i}").body["status"] for i in ids] == ["DIGESTED"] * 3
+    (timer,) = pipeline.timers.entries.values()
+    assert timer.message_id == record_id()
+    pipeline.services.digest.clock = lambda: timer.due_ms
+    pipeline.fire_timers()
+    pipeline.drain()
+    (dispatch,) = pipeline.email.sent
+    assert "[a][b][c] of 3" in str(dispatch.rendered)
+    released = call(api, "GET", f"/messages/{dispatch.message_id}").body
+    assert released["status"] == "SENT"
+
+
+def test_each_item_is_collected_once_when_every_event_is_delivered_twice(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    digest = pipeline.consumers["digest"]
+    pipeline.consumers["digest"] = lambda event: (digest(event), digest(event))[0]
+    for t in ("a", "b"):
+        send(api, t)
+    pipeline.drain()
+    for event in list(pipeline.messages.outbox):
+        if event.type == "digest.item_collected":
+            digest(event)
+    assert call(api, "POST", "/digests/schedules/daily-9/trigger").status == 204
+    pipeline.drain()
+    (dispatch,) = pipeline.email.sent
+    assert "[a][b] of 2" in str(dispatch.rendered)
+
+
+def test_a_window_is_released_once_and_an_item_after_it_goes_to_the_next(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    send(api, "a")
+    pipeline.drain()
+    (timer,) = pipeline.timers.entries.values()
+    assert call(api, "POST", "/digests/schedules/daily-9/trigger").status == 204
+    assert call(api, "POST", "/digests/schedules/daily-9/trigger").status == 204
+    pipeline.drain()
+    send(api, "b")
+    pipeline.drain()
+    # The first window's timer, come due after the trigger released it: nothing.
+    pipeline.services.digest.clock = lambda: timer.due_ms
+    pipeline.services.digest.handle(timer.envelope)
+    pipeline.drain()
+    assert len(pipeline.email.sent) == 1 and "[a] of 1" in str(pipeline.email.sent[0].rendered)
+    history = [e.type for e in pipeline.messages.history(WS, record_id())]
+    assert history.count("digest.released") == 1
+    record = pipeline.messages.get_message(WS, record_id())
+    assert record is not None and record.digest is not None
+    assert (record.digest.window, record.digest.count) == (1, 1)
+
+
+def test_the_count_threshold_releases_without_waiting(herald: tuple[Api, Pipeline]) -> None:
+    api, pipeline = herald
+    topic(api, template_id="comments", count_threshold=2)
+    for t in ("a", "b", "c"):
+        send(api, t)
+    pipeline.drain()
+    assert bodies(pipeline) and len(pipeline.email.sent) == 1
+    assert "[a][b] of 2" in str(pipeline.email.sent[0].rendered)
+
+
+def test_a_user_on_the_instant_schedule_gets_each_send_at_once(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    choice = {"topic": {"status": "OPTED_IN", "digest_schedule_id": "now"}}
+    assert call(api, "PUT", "/users/ada/preferences/comments", choice).status == 200
+    got = call(api, "GET", "/users/ada/preferences/comments").body["topic"]
+    assert got["digest_schedule_id"] == "now"
+    send(api, "a")
+    pipeline.drain()
+    assert len(pipeline.email.sent) == 1 and "one comment: a" in str(pipeline.email.sent[0].rendered)
+
+
+def test_a_choice_of_a_schedule_the_topic_has_not_is_a_400(herald: tuple[Api, Pipeline]) -> None:
+    api, _ = herald
+    choice = {"topic": {"status": "OPTED_IN", "digest_schedule_id": "weekly"}}
+    answer = call(api, "PUT", "/users/ada/preferences/comments", choice)
+    assert answer.status == 400
+    assert answer.body["errors"][0]["field"] == "topic.digest_schedule_id"
+
+
+def test_items_past_the_bound_are_counted_not_kept(herald: tuple[Api, Pipeline]) -> None:
+    api, pipeline = herald
+    for n in range(MAX_ITEMS_KEPT + 1):
+        send(api, str(n))
+    send(api, "big", filler="x" * MAX_ITEM_DATA_BYTES)
+    pipeline.drain()
+    record = pipeline.messages.get_message(WS, record_id())
+    assert record is not None and record.digest is not None
+    assert (len(record.digest.items), record.digest.count) == (MAX_ITEMS_KEPT, MAX_ITEMS_KEPT + 2)
+
+
+def test_an_item_over_the_data_bound_is_kept_without_its_data(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    send(api, "small", filler="x" * (MAX_ITEM_DATA_BYTES - 64))
+    send(api, "big", filler="x" * MAX_ITEM_DATA_BYTES)
+    pipeline.drain()
+    record = pipeline.messages.get_message(WS, record_id())
+    assert record is not None and record.digest is not None
+    small, big = record.digest.items
+    assert small["text"] == "small" and big == {"data_omitted": f"over {MAX_ITEM_DATA_BYTES} bytes"}
+
+
+def test_instances_list_each_users_open_window(herald: tuple[Api, Pipeline]) -> None:
+    api, pipeline = herald
+    assert call(api, "PUT", "/profiles/bob", {"profile": {"email": "bob@example.com"}}).status
+    send(api, "a")
+    send(api, "b")
+    send(api, "c", user="bob")
+    pipeline.drain()
+    page = call(api, "GET", "/digests/schedules/daily-9/instances").body
+    counts = {i["user_id"]: (i["event_count"], i["status"]) for i in page["items"]}
+    assert counts == {"ada": (2, "IN_PROGRESS"), "bob": (1, "IN_PROGRESS")}
+    assert (page["type"], page["has_more"], page["cursor"]) == ("list", False, None)
+    first = call(api, "GET", "/digests/schedules/daily-9/instances", limit="1").body
+    assert first["has_more"] and len(first["items"]) == 1
+    rest = call(
+        api, "GET", "/digests/schedules/daily-9/instances", limit="1", cursor=first["cursor"]
+    ).body
+    assert {first["items"][0]["user_id"], rest["items"][0]["user_id"]} == {"ada", "bob"}
+    assert call(api, "POST", "/digests/schedules/daily-9/trigger").status == 204
+    pipeline.drain()
+    assert len(pipeline.email.sent) == 2
+    after = call(api, "GET", "/digests/schedules/daily-9/instances").body["items"]
+    assert {i["status"] for i in after} == {"COMPLETED"}
+
+
+def test_an_unknown_schedule_is_a_404(herald: tuple[Api, Pipeline]) -> None:
+    api, _ = herald
+    assert call(api, "GET", "/digests/schedules/nope/instances").status == 404
+    assert call(api, "POST", "/digests/schedules/nope/trigger").status == 404
+    assert call(api, "GET", "/digests/schedules/daily-9/instances", limit="101").status == 400
+
+
+@pytest.mark.parametrize(
+    ("schedule", "field"),
+    [
+        ({"schedule_id": "s", "frequency": "daily"}, "time"),
+        ({"schedule_id": "s", "frequency": "daily", "time": "24:00"}, "time"),
+        ({"schedule_id": "s", "frequency": "daily", "time": "9:00"}, "time"),
+        ({"schedule_id": "s", "frequency": "hourly", "timezone": "Mars/Olympus"}, "timezone"),
+        ({"schedule_id": "s", "frequency": "hourly", "timezone": "x" * 65}, "timezone"),
+        ({"schedule_id": "s", "frequency": "minutes"}, "interval_minutes"),
+        ({"schedule_id": "s", "frequency": "minutes", "interval_minutes": 0}, "interval_minutes"),
+        ({"schedule_id": "s", "frequency": "weekly", "time": "09:00"}, "frequency"),
+        ({"schedule_id": "../x", "frequency": "hourly"}, "schedule_id"),
+    ],
+)
+def test_a_malformed_schedule_is_a_400_naming_its_field(
+    herald: tuple[Api, Pipeline], schedule: dict[str, Any], field: str
+) -> None:
+    api, _ = herald
+    body = {"digest": {"schedules": [schedule]}}
+    answer = call(api, "PUT", "/preferences/topics/t", body)
+    assert answer.status == 400
+    assert field in str(answer.body["errors"]), answer.body
