@@ -25,7 +25,6 @@ HTTP_CALLS = {"_get": "GET", "_post": "POST", "_put": "PUT", "_patch": "PATCH", 
 OMISSIONS: dict[str, str] = {
     "tenants.templates": "not yet: templates per tenant (versions, publish)",
     "broadcasts": "not yet: broadcasts",
-    "digests": "not yet: digests",
     "journeys": "not yet: journeys (Courier's automation designer)",
     "notifications": "not yet: Courier's template API; Herald's /templates instead",
     "notifications.checks": "designer-only: submission checks of Courier's template designer",

@@ -242,6 +242,7 @@ def test_invocations_per_email_come_from_the_topology_and_the_registry() -> None
         "deliver": 1,
         "webhooks": 0,
         "automate": 0,
+        "digest": 0,
         "sweep": 0,
     }
     assert sum(invocations_per_email().values()) <= 8

@@ -107,6 +107,7 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("messages", "provider_overrides"),
     ("messages", "utm"),
     ("messages", "automation"),  # a run's steps and context, as the caller wrote them
+    ("messages", "digest"),  # a digest's open window: its items, read by the record's id
     # The workspace's documents, read by id or paged by id only.
     ("profiles", "profile"),
     ("subscriptions", "preferences"),
@@ -132,6 +133,7 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("locales", "messages"),
     ("brands", "settings"),
     ("brands", "snippets"),
+    ("topics", "digest"),  # a topic's digest schedules, read by id or paged by id
     ("automations", "steps"),  # stored automation templates, read by id or paged by id
     ("automation_throttles", "admitted"),  # a window's runs, read by the window's id
     ("automation_throttles", "refused"),
