@@ -4,11 +4,14 @@ once, and the bad schedules refused."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from herald.api.http import Api
+from herald.clock import now_ms
 from herald.domain.digest import MAX_ITEM_DATA_BYTES, MAX_ITEMS_KEPT
 from herald.pipeline.digesting import digest_record_id
 from tests.unit.fakes import Pipeline
@@ -224,3 +227,31 @@ def test_a_malformed_schedule_is_a_400_naming_its_field(
     answer = call(api, "PUT", "/preferences/topics/t", body)
     assert answer.status == 400
     assert field in str(answer.body["errors"]), answer.body
+
+
+def test_a_daily_window_ends_at_the_time_in_the_users_profile_zone(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    profile = {"profile": {**ADA, "timezone": "Asia/Tokyo"}}
+    assert call(api, "PUT", "/profiles/ada", profile).status < 300
+    send(api, "a")
+    pipeline.drain()
+    (timer,) = pipeline.timers.entries.values()
+    due = dt.datetime.fromtimestamp(timer.due_ms / 1000, ZoneInfo("Asia/Tokyo"))
+    assert (due.hour, due.minute) == (9, 0)
+    assert 0 < timer.due_ms - now_ms() <= 24 * 3600 * 1000
+
+
+def test_a_user_opted_out_of_the_topic_gets_no_digest(herald: tuple[Api, Pipeline]) -> None:
+    api, pipeline = herald
+    assert (
+        call(
+            api, "PUT", "/users/ada/preferences/comments", {"topic": {"status": "OPTED_OUT"}}
+        ).status
+        == 200
+    )
+    request_id = send(api, "a")
+    pipeline.drain()
+    assert call(api, "GET", f"/messages/{request_id}").body["status"] == "UNDELIVERABLE"
+    assert pipeline.messages.get_message(WS, record_id()) is None

@@ -187,10 +187,11 @@ class DigestService:
             note_ignored(self.messages, self.consumer, event)
             return
         record_id = digest_record_id(workspace, item.topic_id, item.schedule_id, item.user_id)
-        topic_doc, profile = self.documents.get_many(
+        topic_doc, profile_doc = self.documents.get_many(
             workspace, [topic_path(item.topic_id), ("profiles", item.user_id)]
         )
         digest = SubscriptionTopic.model_validate(topic_doc).digest if topic_doc else None
+        profile: dict[str, Any] = (profile_doc or {}).get("profile") or {}
         # The topic may have changed since render chose the schedule: its schedule now,
         # else (gone) the window is released at once rather than held forever.
         schedule = next(
@@ -204,7 +205,7 @@ class DigestService:
             self.consumer,
             event.id,
             lambda current: collect(
-                current, message, digest, schedule, user_timezone(profile or {}), self.clock()
+                current, message, digest, schedule, user_timezone(profile), self.clock()
             ),
         )
         if applied is None:
