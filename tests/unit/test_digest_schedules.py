@@ -92,11 +92,11 @@ def test_a_user_is_on_their_active_choice_else_the_default() -> None:
                     {"schedule_id": "b", "frequency": "hourly", "is_default": True},
                 ]
             },
-            "at most one is_default",
+            "more than one is_default",
         ),
         (
             {"schedules": [{"schedule_id": "a", "frequency": "hourly", "disabled": True}]},
-            "must not be disabled",
+            "one not disabled",
         ),
         (
             {"schedules": [{"schedule_id": "a", "frequency": "hourly"}], "count_threshold": 0},

@@ -215,7 +215,12 @@ def test_an_unknown_schedule_is_a_404(herald: tuple[Api, Pipeline]) -> None:
         ({"schedule_id": "s", "frequency": "hourly", "timezone": "x" * 65}, "timezone"),
         ({"schedule_id": "s", "frequency": "minutes"}, "interval_minutes"),
         ({"schedule_id": "s", "frequency": "minutes", "interval_minutes": 0}, "interval_minutes"),
-        ({"schedule_id": "s", "frequency": "weekly", "time": "09:00"}, "frequency"),
+        ({"schedule_id": "s", "frequency": "weekly"}, "frequency"),
+        ({"schedule_id": "s", "frequency": "hourly", "time": "09:00"}, "time"),
+        (
+            {"schedule_id": "s", "frequency": "daily", "time": "09:00", "interval_minutes": 5},
+            "interval_minutes",
+        ),
         ({"schedule_id": "../x", "frequency": "hourly"}, "schedule_id"),
     ],
 )
@@ -226,7 +231,7 @@ def test_a_malformed_schedule_is_a_400_naming_its_field(
     body = {"digest": {"schedules": [schedule]}}
     answer = call(api, "PUT", "/preferences/topics/t", body)
     assert answer.status == 400
-    assert field in str(answer.body["errors"]), answer.body
+    assert [e["field"] for e in answer.body["errors"]] == [f"digest.schedules[0].{field}"]
 
 
 def test_a_daily_window_ends_at_the_time_in_the_users_profile_zone(

@@ -13,7 +13,7 @@ import re
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from herald.domain.send import check_identifier
 
@@ -51,17 +51,35 @@ class DigestSchedule(_Strict):
 
     schedule_id: str
     frequency: DigestFrequency
-    interval_minutes: int | None = Field(default=None, ge=1, le=MAX_INTERVAL_MINUTES)
-    time: str | None = None  # "HH:MM", the local time of a daily release
+    # Checked against the frequency above (validated first), absent ones too.
+    interval_minutes: int | None = Field(
+        default=None, ge=1, le=MAX_INTERVAL_MINUTES, validate_default=True
+    )
+    time: str | None = Field(default=None, validate_default=True)  # "HH:MM", a daily's
     timezone: str | None = None  # IANA; absent: the user's profile's, else UTC
     is_default: bool = False
     disabled: bool = False
 
     _id = field_validator("schedule_id")(classmethod(lambda cls, v: check_identifier(v)))
 
+    @field_validator("interval_minutes")
+    @classmethod
+    def _interval(cls, value: int | None, info: ValidationInfo) -> int | None:
+        frequency = info.data.get("frequency")
+        if frequency == "minutes" and value is None:
+            raise ValueError("a 'minutes' schedule needs it")
+        if frequency not in (None, "minutes") and value is not None:
+            raise ValueError(f"a '{frequency}' schedule has none")
+        return value
+
     @field_validator("time")
     @classmethod
-    def _time(cls, value: str | None) -> str | None:
+    def _time(cls, value: str | None, info: ValidationInfo) -> str | None:
+        frequency = info.data.get("frequency")
+        if frequency == "daily" and value is None:
+            raise ValueError("a 'daily' schedule needs it (HH:MM)")
+        if frequency not in (None, "daily") and value is not None:
+            raise ValueError(f"a '{frequency}' schedule has none")
         if value is not None and not _TIME.fullmatch(value):
             raise ValueError("must be a 24-hour time HH:MM, e.g. 09:30")
         return value
@@ -72,18 +90,6 @@ class DigestSchedule(_Strict):
         if value is not None:
             zone(value)
         return value
-
-    @model_validator(mode="after")
-    def _fields_of_frequency(self) -> DigestSchedule:
-        if self.frequency == "minutes" and self.interval_minutes is None:
-            raise ValueError("interval_minutes: a 'minutes' schedule needs it")
-        if self.frequency != "minutes" and self.interval_minutes is not None:
-            raise ValueError(f"interval_minutes: a '{self.frequency}' schedule has none")
-        if self.frequency == "daily" and self.time is None:
-            raise ValueError("time: a 'daily' schedule needs it (HH:MM)")
-        if self.frequency != "daily" and self.time is not None:
-            raise ValueError(f"time: a '{self.frequency}' schedule has none")
-        return self
 
 
 class TopicDigest(_Strict):
@@ -97,16 +103,17 @@ class TopicDigest(_Strict):
 
     _template = field_validator("template_id")(classmethod(lambda cls, v: check_identifier(v)))
 
-    @model_validator(mode="after")
-    def _one_default(self) -> TopicDigest:
-        ids = [s.schedule_id for s in self.schedules]
+    @field_validator("schedules")
+    @classmethod
+    def _one_default(cls, schedules: list[DigestSchedule]) -> list[DigestSchedule]:
+        ids = [s.schedule_id for s in schedules]
         if len(set(ids)) != len(ids):
-            raise ValueError("schedules: names a schedule_id twice")
-        if sum(s.is_default for s in self.schedules) > 1:
-            raise ValueError("schedules: at most one is_default")
-        if all(s.disabled for s in self.schedules):
-            raise ValueError("schedules: at least one must not be disabled")
-        return self
+            raise ValueError("names a schedule_id twice")
+        if sum(s.is_default for s in schedules) > 1:
+            raise ValueError("has more than one is_default")
+        if all(s.disabled for s in schedules):
+            raise ValueError("must have one not disabled")
+        return schedules
 
     def schedule(self, chosen: str | None) -> DigestSchedule:
         """The user's schedule: the one they chose if it is active, else the default."""
