@@ -1,13 +1,15 @@
 """The fault-injection suite at scale: N sends while events double, functions die
 and providers fail; then automation runs (series through a delay, canceled ones,
-throttled ones) while events double and functions, automate among them, die; prints
-what was injected and what came of it.
+throttled ones) while events double and functions, automate among them, die; then
+sends to a digest topic while events double and functions, digest among them, die;
+prints what was injected and what came of it.
 
-    .venv/bin/python bench/faults.py --messages 1000 --runs 100
+    .venv/bin/python bench/faults.py --messages 1000 --runs 100 --digest-users 20
 
 Starts its own stack on free ports (the same timings as the end-to-end tests).
 Exits non-zero if any message was lost, doubled or left with an incomplete history,
-or any run lost, a step of one run twice, or a throttle or a cancel not kept.
+or any run lost, a step of one run twice, or a throttle or a cancel not kept, or any
+digest item lost or released twice.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from herald_tools.local import automation_faults, faultsuite
+from herald_tools.local import automation_faults, digest_faults, faultsuite
 from herald_tools.local.stack import Stack
 
 
@@ -27,6 +29,7 @@ def main() -> int:
     parser.add_argument("--kill-every-s", type=float, default=4.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--runs", type=int, default=60, help="automation runs in series")
+    parser.add_argument("--digest-users", type=int, default=20, help="users with digests")
     args = parser.parse_args()
 
     stack = Stack.with_fast_clocks(Path(tempfile.mkdtemp(prefix="herald-faults-")))
@@ -52,9 +55,18 @@ def main() -> int:
             ),
         )
         print(runs.render())
+        digests = digest_faults.run(
+            stack,
+            digest_faults.DigestFaultSettings(
+                users=args.digest_users,
+                kill_every_s=args.kill_every_s,
+                concurrency=args.concurrency,
+            ),
+        )
+        print(digests.render())
     finally:
         stack.stop()
-    return 0 if report.ok and runs.ok else 1
+    return 0 if report.ok and runs.ok and digests.ok else 1
 
 
 if __name__ == "__main__":
