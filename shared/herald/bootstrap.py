@@ -587,7 +587,7 @@ class Services:
     def digest_schedules(self) -> DigestSchedules:
         from herald.resources.digests import DigestSchedules
 
-        return DigestSchedules(self.adapters.messages, self.adapters.documents, self.digest)
+        return DigestSchedules(self.adapters.messages, self.adapters.documents)
 
 
 def build(adapters: Adapters) -> Services:

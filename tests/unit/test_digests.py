@@ -13,6 +13,7 @@ import pytest
 from herald.api.http import Api
 from herald.clock import now_ms
 from herald.domain.digest import MAX_ITEM_DATA_BYTES, MAX_ITEMS_KEPT
+from herald.pipeline import digesting
 from herald.pipeline.digesting import digest_record_id
 from tests.unit.fakes import Pipeline
 from tests.unit.test_api import call, make_api
@@ -260,3 +261,19 @@ def test_a_user_opted_out_of_the_topic_gets_no_digest(herald: tuple[Api, Pipelin
     pipeline.drain()
     assert call(api, "GET", f"/messages/{request_id}").body["status"] == "UNDELIVERABLE"
     assert pipeline.messages.get_message(WS, record_id()) is None
+
+
+def test_a_trigger_releases_at_most_its_bound_the_rest_keep_their_schedule(
+    herald: tuple[Api, Pipeline], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, pipeline = herald
+    monkeypatch.setattr(digesting, "MAX_TRIGGERED", 2)
+    for user in ("u1", "u2", "u3"):
+        assert call(api, "PUT", f"/profiles/{user}", {"profile": {"email": f"{user}@x.io"}}).status
+        send(api, "a", user=user)
+    pipeline.drain()
+    assert call(api, "POST", "/digests/schedules/daily-9/trigger").status == 204
+    pipeline.drain()
+    assert len(pipeline.email.sent) == 2
+    page = call(api, "GET", "/digests/schedules/daily-9/instances", limit="100").body
+    assert sorted(i["event_count"] for i in page["items"]) == [0, 0, 1]

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from herald.pipeline.automating import AutomationInvoker
     from herald.pipeline.canceling import CancelService
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+    from herald.pipeline.digesting import DigestService
     from herald.publish.dead_letters import DeadLetters
     from herald.resources.automations import AutomationRuns
     from herald.resources.digests import DigestSchedules
@@ -99,6 +100,9 @@ class ApiServices(Protocol):
 
     @property
     def automation_runs(self) -> AutomationRuns: ...
+
+    @property
+    def digest(self) -> DigestService: ...
 
     @property
     def digest_schedules(self) -> DigestSchedules: ...

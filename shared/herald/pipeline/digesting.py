@@ -11,6 +11,7 @@ waits on the durable timer (``digest.release_due``), never in an instance.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -33,26 +34,20 @@ from herald.ids import message_id_for
 from herald.observability import logs
 from herald.pipeline.accepting import enqueued_event
 from herald.pipeline.ignoring import note_ignored
+from herald.resources.digests import check_schedule_exists, instance_path, instances_collection
 from herald.resources.preferences import topic_path
 from herald.store.base import MessageRepository, ScheduledEvent, TimerRepository, Transition
-from herald.store.documents import DocPath, DocumentStore
+from herald.store.documents import DocumentStore
 from herald.store.sizes import value_size
 
 CONSUMER = "digest"
 COLLECTED, RELEASE_DUE = "digest.item_collected", "digest.release_due"
+# One trigger releases at most this many digests; the rest keep their schedule.
+MAX_TRIGGERED = 1000
 
 
 def digest_record_id(workspace: str, topic_id: str, schedule_id: str, user_id: str) -> str:
     return message_id_for(workspace, {"digest": [topic_id, schedule_id, user_id]})
-
-
-def instance_path(schedule_id: str, record_id: str) -> DocPath:
-    """The schedule's index of its digests: what lists and triggers them."""
-    return ("digest_schedules", schedule_id, "instances", record_id)
-
-
-def instances_collection(schedule_id: str) -> DocPath:
-    return ("digest_schedules", schedule_id, "instances")
 
 
 def release_message_id(record_id: str, window: int) -> str:
@@ -280,8 +275,24 @@ class DigestService:
         if applied is None:
             note_ignored(self.messages, self.consumer, event)
 
-    def trigger(self, workspace: str, record_id: str, request_id: str) -> bool:
-        """Releases the digest's open window now (the api's trigger); False: nothing open."""
+    def trigger_schedule(self, workspace: str, schedule_id: str) -> int:
+        """Releases every digest of the schedule holding items now (the api's trigger);
+        how many were."""
+        check_schedule_exists(self.documents, workspace, schedule_id)
+        request_id = uuid.uuid4().hex
+        released, seen, after = 0, 0, None
+        while seen < MAX_TRIGGERED and (
+            page := self.documents.page(
+                workspace, instances_collection(schedule_id), after, min(100, MAX_TRIGGERED - seen)
+            )
+        ):
+            for record_id, _ in page:
+                released += self._trigger(workspace, record_id, request_id)
+            seen += len(page)
+            after = page[-1][0]
+        return released
+
+    def _trigger(self, workspace: str, record_id: str, request_id: str) -> bool:
         applied = self.messages.transition(
             workspace,
             record_id,

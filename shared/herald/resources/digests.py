@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,16 +9,31 @@ from herald.domain.audience import SubscriptionTopic
 from herald.domain.digest import DigestState
 from herald.domain.message import MessageState
 from herald.errors import NotFound, ValidationFailed
-from herald.pipeline.digesting import DigestService, instances_collection
 from herald.resources.parsing import iso
 from herald.store.base import MessageRepository
-from herald.store.documents import DocumentStore
+from herald.store.documents import DocPath, DocumentStore
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-# One trigger releases at most this many digests; the rest keep their schedule.
-MAX_TRIGGERED = 1000
 # Topics read to find a schedule (a workspace's topics are few).
 MAX_TOPICS_READ = 1000
+
+
+def instance_path(schedule_id: str, record_id: str) -> DocPath:
+    """The schedule's index of its digests: what lists and triggers them."""
+    return ("digest_schedules", schedule_id, "instances", record_id)
+
+
+def instances_collection(schedule_id: str) -> DocPath:
+    return ("digest_schedules", schedule_id, "instances")
+
+
+def check_schedule_exists(documents: DocumentStore, workspace: str, schedule_id: str) -> None:
+    """NotFound unless a topic of the workspace has the schedule."""
+    for _, document in documents.page(workspace, ("topics",), None, MAX_TOPICS_READ):
+        digest = SubscriptionTopic.model_validate(document).digest
+        if digest and any(s.schedule_id == schedule_id for s in digest.schedules):
+            return
+    raise NotFound(f"no digest schedule {schedule_id}")
 
 
 def instance_view(record: MessageState, state: DigestState) -> dict[str, Any]:
@@ -45,24 +59,16 @@ def _limit(query: Mapping[str, str]) -> int:
 
 
 class DigestSchedules:
-    def __init__(
-        self, messages: MessageRepository, documents: DocumentStore, digests: DigestService
-    ) -> None:
+    """A schedule's digests, one per user, as Courier's instances."""
+
+    def __init__(self, messages: MessageRepository, documents: DocumentStore) -> None:
         self.messages = messages
         self.documents = documents
-        self.digests = digests
-
-    def _check_exists(self, workspace: str, schedule_id: str) -> None:
-        for _, document in self.documents.page(workspace, ("topics",), None, MAX_TOPICS_READ):
-            digest = SubscriptionTopic.model_validate(document).digest
-            if digest and any(s.schedule_id == schedule_id for s in digest.schedules):
-                return
-        raise NotFound(f"no digest schedule {schedule_id}")
 
     def instances(
         self, workspace: str, schedule_id: str, query: Mapping[str, str]
     ) -> dict[str, Any]:
-        self._check_exists(workspace, schedule_id)
+        check_schedule_exists(self.documents, workspace, schedule_id)
         limit, cursor = _limit(query), query.get("cursor")
         page = self.documents.page(workspace, instances_collection(schedule_id), cursor, limit)
         records = self.messages.get_messages(workspace, [record_id for record_id, _ in page])
@@ -77,20 +83,3 @@ class DigestSchedules:
             "cursor": next_cursor,
             "next_url": f"{url}?cursor={next_cursor}" if more else None,
         }
-
-    def trigger(self, workspace: str, schedule_id: str) -> int:
-        """Releases every digest of the schedule holding items now; how many were."""
-        self._check_exists(workspace, schedule_id)
-        request_id = uuid.uuid4().hex
-        released, after = 0, None
-        seen = 0
-        while seen < MAX_TRIGGERED and (
-            page := self.documents.page(
-                workspace, instances_collection(schedule_id), after, min(100, MAX_TRIGGERED - seen)
-            )
-        ):
-            for record_id, _ in page:
-                released += self.digests.trigger(workspace, record_id, request_id)
-            seen += len(page)
-            after = page[-1][0]
-        return released

@@ -44,5 +44,5 @@ def list_instances(ctx: Context) -> HttpResponse:
     answers=(NO_CONTENT,),
 )
 def trigger(ctx: Context) -> HttpResponse:
-    ctx.services.digest_schedules.trigger(ctx.workspace, ctx.params["schedule_id"])
+    ctx.services.digest.trigger_schedule(ctx.workspace, ctx.params["schedule_id"])
     return HttpResponse(204, None)
