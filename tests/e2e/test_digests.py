@@ -3,6 +3,7 @@ per user, then released as one email holding every item."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -81,6 +82,8 @@ def test_sends_to_a_digest_topic_are_released_as_one_email_through_the_sdk(
 
     client.digests.schedules.release(schedule_id)
     [mail] = eventually(lambda: mails_to(sinks, address), what="the digest's email")
-    assert "[a][b][c] of 3" in mail["text"]
+    # In the order collected, which the pipeline does not keep from the order sent.
+    assert sorted(re.findall(r"\[(\w)\]", mail["text"])) == ["a", "b", "c"]
+    assert " of 3" in mail["text"]
     [instance] = client.digests.schedules.list_instances(schedule_id).items
     assert (instance.event_count, instance.status) == (0, "COMPLETED")
