@@ -277,3 +277,16 @@ def test_a_trigger_releases_at_most_its_bound_the_rest_keep_their_schedule(
     assert len(pipeline.email.sent) == 2
     page = call(api, "GET", "/digests/schedules/daily-9/instances", limit="100").body
     assert sorted(i["event_count"] for i in page["items"]) == [0, 0, 1]
+
+
+def test_a_choice_that_omits_the_schedule_keeps_it_and_null_clears_it(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, _ = herald
+    path = "/users/ada/preferences/comments"
+    assert call(api, "PUT", path, {"topic": {"status": "OPTED_IN", "digest_schedule_id": "now"}})
+    assert call(api, "PUT", path, {"topic": {"status": "OPTED_IN"}}).status == 200
+    assert call(api, "GET", path).body["topic"]["digest_schedule_id"] == "now"
+    cleared = {"topic": {"status": "OPTED_IN", "digest_schedule_id": None}}
+    assert call(api, "PUT", path, cleared).status == 200
+    assert "digest_schedule_id" not in call(api, "GET", path).body["topic"]

@@ -127,6 +127,14 @@ class PreferenceService:
 
     def put_choice(self, workspace: str, user_id: str, topic_id: str, body: Any) -> None:
         choice = parse_body(ChoiceBody, body).topic
+        if "digest_schedule_id" not in body["topic"]:
+            # Courier's: an omitted schedule leaves the user's choice of one alone (null
+            # clears it), unlike the routing fields, which the call replaces.
+            earlier = self.choice(workspace, user_id, topic_id)
+            if earlier is not None and earlier.digest_schedule_id is not None:
+                choice = choice.model_copy(
+                    update={"digest_schedule_id": earlier.digest_schedule_id}
+                )
         if problem := self._choice_problem(workspace, topic_id, choice):
             raise ValidationFailed.of("topic.status", problem)
         if problem := self._schedule_problem(workspace, topic_id, choice):
