@@ -76,6 +76,24 @@ class MessageRepositoryContract:
         request = messages.get_request(workspace, message.request_id)
         assert request is not None and request.message_ids == [message.id]
 
+    def test_creating_a_message_that_exists_raises_and_changes_nothing(
+        self, messages: MessageRepository, workspace: str
+    ) -> None:
+        # What a digest's record relies on when two first items race to create it.
+        message = new_message(workspace)
+        create(messages, message)
+        again = message.model_copy(update={"content": {"title": "other", "body": "b"}})
+        with pytest.raises(Exception):  # noqa: B017 - each backend raises its own
+            messages.create_request(
+                RequestRecord(
+                    id=again.id, workspace=workspace, message_ids=[again.id], received_ms=1
+                ),
+                [(again, [])],
+            )
+        stored = messages.get_message(workspace, message.id)
+        assert stored is not None and stored.content == message.content and stored.seq == 1
+        assert len(messages.history(workspace, message.id)) == 1
+
     def test_a_request_of_one_message_is_read_back_from_its_message(
         self, messages: MessageRepository, workspace: str
     ) -> None:
