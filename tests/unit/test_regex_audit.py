@@ -114,6 +114,15 @@ SITES: dict[tuple[str, str], Site] = {
         64,
         "expires_in, checked to 64 characters first",
     ),
+    ("herald/domain/digest.py", "_TIME"): Site(
+        attribute("domain.digest", "_TIME"),
+        "fullmatch",
+        64 * KIB,
+        "a topic's body, within the API's default body limit",
+    ),
+    ("herald/domain/digest.py", "_ZONE"): Site(
+        attribute("domain.digest", "_ZONE"), "fullmatch", 64, "checked to 64 characters first"
+    ),
     ("herald/domain/send.py", "_EMAIL"): Site(
         attribute("domain.send", "_EMAIL"), "match", 254, "checked to 254 characters first"
     ),

@@ -30,11 +30,12 @@ MAX_INTERVAL_MINUTES = 7 * 24 * 60
 MAX_TIMEZONE_CHARS = 64
 
 _TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+_ZONE = re.compile(r"[A-Za-z0-9_+\-/]+")  # no "." (no path out of the zone database)
 
 
 def zone(name: str) -> ZoneInfo:
     """The IANA zone ``name``; ValueError for one that is not."""
-    if len(name) > MAX_TIMEZONE_CHARS or not re.fullmatch(r"[A-Za-z0-9_+\-/]+", name):
+    if len(name) > MAX_TIMEZONE_CHARS or not _ZONE.fullmatch(name):
         raise ValueError(f"is not an IANA time zone (e.g. America/New_York): {name[:64]!r}")
     try:
         return ZoneInfo(name)

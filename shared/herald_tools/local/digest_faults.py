@@ -11,7 +11,6 @@ count says.
 
 from __future__ import annotations
 
-import re
 import time
 import urllib.error
 import uuid
@@ -29,7 +28,16 @@ KILLABLE = ("relay", "render", "digest", "deliver")
 COUNT_THRESHOLD = 4
 # One digest's mail: each item's number in brackets, then the count.
 BODY = "{{#each digest.items}}[{{this.n}}]{{/each}} count={{digest.count}}"
-_MAIL = re.compile(r"((?:\[\d+\])*) count=(\d+)")
+
+
+def parse_mail(text: str) -> tuple[list[int], int] | None:
+    """A digest mail's item numbers and count; None for a mail that is not one."""
+    items, marker, rest = text.partition(" count=")
+    try:
+        numbers = [int(n) for n in items.replace("[", " ").replace("]", " ").split()]
+        return (numbers, int(rest.split()[0])) if marker and rest.split() else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -172,7 +180,7 @@ def run(stack: Stack, settings: DigestFaultSettings = DigestFaultSettings()) -> 
             user
             for user in users
             for text in mails.get(f"{user}@example.com", [])
-            for _ in re.findall(r"\[\d+\]", text)
+            for _ in (parse_mail(text) or ([], 0))[0]
         )
         if held == wanted:
             break
@@ -185,9 +193,9 @@ def run(stack: Stack, settings: DigestFaultSettings = DigestFaultSettings()) -> 
     for user in users:
         for text in mails.get(f"{user}@example.com", []):
             count += 1
-            match = _MAIL.search(text)
-            numbers = [int(n) for n in re.findall(r"\d+", match.group(1))] if match else []
-            if match is None or len(numbers) != int(match.group(2)):
+            parsed = parse_mail(text)
+            numbers = parsed[0] if parsed else []
+            if parsed is None or len(numbers) != parsed[1]:
                 miscounted.append(f"{user}: {text[:120]!r}")
             seen.update((user, n) for n in numbers)
     expected = set(sent.values())
