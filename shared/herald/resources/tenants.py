@@ -219,7 +219,8 @@ class TenantService:
     # Default preferences, one topic at a time.
     def put_default(self, workspace: str, tenant_id: str, topic_id: str, body: Any) -> None:
         choice = parse_body(DefaultPreferenceBody, body)
-        item = {"id": topic_id, **choice.model_dump(mode="json")}
+        # A digest schedule is a user's own choice, not a tenant's default.
+        item = {"id": topic_id, **choice.model_dump(mode="json", exclude={"digest_schedule_id"})}
 
         def changed(current: Document | None) -> Document:
             if current is None:
