@@ -26,7 +26,7 @@ OMISSIONS: dict[str, str] = {
     "tenants.templates": "not yet: templates per tenant (versions, publish)",
     "broadcasts": "not yet: broadcasts",
     "digests": "not yet: digests",
-    "journeys": "not yet: journeys (Courier's automation designer)",
+    "journeys.templates": "not yet: notification templates kept inside a journey",
     "notifications": "not yet: Courier's template API; Herald's /templates instead",
     "notifications.checks": "designer-only: submission checks of Courier's template designer",
     "notifications.previews": "designer-only: previews in Courier's template designer",

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from herald.pipeline.automating import AutomationInvoker
     from herald.pipeline.canceling import CancelService
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
+    from herald.pipeline.journeys import JourneyService
     from herald.publish.dead_letters import DeadLetters
     from herald.resources.automations import AutomationRuns
     from herald.resources.inbox import InboxService
@@ -98,6 +99,9 @@ class ApiServices(Protocol):
 
     @property
     def automation_runs(self) -> AutomationRuns: ...
+
+    @property
+    def journeys(self) -> JourneyService: ...
 
     @property
     def console(self) -> ConsoleSessions | None:

@@ -59,6 +59,7 @@ from herald.resources.automations import (
     runs_index_path,
     template_path,
 )
+from herald.resources.journeys import journey_runs_index_path
 from herald.resources.parsing import parse_body
 from herald.resources.profiles import profile_addresses, profile_path
 from herald.store.base import MessageRepository, ScheduledEvent, TimerRepository, Transition
@@ -185,26 +186,27 @@ def check_automation(raw: Any, at: int, field: str = "automation") -> list[dict[
         raise ValidationFailed.of(
             f"{field}.cancelation_token", f"must be text of 1 to {MAX_TOKEN_CHARS} characters"
         )
-    checked = []
-    for index, given in enumerate(steps):
-        step_field = f"{field}.steps[{index}]"
-        step = parse_step(given, step_field)
-        if isinstance(step, DelayStep):
-            delay_due_ms(step, step_field, at)
-        if step.condition is not None:
-            try:
-                compile_expression(step.condition)
-            except TemplateError as exc:
-                raise ValidationFailed.of(f"{step_field}.if", str(exc)) from exc
-        if isinstance(step, ThrottleStep):
-            _check_throttle(step, step_field)
-        if isinstance(step, BatchStep) and step.batch_key is not None:
-            try:
-                compile_template(step.batch_key)
-            except TemplateError as exc:
-                raise ValidationFailed.of(f"{step_field}.batch_key", str(exc)) from exc
-        checked.append(step.model_dump(mode="json", exclude_none=True, by_alias=True))
-    return checked
+    return [check_step(given, f"{field}.steps[{index}]", at) for index, given in enumerate(steps)]
+
+
+def check_step(given: Any, step_field: str, at: int) -> dict[str, Any]:
+    """One step, checked as an invoke checks it; a 400 names ``step_field.<its field>``."""
+    step = parse_step(given, step_field)
+    if isinstance(step, DelayStep):
+        delay_due_ms(step, step_field, at)
+    if step.condition is not None:
+        try:
+            compile_expression(step.condition)
+        except TemplateError as exc:
+            raise ValidationFailed.of(f"{step_field}.if", str(exc)) from exc
+    if isinstance(step, ThrottleStep):
+        _check_throttle(step, step_field)
+    if isinstance(step, BatchStep) and step.batch_key is not None:
+        try:
+            compile_template(step.batch_key)
+        except TemplateError as exc:
+            raise ValidationFailed.of(f"{step_field}.batch_key", str(exc)) from exc
+    return step.model_dump(mode="json", exclude_none=True, by_alias=True)
 
 
 def _check_throttle(step: ThrottleStep, field: str) -> None:
@@ -327,7 +329,11 @@ class AutomationInvoker:
         automation: Any,
         template_id: str | None = None,
         automation_field: str = "automation",
+        journey_id: str | None = None,
+        journey_version: str | None = None,
+        node_ids: list[str | None] | None = None,
     ) -> str:
+        """A run of ``automation``'s steps (a journey's: with the node id of each)."""
         if not isinstance(body, dict):
             raise ValidationFailed.of("body", "must be a JSON object")
         if unknown := sorted(set(body) - INVOKE_FIELDS):
@@ -337,7 +343,12 @@ class AutomationInvoker:
         run = AutomationRun(
             template_id=template_id,
             cancelation_token=automation.get("cancelation_token"),
-            steps=[StepState(step=step) for step in steps],
+            journey_id=journey_id,
+            journey_version=journey_version,
+            steps=[
+                StepState(step=step, node_id=node_ids[i] if node_ids else None)
+                for i, step in enumerate(steps)
+            ],
             recipient=_text(body, "recipient", identifier=True),
             profile=_object(body, "profile"),
             brand=_text(body, "brand", identifier=True),
@@ -362,10 +373,9 @@ class AutomationInvoker:
         )
         # Listed first: a crash before the run leaves an entry the list skips, never a
         # run nobody can find.
+        listed = journey_runs_index_path(run_id) if journey_id else runs_index_path(run_id)
         self.documents.put(
-            workspace,
-            runs_index_path(run_id),
-            {"created_ms": at, "template_id": template_id},
+            workspace, listed, {"created_ms": at, "template_id": journey_id or template_id}
         )
         invoked = NewEvent(INVOKED, AutomationInvoked(template_id=template_id, steps=len(steps)))
         self.messages.create_request(

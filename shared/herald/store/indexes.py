@@ -138,6 +138,9 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("automation_throttles", "refused"),
     ("automation_batches", "members"),  # a batch's runs and their data, read by its id
     ("automation_batches", "items"),
+    ("journeys", "draft"),  # a journey's nodes and steps, read by its id
+    ("versions", "nodes"),  # a journey's published versions, read by id or paged by id
+    ("versions", "steps"),
     ("deliveries", "body"),  # customer webhook deliveries, read by id or paged by id
     ("deliveries", "attempts"),
 )
