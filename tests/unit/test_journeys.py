@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from herald.api.http import Api
+from herald.domain.automation import MAX_DURATION_CHARS
 from herald.domain.journey import MAX_NAME_CHARS, courier_duration
 from herald.errors import ValidationFailed
 from herald.pipeline.journeys import MAX_NODES
@@ -319,3 +320,10 @@ def test_iso_durations_are_read_as_seconds(text: str, seconds: int) -> None:
 def test_unreadable_iso_durations_are_refused(text: str) -> None:
     with pytest.raises(ValidationFailed):
         courier_duration(text, "d")
+
+
+def test_an_iso_duration_is_read_up_to_its_length_limit() -> None:
+    at_limit = "PT" + "0" * (MAX_DURATION_CHARS - 4) + "1S"
+    assert courier_duration(at_limit, "d") == "1 seconds"
+    with pytest.raises(ValidationFailed, match="longer than 64"):
+        courier_duration("PT0" + at_limit.removeprefix("PT"), "d")
