@@ -1,8 +1,7 @@
 """The fault-injection suite at scale: N sends while events double, functions die
 and providers fail; then automation runs (series through a delay, canceled ones,
 throttled ones, batched ones) while events double and functions, automate among them,
-die; prints
-what was injected and what came of it.
+die; prints what was injected and what came of it.
 
     .venv/bin/python bench/faults.py --messages 1000 --runs 100
 
