@@ -263,7 +263,7 @@ def test_nodes_herald_cannot_run_are_refused_naming_the_field(
 
 def test_journey_bounds_are_accepted_at_their_limits(herald: tuple[Api, Pipeline]) -> None:
     api, _ = herald
-    most = [TRIGGER, *[{**SEND, "id": None}] * (MAX_NODES - 2), EXIT]
+    most: list[dict[str, Any]] = [TRIGGER, *[{**SEND, "id": None}] * (MAX_NODES - 2), EXIT]
     assert create(api, most).status == 200
     assert create(api, [SEND], name="n" * MAX_NAME_CHARS).status == 200
     assert errors_of(create(api, [SEND], name="n" * (MAX_NAME_CHARS + 1))) == ["name"]
@@ -327,3 +327,25 @@ def test_an_iso_duration_is_read_up_to_its_length_limit() -> None:
     assert courier_duration(at_limit, "d") == "1 seconds"
     with pytest.raises(ValidationFailed, match="longer than 64"):
         courier_duration("PT0" + at_limit.removeprefix("PT"), "d")
+
+
+def test_a_publish_killed_before_its_version_was_written_leaves_a_gap_the_next_one_skips(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    journey_id = create(api, [SEND]).body["id"]
+    put = pipeline.documents.put
+
+    def killed(workspace: str, path: tuple[str, ...], document: dict[str, Any]) -> None:
+        raise RuntimeError("killed before the version was written")
+
+    pipeline.documents.put = killed  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        pipeline.api.services.journeys.publish(WS, journey_id, {})
+    pipeline.documents.put = put  # type: ignore[method-assign]
+    assert call(api, "GET", f"/journeys/{journey_id}").status == 404  # nothing published
+    assert call(api, "POST", f"/journeys/{journey_id}/publish").status == 200
+    versions = call(api, "GET", f"/journeys/{journey_id}/versions").body["results"]
+    assert [v["version"] for v in versions] == ["v2"]
+    assert call(api, "POST", f"/journeys/{journey_id}/publish", {"version": "v1"}).status == 404
+    assert invoke(api, journey_id).status == 202

@@ -126,20 +126,38 @@ class JourneyTemplates:
             number = version_number(version, "version")
             if not 1 <= number <= int(stored.get("versions", 0)):
                 raise NotFound(f"journey {journey_id} has no version {version}")
+            self.version(workspace, journey_id, number)  # a 404 for a number never written
             self._point(workspace, journey_id, number)
             return
-        number = int(stored.get("versions", 0)) + 1
-        if number > MAX_VERSIONS:
+        number, draft = self._allocate(workspace, journey_id)
+        published = {**draft, "number": number, "published_ms": now_ms()}
+        # Its number taken first, in a transaction: two publishes at once make two versions.
+        # A crash before the pointer leaves a version nobody points at, and one before the
+        # version a number unused; the next publish takes the next number either way.
+        self.documents.put(workspace, version_path(journey_id, number), published)
+        self._point(workspace, journey_id, number)
+
+    def _allocate(self, workspace: str, journey_id: str) -> tuple[int, Document]:
+        """The next version's number, taken, and the draft it publishes."""
+        taken: list[tuple[int, Document]] = []
+
+        def counted(current: Document | None) -> Document | None:
+            taken.clear()
+            if current is None or current.get("archived"):
+                return None
+            number = int(current.get("versions", 0)) + 1
+            if number > MAX_VERSIONS:
+                return None
+            taken.append((number, current["draft"]))
+            return {**current, "versions": number}
+
+        self.documents.update(workspace, journey_path(journey_id), counted)
+        if not taken:
+            self.stored(workspace, journey_id)  # a 404 for a journey archived meanwhile
             raise ValidationFailed.of(
                 "template_id", f"has {MAX_VERSIONS} versions, the most a journey keeps"
             )
-        at = now_ms()
-        draft = stored["draft"]
-        published = {**draft, "number": number, "published_ms": at}
-        # The version first: a crash after it leaves a version nobody points at, which the
-        # next publish writes again under the same number.
-        self.documents.put(workspace, version_path(journey_id, number), published)
-        self._point(workspace, journey_id, number)
+        return taken[0]
 
     def _point(self, workspace: str, journey_id: str, number: int) -> None:
         at = now_ms()
