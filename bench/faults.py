@@ -1,15 +1,15 @@
 """The fault-injection suite at scale: N sends while events double, functions die
 and providers fail; then automation runs (series through a delay, canceled ones,
-throttled ones) while events double and functions, automate among them, die; then
-sends to a digest topic while events double and functions, digest among them, die;
-prints what was injected and what came of it.
+throttled ones, batched ones) while events double and functions, automate among them,
+die; then sends to a digest topic while events double and functions, digest among
+them, die; prints what was injected and what came of it.
 
     .venv/bin/python bench/faults.py --messages 1000 --runs 100 --digest-users 20
 
 Starts its own stack on free ports (the same timings as the end-to-end tests).
 Exits non-zero if any message was lost, doubled or left with an incomplete history,
-or any run lost, a step of one run twice, or a throttle or a cancel not kept, or any
-digest item lost or released twice.
+or any run lost, a step of one run twice, a throttle or a cancel not kept, a batched
+run in no batch's mail or in two, or any digest item lost or released twice.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from herald.pipeline.delivering import DeliverService
     from herald.pipeline.digesting import DigestService
     from herald.pipeline.feedback import FeedbackService
+    from herald.pipeline.journeys import JourneyService
     from herald.pipeline.relaying import RelayService
     from herald.pipeline.rendering import RenderService
     from herald.pipeline.sweeping import SweepService
@@ -415,6 +416,14 @@ class Services:
         from herald.resources.automations import AutomationRuns
 
         return AutomationRuns(self.adapters.messages, self.adapters.documents)
+
+    @functools.cached_property
+    def journeys(self) -> JourneyService:
+        from herald.pipeline.journeys import JourneyService
+        from herald.resources.journeys import JourneyRuns
+
+        runs = JourneyRuns(self.adapters.messages, self.adapters.documents)
+        return JourneyService(self.automations, runs)
 
     @functools.cached_property
     def console(self) -> ConsoleSessions | None:

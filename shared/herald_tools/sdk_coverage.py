@@ -25,7 +25,7 @@ HTTP_CALLS = {"_get": "GET", "_post": "POST", "_put": "PUT", "_patch": "PATCH", 
 OMISSIONS: dict[str, str] = {
     "tenants.templates": "not yet: templates per tenant (versions, publish)",
     "broadcasts": "not yet: broadcasts",
-    "journeys": "not yet: journeys (Courier's automation designer)",
+    "journeys.templates": "not yet: notification templates kept inside a journey",
     "notifications": "not yet: Courier's template API; Herald's /templates instead",
     "notifications.checks": "designer-only: submission checks of Courier's template designer",
     "notifications.previews": "designer-only: previews in Courier's template designer",

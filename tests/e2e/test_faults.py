@@ -24,13 +24,18 @@ def test_every_message_ends_once_and_no_recipient_gets_it_twice(stack: Stack) ->
     assert all(child.alive() for child in stack.functions.values())
 
 
-def test_each_automation_step_runs_once_and_cancels_and_throttles_hold(stack: Stack) -> None:
+def test_each_automation_step_runs_once_and_cancels_throttles_and_batches_hold(
+    stack: Stack,
+) -> None:
     report = automation_faults.run(stack, automation_faults.AutomationFaultSettings())
     print("\n" + report.render())
-    assert report.lost == [] and report.ended == report.runs == 32
+    assert report.lost == [] and report.ended == report.runs == 40
     assert report.wrong == [] and report.duplicated == [] and report.missing == []
     assert report.sent_after_cancel == []
     assert report.throttled_through == automation_faults.THROTTLE_LIMIT
+    # Each batch went on once, and its mail listed its runs: every run in one mail.
+    assert report.batches >= 1
+    assert report.batch_items_lost == [] and report.batch_items_twice == []
     # The faults really happened, to automate too.
     assert sum(report.faults[k] for k in report.faults if k.startswith("kills")) >= 2
     assert report.faults["duplicate publishes"] >= 10

@@ -123,6 +123,12 @@ SITES: dict[tuple[str, str], Site] = {
     ("herald/domain/digest.py", "_ZONE"): Site(
         attribute("domain.digest", "_ZONE"), "fullmatch", 64, "checked to 64 characters first"
     ),
+    ("herald/domain/journey.py", "_ISO_DURATION"): Site(
+        attribute("domain.journey", "_ISO_DURATION"),
+        "fullmatch",
+        64,
+        "a journey node's duration, checked to 64 characters first",
+    ),
     ("herald/domain/send.py", "_EMAIL"): Site(
         attribute("domain.send", "_EMAIL"), "match", 254, "checked to 254 characters first"
     ),

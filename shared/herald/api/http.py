@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from herald.pipeline.canceling import CancelService
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
     from herald.pipeline.digesting import DigestService
+    from herald.pipeline.journeys import JourneyService
     from herald.publish.dead_letters import DeadLetters
     from herald.resources.automations import AutomationRuns
     from herald.resources.digests import DigestSchedules
@@ -106,6 +107,7 @@ class ApiServices(Protocol):
 
     @property
     def digest_schedules(self) -> DigestSchedules: ...
+    def journeys(self) -> JourneyService: ...
 
     @property
     def console(self) -> ConsoleSessions | None:

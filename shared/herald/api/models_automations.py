@@ -45,9 +45,11 @@ class AutomationTemplatePage(_View):
 class AutomationRunStep(_View):
     step_id: str
     action: str
-    status: Literal["PENDING", "WAITING", "PROCESSED", "SKIPPED", "CANCELED", "ERROR", "THROTTLED"]
+    status: Literal[
+        "PENDING", "WAITING", "PROCESSED", "SKIPPED", "CANCELED", "ERROR", "THROTTLED", "BATCHED"
+    ]
     message_id: str | None  # the message a send step made; a send-list step's list send
-    run_id: str | None = None  # the run an invoke step started
+    run_id: str | None = None  # the run an invoke step started; the run a batch went on in
     created_at: str | None
     updated_at: str | None
     error: str | None = None
@@ -59,7 +61,9 @@ class AutomationRunSteps(_View):
     steps: list[AutomationRunStep]
 
 
-RunStatusName = Literal["PROCESSING", "WAITING", "PROCESSED", "CANCELED", "ERROR", "THROTTLED"]
+RunStatusName = Literal[
+    "PROCESSING", "WAITING", "PROCESSED", "CANCELED", "ERROR", "THROTTLED", "BATCHED"
+]
 
 
 class AutomationRunItem(_View):

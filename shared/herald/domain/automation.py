@@ -1,5 +1,5 @@
 """Courier's automations: a run of steps (send, send-list, delay, cancel, update-profile,
-fetch-data, invoke, throttle) for one recipient, its stored state and the rules for reading what a
+fetch-data, invoke, throttle, batch) for one recipient, its stored state and the rules for reading what a
 caller wrote.
 
 Everything a run will do is checked when it is invoked: an unknown action, a duration
@@ -27,6 +27,8 @@ MAX_FETCH_URL_CHARS = 2048
 MAX_THROTTLE_ALLOWED = 1000  # a throttle's window keeps the runs it let through
 MAX_THROTTLE_KEY_CHARS = 256
 MAX_FETCH_BODY_CHARS = 16 * 1024  # a fetch's request body, within the invoke's
+MAX_BATCH_ITEMS = 1000  # a batch's document holds each run's data
+MAX_BATCH_KEY_CHARS = 256
 
 _UNIT_MS = {
     "millisecond": 1,
@@ -174,6 +176,26 @@ class ThrottleStep(_Step):
         return duration_ms(self.period)
 
 
+class BatchStep(_Step):
+    """Collects the runs reaching this step with the same ``batch_key`` (a template over the
+    run's data) in one ``window``, and continues the first of them once, when the window
+    ends, with every run's data in ``data.batch.items``; the others end ``BATCHED``."""
+
+    action: Literal["batch"]
+    window: str
+    batch_key: str | None = Field(default=None, min_length=1, max_length=MAX_BATCH_KEY_CHARS)
+    max_items: int = Field(default=100, ge=1, le=MAX_BATCH_ITEMS)
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, window: str) -> str:
+        duration_ms(window)
+        return window
+
+    def window_ms(self) -> int:
+        return duration_ms(self.window)
+
+
 Step = (
     SendStep
     | SendListStep
@@ -183,6 +205,7 @@ Step = (
     | FetchDataStep
     | InvokeStep
     | ThrottleStep
+    | BatchStep
 )
 STEP_MODELS: dict[str, type[Step]] = {
     "send": SendStep,
@@ -193,6 +216,7 @@ STEP_MODELS: dict[str, type[Step]] = {
     "fetch-data": FetchDataStep,
     "invoke": InvokeStep,
     "throttle": ThrottleStep,
+    "batch": BatchStep,
 }
 
 
@@ -260,10 +284,17 @@ class RunStatus(StrEnum):
     CANCELED = "CANCELED"
     ERROR = "ERROR"
     THROTTLED = "THROTTLED"  # a throttle step's limit was reached
+    BATCHED = "BATCHED"  # a batch step collected it into another run's batch
 
 
 RUN_ENDS = frozenset(
-    {RunStatus.PROCESSED, RunStatus.CANCELED, RunStatus.ERROR, RunStatus.THROTTLED}
+    {
+        RunStatus.PROCESSED,
+        RunStatus.CANCELED,
+        RunStatus.ERROR,
+        RunStatus.THROTTLED,
+        RunStatus.BATCHED,
+    }
 )
 
 
@@ -275,6 +306,7 @@ class StepStatus(StrEnum):
     CANCELED = "CANCELED"
     ERROR = "ERROR"
     THROTTLED = "THROTTLED"
+    BATCHED = "BATCHED"  # collected into another run's batch (its ``run_id``)
 
 
 class StepState(BaseModel):
@@ -283,8 +315,10 @@ class StepState(BaseModel):
     step: dict[str, Any]  # as the caller wrote it, checked
     status: StepStatus = StepStatus.PENDING
     message_id: str | None = None  # the message a send step made (a list send's record)
-    run_id: str | None = None  # the run an invoke step started
-    due_ms: int | None = None  # when a delay step's wait ends
+    run_id: str | None = None  # the run an invoke step started; a batch step's batching run
+    node_id: str | None = None  # the journey node this step stands for
+    due_ms: int | None = None  # when a delay step's wait ends, or a batch step's window
+    batch_id: str | None = None  # the batch a batch step joined
     started_ms: int | None = None
     updated_ms: int | None = None
     error: str | None = None
@@ -301,6 +335,8 @@ class AutomationRun(BaseModel):
     """The run's own state, kept on its record (see ``MessageState.automation``)."""
 
     template_id: str | None = None  # the stored automation invoked, if one was
+    journey_id: str | None = None  # the journey invoked, if one was
+    journey_version: str | None = None  # its published version the run follows
     cancelation_token: str | None = None
     status: RunStatus = RunStatus.PROCESSING
     next_step: int = 0  # the index of the step to run next

@@ -11,17 +11,20 @@ durable timer, which brings the step's event back when it ends.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from herald.clock import now_ms
 from herald.domain.automation import (
+    MAX_BATCH_KEY_CHARS,
     MAX_INVOKE_DEPTH,
     MAX_STEPS,
     MAX_THROTTLE_KEY_CHARS,
     MAX_TOKEN_CHARS,
     AutomationRun,
+    BatchStep,
     CancelStep,
     DelayStep,
     FetchDataStep,
@@ -46,6 +49,7 @@ from herald.events.payloads import AutomationInvoked, AutomationStepDue
 from herald.ids import message_id_for, new_request_id
 from herald.observability import logs, tracing
 from herald.pipeline.accepting import enqueued_event, message_template, parse_send
+from herald.pipeline.automation_batch import Batches, BatchesFull, Joined
 from herald.pipeline.automation_fetch import DataFetcher, FetchFailed, check_webhook
 from herald.pipeline.automation_throttle import Throttles, throttle_key
 from herald.pipeline.ignoring import note_ignored
@@ -55,6 +59,7 @@ from herald.resources.automations import (
     runs_index_path,
     template_path,
 )
+from herald.resources.journeys import journey_runs_index_path
 from herald.resources.parsing import parse_body
 from herald.resources.profiles import profile_addresses, profile_path
 from herald.store.base import MessageRepository, ScheduledEvent, TimerRepository, Transition
@@ -81,6 +86,7 @@ RECORD_STATUS = {
     RunStatus.CANCELED: MessageStatus.CANCELED,
     RunStatus.ERROR: MessageStatus.UNDELIVERABLE,
     RunStatus.THROTTLED: MessageStatus.CANCELED,
+    RunStatus.BATCHED: MessageStatus.FANNED_OUT,
 }
 
 
@@ -180,21 +186,27 @@ def check_automation(raw: Any, at: int, field: str = "automation") -> list[dict[
         raise ValidationFailed.of(
             f"{field}.cancelation_token", f"must be text of 1 to {MAX_TOKEN_CHARS} characters"
         )
-    checked = []
-    for index, given in enumerate(steps):
-        step_field = f"{field}.steps[{index}]"
-        step = parse_step(given, step_field)
-        if isinstance(step, DelayStep):
-            delay_due_ms(step, step_field, at)
-        if step.condition is not None:
-            try:
-                compile_expression(step.condition)
-            except TemplateError as exc:
-                raise ValidationFailed.of(f"{step_field}.if", str(exc)) from exc
-        if isinstance(step, ThrottleStep):
-            _check_throttle(step, step_field)
-        checked.append(step.model_dump(mode="json", exclude_none=True, by_alias=True))
-    return checked
+    return [check_step(given, f"{field}.steps[{index}]", at) for index, given in enumerate(steps)]
+
+
+def check_step(given: Any, step_field: str, at: int) -> dict[str, Any]:
+    """One step, checked as an invoke checks it; a 400 names ``step_field.<its field>``."""
+    step = parse_step(given, step_field)
+    if isinstance(step, DelayStep):
+        delay_due_ms(step, step_field, at)
+    if step.condition is not None:
+        try:
+            compile_expression(step.condition)
+        except TemplateError as exc:
+            raise ValidationFailed.of(f"{step_field}.if", str(exc)) from exc
+    if isinstance(step, ThrottleStep):
+        _check_throttle(step, step_field)
+    if isinstance(step, BatchStep) and step.batch_key is not None:
+        try:
+            compile_template(step.batch_key)
+        except TemplateError as exc:
+            raise ValidationFailed.of(f"{step_field}.batch_key", str(exc)) from exc
+    return step.model_dump(mode="json", exclude_none=True, by_alias=True)
 
 
 def _check_throttle(step: ThrottleStep, field: str) -> None:
@@ -317,7 +329,11 @@ class AutomationInvoker:
         automation: Any,
         template_id: str | None = None,
         automation_field: str = "automation",
+        journey_id: str | None = None,
+        journey_version: str | None = None,
+        node_ids: list[str | None] | None = None,
     ) -> str:
+        """A run of ``automation``'s steps (a journey's: with the node id of each)."""
         if not isinstance(body, dict):
             raise ValidationFailed.of("body", "must be a JSON object")
         if unknown := sorted(set(body) - INVOKE_FIELDS):
@@ -327,7 +343,12 @@ class AutomationInvoker:
         run = AutomationRun(
             template_id=template_id,
             cancelation_token=automation.get("cancelation_token"),
-            steps=[StepState(step=step) for step in steps],
+            journey_id=journey_id,
+            journey_version=journey_version,
+            steps=[
+                StepState(step=step, node_id=node_ids[i] if node_ids else None)
+                for i, step in enumerate(steps)
+            ],
             recipient=_text(body, "recipient", identifier=True),
             profile=_object(body, "profile"),
             brand=_text(body, "brand", identifier=True),
@@ -352,10 +373,9 @@ class AutomationInvoker:
         )
         # Listed first: a crash before the run leaves an entry the list skips, never a
         # run nobody can find.
+        listed = journey_runs_index_path(run_id) if journey_id else runs_index_path(run_id)
         self.documents.put(
-            workspace,
-            runs_index_path(run_id),
-            {"created_ms": at, "template_id": template_id},
+            workspace, listed, {"created_ms": at, "template_id": journey_id or template_id}
         )
         invoked = NewEvent(INVOKED, AutomationInvoked(template_id=template_id, steps=len(steps)))
         self.messages.create_request(
@@ -395,6 +415,7 @@ def _object(body: dict[str, Any], field: str) -> dict[str, Any]:
 # A run's data, with what fetch-data steps merged into it, stays this small: the run's
 # record also holds its steps, and each message it sends copies the data.
 MAX_RUN_DATA_BYTES = 128 * 1024
+BATCH_OVERHEAD_BYTES = 1024  # ``batch: {items: [...], count}`` around the items
 
 
 @dataclass(frozen=True)
@@ -408,6 +429,8 @@ class Prepared:
     invoked: dict[str, Any] | None = None  # the stored template
     invoked_path: tuple[str, ...] = ()
     throttled: bool = False
+    batch: Joined | None = None  # the batch a batch step joined
+    batch_items: list[Any] | None = None  # what a batch step's release collected
 
 
 class AutomationRunner:
@@ -431,6 +454,7 @@ class AutomationRunner:
         self.clock = clock
         self.allow_private = allow_private
         self.throttles = Throttles(documents)
+        self.batches = Batches(documents)
 
     def handle(self, event: EventEnvelope) -> None:
         """Raise means retry (a store failed), return means done."""
@@ -463,6 +487,8 @@ class AutomationRunner:
         prepared = Prepared()
         if not canceled and state.status == StepStatus.PENDING:
             prepared = self._prepare(record, due.step, state, event)
+        elif not canceled and state.batch_id is not None and _window_ended(state, due):
+            prepared = Prepared(batch_items=self.batches.release(event.workspace, state.batch_id))
         applied = self.messages.transition(
             event.workspace,
             event.message_id,
@@ -525,7 +551,43 @@ class AutomationRunner:
             return self._prepare_invoke(record, run, index, step)
         elif isinstance(step, ThrottleStep):
             return self._prepare_throttle(record, run, index, step, event)
+        elif isinstance(step, BatchStep):
+            return self._prepare_batch(record, run, step, event)
         return Prepared()
+
+    def _prepare_batch(
+        self, record: MessageState, run: AutomationRun, step: BatchStep, event: EventEnvelope
+    ) -> Prepared:
+        """Joins the window's batch for the step's key: the runs of one automation template
+        (ad hoc runs together) with the same rendered ``batch_key``, or the same recipient
+        when it has none."""
+        key: str | None = None
+        if step.batch_key is not None:
+            try:
+                key = render(
+                    step.batch_key, condition_scope(run, record.data), limit=MAX_BATCH_KEY_CHARS
+                )
+            except TemplateError as exc:
+                return Prepared(error=f"batch_key: {exc}")
+        batch_key = json.dumps(
+            [run.journey_id or run.template_id, key, run.recipient if key is None else None]
+        )
+        # What the owner's data may still take: the batch lands in it.
+        room = MAX_RUN_DATA_BYTES - value_size(record.data) - BATCH_OVERHEAD_BYTES
+        try:
+            joined = self.batches.join(
+                record.workspace,
+                batch_key,
+                step.window_ms(),
+                step.max_items,
+                record.id,
+                record.data,
+                room,
+                event.occurred_ms,  # the same on every redelivery: the same window
+            )
+        except BatchesFull as exc:
+            return Prepared(error=f"batch: {exc}")
+        return Prepared(batch=joined)
 
     def _prepare_throttle(
         self,
@@ -616,9 +678,21 @@ class AutomationRunner:
                 f" ({step.scope}{', ' + step.throttle_key if step.throttle_key else ''})"
             )
             return Transition(self._stored(current, run), [])
+        if prepared.batch is not None:
+            return self._batched(current, run, index, prepared.batch)
         step = state.parsed()
         data = current.data
         children: list[tuple[MessageState, list[NewEvent]]] = []
+        if prepared.batch_items is not None:
+            items = prepared.batch_items
+            data = {**current.data, "batch": {"items": items, "count": len(items)}}
+            if (size := value_size(data)) > MAX_RUN_DATA_BYTES:
+                return self._failed(
+                    current, run, index, f"batch: the run's data would be {size:,} bytes"
+                )
+            return self._next(current, run, index, StepStatus.PROCESSED, [], data)
+        if isinstance(step, BatchStep):
+            return None  # waiting for its window: only the window's end goes on
         if isinstance(step, DelayStep) and state.status == StepStatus.PENDING:
             state.status, state.due_ms = StepStatus.WAITING, delay_due_ms(step, "delay", at)
             run.status = RunStatus.WAITING
@@ -643,6 +717,23 @@ class AutomationRunner:
         except (ValidationFailed, ValueError) as exc:  # checked when invoked: only a change since
             return self._failed(current, run, index, str(exc))
         return self._next(current, run, index, StepStatus.PROCESSED, children, data)
+
+    def _batched(
+        self, current: MessageState, run: AutomationRun, index: int, joined: Joined
+    ) -> Transition:
+        """The owner of a batch waits for its window's end on the durable timer; every other
+        member ends here, collected into the owner's run."""
+        state = run.steps[index]
+        state.batch_id = joined.batch_id
+        if joined.owner != current.id:
+            state.run_id = joined.owner
+            state.status, run.status = StepStatus.BATCHED, RunStatus.BATCHED
+            run.reason = f"step {index}: batched into run {joined.owner}"
+            return Transition(self._stored(current, run), [])
+        state.status, state.due_ms = StepStatus.WAITING, joined.ends_ms
+        run.status = RunStatus.WAITING
+        wait = AutomationStepDue(step=index, not_before_ms=joined.ends_ms)
+        return Transition(self._stored(current, run), [NewEvent(STEP_DUE, wait)])
 
     def _failed(
         self, current: MessageState, run: AutomationRun, index: int, error: str
@@ -762,6 +853,16 @@ class AutomationRunner:
         )
         logs.info("automation step sends", run_id=record.id, step=index, message_id=message_id)
         return message, [enqueued_event(message)]
+
+
+def _window_ended(state: StepState, due: AutomationStepDue) -> bool:
+    """Whether the event is the batch step's own wait, come when its window ended (not a
+    redelivery of the event that joined the batch, which must not release it)."""
+    return (
+        due.not_before_ms is not None
+        and state.due_ms is not None
+        and due.not_before_ms >= state.due_ms
+    )
 
 
 def child_run_id(run_id: str, index: int) -> str:

@@ -79,6 +79,7 @@ TTL_FIELDS: tuple[tuple[str, str], ...] = (
     ("deliveries", "expires_at"),  # customer webhook deliveries, kept 30 days
     ("callbacks", "expires_at"),  # herald.callbacks.replay
     ("automation_throttles", "expires_at"),  # herald.pipeline.automation_throttle
+    ("automation_batches", "expires_at"),  # herald.pipeline.automation_batch
 )
 
 # Never queried: user-supplied maps (arbitrary keys make index entries) and
@@ -137,6 +138,11 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("automations", "steps"),  # stored automation templates, read by id or paged by id
     ("automation_throttles", "admitted"),  # a window's runs, read by the window's id
     ("automation_throttles", "refused"),
+    ("automation_batches", "members"),  # a batch's runs and their data, read by its id
+    ("automation_batches", "items"),
+    ("journeys", "draft"),  # a journey's nodes and steps, read by its id
+    ("versions", "nodes"),  # a journey's published versions, read by id or paged by id
+    ("versions", "steps"),
     ("deliveries", "body"),  # customer webhook deliveries, read by id or paged by id
     ("deliveries", "attempts"),
 )

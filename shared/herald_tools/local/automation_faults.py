@@ -8,7 +8,10 @@ Three kinds of run, each recipient its own, counted from the API and the sinks o
 - canceled: send, a long delay, send, with a cancelation token canceled (by a run of a
   cancel step) while it waits: one mail, and the run ``CANCELED`` before its last step;
 - throttled: runs of one recipient through a throttle of ``THROTTLE_LIMIT`` per week,
-  then a send: exactly that many mails and runs through, the rest ``THROTTLED``.
+  then a send: exactly that many mails and runs through, the rest ``THROTTLED``;
+- batched: runs of one recipient through a batch step of ``BATCH_WINDOW``, then a send:
+  one run per window goes on (the rest ``BATCHED`` into it), and its one mail lists
+  its window's runs; every run is in exactly one mail, none in two.
 
 Providers do not fail here: the message suite (``faultsuite``) covers them.
 """
@@ -30,7 +33,8 @@ from herald_tools.local.stack import Stack
 
 KILLABLE = ("relay", "automate", "render", "deliver")
 THROTTLE_LIMIT = 2
-RUN_ENDS = frozenset({"PROCESSED", "CANCELED", "ERROR", "THROTTLED"})
+BATCH_WINDOW = "5 seconds"
+RUN_ENDS = frozenset({"PROCESSED", "CANCELED", "ERROR", "THROTTLED", "BATCHED"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class AutomationFaultSettings:
     series: int = 20
     canceled: int = 6
     throttled: int = 6  # runs through one recipient's throttle
+    batched: int = 8  # runs through one recipient's batch step
     duplicate_rate: float = 0.3
     kill_every_s: float = 3.0
     concurrency: int = 8
@@ -55,6 +60,9 @@ class AutomationFaultReport:
     missing: list[str]  # recipients short of a mail a step sent, once its messages ended
     sent_after_cancel: list[str]  # canceled runs that sent after the cancel
     throttled_through: int  # runs the throttle let through
+    batches: int = 0  # batched runs that went on, each with its window's runs
+    batch_items_lost: list[int] = field(default_factory=list)  # runs in no batch's mail
+    batch_items_twice: list[int] = field(default_factory=list)  # runs in two mails
     faults: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -63,6 +71,7 @@ class AutomationFaultReport:
             not (
                 self.lost or self.wrong or self.duplicated or self.missing or self.sent_after_cancel
             )
+            and not (self.batch_items_lost or self.batch_items_twice)
             and self.ended == self.runs
             and self.throttled_through == THROTTLE_LIMIT
         )
@@ -80,6 +89,9 @@ class AutomationFaultReport:
                 f"missing mails      {len(self.missing)}",
                 f"sent after cancel  {len(self.sent_after_cancel)}",
                 f"throttle let       {self.throttled_through} through (limit {THROTTLE_LIMIT})",
+                f"batches released   {self.batches}",
+                f"batched runs lost  {len(self.batch_items_lost)}",
+                f"batched runs twice {len(self.batch_items_twice)}",
             ]
         )
 
@@ -88,6 +100,14 @@ def _mails(stack: Stack) -> Counter[str]:
     inbox = stack.sinks.inbox
     with inbox.lock:
         return Counter(to for mail in inbox.mail for to in mail["to"])
+
+
+def _batch_items(stack: Stack, address: str) -> list[list[int]]:
+    """The runs each batch's mail lists (its text: ``n;`` for each)."""
+    inbox = stack.sinks.inbox
+    with inbox.lock:
+        texts = [str(mail["text"]) for mail in inbox.mail if address in mail["to"]]
+    return [[int(n) for n in text.split(";") if n.strip()] for text in texts]
 
 
 def _status(api: ApiClient, run_id: str) -> dict[str, Any] | None:
@@ -117,8 +137,10 @@ def run(
 ) -> AutomationFaultReport:
     api, tag = ApiClient(stack.base_url, stack.api_key), uuid.uuid4().hex[:8]
     duplicates_before = _duplicates(stack)
-    template = f"fault-{tag}"
+    template, batch_template = f"fault-{tag}", f"fault-batch-{tag}"
     api.call("PUT", f"/templates/{template}", {"content": {"title": "Step", "body": "{{n}}"}})
+    listing = {"title": "Batch", "body": "{{#each batch.items}}{{n}};{{/each}}"}
+    api.call("PUT", f"/templates/{batch_template}", {"content": listing})
     relay_env = {"HERALD_FAULT_DUPLICATE_RATE": str(settings.duplicate_rate)}
     stack.restart_function("relay", env=relay_env)
     chaos = Chaos(stack, KILLABLE, settings.kill_every_s, settings.seed, {"relay": relay_env})
@@ -126,8 +148,16 @@ def run(
     kinds: dict[str, str] = {}  # run id -> series | canceled | throttled
     addresses: dict[str, str] = {}
     throttled_address = f"throttled-{tag}@example.com"
+    batched_address = f"batched-{tag}@example.com"
+    batched_runs: dict[str, int] = {}  # run id -> its ``n``, listed in its batch's mail
 
-    def invoke(steps: list[dict[str, Any]], address: str, token: str | None = None) -> str:
+    def invoke(
+        steps: list[dict[str, Any]],
+        address: str,
+        token: str | None = None,
+        n: int = 1,
+        with_template: str = template,
+    ) -> str:
         automation: dict[str, Any] = {"steps": steps}
         if token is not None:
             automation["cancelation_token"] = token
@@ -135,8 +165,8 @@ def run(
             "automation": automation,
             "recipient": address.split("@")[0],
             "profile": {"email": address},
-            "template": template,
-            "data": {"n": 1},
+            "template": with_template,
+            "data": {"n": n},
         }
         run_id: str = api.call("POST", "/automations/invoke", body)["runId"]
         return run_id
@@ -153,14 +183,20 @@ def run(
                 address = f"canceled-{index}-{tag}@example.com"
                 steps = [send, {"action": "delay", "duration": "30 seconds"}, send]
                 kind, run_id = "canceled", invoke(steps, address, token=f"cancel-{index}-{tag}")
-            else:
+            elif index < settings.series + settings.canceled + settings.throttled:
                 address = throttled_address
                 # A week's window: runs invoked together are not split by a window's end.
                 throttle = {"action": "throttle", "max_allowed": THROTTLE_LIMIT, "period": "1 week"}
                 kind, run_id = "throttled", invoke([throttle, send], address)
+            else:
+                address = batched_address
+                batch = {"action": "batch", "window": BATCH_WINDOW}
+                steps = [batch, send]
+                run_id = invoke(steps, address, n=index, with_template=batch_template)
+                kind, batched_runs[run_id] = "batched", index
             kinds[run_id], addresses[run_id] = kind, address
 
-        total = settings.series + settings.canceled + settings.throttled
+        total = settings.series + settings.canceled + settings.throttled + settings.batched
         with ThreadPoolExecutor(settings.concurrency) as pool:
             list(pool.map(start, range(total)))
 
@@ -215,6 +251,14 @@ def run(
         elif kind == "canceled":
             # Canceled in its delay, or (its cancel slower than the delay) right after.
             good = statuses[0] == "PROCESSED" and statuses[2] == "CANCELED"
+        elif kind == "batched":
+            # Went on with its batch, or batched into a run of this kind that did.
+            into = found["steps"][0].get("run_id")
+            good = statuses == ["PROCESSED", "PROCESSED"] or (
+                statuses == ["BATCHED", "PENDING"]
+                and into in batched_runs
+                and runs.get(into, {}).get("status") == "PROCESSED"
+            )
         else:
             good = found["status"] in ("PROCESSED", "THROTTLED")
         if not good:
@@ -237,6 +281,7 @@ def run(
         for run_id, found in runs.items()
         if kinds[run_id] == "throttled" and found["status"] == "PROCESSED"
     )
+    listed = Counter(n for items in _batch_items(stack, batched_address) for n in items)
     faults = {f"kills of {name}": count for name, count in chaos.kills.items()}
     faults["duplicate publishes"] = _duplicates(stack) - duplicates_before
     return AutomationFaultReport(
@@ -248,5 +293,10 @@ def run(
         missing=missing,
         sent_after_cancel=sent_after_cancel,
         throttled_through=through,
+        batches=sum(
+            1 for run_id in batched_runs if runs.get(run_id, {}).get("status") == "PROCESSED"
+        ),
+        batch_items_lost=sorted(n for n in batched_runs.values() if listed[n] == 0),
+        batch_items_twice=sorted(n for n, count in listed.items() if count > 1),
         faults=faults,
     )
