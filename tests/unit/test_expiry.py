@@ -58,7 +58,7 @@ def test_what_is_no_fixed_duration_is_none(text: str) -> None:
         {"expires_at": iso_in(3_600_000)},
         {"expires_at": str(int(time.time()) + 3600)},  # Unix seconds
         {"expires_at": int(time.time() * 1000) + 3_600_000},  # Unix milliseconds
-        {"expires_in": "PT1H", "expires_at": iso_in(60_000)},
+        {"expires_in": "PT1H", "expires_at": iso_in(DAY_MS)},  # computed at collection,
     ],
 )
 def test_courier_expiry_shapes_are_accepted(expiry: dict[str, Any]) -> None:
@@ -209,3 +209,48 @@ def test_an_expired_delayed_message_ends_when_its_timer_fires() -> None:
     view = p.reader.message(WS, rid)
     assert (view["status"], view["reason"]) == ("UNDELIVERABLE", "EXPIRED")
     assert p.email.calls == 0
+
+
+def test_every_message_of_a_send_carries_its_expiry_a_list_s_too() -> None:
+    from tests.unit.test_api import call, make_api
+
+    api, p = make_api()
+    for user in ("u1", "u2"):
+        call(api, "POST", f"/profiles/{user}", {"profile": {"email": f"{user}@example.com"}})
+    subscribers = {"recipients": [{"recipientId": "u1"}, {"recipientId": "u2"}]}
+    assert call(api, "POST", "/lists/team/subscriptions", subscribers).status < 300
+    expiry = {"expires_in": 60_000}
+    direct = send(
+        p,
+        {
+            "to": [{"email": "a@example.com"}, {"email": "b@example.com"}],
+            "content": {"body": "x"},
+            "expiry": expiry,
+        },
+    )
+    listed = send(p, {"to": {"list_id": "team"}, "content": {"body": "x"}, "expiry": expiry})
+    p.drain()
+    made = [
+        m
+        for m in p.messages.messages.values()
+        if m.request_id in (direct, listed) and m.fanout is None
+    ]
+    assert len(made) == 4
+    assert [m.expires_ms is not None and m.expires_ms - m.enqueued_ms for m in made] == [60_000] * 4
+
+
+def test_a_resend_goes_now_without_the_original_s_expiry() -> None:
+    from tests.unit.test_api import call, make_api
+
+    api, pipeline = make_api()
+    body = {
+        "message": {
+            "to": {"email": "a@example.com"},
+            "content": {"body": "x"},
+            "expiry": {"expires_in": 60_000},
+        }
+    }
+    original = call(api, "POST", "/send", body).body["requestId"]
+    pipeline.drain()
+    resent = call(api, "POST", f"/messages/{original}/resend").body["messageId"]
+    assert pipeline.messages.messages[("ws1", resent)].expires_ms is None

@@ -662,8 +662,9 @@ class Delay(_Strict):
         return min(due, now_ms + MAX_DELAY_MS)
 
 
+MAX_EXPIRY_CHARS = 64
 # An ISO 8601 duration of weeks, or of days and a time (P1DT4H, PT30M, PT1.5S); years
-# and months have no fixed length. Bounded input: ``Expiry`` takes MAX_EXPIRY_CHARS at most.
+# and months have no fixed length. Bounded input: MAX_EXPIRY_CHARS, checked first.
 _DURATION = re.compile(
     r"P(?:(?P<weeks>\d{1,6})W|(?:(?P<days>\d{1,6})D)?"
     r"(?:T(?:(?P<hours>\d{1,8})H)?(?:(?P<minutes>\d{1,10})M)?"
@@ -676,6 +677,8 @@ _EPOCH_MS_FROM = 10_000_000_000
 
 def duration_ms(text: str) -> int | None:
     """An ISO 8601 duration in milliseconds; None if ``text`` is not one."""
+    if len(text) > MAX_EXPIRY_CHARS:
+        return None
     found = _DURATION.fullmatch(text.strip().upper())
     if found is None or not any(found.groupdict().values()) or text.strip().endswith("T"):
         return None
@@ -753,9 +756,6 @@ class Expiry(_Strict):
         if self.expires_at is not None and (moment := _expiry_moment_ms(self.expires_at)):
             candidates.append(moment)
         return min(min(candidates), accepted_ms + MAX_TIMEOUT_MS)
-
-
-MAX_EXPIRY_CHARS = 64
 
 
 def _figure_or_short_text(value: Any) -> None:
