@@ -105,6 +105,17 @@ def test_20_rapid_sends_over_a_burst_of_5_are_5_accepted_then_429() -> None:
     assert call(api, "GET", "/messages").status == 200
 
 
+def test_every_post_with_a_key_shares_the_one_bucket_and_other_methods_do_not_count() -> None:
+    api, _ = make_api(settings_with(quota_rate=0.001, quota_burst=2))
+    profile = {"profile": {"email": "ada@example.com"}}
+    assert call(api, "POST", "/profiles/ada", profile).status == 200
+    assert call(api, "PUT", "/profiles/ada", profile).status == 200  # not counted
+    assert "X-RateLimit-Limit" not in call(api, "PUT", "/profiles/ada", profile).headers
+    assert call(api, "POST", "/send", SEND).status == 202
+    assert call(api, "POST", "/profiles/ada", profile).status == 429
+    assert call(api, "DELETE", "/profiles/ada").status < 300  # not counted either
+
+
 def test_a_workspace_quota_set_on_its_settings_wins_over_the_default() -> None:
     api, pipeline = make_api(settings_with(quota_rate=0.001, quota_burst=1))
     pipeline.workspaces.save_settings(
