@@ -9,6 +9,7 @@ from herald.api.http import HttpRequest
 from herald.api.openapi import document
 from herald.api.quotas import WorkspaceQuotas
 from herald.api.routes import build_router
+from herald.config import MAX_QUOTA_BURST, MAX_QUOTA_RATE
 from herald.store.base import WorkspaceQuota, WorkspaceSettings
 from tests.unit.fakes import settings_with
 from tests.unit.test_api import KEY, SEND, call, make_api
@@ -85,7 +86,10 @@ def test_quotas_are_bounded() -> None:
     with pytest.raises(ValueError, match="burst"):
         WorkspaceQuota(rate=1, burst=0)
     with pytest.raises(ValueError, match="burst"):
-        WorkspaceQuota(rate=1, burst=1_000_001)
+        WorkspaceQuota(rate=1, burst=MAX_QUOTA_BURST + 1)
+    with pytest.raises(ValueError, match="rate"):
+        WorkspaceQuota(rate=MAX_QUOTA_RATE * 1.01, burst=1)
+    assert WorkspaceQuota(rate=MAX_QUOTA_RATE, burst=MAX_QUOTA_BURST).burst == MAX_QUOTA_BURST
     with pytest.raises(ValueError, match="quota_burst"):
         settings_with(quota_burst=0)
 
