@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench import wrk
 from bench.meter import cpu_seconds
+from herald.config import MAX_QUOTA_BURST, MAX_QUOTA_RATE
 from herald.ids import hash_api_key
 from herald_tools.local.processes import Child, free_port, port_open, wait_until
 from herald_tools.local.stack import Stack
@@ -107,6 +108,9 @@ def measure(
     env = {
         "GOOGLE_CLOUD_PROJECT": SEND_PROJECT,
         "HERALD_TRACE_DIR": str(stack.state_dir / "traces-send"),
+        # The send path's own cost is measured, not the workspace's quota.
+        "HERALD_QUOTA_RATE": str(MAX_QUOTA_RATE),
+        "HERALD_QUOTA_BURST": str(MAX_QUOTA_BURST),
     }
     seed_key(SEND_PROJECT, stack.api_key, stack.workspace)
     floor, floor_port = _server(stack, "bench-floor", ROOT / "bench" / "floor" / "main.py", env)

@@ -489,10 +489,24 @@ class Services:
     def api(self) -> Api:
         from herald.api.http import Api
         from herald.api.idempotency import IdempotentPosts
+        from herald.api.quotas import WorkspaceQuotas
         from herald.api.routes import build_router
+        from herald.store.base import WorkspaceQuota
+
+        settings = self.adapters.settings
+        default = WorkspaceQuota(rate=settings.quota_rate, burst=settings.quota_burst)
+        workspaces = self.adapters.workspaces
+
+        def quota_of(workspace: str) -> WorkspaceQuota:
+            # The settings cache's read: no Firestore access on most requests, never a write.
+            return workspaces.settings(workspace).quota or default
 
         return Api(
-            build_router(), self.adapters.keys, self, IdempotentPosts(self.adapters.idempotency)
+            build_router(),
+            self.adapters.keys,
+            self,
+            IdempotentPosts(self.adapters.idempotency),
+            WorkspaceQuotas(quota_of, instances=settings.quota_instances),
         )
 
     @functools.cached_property

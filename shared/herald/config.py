@@ -67,6 +67,11 @@ DEFAULT_MAX_WEBHOOK_ENDPOINTS = 20
 DEFAULT_WEBHOOK_ENDPOINTS_CACHE_S = 10.0
 # A revoked API key stops working within this long.
 DEFAULT_API_KEY_CACHE_S = 30.0
+# A workspace's quota on authenticated POSTs: its sustained rate (per second) and burst.
+DEFAULT_QUOTA_RATE = 50.0
+DEFAULT_QUOTA_BURST = 500
+MAX_QUOTA_RATE = 100_000.0
+MAX_QUOTA_BURST = 1_000_000
 CHANNEL_POLICY_PREFIX = "HERALD_AMBIGUOUS_POLICY_"
 # Cloud Monitoring takes a point per series every 5 s at most
 # (cloud.google.com/monitoring/quotas): metrics are exported no more often.
@@ -91,16 +96,28 @@ def setting(
     *,
     is_secret: bool = False,
     shown_default: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    le: float | None = None,
 ) -> Any:
     """A field read from ``env``. ``is_secret``: may also come from the file ``<env>_FILE``
     (how Cloud Functions mount Secret Manager secrets). ``shown_default``: the default as
-    the documentation states it, when it is worked out rather than a constant."""
+    the documentation states it, when it is worked out rather than a constant. ``gt``,
+    ``ge``, ``le``: its bounds, checked at start-up."""
     extra: dict[str, Any] = {}
     if is_secret:
         extra["secret"] = True
     if shown_default is not None:
         extra["shown_default"] = shown_default
-    return Field(default, validation_alias=env, description=description, json_schema_extra=extra)
+    return Field(
+        default,
+        validation_alias=env,
+        description=description,
+        json_schema_extra=extra,
+        gt=gt,
+        ge=ge,
+        le=le,
+    )
 
 
 def env_names(field: FieldInfo) -> list[str]:
@@ -380,6 +397,29 @@ class Settings(_FromEnvironment):
         DEFAULT_API_KEY_CACHE_S,
         "HERALD_API_KEY_CACHE_S",
         "seconds an api instance remembers an API key's workspace (a revoked key works that long)",
+    )
+
+    quota_rate: float = setting(
+        DEFAULT_QUOTA_RATE,
+        "HERALD_QUOTA_RATE",
+        "a workspace's sustained POSTs per second, unless `herald quota` set its own",
+        gt=0,
+        le=MAX_QUOTA_RATE,
+    )
+    quota_burst: int = setting(
+        DEFAULT_QUOTA_BURST,
+        "HERALD_QUOTA_BURST",
+        "a workspace's POSTs at once after a quiet spell, unless `herald quota` set its own",
+        ge=1,
+        le=MAX_QUOTA_BURST,
+    )
+    quota_instances: int = setting(
+        1,
+        "HERALD_QUOTA_INSTANCES",
+        "the api instances a quota is shared among: each enforces 1/N of the rate and burst "
+        "(1: each enforces all of it; see Quotas)",
+        ge=1,
+        le=1000,
     )
 
     @field_validator("rate_limits", mode="before")

@@ -47,7 +47,7 @@ Herald is running.
   Functions      {functions}
   Logs           {stack.log_dir}
   Emulators      FIRESTORE_EMULATOR_HOST={stack.emulators.firestore_host} PUBSUB_EMULATOR_HOST={stack.emulators.pubsub_host}
-  Operators      ./herald keys, providers, tracking and replay in another terminal act on this stack
+  Operators      ./herald keys, providers, tracking, quota and replay in another terminal act on this stack
 
 Try it:
 
@@ -200,6 +200,41 @@ def _phone_region(args: argparse.Namespace) -> int:
         settings.phone_region = args.region.upper()
         workspaces.save_settings(args.workspace, settings)
     print(f"national phone numbers in {args.workspace}'s sends: read as in {settings.phone_region}")
+    return 0
+
+
+def _quota(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from herald.bootstrap import FirestoreAdapters
+    from herald.store.base import WorkspaceQuota
+
+    adapters = FirestoreAdapters()
+    workspaces = adapters.workspaces
+    settings = workspaces.settings(args.workspace)
+    if args.default:
+        settings.quota = None
+        workspaces.save_settings(args.workspace, settings)
+    elif args.rate is not None or args.burst is not None:
+        current = settings.quota or WorkspaceQuota(
+            rate=adapters.settings.quota_rate, burst=adapters.settings.quota_burst
+        )
+        try:
+            settings.quota = WorkspaceQuota(
+                rate=current.rate if args.rate is None else args.rate,
+                burst=current.burst if args.burst is None else args.burst,
+            )
+        except ValidationError as exc:
+            for error in exc.errors():
+                print(f"--{error['loc'][0]}: {error['msg']}", file=sys.stderr)
+            return 2
+        workspaces.save_settings(args.workspace, settings)
+    quota = settings.quota
+    if quota is None:
+        rate, burst, whose = adapters.settings.quota_rate, adapters.settings.quota_burst, "default"
+    else:
+        rate, burst, whose = quota.rate, quota.burst, "its own"
+    print(f"{args.workspace}'s quota on POSTs ({whose}): {rate:g}/s sustained, bursts of {burst}")
     return 0
 
 
@@ -482,6 +517,19 @@ def main(argv: list[str] | None = None) -> int:
     phone_region.add_argument("workspace")
     phone_region.add_argument("region", nargs="?", help="an ISO 3166 code: US (default), GB, ...")
     phone_region.set_defaults(run=_acting(_phone_region))
+
+    quota = commands.add_parser(
+        "quota",
+        parents=[target],
+        help="show or set a workspace's quota on POSTs: a sustained rate and a burst",
+    )
+    quota.add_argument("workspace")
+    quota.add_argument("--rate", type=float, help="requests per second, sustained")
+    quota.add_argument("--burst", type=int, help="requests at once, after a quiet spell")
+    quota.add_argument(
+        "--default", action="store_true", help="back to the deployment's default quota"
+    )
+    quota.set_defaults(run=_acting(_quota))
 
     keys = commands.add_parser("keys", help="create, list or revoke API keys")
     key_actions = keys.add_subparsers(dest="action", required=True)

@@ -112,3 +112,18 @@ def test_keys_are_listed_without_the_key_and_a_revoked_key_opens_nothing(
     assert keys.workspace_for(hash_api_key(key)) is None
     assert keys.list(workspace)[0].revoked_ms is not None
     assert main(["keys", "revoke", "000000000000"]) == 1
+
+
+def test_a_workspaces_quota_is_the_default_until_set_and_bad_figures_are_named(
+    emulators: Emulators, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = "quota-" + uuid.uuid4().hex[:8]
+    assert main(["quota", workspace]) == 0
+    assert capsys.readouterr().out.strip().endswith("(default): 50/s sustained, bursts of 500")
+    assert main(["quota", workspace, "--rate", "2", "--burst", "5"]) == 0
+    assert main(["quota", workspace, "--burst", "7"]) == 0  # the rate it had stays
+    assert capsys.readouterr().out.strip().endswith("(its own): 2/s sustained, bursts of 7")
+    assert main(["quota", workspace, "--rate", "0"]) == 2
+    assert "--rate: Input should be greater than 0" in capsys.readouterr().err
+    assert main(["quota", workspace, "--default"]) == 0
+    assert "(default)" in capsys.readouterr().out

@@ -161,3 +161,29 @@ def test_a_workspace_with_an_endpoint_gets_its_events_to_the_observer(
     cloud.send({"email": "ada@example.com"})
     assert cloud.invocations["webhooks"] == invocations_per_email(endpoint_share=1.0)["webhooks"]
     assert [post.url for post in sender.posts] == ["https://hooks.example.com/h"] * 2
+
+
+def test_a_workspace_over_its_quota_is_refused_without_a_firestore_operation(
+    counted: OperationCounter, emulators: Emulators, workspace: str
+) -> None:
+    from herald.store.base import WorkspaceQuota, WorkspaceSettings
+    from herald.store.firestore import FirestoreWorkspaces
+
+    cloud = Cloud(counted, emulators.project, workspace)
+    quota = WorkspaceQuota(rate=0.001, burst=2)
+    FirestoreWorkspaces(cloud.plain).save_settings(workspace, WorkspaceSettings(quota=quota))
+    cloud.send({"email": "warm@example.com"})  # the key and the settings read, then cached
+    cloud.reset()
+
+    cloud.send({"email": "ada@example.com"})  # the burst's second: counted, not written
+    body = json.dumps({"message": {"to": {"email": "b@example.com"}, "content": {"body": "x"}}})
+    request = HttpRequest(
+        "POST", "/send", {"authorization": f"Bearer {cloud.key}"}, body=body.encode()
+    )
+    for _ in range(10):
+        refused = cloud._run("api", functools.partial(cloud.services.api.handle, request))
+        assert refused.status == 429
+    api = cloud.operations["api"]
+    # The accepted send's two writes (the batch of its message and outbox record), as
+    # priced; no read, and nothing at all for the ten refusals.
+    assert (api.reads, api.writes) == (WORK["api"].reads, WORK["api"].writes)

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from herald.api.routes import build_router
+from herald.domain.send import MAX_EXPIRY_CHARS
 from herald.elemental import markdown
 from herald.engagement.tracking import MAX_HTML_CHARS, before_body_end, track_links
 from herald.locales import MAX_LOCALE_CHARS
@@ -143,6 +144,12 @@ SITES: dict[tuple[str, str], Site] = {
     ),
     ("herald/domain/send.py", "_PLAIN_FIELD"): Site(
         attribute("domain.send", "_PLAIN_FIELD"), "fullmatch", SEND_BODY, "keys in a send"
+    ),
+    ("herald/domain/send.py", "_DURATION"): Site(
+        attribute("domain.send", "_DURATION"),
+        "fullmatch",
+        MAX_EXPIRY_CHARS,
+        "MAX_EXPIRY_CHARS, checked first",
     ),
     ("herald/locales.py", "_LOCALE"): Site(
         attribute("locales", "_LOCALE"),

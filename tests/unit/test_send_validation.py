@@ -52,13 +52,11 @@ def test_unsupported_courier_fields_are_refused_by_name() -> None:
     message = {
         "to": {"user_id": "u1", "list_pattern": "t"},
         "content": CONTENT,
-        "expiry": {"expires_in": 10},
         "channels": {"email": {"override": {}}},
         "providers": {"sendgrid": {"if": "x"}},
     }
     assert errors_of({"message": message}) == {
         "message.to.list_pattern": "is a Courier field Herald does not support yet",
-        "message.expiry": "is a Courier field Herald does not support yet",
         "message.channels.email.override": "is a Courier field Herald does not support yet",
         "message.providers.sendgrid.if": "is a Courier field Herald does not support yet",
     }

@@ -43,6 +43,7 @@ from herald.redaction import error_text
 from herald.store.base import KeyRepository
 
 if TYPE_CHECKING:
+    from herald.api.quotas import WorkspaceQuotas
     from herald.config import CallbackSettings
     from herald.console.sessions import ConsoleSessions
     from herald.domain.feedback import FeedbackRecorder
@@ -213,6 +214,11 @@ class Route:
     # Called from browsers on any origin (a user token, never a cookie, authorizes it):
     # preflights are answered and every answer allows any origin.
     cors: bool = False
+
+
+def counts_against_quota(route: Route) -> bool:
+    """Every POST made with an API key counts against its workspace's quota."""
+    return route.method == "POST" and not route.public
 
 
 class RouteOptions(TypedDict):
@@ -388,12 +394,15 @@ class Api:
         keys: KeyRepository,
         services: ApiServices,
         idempotency: IdempotencyGuard | None = None,
+        quotas: WorkspaceQuotas | None = None,
     ) -> None:
         self.router = router
         self.keys = keys
         self.services = services
         # None: the Idempotency-Key header is ignored (tests of other concerns).
         self.idempotency = idempotency
+        # None: no quota (tests of other concerns).
+        self.quotas = quotas
 
     def authenticate(self, request: HttpRequest) -> str:
         header = request.header("authorization") or ""
@@ -444,11 +453,28 @@ class Api:
             if route.public:
                 return _answer(route, Context(request, "", params, self.services))
             workspace = self.authenticate(request)
+            quota = None
+            if self.quotas is not None and counts_against_quota(route):
+                # Before the idempotency record: a refusal is never stored as the answer.
+                quota = self.quotas.take(workspace)
+                if not quota.allowed:
+                    return HttpResponse(
+                        429,
+                        error_body(
+                            "rate_limit_error",
+                            "over this workspace's quota; retry after `Retry-After` seconds",
+                        ),
+                        quota.headers(),
+                    )
             context = Context(request, workspace, params, self.services)
             if self.idempotency is None:
-                return route.handler(context)
-            # The guard stores or replays the final answer, errors mapped to statuses.
-            return self.idempotency.run(request, workspace, lambda: _answer(route, context))
+                answer = route.handler(context)
+            else:
+                # The guard stores or replays the final answer, errors mapped to statuses.
+                answer = self.idempotency.run(request, workspace, lambda: _answer(route, context))
+            if quota is not None:
+                answer.headers.update(quota.headers())
+            return answer
         except Exception as exc:
             return error_response(exc, request)
 

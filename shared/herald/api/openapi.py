@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 import herald
-from herald.api.http import Route, Router
+from herald.api.http import Route, Router, counts_against_quota
 from herald.api.models import ErrorBody
 from herald.api.operation import Answer
 from herald.domain.send import ID_PATTERN
@@ -169,6 +169,29 @@ def _operation(
     return result
 
 
+# ``herald.api.quotas``: where the workspace stands, on every answer of a POST with a key.
+QUOTA_HEADERS = {
+    "X-RateLimit-Limit": {
+        "description": "requests this api instance lets the workspace make at once (its burst)",
+        "schema": {"type": "integer"},
+    },
+    "X-RateLimit-Remaining": {
+        "description": "requests that would pass right after this one",
+        "schema": {"type": "integer"},
+    },
+    "X-RateLimit-Reset": {
+        "description": "seconds until the workspace's whole burst is available again",
+        "schema": {"type": "integer"},
+    },
+}
+RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "seconds until one more request would pass",
+        "schema": {"type": "integer"},
+    }
+}
+
+
 def _responses(
     route: Route,
     refs: dict[type[BaseModel], dict[str, Any]],
@@ -191,6 +214,8 @@ def _responses(
         standard.append(
             (409, "changed by other requests at the same time: retry after `Retry-After`")
         )
+    if counts_against_quota(route):
+        standard.append((429, "over the workspace's quota: retry after `Retry-After`"))
     standard.append((500, "internal error; it was logged"))
 
     responses: dict[str, Any] = {}
@@ -208,6 +233,11 @@ def _responses(
             declared["description"] += f"; or {description}"
             continue
         responses[str(status)] = {"description": description, "content": {JSON: {"schema": error}}}
+    if counts_against_quota(route):
+        for code, described in responses.items():
+            if code != "500":
+                described.setdefault("headers", {}).update(QUOTA_HEADERS)
+        responses["429"]["headers"].update(RETRY_AFTER_HEADER)
     return dict(sorted(responses.items()))
 
 

@@ -46,18 +46,23 @@ class Timeouts:
 
 @dataclass(frozen=True)
 class Deadline:
-    """When each timeout of one delivery attempt runs out (epoch ms; None: no limit)."""
+    """When each timeout of one delivery attempt runs out, and the message's expiry
+    (epoch ms; None: no limit)."""
 
     message_ms: int
     channel_ms: int | None = None
     provider_ms: int | None = None
+    expires_ms: int | None = None  # Courier's expiry: ends the message as EXPIRED
 
     @classmethod
     def of_message(cls, message: MessageState, timeouts: Timeouts) -> Deadline:
         """The whole message's deadline: its time starts when it may go out (a delayed
         message's when its delay is over), not when it was accepted."""
         start = max(message.enqueued_ms, message.not_before_ms or 0)
-        return cls(start + (timeouts.of(message, "message") or timeouts.message_ms))
+        return cls(
+            start + (timeouts.of(message, "message") or timeouts.message_ms),
+            expires_ms=message.expires_ms,
+        )
 
     @classmethod
     def of_attempt(
@@ -80,15 +85,24 @@ class Deadline:
             if channel_started_ms is not None and channel_timeout
             else None,
             provider_started_ms + provider_timeout if provider_timeout else None,
+            message.expires_ms,
         )
 
     @property
     def ends_ms(self) -> int:
         """When the first of them runs out."""
-        return min(t for t in (self.message_ms, self.channel_ms, self.provider_ms) if t is not None)
+        limits = (self.message_ms, self.channel_ms, self.provider_ms, self.expires_ms)
+        return min(t for t in limits if t is not None)
+
+    def has_expired(self, at_ms: int) -> bool:
+        """Whether the message's own expiry has passed at ``at_ms``."""
+        return self.expires_ms is not None and at_ms >= self.expires_ms
 
     def expired(self, at_ms: int) -> str | None:
-        """Which timeout has run out at ``at_ms``, if any, the message's first."""
+        """Which limit has run out at ``at_ms``, if any: the expiry first, then the
+        message's timeout."""
+        if self.has_expired(at_ms):
+            return "the message expired"
         if at_ms >= self.message_ms:
             return "the message timed out"
         if self.channel_ms is not None and at_ms >= self.channel_ms:

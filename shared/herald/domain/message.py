@@ -80,6 +80,7 @@ class MessageState(BaseModel):
     # Courier's timeout (ms): message; channel and provider, one figure or one per name.
     timeout: dict[str, Any] | None = None
     not_before_ms: int | None = None  # Courier's delay: not routed before this
+    expires_ms: int | None = None  # Courier's expiry: not sent from this time on
     tags: list[str] = Field(default_factory=list)  # Courier's metadata.tags
     event: str | None = None  # Courier's metadata.event
     utm: dict[str, str] | None = None  # Courier's metadata.utm, added to email HTML links

@@ -38,7 +38,7 @@ CHANNELS = ("email", "sms", "push", "chat", "webhook")
 # in-app inbox is never a fallback of a routing that did not ask for it).
 NAMED_ONLY_CHANNELS = ("inbox",)
 
-NOT_YET_SUPPORTED_MESSAGE_FIELDS = frozenset({"expiry"})
+NOT_YET_SUPPORTED_MESSAGE_FIELDS: frozenset[str] = frozenset()
 NOT_YET_SUPPORTED_METADATA_FIELDS: frozenset[str] = frozenset()
 NOT_YET_SUPPORTED_TIMEOUT_FIELDS = frozenset({"escalation", "criteria"})
 NOT_YET_SUPPORTED_CHANNEL_FIELDS = frozenset({"if", "metadata", "override", "timeouts", "brand_id"})
@@ -662,6 +662,126 @@ class Delay(_Strict):
         return min(due, now_ms + MAX_DELAY_MS)
 
 
+MAX_EXPIRY_CHARS = 64
+# An ISO 8601 duration of weeks, or of days and a time (P1DT4H, PT30M, PT1.5S); years
+# and months have no fixed length. Bounded input: MAX_EXPIRY_CHARS, checked first.
+_DURATION = re.compile(
+    r"P(?:(?P<weeks>\d{1,6})W|(?:(?P<days>\d{1,6})D)?"
+    r"(?:T(?:(?P<hours>\d{1,8})H)?(?:(?P<minutes>\d{1,10})M)?"
+    r"(?:(?P<seconds>\d{1,12}(?:[.,]\d{1,3})?)S)?)?)"
+)
+_UNIT_MS = {"weeks": 604_800_000, "days": 86_400_000, "hours": 3_600_000, "minutes": 60_000}
+# An epoch figure this large or larger is in milliseconds, else in seconds (year 2286).
+_EPOCH_MS_FROM = 10_000_000_000
+
+
+def duration_ms(text: str) -> int | None:
+    """An ISO 8601 duration in milliseconds; None if ``text`` is not one."""
+    if len(text) > MAX_EXPIRY_CHARS:
+        return None
+    found = _DURATION.fullmatch(text.strip().upper())
+    if found is None or not any(found.groupdict().values()) or text.strip().endswith("T"):
+        return None
+    total = 0
+    for unit, figure in found.groupdict().items():
+        if figure is not None:
+            if unit == "seconds":
+                total += round(float(figure.replace(",", ".")) * 1000)
+            else:
+                total += int(figure) * _UNIT_MS[unit]
+    return total
+
+
+class Expiry(_Strict):
+    """Courier's expiry: a message not sent by then ends ``UNDELIVERABLE``, reason
+    ``EXPIRED``. ``expires_in`` counts from when the send is accepted, in milliseconds
+    or as an ISO 8601 duration (``P1DT4H``); ``expires_at`` is a Unix time (seconds or
+    milliseconds) or an ISO 8601 time with its zone. Given both, the earlier applies;
+    either way at most 30 days (the longest message timeout) from the send."""
+
+    expires_in: int | str | None = None
+    expires_at: str | int | None = None
+
+    # Checked by hand, before pydantic's union, whose errors would name both branches.
+    @field_validator("expires_in", mode="before")
+    @classmethod
+    def _a_duration(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        _figure_or_short_text(value)
+        figure = value if isinstance(value, int) else duration_ms(value)
+        if isinstance(value, str) and figure is None and _digits(value):
+            figure = int(value.strip())
+        if figure is None:
+            raise ValueError(
+                "must be milliseconds, or an ISO 8601 duration of weeks, days, hours, minutes"
+                " and seconds, like P1DT4H"
+            )
+        if not 0 < figure <= MAX_TIMEOUT_MS:
+            raise ValueError(f"must be from 1 ms to {MAX_TIMEOUT_MS} ms (30 days)")
+        return value
+
+    @field_validator("expires_at", mode="before")
+    @classmethod
+    def _a_time(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        _figure_or_short_text(value)
+        moment = _expiry_moment_ms(value)
+        if moment is None:
+            raise ValueError(
+                "must be a Unix time (seconds or milliseconds) or an ISO 8601 time with its"
+                " zone, like 2026-12-01T09:00:00Z"
+            )
+        now = time.time() * 1000
+        if moment <= now:
+            raise ValueError("is in the past")
+        if moment > now + MAX_TIMEOUT_MS:
+            raise ValueError("is more than 30 days away, the longest a message may wait")
+        return value
+
+    @model_validator(mode="after")
+    def _one_at_least(self) -> Expiry:
+        if self.expires_in is None and self.expires_at is None:
+            raise ValueError("give expires_in, expires_at or both")
+        return self
+
+    def expires_ms(self, accepted_ms: int) -> int:
+        """When the message expires, for a send accepted at ``accepted_ms``."""
+        candidates = []
+        if self.expires_in is not None:
+            given = self.expires_in
+            figure = given if isinstance(given, int) else duration_ms(given)
+            candidates.append(accepted_ms + (figure if figure is not None else int(given)))
+        if self.expires_at is not None and (moment := _expiry_moment_ms(self.expires_at)):
+            candidates.append(moment)
+        return min(min(candidates), accepted_ms + MAX_TIMEOUT_MS)
+
+
+def _figure_or_short_text(value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("must be a number or a string")
+    if isinstance(value, str) and len(value) > MAX_EXPIRY_CHARS:
+        raise ValueError(f"is {len(value)} characters long; the most is {MAX_EXPIRY_CHARS}")
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` takes superscripts and other scripts' digits."""
+    return bool(text.strip()) and text.strip().isascii() and text.strip().isdigit()
+
+
+def _expiry_moment_ms(value: str | int) -> int | None:
+    text = str(value).strip()
+    if _digits(text) and len(text) <= 16:
+        figure = int(text)
+        return figure if figure >= _EPOCH_MS_FROM else figure * 1000
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return None if moment.tzinfo is None else int(moment.timestamp() * 1000)
+
+
 def _moment(until: str, timezone: str | None) -> datetime.datetime | None:
     """``until`` as a time, by its own offset, else in ``timezone``; None if neither."""
     moment = datetime.datetime.fromisoformat(until.replace("Z", "+00:00"))
@@ -719,6 +839,7 @@ class Message(_Strict):
     brand_id: str | None = None
     timeout: Timeout | None = None
     delay: Delay | None = None
+    expiry: Expiry | None = None
     context: MessageContext | None = None
 
     _template = field_validator("template")(classmethod(lambda cls, v: check_identifier(v)))

@@ -30,6 +30,7 @@ class Reason(StrEnum):
     UNPUBLISHED = "UNPUBLISHED"  # the template named does not exist (any more)
     FAILED = "FAILED"  # the content could not be rendered, or a list or brand is gone
     BOUNCED = "BOUNCED"  # the recipient's provider refused it after it was sent
+    EXPIRED = "EXPIRED"  # not sent before the send's ``expiry``
 
 
 # Where the pipeline stops for a message. SENT is an end of the pipeline but not

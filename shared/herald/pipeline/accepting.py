@@ -154,6 +154,7 @@ def message_template(
             message.preferences.subscription_topic_id if message.preferences else None
         ),
         not_before_ms=message.delay.due_ms(at) if message.delay else None,
+        expires_ms=message.expiry.expires_ms(at) if message.expiry else None,
         timeout=message.timeout.model_dump(exclude_none=True) if message.timeout else None,
     )
 

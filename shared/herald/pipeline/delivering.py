@@ -452,15 +452,15 @@ class DeliverService:
                 reason=why,
                 error=attempt.last_error,
             )
+            reason, error = Reason.PROVIDER_ERROR, f"gave up after {why}: {attempt.last_error}"
+            if deadline.has_expired(at):
+                last = f" (last error: {attempt.last_error})" if attempt.last_error else ""
+                reason, error = Reason.EXPIRED, f"expired before it was sent{last}"
             return self._finish(
                 message,
                 attempt,
                 self._result(
-                    channel,
-                    provider.name,
-                    ChannelOutcome.FAILED,
-                    reason=Reason.PROVIDER_ERROR,
-                    error=f"gave up after {why}: {attempt.last_error}",
+                    channel, provider.name, ChannelOutcome.FAILED, reason=reason, error=error
                 ),
             )
         crash_point("deliver.after_attempt_recorded")

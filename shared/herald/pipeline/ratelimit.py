@@ -12,6 +12,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
+from herald.domain.token_bucket import TokenBucket
+
 
 class RateLimiter:
     def __init__(
@@ -19,21 +21,17 @@ class RateLimiter:
     ) -> None:
         self.rates = dict(per_second)
         self.clock = clock
-        self._tokens = {name: rate for name, rate in self.rates.items()}  # a second's burst
-        self._updated = {name: clock() for name in self.rates}
+        now = clock()
+        # A second's burst, and at least one call: a rate below 1/s still lets calls through.
+        self._buckets = {
+            name: TokenBucket.full(rate, max(rate, 1.0), now) for name, rate in self.rates.items()
+        }
         self._lock = threading.Lock()
 
     def acquire(self, name: str) -> float | None:
         """Takes a token for ``name``: None if one was free, else seconds until one is."""
-        rate = self.rates.get(name)
-        if rate is None:
+        bucket = self._buckets.get(name)
+        if bucket is None:
             return None
         with self._lock:
-            now = self.clock()
-            tokens = min(rate, self._tokens[name] + (now - self._updated[name]) * rate)
-            self._updated[name] = now
-            if tokens >= 1:
-                self._tokens[name] = tokens - 1
-                return None
-            self._tokens[name] = tokens
-            return (1 - tokens) / rate
+            return bucket.take(self.clock())

@@ -66,6 +66,22 @@ def route_and_render(
     context = context or RenderContext(message.recipient)
     if message.status not in (MessageStatus.ENQUEUED, MessageStatus.DELAYED):
         return None  # already past this stage: a duplicate or late event
+    if message.expires_ms is not None and now_ms() >= message.expires_ms:
+        return _ended(
+            message, MessageStatus.UNDELIVERABLE, Reason.EXPIRED, "expired before it was sent"
+        )
+    if (
+        message.expires_ms is not None
+        and message.not_before_ms is not None
+        and message.not_before_ms >= message.expires_ms
+    ):
+        # Its delay ends after its expiry: it can never be sent, so it ends now.
+        return _ended(
+            message,
+            MessageStatus.UNDELIVERABLE,
+            Reason.EXPIRED,
+            "expires before its delay is over; it would never be sent",
+        )
     if message.not_before_ms is not None and now_ms() < message.not_before_ms:
         if message.status == MessageStatus.DELAYED:
             return None  # still waiting: the timer brings the delayed event back

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from herald.clock import now_ms
+from herald.config import MAX_QUOTA_BURST, MAX_QUOTA_RATE
 from herald.domain.message import DeliveryResult, MessageState, RequestRecord
 from herald.domain.send import DEFAULT_PHONE_REGION, phone_region_problem
 from herald.domain.status import MessageStatus
@@ -392,6 +393,13 @@ class SummaryRepository(Protocol):
         ...
 
 
+class WorkspaceQuota(BaseModel):
+    """A workspace's own quota on authenticated POSTs (``herald quota``)."""
+
+    rate: float = Field(gt=0, le=MAX_QUOTA_RATE)  # requests per second, sustained
+    burst: int = Field(ge=1, le=MAX_QUOTA_BURST)  # requests at once, after a quiet spell
+
+
 class WorkspaceSettings(BaseModel):
     # Per channel, the providers that serve this workspace, in failover order.
     providers: dict[str, list[str]] = Field(default_factory=dict)
@@ -401,6 +409,8 @@ class WorkspaceSettings(BaseModel):
     tracking: bool = False
     # Where a national phone number ("2025550125") is read as being: an ISO 3166 region.
     phone_region: str = DEFAULT_PHONE_REGION
+    # None: the deployment's default quota (HERALD_QUOTA_RATE, HERALD_QUOTA_BURST).
+    quota: WorkspaceQuota | None = None
 
     @field_validator("phone_region")
     @classmethod

@@ -1,0 +1,154 @@
+"""Each workspace's quota on authenticated POSTs: counted per api instance, in memory."""
+
+import json
+from typing import Any
+
+import pytest
+
+from herald.api.http import HttpRequest
+from herald.api.openapi import document
+from herald.api.quotas import WorkspaceQuotas
+from herald.api.routes import build_router
+from herald.config import MAX_QUOTA_BURST, MAX_QUOTA_RATE
+from herald.store.base import WorkspaceQuota, WorkspaceSettings
+from tests.unit.fakes import settings_with
+from tests.unit.test_api import KEY, SEND, call, make_api
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def quotas(rate: float, burst: int, **options: Any) -> tuple[WorkspaceQuotas, Clock]:
+    clock = Clock()
+    quota = WorkspaceQuota(rate=rate, burst=burst)
+    return WorkspaceQuotas(lambda _workspace: quota, clock=clock, **options), clock
+
+
+def test_the_headers_count_down_the_burst_then_a_refusal_says_when_to_retry() -> None:
+    counter, clock = quotas(rate=0.5, burst=3)
+    taken = [counter.take("ws1") for _ in range(4)]
+    assert [d.allowed for d in taken] == [True, True, True, False]
+    assert [d.headers()["X-RateLimit-Remaining"] for d in taken] == ["2", "1", "0", "0"]
+    assert {d.headers()["X-RateLimit-Limit"] for d in taken} == {"3"}
+    assert taken[0].headers()["X-RateLimit-Reset"] == "2"  # one token back at 0.5/s
+    assert taken[2].headers()["X-RateLimit-Reset"] == "6"  # three
+    assert "Retry-After" not in taken[2].headers()
+    assert taken[3].headers()["Retry-After"] == "2"
+    clock.now += 2.0
+    assert counter.take("ws1").allowed
+
+
+def test_a_wait_under_a_second_is_still_a_whole_second_to_retry_after() -> None:
+    counter, _ = quotas(rate=10.0, burst=1)
+    assert counter.take("ws1").allowed
+    refused = counter.take("ws1")
+    assert not refused.allowed and refused.retry_after_s == 1
+
+
+def test_workspaces_have_buckets_of_their_own() -> None:
+    counter, _ = quotas(rate=0.001, burst=2)
+    assert [counter.take("flood").allowed for _ in range(3)] == [True, True, False]
+    assert counter.take("calm").allowed
+
+
+def test_with_instances_each_enforces_its_share_and_at_least_one_request() -> None:
+    counter, _ = quotas(rate=8.0, burst=10, instances=4)
+    assert counter.share(WorkspaceQuota(rate=8.0, burst=10)) == (2.0, 2)
+    assert counter.share(WorkspaceQuota(rate=8.0, burst=3)) == (2.0, 1)
+    assert [counter.take("ws1").allowed for _ in range(3)] == [True, True, False]
+
+
+def test_a_changed_quota_applies_at_once_with_a_full_bucket() -> None:
+    clock = Clock()
+    current = {"quota": WorkspaceQuota(rate=0.001, burst=1)}
+    counter = WorkspaceQuotas(lambda _ws: current["quota"], clock=clock)
+    assert counter.take("ws1").allowed
+    assert not counter.take("ws1").allowed
+    current["quota"] = WorkspaceQuota(rate=0.001, burst=2)
+    assert [counter.take("ws1").allowed for _ in range(3)] == [True, True, False]
+
+
+def test_the_buckets_kept_are_bounded_the_oldest_forgotten_first() -> None:
+    counter, _ = quotas(rate=0.001, burst=1, max_workspaces=2)
+    for workspace in ("a", "b", "c"):
+        counter.take(workspace)
+    assert list(counter._buckets) == ["b", "c"]
+
+
+def test_quotas_are_bounded() -> None:
+    with pytest.raises(ValueError, match="rate"):
+        WorkspaceQuota(rate=0, burst=1)
+    with pytest.raises(ValueError, match="burst"):
+        WorkspaceQuota(rate=1, burst=0)
+    with pytest.raises(ValueError, match="burst"):
+        WorkspaceQuota(rate=1, burst=MAX_QUOTA_BURST + 1)
+    with pytest.raises(ValueError, match="rate"):
+        WorkspaceQuota(rate=MAX_QUOTA_RATE * 1.01, burst=1)
+    assert WorkspaceQuota(rate=MAX_QUOTA_RATE, burst=MAX_QUOTA_BURST).burst == MAX_QUOTA_BURST
+    with pytest.raises(ValueError, match="quota_burst"):
+        settings_with(quota_burst=0)
+
+
+def test_20_rapid_sends_over_a_burst_of_5_are_5_accepted_then_429() -> None:
+    api, _ = make_api(settings_with(quota_rate=0.001, quota_burst=5))
+    answers = [call(api, "POST", "/send", SEND) for _ in range(20)]
+    assert [a.status for a in answers] == [202] * 5 + [429] * 15
+    refused = answers[5]
+    assert refused.body["type"] == "rate_limit_error"
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert refused.headers["X-RateLimit-Limit"] == "5"
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+    assert answers[0].headers["X-RateLimit-Remaining"] == "4"
+    # Another workspace, and reads of the same one, are not held back.
+    assert call(api, "POST", "/send", SEND, key="other-key").status == 202
+    assert call(api, "GET", "/messages").status == 200
+
+
+def test_every_post_with_a_key_shares_the_one_bucket_and_other_methods_do_not_count() -> None:
+    api, _ = make_api(settings_with(quota_rate=0.001, quota_burst=2))
+    profile = {"profile": {"email": "ada@example.com"}}
+    assert call(api, "POST", "/profiles/ada", profile).status == 200
+    assert call(api, "PUT", "/profiles/ada", profile).status == 200  # not counted
+    assert "X-RateLimit-Limit" not in call(api, "PUT", "/profiles/ada", profile).headers
+    assert call(api, "POST", "/send", SEND).status == 202
+    assert call(api, "POST", "/profiles/ada", profile).status == 429
+    assert call(api, "DELETE", "/profiles/ada").status < 300  # not counted either
+
+
+def test_a_workspace_quota_set_on_its_settings_wins_over_the_default() -> None:
+    api, pipeline = make_api(settings_with(quota_rate=0.001, quota_burst=1))
+    pipeline.workspaces.save_settings(
+        "ws1", WorkspaceSettings(quota=WorkspaceQuota(rate=0.001, burst=3))
+    )
+    statuses = [call(api, "POST", "/send", SEND).status for _ in range(4)]
+    assert statuses == [202, 202, 202, 429]
+    assert [call(api, "POST", "/send", SEND, key="other-key").status for _ in range(2)] == [
+        202,
+        429,
+    ]
+
+
+def test_a_refusal_is_not_stored_as_the_idempotent_answer() -> None:
+    api, _ = make_api(settings_with(quota_rate=0.001, quota_burst=1))
+    assert api.quotas is not None
+    clock = Clock()
+    api.quotas.clock = clock
+    assert call(api, "POST", "/send", SEND).status == 202
+    keyed = {"Authorization": f"Bearer {KEY}", "Idempotency-Key": "once"}
+    request = HttpRequest("POST", "/send", keyed, json.dumps(SEND).encode())
+    assert api.handle(request).status == 429
+    clock.now += 1000.0
+    assert api.handle(request).status == 202
+
+
+def test_the_openapi_document_states_the_429_and_its_headers_on_posts_only() -> None:
+    paths = document(build_router())["paths"]
+    send = paths["/send"]["post"]["responses"]
+    assert set(send["429"]["headers"]) >= {"Retry-After", "X-RateLimit-Remaining"}
+    assert "X-RateLimit-Limit" in send["202"]["headers"]
+    assert "429" not in paths["/messages"]["get"]["responses"]
