@@ -29,6 +29,7 @@ from herald.domain.backoff import Backoff
 from herald.domain.deadline import Deadline, Timeouts
 from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState
 from herald.domain.status import MessageStatus, Reason
+from herald.domain.testmode import is_test_mode
 from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.payloads import MessageDelivered, MessageSent, MessageUndeliverable
@@ -38,6 +39,7 @@ from herald.observability import logs, metrics, tracing
 from herald.pipeline.ignoring import note_ignored
 from herald.pipeline.ratelimit import RateLimiter
 from herald.providers.base import Dispatch, Provider
+from herald.providers.recording import DeliveryRecorder, RecordingProvider
 from herald.redaction import error_text
 from herald.resources.suppressions import SuppressionList
 from herald.resources.tokens import TokenService
@@ -229,6 +231,7 @@ class DeliverService:
         limiter: RateLimiter | None = None,
         suppressions: SuppressionList | None = None,
         tokens: TokenService | None = None,
+        recorder: DeliveryRecorder | None = None,
     ) -> None:
         self.messages = messages
         self.attempts = attempts
@@ -239,6 +242,8 @@ class DeliverService:
         self.limiter = limiter or RateLimiter({})
         self.suppressions = suppressions
         self.tokens = tokens  # a user's device tokens, marked when FCM no longer knows one
+        # Test mode's sink: every provider of a test namespace's message is its stand-in.
+        self.recorder = recorder
 
     def handle(self, event: EventEnvelope) -> None:
         message = self.messages.get_message(event.workspace, event.message_id)
@@ -357,18 +362,32 @@ class DeliverService:
         message: MessageState | None = None,
     ) -> list[Provider]:
         """The channel's providers in failover order: the message's ``channels.<channel>.
-        providers``, else the workspace's choice, else all of them."""
+        providers``, else the workspace's choice, else all of them; in test mode, each
+        one's recording stand-in."""
         override = ((message and message.channel_overrides) or {}).get(channel) or {}
         names = (
             override.get("providers")
             or chosen.get(channel)
             or [name for name, provider in self.providers.items() if provider.channel == channel]
         )
-        return [
+        chain = [
             self.providers[name]
             for name in names
             if name in self.providers and self.providers[name].channel == channel
         ]
+        if message is not None and self._records(message):
+            assert self.recorder is not None
+            return [RecordingProvider(provider, self.recorder) for provider in chain]
+        return chain
+
+    def _records(self, message: MessageState) -> bool:
+        """Whether the message's providers are replaced by the recording sink."""
+        if not is_test_mode(message.workspace):
+            return False
+        if self.recorder is None:
+            # Never a real provider for a test key's message, whatever the wiring.
+            raise RuntimeError("a test namespace's message needs the recording sink")
+        return True
 
     def _deliver_channel(
         self,
@@ -469,7 +488,11 @@ class DeliverService:
             # Here before its backoff is over (a re-drive, a copy of the event): not a try.
             self._not_a_try(message, attempt)
             raise RetryLater(attempt.tries, early_ms / 1000, "backoff", True, deadline)
-        if (wait_s := self.limiter.acquire(provider.name)) is not None:
+        # A stand-in calls no provider: it takes nothing of the provider's rate.
+        if (
+            not self._records(message)
+            and (wait_s := self.limiter.acquire(provider.name)) is not None
+        ):
             # Over the provider's rate: not a try, just later.
             self._not_a_try(message, attempt)
             raise RetryLater(attempt.tries, wait_s, f"{provider.name} rate limit", True, deadline)

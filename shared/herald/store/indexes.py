@@ -136,5 +136,6 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("automation_throttles", "admitted"),  # a window's runs, read by the window's id
     ("automation_throttles", "refused"),
     ("deliveries", "body"),  # customer webhook deliveries, read by id or paged by id
+    ("test_outbox", "deliveries"),  # test mode's recorded provider calls, read by id
     ("deliveries", "attempts"),
 )
