@@ -59,6 +59,14 @@ from herald.store.base import (
 _ADDRESS_KEYS = ("email", "phone_number", "firebaseToken", "slack", "webhook")
 
 
+def _for_provider(message: MessageState, channel: str, provider: str) -> dict[str, Any]:
+    """The channel's rendered content, with what ``providers.<provider>.override.body``
+    replaces for that provider alone."""
+    settings = (message.provider_overrides or {}).get(provider) or {}
+    body = (settings.get("override") or {}).get("body") or {}
+    return {**message.rendered[channel], **body}
+
+
 def _addresses(recipient: Mapping[str, Any]) -> tuple[str, ...]:
     """Every text inside the recipient's addresses (a webhook's URL and headers too)."""
 
@@ -558,7 +566,7 @@ class DeliverService:
             message_id=message.id,
             attempt_key=f"{message.id}-{attempt.id}",
             recipient=message.recipient,
-            rendered=message.rendered[attempt.channel],
+            rendered=_for_provider(message, attempt.channel, provider.name),
             allow_private=run.settings.allow_private_destinations,
             workspace=message.workspace,
             enqueued_ms=message.enqueued_ms,

@@ -8,6 +8,7 @@ from herald.clock import now_ms
 from herald.domain.message import MessageState
 from herald.domain.rendering import RenderFailed, merged_data, render_channel
 from herald.domain.routing import plan_route
+from herald.domain.send import CHANNELS, NAMED_ONLY_CHANNELS
 from herald.domain.status import MessageStatus, Reason
 from herald.engagement.email import EmailLinks
 from herald.engagement.links import LinkMaker
@@ -33,7 +34,7 @@ from herald.store.base import (
     WorkspaceRepository,
 )
 from herald.store.documents import DocumentStore
-from herald.templating import TRANSLATIONS_KEY, Budget, TemplateError
+from herald.templating import TRANSLATIONS_KEY, Budget, TemplateError, evaluate, truthy
 
 
 def _ended(message: MessageState, status: MessageStatus, reason: str, error: str) -> Transition:
@@ -76,13 +77,22 @@ def route_and_render(
             reason,
             f"the recipient is {reason.lower().replace('_', ' ')} for topic {context.topic_id}",
         )
-    plan = plan_route(context.recipient, context.routing(message), context.preference.channels)
+    try:
+        left_out = _left_out(message, context)
+    except RenderFailed as exc:
+        return _ended(message, MessageStatus.UNDELIVERABLE, Reason.FAILED, str(exc))
+    allowed: list[str] | None = context.preference.channels
+    if left_out:
+        every = allowed if allowed is not None else [*CHANNELS, *NAMED_ONLY_CHANNELS]
+        allowed = [channel for channel in every if channel not in left_out]
+    plan = plan_route(context.recipient, context.routing(message), allowed)
     if not plan.routable:
+        because = f" (the if of {', '.join(sorted(left_out))} was false)" if left_out else ""
         return _ended(
             message,
             MessageStatus.UNROUTABLE,
             Reason.NO_CHANNELS,
-            "the recipient has no address for any channel of the routing",
+            "the recipient has no address for any channel of the routing" + because,
         )
     data = {**merged_data(message.data, context.recipient), "profile": context.profile}
     if context.tenant is not None:
@@ -103,6 +113,10 @@ def route_and_render(
             )
             for channel in plan.channels
         }
+        for channel, content in rendered.items():
+            # Courier's channel override: literal content, over what was rendered.
+            override = ((message.channel_overrides or {}).get(channel) or {}).get("override")
+            content.update(override or {})
         if "email" in rendered:
             rendered["email"] = _with_links(
                 message, context, rendered["email"], email_links, budgets["email"]
@@ -127,6 +141,23 @@ def route_and_render(
             NewEvent("message.rendered", MessageRendered(channels=plan.channels)),
         ],
     )
+
+
+def _left_out(message: MessageState, context: RenderContext) -> set[str]:
+    """The channels whose ``if`` is false, over the send's data and the recipient's profile
+    (in the templates' sandbox, with its limits); RenderFailed when one cannot be worked out."""
+    scope = {"data": message.data, "profile": context.profile or {}}
+    left_out = set()
+    for channel, settings in (message.channel_overrides or {}).items():
+        if (condition := settings.get("condition")) is None:
+            continue
+        try:
+            holds = truthy(evaluate(condition, scope))
+        except TemplateError as exc:
+            raise RenderFailed(f"channels.{channel}.if: {exc}") from exc
+        if not holds:
+            left_out.add(channel)
+    return left_out
 
 
 def _with_links(
