@@ -131,3 +131,27 @@ def test_a_provider_override_applies_to_that_provider_alone() -> None:
     send(api, pipeline, {**base, "channels": {"email": {"providers": ["sendgrid"]}}})
     assert smtp.sent[-1].rendered["subject"] == "Hi"
     assert sendgrid.sent[-1].rendered["subject"] == "For SendGrid"
+
+
+def test_a_providers_if_is_checked_like_a_channels() -> None:
+    assert errors_of(message(providers={"sendgrid": {"if": "data.eu"}})) == {}
+    broken = errors_of(message(providers={"sendgrid": {"if": "{{/if}}"}}))
+    assert list(broken) == ["message.providers.sendgrid.if"]
+    too_long = errors_of(message(providers={"sendgrid": {"if": "x" * (MAX_CONDITION_CHARS + 1)}}))
+    assert list(too_long) == ["message.providers.sendgrid.if"]
+
+
+def test_a_provider_whose_if_is_false_is_not_tried() -> None:
+    smtp, sendgrid = FakeProvider("smtp", "email"), FakeProvider("sendgrid", "email")
+    api, pipeline = with_channels(smtp, sendgrid)
+    base = {
+        "to": {"email": "a@example.com"},
+        "content": CONTENT,
+        "channels": {"email": {"providers": ["smtp", "sendgrid"]}},
+        "providers": {"smtp": {"if": "data.eu"}},
+    }
+    outside = send(api, pipeline, {**base, "data": {"eu": False}})
+    assert outside["providers"][0]["provider"] == "sendgrid"
+    inside = send(api, pipeline, {**base, "data": {"eu": True}})
+    assert inside["providers"][0]["provider"] == "smtp"
+    assert (len(smtp.sent), len(sendgrid.sent)) == (1, 1)

@@ -54,13 +54,13 @@ def test_unsupported_courier_fields_are_refused_by_name() -> None:
         "content": CONTENT,
         "expiry": {"expires_in": 10},
         "channels": {"email": {"override": {"from": "x@example.com"}}},
-        "providers": {"sendgrid": {"if": "x"}},
+        "providers": {"sendgrid": {"metadata": {}}},
     }
     assert errors_of({"message": message}) == {
         "message.to.list_pattern": "is a Courier field Herald does not support yet",
         "message.expiry": "is a Courier field Herald does not support yet",
         "message.channels.email.override.from": "is a Courier field Herald does not support yet",
-        "message.providers.sendgrid.if": "is a Courier field Herald does not support yet",
+        "message.providers.sendgrid.metadata": "is a Courier field Herald does not support yet",
     }
 
 

@@ -43,7 +43,7 @@ NOT_YET_SUPPORTED_MESSAGE_FIELDS = frozenset({"expiry"})
 NOT_YET_SUPPORTED_METADATA_FIELDS: frozenset[str] = frozenset()
 NOT_YET_SUPPORTED_TIMEOUT_FIELDS = frozenset({"escalation", "criteria"})
 NOT_YET_SUPPORTED_CHANNEL_FIELDS = frozenset({"metadata", "timeouts", "brand_id"})
-NOT_YET_SUPPORTED_PROVIDER_FIELDS = frozenset({"if", "metadata"})
+NOT_YET_SUPPORTED_PROVIDER_FIELDS = frozenset({"metadata"})
 # Courier's ``channels.<channel>.override`` fields Herald does not apply: the sender is the
 # deployment's (its verified domain), and the rest has no place in Herald's providers yet.
 NOT_YET_SUPPORTED_OVERRIDE_FIELDS = frozenset(
@@ -77,6 +77,8 @@ OVERRIDE_FIELDS = {
     "inbox": ("title", "body"),
     "webhook": ("title", "body"),
 }
+# Marks, in a routed message's provider settings, a provider whose ``if`` was false.
+LEFT_OUT = "left_out"
 # Courier's provider override fields that would reach the provider's endpoint or
 # credentials: the deployment's alone.
 PROVIDER_OVERRIDE_REFUSED = ("config", "url", "headers", "query", "auth", "baseUrl", "base_url")
@@ -643,11 +645,18 @@ class ChannelSettings(_Strict):
 
 
 class ProviderSettings(_Strict):
-    """Courier's ``providers.<provider>``: how long that provider may keep failing (ms), and
-    what of the rendered content it alone sends."""
+    """Courier's ``providers.<provider>``: how long that provider may keep failing (ms),
+    whether it is tried at all, and what of the rendered content it alone sends."""
 
     timeouts: int | None = Field(default=None, gt=0, le=MAX_TIMEOUT_MS)
+    # Courier's ``if``: the provider is tried only when this expression holds (as a
+    # channel's, evaluated at render).
+    condition: str | None = Field(
+        default=None, alias="if", min_length=1, max_length=MAX_CONDITION_CHARS
+    )
     override: ProviderOverride | None = None
+
+    _condition = field_validator("condition")(classmethod(lambda cls, v: check_condition(v)))
 
 
 class Preferences(_Strict):

@@ -28,6 +28,7 @@ from herald.config import AmbiguousPolicy, Settings
 from herald.domain.backoff import Backoff
 from herald.domain.deadline import Deadline, Timeouts
 from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState
+from herald.domain.send import LEFT_OUT
 from herald.domain.status import MessageStatus, Reason
 from herald.domain.testmode import is_test_mode
 from herald.errors import PermanentProviderError, RetryableProviderError
@@ -370,18 +371,25 @@ class DeliverService:
         message: MessageState | None = None,
     ) -> list[Provider]:
         """The channel's providers in failover order: the message's ``channels.<channel>.
-        providers``, else the workspace's choice, else all of them; in test mode, each
-        one's recording stand-in."""
+        providers``, else the workspace's choice, else all of them; never one whose ``if``
+        was false; in test mode, each one's recording stand-in."""
         override = ((message and message.channel_overrides) or {}).get(channel) or {}
         names = (
             override.get("providers")
             or chosen.get(channel)
             or [name for name, provider in self.providers.items() if provider.channel == channel]
         )
+        left_out = {
+            name
+            for name, settings in ((message and message.provider_overrides) or {}).items()
+            if settings.get(LEFT_OUT)
+        }
         chain = [
             self.providers[name]
             for name in names
-            if name in self.providers and self.providers[name].channel == channel
+            if name in self.providers
+            and self.providers[name].channel == channel
+            and name not in left_out
         ]
         if message is not None and self._records(message):
             assert self.recorder is not None

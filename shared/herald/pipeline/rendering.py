@@ -8,7 +8,7 @@ from herald.clock import now_ms
 from herald.domain.message import MessageState
 from herald.domain.rendering import RenderFailed, merged_data, render_channel
 from herald.domain.routing import plan_route
-from herald.domain.send import CHANNELS, NAMED_ONLY_CHANNELS
+from herald.domain.send import CHANNELS, LEFT_OUT, NAMED_ONLY_CHANNELS
 from herald.domain.status import MessageStatus, Reason
 from herald.engagement.email import EmailLinks
 from herald.engagement.links import LinkMaker
@@ -78,7 +78,8 @@ def route_and_render(
             f"the recipient is {reason.lower().replace('_', ' ')} for topic {context.topic_id}",
         )
     try:
-        left_out = _left_out(message, context)
+        left_out = _left_out(message.channel_overrides, "channels", message, context)
+        providers_left_out = _left_out(message.provider_overrides, "providers", message, context)
     except RenderFailed as exc:
         return _ended(message, MessageStatus.UNDELIVERABLE, Reason.FAILED, str(exc))
     allowed: list[str] | None = context.preference.channels
@@ -132,6 +133,7 @@ def route_and_render(
             "routing_method": plan.method,
             "route": plan.tree,
             "rendered": rendered,
+            "provider_overrides": _marked(message.provider_overrides, providers_left_out),
         }
     )
     return Transition(
@@ -143,21 +145,34 @@ def route_and_render(
     )
 
 
-def _left_out(message: MessageState, context: RenderContext) -> set[str]:
-    """The channels whose ``if`` is false, over the send's data and the recipient's profile
-    (in the templates' sandbox, with its limits); RenderFailed when one cannot be worked out."""
+def _left_out(
+    settings: dict[str, Any] | None, kind: str, message: MessageState, context: RenderContext
+) -> set[str]:
+    """The channels (or providers) whose ``if`` is false, over the send's data and the
+    recipient's profile, in the templates' sandbox with its limits; RenderFailed when one
+    cannot be worked out."""
     scope = {"data": message.data, "profile": context.profile or {}}
     left_out = set()
-    for channel, settings in (message.channel_overrides or {}).items():
-        if (condition := settings.get("condition")) is None:
+    for name, given in (settings or {}).items():
+        if (condition := given.get("condition")) is None:
             continue
         try:
             holds = truthy(evaluate(condition, scope))
         except TemplateError as exc:
-            raise RenderFailed(f"channels.{channel}.if: {exc}") from exc
+            raise RenderFailed(f"{kind}.{name}.if: {exc}") from exc
         if not holds:
-            left_out.add(channel)
+            left_out.add(name)
     return left_out
+
+
+def _marked(settings: dict[str, Any] | None, left_out: set[str]) -> dict[str, Any] | None:
+    """The providers' settings, those whose ``if`` was false marked for delivery to skip."""
+    if not left_out or settings is None:
+        return settings
+    return {
+        name: {**given, LEFT_OUT: True} if name in left_out else given
+        for name, given in settings.items()
+    }
 
 
 def _with_links(
