@@ -70,6 +70,7 @@ def test_a_test_keys_send_is_recorded_and_reaches_no_provider(
     assert message.status == "SENT"
     # The provider would have been called before SENT was written: nothing came.
     assert [m for m in sinks.get("/mail") if address in m["to"]] == []
+    assert address not in str(sinks.get("/sendgrid"))
     assert "Code 4711" in str(test_client.messages.content(sent.request_id))
     listed = test_client.messages.list(message_id=sent.request_id).results
     assert [m.id for m in listed] == [sent.request_id]
