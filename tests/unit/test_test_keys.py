@@ -15,6 +15,7 @@ from herald.providers.base import Dispatch
 from herald.resources.audit_events import AuditLog
 from herald.resources.keys import create_key
 from herald.resources.test_outbox import RecordedOutbox
+from herald.store.inbox import InboxEntries
 from herald_tools.ops.keys import key_table
 from tests.unit.fakes import FakeProvider, Pipeline
 
@@ -139,3 +140,34 @@ def test_a_test_send_honours_the_providers_the_send_orders() -> None:
     (delivery,) = call(p, test, "GET", f"/test-outbox/{message_id}").body["deliveries"]
     assert delivery["provider"] == "sendgrid"
     assert p.extra[0].calls == 0 and p.email.calls == 0
+
+
+def test_a_test_send_to_the_inbox_is_in_the_test_namespaces_inbox_only() -> None:
+    p = Pipeline()
+    _, test = keys(p)
+    body = {
+        "message": {
+            "to": {"user_id": "ada"},
+            "content": {"title": "T", "body": "B"},
+            "routing": {"method": "single", "channels": ["inbox"]},
+        }
+    }
+    message_id = sent(p, test, body)
+    assert call(p, test, "GET", f"/messages/{message_id}").body["status"] == "DELIVERED"
+    entries = InboxEntries(p.documents)
+    assert [e["message_id"] for _, e in entries.newest("ws1~test", "ada")] == [message_id]
+    assert entries.newest("ws1", "ada") == []
+    assert call(p, test, "GET", f"/test-outbox/{message_id}").status == 404
+
+
+def test_a_record_expires_thirty_days_after_it_was_made() -> None:
+    p = Pipeline()
+    outbox = RecordedOutbox(p.documents)
+    dispatch = Dispatch(
+        "m1", "m1-email-smtp", {"email": "a@x.io"}, {"title": "T"}, workspace="ws1~test"
+    )
+    outbox.record(dispatch, "email", "smtp")
+    stored = p.documents.get("ws1~test", ("test_outbox", "m1"))
+    assert stored is not None
+    recorded_ms = stored["deliveries"]["email-smtp"]["recorded_ms"]
+    assert stored["expires_at"].timestamp() * 1000 == recorded_ms + 30 * 24 * 3600 * 1000

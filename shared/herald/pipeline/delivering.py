@@ -40,7 +40,7 @@ from herald.observability import logs, metrics, tracing
 from herald.pipeline.ignoring import note_ignored
 from herald.pipeline.ratelimit import RateLimiter
 from herald.providers.base import Dispatch, Provider
-from herald.providers.recording import DeliveryRecorder, RecordingProvider
+from herald.providers.recording import DeliveryRecorder, stand_in
 from herald.redaction import error_text
 from herald.resources.suppressions import SuppressionList
 from herald.resources.tokens import TokenService
@@ -372,7 +372,7 @@ class DeliverService:
     ) -> list[Provider]:
         """The channel's providers in failover order: the message's ``channels.<channel>.
         providers``, else the workspace's choice, else all of them; never one whose ``if``
-        was false; in test mode, each one's recording stand-in."""
+        was false; in test mode, each one's stand-in."""
         override = ((message and message.channel_overrides) or {}).get(channel) or {}
         names = (
             override.get("providers")
@@ -393,7 +393,7 @@ class DeliverService:
         ]
         if message is not None and self._records(message):
             assert self.recorder is not None
-            return [RecordingProvider(provider, self.recorder) for provider in chain]
+            return [stand_in(provider, self.recorder) for provider in chain]
         return chain
 
     def _records(self, message: MessageState) -> bool:

@@ -2,11 +2,14 @@
 
 One document per message (``test_outbox/{message_id}``), each provider call it
 would have made kept under ``deliveries`` by ``<channel>-<provider>``, the attempt's
-own key, so a retried attempt is recorded once. Only a test namespace has one.
+own key, so a retried attempt is recorded once. Only a test namespace has one; a
+document expires through the TTL policy on ``expires_at``, ``KEPT_FOR`` after its
+message's first record.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +21,7 @@ from herald.resources.parsing import iso, page_of
 from herald.store.documents import Document, DocumentStore
 
 COLLECTION = "test_outbox"
+KEPT_FOR = datetime.timedelta(days=30)
 
 
 def _only_in_test_mode(workspace: str) -> None:
@@ -49,17 +53,23 @@ class RecordedOutbox:
 
     def record(self, dispatch: Dispatch, channel: str, provider: str) -> None:
         """Keeps what ``provider`` would have been handed; once per attempt."""
+        at = now_ms()
         delivery = {
             "channel": channel,
             "provider": provider,
-            "recorded_ms": now_ms(),
+            "recorded_ms": at,
             "recipient": dispatch.recipient,
             "content": dispatch.rendered,
         }
         attempt = f"{channel}-{provider}"
+        expires = datetime.datetime.fromtimestamp(at / 1000, tz=datetime.UTC) + KEPT_FOR
 
         def add(current: Document | None) -> Document | None:
-            stored = current or {"message_id": dispatch.message_id, "deliveries": {}}
+            stored = current or {
+                "message_id": dispatch.message_id,
+                "deliveries": {},
+                "expires_at": expires,
+            }
             if attempt in stored["deliveries"]:
                 return None  # a retry of an attempt already recorded
             stored["deliveries"][attempt] = delivery

@@ -79,6 +79,7 @@ TTL_FIELDS: tuple[tuple[str, str], ...] = (
     ("deliveries", "expires_at"),  # customer webhook deliveries, kept 30 days
     ("callbacks", "expires_at"),  # herald.callbacks.replay
     ("automation_throttles", "expires_at"),  # herald.pipeline.automation_throttle
+    ("test_outbox", "expires_at"),  # herald.resources.test_outbox, kept 30 days
 )
 
 # Never queried: user-supplied maps (arbitrary keys make index entries) and
