@@ -552,10 +552,11 @@ class Services:
     def deliver(self) -> DeliverService:
         from herald.pipeline.delivering import DeliverService, DeliveryPolicy
         from herald.pipeline.ratelimit import RateLimiter
+        from herald.providers.inbox import InboxProvider
+        from herald.resources.test_outbox import RecordedOutbox
         from herald.resources.tokens import TokenService
 
         settings = self.adapters.settings
-        from herald.providers.inbox import InboxProvider
 
         return DeliverService(
             self.adapters.messages,
@@ -568,6 +569,7 @@ class Services:
             limiter=RateLimiter(settings.rate_limits),
             suppressions=self.suppressions,
             tokens=TokenService(self.adapters.documents),
+            recorder=RecordedOutbox(self.adapters.documents),
         )
 
     @functools.cached_property

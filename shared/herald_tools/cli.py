@@ -240,6 +240,7 @@ def _quota(args: argparse.Namespace) -> int:
 
 def _keys(args: argparse.Namespace) -> int:
     from herald.bootstrap import FirestoreAdapters
+    from herald.domain.testmode import namespace_for_test
     from herald.resources.audit_events import AuditLog
     from herald.resources.keys import create_key, revoke_key
     from herald_tools.ops.keys import key_table
@@ -247,15 +248,23 @@ def _keys(args: argparse.Namespace) -> int:
     adapters = FirestoreAdapters()
     keys, audit = adapters.keys, AuditLog(adapters.documents)
     if args.action == "create":
-        key, record = create_key(keys, audit, args.workspace)
+        try:
+            key, record = create_key(keys, audit, args.workspace, test=args.test)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
         print(key)
+        kind = "a test key" if args.test else "an API key"
         print(
-            f"an API key for workspace {args.workspace!r} (key id {record.key_id}); "
+            f"{kind} for workspace {args.workspace!r} (key id {record.key_id}); "
             "only its hash is stored",
             file=sys.stderr,
         )
     elif args.action == "list":
-        print(key_table(keys.list(args.workspace)))
+        found = keys.list(args.workspace)
+        if args.workspace is not None:  # its test keys too
+            found += keys.list(namespace_for_test(args.workspace))
+        print(key_table(sorted(found, key=lambda r: (r.created_ms, r.key_hash))))
     else:
         revoked = revoke_key(keys, audit, args.key_id)
         if revoked is None:
@@ -537,6 +546,12 @@ def main(argv: list[str] | None = None) -> int:
         "create", parents=[target], help="print a new key for a workspace"
     )
     key_create.add_argument("workspace")
+    key_create.add_argument(
+        "--test",
+        action="store_true",
+        help="a test key (hk_test_...): its sends run the pipeline into a recording sink,"
+        " never a provider, over data kept apart from the live key's",
+    )
     key_list = key_actions.add_parser(
         "list", parents=[target], help="every key's id, hint, workspace and times"
     )

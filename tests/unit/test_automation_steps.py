@@ -11,10 +11,10 @@ import pytest
 
 from herald.api.http import Api
 from herald.domain.automation import (
-    MAX_CONDITION_CHARS,
     MAX_FETCH_BODY_CHARS,
     MAX_INVOKE_DEPTH,
 )
+from herald.domain.send import MAX_CONDITION_CHARS
 from herald.pipeline.automating import MAX_RUN_DATA_BYTES
 from herald.pipeline.automation_fetch import MAX_FETCH_ANSWER_BYTES, HttpDataFetcher
 from herald.pipeline.automation_throttle import Throttles

@@ -31,9 +31,9 @@ def test_the_list_shows_ids_hints_and_times_never_the_key() -> None:
     keys.revoke(record.key_id)
     table = key_table(keys.list("ws1"))
     header, line = table.splitlines()
-    assert header.split() == ["KEY", "ID", "HINT", "WORKSPACE", "CREATED", "REVOKED"]
-    key_id, hint, workspace, created, revoked = line.split()
-    assert (key_id, hint, workspace) == (record.key_id, key[:7] + "…", "ws1")
+    assert header.split() == ["KEY", "ID", "HINT", "WORKSPACE", "MODE", "CREATED", "REVOKED"]
+    key_id, hint, workspace, mode, created, revoked = line.split()
+    assert (key_id, hint, workspace, mode) == (record.key_id, key[:7] + "…", "ws1", "live")
     assert created.endswith("Z") and revoked.endswith("Z")
     assert key not in table and key[7:] not in table
     assert len(key_table(keys.list()).splitlines()) == 3

@@ -52,13 +52,13 @@ def test_unsupported_courier_fields_are_refused_by_name() -> None:
     message = {
         "to": {"user_id": "u1", "list_pattern": "t"},
         "content": CONTENT,
-        "channels": {"email": {"override": {}}},
-        "providers": {"sendgrid": {"if": "x"}},
+        "channels": {"email": {"override": {"from": "x@example.com"}}},
+        "providers": {"sendgrid": {"metadata": {}}},
     }
     assert errors_of({"message": message}) == {
         "message.to.list_pattern": "is a Courier field Herald does not support yet",
-        "message.channels.email.override": "is a Courier field Herald does not support yet",
-        "message.providers.sendgrid.if": "is a Courier field Herald does not support yet",
+        "message.channels.email.override.from": "is a Courier field Herald does not support yet",
+        "message.providers.sendgrid.metadata": "is a Courier field Herald does not support yet",
     }
 
 

@@ -7,6 +7,8 @@ APIs' in ``models_webhooks`` and ``models_directory``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 from herald.domain.views import (
@@ -14,6 +16,7 @@ from herald.domain.views import (
     MessageList,
     MessageOutput,
     MessageView,
+    Paging,
     RequestView,
     View,
 )
@@ -29,6 +32,30 @@ class ResendAccepted(View):
     """``202`` answer to ``POST /messages/{message_id}/resend``: the new message's id."""
 
     message_id: str
+
+
+class RecordedDelivery(View):
+    """A provider call test mode's recording sink took instead of the provider."""
+
+    channel: str
+    provider: str  # the provider delivery chose, which was not called
+    recorded_at: str
+    recipient: dict[str, Any]  # the message's recipient, as the provider would have had it
+    content: dict[str, Any]  # the channel's rendered content, as the provider would have had it
+
+
+class RecordedMessage(View):
+    """``GET /test-outbox/{message_id}``: what a test key's message would have sent."""
+
+    message_id: str
+    deliveries: list[RecordedDelivery]
+
+
+class RecordedPage(View):
+    """``GET /test-outbox``: the test outbox, a page of messages by id."""
+
+    results: list[RecordedMessage]
+    paging: Paging
 
 
 class InboundAccepted(View):

@@ -15,13 +15,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from herald.domain.send import MAX_DELAY_MS, check_identifier, storable
+from herald.domain.send import MAX_CONDITION_CHARS, MAX_DELAY_MS, check_identifier, storable
 from herald.errors import FieldError, ValidationFailed
 
 MAX_STEPS = 50  # per automation: each is a transaction and an event
 MAX_DURATION_CHARS = 64
 MAX_TOKEN_CHARS = 256
-MAX_CONDITION_CHARS = 1000  # a step's ``if``: a template expression
 MAX_INVOKE_DEPTH = 5  # runs invoking runs: the first run is at depth 0
 MAX_FETCH_URL_CHARS = 2048
 MAX_THROTTLE_ALLOWED = 1000  # a throttle's window keeps the runs it let through

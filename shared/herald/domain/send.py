@@ -26,6 +26,7 @@ from pydantic import (
 from herald.domain.catalog import PROVIDER_CHANNELS
 from herald.domain.headers import header_problem
 from herald.locales import check_locale
+from herald.templating import TemplateError, compile_expression
 
 MAX_RECIPIENTS = 1000
 # A message's document holds its content, data and rendered output, within
@@ -41,8 +42,13 @@ NAMED_ONLY_CHANNELS = ("inbox",)
 NOT_YET_SUPPORTED_MESSAGE_FIELDS: frozenset[str] = frozenset()
 NOT_YET_SUPPORTED_METADATA_FIELDS: frozenset[str] = frozenset()
 NOT_YET_SUPPORTED_TIMEOUT_FIELDS = frozenset({"escalation", "criteria"})
-NOT_YET_SUPPORTED_CHANNEL_FIELDS = frozenset({"if", "metadata", "override", "timeouts", "brand_id"})
-NOT_YET_SUPPORTED_PROVIDER_FIELDS = frozenset({"if", "metadata", "override"})
+NOT_YET_SUPPORTED_CHANNEL_FIELDS = frozenset({"metadata", "timeouts", "brand_id"})
+NOT_YET_SUPPORTED_PROVIDER_FIELDS = frozenset({"metadata"})
+# Courier's ``channels.<channel>.override`` fields Herald does not apply: the sender is the
+# deployment's (its verified domain), and the rest has no place in Herald's providers yet.
+NOT_YET_SUPPORTED_OVERRIDE_FIELDS = frozenset(
+    {"attachments", "bcc", "brand", "cc", "from", "reply_to", "replyTo", "tracking"}
+)
 NOT_YET_SUPPORTED_RECIPIENT_FIELDS = frozenset(
     {
         "account_id",
@@ -56,6 +62,26 @@ NOT_YET_SUPPORTED_RECIPIENT_FIELDS = frozenset(
 _EMAIL = re.compile(r"^[!-?A-~]+@[!-?A-~]+\.[!-\-/-?A-~]+$")
 # ASCII digits only: "\d" would take the full-width and other Unicode digits too.
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+# A channel's or an automation step's ``if``: a template expression.
+MAX_CONDITION_CHARS = 1000
+# An override's subject, as one line of a mail header may be (RFC 5322); its other texts
+# as long as a rendered content may be.
+MAX_OVERRIDE_SUBJECT_CHARS = 998
+MAX_OVERRIDE_TEXT_CHARS = 200_000
+# The rendered fields an override may replace, by channel: what Herald's providers send.
+OVERRIDE_FIELDS = {
+    "email": ("subject", "text", "html"),
+    "sms": ("text",),
+    "push": ("title", "body"),
+    "chat": ("text",),
+    "inbox": ("title", "body"),
+    "webhook": ("title", "body"),
+}
+# Marks, in a routed message's provider settings, a provider whose ``if`` was false.
+LEFT_OUT = "left_out"
+# Courier's provider override fields that would reach the provider's endpoint or
+# credentials: the deployment's alone.
+PROVIDER_OVERRIDE_REFUSED = ("config", "url", "headers", "query", "auth", "baseUrl", "base_url")
 # The longest a timeout may be, as Courier's message timeout (and the longest delay).
 MAX_TIMEOUT_MS = 30 * 24 * 3600 * 1000
 
@@ -530,11 +556,80 @@ class Routing(_Strict):
         return self
 
 
+def check_condition(condition: str | None) -> str | None:
+    """A template expression that compiles in the templates' sandbox (its limits apply)."""
+    if condition is not None:
+        try:
+            compile_expression(condition)
+        except TemplateError as exc:
+            raise ValueError(str(exc)) from exc
+    return condition
+
+
+class Override(_Strict):
+    """The rendered content a channel's (or one provider's) send replaces, literally, after
+    rendering: only the fields ``OVERRIDE_FIELDS`` gives the channel."""
+
+    subject: str | None = Field(default=None, max_length=MAX_OVERRIDE_SUBJECT_CHARS)
+    text: str | None = Field(default=None, max_length=MAX_OVERRIDE_TEXT_CHARS)
+    html: str | None = Field(default=None, max_length=MAX_OVERRIDE_TEXT_CHARS)
+    title: str | None = Field(default=None, max_length=MAX_OVERRIDE_SUBJECT_CHARS)
+    body: str | None = Field(default=None, max_length=MAX_OVERRIDE_TEXT_CHARS)
+
+    @field_validator("subject", "title")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and ("\r" in value or "\n" in value):
+            raise ValueError("must be one line")
+        return value
+
+    def fields(self) -> dict[str, str]:
+        return self.model_dump(exclude_none=True)
+
+    def check_for(self, channel: str) -> None:
+        """A ValueError naming the first field the channel has no place for."""
+        for name in self.fields():
+            if name not in OVERRIDE_FIELDS[channel]:
+                allowed = ", ".join(OVERRIDE_FIELDS[channel]) or "none"
+                raise ValueError(
+                    f"{name}: the {channel} channel has no {name} (it takes {allowed})"
+                )
+
+
+class ProviderOverride(_Strict):
+    """Courier's ``providers.<provider>.override``: Herald takes its ``body`` as the
+    rendered content that provider alone sends (an ``Override``); never the provider's
+    endpoint or credentials."""
+
+    body: Override | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_endpoint_or_credentials(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            for name in PROVIDER_OVERRIDE_REFUSED:
+                if name in value:
+                    raise ValueError(
+                        f"{name}: a provider's endpoint and credentials are the deployment's;"
+                        " only override.body is taken"
+                    )
+        return value
+
+
 class ChannelSettings(_Strict):
-    """Courier's ``channels.<channel>``: which providers serve the channel, in order."""
+    """Courier's ``channels.<channel>``: which providers serve the channel, in order, when
+    it is used at all (``if``), and what of its rendered content is replaced."""
 
     providers: list[ProviderName] | None = Field(default=None, min_length=1, max_length=10)
     routing_method: str = "single"
+    # Courier's ``if``: the channel is routed only when this template expression, over the
+    # send's data and the recipient's profile, is truthy (evaluated at render).
+    condition: str | None = Field(
+        default=None, alias="if", min_length=1, max_length=MAX_CONDITION_CHARS
+    )
+    override: Override | None = None
+
+    _condition = field_validator("condition")(classmethod(lambda cls, v: check_condition(v)))
 
     @field_validator("routing_method")
     @classmethod
@@ -550,9 +645,18 @@ class ChannelSettings(_Strict):
 
 
 class ProviderSettings(_Strict):
-    """Courier's ``providers.<provider>``: how long that provider may keep failing (ms)."""
+    """Courier's ``providers.<provider>``: how long that provider may keep failing (ms),
+    whether it is tried at all, and what of the rendered content it alone sends."""
 
     timeouts: int | None = Field(default=None, gt=0, le=MAX_TIMEOUT_MS)
+    # Courier's ``if``: the provider is tried only when this expression holds (as a
+    # channel's, evaluated at render).
+    condition: str | None = Field(
+        default=None, alias="if", min_length=1, max_length=MAX_CONDITION_CHARS
+    )
+    override: ProviderOverride | None = None
+
+    _condition = field_validator("condition")(classmethod(lambda cls, v: check_condition(v)))
 
 
 class Preferences(_Strict):
@@ -874,6 +978,11 @@ class Message(_Strict):
                         f"{name}: provider {provider!r} serves {PROVIDER_CHANNELS[provider]},"
                         f" not {channel}"
                     )
+            if settings.override is not None:
+                try:
+                    settings.override.check_for(channel)
+                except ValueError as exc:
+                    raise ValueError(f"{name}.override.{exc}") from exc
             by_channel[channel] = settings
         return by_channel
 
@@ -882,8 +991,14 @@ class Message(_Strict):
     def _provider_names(
         cls, providers: dict[str, ProviderSettings] | None
     ) -> dict[str, ProviderSettings] | None:
-        for name in providers or {}:
+        for name, settings in (providers or {}).items():
             _known_provider(name)
+            body = settings.override.body if settings.override else None
+            if body is not None:
+                try:
+                    body.check_for(PROVIDER_CHANNELS[name])
+                except ValueError as exc:
+                    raise ValueError(f"{name}.override.body.{exc}") from exc
         return providers
 
     @model_validator(mode="after")

@@ -28,7 +28,9 @@ from herald.config import AmbiguousPolicy, Settings
 from herald.domain.backoff import Backoff
 from herald.domain.deadline import Deadline, Timeouts
 from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState
+from herald.domain.send import LEFT_OUT
 from herald.domain.status import MessageStatus, Reason
+from herald.domain.testmode import is_test_mode
 from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.events.envelope import EventEnvelope, NewEvent
 from herald.events.payloads import MessageDelivered, MessageSent, MessageUndeliverable
@@ -38,6 +40,7 @@ from herald.observability import logs, metrics, tracing
 from herald.pipeline.ignoring import note_ignored
 from herald.pipeline.ratelimit import RateLimiter
 from herald.providers.base import Dispatch, Provider
+from herald.providers.recording import DeliveryRecorder, stand_in
 from herald.redaction import error_text
 from herald.resources.suppressions import SuppressionList
 from herald.resources.tokens import TokenService
@@ -55,6 +58,14 @@ from herald.store.base import (
 
 # The recipient's fields that address it: what a provider's error must never carry on.
 _ADDRESS_KEYS = ("email", "phone_number", "firebaseToken", "slack", "webhook")
+
+
+def _for_provider(message: MessageState, channel: str, provider: str) -> dict[str, Any]:
+    """The channel's rendered content, with what ``providers.<provider>.override.body``
+    replaces for that provider alone."""
+    settings = (message.provider_overrides or {}).get(provider) or {}
+    body = (settings.get("override") or {}).get("body") or {}
+    return {**message.rendered[channel], **body}
 
 
 def _addresses(recipient: Mapping[str, Any]) -> tuple[str, ...]:
@@ -229,6 +240,7 @@ class DeliverService:
         limiter: RateLimiter | None = None,
         suppressions: SuppressionList | None = None,
         tokens: TokenService | None = None,
+        recorder: DeliveryRecorder | None = None,
     ) -> None:
         self.messages = messages
         self.attempts = attempts
@@ -239,6 +251,8 @@ class DeliverService:
         self.limiter = limiter or RateLimiter({})
         self.suppressions = suppressions
         self.tokens = tokens  # a user's device tokens, marked when FCM no longer knows one
+        # Test mode's sink: every provider of a test namespace's message is its stand-in.
+        self.recorder = recorder
 
     def handle(self, event: EventEnvelope) -> None:
         message = self.messages.get_message(event.workspace, event.message_id)
@@ -357,18 +371,39 @@ class DeliverService:
         message: MessageState | None = None,
     ) -> list[Provider]:
         """The channel's providers in failover order: the message's ``channels.<channel>.
-        providers``, else the workspace's choice, else all of them."""
+        providers``, else the workspace's choice, else all of them; never one whose ``if``
+        was false; in test mode, each one's stand-in."""
         override = ((message and message.channel_overrides) or {}).get(channel) or {}
         names = (
             override.get("providers")
             or chosen.get(channel)
             or [name for name, provider in self.providers.items() if provider.channel == channel]
         )
-        return [
+        left_out = {
+            name
+            for name, settings in ((message and message.provider_overrides) or {}).items()
+            if settings.get(LEFT_OUT)
+        }
+        chain = [
             self.providers[name]
             for name in names
-            if name in self.providers and self.providers[name].channel == channel
+            if name in self.providers
+            and self.providers[name].channel == channel
+            and name not in left_out
         ]
+        if message is not None and self._records(message):
+            assert self.recorder is not None
+            return [stand_in(provider, self.recorder) for provider in chain]
+        return chain
+
+    def _records(self, message: MessageState) -> bool:
+        """Whether the message's providers are replaced by the recording sink."""
+        if not is_test_mode(message.workspace):
+            return False
+        if self.recorder is None:
+            # Never a real provider for a test key's message, whatever the wiring.
+            raise RuntimeError("a test namespace's message needs the recording sink")
+        return True
 
     def _deliver_channel(
         self,
@@ -469,7 +504,11 @@ class DeliverService:
             # Here before its backoff is over (a re-drive, a copy of the event): not a try.
             self._not_a_try(message, attempt)
             raise RetryLater(attempt.tries, early_ms / 1000, "backoff", True, deadline)
-        if (wait_s := self.limiter.acquire(provider.name)) is not None:
+        # A stand-in calls no provider: it takes nothing of the provider's rate.
+        if (
+            not self._records(message)
+            and (wait_s := self.limiter.acquire(provider.name)) is not None
+        ):
             # Over the provider's rate: not a try, just later.
             self._not_a_try(message, attempt)
             raise RetryLater(attempt.tries, wait_s, f"{provider.name} rate limit", True, deadline)
@@ -535,7 +574,7 @@ class DeliverService:
             message_id=message.id,
             attempt_key=f"{message.id}-{attempt.id}",
             recipient=message.recipient,
-            rendered=message.rendered[attempt.channel],
+            rendered=_for_provider(message, attempt.channel, provider.name),
             allow_private=run.settings.allow_private_destinations,
             workspace=message.workspace,
             enqueued_ms=message.enqueued_ms,

@@ -8,6 +8,7 @@ from herald.clock import now_ms
 from herald.domain.message import MessageState
 from herald.domain.rendering import RenderFailed, merged_data, render_channel
 from herald.domain.routing import plan_route
+from herald.domain.send import CHANNELS, LEFT_OUT, NAMED_ONLY_CHANNELS
 from herald.domain.status import MessageStatus, Reason
 from herald.engagement.email import EmailLinks
 from herald.engagement.links import LinkMaker
@@ -34,7 +35,7 @@ from herald.store.base import (
     WorkspaceRepository,
 )
 from herald.store.documents import DocumentStore
-from herald.templating import TRANSLATIONS_KEY, Budget, TemplateError
+from herald.templating import TRANSLATIONS_KEY, Budget, TemplateError, evaluate, truthy
 
 
 def _ended(message: MessageState, status: MessageStatus, reason: str, error: str) -> Transition:
@@ -106,13 +107,23 @@ def route_and_render(
         )
     if context.digest is not None and context.topic_id:
         return _collected(message, context.recipient, context.topic_id, context.digest.schedule_id)
-    plan = plan_route(context.recipient, context.routing(message), context.preference.channels)
+    try:
+        left_out = _left_out(message.channel_overrides, "channels", message, context)
+        providers_left_out = _left_out(message.provider_overrides, "providers", message, context)
+    except RenderFailed as exc:
+        return _ended(message, MessageStatus.UNDELIVERABLE, Reason.FAILED, str(exc))
+    allowed: list[str] | None = context.preference.channels
+    if left_out:
+        every = allowed if allowed is not None else [*CHANNELS, *NAMED_ONLY_CHANNELS]
+        allowed = [channel for channel in every if channel not in left_out]
+    plan = plan_route(context.recipient, context.routing(message), allowed)
     if not plan.routable:
+        because = f" (the if of {', '.join(sorted(left_out))} was false)" if left_out else ""
         return _ended(
             message,
             MessageStatus.UNROUTABLE,
             Reason.NO_CHANNELS,
-            "the recipient has no address for any channel of the routing",
+            "the recipient has no address for any channel of the routing" + because,
         )
     data = {**merged_data(message.data, context.recipient), "profile": context.profile}
     if context.tenant is not None:
@@ -133,6 +144,10 @@ def route_and_render(
             )
             for channel in plan.channels
         }
+        for channel, content in rendered.items():
+            # Courier's channel override: literal content, over what was rendered.
+            override = ((message.channel_overrides or {}).get(channel) or {}).get("override")
+            content.update(override or {})
         if "email" in rendered:
             rendered["email"] = _with_links(
                 message, context, rendered["email"], email_links, budgets["email"]
@@ -148,6 +163,7 @@ def route_and_render(
             "routing_method": plan.method,
             "route": plan.tree,
             "rendered": rendered,
+            "provider_overrides": _marked(message.provider_overrides, providers_left_out),
         }
     )
     return Transition(
@@ -157,6 +173,36 @@ def route_and_render(
             NewEvent("message.rendered", MessageRendered(channels=plan.channels)),
         ],
     )
+
+
+def _left_out(
+    settings: dict[str, Any] | None, kind: str, message: MessageState, context: RenderContext
+) -> set[str]:
+    """The channels (or providers) whose ``if`` is false, over the send's data and the
+    recipient's profile, in the templates' sandbox with its limits; RenderFailed when one
+    cannot be worked out."""
+    scope = {"data": message.data, "profile": context.profile or {}}
+    left_out = set()
+    for name, given in (settings or {}).items():
+        if (condition := given.get("condition")) is None:
+            continue
+        try:
+            holds = truthy(evaluate(condition, scope))
+        except TemplateError as exc:
+            raise RenderFailed(f"{kind}.{name}.if: {exc}") from exc
+        if not holds:
+            left_out.add(name)
+    return left_out
+
+
+def _marked(settings: dict[str, Any] | None, left_out: set[str]) -> dict[str, Any] | None:
+    """The providers' settings, those whose ``if`` was false marked for delivery to skip."""
+    if not left_out or settings is None:
+        return settings
+    return {
+        name: {**given, LEFT_OUT: True} if name in left_out else given
+        for name, given in settings.items()
+    }
 
 
 def _with_links(

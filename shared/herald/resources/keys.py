@@ -2,25 +2,39 @@
 
 Only the key's SHA-256 hash is stored (it is the document id, so authenticating
 a request is one read); the short key id (the start of the hash) and the hint
-(the key's first characters) tell keys apart without revealing them.
+(the key's first characters) tell keys apart without revealing them. A test key
+(``hk_test_...``) is stored as opening the workspace's test namespace
+(``herald.domain.testmode``), so authenticating it is the same one read.
 """
 
 from __future__ import annotations
 
 import secrets
 
+from herald.domain.testmode import (
+    LIVE_KEY_PREFIX,
+    TEST_KEY_PREFIX,
+    namespace_for_test,
+    workspace_name_problem,
+)
 from herald.ids import hash_api_key
 from herald.resources.audit_events import CLI_ACTOR, AuditLog
 from herald.store.base import ApiKeyRecord, KeyRepository
 
-KEY_PREFIX = "hk_"
-HINT_LENGTH = len(KEY_PREFIX) + 4  # "hk_" and 4 of its 43 random characters
+RANDOM_HINT_CHARS = 4  # of the key's 43 random characters, shown after its prefix
 
 
-def create_key(keys: KeyRepository, audit: AuditLog, workspace: str) -> tuple[str, ApiKeyRecord]:
-    """A new key for ``workspace``: the key itself, shown once, and what is stored."""
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
-    record = keys.put(hash_api_key(key), workspace, hint=key[:HINT_LENGTH])
+def create_key(
+    keys: KeyRepository, audit: AuditLog, workspace: str, *, test: bool = False
+) -> tuple[str, ApiKeyRecord]:
+    """A new key for ``workspace`` (its test namespace if ``test``): the key itself,
+    shown once, and what is stored. Raises ValueError for a name no key may open."""
+    if problem := workspace_name_problem(workspace):
+        raise ValueError(problem)
+    prefix = TEST_KEY_PREFIX if test else LIVE_KEY_PREFIX
+    opens = namespace_for_test(workspace) if test else workspace
+    key = prefix + secrets.token_urlsafe(32)
+    record = keys.put(hash_api_key(key), opens, hint=key[: len(prefix) + RANDOM_HINT_CHARS])
     audit.record(workspace, "api_key.created", f"api_key:{record.key_id}", CLI_ACTOR, "cli")
     return key, record
 

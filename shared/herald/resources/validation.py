@@ -10,6 +10,7 @@ from herald.domain.send import (
     NOT_YET_SUPPORTED_CHANNEL_FIELDS,
     NOT_YET_SUPPORTED_MESSAGE_FIELDS,
     NOT_YET_SUPPORTED_METADATA_FIELDS,
+    NOT_YET_SUPPORTED_OVERRIDE_FIELDS,
     NOT_YET_SUPPORTED_PROVIDER_FIELDS,
     NOT_YET_SUPPORTED_RECIPIENT_FIELDS,
     NOT_YET_SUPPORTED_TIMEOUT_FIELDS,
@@ -38,6 +39,8 @@ def _reason(error: Any, loc: tuple[int | str, ...]) -> str:
         parent = loc[:-1]
         if "to" in parent:
             known = NOT_YET_SUPPORTED_RECIPIENT_FIELDS
+        elif "override" in parent:
+            known = NOT_YET_SUPPORTED_OVERRIDE_FIELDS
         elif "metadata" in parent:
             known = NOT_YET_SUPPORTED_METADATA_FIELDS
         elif "channels" in parent and "routing" not in parent:

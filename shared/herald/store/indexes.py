@@ -80,6 +80,7 @@ TTL_FIELDS: tuple[tuple[str, str], ...] = (
     ("callbacks", "expires_at"),  # herald.callbacks.replay
     ("automation_throttles", "expires_at"),  # herald.pipeline.automation_throttle
     ("automation_batches", "expires_at"),  # herald.pipeline.automation_batch
+    ("test_outbox", "expires_at"),  # herald.resources.test_outbox, kept 30 days
 )
 
 # Never queried: user-supplied maps (arbitrary keys make index entries) and
@@ -144,5 +145,6 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("versions", "nodes"),  # a journey's published versions, read by id or paged by id
     ("versions", "steps"),
     ("deliveries", "body"),  # customer webhook deliveries, read by id or paged by id
+    ("test_outbox", "deliveries"),  # test mode's recorded provider calls, read by id
     ("deliveries", "attempts"),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from herald.domain.testmode import TEST_NAMESPACE_SUFFIX, is_test_mode
 from herald.store.base import ApiKeyRecord
 
 
@@ -15,12 +16,13 @@ def _time(ms: int | None) -> str:
 
 
 def key_table(records: list[ApiKeyRecord]) -> str:
-    """One line per key: id, hint, workspace, created, revoked (never the key)."""
-    rows = [("KEY ID", "HINT", "WORKSPACE", "CREATED", "REVOKED")] + [
+    """One line per key: id, hint, workspace, mode, created, revoked (never the key)."""
+    rows = [("KEY ID", "HINT", "WORKSPACE", "MODE", "CREATED", "REVOKED")] + [
         (
             r.key_id,
             f"{r.hint}…" if r.hint else "-",
-            r.workspace,
+            r.workspace.removesuffix(TEST_NAMESPACE_SUFFIX),
+            "test" if is_test_mode(r.workspace) else "live",
             _time(r.created_ms),
             _time(r.revoked_ms),
         )
