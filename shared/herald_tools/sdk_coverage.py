@@ -34,8 +34,9 @@ OMISSIONS: dict[str, str] = {
     "providers": "not yet: provider configuration (the CLI's today)",
     "providers.catalog": "not yet: the provider catalog",
     "routing_strategies": "not yet: routing strategies",
-    "workspace_preferences": "not yet: Courier's preference sections; Herald's /preferences/topics instead",
-    "workspace_preferences.topics": "not yet: Courier's preference sections; Herald's /preferences/topics instead",
+    "workspace_preferences.list_logs": "not yet: a log of users' preference changes",
+    "workspace_preferences.topics.delete_digest": "not yet: digests",
+    "workspace_preferences.topics.release_digest": "not yet: digests",
 }
 
 

@@ -31,6 +31,7 @@ from herald.api.operation import Answer, Operation, Query
 from herald.domain.send import ID_PATTERN
 from herald.errors import (
     Contended,
+    InUse,
     NotFound,
     PayloadTooLarge,
     Unauthenticated,
@@ -359,6 +360,8 @@ def error_response(exc: Exception, request: HttpRequest) -> HttpResponse:
         )
     if isinstance(exc, NotFound):
         return HttpResponse(404, error_body("not_found", str(exc)))
+    if isinstance(exc, InUse):
+        return HttpResponse(409, error_body("conflict_error", str(exc)))
     if isinstance(exc, Contended):
         # Nothing was written: the same request, a moment later, is safe.
         return HttpResponse(

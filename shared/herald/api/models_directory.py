@@ -154,15 +154,6 @@ class BulkPreferencesUpdated(_View):
     items: list[BulkPreferenceTopic]
 
 
-class TopicRequest(_View):
-    """``PUT /preferences/topics/{topic_id}`` request body (the id comes from the path)."""
-
-    topic_name: str = ""
-    default_status: PreferenceStatus = "OPTED_IN"
-    # Channels the topic may use at all; empty means any.
-    allowed_channels: list[CourierChannel] = Field(default_factory=list)
-
-
 class TopicView(_View):
     """A workspace's subscription topic (Herald's API: Courier edits them in its web app)."""
 
@@ -170,6 +161,7 @@ class TopicView(_View):
     topic_name: str
     default_status: PreferenceStatus
     allowed_channels: list[CourierChannel]
+    section_id: str | None = None  # the preference section that groups it, if one does
 
 
 class TopicPage(_View):

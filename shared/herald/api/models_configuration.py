@@ -1,0 +1,112 @@
+"""Response bodies of the workspace's configuration APIs in Courier's shapes: preference
+sections and their topics, routing strategies, providers and the provider catalog.
+
+As in ``models_directory``, the services build plain dicts and a unit test validates
+real answers against these models; keys are as Courier spells them (snake_case).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from herald.domain.audience import AllowedPreference, CourierChannel, PreferenceStatus
+from herald.domain.views import Paging
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PreferenceTopicView(_View):
+    """Courier's ``WorkspacePreferenceTopicGetResponse``: a topic of a section."""
+
+    id: str
+    name: str
+    default_status: PreferenceStatus
+    allowed_preferences: list[AllowedPreference]
+    include_unsubscribe_header: bool
+    routing_options: list[CourierChannel]
+    topic_data: dict[str, Any]
+    created: str
+    updated: str
+    description: str | None = None
+
+
+class PreferenceTopicList(_View):
+    """``GET /preferences/sections/{section_id}/topics``."""
+
+    results: list[PreferenceTopicView]
+
+
+class PreferenceSectionView(_View):
+    """Courier's ``WorkspacePreferenceGetResponse``: a section, with its topics."""
+
+    id: str
+    name: str
+    has_custom_routing: bool
+    routing_options: list[CourierChannel]
+    topics: list[PreferenceTopicView]
+    created: str
+    updated: str
+    creator: str
+    updater: str
+    description: str | None = None
+
+
+class PreferenceSectionList(_View):
+    """``GET /preferences/sections``: every section, oldest first."""
+
+    results: list[PreferenceSectionView]
+
+
+class PreferencesPublished(_View):
+    """``POST /preferences/publish``."""
+
+    page_id: str
+    published_at: str
+    published_version: int
+    published_by: str
+
+
+class ProviderView(_View):
+    """Courier's ``Provider``: a provider configuration; secret settings answered redacted."""
+
+    id: str
+    provider: str
+    title: str
+    settings: dict[str, Any]
+    created: int
+    updated: int
+    alias: str | None = None
+
+
+class ProviderPage(_View):
+    """``GET /providers``."""
+
+    results: list[ProviderView]
+    paging: Paging
+
+
+class CatalogSetting(_View):
+    type: Literal["string", "boolean", "enum"]
+    required: bool
+    values: list[str] | None = None
+
+
+class CatalogEntry(_View):
+    """Courier's ``ProvidersCatalogEntry``: a provider Herald has, and its settings."""
+
+    provider: str
+    name: str
+    channel: str
+    description: str
+    settings: dict[str, CatalogSetting]
+
+
+class CatalogPage(_View):
+    """``GET /providers/catalog``: every match, on one page."""
+
+    results: list[CatalogEntry]
+    paging: Paging
