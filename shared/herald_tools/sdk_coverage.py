@@ -33,7 +33,6 @@ OMISSIONS: dict[str, str] = {
     "previews": "designer-only: device previews of Courier's template designer",
     "providers": "not yet: provider configuration (the CLI's today)",
     "providers.catalog": "not yet: the provider catalog",
-    "routing_strategies": "not yet: routing strategies",
     "workspace_preferences.list_logs": "not yet: a log of users' preference changes",
     "workspace_preferences.topics.delete_digest": "not yet: digests",
     "workspace_preferences.topics.release_digest": "not yet: digests",

@@ -70,6 +70,56 @@ class PreferencesPublished(_View):
     published_by: str
 
 
+class RoutingStrategySummary(_View):
+    """Courier's ``RoutingStrategySummary``; times are epoch milliseconds."""
+
+    id: str
+    name: str
+    created: int
+    creator: str
+    updated: int | None = None
+    updater: str | None = None
+    description: str | None = None
+    tags: list[str] | None = None
+
+
+class RoutingStrategyView(RoutingStrategySummary):
+    """Courier's ``RoutingStrategyGetResponse``: as a send's ``routing``, ``channels`` and
+    ``providers``."""
+
+    routing: dict[str, Any]
+    channels: dict[str, Any]
+    providers: dict[str, Any]
+
+
+class RoutingStrategyPage(_View):
+    """``GET /routing-strategies``."""
+
+    results: list[RoutingStrategySummary]
+    paging: Paging
+
+
+class StrategyTemplateSummary(_View):
+    """Courier's ``NotificationTemplateSummary``: a template that names a strategy."""
+
+    id: str
+    name: str
+    created: int
+    creator: str
+    state: Literal["DRAFT", "PUBLISHED"]
+    tags: list[str]
+    updated: int | None = None
+    subscription_topic_id: str | None = None
+    topic_id: str | None = None
+
+
+class StrategyTemplatePage(_View):
+    """``GET /routing-strategies/{id}/notifications``."""
+
+    results: list[StrategyTemplateSummary]
+    paging: Paging
+
+
 class ProviderView(_View):
     """Courier's ``Provider``: a provider configuration; secret settings answered redacted."""
 

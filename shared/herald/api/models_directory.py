@@ -179,6 +179,7 @@ class TemplateView(_View):
     content: Content | ElementalContent
     channels: dict[Channel, Content | ElementalContent]
     routing: Routing | None = None
+    routing_strategy_id: str | None = None
     subscription_topic_id: str | None = None
     brand_id: str | None = None
     locales: dict[str, Content | ElementalContent] = Field(default_factory=dict)
