@@ -31,8 +31,6 @@ OMISSIONS: dict[str, str] = {
     "notifications.checks": "designer-only: submission checks of Courier's template designer",
     "notifications.previews": "designer-only: previews in Courier's template designer",
     "previews": "designer-only: device previews of Courier's template designer",
-    "providers": "not yet: provider configuration (the CLI's today)",
-    "providers.catalog": "not yet: the provider catalog",
     "workspace_preferences.list_logs": "not yet: a log of users' preference changes",
     "workspace_preferences.topics.delete_digest": "not yet: digests",
     "workspace_preferences.topics.release_digest": "not yet: digests",

@@ -41,7 +41,7 @@ from herald.ids import hash_api_key
 from herald.json_input import parse_json
 from herald.observability import logs
 from herald.redaction import error_text
-from herald.store.base import KeyRepository
+from herald.store.base import KeyRepository, WorkspaceRepository
 
 if TYPE_CHECKING:
     from herald.config import CallbackSettings
@@ -73,6 +73,11 @@ class ApiServices(Protocol):
 
     @property
     def documents(self) -> DocumentStore: ...
+
+    @property
+    def workspaces(self) -> WorkspaceRepository:
+        """Each workspace's settings (its providers, its phone region)."""
+        ...
 
     @property
     def canceling(self) -> CancelService: ...
