@@ -160,3 +160,41 @@ class CatalogPage(_View):
 
     results: list[CatalogEntry]
     paging: Paging
+
+
+class TenantTemplateVersion(_View):
+    """Courier's ``BaseTemplateTenantAssociation``: one version of a tenant's template;
+    ``published_at`` is when the template was last published, empty if never."""
+
+    id: str
+    version: str
+    created_at: str
+    updated_at: str
+    published_at: str
+
+
+class TenantTemplateRouting(_View):
+    routing: dict[str, Any]
+
+
+class TenantTemplateItem(TenantTemplateVersion):
+    data: TenantTemplateRouting
+
+
+class TenantTemplateList(_View):
+    """``GET /tenants/{tenant_id}/templates``: Courier's list shape."""
+
+    type: Literal["list"]
+    url: str
+    has_more: bool
+    items: list[TenantTemplateItem]
+    cursor: str | None = None
+    next_url: str | None = None
+
+
+class TenantTemplateSaved(_View):
+    """``PUT`` and ``POST .../publish`` of a tenant template."""
+
+    id: str
+    version: str
+    published_at: str | None = None

@@ -79,7 +79,14 @@ class SectionTopicBody(BaseModel):
     routing_options: list[CourierChannel] | None = None
     topic_data: dict[str, Any] | None = None
     # Courier's digests: Herald keeps none, so a topic with one is refused, never dropped.
-    digest: None = Field(default=None, description="refused: Herald keeps no digests")
+    digest: None = None
+
+    @field_validator("digest", mode="before")
+    @classmethod
+    def _no_digest(cls, value: Any) -> None:
+        if value is not None:
+            raise ValueError("not yet: Herald keeps no digests")
+        return None
 
     _lists = field_validator("allowed_preferences", "routing_options", mode="before")(
         classmethod(lambda cls, v: _null_is_empty(v))

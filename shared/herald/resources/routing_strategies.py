@@ -18,13 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from herald.clock import now_ms
 from herald.domain.send import Message, SendRequest
 from herald.errors import FieldError, InUse, NotFound, ValidationFailed
-from herald.resources.parsing import parse_body
+from herald.resources.parsing import page_limit, parse_body
 from herald.resources.validation import field_errors
 from herald.store.documents import DocPath, Document, DocumentStore
 
 STRATEGIES: DocPath = ("routing_strategies",)
 MAX_STRATEGY_BODY = 64 * 1024
-DEFAULT_LIMIT, MAX_LIMIT = 20, 100  # Courier's paging of strategies
 MAX_SCANNED_TEMPLATES = 1000  # templates one GET .../notifications reads
 ROUTED_PARTS = ("routing", "channels", "providers")
 
@@ -87,19 +86,10 @@ def strategy_view(stored: Document) -> dict[str, Any]:
     }
 
 
-def _limit(query: Mapping[str, str]) -> int:
-    raw = query.get("limit")
-    if raw is None:
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ValidationFailed.of("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
-    return int(raw)
-
-
 def _page(
     documents: DocumentStore, workspace: str, collection: DocPath, query: Mapping[str, str]
 ) -> tuple[list[tuple[str, Document]], dict[str, Any]]:
-    limit = _limit(query)
+    limit = page_limit(query)
     page = documents.page(workspace, collection, query.get("cursor") or None, limit)
     more = len(page) == limit
     return page, {"cursor": page[-1][0] if more else None, "more": more}
@@ -183,7 +173,7 @@ class RoutingStrategyService:
     ) -> dict[str, Any]:
         """The templates that name the strategy (of the first 1000 templates, by id)."""
         self._stored(workspace, strategy_id)
-        limit = _limit(query)
+        limit = page_limit(query)
         after = query.get("cursor") or None
         users = [
             (template_id, doc)
