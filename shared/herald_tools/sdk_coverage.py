@@ -30,7 +30,6 @@ OMISSIONS: dict[str, str] = {
     "notifications.checks": "designer-only: submission checks of Courier's template designer",
     "notifications.previews": "designer-only: previews in Courier's template designer",
     "previews": "designer-only: device previews of Courier's template designer",
-    "workspace_preferences.list_logs": "not yet: a log of users' preference changes",
     "workspace_preferences.topics.delete_digest": "not yet: digests",
     "workspace_preferences.topics.release_digest": "not yet: digests",
 }

@@ -84,6 +84,8 @@ def test_a_section_s_topic_decides_a_send_through_the_sdk(client: Courier) -> No
     client.users.preferences.update_or_create_topic(
         topic.id, user_id=user_id, topic={"status": "OPTED_IN"}
     )
+    [change] = client.workspace_preferences.list_logs(user_id=user_id).items
+    assert (change.topic_id, change.status, change.topic_name) == (topic.id, "OPTED_IN", "Beta")
     second = client.send.message(message=message)
     assert eventually(lambda: ended(client, second.request_id), what="an end state").status == (
         "SENT"

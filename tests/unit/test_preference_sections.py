@@ -16,7 +16,9 @@ from courier import Courier
 
 from herald.api.http import Api
 from herald.domain.audience import MAX_TOPIC_DATA
-from herald.resources import preference_sections
+from herald.engagement.choices import RecipientChoices
+from herald.engagement.links import Recipient
+from herald.resources import preference_logs, preference_sections
 from tests.unit.fakes import Pipeline
 from tests.unit.test_api import KEY, call, make_api
 from tests.unit.test_courier_sdk_models import transport
@@ -209,3 +211,80 @@ def test_sections_and_their_topics_are_counted_at_their_limits(
         assert call(api, "POST", path, {"name": name, "default_status": "OPTED_IN"}).status == 200
     full = call(api, "POST", path, {"name": "c", "default_status": "OPTED_IN"})
     assert (full.status, full.body["errors"][0]["field"]) == (400, "section_id")
+
+
+def test_each_change_of_a_user_s_choice_is_logged_newest_first(
+    herald: tuple[Courier, Pipeline, Api],
+) -> None:
+    client, pipeline, api = herald
+    call(api, "PUT", "/preferences/topics/news", {"topic_name": "News"})
+    prefs = client.users.preferences
+    prefs.update_or_create_topic("news", user_id="ada", topic={"status": "OPTED_OUT"})
+    prefs.update_or_create_topic(
+        "news",
+        user_id="ada",
+        topic={"status": "OPTED_IN", "has_custom_routing": True, "custom_routing": ["email"]},
+    )
+    call(
+        api,
+        "PUT",
+        "/users/bob/preferences",
+        {"topics": [{"topic_id": "news", "status": "OPTED_OUT"}]},
+    )
+    assert call(api, "DELETE", "/users/ada/preferences/news").status == 204
+    # The preferences page (an unsubscribe link) writes the same log.
+    RecipientChoices(pipeline.documents).opt_out("ws1", Recipient("carol", None), "news")
+    changes = client.workspace_preferences.list_logs().items
+    assert [(c.user_id, c.status, c.previous and c.previous.status) for c in changes] == [
+        ("carol", "OPTED_OUT", None),
+        ("ada", "OPTED_IN", "OPTED_IN"),  # forgotten: the topic's default again
+        ("bob", "OPTED_OUT", None),
+        ("ada", "OPTED_IN", "OPTED_OUT"),
+        ("ada", "OPTED_OUT", None),
+    ]
+    assert changes[3].custom_routing == ["email"] and changes[3].topic_name == "News"
+    mine = client.workspace_preferences.list_logs(user_id="ada", limit=2)
+    assert [c.status for c in mine.items] == ["OPTED_IN", "OPTED_IN"] and mine.paging.more
+    assert mine.paging.cursor is not None
+    rest = client.workspace_preferences.list_logs(user_id="ada", cursor=mine.paging.cursor)
+    assert [c.status for c in rest.items] == ["OPTED_OUT"] and not rest.paging.more
+    assert client.workspace_preferences.list_logs(since="2999-01-01").items == []
+    assert len(client.workspace_preferences.list_logs(since="2000-01-01T00:00:00Z").items) == 5
+    # Herald keeps no choices per tenant: none was made in a tenant's context.
+    assert client.workspace_preferences.list_logs(user_id="ada", tenant_id="acme").items == []
+    assert call(api, "GET", "/preferences/logs", key="other-key").body["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"tenant_id": "acme"}, "tenant_id"),
+        ({"since": "yesterday"}, "since"),
+        ({"since": "2026-01-01T00:00:00"}, "since"),
+        ({"limit": "101"}, "limit"),
+    ],
+)
+def test_a_bad_log_query_is_a_400_naming_it(
+    herald: tuple[Courier, Pipeline, Api], query: dict[str, str], field: str
+) -> None:
+    _, _, api = herald
+    answer = call(api, "GET", "/preferences/logs", **query)
+    assert (answer.status, answer.body["errors"][0]["field"]) == (400, field)
+
+
+def test_a_filtered_log_page_reads_a_bounded_number_of_entries(
+    herald: tuple[Courier, Pipeline, Api], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, _, _ = herald
+    monkeypatch.setattr(preference_logs, "SCAN_PAGE", 2)
+    monkeypatch.setattr(preference_logs, "MAX_SCANNED_PAGES", 2)
+    prefs = client.users.preferences
+    prefs.update_or_create_topic("news", user_id="ada", topic={"status": "OPTED_OUT"})
+    for n in range(5):
+        prefs.update_or_create_topic(f"t{n}", user_id="bob", topic={"status": "OPTED_OUT"})
+    first = client.workspace_preferences.list_logs(user_id="ada")
+    # Four entries read, none of them ada's: a short page that says where to read on.
+    assert (first.items, first.paging.more) == ([], True)
+    assert first.paging.cursor is not None
+    second = client.workspace_preferences.list_logs(user_id="ada", cursor=first.paging.cursor)
+    assert [c.user_id for c in second.items] == ["ada"] and not second.paging.more

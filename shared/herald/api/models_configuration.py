@@ -61,6 +61,35 @@ class PreferenceSectionList(_View):
     results: list[PreferenceSectionView]
 
 
+class PreferenceValue(_View):
+    status: PreferenceStatus
+    has_custom_routing: bool
+    custom_routing: list[CourierChannel]
+
+
+class PreferenceChange(PreferenceValue):
+    """Courier's ``PreferenceChangeLogEntry``: one change of a user's choice."""
+
+    id: str
+    user_id: str
+    topic_id: str
+    topic_name: str
+    timestamp: str
+    previous: PreferenceValue | None = None
+
+
+class LogPaging(_View):
+    more: bool
+    cursor: str | None = None  # omitted on the last page
+
+
+class PreferenceChangePage(_View):
+    """``GET /preferences/logs``: newest first."""
+
+    items: list[PreferenceChange]
+    paging: LogPaging
+
+
 class PreferencesPublished(_View):
     """``POST /preferences/publish``."""
 

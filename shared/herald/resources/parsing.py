@@ -41,11 +41,11 @@ PAGE_SIZE = 100
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 
 
-def page_limit(query: Mapping[str, str]) -> int:
+def page_limit(query: Mapping[str, str], default: int = DEFAULT_LIMIT) -> int:
     """The request's ``limit``, checked (a 400 naming it)."""
     raw = query.get("limit")
     if raw is None:
-        return DEFAULT_LIMIT
+        return default
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         raise ValidationFailed.of("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
     return int(raw)

@@ -16,6 +16,7 @@ from herald.domain.audience import (
     address_key,
     topic_view,
 )
+from herald.domain.preference_log import change_entry, forgotten
 from herald.domain.send import check_identifier
 from herald.errors import NotFound, ValidationFailed
 from herald.resources.parsing import page_of, paging, parse_body
@@ -203,9 +204,24 @@ class PreferenceService:
     def _store_choice(
         self, workspace: str, user_id: str, topic_id: str, choice: UserTopicChoice
     ) -> None:
-        self.documents.put(
-            workspace, choice_path(user_id, topic_id), choice.model_dump(mode="json")
+        """The choice, with its entry in the preference change log, in one batch."""
+        previous = self.choice(workspace, user_id, topic_id)
+        entry = change_entry(user_id, topic_id, self.topic(workspace, topic_id), choice, previous)
+        self.documents.write_all(
+            workspace,
+            [(choice_path(user_id, topic_id), choice.model_dump(mode="json")), entry],
+            [],
         )
+
+    def _forget_choice(self, workspace: str, user_id: str, topic_id: str) -> bool:
+        """Deletes the choice, logged as the topic's default; False if there was none."""
+        previous = self.choice(workspace, user_id, topic_id)
+        if previous is None:
+            return False
+        topic = self.topic(workspace, topic_id)
+        entry = change_entry(user_id, topic_id, topic, forgotten(topic), previous)
+        self.documents.write_all(workspace, [entry], [choice_path(user_id, topic_id)])
+        return True
 
     def _stored_choice_ids(self, workspace: str, user_id: str) -> list[str]:
         found: list[str] = []
@@ -231,7 +247,7 @@ class PreferenceService:
         for topic in topics:
             self._store_choice(workspace, user_id, topic.topic_id, _choice_of(topic))
         for topic_id in deleted:
-            self.documents.delete(workspace, choice_path(user_id, topic_id))
+            self._forget_choice(workspace, user_id, topic_id)
         return {"deleted": deleted, "items": [bulk_item(t.topic_id, t) for t in topics]}
 
     def bulk_update(self, workspace: str, user_id: str, body: Any) -> dict[str, Any]:
@@ -249,7 +265,7 @@ class PreferenceService:
         return {"errors": errors, "items": items}
 
     def delete_choice(self, workspace: str, user_id: str, topic_id: str) -> None:
-        if not self.documents.delete(workspace, choice_path(user_id, topic_id)):
+        if not self._forget_choice(workspace, user_id, topic_id):
             raise NotFound(f"user {user_id} has no choice for topic {topic_id}")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from herald.api import models_configuration as c
 from herald.api.actors import api_actor
 from herald.api.http import Context, HttpResponse, Router
-from herald.api.operation import NO_CONTENT, Answer
+from herald.api.operation import NO_CONTENT, Answer, Query, cursor
+from herald.resources.preference_logs import find_changes
 from herald.resources.preference_sections import (
     MAX_SECTION_BODY,
     MAX_TOPIC_BODY,
@@ -175,3 +176,25 @@ def archive_section_topic(ctx: Context) -> HttpResponse:
 def publish_page(ctx: Context) -> HttpResponse:
     body = ctx.request.json() if ctx.request.body else {}
     return HttpResponse(200, _sections(ctx).publish(ctx.workspace, body))
+
+
+@router.get(
+    "/preferences/logs",
+    summary="List changes of users' preferences",
+    tag=TAG,
+    description=(
+        "Each change of a user's choice for a topic (through the API or the preferences"
+        " page), newest first. A filtered page reads at most 1000 entries, so it may be"
+        " short with `more` true."
+    ),
+    answers=(Answer(200, c.PreferenceChangePage, "a page of changes"),),
+    query=(
+        cursor("changes"),
+        Query("limit", "how many to return: 1 to 100, 25 if not given"),
+        Query("since", "only changes at or after this ISO 8601 date or date-time"),
+        Query("user_id", "only this user's changes"),
+        Query("tenant_id", "with user_id: changes made in this tenant's context (none)"),
+    ),
+)
+def find_preference_changes(ctx: Context) -> HttpResponse:
+    return HttpResponse(200, find_changes(ctx.services.documents, ctx.workspace, ctx.request.query))
