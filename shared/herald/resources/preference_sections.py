@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from herald.clock import now_ms
 from herald.domain.audience import (
-    MAX_TOPIC_DATA,
     MAX_TOPIC_DESCRIPTION,
     MAX_TOPIC_NAME,
     AllowedPreference,
@@ -32,8 +31,6 @@ from herald.store.documents import DocPath, Document, DocumentStore
 
 MAX_SECTIONS = 50  # per workspace: a hosted page of sections
 MAX_SECTION_TOPICS = 100
-MAX_SECTION_BODY = 4 * 1024
-MAX_TOPIC_BODY = MAX_TOPIC_DATA + 4 * 1024
 SECTIONS: DocPath = ("preference_sections",)
 PUBLISHED_PAGE: DocPath = ("preference_page", "published")
 

@@ -27,7 +27,6 @@ from herald.store.documents import DocPath, Document, DocumentStore
 
 CONFIGURATIONS: DocPath = ("providers",)
 MAX_CONFIGURATIONS = 50  # per workspace
-MAX_PROVIDER_BODY = 16 * 1024
 MAX_SETTING_CHARS = 4096  # a service account's JSON fits
 DEFAULT_TITLE = "Default Configuration"
 REDACTED = "********"

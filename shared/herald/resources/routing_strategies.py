@@ -23,7 +23,6 @@ from herald.resources.validation import field_errors
 from herald.store.documents import DocPath, Document, DocumentStore
 
 STRATEGIES: DocPath = ("routing_strategies",)
-MAX_STRATEGY_BODY = 64 * 1024
 MAX_SCANNED_TEMPLATES = 1000  # templates one GET .../notifications reads
 ROUTED_PARTS = ("routing", "channels", "providers")
 

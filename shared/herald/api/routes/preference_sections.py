@@ -8,8 +8,6 @@ from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import NO_CONTENT, Answer, Query, cursor
 from herald.resources.preference_logs import find_changes
 from herald.resources.preference_sections import (
-    MAX_SECTION_BODY,
-    MAX_TOPIC_BODY,
     PreferenceSectionService,
     PublishBody,
     SectionBody,
@@ -43,7 +41,6 @@ def find_sections(ctx: Context) -> HttpResponse:
     description="Its id is generated; add topics with `POST .../topics`.",
     request=SectionBody,
     answers=(Answer(200, c.PreferenceSectionView, "the section as stored"),),
-    body_limit=MAX_SECTION_BODY,
 )
 def create_section(ctx: Context) -> HttpResponse:
     return HttpResponse(200, _sections(ctx).create(ctx.workspace, ctx.request.json()))
@@ -66,7 +63,6 @@ def get_section(ctx: Context) -> HttpResponse:
     description="What the body omits is cleared; its topics stay.",
     request=SectionBody,
     answers=(Answer(200, c.PreferenceSectionView, "the section as stored"),),
-    body_limit=MAX_SECTION_BODY,
 )
 def replace_section(ctx: Context) -> HttpResponse:
     return HttpResponse(
@@ -106,7 +102,6 @@ def find_section_topics(ctx: Context) -> HttpResponse:
     ),
     request=SectionTopicBody,
     answers=(Answer(200, c.PreferenceTopicView, "the topic as stored"),),
-    body_limit=MAX_TOPIC_BODY,
 )
 def create_section_topic(ctx: Context) -> HttpResponse:
     return HttpResponse(
@@ -135,7 +130,6 @@ def get_section_topic(ctx: Context) -> HttpResponse:
     description="What the body omits is cleared.",
     request=SectionTopicBody,
     answers=(Answer(200, c.PreferenceTopicView, "the topic as stored"),),
-    body_limit=MAX_TOPIC_BODY,
 )
 def replace_section_topic(ctx: Context) -> HttpResponse:
     params = ctx.params
@@ -171,7 +165,6 @@ def archive_section_topic(ctx: Context) -> HttpResponse:
     request=PublishBody,
     request_required=False,
     answers=(Answer(200, c.PreferencesPublished, "the published page's id and version"),),
-    body_limit=MAX_SECTION_BODY,
 )
 def publish_page(ctx: Context) -> HttpResponse:
     body = ctx.request.json() if ctx.request.body else {}

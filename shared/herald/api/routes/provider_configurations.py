@@ -8,7 +8,6 @@ from herald.api.actors import api_actor
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import NO_CONTENT, Answer, Query, cursor
 from herald.resources.provider_configurations import (
-    MAX_PROVIDER_BODY,
     ProviderBody,
     ProviderConfigurations,
     ProviderPatch,
@@ -65,7 +64,6 @@ def find_configurations(ctx: Context) -> HttpResponse:
     ),
     request=ProviderBody,
     answers=(Answer(200, c.ProviderView, "the configuration, secrets redacted"),),
-    body_limit=MAX_PROVIDER_BODY,
 )
 def create_configuration(ctx: Context) -> HttpResponse:
     return HttpResponse(200, _configurations(ctx).create(ctx.workspace, ctx.request.json()))
@@ -88,7 +86,6 @@ def get_configuration(ctx: Context) -> HttpResponse:
     description="Its `provider` stays: another is a 400. Settings omitted are removed.",
     request=ProviderBody,
     answers=(Answer(200, c.ProviderView, "the configuration, secrets redacted"),),
-    body_limit=MAX_PROVIDER_BODY,
 )
 def replace_configuration(ctx: Context) -> HttpResponse:
     return HttpResponse(
@@ -103,7 +100,6 @@ def replace_configuration(ctx: Context) -> HttpResponse:
     description="`settings` merge as JSON Merge Patch (RFC 7396): null removes a setting.",
     request=ProviderPatch,
     answers=(Answer(200, c.ProviderView, "the configuration, secrets redacted"),),
-    body_limit=MAX_PROVIDER_BODY,
 )
 def patch_configuration(ctx: Context) -> HttpResponse:
     return HttpResponse(

@@ -7,7 +7,6 @@ from herald.api.actors import api_actor
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import NO_CONTENT, Answer, Query, cursor
 from herald.resources.routing_strategies import (
-    MAX_STRATEGY_BODY,
     RoutingStrategyService,
     StrategyBody,
 )
@@ -43,7 +42,6 @@ def find_strategies(ctx: Context) -> HttpResponse:
     ),
     request=StrategyBody,
     answers=(Answer(200, c.RoutingStrategyView, "the strategy as stored"),),
-    body_limit=MAX_STRATEGY_BODY,
 )
 def create_strategy(ctx: Context) -> HttpResponse:
     return HttpResponse(200, _strategies(ctx).create(ctx.workspace, ctx.request.json()))
@@ -66,7 +64,6 @@ def get_strategy(ctx: Context) -> HttpResponse:
     description="What the body omits is cleared; the templates naming it route the new way.",
     request=StrategyBody,
     answers=(Answer(200, c.RoutingStrategyView, "the strategy as stored"),),
-    body_limit=MAX_STRATEGY_BODY,
 )
 def replace_strategy(ctx: Context) -> HttpResponse:
     return HttpResponse(
