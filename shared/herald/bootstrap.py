@@ -338,6 +338,10 @@ class Services:
         return self.adapters.documents
 
     @property
+    def workspaces(self) -> WorkspaceRepository:
+        return self.adapters.workspaces
+
+    @property
     def links(self) -> LinkMaker | None:
         return self.adapters.links
 

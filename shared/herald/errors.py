@@ -5,6 +5,7 @@ HeraldError
 │   └── PayloadTooLarge       a body over what Herald can store (HTTP 413)
 ├── Unauthenticated           missing or unknown API key (HTTP 401)
 ├── NotFound                  no such resource in this workspace (HTTP 404)
+├── InUse                     a resource others still depend on cannot go (HTTP 409)
 ├── Contended                 others changed the same document meanwhile, past every retry:
 │                             try again shortly (HTTP 409 with Retry-After; a consumer retries)
 ├── UndecodableEvent          an event that can never be processed: log and ack
@@ -51,6 +52,10 @@ class Unauthenticated(HeraldError):
 
 class NotFound(HeraldError):
     pass
+
+
+class InUse(HeraldError):
+    """A resource that others still depend on (a preference section with topics)."""
 
 
 class Contended(HeraldError):

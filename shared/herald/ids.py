@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import secrets
 import uuid
 from typing import Any
 
@@ -25,3 +26,13 @@ def event_id_for(workspace: str, message_id: str, seq: int) -> str:
 
 def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+# Ids of append-only logs (audit events, preference changes) sort newest first, as the
+# document store pages by id: this less the time in nanoseconds (entries of one
+# millisecond keep their order), zero-padded, then a random part.
+_LATEST_NS = 10**19 - 1
+
+
+def newest_first_id(at_ns: int) -> str:
+    return f"{_LATEST_NS - at_ns:019d}-{secrets.token_hex(4)}"

@@ -23,18 +23,14 @@ HTTP_CALLS = {"_get": "GET", "_post": "POST", "_put": "PUT", "_patch": "PATCH", 
 # its sub-resources too) or by method (``messages.resend``), with the reason. A method is answered, or covered here; an
 # entry here that Herald does answer is an error, so the table stays true.
 OMISSIONS: dict[str, str] = {
-    "tenants.templates": "not yet: templates per tenant (versions, publish)",
     "broadcasts": "not yet: broadcasts",
     "journeys.templates": "not yet: notification templates kept inside a journey",
     "notifications": "not yet: Courier's template API; Herald's /templates instead",
     "notifications.checks": "designer-only: submission checks of Courier's template designer",
     "notifications.previews": "designer-only: previews in Courier's template designer",
     "previews": "designer-only: device previews of Courier's template designer",
-    "providers": "not yet: provider configuration (the CLI's today)",
-    "providers.catalog": "not yet: the provider catalog",
-    "routing_strategies": "not yet: routing strategies",
-    "workspace_preferences": "not yet: Courier's preference sections; Herald's /preferences/topics instead",
-    "workspace_preferences.topics": "not yet: Courier's preference sections; Herald's /preferences/topics instead",
+    "workspace_preferences.topics.delete_digest": "not yet: digests",
+    "workspace_preferences.topics.release_digest": "not yet: digests",
 }
 
 

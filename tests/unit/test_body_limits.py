@@ -74,6 +74,7 @@ def test_the_routes_that_take_more_than_the_default_are_the_ones_that_need_it() 
     assert larger == {
         "POST /send": 256 * 1024,
         "PUT /templates/{template_id}": 256 * 1024,
+        "PUT /tenants/{tenant_id}/templates/{template_id}": 256 * 1024,  # as a template's
         "POST /profiles/{user_id}": 65 * 1024,
         "PUT /profiles/{user_id}": 65 * 1024,
         "PATCH /profiles/{user_id}": 65 * 1024,

@@ -72,10 +72,10 @@ def test_the_checks_catch_a_method_neither_routed_nor_listed_and_one_listed_but_
 
 
 def test_a_route_of_another_shape_does_not_count() -> None:
-    # /preferences/{token} is the preference page's; Courier's /preferences/logs is not it.
-    logs = SdkMethod("workspace_preferences", "logs", "GET", "/preferences/logs")
+    # /preferences/{token} is the preference page's; a literal /preferences/gadgets is not it.
+    gadgets = SdkMethod("workspace_preferences", "gadgets", "GET", "/preferences/gadgets")
     wrong_verb = SdkMethod("brands", "patch", "PATCH", "/brands/{brand_id}")
-    assert coverage(build_router(), [logs, wrong_verb]).routed == []
+    assert coverage(build_router(), [gadgets, wrong_verb]).routed == []
 
 
 @pytest.mark.parametrize("document", ["README.md", "docs/api/guide.md"])

@@ -31,6 +31,7 @@ from herald.api.operation import Answer, Operation, Query
 from herald.domain.send import ID_PATTERN
 from herald.errors import (
     Contended,
+    InUse,
     NotFound,
     PayloadTooLarge,
     Unauthenticated,
@@ -40,7 +41,7 @@ from herald.ids import hash_api_key
 from herald.json_input import parse_json
 from herald.observability import logs
 from herald.redaction import error_text
-from herald.store.base import KeyRepository
+from herald.store.base import KeyRepository, WorkspaceRepository
 
 if TYPE_CHECKING:
     from herald.api.quotas import WorkspaceQuotas
@@ -78,6 +79,11 @@ class ApiServices(Protocol):
     def documents(self) -> DocumentStore: ...
 
     @property
+    def workspaces(self) -> WorkspaceRepository:
+        """Each workspace's settings (its providers, its phone region)."""
+        ...
+
+    @property
     def canceling(self) -> CancelService: ...
 
     @property
@@ -108,6 +114,8 @@ class ApiServices(Protocol):
 
     @property
     def digest_schedules(self) -> DigestSchedules: ...
+
+    @property
     def journeys(self) -> JourneyService: ...
 
     @property
@@ -375,6 +383,8 @@ def error_response(exc: Exception, request: HttpRequest) -> HttpResponse:
         )
     if isinstance(exc, NotFound):
         return HttpResponse(404, error_body("not_found", str(exc)))
+    if isinstance(exc, InUse):
+        return HttpResponse(409, error_body("conflict_error", str(exc)))
     if isinstance(exc, Contended):
         # Nothing was written: the same request, a moment later, is safe.
         return HttpResponse(

@@ -156,17 +156,6 @@ class BulkPreferencesUpdated(_View):
     items: list[BulkPreferenceTopic]
 
 
-class TopicRequest(_View):
-    """``PUT /preferences/topics/{topic_id}`` request body (the id comes from the path)."""
-
-    topic_name: str = ""
-    default_status: PreferenceStatus = "OPTED_IN"
-    # Channels the topic may use at all; empty means any.
-    allowed_channels: list[CourierChannel] = Field(default_factory=list)
-    # Sends to the topic collected per user and released as one message.
-    digest: TopicDigest | None = None
-
-
 class TopicView(_View):
     """A workspace's subscription topic (Herald's API: Courier edits them in its web app)."""
 
@@ -175,6 +164,7 @@ class TopicView(_View):
     default_status: PreferenceStatus
     allowed_channels: list[CourierChannel]
     digest: TopicDigest | None = None
+    section_id: str | None = None  # the preference section that groups it, if one does
 
 
 class TopicPage(_View):
@@ -192,6 +182,7 @@ class TemplateView(_View):
     content: Content | ElementalContent
     channels: dict[Channel, Content | ElementalContent]
     routing: Routing | None = None
+    routing_strategy_id: str | None = None
     subscription_topic_id: str | None = None
     brand_id: str | None = None
     locales: dict[str, Content | ElementalContent] = Field(default_factory=dict)

@@ -7,6 +7,7 @@ one) and choose the channels it reaches them on.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
@@ -32,6 +33,14 @@ CourierChannel = Literal["direct_message", "email", "push", "sms", "webhook"]
 PROFILE_MAX_BYTES = 64 * 1024
 
 
+# A topic's name, description and metadata (Courier's ``topic_data``), at most.
+MAX_TOPIC_NAME = 200
+MAX_TOPIC_DESCRIPTION = 1000
+MAX_TOPIC_DATA = 8 * 1024
+# What Courier's hosted preferences page may let a user change about a topic.
+AllowedPreference = Literal["snooze", "channel_preferences"]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -40,12 +49,35 @@ class SubscriptionTopic(_Strict):
     """A workspace's topic: what a message's ``preferences.subscription_topic_id`` names."""
 
     topic_id: str
-    topic_name: str = ""
+    topic_name: str = Field(default="", max_length=MAX_TOPIC_NAME)
     default_status: PreferenceStatus = "OPTED_IN"
-    # Channels the topic may use at all; empty means any.
+    # Channels the topic may use at all; empty means any (Courier's ``routing_options``).
     allowed_channels: list[CourierChannel] = Field(default_factory=list)
     # Sends to the topic collected per user and released as one message (domain/digest.py).
     digest: TopicDigest | None = None
+    # Courier's workspace preferences: the section that groups the topic, and what its
+    # hosted page shows and lets a user change.
+    section_id: str | None = None
+    description: str | None = Field(default=None, max_length=MAX_TOPIC_DESCRIPTION)
+    allowed_preferences: list[AllowedPreference] = Field(default_factory=list)
+    include_unsubscribe_header: bool = False
+    topic_data: dict[str, Any] = Field(default_factory=dict)
+    created: int | None = None  # epoch ms
+    updated: int | None = None
+
+    @field_validator("allowed_channels", "allowed_preferences")
+    @classmethod
+    def _distinct(cls, values: list[str]) -> list[str]:
+        if len(set(values)) != len(values):
+            raise ValueError("lists a value twice")
+        return values
+
+    @field_validator("topic_data")
+    @classmethod
+    def bounded_data(cls, data: dict[str, Any]) -> dict[str, Any]:
+        if len(json.dumps(data, separators=(",", ":"))) > MAX_TOPIC_DATA:
+            raise ValueError(f"is larger than {MAX_TOPIC_DATA} bytes of JSON")
+        return data
 
 
 class UserTopicChoice(_Strict):

@@ -17,6 +17,7 @@ from herald.domain.audience import (
     UserTopicChoice,
     address_key,
 )
+from herald.domain.preference_log import change_entry
 from herald.engagement.links import Recipient
 from herald.store.documents import DocPath, DocumentStore
 
@@ -132,5 +133,13 @@ class RecipientChoices:
     def _put(
         self, workspace: str, recipient: Recipient, topic_id: str, choice: UserTopicChoice
     ) -> None:
+        """The choice; a user's (not an address's) with its preference change log entry."""
         path = (*choices_collection(recipient), topic_id)
-        self.documents.put(workspace, path, choice.model_dump(mode="json"))
+        if not recipient.user_id:
+            self.documents.put(workspace, path, choice.model_dump(mode="json"))
+            return
+        stored = self.documents.get(workspace, path)
+        previous = UserTopicChoice.model_validate(stored) if stored else None
+        topic = self.topic(workspace, topic_id)
+        entry = change_entry(recipient.user_id, topic_id, topic, choice, previous)
+        self.documents.write_all(workspace, [(path, choice.model_dump(mode="json")), entry], [])

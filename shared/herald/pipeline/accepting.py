@@ -26,9 +26,10 @@ from herald.events.payloads import MessageEnqueued
 from herald.ids import message_id_for, new_request_id
 from herald.observability import metrics, tracing
 from herald.resources.members import Members, members_of
+from herald.resources.routing_strategies import with_routing_strategy
 from herald.resources.validation import field_errors
 from herald.store.base import MessageRepository, WorkspaceRepository
-from herald.store.documents import DocumentStore
+from herald.store.documents import Document, DocumentStore
 from herald.store.sizes import MAX_STORED_BYTES, STORED_BYTES_PER_JSON_BYTE, value_size
 
 
@@ -276,14 +277,23 @@ class SendService:
         self.max_messages = max_messages
         self.workspaces = workspaces  # each workspace's phone region
 
-    def check_template(self, workspace: str, template_id: str | None) -> None:
+    def check_template(self, workspace: str, template_id: str | None) -> Document | None:
         """A template that does not exist is refused now, not a message that fails later."""
         if template_id is None or self.documents is None:
-            return
-        if self.documents.get(workspace, ("templates", template_id)) is None:
+            return None
+        template = self.documents.get(workspace, ("templates", template_id))
+        if template is None:
             raise ValidationFailed.of(
                 "message.template", f"no template {template_id!r} in this workspace"
             )
+        return template
+
+    def routed(self, workspace: str, request: SendRequest) -> SendRequest:
+        """The send, its template checked and its template's routing strategy applied."""
+        template = self.check_template(workspace, request.message.template)
+        if template is None or self.documents is None:
+            return request
+        return with_routing_strategy(self.documents, workspace, request, template)
 
     def check_audience(
         self, workspace: str, units: list[tuple[dict[str, Any], FanOut | None]]
@@ -363,7 +373,7 @@ class SendService:
         request = parse_send(
             {"message": {**message, "to": {"user_id": "x"}}}, self._region(workspace)
         )
-        self.check_template(workspace, request.message.template)
+        self.routed(workspace, request)
         check_renders(request)
 
     def send_bulk(
@@ -372,8 +382,9 @@ class SendService:
         """The fan-out that runs a bulk job, under ``request_id`` (again: nothing)."""
         if self.messages.get_message(workspace, request_id) is not None:
             return
-        request = parse_send(
-            {"message": {**message, "to": {"user_id": "x"}}}, self._region(workspace)
+        request = self.routed(
+            workspace,
+            parse_send({"message": {**message, "to": {"user_id": "x"}}}, self._region(workspace)),
         )
         received = now_ms()
         shared = message_template(request, workspace, request_id, received)
@@ -403,8 +414,7 @@ class SendService:
             if self.workspaces is not None
             else DEFAULT_PHONE_REGION
         )
-        request = parse_send(body, region)
-        self.check_template(workspace, request.message.template)
+        request = self.routed(workspace, parse_send(body, region))
         check_renders(request)
         request_id = new_request_id()
         received = now_ms()

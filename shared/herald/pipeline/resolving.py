@@ -19,6 +19,7 @@ from herald.locales import check_locale, pick_locale
 from herald.resources.brands import for_rendering
 from herald.resources.preferences import address_choice_path, choice_path
 from herald.resources.profiles import profile_addresses
+from herald.resources.tenant_templates import tenant_template_for
 from herald.resources.tenants import default_choice, tenant_path
 from herald.resources.tokens import MAX_TOKENS_PER_USER, tokens_collection, usable_push_token
 from herald.resources.translations import messages_of, translation_paths
@@ -91,6 +92,11 @@ class ContextResolver:
         tenant = found.get("tenant")
         if tenant_id and tenant is None:
             return RenderContext(recipient, template=template, missing=f"tenant {tenant_id}")
+        if template is not None and message.template and tenant_id:
+            # The tenant's own published version of the template, if it has one.
+            template = tenant_template_for(
+                self.documents, message.workspace, tenant_id, message.template, template
+            )
         # The tenant's user profile lies under the user's own.
         profile: dict[str, Any] = {
             **((tenant or {}).get("user_profile") or {}),

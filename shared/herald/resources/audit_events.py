@@ -7,18 +7,15 @@ orders entries newest first (the document store pages by id), then a random part
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any, Literal
 
 from herald.errors import NotFound
+from herald.ids import newest_first_id
 from herald.resources.parsing import iso, page_of
 from herald.store.documents import DocPath, Document, DocumentStore
 
 AUDIT_EVENTS = ("audit_events",)
-# Ids sort newest first: this less the time in nanoseconds (entries of one millisecond
-# keep their order), zero-padded, then a random part.
-_LATEST_NS = 10**19 - 1
 
 AuditType = Literal[
     "api_key.created",
@@ -42,7 +39,7 @@ def audit_entry(
     """An entry and where it goes, for the batch that makes the change it records."""
     at_ns = time.time_ns()
     at = at_ns // 1_000_000 if at is None else at
-    entry_id = f"{_LATEST_NS - at_ns:019d}-{secrets.token_hex(4)}"
+    entry_id = newest_first_id(at_ns)
     return (
         (*AUDIT_EVENTS, entry_id),
         {"type": kind, "target": target, "actor": actor, "source": source, "at_ms": at},

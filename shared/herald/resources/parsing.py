@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -37,6 +37,18 @@ def iso(ms: int | None) -> str | None:
 
 
 PAGE_SIZE = 100
+# Courier's ``limit`` of its newer lists: 20 unless given, at most 100.
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+
+
+def page_limit(query: Mapping[str, str], default: int = DEFAULT_LIMIT) -> int:
+    """The request's ``limit``, checked (a 400 naming it)."""
+    raw = query.get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ValidationFailed.of("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+    return int(raw)
 
 
 def paging(cursor: str | None) -> dict[str, Any]:

@@ -6,11 +6,22 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from herald.domain.audience import SubscriptionTopic, UserTopicChoice, address_key, topic_view
+from herald.clock import now_ms
+from herald.domain.audience import (
+    MAX_TOPIC_NAME,
+    CourierChannel,
+    PreferenceStatus,
+    SubscriptionTopic,
+    UserTopicChoice,
+    address_key,
+    topic_view,
+)
+from herald.domain.digest import TopicDigest
+from herald.domain.preference_log import change_entry, forgotten
 from herald.domain.send import check_identifier
 from herald.errors import NotFound, ValidationFailed
 from herald.resources.parsing import page_of, paging, parse_body
-from herald.store.documents import DocumentStore
+from herald.store.documents import DocPath, Document, DocumentStore
 
 
 class ChoiceBody(BaseModel):
@@ -53,8 +64,37 @@ def bulk_item(topic_id: str, choice: UserTopicChoice) -> dict[str, Any]:
     }
 
 
+class TopicBody(BaseModel):
+    """``PUT /preferences/topics/{topic_id}``: Herald's own topic API."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topic_name: str = Field(default="", max_length=MAX_TOPIC_NAME)
+    default_status: PreferenceStatus = "OPTED_IN"
+    # Channels the topic may use at all; empty means any.
+    allowed_channels: list[CourierChannel] = Field(default_factory=list)
+    # Sends to the topic collected per user and released as one message.
+    digest: TopicDigest | None = None
+
+
+HERALD_TOPIC_FIELDS = {"topic_id", "topic_name", "default_status", "allowed_channels", "digest"}
+
+
+def herald_topic_view(topic: SubscriptionTopic) -> dict[str, Any]:
+    """A topic as ``/preferences/topics`` answers it, with its section when it has one."""
+    view = topic.model_dump(mode="json", include=HERALD_TOPIC_FIELDS)
+    if topic.section_id is not None:
+        view["section_id"] = topic.section_id
+    return view
+
+
 def topic_path(topic_id: str) -> tuple[str, str]:
     return ("topics", topic_id)
+
+
+def section_path(section_id: str) -> tuple[str, str]:
+    """A preference section (Courier's workspace preferences), which groups topics."""
+    return ("preference_sections", section_id)
 
 
 def choice_path(user_id: str, topic_id: str) -> tuple[str, str, str, str]:
@@ -72,11 +112,17 @@ class PreferenceService:
 
     # The workspace's topics (Herald's API; Courier manages them in its web editor).
     def put_topic(self, workspace: str, topic_id: str, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise ValidationFailed.of("body", "must be a JSON object")
-        topic = parse_body(SubscriptionTopic, {**body, "topic_id": topic_id})
+        parsed = parse_body(TopicBody, body)
+        current = self.topic(workspace, topic_id)
+        # A section's topic keeps its section and Courier's settings (its hosted page's).
+        kept = current.model_dump(exclude=set(TopicBody.model_fields)) if current else {}
+        at = now_ms()
+        topic = SubscriptionTopic.model_validate(
+            {**kept, **parsed.model_dump(), "topic_id": topic_id, "updated": at}
+            | ({} if current and current.created else {"created": at})
+        )
         self.documents.put(workspace, topic_path(topic_id), topic.model_dump(mode="json"))
-        return topic.model_dump(mode="json")
+        return herald_topic_view(topic)
 
     def topic(self, workspace: str, topic_id: str) -> SubscriptionTopic | None:
         stored = self.documents.get(workspace, topic_path(topic_id))
@@ -86,14 +132,32 @@ class PreferenceService:
         topic = self.topic(workspace, topic_id)
         if topic is None:
             raise NotFound(f"no topic {topic_id}")
-        return topic.model_dump(mode="json")
+        return herald_topic_view(topic)
 
     def topics(self, workspace: str, cursor: str | None) -> dict[str, Any]:
-        return page_of(self.documents, workspace, ("topics",), cursor, "items")
+        return page_of(
+            self.documents,
+            workspace,
+            ("topics",),
+            cursor,
+            "items",
+            lambda _id, doc: herald_topic_view(SubscriptionTopic.model_validate(doc)),
+        )
 
     def delete_topic(self, workspace: str, topic_id: str) -> None:
-        if not self.documents.delete(workspace, topic_path(topic_id)):
+        topic = self.topic(workspace, topic_id)
+        if topic is None:
             raise NotFound(f"no topic {topic_id}")
+        section = (
+            self.documents.get(workspace, section_path(topic.section_id))
+            if topic.section_id
+            else None
+        )
+        puts: list[tuple[DocPath, Document]] = []
+        if section is not None and topic.section_id is not None:
+            remaining = [t for t in section["topic_ids"] if t != topic_id]
+            puts.append((section_path(topic.section_id), {**section, "topic_ids": remaining}))
+        self.documents.write_all(workspace, puts, [topic_path(topic_id)])
 
     # A user's choices (Courier's /users/{user_id}/preferences).
     def choice(self, workspace: str, user_id: str, topic_id: str) -> UserTopicChoice | None:
@@ -166,9 +230,24 @@ class PreferenceService:
     def _store_choice(
         self, workspace: str, user_id: str, topic_id: str, choice: UserTopicChoice
     ) -> None:
-        self.documents.put(
-            workspace, choice_path(user_id, topic_id), choice.model_dump(mode="json")
+        """The choice, with its entry in the preference change log, in one batch."""
+        previous = self.choice(workspace, user_id, topic_id)
+        entry = change_entry(user_id, topic_id, self.topic(workspace, topic_id), choice, previous)
+        self.documents.write_all(
+            workspace,
+            [(choice_path(user_id, topic_id), choice.model_dump(mode="json")), entry],
+            [],
         )
+
+    def _forget_choice(self, workspace: str, user_id: str, topic_id: str) -> bool:
+        """Deletes the choice, logged as the topic's default; False if there was none."""
+        previous = self.choice(workspace, user_id, topic_id)
+        if previous is None:
+            return False
+        topic = self.topic(workspace, topic_id)
+        entry = change_entry(user_id, topic_id, topic, forgotten(topic), previous)
+        self.documents.write_all(workspace, [entry], [choice_path(user_id, topic_id)])
+        return True
 
     def _stored_choice_ids(self, workspace: str, user_id: str) -> list[str]:
         found: list[str] = []
@@ -196,7 +275,7 @@ class PreferenceService:
         for topic in topics:
             self._store_choice(workspace, user_id, topic.topic_id, _choice_of(topic))
         for topic_id in deleted:
-            self.documents.delete(workspace, choice_path(user_id, topic_id))
+            self._forget_choice(workspace, user_id, topic_id)
         return {"deleted": deleted, "items": [bulk_item(t.topic_id, t) for t in topics]}
 
     def bulk_update(self, workspace: str, user_id: str, body: Any) -> dict[str, Any]:
@@ -215,7 +294,7 @@ class PreferenceService:
         return {"errors": errors, "items": items}
 
     def delete_choice(self, workspace: str, user_id: str, topic_id: str) -> None:
-        if not self.documents.delete(workspace, choice_path(user_id, topic_id)):
+        if not self._forget_choice(workspace, user_id, topic_id):
             raise NotFound(f"user {user_id} has no choice for topic {topic_id}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from herald.clock import now_ms
 from herald.domain.send import (
@@ -19,6 +19,7 @@ from herald.errors import NotFound, ValidationFailed
 from herald.locales import check_locale
 from herald.resources.audit_events import AuditType, Source, audit_entry
 from herald.resources.parsing import page_of, parse_body
+from herald.resources.routing_strategies import check_strategy_exists
 from herald.store.documents import DocumentStore
 
 # A template's body: content per channel, as much as a send's content may be.
@@ -34,6 +35,8 @@ class TemplateBody(BaseModel):
     content: Content | ElementalContent
     channels: dict[Channel, Content | ElementalContent] = Field(default_factory=dict)
     routing: Routing | None = None
+    # Courier's routing strategy (``/routing-strategies``), instead of ``routing``.
+    routing_strategy_id: str | None = None
     subscription_topic_id: str | None = None
     brand_id: str | None = None
     # The content in other locales, for every channel: a message for ``pt-BR`` takes
@@ -66,7 +69,7 @@ class TemplateBody(BaseModel):
             variants[tag] = content_of(content)
         return variants
 
-    _ids = field_validator("subscription_topic_id", "brand_id")(
+    _ids = field_validator("subscription_topic_id", "brand_id", "routing_strategy_id")(
         classmethod(lambda cls, v: check_identifier(v))
     )
 
@@ -80,6 +83,12 @@ class TemplateBody(BaseModel):
                 " a send pins providers"
             )
         return routing
+
+    @model_validator(mode="after")
+    def _one_routing(self) -> TemplateBody:
+        if self.routing is not None and self.routing_strategy_id is not None:
+            raise ValueError("give either routing or routing_strategy_id, not both")
+        return self
 
 
 def _check_syntax(field: str, content: Content | ElementalContent) -> None:
@@ -114,6 +123,8 @@ class TemplateService:
             _check_syntax(f"channels.{channel}", content)
         for locale, content in parsed.locales.items():
             _check_syntax(f"locales.{locale}", content)
+        if parsed.routing_strategy_id is not None:
+            check_strategy_exists(self.documents, workspace, parsed.routing_strategy_id)
         at = now_ms()
         current = self.documents.get(workspace, ("templates", template_id)) or {}
         stored = {

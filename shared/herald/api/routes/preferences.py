@@ -6,7 +6,7 @@ from herald.api import models_directory as d
 from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import NO_CONTENT, Answer, Query, cursor
 from herald.errors import ValidationFailed
-from herald.resources.preferences import PreferenceService
+from herald.resources.preferences import PreferenceService, TopicBody
 
 router = Router()
 TAG = "Preferences"
@@ -145,7 +145,7 @@ def get_topic(ctx: Context) -> HttpResponse:
     summary="Create or replace a subscription topic",
     tag=TAG,
     description="Herald's own API: Courier defines topics in its web app.",
-    request=d.TopicRequest,
+    request=TopicBody,
     answers=(Answer(200, d.TopicView, "the topic as stored"),),
 )
 def put_topic(ctx: Context) -> HttpResponse:
