@@ -27,7 +27,7 @@ OMISSIONS: dict[str, str] = {
     "broadcasts": "not yet: broadcasts",
     "digests": "not yet: digests",
     "journeys": "not yet: journeys (Courier's automation designer)",
-    "notifications": "not yet: Courier's template API; Herald's /templates instead",
+    "notifications.get_metrics": "not yet: a template's delivery funnel over time",
     "notifications.checks": "designer-only: submission checks of Courier's template designer",
     "notifications.previews": "designer-only: previews in Courier's template designer",
     "previews": "designer-only: device previews of Courier's template designer",

@@ -26,6 +26,7 @@ from herald.events.payloads import MessageEnqueued
 from herald.ids import message_id_for, new_request_id
 from herald.observability import metrics, tracing
 from herald.resources.members import Members, members_of
+from herald.resources.notifications import sendable_problem
 from herald.resources.validation import field_errors
 from herald.store.base import MessageRepository, WorkspaceRepository
 from herald.store.documents import DocumentStore
@@ -279,10 +280,13 @@ class SendService:
         """A template that does not exist is refused now, not a message that fails later."""
         if template_id is None or self.documents is None:
             return
-        if self.documents.get(workspace, ("templates", template_id)) is None:
+        template = self.documents.get(workspace, ("templates", template_id))
+        if template is None:
             raise ValidationFailed.of(
                 "message.template", f"no template {template_id!r} in this workspace"
             )
+        if problem := sendable_problem(template):
+            raise ValidationFailed.of("message.template", f"template {template_id!r} {problem}")
 
     def check_audience(
         self, workspace: str, units: list[tuple[dict[str, Any], FanOut | None]]
