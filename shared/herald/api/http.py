@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from herald.observability.spanfile import TraceStore
     from herald.pipeline.accepting import SendService
     from herald.pipeline.automating import AutomationInvoker
+    from herald.pipeline.broadcasting import BroadcastService
     from herald.pipeline.canceling import CancelService
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
     from herald.publish.dead_letters import DeadLetters
@@ -75,6 +76,9 @@ class ApiServices(Protocol):
 
     @property
     def canceling(self) -> CancelService: ...
+
+    @property
+    def broadcasting(self) -> BroadcastService: ...
 
     @property
     def feedback(self) -> FeedbackRecorder: ...

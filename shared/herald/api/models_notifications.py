@@ -1,6 +1,6 @@
-"""Response bodies of Courier's notifications API (Herald's templates), as models: the
-OpenAPI document publishes their schemas, and a unit test validates real answers
-against them. Times are epoch milliseconds, as Courier writes them here."""
+"""Response bodies of Courier's notifications API (Herald's templates) and broadcasts, as
+models: the OpenAPI document publishes their schemas, and a unit test validates real
+answers against them."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class NotificationElemental(_View):
 
 
 class NotificationView(_View):
-    """A notification template: ``POST /notifications``, ``GET`` and ``PUT /notifications/{id}``."""
+    """A notification template (times in epoch milliseconds): ``POST /notifications``, ``GET`` and ``PUT /notifications/{id}``."""
 
     id: str
     name: str
@@ -105,3 +105,33 @@ class NotificationContent(_View):
 
     version: str
     elements: list[dict[str, Any]]
+
+
+class BroadcastScheduleView(_View):
+    recipient_id: str
+    recipient_type: Literal["list", "audience"]
+    scheduled_to: str | None = None
+    timezone: str | None = None
+
+
+class BroadcastView(_View):
+    """A broadcast; times are ISO 8601, as Courier writes them here."""
+
+    id: str
+    name: str
+    channel: Literal["email", "sms", "push", "inbox", "slack", "msteams"]
+    status: Literal["draft", "scheduled", "sending", "sent"]
+    created_at: str
+    created_by: str
+    updated_at: str
+    updated_by: str
+    schedule: BroadcastScheduleView | None = None
+    archived_at: str | None = None
+    archived_by: str | None = None
+
+
+class BroadcastPage(_View):
+    """``GET /broadcasts``: the newest first, archived ones left out."""
+
+    results: list[BroadcastView]
+    paging: Paging

@@ -426,6 +426,9 @@ class NotificationService:
             "elements": [_with_checksums(e) for e in content["elements"]],
         }
 
+    def working_content(self, workspace: str, template_id: str) -> dict[str, Any]:
+        return dict(_working(self._stored(workspace, template_id))["content"])
+
     def find(
         self, workspace: str, cursor: str | None, tags: str | None, event_id: str | None
     ) -> dict[str, Any]:
@@ -440,6 +443,7 @@ class NotificationService:
                 working = _working(template)
                 if (
                     "archived" not in template
+                    and "broadcast" not in template  # a broadcast's own, private
                     and (event_id is None or doc_id == event_id)
                     and wanted <= {t.lower() for t in working.get("tags", [])}
                 ):
