@@ -27,9 +27,11 @@ OMISSIONS: dict[str, str] = {
     "digests": "not yet: digests",
     "journeys": "not yet: journeys (Courier's automation designer)",
     "notifications.get_metrics": "not yet: a template's delivery funnel over time",
-    "notifications.checks": "designer-only: submission checks of Courier's template designer",
-    "notifications.previews": "designer-only: previews in Courier's template designer",
-    "previews": "designer-only: device previews of Courier's template designer",
+    "notifications.previews": (
+        "screenshots of a template on real mail apps need a farm of them, which Herald does"
+        " not run; the console previews a template through the renderer sends use"
+    ),
+    "previews": "the mail apps and device sets of those screenshots (notifications.previews)",
     "providers": "not yet: provider configuration (the CLI's today)",
     "providers.catalog": "not yet: the provider catalog",
     "routing_strategies": "not yet: routing strategies",

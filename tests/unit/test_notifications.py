@@ -11,6 +11,7 @@ import pytest
 from herald.api.http import Api
 from herald.resources import notifications
 from herald.resources.notifications import MAX_KEPT_VERSIONS, MAX_TAGS
+from herald.resources.template_checks import MAX_CHECKS
 from tests.unit.fakes import Pipeline
 from tests.unit.test_api import call, make_api
 from tests.unit.test_openapi_responses import checked
@@ -315,3 +316,31 @@ def test_every_answer_is_as_documented() -> None:
     checked(api, "POST", f"{one}/publish", "/notifications/{id}/publish", {})
     checked(api, "DELETE", one, "/notifications/{id}")
     checked(api, "GET", "/notifications/nope", "/notifications/{id}")
+
+
+def test_a_submission_s_checks_are_replaced_read_back_and_canceled() -> None:
+    api, _ = make_api()
+    template_id = create(api)["id"]
+    path = f"/notifications/{template_id}/sub-1/checks"
+    assert call(api, "GET", path).body == {"checks": []}
+    checks = [{"id": "legal", "status": "PENDING", "type": "custom"}]
+    put = call(api, "PUT", path, {"checks": checks})
+    assert put.status == 200, put.body
+    assert [(c["id"], c["status"]) for c in put.body["checks"]] == [("legal", "PENDING")]
+    resolved = [{"id": "legal", "status": "RESOLVED", "type": "custom"}]
+    call(api, "PUT", path, {"checks": resolved})
+    assert [c["status"] for c in call(api, "GET", path).body["checks"]] == ["RESOLVED"]
+    assert call(api, "DELETE", path).status == 204
+    assert call(api, "DELETE", path).status == 404
+    assert call(api, "GET", "/notifications/nope/sub-1/checks").status == 404
+    assert call(api, "GET", path, key="other-key").status == 404
+    many = [{"id": f"c{i}", "status": "FAILED", "type": "custom"} for i in range(MAX_CHECKS)]
+    assert call(api, "PUT", path, {"checks": many}).status == 200
+    too_many = [*many, {"id": "one-more", "status": "FAILED", "type": "custom"}]
+    refused = call(api, "PUT", path, {"checks": too_many})
+    assert (refused.status, refused.body["errors"][0]["field"]) == (400, "checks")
+    wrong = call(api, "PUT", path, {"checks": [{"id": "x", "status": "DONE", "type": "custom"}]})
+    assert (wrong.status, wrong.body["errors"][0]["field"]) == (400, "checks[0].status")
+    checked(api, "PUT", path, "/notifications/{id}/{submission_id}/checks", {"checks": checks})
+    checked(api, "GET", path, "/notifications/{id}/{submission_id}/checks")
+    checked(api, "DELETE", path, "/notifications/{id}/{submission_id}/checks")

@@ -135,3 +135,16 @@ class BroadcastPage(_View):
 
     results: list[BroadcastView]
     paging: Paging
+
+
+class CheckView(_View):
+    id: str
+    status: Literal["RESOLVED", "FAILED", "PENDING"]
+    type: Literal["custom"]
+    updated: int
+
+
+class CheckList(_View):
+    """A template submission's checks."""
+
+    checks: list[CheckView]

@@ -15,6 +15,7 @@ from herald.resources.notifications import (
     NotificationService,
     PublishBody,
 )
+from herald.resources.template_checks import ChecksBody, TemplateChecks
 from herald.resources.templates import MAX_TEMPLATE_BODY
 
 router = Router()
@@ -208,3 +209,52 @@ def put_notification_locale(ctx: Context) -> HttpResponse:
             ctx.workspace, ctx.params["id"], ctx.params["locale_id"], ctx.request.json()
         ),
     )
+
+
+CHECKS = "/notifications/{id}/{submission_id}/checks"
+
+
+@router.put(
+    CHECKS,
+    summary="Replace a template submission's checks",
+    tag=TAG,
+    description="Recorded as given and read back; Herald gates nothing on them.",
+    request=ChecksBody,
+    answers=(Answer(200, n.CheckList, "the checks as recorded"),),
+)
+def put_submission_checks(ctx: Context) -> HttpResponse:
+    return HttpResponse(
+        200,
+        TemplateChecks(ctx.services.documents).replace(
+            ctx.workspace, ctx.params["id"], ctx.params["submission_id"], ctx.request.json()
+        ),
+    )
+
+
+@router.get(
+    CHECKS,
+    summary="List a template submission's checks",
+    tag=TAG,
+    answers=(Answer(200, n.CheckList, "its checks (none recorded: an empty list)"),),
+)
+def get_submission_checks(ctx: Context) -> HttpResponse:
+    return HttpResponse(
+        200,
+        TemplateChecks(ctx.services.documents).get(
+            ctx.workspace, ctx.params["id"], ctx.params["submission_id"]
+        ),
+    )
+
+
+@router.delete(
+    CHECKS,
+    summary="Cancel a template submission",
+    tag=TAG,
+    description="Its checks are removed; the template stays as it is.",
+    answers=(NO_CONTENT,),
+)
+def cancel_submission(ctx: Context) -> HttpResponse:
+    TemplateChecks(ctx.services.documents).cancel(
+        ctx.workspace, ctx.params["id"], ctx.params["submission_id"]
+    )
+    return HttpResponse(204, None)
