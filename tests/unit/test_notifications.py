@@ -10,7 +10,7 @@ import pytest
 
 from herald.api.http import Api
 from herald.resources import notifications
-from herald.resources.notifications import MAX_KEPT_VERSIONS, MAX_TAGS
+from herald.resources.notifications import MAX_KEPT_VERSIONS, MAX_TAGS, MAX_VERSION_ID_CHARS
 from herald.resources.template_checks import MAX_CHECKS
 from tests.unit.fakes import Pipeline
 from tests.unit.test_api import call, make_api
@@ -344,3 +344,15 @@ def test_a_submission_s_checks_are_replaced_read_back_and_canceled() -> None:
     checked(api, "PUT", path, "/notifications/{id}/{submission_id}/checks", {"checks": checks})
     checked(api, "GET", path, "/notifications/{id}/{submission_id}/checks")
     checked(api, "DELETE", path, "/notifications/{id}/{submission_id}/checks")
+
+
+def test_a_version_id_is_read_to_its_longest_and_no_further() -> None:
+    api, _ = make_api()
+    call(api, "PUT", "/templates/t", {"content": {"title": "T", "body": "B"}})
+    longest = "v" + "9" * (MAX_VERSION_ID_CHARS - 1)
+    assert call(api, "GET", "/notifications/t", version=longest).status == 404  # none kept
+    too_long = "v" + "0" * MAX_VERSION_ID_CHARS
+    refused = call(api, "GET", "/notifications/t", version=too_long)
+    assert (refused.status, refused.body["errors"][0]["field"]) == (400, "version")
+    published = call(api, "POST", "/notifications/t/publish", {"version": too_long})
+    assert (published.status, published.body["errors"][0]["field"]) == (400, "version")

@@ -41,6 +41,12 @@ MAX_VERSIONS_PAGE = 10
 MAX_SCANNED = 1000
 ELEMENTAL_VERSION = "2022-01-01"
 _VERSION_ID = re.compile(r"v(\d{3,6})")
+MAX_VERSION_ID_CHARS = 7
+
+
+def _is_version_id(value: str) -> bool:
+    return len(value) <= MAX_VERSION_ID_CHARS and _VERSION_ID.fullmatch(value) is not None
+
 
 # The fields of a template its working copy holds, and those a publish records.
 WORKING_FIELDS = (
@@ -401,7 +407,7 @@ class NotificationService:
                     f"notification {template['id']} has never been published; ask for version=draft"
                 )
             return _published_body(template), PUBLISHED
-        if not _VERSION_ID.fullmatch(version):
+        if not _is_version_id(version):
             raise ValidationFailed.of("version", 'is "draft", "published" or like "v001"')
         kept = self._kept_version(workspace, template, version)
         return kept["body"], PUBLISHED
@@ -471,7 +477,7 @@ class NotificationService:
             )
             self._write(workspace, published, "template.published", puts, deletes)
             return
-        if not _VERSION_ID.fullmatch(parsed.version):
+        if not _is_version_id(parsed.version):
             raise ValidationFailed.of("version", 'is like "v001"')
         kept = self._kept_version(workspace, stored, parsed.version)
         restored = {k: v for k, v in stored.items() if k not in PUBLISHED_FIELDS}
