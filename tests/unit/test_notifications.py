@@ -356,3 +356,19 @@ def test_a_version_id_is_read_to_its_longest_and_no_further() -> None:
     assert (refused.status, refused.body["errors"][0]["field"]) == (400, "version")
     published = call(api, "POST", "/notifications/t/publish", {"version": too_long})
     assert (published.status, published.body["errors"][0]["field"]) == (400, "version")
+
+
+def test_a_replaced_draft_drops_the_references_it_no_longer_has() -> None:
+    api, _ = make_api()
+    body = {**write(), "brand": {"id": "acme"}, "subscription": {"topic_id": "news"}}
+    template_id = call(api, "POST", "/notifications", {"notification": body}).body["id"]
+    call(api, "PUT", f"/notifications/{template_id}", {"notification": write()})
+    draft = call(api, "GET", f"/notifications/{template_id}", version="draft").body
+    assert (draft["brand"], draft["subscription"]) == (None, None)
+    call(api, "POST", f"/notifications/{template_id}/publish")
+    body = {**write(), "routing": {"strategy_id": "rs-1"}}
+    call(api, "PUT", f"/notifications/{template_id}", {"notification": body, "state": "published"})
+    call(
+        api, "PUT", f"/notifications/{template_id}", {"notification": write(), "state": "published"}
+    )
+    assert call(api, "GET", f"/notifications/{template_id}").body["routing"] is None

@@ -322,7 +322,8 @@ class NotificationService:
         template = {**template, "updated": at, "updater": self.actor}
         if is_published(template):
             template.update(draft=working, state=DRAFT)
-        else:
+        else:  # never published: the working copy is the template itself, whole
+            template = {k: v for k, v in template.items() if k not in WORKING_FIELDS}
             template.update(working)
         puts: list[tuple[DocPath, Document]] = []
         deletes: list[DocPath] = []
