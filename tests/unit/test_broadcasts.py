@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from herald.api.http import Api
+from herald.clock import now_ms
+from herald.errors import ValidationFailed
 from herald.pipeline import broadcasting
 from tests.unit.test_api import call, make_api
 from tests.unit.test_openapi_responses import checked
@@ -266,3 +268,34 @@ def test_a_scheduled_broadcast_goes_out_when_due_to_whoever_is_subscribed_then()
         "bob@example.com",
     ]
     assert call(api, "GET", f"/broadcasts/{made['id']}").body["status"] == "sent"
+
+
+def test_one_send_at_a_time_takes_a_broadcast_and_a_failed_one_frees_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, pipeline = make_api()
+    subscribers(api, "news", "ada")
+    made = draft(api)
+    path = ("broadcasts", made["id"])
+    to_news = {"recipient_id": "news", "recipient_type": "list"}
+
+    # Another send holds it (taken, its request not yet made): this one is refused.
+    held = {"token": "other", "until_ms": now_ms() + broadcasting.CLAIM_MS}
+    pipeline.documents.update("ws1", path, lambda current: {**(current or {}), "claim": held})
+    refused = call(api, "POST", f"/broadcasts/{made['id']}/send", to_news)
+    assert (refused.status, refused.body["errors"][0]["field"]) == (400, "status")
+    # Held past its time (that send's instance gone): it is free again.
+    lapsed = {**held, "until_ms": now_ms() - 1}
+    pipeline.documents.update("ws1", path, lambda current: {**(current or {}), "claim": lapsed})
+
+    def failing(workspace: str, body: Any) -> str:
+        raise ValidationFailed.of("message.to", "refused")
+
+    monkeypatch.setattr(pipeline.services.sending, "send", failing)
+    assert call(api, "POST", f"/broadcasts/{made['id']}/send", to_news).status == 400
+    monkeypatch.undo()
+    sent = call(api, "POST", f"/broadcasts/{made['id']}/send", to_news)
+    assert sent.status == 200, sent.body
+    pipeline.drain()
+    assert [d.recipient["email"] for d in pipeline.email.sent] == ["ada@example.com"]
+    assert "claim" not in (pipeline.documents.get("ws1", path) or {})

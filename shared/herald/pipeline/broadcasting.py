@@ -40,6 +40,9 @@ BROADCASTS = "broadcasts"
 MAX_NAME_CHARS = 200
 # An archived broadcast is left out of the list: a page reads at most this many.
 MAX_SCANNED = 1000
+# A send that stopped between taking the broadcast and making its request (an instance
+# gone) frees it after this.
+CLAIM_MS = 60_000
 # Newest first by id: an id counts down from this as time goes on.
 _LATEST_NS = 10**19 - 1
 
@@ -197,10 +200,56 @@ class BroadcastService:
     def get(self, workspace: str, broadcast_id: str) -> dict[str, Any]:
         return self.view(workspace, self._stored(workspace, broadcast_id))
 
-    def _changed(self, workspace: str, broadcast: Document, actor: str, **fields: Any) -> Document:
-        changed = {**broadcast, **fields, "updated_ms": now_ms(), "updated_by": actor}
-        self.documents.put(workspace, _path(broadcast["id"]), changed)
+    def _changed(
+        self,
+        workspace: str,
+        broadcast: Document,
+        actor: str,
+        dropped: tuple[str, ...] = (),
+        **fields: Any,
+    ) -> Document:
+        """The broadcast with ``fields`` set and ``dropped`` removed, atomically: a
+        change made meanwhile (a send's request id) is kept."""
+
+        def change(current: Document | None) -> Document | None:
+            if current is None:
+                return None
+            kept = {k: v for k, v in current.items() if k not in dropped}
+            return {**kept, **fields, "updated_ms": now_ms(), "updated_by": actor}
+
+        changed = self.documents.update(workspace, _path(broadcast["id"]), change)
+        if changed is None:
+            raise NotFound(f"no broadcast {broadcast['id']}")
         return changed
+
+    def _claim(self, workspace: str, broadcast: Document, status: str) -> str:
+        """Takes the broadcast for one send, atomically: two sends at once make one."""
+        token = secrets.token_hex(8)
+        # A request id whose message was canceled elsewhere leaves the broadcast a draft.
+        stale = broadcast.get("request_id") if status == "draft" else None
+
+        def claim(current: Document | None) -> Document | None:
+            if current is None or "archived_ms" in current:
+                return None
+            held = current.get("claim")
+            if current.get("request_id") not in (None, stale) or (
+                held is not None and held["until_ms"] > now_ms()
+            ):
+                return None  # another send has it
+            return {**current, "claim": {"token": token, "until_ms": now_ms() + CLAIM_MS}}
+
+        claimed = self.documents.update(workspace, _path(broadcast["id"]), claim)
+        if claimed is None or claimed.get("claim", {}).get("token") != token:
+            raise ValidationFailed.of("status", "is sending: another send has it")
+        return token
+
+    def _release(self, workspace: str, broadcast_id: str, token: str) -> None:
+        def release(current: Document | None) -> Document | None:
+            if current is None or current.get("claim", {}).get("token") != token:
+                return None
+            return {k: v for k, v in current.items() if k != "claim"}
+
+        self.documents.update(workspace, _path(broadcast_id), release)
 
     def rename(self, workspace: str, actor: str, broadcast_id: str, body: Any) -> dict[str, Any]:
         parsed = parse_body(BroadcastRename, body)
@@ -238,10 +287,7 @@ class BroadcastService:
         message = self.canceling.cancel(workspace, broadcast["request_id"])
         if message.status != MessageStatus.CANCELED:
             raise ValidationFailed.of("status", "the broadcast is already sending")
-        kept = {k: v for k, v in broadcast.items() if k not in ("request_id", "schedule")}
-        kept.update(updated_ms=now_ms(), updated_by=actor)
-        self.documents.put(workspace, _path(broadcast["id"]), kept)
-        return kept
+        return self._changed(workspace, broadcast, actor, dropped=("request_id", "schedule"))
 
     def cancel(self, workspace: str, actor: str, broadcast_id: str) -> dict[str, Any]:
         stored = self._stored(workspace, broadcast_id)
@@ -314,24 +360,44 @@ class BroadcastService:
                 "content", "the broadcast has none yet: PUT /broadcasts/{broadcast_id}/content"
             )
         self._check_recipient(workspace, target)
-        self._template(actor).publish(workspace, broadcast_id, None)
-        to_key = "list_id" if target.recipient_type == "list" else "audience_id"
-        message: dict[str, Any] = {
-            "to": {to_key: target.recipient_id},
-            "template": broadcast_id,
-            "routing": {"method": "single", "channels": [ROUTING_TARGETS[stored["channel"]]]},
-            "metadata": {"tags": ["broadcast"]},
-        }
+        token = self._claim(workspace, stored, status)
+        try:
+            request_id = self._send_once(workspace, actor, stored, target, delay)
+        except BaseException:
+            self._release(workspace, broadcast_id, token)
+            raise
         schedule: dict[str, Any] = {
             "recipient_id": target.recipient_id,
             "recipient_type": target.recipient_type,
         }
         if delay is not None:
-            message["delay"] = delay
             schedule.update(scheduled_to=delay["until"], timezone=delay["timezone"])
-        request_id = self.sending.send(workspace, {"message": message})
-        sent = self._changed(workspace, stored, actor, request_id=request_id, schedule=schedule)
+        sent = self._changed(
+            workspace, stored, actor, ("claim",), request_id=request_id, schedule=schedule
+        )
         return self.view(workspace, sent)
+
+    def _send_once(
+        self,
+        workspace: str,
+        actor: str,
+        broadcast: Document,
+        target: BroadcastSend,
+        delay: dict[str, Any] | None,
+    ) -> str:
+        """Publishes the broadcast's content and sends it: the request's id."""
+        broadcast_id = broadcast["id"]
+        self._template(actor).publish(workspace, broadcast_id, None)
+        to_key = "list_id" if target.recipient_type == "list" else "audience_id"
+        message: dict[str, Any] = {
+            "to": {to_key: target.recipient_id},
+            "template": broadcast_id,
+            "routing": {"method": "single", "channels": [ROUTING_TARGETS[broadcast["channel"]]]},
+            "metadata": {"tags": ["broadcast"]},
+        }
+        if delay is not None:
+            message["delay"] = delay
+        return self.sending.send(workspace, {"message": message})
 
     def _check_recipient(self, workspace: str, target: BroadcastSend) -> None:
         try:
