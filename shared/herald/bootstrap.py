@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from herald.observability.spanfile import TraceStore
     from herald.pipeline.accepting import SendService
     from herald.pipeline.automating import AutomationInvoker, AutomationRunner
+    from herald.pipeline.broadcasting import BroadcastService
     from herald.pipeline.canceling import CancelService
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
     from herald.pipeline.customer_webhooks.sender import PostOutcome, Sender
@@ -376,6 +377,14 @@ class Services:
         from herald.pipeline.canceling import CancelService
 
         return CancelService(self.adapters.messages)
+
+    @functools.cached_property
+    def broadcasting(self) -> BroadcastService:
+        from herald.pipeline.broadcasting import BroadcastService
+
+        return BroadcastService(
+            self.adapters.documents, self.adapters.messages, self.sending, self.canceling
+        )
 
     @functools.cached_property
     def suppressions(self) -> SuppressionList:

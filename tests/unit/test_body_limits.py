@@ -75,6 +75,13 @@ def test_the_routes_that_take_more_than_the_default_are_the_ones_that_need_it() 
         "POST /send": 256 * 1024,
         "PUT /templates/{template_id}": 256 * 1024,
         "PUT /tenants/{tenant_id}/templates/{template_id}": 256 * 1024,  # as a template's
+        # Courier's notifications API writes the same templates.
+        "POST /notifications": 256 * 1024,
+        "PUT /notifications/{id}": 256 * 1024,
+        "PUT /notifications/{id}/content": 256 * 1024,
+        "PUT /notifications/{id}/elements/{element_id}": 256 * 1024,
+        "PUT /notifications/{id}/locales/{locale_id}": 256 * 1024,
+        "PUT /broadcasts/{broadcast_id}/content": 256 * 1024,
         "POST /profiles/{user_id}": 65 * 1024,
         "PUT /profiles/{user_id}": 65 * 1024,
         "PATCH /profiles/{user_id}": 65 * 1024,

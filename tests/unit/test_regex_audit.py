@@ -253,6 +253,12 @@ SITES: dict[tuple[str, str], Site] = {
     ("herald/elemental/models.py", "_WIDTH"): Site(
         attribute("elemental.models", "_WIDTH"), "fullmatch", 8, "MAX_WIDTH_CHARS, checked first"
     ),
+    ("herald/resources/notifications.py", "_VERSION_ID"): Site(
+        attribute("resources.notifications", "_VERSION_ID"),
+        "fullmatch",
+        7,
+        "MAX_VERSION_ID_CHARS, checked first",
+    ),
     ("herald/engagement/tokens.py", "_TOKEN"): Site(
         attribute("engagement.tokens", "_TOKEN"), "match", ANY_LENGTH, "a path segment"
     ),

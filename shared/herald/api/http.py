@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from herald.observability.spanfile import TraceStore
     from herald.pipeline.accepting import SendService
     from herald.pipeline.automating import AutomationInvoker
+    from herald.pipeline.broadcasting import BroadcastService
     from herald.pipeline.canceling import CancelService
     from herald.pipeline.customer_webhooks.observer import CustomerWebhooks
     from herald.pipeline.digesting import DigestService
@@ -85,6 +86,9 @@ class ApiServices(Protocol):
 
     @property
     def canceling(self) -> CancelService: ...
+
+    @property
+    def broadcasting(self) -> BroadcastService: ...
 
     @property
     def feedback(self) -> FeedbackRecorder: ...

@@ -111,7 +111,8 @@ Flag = bool | str  # Courier's text flags arrive as booleans or as "true"/"false
 Locales = dict[str, dict[str, Any]]
 MAX_ELEMENT_LOCALES = 30
 # What a locale's variant may not replace: what the element is and where it shows.
-_NOT_LOCALIZED = frozenset({"type", "locales", "channels", "if", "loop", "ref"})
+_NOT_LOCALIZED = frozenset({"id", "type", "locales", "channels", "if", "loop", "ref"})
+MAX_ELEMENT_ID_CHARS = 200
 
 
 class _Model(BaseModel):
@@ -119,6 +120,8 @@ class _Model(BaseModel):
 
 
 class _Element(_Model):
+    # Courier's element id: the notifications API addresses an element by it.
+    id: str | None = Field(default=None, min_length=1, max_length=MAX_ELEMENT_ID_CHARS)
     # Courier's control flow, common to every element.
     channels: list[str] | None = None
     if_: Expression | None = Field(default=None, alias="if")

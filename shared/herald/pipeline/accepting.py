@@ -26,6 +26,7 @@ from herald.events.payloads import MessageEnqueued
 from herald.ids import message_id_for, new_request_id
 from herald.observability import metrics, tracing
 from herald.resources.members import Members, members_of
+from herald.resources.notifications import sendable_problem
 from herald.resources.routing_strategies import with_routing_strategy
 from herald.resources.validation import field_errors
 from herald.store.base import MessageRepository, WorkspaceRepository
@@ -286,6 +287,8 @@ class SendService:
             raise ValidationFailed.of(
                 "message.template", f"no template {template_id!r} in this workspace"
             )
+        if problem := sendable_problem(template):
+            raise ValidationFailed.of("message.template", f"template {template_id!r} {problem}")
         return template
 
     def routed(self, workspace: str, request: SendRequest) -> SendRequest:

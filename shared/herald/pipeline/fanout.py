@@ -43,6 +43,8 @@ CHUNK = 100
 # Profiles one step of an audience's fan-out reads, at most (its filter is evaluated
 # on each: profiles are not indexed by attribute).
 AUDIENCE_SCAN = 1000
+# A fan-out expands from these: a delayed one once its time has come.
+_EXPANDABLE = frozenset({MessageStatus.ENQUEUED, MessageStatus.DELAYED})
 # The least time between two writes of a fan-out's record.
 MIN_WRITE_INTERVAL_MS = 1000
 
@@ -217,7 +219,7 @@ class FanOutService:
         """Expands the next chunk; False if the event changed nothing (late or twice)."""
         fanout = message.fanout
         assert fanout is not None
-        if message.status != MessageStatus.ENQUEUED or fanout.done:
+        if message.status not in _EXPANDABLE or fanout.done:
             return False  # the last chunk's event, or one late: nothing left to expand
         # A chunk's messages are committed together: as many as fit the commit budget.
         chunk = max(1, min(self.chunk, COMMIT_BUDGET_BYTES // message_bytes(message)))
@@ -227,7 +229,7 @@ class FanOutService:
 
         def decide(current: MessageState) -> Transition | None:
             if (
-                current.status != MessageStatus.ENQUEUED
+                current.status not in _EXPANDABLE
                 or current.fanout is None
                 or current.fanout.done
                 or current.fanout.cursor != fanout.cursor

@@ -59,6 +59,22 @@ def _collected(
     return Transition(collected, [NewEvent("digest.item_collected", item)])
 
 
+def is_early(message: MessageState) -> bool:
+    """Courier's delay has not yet passed for this message."""
+    return message.not_before_ms is not None and now_ms() < message.not_before_ms
+
+
+def hold_until_due(message: MessageState) -> Transition | None:
+    """An early message made DELAYED, with the event the timer brings back when due."""
+    if message.status != MessageStatus.ENQUEUED or not is_early(message):
+        return None  # past this stage, or already waiting: the timer brings it back
+    assert message.not_before_ms is not None
+    delayed = message.model_copy(update={"status": MessageStatus.DELAYED})
+    return Transition(
+        delayed, [NewEvent("message.delayed", MessageDelayed(until_ms=message.not_before_ms))]
+    )
+
+
 def route_and_render(
     message: MessageState,
     context: RenderContext | None = None,
@@ -83,13 +99,8 @@ def route_and_render(
             Reason.EXPIRED,
             "expires before its delay is over; it would never be sent",
         )
-    if message.not_before_ms is not None and now_ms() < message.not_before_ms:
-        if message.status == MessageStatus.DELAYED:
-            return None  # still waiting: the timer brings the delayed event back
-        delayed = message.model_copy(update={"status": MessageStatus.DELAYED})
-        return Transition(
-            delayed, [NewEvent("message.delayed", MessageDelayed(until_ms=message.not_before_ms))]
-        )
+    if is_early(message):
+        return hold_until_due(message)
     if context.missing is not None:
         missing = Reason.UNPUBLISHED if context.missing.startswith("template") else Reason.FAILED
         return _ended(
@@ -247,7 +258,11 @@ class RenderService:
     def handle(self, event: EventEnvelope) -> None:
         message = self.messages.get_message(event.workspace, event.message_id)
         if message is not None and message.fanout is not None:
-            if not self.fanouts.expand(event, message):
+            # A delayed list send waits whole, and is expanded when due: one cancel
+            # stops it, and whoever is on the list then receives it.
+            if is_early(message):
+                self._hold(event)
+            elif not self.fanouts.expand(event, message):
                 note_ignored(self.messages, self.consumer, event)
             return
         context = self.resolver.resolve(message) if message is not None else None
@@ -272,6 +287,13 @@ class RenderService:
             return None
         tracking = self.workspaces is not None and self.workspaces.settings(workspace).tracking
         return EmailLinks(self.links, tracking)
+
+    def _hold(self, event: EventEnvelope) -> None:
+        applied = self.messages.transition(
+            event.workspace, event.message_id, self.consumer, event.id, hold_until_due
+        )
+        if applied is None and not (event.type == "message.delayed" and self._wait(event)):
+            note_ignored(self.messages, self.consumer, event)
 
     def _wait(self, event: EventEnvelope) -> bool:
         """A delayed message's event, early: have the durable timer bring it back on time."""

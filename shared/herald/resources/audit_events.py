@@ -24,6 +24,8 @@ AuditType = Literal[
     "template.created",
     "template.updated",
     "template.deleted",
+    "template.published",
+    "template.archived",
 ]
 # Where a change came from: the HTTP API, the operator console, or a ``herald`` command.
 Source = Literal["api", "console", "cli"]

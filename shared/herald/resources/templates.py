@@ -18,6 +18,7 @@ from herald.domain.send import (
 from herald.errors import NotFound, ValidationFailed
 from herald.locales import check_locale
 from herald.resources.audit_events import AuditType, Source, audit_entry
+from herald.resources.notifications import MAX_KEPT_VERSIONS, VERSIONS, publish_into
 from herald.resources.parsing import page_of, parse_body
 from herald.resources.routing_strategies import check_strategy_exists
 from herald.store.documents import DocumentStore
@@ -108,6 +109,16 @@ def _check_syntax(field: str, content: Content | ElementalContent) -> None:
             raise ValidationFailed.of(f"{field}.{part}", str(exc)) from exc
 
 
+# What the notifications API keeps beside a template's body (``resources.notifications``).
+_NOTIFICATION_FIELDS = ("tags", "routing_strategy_id", "version_count")
+# Herald's view of a template: its body and times (``api.models_directory.TemplateView``).
+_VIEW_FIELDS = (*TemplateBody.model_fields, "id", "created", "updated")
+
+
+def template_view(template_id: str, stored: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in stored.items() if k in _VIEW_FIELDS}
+
+
 class TemplateService:
     """Templates; each change is written with its audit entry, by ``actor`` from ``source``."""
 
@@ -127,28 +138,43 @@ class TemplateService:
             check_strategy_exists(self.documents, workspace, parsed.routing_strategy_id)
         at = now_ms()
         current = self.documents.get(workspace, ("templates", template_id)) or {}
+        # Herald's API publishes as it writes: the body is the template's next version,
+        # any draft of the notifications API is replaced, and its fields are kept.
         stored = {
+            **{k: v for k, v in current.items() if k in _NOTIFICATION_FIELDS},
             "id": template_id,
             **parsed.model_dump(mode="json", exclude_none=True),
             "created": current.get("created", at),
+            "creator": current.get("creator", self.actor),
             "updated": at,
+            "updater": self.actor,
         }
+        published, versions, dropped = publish_into(stored, at, self.actor)
         kind: AuditType = "template.updated" if current else "template.created"
         audit = audit_entry(kind, f"template:{template_id}", self.actor, self.source, at)
-        self.documents.write_all(workspace, [(("templates", template_id), stored), audit], [])
-        return stored
+        self.documents.write_all(
+            workspace, [(("templates", template_id), published), audit, *versions], dropped
+        )
+        return template_view(template_id, published)
 
     def get(self, workspace: str, template_id: str) -> dict[str, Any]:
         stored = self.documents.get(workspace, ("templates", template_id))
         if stored is None:
             raise NotFound(f"no template {template_id}")
-        return stored
+        return template_view(template_id, stored)
 
     def find(self, workspace: str, cursor: str | None) -> dict[str, Any]:
-        return page_of(self.documents, workspace, ("templates",), cursor, "results")
+        return page_of(self.documents, workspace, ("templates",), cursor, "results", template_view)
 
     def delete(self, workspace: str, template_id: str) -> None:
         if self.documents.get(workspace, ("templates", template_id)) is None:
             raise NotFound(f"no template {template_id}")
         audit = audit_entry("template.deleted", f"template:{template_id}", self.actor, self.source)
-        self.documents.write_all(workspace, [audit], [("templates", template_id)])
+        # Its kept versions go with it: a template made again under its id starts at v001.
+        versions = ("templates", template_id, VERSIONS)
+        kept = self.documents.page(workspace, versions, None, MAX_KEPT_VERSIONS)
+        self.documents.write_all(
+            workspace,
+            [audit],
+            [("templates", template_id), *((*versions, version) for version, _ in kept)],
+        )

@@ -131,6 +131,9 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("templates", "channels"),
     ("templates", "routing"),
     ("templates", "locales"),
+    ("templates", "draft"),  # the notifications API's working copy, read with its template
+    ("versions", "body"),  # a template's kept versions, read by id
+    ("submissions", "checks"),  # a template submission's checks, read by id
     ("locales", "po"),  # a domain's translations in one locale, read by id
     ("locales", "messages"),
     ("brands", "settings"),
