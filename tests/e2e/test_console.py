@@ -1,6 +1,6 @@
 """The console in headless Chromium on the local stack: sign in with the workspace's key,
 find a message sent through the API, open it (its timeline, provider attempts, waterfall and
-preview), cancel another, send a test of a template, follow the list live, redrive a dead
+preview) and resend it, cancel another, send a test of a template, follow the list live, redrive a dead
 letter; axe-core checks every page visited, and a screenshot of each is kept under
 ``test-artifacts/console/`` (not committed)."""
 
@@ -135,6 +135,21 @@ def test_an_operator_signs_in_finds_a_sent_message_and_cancels_a_delayed_one(
         eventually(lambda: functions <= waterfall_functions(), what="the message's waterfall")
         browser.screenshot(ARTIFACTS / "3-message.png")
         assert_accessible(browser)
+
+        # Resent: a new message of the same content, recorded as the original's resend.
+        browser.click("form[action$='/resend'] button[type=submit]")
+        browser.wait_for(
+            "location.search === '?notice=resent' && document.readyState === 'complete'"
+        )
+        resent = browser.evaluate("location.pathname").removeprefix("/console/messages/")
+        assert resent != sent and api.get(f"/messages/{resent}")["resentFrom"] == sent
+        resend_of = browser.evaluate(
+            "[...document.querySelectorAll('dt')].find(e => e.textContent === 'Resend of')"
+            ".nextElementSibling.querySelector('a').getAttribute('href')"
+        )
+        assert resend_of == f"/console/messages/{sent}"
+        assert_accessible(browser)
+        eventually(lambda: status_of(api, resent) == "SENT", what="the resend sent")
 
         browser.open(f"{base}/console/messages/{delayed}")
         browser.click("form[action$='/cancel'] button[type=submit]")

@@ -283,6 +283,8 @@ def test_every_page_and_redirect_carries_the_security_headers() -> None:
             "/console/suppressions/lift", {"csrf": token, "address": "nobody@example.com"}
         ),
         browser.post(f"/console/messages/{message_id}/cancel", {"csrf": "x"}),
+        browser.post(f"/console/messages/{message_id}/resend", {"csrf": "x"}),
+        browser.post(f"/console/messages/{message_id}/resend", {"csrf": token}),
         browser.post(f"/console/messages/{message_id}/cancel", {"csrf": token}),
     ]
     # Every GET page of the console is among them.

@@ -97,6 +97,7 @@ class MessageState(BaseModel):
     # anyone, and is not listed; what its send steps make are).
     automation: AutomationRun | None = None
     automation_run_id: str | None = None  # the run whose send step made this message
+    resent_from: str | None = None  # the message this one resends (``POST .../resend``)
     # The routing tree that was planned, with only the channels the recipient can be
     # reached on: {"method": "single"|"all", "channels": [channel or tree, ...]}.
     route: dict[str, Any] | None = None

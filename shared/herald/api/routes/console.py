@@ -409,6 +409,7 @@ NOTICES = {
     "canceled": "The message was canceled.",
     "too-late": "Too late to cancel: a provider has the message, or it has ended.",
     "replayed": "The webhook delivery was posted again: its newest attempt is listed.",
+    "resent": "This is a resend: a new message, now, of the original's content to its recipient.",
 }
 
 
@@ -492,6 +493,34 @@ def cancel(ctx: Context) -> HttpResponse:
         return _notice(404, "No such message", "This workspace has no such message.", signed)
     notice = "canceled" if message.status == MessageStatus.CANCELED else "too-late"
     return _redirect(f"/console/messages/{message_id}?notice={notice}")
+
+
+@router.post(
+    "/console/messages/{message_id}/resend",
+    summary="Resends a message from the console, as POST /messages/{message_id}/resend does",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        Answer(303, None, "resent: to the new message's page"),
+        Answer(400, None, "not resendable (a list send's record, a template gone)", raw=HTML),
+        Answer(404, None, "no such message in the workspace", raw=HTML),
+        REFUSED_FORM,
+        TO_SIGN_IN,
+    ),
+    public=True,
+)
+def resend(ctx: Context) -> HttpResponse:
+    posted = _posted(ctx)
+    if isinstance(posted, HttpResponse):
+        return posted
+    signed, _ = posted
+    try:
+        resent = ctx.services.sending.resend(signed.session.workspace, ctx.params["message_id"])
+    except NotFound:
+        return _notice(404, "No such message", "This workspace has no such message.", signed)
+    except ValidationFailed as exc:
+        return _notice(400, "Not resent", _field_error(exc), signed)
+    return _redirect(f"/console/messages/{resent}?notice=resent")
 
 
 @router.post(
