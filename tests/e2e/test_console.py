@@ -1,8 +1,9 @@
 """The console in headless Chromium on the local stack: sign in with the workspace's key,
 find a message sent through the API, open it (its timeline, provider attempts, waterfall and
-preview) and resend it, cancel another, send a test of a template, follow the list live, redrive a dead
-letter; axe-core checks every page visited, and a screenshot of each is kept under
-``test-artifacts/console/`` (not committed)."""
+preview) and resend it, cancel another, send a test of a template, read the event web's
+last hour and a function's failures, follow the list live, redrive a dead letter; axe-core
+checks every page visited, and a screenshot of each is kept under ``test-artifacts/console/``
+(not committed)."""
 
 from __future__ import annotations
 
@@ -233,7 +234,30 @@ def test_an_operator_signs_in_finds_a_sent_message_and_cancels_a_delayed_one(
 
         browser.open(f"{base}/console/events")
         assert browser.evaluate("document.querySelectorAll('svg line').length") > 10
+        # The last hour on each edge, from the spans the functions wrote: this test's sends
+        # (the first, its resend, the test send; the delayed one) at least.
+        edges = browser.evaluate(
+            "Object.fromEntries([...document.querySelectorAll('#edge-counts tbody tr')]"
+            ".map(r => [r.dataset.edge, Number(r.cells[3].textContent)]))"
+        )
+        assert edges["api→message.enqueued"] >= 4, edges
+        assert edges["message.enqueued→render"] >= 4, edges
+        assert edges["message.rendered→deliver"] >= 3, edges
+        figures = browser.evaluate(
+            "[...document.querySelectorAll('svg text.edge-figures')].map(t => t.textContent)"
+        )
+        assert len(figures) == len(edges) and any("p95" in f for f in figures), figures
         browser.screenshot(ARTIFACTS / "8-event-web.png")
+        assert_accessible(browser)
+        browser.click("svg a[href='/console/functions/deliver']")
+        browser.wait_for(
+            "location.pathname === '/console/functions/deliver'"
+            " && document.readyState === 'complete'"
+        )
+        assert "No span of this workspace's events failed in deliver" in browser.evaluate(
+            "document.body.innerText"
+        )
+        browser.screenshot(ARTIFACTS / "8b-function.png")
         assert_accessible(browser)
     assert status_of(api, delayed) == "CANCELED"
 
@@ -322,6 +346,12 @@ def test_the_list_follows_new_messages_and_a_dead_letter_is_previewed_then_redri
             == "webhooks"
         )
         browser.screenshot(ARTIFACTS / "10-dead-letters.png")
+        assert_accessible(browser)
+        # The event web's webhooks function shows it among its recent failures.
+        browser.open(f"{base}/console/functions/webhooks")
+        assert envelope.id in browser.evaluate(
+            "document.querySelector('#function-dead-letters').innerText"
+        )
         assert_accessible(browser)
 
         def redriven() -> bool:

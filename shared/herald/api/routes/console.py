@@ -22,7 +22,7 @@ from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer, Query
 from herald.api.routes.messages import list_query
 from herald.clock import now_ms
-from herald.console import pages
+from herald.console import event_stats, pages
 from herald.console.pages import SECURITY_HEADERS
 from herald.console.sessions import (
     SESSION_COOKIE,
@@ -36,8 +36,10 @@ from herald.console.sessions import (
 )
 from herald.domain.status import PIPELINE_END, MessageStatus
 from herald.errors import NotFound, ValidationFailed
+from herald.events.registry import EVENTS
 from herald.json_input import parse_json
-from herald.observability.spanfile import MAX_TRACE_SPANS
+from herald.observability.spanfile import MAX_TRACE_SPANS, RecentSpans
+from herald.observability.spantree import format_ms
 from herald.pipeline.customer_webhooks.deliveries import Deliveries, Delivery
 from herald.publish.dead_letters import DeadLetter
 from herald.publish.dead_letters import consumers as dead_letter_consumers
@@ -562,7 +564,7 @@ def replay_webhook(ctx: Context) -> HttpResponse:
 
 @router.get(
     "/console/events",
-    summary="The event web: every event, its producers and consumers, from the registry",
+    summary="The event web: every event, its producers and consumers, the last hour on each edge",
     tag=TAG,
     answers=(PAGE, TO_SIGN_IN),
     public=True,
@@ -571,7 +573,62 @@ def event_web(ctx: Context) -> HttpResponse:
     signed = _signed_in(ctx)
     if isinstance(signed, HttpResponse):
         return signed
-    return _html(200, pages.event_web_page(signed.session.workspace, signed.csrf))
+    since_ms = now_ms() - event_stats.WINDOW_MS
+    recent = _recent_spans(ctx, since_ms)
+    counts = event_stats.count_web(recent, signed.session.workspace) if recent is not None else None
+    page = pages.event_web_page(
+        signed.session.workspace, signed.csrf, counts, since_ms, ctx.services.cloud_project or ""
+    )
+    return _html(200, page)
+
+
+def _recent_spans(ctx: Context, since_ms: int) -> RecentSpans | None:
+    """The spans since ``since_ms`` from the trace store; None where it is not read."""
+    traces = ctx.services.traces
+    return traces.recent(since_ms * 1_000_000) if traces is not None else None
+
+
+@router.get(
+    "/console/functions/{function}",
+    summary="A function of the event web: its failed spans of the last hour, its dead letters",
+    tag=TAG,
+    answers=(PAGE, Answer(404, None, "no such function", raw=HTML), TO_SIGN_IN),
+    public=True,
+)
+def function_page(ctx: Context) -> HttpResponse:
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    name, workspace = ctx.params["function"], signed.session.workspace
+    produces = [spec.name for spec in EVENTS if name in spec.producers]
+    consumes = [spec.name for spec in EVENTS if name in spec.consumers]
+    if not produces and not consumes:
+        return _notice(404, "No such function", "The event web has no such function.", signed)
+    since_ms = now_ms() - event_stats.WINDOW_MS
+    recent = _recent_spans(ctx, since_ms)
+    letters = []
+    if consumes:
+        looked_at = ctx.services.dead_letters.peek(
+            limit=DEAD_LETTERS_LOOKED_AT, workspace=workspace
+        )
+        letters = [letter for letter in looked_at if letter.consumer == name]
+    page = pages.render(
+        "function.html",
+        f"Function {name}",
+        workspace=workspace,
+        csrf=signed.csrf,
+        function=name,
+        produces=produces,
+        consumes=consumes,
+        failures=(
+            event_stats.recent_failures(recent, workspace, name) if recent is not None else None
+        ),
+        letters=letters,
+        since_ms=since_ms,
+        format_ms=format_ms,
+        cloud_project=ctx.services.cloud_project,
+    )
+    return _html(200, page)
 
 
 SUPPRESSION_NOTICES = {"lifted": "The suppression was lifted: sends to the address go out again."}
