@@ -367,3 +367,73 @@ def test_the_list_follows_new_messages_and_a_dead_letter_is_previewed_then_redri
         browser.screenshot(ARTIFACTS / "11-redriven.png")
         assert_accessible(browser)
         assert not previewed()
+
+
+def test_brands_lists_topics_and_keys_by_keyboard(
+    stack: Stack, own_workspace_api: Client, tmp_path: Path
+) -> None:
+    assert CHROMIUM is not None and own_workspace_api.key
+    api, key = own_workspace_api, own_workspace_api.key
+    brand = {"id": "acme", "name": "Acme <b>", "settings": {"colors": {"primary": "#0a7d4b"}}}
+    assert api.request("POST", "/brands", brand)[0] in (200, 201)
+    assert api.request("PUT", "/lists/news", {"name": "News"})[0] == 204
+    assert api.request("PUT", "/lists/news/subscriptions/ada", {})[0] == 204
+    topic = {"topic_name": "Digest", "default_status": "OPTED_OUT"}
+    assert api.request("PUT", "/preferences/topics/digest", topic)[0] == 200
+    base = stack.base_url
+
+    with Browser(CHROMIUM, tmp_path / "profile", tmp_path / "chromium.log") as browser:
+        sign_in(browser, base, key)
+        browser.open(f"{base}/console/brands")
+        assert_accessible(browser)
+        browser.press_enter("a[href='/console/brands/acme']")
+        browser.wait_for(
+            "location.pathname === '/console/brands/acme' && document.readyState === 'complete'"
+        )
+        frame = browser.evaluate(
+            "(() => { const f = document.querySelector('iframe.preview');"
+            " return {sandbox: f.getAttribute('sandbox'), reachable: f.contentDocument !== null,"
+            " colour: f.getAttribute('srcdoc').includes('#0a7d4b')}; })()"
+        )
+        assert frame == {"sandbox": "", "reachable": False, "colour": True}
+        assert "Acme <b>" in browser.evaluate("document.querySelector('dd').textContent")
+        browser.screenshot(ARTIFACTS / "12-brand.png")
+        assert_accessible(browser)
+
+        browser.open(f"{base}/console/lists")
+        assert_accessible(browser)
+        browser.press_enter("a[href='/console/lists/news']")
+        browser.wait_for(
+            "location.pathname === '/console/lists/news' && document.readyState === 'complete'"
+        )
+        assert browser.evaluate(
+            "[...document.querySelectorAll('#subscribers tbody td:first-child')]"
+            ".map(c => c.textContent)"
+        ) == ["ada"]
+        assert_accessible(browser)
+
+        browser.open(f"{base}/console/topics")
+        assert "OPTED_OUT" in browser.evaluate("document.querySelector('#topics').innerText")
+        assert_accessible(browser)
+
+        # A key created by keyboard, shown once, that opens the workspace; then revoked.
+        browser.open(f"{base}/console/keys")
+        assert_accessible(browser)
+        browser.press_enter("form[action='/console/keys'] button[type=submit]")
+        browser.wait_for("document.querySelector('#new-key') !== null")
+        new_key = browser.evaluate("document.querySelector('#new-key').value")
+        assert new_key.startswith("hk_")
+        assert Client(base, new_key).request("GET", "/messages")[0] == 200
+        browser.screenshot(ARTIFACTS / "13-keys.png")
+        assert_accessible(browser)
+        key_id = browser.evaluate(
+            "[...document.querySelectorAll('#keys tbody tr')]"
+            ".find(r => r.cells[1].textContent === " + repr(new_key[:7]) + ")"
+            ".cells[0].textContent"
+        )
+        browser.press_enter(f"form[action='/console/keys/{key_id}/revoke'] button")
+        browser.wait_for(
+            "location.search === '?notice=revoked' && document.readyState === 'complete'"
+        )
+        assert Client(base, new_key).request("GET", "/messages")[0] == 401
+        assert_accessible(browser)

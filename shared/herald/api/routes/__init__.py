@@ -23,6 +23,7 @@ from herald.api.routes import (
     callbacks,
     console,
     console_templates,
+    console_workspace,
     inbound,
     inbox,
     lists,
@@ -71,6 +72,7 @@ ROUTE_MODULES = (
     preferences_page,
     console,
     console_templates,
+    console_workspace,
 )
 
 
