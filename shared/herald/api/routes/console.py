@@ -51,7 +51,7 @@ TAG = "Console"
 MAX_KEY_CHARS = 256
 PAGE_SIZE = 50
 # The list's filters the console's form offers, by the API's query names.
-FILTERS = ("status", "recipient", "tag", "notification")
+FILTERS = ("status", "recipient", "tag", "notification", "tenant_id")
 TIME_FILTERS = ("from", "to")
 MAX_TIME_CHARS = 40
 HTML = "text/html"
@@ -239,6 +239,7 @@ LIST_QUERY = (
     Query("recipient", "the recipient (user id, address)"),
     Query("tag", "a tag"),
     Query("notification", "the template sent"),
+    Query("tenant_id", "the tenant sent for (context.tenant_id or to.tenant_id)"),
     Query("from", "enqueued at or after: YYYY-MM-DDTHH:MM, UTC"),
     Query("to", "enqueued at or before: YYYY-MM-DDTHH:MM, UTC"),
     Query("cursor", "the next page's cursor"),
