@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -129,8 +128,17 @@ MAX_RECENT_BYTES_PER_FILE = 8 * 1024 * 1024
 # What marks a span the event web counts, before its line is parsed: a topic's consumer, a
 # publish, the relay (a consumer of the outbox), or a failure.
 _COUNTED = ('"kind":"CONSUMER"', '"kind":"PRODUCER"', '"status":"ERROR"')
-_SPAN_ID = re.compile(r'"span_id":"([0-9a-f]{16})"')
-_SERVICE = re.compile(r'"service":"([^"\\]*)"')
+
+
+def _text_field(line: str, name: str) -> str | None:
+    """A string field of a span's line, found without parsing it (``to_json``'s keys)."""
+    key = f'"{name}":"'
+    start = line.find(key)
+    if start < 0:
+        return None
+    start += len(key)
+    end = line.find('"', start)
+    return line[start:end] if end >= 0 else None
 
 
 @dataclass(frozen=True)
@@ -192,8 +200,9 @@ class SpanFileTraces:
                 truncated = True
                 lines = lines[1:]  # begun before the part read
             for line in lines:
-                if (span_id := _SPAN_ID.search(line)) and (service := _SERVICE.search(line)):
-                    services[span_id[1]] = service[1]
+                span_id, service = _text_field(line, "span_id"), _text_field(line, "service")
+                if span_id and service is not None:
+                    services[span_id] = service
                 if not any(mark in line for mark in _COUNTED):
                     continue
                 try:
