@@ -490,6 +490,10 @@ class Services:
     def workspace_for_key(self, key: str) -> str | None:
         return self.adapters.keys.workspace_for(hash_api_key(key))
 
+    @property
+    def keys(self) -> KeyRepository:
+        return self.adapters.keys
+
     @functools.cached_property
     def feedback(self) -> FeedbackService:
         from herald.pipeline.feedback import FeedbackService

@@ -174,6 +174,19 @@ class Browser:
                 clickCount=1,
             )
 
+    def press_enter(self, selector: str) -> None:
+        """Focuses the element, as Tab would, then presses Enter on the keyboard."""
+        self.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")
+        for kind in ("keyDown", "keyUp"):
+            self.call(
+                "Input.dispatchKeyEvent",
+                type=kind,
+                key="Enter",
+                code="Enter",
+                windowsVirtualKeyCode=13,
+                **({"text": "\r"} if kind == "keyDown" else {}),
+            )
+
     def type_into(self, selector: str, text: str) -> None:
         """Focuses the field, as a click would, then types ``text`` into it."""
         self.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")

@@ -1,8 +1,9 @@
 """The console in headless Chromium on the local stack: sign in with the workspace's key,
 find a message sent through the API, open it (its timeline, provider attempts, waterfall and
-preview), cancel another, send a test of a template, follow the list live, redrive a dead
-letter; axe-core checks every page visited, and a screenshot of each is kept under
-``test-artifacts/console/`` (not committed)."""
+preview) and resend it, cancel another, send a test of a template, read the event web's
+last hour and a function's failures, follow the list live, redrive a dead letter; axe-core
+checks every page visited, and a screenshot of each is kept under ``test-artifacts/console/``
+(not committed)."""
 
 from __future__ import annotations
 
@@ -136,6 +137,21 @@ def test_an_operator_signs_in_finds_a_sent_message_and_cancels_a_delayed_one(
         browser.screenshot(ARTIFACTS / "3-message.png")
         assert_accessible(browser)
 
+        # Resent: a new message of the same content, recorded as the original's resend.
+        browser.click("form[action$='/resend'] button[type=submit]")
+        browser.wait_for(
+            "location.search === '?notice=resent' && document.readyState === 'complete'"
+        )
+        resent = browser.evaluate("location.pathname").removeprefix("/console/messages/")
+        assert resent != sent and api.get(f"/messages/{resent}")["resentFrom"] == sent
+        resend_of = browser.evaluate(
+            "[...document.querySelectorAll('dt')].find(e => e.textContent === 'Resend of')"
+            ".nextElementSibling.querySelector('a').getAttribute('href')"
+        )
+        assert resend_of == f"/console/messages/{sent}"
+        assert_accessible(browser)
+        eventually(lambda: status_of(api, resent) == "SENT", what="the resend sent")
+
         browser.open(f"{base}/console/messages/{delayed}")
         browser.click("form[action$='/cancel'] button[type=submit]")
         browser.wait_for(
@@ -218,7 +234,30 @@ def test_an_operator_signs_in_finds_a_sent_message_and_cancels_a_delayed_one(
 
         browser.open(f"{base}/console/events")
         assert browser.evaluate("document.querySelectorAll('svg line').length") > 10
+        # The last hour on each edge, from the spans the functions wrote: this test's sends
+        # (the first, its resend, the test send; the delayed one) at least.
+        edges = browser.evaluate(
+            "Object.fromEntries([...document.querySelectorAll('#edge-counts tbody tr')]"
+            ".map(r => [r.dataset.edge, Number(r.cells[3].textContent)]))"
+        )
+        assert edges["api→message.enqueued"] >= 4, edges
+        assert edges["message.enqueued→render"] >= 4, edges
+        assert edges["message.rendered→deliver"] >= 3, edges
+        figures = browser.evaluate(
+            "[...document.querySelectorAll('svg text.edge-figures')].map(t => t.textContent)"
+        )
+        assert len(figures) == len(edges) and any("p95" in f for f in figures), figures
         browser.screenshot(ARTIFACTS / "8-event-web.png")
+        assert_accessible(browser)
+        browser.click("svg a[href='/console/functions/deliver']")
+        browser.wait_for(
+            "location.pathname === '/console/functions/deliver'"
+            " && document.readyState === 'complete'"
+        )
+        assert "No span of this workspace's events failed in deliver" in browser.evaluate(
+            "document.body.innerText"
+        )
+        browser.screenshot(ARTIFACTS / "8b-function.png")
         assert_accessible(browser)
     assert status_of(api, delayed) == "CANCELED"
 
@@ -308,6 +347,12 @@ def test_the_list_follows_new_messages_and_a_dead_letter_is_previewed_then_redri
         )
         browser.screenshot(ARTIFACTS / "10-dead-letters.png")
         assert_accessible(browser)
+        # The event web's webhooks function shows it among its recent failures.
+        browser.open(f"{base}/console/functions/webhooks")
+        assert envelope.id in browser.evaluate(
+            "document.querySelector('#function-dead-letters').innerText"
+        )
+        assert_accessible(browser)
 
         def redriven() -> bool:
             if not previewed():
@@ -322,3 +367,73 @@ def test_the_list_follows_new_messages_and_a_dead_letter_is_previewed_then_redri
         browser.screenshot(ARTIFACTS / "11-redriven.png")
         assert_accessible(browser)
         assert not previewed()
+
+
+def test_brands_lists_topics_and_keys_by_keyboard(
+    stack: Stack, own_workspace_api: Client, tmp_path: Path
+) -> None:
+    assert CHROMIUM is not None and own_workspace_api.key
+    api, key = own_workspace_api, own_workspace_api.key
+    brand = {"id": "acme", "name": "Acme <b>", "settings": {"colors": {"primary": "#0a7d4b"}}}
+    assert api.request("POST", "/brands", brand)[0] in (200, 201)
+    assert api.request("PUT", "/lists/news", {"name": "News"})[0] == 204
+    assert api.request("PUT", "/lists/news/subscriptions/ada", {})[0] == 204
+    topic = {"topic_name": "Digest", "default_status": "OPTED_OUT"}
+    assert api.request("PUT", "/preferences/topics/digest", topic)[0] == 200
+    base = stack.base_url
+
+    with Browser(CHROMIUM, tmp_path / "profile", tmp_path / "chromium.log") as browser:
+        sign_in(browser, base, key)
+        browser.open(f"{base}/console/brands")
+        assert_accessible(browser)
+        browser.press_enter("a[href='/console/brands/acme']")
+        browser.wait_for(
+            "location.pathname === '/console/brands/acme' && document.readyState === 'complete'"
+        )
+        frame = browser.evaluate(
+            "(() => { const f = document.querySelector('iframe.preview');"
+            " return {sandbox: f.getAttribute('sandbox'), reachable: f.contentDocument !== null,"
+            " colour: f.getAttribute('srcdoc').includes('#0a7d4b')}; })()"
+        )
+        assert frame == {"sandbox": "", "reachable": False, "colour": True}
+        assert "Acme <b>" in browser.evaluate("document.querySelector('dd').textContent")
+        browser.screenshot(ARTIFACTS / "12-brand.png")
+        assert_accessible(browser)
+
+        browser.open(f"{base}/console/lists")
+        assert_accessible(browser)
+        browser.press_enter("a[href='/console/lists/news']")
+        browser.wait_for(
+            "location.pathname === '/console/lists/news' && document.readyState === 'complete'"
+        )
+        assert browser.evaluate(
+            "[...document.querySelectorAll('#subscribers tbody td:first-child')]"
+            ".map(c => c.textContent)"
+        ) == ["ada"]
+        assert_accessible(browser)
+
+        browser.open(f"{base}/console/topics")
+        assert "OPTED_OUT" in browser.evaluate("document.querySelector('#topics').innerText")
+        assert_accessible(browser)
+
+        # A key created by keyboard, shown once, that opens the workspace; then revoked.
+        browser.open(f"{base}/console/keys")
+        assert_accessible(browser)
+        browser.press_enter("form[action='/console/keys'] button[type=submit]")
+        browser.wait_for("document.querySelector('#new-key') !== null")
+        new_key = browser.evaluate("document.querySelector('#new-key').value")
+        assert new_key.startswith("hk_")
+        assert Client(base, new_key).request("GET", "/messages")[0] == 200
+        browser.screenshot(ARTIFACTS / "13-keys.png")
+        assert_accessible(browser)
+        key_id = browser.evaluate(
+            "[...document.querySelectorAll('#keys tbody tr')]"
+            ".find(r => r.cells[1].textContent === " + repr(new_key[:7]) + ")"
+            ".cells[0].textContent"
+        )
+        browser.press_enter(f"form[action='/console/keys/{key_id}/revoke'] button")
+        browser.wait_for(
+            "location.search === '?notice=revoked' && document.readyState === 'complete'"
+        )
+        assert Client(base, new_key).request("GET", "/messages")[0] == 401
+        assert_accessible(browser)

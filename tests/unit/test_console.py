@@ -268,6 +268,8 @@ def test_every_page_and_redirect_carries_the_security_headers() -> None:
         browser.get(f"/console/messages/{message_id}"),
         browser.get("/console/messages/nope"),
         browser.get("/console/events"),
+        browser.get("/console/functions/render"),
+        browser.get("/console/functions/nope"),
         browser.get("/console/send"),
         browser.get("/console/suppressions"),
         browser.get("/console/dead-letters"),
@@ -283,6 +285,8 @@ def test_every_page_and_redirect_carries_the_security_headers() -> None:
             "/console/suppressions/lift", {"csrf": token, "address": "nobody@example.com"}
         ),
         browser.post(f"/console/messages/{message_id}/cancel", {"csrf": "x"}),
+        browser.post(f"/console/messages/{message_id}/resend", {"csrf": "x"}),
+        browser.post(f"/console/messages/{message_id}/resend", {"csrf": token}),
         browser.post(f"/console/messages/{message_id}/cancel", {"csrf": token}),
     ]
     # Every GET page of the console is among them.
@@ -295,6 +299,7 @@ def test_every_page_and_redirect_carries_the_security_headers() -> None:
         "/console/messages",
         "/console/messages/{message_id}",
         "/console/events",
+        "/console/functions/{function}",
         "/console/dead-letters",
         "/console/live/messages",
         "/console/static/{script}",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from herald.api.routes import console as console_routes
 from tests.unit.fakes import Pipeline
+from tests.unit.test_api import call
 from tests.unit.test_console import (
     HOSTILE,
     KEY,
@@ -136,3 +137,28 @@ def test_the_scripts_write_text_never_markup() -> None:
     template_js = (static / "template.js").read_text()
     assert template_js.count("srcdoc") == 1 and 'sandbox: ""' in template_js
     assert Browser(make_pipeline().api).get("/console/static/../pages.py").status == 404
+
+
+def test_the_tenant_filter_lists_the_tenants_messages_in_the_page_and_its_twin() -> None:
+    pipeline = make_pipeline()
+    assert call(pipeline.api, "PUT", "/tenants/acme", {"name": "Acme"}, key=KEY).status == 200
+    plain = sent_message(pipeline)
+    tenants = sent_message(
+        pipeline,
+        send={
+            "message": {
+                "to": {"email": "ada@example.com"},
+                "content": {"title": "T", "body": "B"},
+                "context": {"tenant_id": "acme"},
+            }
+        },
+    )
+    browser = signed_in(pipeline)
+    page = text(browser.get("/console/messages", tenant_id="acme"))
+    assert listed(page) == [tenants]
+    assert '<input id="tenant_id" name="tenant_id" value="acme"' in page
+    assert "tenant_id=acme" in page  # the live twin follows the same filter
+    twin = json.loads(browser.get("/console/live/messages", tenant_id="acme").raw or b"")
+    assert [row["id"] for row in twin["results"]] == [tenants]
+    assert set(listed(text(browser.get("/console/messages", tenant_id="")))) == {plain, tenants}
+    assert listed(text(browser.get("/console/messages", tenant_id="other"))) == []

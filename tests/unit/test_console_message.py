@@ -203,3 +203,50 @@ def test_an_endpoints_hostile_answer_is_shown_as_text() -> None:
     page = text(signed_in(pipeline).get(f"/console/messages/{message_id}"))
     deliveries = section(page, "webhook-deliveries")
     assert "&lt;script&gt;" in deliveries and "<script>" not in page and "<img src=x" not in page
+
+
+def test_a_resend_needs_the_token_and_is_a_new_message_recorded_as_the_originals_resend() -> None:
+    pipeline = make_pipeline()
+    original = sent_message(pipeline)
+    browser = signed_in(pipeline)
+    page = text(browser.get(f"/console/messages/{original}"))
+    assert f'action="/console/messages/{original}/resend"' in page
+    assert "Resend of" not in page
+    path = f"/console/messages/{original}/resend"
+    foreign_token = form_token(text(signed_in(pipeline).get("/console/messages")))
+    for token in ("", "forged", foreign_token):
+        assert browser.post(path, {"csrf": token}).status == 403
+    assert len(pipeline.messages.messages) == 1
+
+    done = browser.post(path, {"csrf": form_token(page)})
+    assert done.status == 303
+    resent = done.headers["location"].removeprefix("/console/messages/").split("?")[0]
+    assert done.headers["location"] == f"/console/messages/{resent}?notice=resent"
+    assert resent != original
+    pipeline.drain()
+    view = call(pipeline.api, "GET", f"/messages/{resent}", key=KEY).body
+    assert (view["status"], view["recipient"], view["resentFrom"]) == (
+        "SENT",
+        "ada@example.com",
+        original,
+    )
+    assert call(pipeline.api, "GET", f"/messages/{original}", key=KEY).body["resentFrom"] is None
+    new_page = text(browser.get(f"/console/messages/{resent}", notice="resent"))
+    assert "This is a resend" in new_page
+    assert f'<dt>Resend of</dt><dd><a href="/console/messages/{original}">' in new_page
+
+
+def test_another_workspaces_message_or_a_list_sends_record_is_not_resent() -> None:
+    pipeline = make_pipeline()
+    theirs = sent_message(pipeline, key=OTHER_KEY)
+    call(pipeline.api, "PUT", "/lists/news", {"name": "News"}, key=KEY)
+    to_list = {"message": {"to": {"list_id": "news"}, "content": {"title": "t", "body": "b"}}}
+    fanout = call(pipeline.api, "POST", "/send", to_list, key=KEY).body["requestId"]
+    browser = signed_in(pipeline)
+    token = form_token(text(browser.get("/console/messages")))
+    before = len(pipeline.messages.messages)
+    assert browser.post(f"/console/messages/{theirs}/resend", {"csrf": token}).status == 404
+    refused = browser.post(f"/console/messages/{fanout}/resend", {"csrf": token})
+    assert refused.status == 400
+    assert "message_id: " in text(refused) and "list send" in text(refused)
+    assert len(pipeline.messages.messages) == before

@@ -17,6 +17,7 @@ FILTER_VALUES: dict[str, tuple[object, ...]] = {
     "recipient": ("a@example.com",),
     "trace_id": ("t1",),
     "template": ("welcome",),
+    "tenant_id": ("acme",),
     "tags": (("a",), ("a", "b")),
 }
 EXTRAS: tuple[dict[str, object], ...] = (

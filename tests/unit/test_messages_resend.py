@@ -35,6 +35,7 @@ def test_a_resend_is_a_new_message_of_the_same_content_to_the_same_recipient_now
         "login-code",
     )
     assert message["tags"] == ["otp"]
+    assert message["resentFrom"] == original
     [mail] = pipeline.email.sent
     assert (mail.rendered["subject"], mail.rendered["text"]) == ("Hi Ada", "Code 42")
     # The original is untouched: still waiting out its delay.

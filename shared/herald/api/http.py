@@ -140,6 +140,11 @@ class ApiServices(Protocol):
         ...
 
     @property
+    def keys(self) -> KeyRepository:
+        """The API keys (the console's keys page: one workspace's)."""
+        ...
+
+    @property
     def dead_letters(self) -> DeadLetters:
         """Lists and redrives the deployment's dead letters (the console: one workspace's)."""
         ...

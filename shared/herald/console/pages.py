@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from herald import markup
+from herald.console.event_stats import NO_EVENTS, EdgeStats, WebCounts
 from herald.events.registry import EVENTS, EventSpec
 from herald.observability.spanfile import SpanRecord
 from herald.observability.spantree import duration_ns, format_ms, is_orphan, order_tree, time_axis
@@ -62,10 +63,23 @@ class Node:
 
 @dataclass(frozen=True)
 class Edge:
+    """A line of the picture and its last hour's figures, written beside its event's end."""
+
     x1: int
     y1: int
     x2: int
     y2: int
+    source: str
+    event: str
+    target: str
+    stats: EdgeStats | None  # None: not counted (history only, or no trace store)
+    label_x: int
+    label_y: int
+    label_anchor: str  # "end" left of the event, "start" right of it
+
+    @property
+    def failed(self) -> bool:
+        return self.stats is not None and self.stats.errors > 0
 
 
 @dataclass(frozen=True)
@@ -80,15 +94,26 @@ class EventWeb:
     consumers: list[Node]
     edges: list[Edge]
 
+    @property
+    def functions(self) -> list[str]:
+        return sorted({n.label for n in self.producers} | {n.label for n in self.consumers})
+
 
 ROW = 34
 TOP = 40
 BOX_HEIGHT = 24
-COLUMNS = (20, 300, 620)  # the left edge of each column's boxes
+COLUMNS = (20, 400, 880)  # the left edge of each column's boxes: room for the edges' figures
 BOX_WIDTHS = (120, 220, 120)
+LABEL_LINE = 11  # the figures of an event's edges on one side, one line each
+LABEL_GAP = 6
 
 
-def event_web(events: Sequence[EventSpec] = EVENTS) -> EventWeb:
+def _label_ys(centre: int, count: int) -> list[int]:
+    """Each of ``count`` lines of figures about ``centre``, one under the other."""
+    return [round(centre + 4 + (i - (count - 1) / 2) * LABEL_LINE) for i in range(count)]
+
+
+def event_web(events: Sequence[EventSpec] = EVENTS, counts: WebCounts | None = None) -> EventWeb:
     producers = sorted({p for spec in events for p in spec.producers})
     consumers = sorted({c for spec in events for c in spec.consumers})
 
@@ -100,29 +125,56 @@ def event_web(events: Sequence[EventSpec] = EVENTS) -> EventWeb:
             for row, name in enumerate(names)
         }
 
+    def stats(
+        edges: dict[tuple[str, str], EdgeStats] | None, key: tuple[str, str], spec: EventSpec
+    ) -> EdgeStats | None:
+        if edges is None or not spec.consumers:
+            return None  # history only: never relayed, never counted
+        return edges.get(key, NO_EVENTS)
+
     left = column(producers, 0)
     middle = column([spec.name for spec in events], 1)
     right = column(consumers, 2)
     half = BOX_HEIGHT // 2
-    edges = [
-        Edge(
-            left[p].x + BOX_WIDTHS[0],
-            left[p].y + half,
-            middle[spec.name].x,
-            middle[spec.name].y + half,
-        )
-        for spec in events
-        for p in spec.producers
-    ] + [
-        Edge(
-            middle[spec.name].x + BOX_WIDTHS[1],
-            middle[spec.name].y + half,
-            right[c].x,
-            right[c].y + half,
-        )
-        for spec in events
-        for c in spec.consumers
-    ]
+    edges: list[Edge] = []
+    for spec in events:
+        event = middle[spec.name]
+        ys = _label_ys(event.y + half, len(spec.producers))
+        for p, label_y in zip(spec.producers, ys, strict=True):
+            edges.append(
+                Edge(
+                    left[p].x + BOX_WIDTHS[0],
+                    left[p].y + half,
+                    event.x,
+                    event.y + half,
+                    p,
+                    spec.name,
+                    spec.name,
+                    stats(counts.produced if counts else None, (p, spec.name), spec),
+                    event.x - LABEL_GAP,
+                    label_y,
+                    "end",
+                )
+            )
+    for spec in events:
+        event = middle[spec.name]
+        ys = _label_ys(event.y + half, len(spec.consumers))
+        for c, label_y in zip(spec.consumers, ys, strict=True):
+            edges.append(
+                Edge(
+                    event.x + BOX_WIDTHS[1],
+                    event.y + half,
+                    right[c].x,
+                    right[c].y + half,
+                    spec.name,
+                    spec.name,
+                    c,
+                    stats(counts.consumed if counts else None, (spec.name, c), spec),
+                    event.x + BOX_WIDTHS[1] + LABEL_GAP,
+                    label_y,
+                    "start",
+                )
+            )
     return EventWeb(
         width=COLUMNS[2] + BOX_WIDTHS[2] + 20,
         height=TOP + len(events) * ROW + 10,
@@ -133,13 +185,19 @@ def event_web(events: Sequence[EventSpec] = EVENTS) -> EventWeb:
     )
 
 
-def event_web_page(workspace: str, csrf: str) -> str:
+def event_web_page(
+    workspace: str, csrf: str, counts: WebCounts | None, since_ms: int, cloud_project: str
+) -> str:
     return render(
         "events.html",
         "Event web",
         workspace=workspace,
         csrf=csrf,
-        web=event_web(),
+        web=event_web(counts=counts),
+        counts=counts,
+        since_ms=since_ms,
+        format_ms=format_ms,
+        cloud_project=cloud_project,
         events=EVENTS,
         columns=COLUMNS,
         widths=BOX_WIDTHS,

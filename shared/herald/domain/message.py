@@ -103,6 +103,7 @@ class MessageState(BaseModel):
     # release, the record that released it.
     digest: DigestState | None = None
     digest_id: str | None = None
+    resent_from: str | None = None  # the message this one resends (``POST .../resend``)
     # The routing tree that was planned, with only the channels the recipient can be
     # reached on: {"method": "single"|"all", "channels": [channel or tree, ...]}.
     route: dict[str, Any] | None = None

@@ -73,6 +73,8 @@ class MessageView(View):
     canceled: int | None
     # The automation run whose send (or send-list) step made this message.
     automation_run_id: str | None
+    # The message this one resends, when it is a resend.
+    resent_from: str | None
 
     @classmethod
     def of(cls, message: MessageState) -> MessageView:
@@ -95,6 +97,7 @@ class MessageView(View):
             tags=message.tags,
             canceled=message.canceled_ms,
             automation_run_id=message.automation_run_id,
+            resent_from=message.resent_from,
             channels=message.channels,
             providers=[
                 ProviderResult(

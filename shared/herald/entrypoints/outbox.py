@@ -27,14 +27,18 @@ def relay(service: RelayService, data: Any, subject: str | None) -> None:
             logs.error("outbox event dropped", error=error_text(exc), subject=subject)
             return
         traceparent = (after or {}).get("traceparent")
+        record = after or before or {}
         with tracing.tracer().start_as_current_span(
             "outbox relay",
             context=tracing.context_from_traceparent(traceparent),
             kind=trace.SpanKind.CONSUMER,
             attributes={
                 "db.system.name": "gcp.firestore",
-                "herald.event_id": str((after or before or {}).get("id", "")),
-                "herald.message_id": str((after or before or {}).get("message_id", "")),
+                "herald.event_id": str(record.get("id", "")),
+                "herald.message_id": str(record.get("message_id", "")),
+                # What the console's event web counts a relayed event by.
+                "herald.event_type": str(record.get("type", "")),
+                "herald.workspace": str(record.get("workspace", "")),
                 "cloudevents.event_subject": subject or "",
             },
         ):

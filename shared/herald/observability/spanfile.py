@@ -3,7 +3,7 @@
 One file per process (``<service>-<pid>.jsonl``) under the trace directory, so
 concurrent function processes never interleave partial lines. ``read_spans`` reads
 them back (``herald trace``), and ``SpanFileTraces`` one trace of them (the console's
-waterfall on the local stack).
+waterfall on the local stack) or the spans of a recent window (the console's event web).
 """
 
 from __future__ import annotations
@@ -122,9 +122,43 @@ def read_spans(directory: Path) -> list[SpanRecord]:
 MAX_TRACE_SPANS = 300
 
 
+# The most of each span file read for a recent window: a long-running local stack's files
+# grow without end, and the newest part of each is what a window of the last hour needs.
+MAX_RECENT_BYTES_PER_FILE = 8 * 1024 * 1024
+# What marks a span the event web counts, before its line is parsed: a topic's consumer, a
+# publish, the relay (a consumer of the outbox), or a failure.
+_COUNTED = ('"kind":"CONSUMER"', '"kind":"PRODUCER"', '"status":"ERROR"')
+
+
+def _text_field(line: str, name: str) -> str | None:
+    """A string field of a span's line, found without parsing it (``to_json``'s keys)."""
+    key = f'"{name}":"'
+    start = line.find(key)
+    if start < 0:
+        return None
+    start += len(key)
+    end = line.find('"', start)
+    return line[start:end] if end >= 0 else None
+
+
+@dataclass(frozen=True)
+class RecentSpans:
+    """A window's spans that the event web counts (consumed, published, relayed or failed),
+    the function of every span of the files read by its id (who wrote a relayed record is
+    the function of the relay span's parent), and whether older spans were left unread."""
+
+    spans: list[SpanRecord]
+    services: dict[str, str]
+    truncated: bool = False
+
+
 class TraceStore(Protocol):
     def trace(self, trace_id: str, limit: int = MAX_TRACE_SPANS) -> list[SpanRecord]:
         """The trace's spans by start time, at most ``limit`` (the earliest)."""
+        ...
+
+    def recent(self, since_ns: int) -> RecentSpans:
+        """The spans the event web counts that started at or after ``since_ns``."""
         ...
 
 
@@ -148,6 +182,37 @@ class SpanFileTraces:
         spans.sort(key=lambda span: (span.start_ns, span.end_ns))
         return spans[:limit]
 
+    def recent(self, since_ns: int) -> RecentSpans:
+        """Only files written to since ``since_ns``, and of each its newest
+        ``MAX_RECENT_BYTES_PER_FILE``; only the lines of counted spans are parsed."""
+        spans: list[SpanRecord] = []
+        services: dict[str, str] = {}
+        truncated = False
+        for path in sorted(self.directory.glob("*.jsonl")):
+            size, modified_ns = (stat := path.stat()).st_size, stat.st_mtime_ns
+            if modified_ns < since_ns:
+                continue
+            with path.open("rb") as handle:
+                skipped = max(0, size - MAX_RECENT_BYTES_PER_FILE)
+                handle.seek(skipped)
+                lines = handle.read(MAX_RECENT_BYTES_PER_FILE).decode(errors="replace").split("\n")
+            if skipped:
+                truncated = True
+                lines = lines[1:]  # begun before the part read
+            for line in lines:
+                span_id, service = _text_field(line, "span_id"), _text_field(line, "service")
+                if span_id and service is not None:
+                    services[span_id] = service
+                if not any(mark in line for mark in _COUNTED):
+                    continue
+                try:
+                    span = SpanRecord.from_json(line)
+                except (ValueError, TypeError):
+                    continue  # a line still being written
+                if span.start_ns >= since_ns:
+                    spans.append(span)
+        return RecentSpans(spans, services, truncated)
+
 
 class InMemoryTraces:
     """The unit tests' trace store: spans kept as they are given."""
@@ -161,3 +226,9 @@ class InMemoryTraces:
             key=lambda span: (span.start_ns, span.end_ns),
         )
         return found[:limit]
+
+    def recent(self, since_ns: int) -> RecentSpans:
+        return RecentSpans(
+            [span for span in self.spans if span.start_ns >= since_ns],
+            {span.span_id: span.service for span in self.spans},
+        )

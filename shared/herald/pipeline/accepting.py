@@ -360,6 +360,7 @@ class SendService:
             recipient=original.recipient,
             enqueued_ms=received,
             traceparent=tracing.current_traceparent(),
+            resent_from=message_id,
             **{field: getattr(original, field) for field in RESENT_FIELDS},
         )
         self.messages.create_request(

@@ -18,14 +18,20 @@ from herald.domain.testmode import (
     workspace_name_problem,
 )
 from herald.ids import hash_api_key
-from herald.resources.audit_events import CLI_ACTOR, AuditLog
+from herald.resources.audit_events import CLI_ACTOR, AuditLog, Source
 from herald.store.base import ApiKeyRecord, KeyRepository
 
 RANDOM_HINT_CHARS = 4  # of the key's 43 random characters, shown after its prefix
 
 
 def create_key(
-    keys: KeyRepository, audit: AuditLog, workspace: str, *, test: bool = False
+    keys: KeyRepository,
+    audit: AuditLog,
+    workspace: str,
+    *,
+    test: bool = False,
+    actor: str = CLI_ACTOR,
+    source: Source = "cli",
 ) -> tuple[str, ApiKeyRecord]:
     """A new key for ``workspace`` (its test namespace if ``test``): the key itself,
     shown once, and what is stored. Raises ValueError for a name no key may open."""
@@ -35,15 +41,21 @@ def create_key(
     opens = namespace_for_test(workspace) if test else workspace
     key = prefix + secrets.token_urlsafe(32)
     record = keys.put(hash_api_key(key), opens, hint=key[: len(prefix) + RANDOM_HINT_CHARS])
-    audit.record(workspace, "api_key.created", f"api_key:{record.key_id}", CLI_ACTOR, "cli")
+    audit.record(workspace, "api_key.created", f"api_key:{record.key_id}", actor, source)
     return key, record
 
 
-def revoke_key(keys: KeyRepository, audit: AuditLog, key_id: str) -> ApiKeyRecord | None:
+def revoke_key(
+    keys: KeyRepository,
+    audit: AuditLog,
+    key_id: str,
+    actor: str = CLI_ACTOR,
+    source: Source = "cli",
+) -> ApiKeyRecord | None:
     """The key revoked (None: no such key), recorded in its workspace's audit trail."""
     revoked = keys.revoke(key_id)
     if revoked is not None:
         audit.record(
-            revoked.workspace, "api_key.revoked", f"api_key:{revoked.key_id}", CLI_ACTOR, "cli"
+            revoked.workspace, "api_key.revoked", f"api_key:{revoked.key_id}", actor, source
         )
     return revoked

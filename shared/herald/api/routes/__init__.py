@@ -24,6 +24,7 @@ from herald.api.routes import (
     callbacks,
     console,
     console_templates,
+    console_workspace,
     digests,
     inbound,
     inbox,
@@ -89,6 +90,7 @@ ROUTE_MODULES = (
     preferences_page,
     console,
     console_templates,
+    console_workspace,
 )
 
 

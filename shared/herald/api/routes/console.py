@@ -22,7 +22,7 @@ from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer, Query
 from herald.api.routes.messages import list_query
 from herald.clock import now_ms
-from herald.console import pages
+from herald.console import event_stats, pages
 from herald.console.pages import SECURITY_HEADERS
 from herald.console.sessions import (
     SESSION_COOKIE,
@@ -36,8 +36,10 @@ from herald.console.sessions import (
 )
 from herald.domain.status import PIPELINE_END, MessageStatus
 from herald.errors import NotFound, ValidationFailed
+from herald.events.registry import EVENTS
 from herald.json_input import parse_json
-from herald.observability.spanfile import MAX_TRACE_SPANS
+from herald.observability.spanfile import MAX_TRACE_SPANS, RecentSpans
+from herald.observability.spantree import format_ms
 from herald.pipeline.customer_webhooks.deliveries import Deliveries, Delivery
 from herald.publish.dead_letters import DeadLetter
 from herald.publish.dead_letters import consumers as dead_letter_consumers
@@ -49,7 +51,7 @@ TAG = "Console"
 MAX_KEY_CHARS = 256
 PAGE_SIZE = 50
 # The list's filters the console's form offers, by the API's query names.
-FILTERS = ("status", "recipient", "tag", "notification")
+FILTERS = ("status", "recipient", "tag", "notification", "tenant_id")
 TIME_FILTERS = ("from", "to")
 MAX_TIME_CHARS = 40
 HTML = "text/html"
@@ -237,6 +239,7 @@ LIST_QUERY = (
     Query("recipient", "the recipient (user id, address)"),
     Query("tag", "a tag"),
     Query("notification", "the template sent"),
+    Query("tenant_id", "the tenant sent for (context.tenant_id or to.tenant_id)"),
     Query("from", "enqueued at or after: YYYY-MM-DDTHH:MM, UTC"),
     Query("to", "enqueued at or before: YYYY-MM-DDTHH:MM, UTC"),
     Query("cursor", "the next page's cursor"),
@@ -409,6 +412,7 @@ NOTICES = {
     "canceled": "The message was canceled.",
     "too-late": "Too late to cancel: a provider has the message, or it has ended.",
     "replayed": "The webhook delivery was posted again: its newest attempt is listed.",
+    "resent": "This is a resend: a new message, now, of the original's content to its recipient.",
 }
 
 
@@ -495,6 +499,34 @@ def cancel(ctx: Context) -> HttpResponse:
 
 
 @router.post(
+    "/console/messages/{message_id}/resend",
+    summary="Resends a message from the console, as POST /messages/{message_id}/resend does",
+    tag=TAG,
+    request_required=False,
+    answers=(
+        Answer(303, None, "resent: to the new message's page"),
+        Answer(400, None, "not resendable (a list send's record, a template gone)", raw=HTML),
+        Answer(404, None, "no such message in the workspace", raw=HTML),
+        REFUSED_FORM,
+        TO_SIGN_IN,
+    ),
+    public=True,
+)
+def resend(ctx: Context) -> HttpResponse:
+    posted = _posted(ctx)
+    if isinstance(posted, HttpResponse):
+        return posted
+    signed, _ = posted
+    try:
+        resent = ctx.services.sending.resend(signed.session.workspace, ctx.params["message_id"])
+    except NotFound:
+        return _notice(404, "No such message", "This workspace has no such message.", signed)
+    except ValidationFailed as exc:
+        return _notice(400, "Not resent", _field_error(exc), signed)
+    return _redirect(f"/console/messages/{resent}?notice=resent")
+
+
+@router.post(
     "/console/messages/{message_id}/webhook-replay",
     summary="Posts one of the message's webhook deliveries again, from the console",
     tag=TAG,
@@ -533,7 +565,7 @@ def replay_webhook(ctx: Context) -> HttpResponse:
 
 @router.get(
     "/console/events",
-    summary="The event web: every event, its producers and consumers, from the registry",
+    summary="The event web: every event, its producers and consumers, the last hour on each edge",
     tag=TAG,
     answers=(PAGE, TO_SIGN_IN),
     public=True,
@@ -542,7 +574,62 @@ def event_web(ctx: Context) -> HttpResponse:
     signed = _signed_in(ctx)
     if isinstance(signed, HttpResponse):
         return signed
-    return _html(200, pages.event_web_page(signed.session.workspace, signed.csrf))
+    since_ms = now_ms() - event_stats.WINDOW_MS
+    recent = _recent_spans(ctx, since_ms)
+    counts = event_stats.count_web(recent, signed.session.workspace) if recent is not None else None
+    page = pages.event_web_page(
+        signed.session.workspace, signed.csrf, counts, since_ms, ctx.services.cloud_project or ""
+    )
+    return _html(200, page)
+
+
+def _recent_spans(ctx: Context, since_ms: int) -> RecentSpans | None:
+    """The spans since ``since_ms`` from the trace store; None where it is not read."""
+    traces = ctx.services.traces
+    return traces.recent(since_ms * 1_000_000) if traces is not None else None
+
+
+@router.get(
+    "/console/functions/{function}",
+    summary="A function of the event web: its failed spans of the last hour, its dead letters",
+    tag=TAG,
+    answers=(PAGE, Answer(404, None, "no such function", raw=HTML), TO_SIGN_IN),
+    public=True,
+)
+def function_page(ctx: Context) -> HttpResponse:
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    name, workspace = ctx.params["function"], signed.session.workspace
+    produces = [spec.name for spec in EVENTS if name in spec.producers]
+    consumes = [spec.name for spec in EVENTS if name in spec.consumers]
+    if not produces and not consumes:
+        return _notice(404, "No such function", "The event web has no such function.", signed)
+    since_ms = now_ms() - event_stats.WINDOW_MS
+    recent = _recent_spans(ctx, since_ms)
+    letters = []
+    if consumes:
+        looked_at = ctx.services.dead_letters.peek(
+            limit=DEAD_LETTERS_LOOKED_AT, workspace=workspace
+        )
+        letters = [letter for letter in looked_at if letter.consumer == name]
+    page = pages.render(
+        "function.html",
+        f"Function {name}",
+        workspace=workspace,
+        csrf=signed.csrf,
+        function=name,
+        produces=produces,
+        consumes=consumes,
+        failures=(
+            event_stats.recent_failures(recent, workspace, name) if recent is not None else None
+        ),
+        letters=letters,
+        since_ms=since_ms,
+        format_ms=format_ms,
+        cloud_project=ctx.services.cloud_project,
+    )
+    return _html(200, page)
 
 
 SUPPRESSION_NOTICES = {"lifted": "The suppression was lifted: sends to the address go out again."}
