@@ -41,7 +41,7 @@ class InboxWatchContract:
         entries.store_once(ws, "ada", old)
         entries.store_once(ws, "ada", recent)
         heard = Heard()
-        stop = inbox_watch.listen(ws, "ada", 5_000, heard)
+        listening = inbox_watch.listen(ws, "ada", 5_000, heard)
         # What changed at or after its time is heard first: the recent entry, not the old.
         eventually(lambda: heard.titles() == [("recent", 0)], what="the recent entry")
 
@@ -54,11 +54,12 @@ class InboxWatchContract:
             lambda: heard.titles() == [("recent", 0), ("old", 1), ("new", 0)],
             what="the old entry read, then the new one",
         )
-        stop()
+        assert listening.alive()
+        listening.stop()
         entries.store_once(ws, "ada", _entry("after stop", 9_000))
         # Heard by a second listener, so the first had every chance to hear it too.
         second = Heard()
-        stop_second = inbox_watch.listen(ws, "ada", 9_000, second)
+        listening_too = inbox_watch.listen(ws, "ada", 9_000, second)
         eventually(lambda: second.titles() == [("after stop", 0)], what="the last entry")
-        stop_second()
+        listening_too.stop()
         assert heard.titles() == [("recent", 0), ("old", 1), ("new", 0)]

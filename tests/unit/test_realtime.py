@@ -4,7 +4,9 @@ refuses, and the limits that close a socket."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
@@ -13,8 +15,10 @@ import pytest
 from starlette.testclient import TestClient, WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from herald.clock import now_ms
 from herald.domain.inbox import socket_events
 from herald.engagement.user_tokens import Scope, UserTokens
+from herald.realtime.app import Backlog, RealtimeService
 from herald.realtime.connections import RESUME_WINDOW_S, Connections
 from herald.realtime.protocol import (
     MAX_CLIENT_MESSAGE_BYTES,
@@ -26,6 +30,7 @@ from herald.realtime.protocol import (
     Closing,
 )
 from herald.realtime.session import MAX_CLIENT_MESSAGES_PER_WINDOW, WINDOW_S, InboxSession, Told
+from herald.store.inbox_watch import InboxWatch, Listening, OnChanges
 from tests.unit.fakes import Pipeline
 from tests.unit.test_api import call
 from tests.unit.test_inbox import FULL_SCOPE, SECRET, as_client, issue, make_api, send_inbox
@@ -327,3 +332,61 @@ def test_socket_events_tell_each_field_that_moved() -> None:
     assert socket_events(read, both) == ["unread", "archive"]
     clicked = {**fresh, "version": 1, "clicked_ms": 9, "opened_ms": 9}
     assert socket_events(fresh, clicked) == ["opened", "clicked"]
+
+
+def test_a_socket_behind_by_more_than_its_backlog_is_closed_to_resume() -> None:
+    async def scenario() -> None:
+        backlog = Backlog(2)
+        backlog.put([("a", {})])
+        backlog.put([("b", {})])
+        assert await backlog.get() == [("a", {})]  # within the limit: served in order
+        backlog.put([("c", {})])
+        backlog.put([("d", {})])  # one more than it holds
+        with pytest.raises(Closing) as closing:
+            await backlog.get()
+        assert (closing.value.code, closing.value.retry_after_s) == (TRY_AGAIN_LATER, 1)
+
+    asyncio.run(scenario())
+
+
+class EndingWatch:
+    """The stores' own watch, whose listeners end by themselves once ``ended`` is set."""
+
+    def __init__(self, watch: InboxWatch) -> None:
+        self.watch = watch
+        self.ended = False
+
+    def listen(
+        self, workspace: str, user_id: str, since_ms: int, on_changes: OnChanges
+    ) -> Listening:
+        listening = self.watch.listen(workspace, user_id, since_ms, on_changes)
+        return Listening(listening.stop, lambda: not self.ended)
+
+
+def test_a_socket_whose_listener_ended_is_closed_at_its_next_ping_and_resumes() -> None:
+    api, pipeline = make_api()
+    watch = EndingWatch(pipeline.adapters.inbox_watch)
+    service = RealtimeService(
+        pipeline.services.user_tokens,
+        watch,
+        Connections(10, 10, time.monotonic),
+        now_ms,
+        time.monotonic,
+    )
+    token = issue(api)
+    with TestClient(service.app()) as client:
+        socket, ws = open_subscribed(client, token, cid="kept")
+        watch.ended = True
+        message_id = send_inbox(api, pipeline)  # told, then the listener ends
+        assert ws.receive_json()["messageId"] == message_id
+        ws.send_json({"tid": "p", "action": "ping"})
+        assert ws.receive_json() == {"tid": "p", "response": "pong"}
+        closed = closed_with(ws)
+        assert closed.code == TRY_AGAIN_LATER
+        socket.__exit__(None, None, None)
+        watch.ended = False
+        socket, ws = open_subscribed(client, token, cid="kept")
+        read = as_client(api, token, "read", message_id)
+        assert read.status == 200
+        assert ws.receive_json() == {"event": "read", "messageId": message_id}
+        socket.__exit__(None, None, None)

@@ -30,7 +30,7 @@ from herald.realtime.protocol import (
     Closing,
 )
 from herald.realtime.session import InboxSession
-from herald.store.inbox_watch import EntryChanges, InboxWatch, Stop
+from herald.store.inbox_watch import EntryChanges, InboxWatch, Listening
 
 log = logging.getLogger(__name__)
 
@@ -88,19 +88,12 @@ class RealtimeService:
 
     async def _converse(self, websocket: WebSocket, session: InboxSession, workspace: str) -> None:
         loop = asyncio.get_running_loop()
-        pending: asyncio.Queue[EntryChanges | None] = asyncio.Queue(MAX_PENDING_CHANGES)
+        backlog = Backlog(MAX_PENDING_CHANGES)
         sending = asyncio.Lock()
-        stop: Stop | None = None
-
-        def enqueue(changes: EntryChanges | None) -> None:
-            try:
-                pending.put_nowait(changes)
-            except asyncio.QueueFull:
-                pending.get_nowait()
-                pending.put_nowait(None)  # the socket is behind: it ends, to resume
+        listening: Listening | None = None
 
         def from_listener(changes: EntryChanges) -> None:  # the listener's thread
-            loop.call_soon_threadsafe(enqueue, changes)
+            loop.call_soon_threadsafe(backlog.put, changes)
 
         async def send(envelopes: list[dict[str, Any]]) -> None:
             async with sending:
@@ -108,27 +101,28 @@ class RealtimeService:
                     await websocket.send_json(envelope)
 
         async def read() -> None:
-            nonlocal stop
+            nonlocal listening
             while True:
                 received = await websocket.receive()
                 if received["type"] == "websocket.disconnect":
                     return
                 await send(session.on_client(received.get("text")))
-                if session.subscribed and stop is None:
+                if listening is not None and not listening.alive():
+                    # The client pings while idle, so a listener that ended is noticed
+                    # within its interval; reconnecting resumes where telling stood.
+                    raise Closing(TRY_AGAIN_LATER, "the inbox's listener ended", 1)
+                if session.subscribed and listening is None:
                     since = session.told.changed_ms
-                    stop = await asyncio.to_thread(
+                    listening = await asyncio.to_thread(
                         self.watch.listen, workspace, session.user_id, since, from_listener
                     )
-                elif not session.subscribed and stop is not None:
-                    stop()
-                    stop = None
+                elif not session.subscribed and listening is not None:
+                    listening.stop()
+                    listening = None
 
         async def tell() -> None:
             while True:
-                changes = await pending.get()
-                if changes is None:
-                    raise Closing(TRY_AGAIN_LATER, "the inbox changed faster than read", 1)
-                await send(session.on_changes(changes))
+                await send(session.on_changes(await backlog.get()))
 
         tasks = [asyncio.create_task(read()), asyncio.create_task(tell())]
         try:
@@ -143,5 +137,26 @@ class RealtimeService:
         finally:
             for task in tasks:
                 task.cancel()
-            if stop is not None:
-                stop()
+            if listening is not None:
+                listening.stop()
+
+
+class Backlog:
+    """The changes a socket has yet to send, at most ``limit`` batches: past that the
+    socket is behind, and ``get`` ends it (Closing) so that the client reconnects and
+    resumes, rather than the instance holding ever more for it."""
+
+    def __init__(self, limit: int) -> None:
+        self._queue: asyncio.Queue[EntryChanges] = asyncio.Queue(limit)
+        self._behind = False
+
+    def put(self, changes: EntryChanges) -> None:
+        try:
+            self._queue.put_nowait(changes)
+        except asyncio.QueueFull:
+            self._behind = True
+
+    async def get(self) -> EntryChanges:
+        if self._behind:
+            raise Closing(TRY_AGAIN_LATER, "the inbox changed faster than it was read", 1)
+        return await self._queue.get()

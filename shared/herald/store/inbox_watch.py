@@ -10,6 +10,7 @@ Callbacks come from a thread of the listener's own.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from herald.store.documents import DocPath, Document, InMemoryDocuments
@@ -21,14 +22,22 @@ if TYPE_CHECKING:
 # (entry id, entry as stored) of each entry changed, in the order they were seen.
 EntryChanges = list[tuple[str, Document]]
 OnChanges = Callable[[EntryChanges], None]
-Stop = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Listening:
+    stop: Callable[[], None]
+    # False once the listener has ended by itself (its stream failed for good): whoever
+    # relies on it must listen again, from where it was.
+    alive: Callable[[], bool]
 
 
 class InboxWatch(Protocol):
-    def listen(self, workspace: str, user_id: str, since_ms: int, on_changes: OnChanges) -> Stop:
+    def listen(
+        self, workspace: str, user_id: str, since_ms: int, on_changes: OnChanges
+    ) -> Listening:
         """Calls ``on_changes`` with the entries changed at or after ``since_ms`` (those
-        already changed first, then each change as it happens) until the returned
-        function is called."""
+        already changed first, then each change as it happens) until stopped."""
         ...
 
 
@@ -36,7 +45,9 @@ class InMemoryInboxWatch:
     def __init__(self, documents: InMemoryDocuments) -> None:
         self.documents = documents
 
-    def listen(self, workspace: str, user_id: str, since_ms: int, on_changes: OnChanges) -> Stop:
+    def listen(
+        self, workspace: str, user_id: str, since_ms: int, on_changes: OnChanges
+    ) -> Listening:
         collection = entries_of(user_id)
 
         def written(ws: str, path: DocPath, document: Document) -> None:
@@ -51,14 +62,16 @@ class InMemoryInboxWatch:
         ]
         if already:
             on_changes(already)
-        return stop
+        return Listening(stop, lambda: True)
 
 
 class FirestoreInboxWatch:
     def __init__(self, client: firestore.Client) -> None:
         self.client = client
 
-    def listen(self, workspace: str, user_id: str, since_ms: int, on_changes: OnChanges) -> Stop:
+    def listen(
+        self, workspace: str, user_id: str, since_ms: int, on_changes: OnChanges
+    ) -> Listening:
         from google.cloud.firestore_v1.base_query import FieldFilter
 
         query = self.client.collection("workspaces", workspace, *entries_of(user_id)).where(
@@ -75,7 +88,11 @@ class FirestoreInboxWatch:
                 on_changes(found)
 
         watch = query.on_snapshot(snapshot)
-        return lambda: watch.unsubscribe()  # type: ignore[no-untyped-call]
+        return Listening(
+            lambda: watch.unsubscribe(),  # type: ignore[no-untyped-call]
+            # The stream retries transient failures itself; it stops only for good.
+            lambda: bool(watch.is_active),
+        )
 
 
 def _since(entry: Document, since_ms: int) -> bool:
