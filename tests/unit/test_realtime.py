@@ -390,3 +390,12 @@ def test_a_socket_whose_listener_ended_is_closed_at_its_next_ping_and_resumes() 
         assert read.status == 200
         assert ws.receive_json() == {"event": "read", "messageId": message_id}
         socket.__exit__(None, None, None)
+
+
+def test_a_resumed_session_tells_nothing_twice_whatever_order_the_listener_gives() -> None:
+    session = InboxSession("ada", Told(1000, {("a", 0)}), lambda: 0.0)
+    session.on_client(json.dumps({"tid": "s", "action": "subscribe", "data": {"channel": "ada"}}))
+    told_before = {"message_id": "m-a", "changed_ms": 1000, "version": 0}
+    missed = {"message_id": "m-b", "changed_ms": 2000, "version": 0}
+    told = session.on_changes([("b", missed), ("a", told_before)])
+    assert [(t["event"], t["messageId"]) for t in told] == [("message", "m-b")]

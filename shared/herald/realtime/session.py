@@ -64,6 +64,9 @@ class InboxSession:
     ) -> None:
         self.user_id = user_id
         self.told = told
+        # Where the reconnection this session resumes stood: fixed, since ``told`` moves
+        # on with the first change told, whatever order the listener gives the rest in.
+        self._resumed = Told(told.changed_ms, set(told.versions))
         self.monotonic_s = monotonic_s
         self.subscribed = False
         self.tenant_id: str | None = None
@@ -116,7 +119,7 @@ class InboxSession:
             version = int(entry.get("version", 0))
             if before is not None and int(before.get("version", 0)) >= version:
                 continue  # a listener's repeat, or older than what was told
-            if before is None and self.told.holds(key, entry):
+            if before is None and self._resumed.holds(key, entry):
                 continue  # told before the reconnection this session resumes
             self._remember(key, entry)
             if not self.subscribed or not self._admits(entry):
