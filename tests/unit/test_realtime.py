@@ -19,7 +19,7 @@ from herald.clock import now_ms
 from herald.domain.inbox import socket_events
 from herald.engagement.user_tokens import Scope, UserTokens
 from herald.realtime.app import Backlog, RealtimeService
-from herald.realtime.connections import RESUME_WINDOW_S, Connections
+from herald.realtime.connections import MAX_CONNECTION_ID_CHARS, RESUME_WINDOW_S, Connections
 from herald.realtime.protocol import (
     MAX_CLIENT_MESSAGE_BYTES,
     PING_INTERVAL_S,
@@ -399,3 +399,13 @@ def test_a_resumed_session_tells_nothing_twice_whatever_order_the_listener_gives
     missed = {"message_id": "m-b", "changed_ms": 2000, "version": 0}
     told = session.on_changes([("b", missed), ("a", told_before)])
     assert [(t["event"], t["messageId"]) for t in told] == [("message", "m-b")]
+
+
+def test_a_connection_id_is_kept_to_resume_only_up_to_its_limit() -> None:
+    connections = Connections(10, 10, lambda: 0.0)
+    for cid, kept in (("c" * MAX_CONNECTION_ID_CHARS, True), ("c" * 65, False), ("a b", False)):
+        told = connections.open("ws1", "ada", cid, 1000)
+        told.changed_ms = 5000
+        connections.close("ws1", "ada", cid, told)
+        assert (connections.open("ws1", "ada", cid, 9000).changed_ms == 5000) is kept
+        connections.close("ws1", "ada", cid, Told(0))

@@ -21,7 +21,8 @@ RESUME_WINDOW_S = 300.0
 MAX_RESUME_POINTS = 10_000
 # How long a client refused for capacity waits before it tries again (courier-js reads it).
 RETRY_AFTER_S = 10
-_CONNECTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_CONNECTION_ID_CHARS = 64
+_CONNECTION_ID = re.compile(r"[A-Za-z0-9_-]+")
 
 Owner = tuple[str, str, str]  # workspace, user, connection id
 
@@ -66,7 +67,10 @@ class Connections:
             self._per_user[(workspace, user_id)] -= 1
             if self._per_user[(workspace, user_id)] <= 0:
                 del self._per_user[(workspace, user_id)]
-            if _CONNECTION_ID.fullmatch(connection_id):
+            # The client's own id, from the URL: its length is checked before the pattern.
+            if len(connection_id) <= MAX_CONNECTION_ID_CHARS and _CONNECTION_ID.fullmatch(
+                connection_id
+            ):
                 owner = (workspace, user_id, connection_id)
                 self._closed[owner] = (told, self.monotonic_s())
                 self._closed.move_to_end(owner)
