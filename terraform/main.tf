@@ -158,6 +158,22 @@ module "messaging" {
   depends_on = [module.services]
 }
 
+# The inbox's real-time WebSocket, a Cloud Run service of its own (with `realtime`).
+module "realtime" {
+  source = "./modules/realtime"
+  count  = var.realtime == null ? 0 : 1
+
+  project_id          = var.project_id
+  region              = var.region
+  image               = var.realtime.image
+  secrets             = module.secrets.mounted
+  scaling             = var.realtime
+  deletion_protection = var.deletion_protection
+  labels              = var.labels
+
+  depends_on = [module.services]
+}
+
 # The durable timer's clock: the sweep fires due timer records and re-drives
 # whatever was dropped.
 module "scheduler" {

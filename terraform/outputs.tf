@@ -52,3 +52,8 @@ output "delivery" {
   description = "The Cloud Build triggers and the plan and deploy accounts (null without delivery)."
   value       = one(module.delivery)
 }
+
+output "realtime_url" {
+  description = "The inbox client's apiUrls.inbox.webSocket (wss://), or null without realtime."
+  value       = var.realtime == null ? null : replace(module.realtime[0].url, "https://", "wss://")
+}

@@ -170,3 +170,23 @@ variable "delivery" {
   })
   default = null
 }
+
+variable "realtime" {
+  description = "The inbox's real-time WebSocket on Cloud Run: its container image (services/realtime/Dockerfile, as the build pushed it) and how it scales; null leaves it out."
+  type = object({
+    image                    = string
+    min_instances            = optional(number, 0)
+    max_instances            = optional(number, 20)
+    max_connections          = optional(number, 500)
+    max_connections_per_user = optional(number, 10)
+    cpu                      = optional(string, "1")
+    memory                   = optional(string, "1Gi")
+  })
+  default = null
+
+  validation {
+    # Cloud Run serves at most 1,000 concurrent requests (each socket is one) per instance.
+    condition     = var.realtime == null || (try(var.realtime.max_connections, 0) >= 1 && try(var.realtime.max_connections, 0) <= 1000)
+    error_message = "realtime.max_connections must be 1 to 1000 (Cloud Run's most concurrent requests per instance)."
+  }
+}

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from herald.providers.base import Provider
     from herald.publish.base import Publisher
     from herald.publish.dead_letters import DeadLetters, DeadLetterSource
+    from herald.realtime.app import RealtimeService
     from herald.resources.automations import AutomationRuns
     from herald.resources.digests import DigestSchedules
     from herald.resources.inbox import InboxService
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
         WorkspaceRepository,
     )
     from herald.store.documents import DocumentStore
+    from herald.store.inbox_watch import InboxWatch
 
 
 # Every delivery needs its workspace's settings: read once a minute per instance at most.
@@ -103,6 +105,11 @@ class Adapters(Protocol):
 
     @property
     def documents(self) -> DocumentStore: ...
+
+    @property
+    def inbox_watch(self) -> InboxWatch:
+        """Listens to a user's inbox entries as they change (the real-time service)."""
+        ...
 
     @property
     def idempotency(self) -> IdempotencyStore: ...
@@ -242,6 +249,12 @@ class FirestoreAdapters:
         return FirestoreDocuments(self.client)
 
     @functools.cached_property
+    def inbox_watch(self) -> InboxWatch:
+        from herald.store.inbox_watch import FirestoreInboxWatch
+
+        return FirestoreInboxWatch(self.client)
+
+    @functools.cached_property
     def idempotency(self) -> IdempotencyStore:
         from herald.idempotency.firestore import FirestoreIdempotencyStore
 
@@ -284,6 +297,7 @@ class MemoryAdapters:
         from herald.publish.dead_letters import InMemoryDeadLetters
         from herald.publish.memory import InMemoryPublisher
         from herald.store.documents import InMemoryDocuments
+        from herald.store.inbox_watch import InMemoryInboxWatch
         from herald.store.memory import (
             InMemoryAttempts,
             InMemoryKeys,
@@ -306,6 +320,7 @@ class MemoryAdapters:
         self.sweeps = InMemorySweep(self.messages)
         self.keys = InMemoryKeys()
         self.documents = InMemoryDocuments()
+        self.inbox_watch = InMemoryInboxWatch(self.documents)
         self.idempotency = InMemoryIdempotencyStore()
         self.publisher = InMemoryPublisher()
         self.traces: InMemoryTraces | None = InMemoryTraces()
@@ -461,6 +476,25 @@ class Services:
         return InboxService(self.adapters.documents, self.adapters.messages, self.feedback)
 
     @functools.cached_property
+    def realtime(self) -> RealtimeService:
+        """The inbox's real-time service (its own Cloud Run service, not a function)."""
+        import time
+
+        from herald.clock import now_ms
+        from herald.realtime.app import RealtimeService
+        from herald.realtime.connections import Connections
+
+        settings = self.adapters.settings
+        connections = Connections(
+            settings.realtime_max_connections,
+            settings.realtime_max_connections_per_user,
+            time.monotonic,
+        )
+        return RealtimeService(
+            self.user_tokens, self.adapters.inbox_watch, connections, now_ms, time.monotonic
+        )
+
+    @functools.cached_property
     def user_tokens(self) -> UserTokens | None:
         """The inbox's user tokens, signed with the user token secret; None without it."""
         secret = self.adapters.settings.user_token_secret
@@ -567,6 +601,7 @@ class Services:
 
     @functools.cached_property
     def deliver(self) -> DeliverService:
+        from herald.clock import now_ms
         from herald.pipeline.delivering import DeliverService, DeliveryPolicy
         from herald.pipeline.ratelimit import RateLimiter
         from herald.providers.inbox import InboxProvider
@@ -579,7 +614,7 @@ class Services:
             self.adapters.messages,
             self.adapters.attempts,
             # The inbox is Herald's own provider: always there, over the workspace's documents.
-            [*self.adapters.providers, InboxProvider(self.adapters.documents)],
+            [*self.adapters.providers, InboxProvider(self.adapters.documents, now_ms)],
             DeliveryPolicy.from_settings(settings),
             workspaces=self.adapters.workspaces,
             timers=self.adapters.timers,

@@ -370,6 +370,16 @@ class Settings(_FromEnvironment):
     user_token_max_days: float = setting(
         365.0, "HERALD_USER_TOKEN_MAX_DAYS", "the longest `expires_in` a user token may ask"
     )
+    realtime_max_connections: int = setting(
+        500,
+        "HERALD_REALTIME_MAX_CONNECTIONS",
+        "open inbox sockets one real-time instance serves (each holds a Firestore listener)",
+    )
+    realtime_max_connections_per_user: int = setting(
+        10,
+        "HERALD_REALTIME_MAX_CONNECTIONS_PER_USER",
+        "open inbox sockets of one user on one real-time instance",
+    )
     console_session_hours: float = setting(
         8.0,
         "HERALD_CONSOLE_SESSION_HOURS",

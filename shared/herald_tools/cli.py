@@ -45,6 +45,7 @@ Herald is running.
   Callbacks      the stand-ins call back signed: POST {stack.sinks.base_url}/callbacks/twilio {{"id": <sms>, "status": "delivered"}}
                  (and /callbacks/sendgrid, /callbacks/twilio/inbound; see docs/api/receipts.md)
   Functions      {functions}
+  Inbox socket   {stack.realtime_url}   (courier-js's apiUrls.inbox.webSocket; docs/api/inbox.md)
   Logs           {stack.log_dir}
   Emulators      FIRESTORE_EMULATOR_HOST={stack.emulators.firestore_host} PUBSUB_EMULATOR_HOST={stack.emulators.pubsub_host}
   Operators      ./herald keys, providers, tracking, quota and replay in another terminal act on this stack

@@ -148,7 +148,7 @@ def test_a_redelivered_message_is_in_the_inbox_once() -> None:
     message_id = send_inbox(api, pipeline)
     [rendered] = [e for e in pipeline.messages.outbox if e.type == "message.rendered"]
     pipeline.services.deliver.handle(rendered)  # Pub/Sub delivers at least once
-    provider = InboxProvider(pipeline.documents)
+    provider = InboxProvider(pipeline.documents, lambda: 0)
     dispatch = Dispatch(
         message_id,
         "k",
@@ -164,7 +164,7 @@ def test_a_redelivered_message_is_in_the_inbox_once() -> None:
 
 def test_the_inbox_lists_newest_first_in_pages_with_the_clients_cursor() -> None:
     documents = InMemoryDocuments()
-    provider = InboxProvider(documents)
+    provider = InboxProvider(documents, lambda: 0)
     ids = [f"{i:032x}" for i in range(5)]
     for at, message_id in enumerate(ids):
         provider.send(
@@ -188,7 +188,7 @@ def test_the_inbox_lists_newest_first_in_pages_with_the_clients_cursor() -> None
 
 def test_a_query_reads_at_most_its_bound_of_entries() -> None:
     documents = InMemoryDocuments()
-    provider = InboxProvider(documents)
+    provider = InboxProvider(documents, lambda: 0)
     for at in range(7):
         provider.send(
             Dispatch(f"{at:032x}", "k", {"user_id": "ada"}, {}, workspace="ws1", enqueued_ms=at),

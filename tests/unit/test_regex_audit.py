@@ -109,6 +109,12 @@ SITES: dict[tuple[str, str], Site] = {
         32 * KIB,
         "an inbox cursor, in a GraphQL document of at most 32 KiB",
     ),
+    ("herald/realtime/connections.py", "_CONNECTION_ID"): Site(
+        attribute("realtime.connections", "_CONNECTION_ID"),
+        "fullmatch",
+        64,
+        "a socket's connection id (cid), its length checked against 64 first",
+    ),
     ("herald/engagement/user_tokens.py", "_DURATION"): Site(
         attribute("engagement.user_tokens", "_DURATION"),
         "fullmatch",

@@ -332,10 +332,13 @@ def test_no_event_triggered_function_is_publicly_invokable() -> None:
         if set(re.findall(r"all(?:Authenticated)?Users", text(body.get("member", ""))))
         or set(text(body.get("members", ""))) & PUBLIC_MEMBERS
     ]
+    # The API, and the inbox's socket (each checks its own keys or user tokens).
     assert [(m, k, n) for m, k, n, _ in public] == [
-        ("functions", "google_cloud_run_v2_service_iam_member", "public")
+        ("functions", "google_cloud_run_v2_service_iam_member", "public"),
+        ("realtime", "google_cloud_run_v2_service_iam_member", "public"),
     ]
     assert public[0][3]["for_each"] == "${local.public}"
+    assert public[1][3]["name"] == "${google_cloud_run_v2_service.realtime.name}"
     locals_ = parsed(FUNCTIONS_MODULE / "main.tf")["locals"][0]
     assert 'if function.trigger == "http"' in locals_["public"]
     service = the_functions()["service_config"][0]

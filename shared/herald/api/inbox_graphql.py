@@ -162,7 +162,8 @@ def inbox_filter(params: dict[str, Any] | None) -> InboxFilter:
     )
 
 
-def _node(entry: dict[str, Any]) -> dict[str, Any]:
+def inbox_node(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry as the client's ``InboxMessage`` (what lists show and the socket tells)."""
     message_id = entry["message_id"]
     return {
         "messageId": message_id,
@@ -217,7 +218,7 @@ class InboxGraphQL:
                     "startCursor": page.next_cursor,
                     "hasNextPage": bool(page.next_cursor),
                 },
-                "nodes": [_node(e) for e in page.entries],
+                "nodes": [inbox_node(e) for e in page.entries],
             }
 
         def act(action: InboxAction) -> Any:

@@ -54,8 +54,10 @@ def new_entry(
     rendered: dict[str, Any],
     tags: tuple[str, ...] = (),
     tenant_id: str | None = None,
+    stored_ms: int | None = None,
 ) -> dict[str, Any]:
-    """The stored entry of a rendered inbox message, unread."""
+    """The stored entry of a rendered inbox message, unread; ``stored_ms`` (when it is
+    stored, the acceptance time unless given) is its first ``changed_ms``."""
     return {
         "message_id": message_id,
         "created_ms": enqueued_ms,
@@ -70,6 +72,10 @@ def new_entry(
         "archived_ms": None,
         "clicked_ms": None,
         "version": 0,
+        # When the entry last changed, and how: what an open real-time connection listens
+        # on (changes since it connected) and tells the client (the last action).
+        "changed_ms": enqueued_ms if stored_ms is None else stored_ms,
+        "last_action": None,
     }
 
 
@@ -88,10 +94,57 @@ def changed(entry: dict[str, Any], action: InboxAction, at_ms: int) -> dict[str,
         if entry.get(field) is not None:
             return None  # Courier's times are the first ones
         value = at_ms
-    update = {field: value, "version": int(entry.get("version", 0)) + 1}
+    update = {
+        field: value,
+        "version": int(entry.get("version", 0)) + 1,
+        "changed_ms": at_ms,
+        "last_action": action,
+    }
     if action == "clicked" and entry.get("opened_ms") is None:
         update["opened_ms"] = at_ms  # a click implies the open, as for email
     return {**entry, **update}
+
+
+# Courier's inbox socket events (courier-js 3.x ``InboxMessageEvent``) for each action.
+SOCKET_EVENTS: dict[InboxAction, str] = {
+    "read": "read",
+    "unread": "unread",
+    "opened": "opened",
+    "archive": "archive",
+    "unarchive": "unarchive",
+    "clicked": "clicked",
+}
+NEW_MESSAGE_EVENT = "message"
+# The field each set/cleared pair of events follows, in the order they are told.
+_FIELD_EVENTS = (
+    ("read_ms", "read", "unread"),
+    ("archived_ms", "archive", "unarchive"),
+    ("opened_ms", "opened", "unopened"),
+    ("clicked_ms", "clicked", None),
+)
+
+
+def socket_events(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
+    """What Courier's inbox socket is told of an entry's change, from its state before
+    (None when the connection has not seen it) to after.
+
+    An entry seen for the first time is new (version 0) or tells its last action; one seen
+    before tells each field that moved, so changes that reach the listener as one (read
+    then archived) are each told.
+    """
+    if before is None:
+        if int(after.get("version", 0)) == 0:
+            return [NEW_MESSAGE_EVENT]
+        last = after.get("last_action")
+        return [SOCKET_EVENTS[last]] if last in SOCKET_EVENTS else []
+    told: list[str] = []
+    for field, when_set, when_cleared in _FIELD_EVENTS:
+        was, now = before.get(field) is not None, after.get(field) is not None
+        if now and not was:
+            told.append(when_set)
+        elif was and not now and when_cleared is not None:
+            told.append(when_cleared)
+    return told
 
 
 @dataclass(frozen=True)

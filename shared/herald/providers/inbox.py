@@ -21,8 +21,9 @@ class InboxProvider:
     name = "inbox"
     channel = "inbox"
 
-    def __init__(self, documents: DocumentStore) -> None:
+    def __init__(self, documents: DocumentStore, now_ms: Callable[[], int]) -> None:
         self.entries = InboxEntries(documents)
+        self.now_ms = now_ms
 
     def send(self, dispatch: Dispatch, handoff: Callable[[], None]) -> Receipt:
         user_id = dispatch.recipient.get("user_id")
@@ -34,6 +35,7 @@ class InboxProvider:
             dispatch.rendered,
             tags=dispatch.tags,
             tenant_id=dispatch.tenant_id,
+            stored_ms=self.now_ms(),
         )
         # Storing is idempotent, so a failed write is safe to retry: the handoff (after
         # which a failure would be ambiguous) comes once the entry is there.

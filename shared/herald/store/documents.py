@@ -103,10 +103,25 @@ class DocumentStore(Protocol):
         ...
 
 
+# Told of each document written: (workspace, path, the document as stored).
+WriteObserver = Callable[[str, DocPath, Document], None]
+
+
 class InMemoryDocuments:
     def __init__(self) -> None:
         self._documents: dict[tuple[str, DocPath], Document] = {}
         self._lock = threading.Lock()
+        self._observers: list[WriteObserver] = []
+
+    def observe(self, observer: WriteObserver) -> Callable[[], None]:
+        """Tells ``observer`` of every write from now on (what a Firestore listener
+        sees); the returned function stops it."""
+        self._observers.append(observer)
+        return lambda: self._observers.remove(observer) if observer in self._observers else None
+
+    def _written(self, workspace: str, path: DocPath, document: Document) -> None:
+        for observer in list(self._observers):
+            observer(workspace, path, copy.deepcopy(document))
 
     def get(self, workspace: str, path: DocPath) -> Document | None:
         check_doc_path(path)
@@ -122,6 +137,7 @@ class InMemoryDocuments:
         check_storable(workspace, path, document)
         with self._lock:
             self._documents[(workspace, path)] = copy.deepcopy(document)
+        self._written(workspace, path, document)
 
     def update(self, workspace: str, path: DocPath, change: Change) -> Document | None:
         check_doc_path(path)
@@ -132,7 +148,8 @@ class InMemoryDocuments:
                 return copy.deepcopy(current) if current is not None else None
             check_storable(workspace, path, changed)
             self._documents[(workspace, path)] = copy.deepcopy(changed)
-            return copy.deepcopy(changed)
+        self._written(workspace, path, changed)
+        return copy.deepcopy(changed)
 
     def delete(self, workspace: str, path: DocPath) -> bool:
         check_doc_path(path)
@@ -152,6 +169,8 @@ class InMemoryDocuments:
                 self._documents.pop((workspace, path), None)
             for path, document in puts:
                 self._documents[(workspace, path)] = copy.deepcopy(document)
+        for path, document in puts:
+            self._written(workspace, path, document)
 
     def page(
         self, workspace: str, collection: DocPath, after: str | None, limit: int

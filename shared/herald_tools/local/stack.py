@@ -65,6 +65,7 @@ class Ports:
     relay: int = 8691
     render: int = 8692
     deliver: int = 8693
+    realtime: int = 8694  # the inbox's socket (a Cloud Run service, not a function)
     sweep: int = 8695
     smtp: int = 2525
     sinks: int = 8025
@@ -143,6 +144,17 @@ class Stack:
             CallbackTargets(self.base_url, self.workspace, LOCAL_TWILIO_AUTH_TOKEN),
         )
         self.functions: dict[str, Child] = {}
+        self.realtime = Child(
+            "realtime",
+            [
+                sys.executable,
+                str(self.root / "services" / "realtime" / "main.py"),
+                "--host=127.0.0.1",
+                f"--port={self.ports.realtime}",
+            ],
+            self.log_dir / "realtime.log",
+            cwd=self.root,
+        )
         self._stopping = threading.Event()
         self._scheduler = threading.Thread(target=self._schedule, daemon=True)
         self._schedule_runs = threading.Lock()
@@ -212,6 +224,11 @@ class Stack:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.api}"
+
+    @property
+    def realtime_url(self) -> str:
+        """Courier's ``apiUrls.inbox.webSocket`` for this stack."""
+        return f"ws://127.0.0.1:{self.ports.realtime}/"
 
     def function_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports.function(name)}"
@@ -305,8 +322,12 @@ class Stack:
             step("starting the functions")
             for spec in FUNCTIONS:
                 self.start_function(spec.name, wait=False)
+            step("starting the inbox's real-time service")
+            self.realtime.env = self.env()
+            self.realtime.start()
             for name in self.functions:
                 self._wait_for_function(name)
+            self._wait_for_realtime()
             self._scheduler.start()
         except BaseException:
             self.stop()
@@ -364,6 +385,15 @@ class Stack:
         if not child.alive():
             raise RuntimeError(f"function {name} exited:\n{child.tail()}")
 
+    def _wait_for_realtime(self) -> None:
+        wait_until(
+            lambda: port_open(self.ports.realtime) or not self.realtime.alive(),
+            FUNCTION_START_TIMEOUT_S,
+            "the real-time service",
+        )
+        if not self.realtime.alive():
+            raise RuntimeError(f"the real-time service exited:\n{self.realtime.tail()}")
+
     def restart_function(self, name: str, env: dict[str, str] | None = None) -> None:
         self.functions[name].stop()
         wait_until(lambda: not port_open(self.ports.function(name)), 10, f"{name} to stop")
@@ -374,6 +404,7 @@ class Stack:
         self._stopping.set()
         stackfile.remove(self.state_dir, os.getpid())
         parts: list[Callable[[], None]] = [child.stop for child in self.functions.values()]
+        parts.append(self.realtime.stop)
         parts += [self.router.stop, self.push_filter.stop, self.sinks.stop, self.emulators.stop]
         for stop in parts:
             try:
