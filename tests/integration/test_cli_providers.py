@@ -101,8 +101,8 @@ def test_keys_are_listed_without_the_key_and_a_revoked_key_opens_nothing(
     assert main(["keys", "list", workspace]) == 0
     listed = capsys.readouterr().out
     [line] = listed.splitlines()[1:]
-    key_id, hint, shown_workspace, _, revoked = line.split()
-    assert (hint, shown_workspace, revoked) == (key[:7] + "…", workspace, "-")
+    key_id, hint, shown_workspace, mode, _, revoked = line.split()
+    assert (hint, shown_workspace, mode, revoked) == (key[:7] + "…", workspace, "live", "-")
     assert key not in listed and key[7:] not in listed
     assert main(["keys", "list"]) == 0
     assert key_id in capsys.readouterr().out

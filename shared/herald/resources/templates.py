@@ -110,7 +110,9 @@ def _check_syntax(field: str, content: Content | ElementalContent) -> None:
 
 
 # What the notifications API keeps beside a template's body (``resources.notifications``).
-_NOTIFICATION_FIELDS = ("tags", "routing_strategy_id", "version_count")
+# Kept across a write of Herald's API, which does not carry them (its body carries
+# ``routing_strategy_id``, so a write without one clears it).
+_NOTIFICATION_FIELDS = ("tags", "version_count")
 # Herald's view of a template: its body and times (``api.models_directory.TemplateView``).
 _VIEW_FIELDS = (*TemplateBody.model_fields, "id", "created", "updated")
 
