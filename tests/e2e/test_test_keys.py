@@ -35,7 +35,7 @@ def keys(stack: Stack) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def test_client(stack: Stack, keys: tuple[str, str]) -> Iterator[Courier]:
+def test_key_client(stack: Stack, keys: tuple[str, str]) -> Iterator[Courier]:
     with Courier(
         api_key=keys[1], base_url=stack.base_url, max_retries=0, _strict_response_validation=True
     ) as sdk:
@@ -56,23 +56,23 @@ def ended(client: Courier, message_id: str) -> Any:
 
 
 def test_a_test_keys_send_is_recorded_and_reaches_no_provider(
-    stack: Stack, keys: tuple[str, str], test_client: Courier, sinks: Client
+    stack: Stack, keys: tuple[str, str], test_key_client: Courier, sinks: Client
 ) -> None:
     address = f"test-{uuid.uuid4().hex[:10]}@example.com"
-    sent = test_client.send.message(
+    sent = test_key_client.send.message(
         message={
             "to": {"email": address},
             "content": {"title": "Code {{code}}", "body": "Your code is {{code}}"},
             "data": {"code": "4711"},
         }
     )
-    message = eventually(lambda: ended(test_client, sent.request_id), what="an end state")
+    message = eventually(lambda: ended(test_key_client, sent.request_id), what="an end state")
     assert message.status == "SENT"
     # The provider would have been called before SENT was written: nothing came.
     assert [m for m in sinks.get("/mail") if address in m["to"]] == []
     assert address not in str(sinks.get("/sendgrid"))
-    assert "Code 4711" in str(test_client.messages.content(sent.request_id))
-    listed = test_client.messages.list(message_id=sent.request_id).results
+    assert "Code 4711" in str(test_key_client.messages.content(sent.request_id))
+    listed = test_key_client.messages.list(message_id=sent.request_id).results
     assert [m.id for m in listed] == [sent.request_id]
 
     outbox = Client(stack.base_url, keys[1])
@@ -85,24 +85,28 @@ def test_a_test_keys_send_is_recorded_and_reaches_no_provider(
 
 
 def test_test_and_live_keys_never_read_each_others_messages(
-    stack: Stack, keys: tuple[str, str], test_client: Courier, live_client: Courier, sinks: Client
+    stack: Stack,
+    keys: tuple[str, str],
+    test_key_client: Courier,
+    live_client: Courier,
+    sinks: Client,
 ) -> None:
     live_address = f"live-{uuid.uuid4().hex[:10]}@example.com"
     live = live_client.send.message(
         message={"to": {"email": live_address}, "content": {"title": "T", "body": "B"}}
     )
-    test = test_client.send.message(
+    test = test_key_client.send.message(
         message={"to": {"email": "t@example.com"}, "content": {"title": "T", "body": "B"}}
     )
     eventually(lambda: ended(live_client, live.request_id), what="the live send's end")
-    eventually(lambda: ended(test_client, test.request_id), what="the test send's end")
+    eventually(lambda: ended(test_key_client, test.request_id), what="the test send's end")
     # The live key's send reached its provider's stand-in, as ever.
     eventually(
         lambda: [m for m in sinks.get("/mail") if live_address in m["to"]], what="the live mail"
     )
     for client, own, other in (
         (live_client, live.request_id, test.request_id),
-        (test_client, test.request_id, live.request_id),
+        (test_key_client, test.request_id, live.request_id),
     ):
         with pytest.raises(courier.NotFoundError):
             client.messages.retrieve(other)

@@ -8,6 +8,7 @@ routes; another workspace's ids answer 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -75,6 +76,28 @@ def _page(
     return _html(status, page)
 
 
+def _listing(
+    ctx: Context,
+    path: str,
+    template: str,
+    title: str,
+    name: str,
+    items_key: str,
+    find: Callable[[str, str | None], dict[str, Any]],
+) -> HttpResponse:
+    """A page of one of the workspace's resources, read through its service's own pager."""
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    cursor = _cursor(ctx, signed)
+    if isinstance(cursor, HttpResponse):
+        return cursor
+    listed = find(signed.session.workspace, cursor)
+    return _page(
+        signed, template, title, **{name: listed[items_key]}, next_page=_next(path, listed)
+    )
+
+
 # --- brands -------------------------------------------------------------------------------
 
 
@@ -87,19 +110,14 @@ def _page(
     public=True,
 )
 def brands(ctx: Context) -> HttpResponse:
-    signed = _signed_in(ctx)
-    if isinstance(signed, HttpResponse):
-        return signed
-    cursor = _cursor(ctx, signed)
-    if isinstance(cursor, HttpResponse):
-        return cursor
-    listed = BrandService(ctx.services.documents).find(signed.session.workspace, cursor)
-    return _page(
-        signed,
+    return _listing(
+        ctx,
+        "/console/brands",
         "brands.html",
         "Brands",
-        brands=listed["results"],
-        next_page=_next("/console/brands", listed),
+        "brands",
+        "results",
+        lambda workspace, cursor: BrandService(ctx.services.documents).find(workspace, cursor),
     )
 
 
@@ -148,19 +166,14 @@ def brand(ctx: Context) -> HttpResponse:
     public=True,
 )
 def lists(ctx: Context) -> HttpResponse:
-    signed = _signed_in(ctx)
-    if isinstance(signed, HttpResponse):
-        return signed
-    cursor = _cursor(ctx, signed)
-    if isinstance(cursor, HttpResponse):
-        return cursor
-    listed = ListService(ctx.services.documents).find(signed.session.workspace, None, cursor)
-    return _page(
-        signed,
+    return _listing(
+        ctx,
+        "/console/lists",
         "lists.html",
         "Lists",
-        lists=listed["items"],
-        next_page=_next("/console/lists", listed),
+        "lists",
+        "items",
+        lambda workspace, cursor: ListService(ctx.services.documents).find(workspace, None, cursor),
     )
 
 
@@ -216,19 +229,16 @@ def list_page(ctx: Context) -> HttpResponse:
     public=True,
 )
 def topics(ctx: Context) -> HttpResponse:
-    signed = _signed_in(ctx)
-    if isinstance(signed, HttpResponse):
-        return signed
-    cursor = _cursor(ctx, signed)
-    if isinstance(cursor, HttpResponse):
-        return cursor
-    listed = PreferenceService(ctx.services.documents).topics(signed.session.workspace, cursor)
-    return _page(
-        signed,
+    return _listing(
+        ctx,
+        "/console/topics",
         "topics.html",
         "Preference topics",
-        topics=listed["items"],
-        next_page=_next("/console/topics", listed),
+        "topics",
+        "items",
+        lambda workspace, cursor: PreferenceService(ctx.services.documents).topics(
+            workspace, cursor
+        ),
     )
 
 
