@@ -81,13 +81,12 @@ HERALD_TOPIC_FIELDS = {"topic_id", "topic_name", "default_status", "allowed_chan
 
 
 def herald_topic_view(topic: SubscriptionTopic) -> dict[str, Any]:
-    """A topic as ``/preferences/topics`` answers it, with its section when it has one."""
-    view = topic.model_dump(mode="json", include=HERALD_TOPIC_FIELDS)
-    if view.get("digest") is None:
-        view.pop("digest", None)  # a topic sent at once has no digest to show
-    if topic.section_id is not None:
-        view["section_id"] = topic.section_id
-    return view
+    """A topic as ``/preferences/topics`` answers it, with its section and its digest when
+    it has them."""
+    shown = {*HERALD_TOPIC_FIELDS, "section_id"}
+    return topic.model_dump(
+        mode="json", include={field for field in shown if getattr(topic, field) is not None}
+    )
 
 
 def topic_path(topic_id: str) -> tuple[str, str]:
