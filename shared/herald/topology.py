@@ -76,6 +76,10 @@ HTML_TEMPLATES = ("jinja2", "markupsafe")
 # What checking a send needs (the api's and automate's) and rendering it (render's):
 # phone numbers to E.164, and Elemental's html element sanitised.
 SEND_CONTENT = ("phonenumbers", "nh3")
+# Babel: the api reads .po files with it, and every function that renders a template
+# (the api's previews, render's messages, automate's conditions) writes numbers and
+# dates by locale with it.
+LOCALES = ("babel",)
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
@@ -85,7 +89,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         # Pub/Sub: the console's dead letters (imported only when they are looked at).
         (
             "cryptography",
-            "babel",
+            *LOCALES,
             "jsonpatch",
             *HTML_TEMPLATES,
             *SEND_CONTENT,
@@ -107,7 +111,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         Trigger.PUBSUB,
         "routes a message and renders it per channel",
         # cryptography seals the tokens of email links
-        ("cryptography", *HTML_TEMPLATES, *SEND_CONTENT),
+        ("cryptography", *HTML_TEMPLATES, *SEND_CONTENT, *LOCALES),
         secrets=LINK_SECRETS,
     ),
     FunctionSpec(
@@ -119,7 +123,12 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "webhooks", Trigger.PUBSUB, "posts message:updated to customers' webhook endpoints"
     ),
-    FunctionSpec("automate", Trigger.PUBSUB, "runs each step of an automation, once", SEND_CONTENT),
+    FunctionSpec(
+        "automate",
+        Trigger.PUBSUB,
+        "runs each step of an automation, once",
+        (*SEND_CONTENT, *LOCALES),
+    ),
     FunctionSpec(
         "digest", Trigger.PUBSUB, "collects sends to digest topics, releases each window once"
     ),

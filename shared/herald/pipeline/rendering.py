@@ -35,7 +35,7 @@ from herald.store.base import (
     WorkspaceRepository,
 )
 from herald.store.documents import DocumentStore
-from herald.templating import TRANSLATIONS_KEY, Budget, TemplateError, evaluate, truthy
+from herald.templating import LOCALE_KEY, TRANSLATIONS_KEY, Budget, TemplateError, evaluate, truthy
 
 
 def _ended(message: MessageState, status: MessageStatus, reason: str, error: str) -> Transition:
@@ -141,6 +141,8 @@ def route_and_render(
         data["tenant"] = context.tenant
     if context.translations:
         data[TRANSLATIONS_KEY] = context.translations
+    if context.locale:
+        data[LOCALE_KEY] = context.locale
     # One budget per channel; the email's also pays for rewriting its links.
     budgets = {channel: Budget() for channel in plan.channels}
     try:

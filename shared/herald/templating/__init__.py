@@ -8,7 +8,8 @@ Templates see only the data they are given (mappings and lists); parsing and
 rendering spend fuel (a deterministic count of work) and CPU time from a
 ``Budget``, and are bounded in output size, source size and nesting (``Limits``).
 Errors are ``TemplateError`` subclasses (see ``errors``). ``{{t "text"}}`` is the
-text's translation in the data's ``TRANSLATIONS_KEY`` table, else the text.
+text's translation in the data's ``TRANSLATIONS_KEY`` table, else the text; the
+number and date helpers format by the locale at the data's ``LOCALE_KEY``.
 """
 
 from herald.templating.budget import Budget
@@ -35,6 +36,7 @@ from herald.templating.template import (
     render,
 )
 from herald.templating.values import (
+    LOCALE_KEY,
     TRANSLATIONS_KEY,
     escape_html,
     public_data,
@@ -45,6 +47,7 @@ from herald.templating.values import (
 __all__ = [
     "DEFAULT_LIMITS",
     "HELPERS",
+    "LOCALE_KEY",
     "MAX_RENDERED_CHARS",
     "TRANSLATIONS_KEY",
     "Budget",

@@ -17,8 +17,10 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
+from herald.locales import MAX_LOCALE_CHARS
+from herald.templating import localized
 from herald.templating.budget import MAPPED_CHARS_PER_UNIT, Budget
 from herald.templating.errors import TemplateOutputTooLarge
 from herald.templating.values import is_number, to_text, truthy
@@ -36,6 +38,8 @@ class Helper:
     fn: HelperFn | None  # None: implemented by the interpreter
     min_args: int
     max_args: int | None
+    # Given the message's locale as its ``locale`` option, unless the template gives one.
+    localized: bool = False
 
 
 # Block helpers are the interpreter's; their names may not be used as plain helpers.
@@ -46,6 +50,7 @@ BLOCK_HELPERS = frozenset({"if", "unless", "each", "with"})
 MAX_NUMBER_CHARS = 400
 MAX_DATE_CHARS = 64
 MAX_DATE_FORMAT_CHARS = 100
+MAX_STYLE_CHARS = 16  # "decimal", "currency", "medium": a style or currency code is short
 
 
 def _number(value: Any, what: str) -> float | int:
@@ -183,38 +188,76 @@ def _length(args: list[Any], _: dict[str, Any], __: Budget) -> int:
     return len(value) if isinstance(value, str | list | tuple | Mapping) else 0
 
 
-def _format_number(args: list[Any], hash_: dict[str, Any], __: Budget) -> str:
+# What formatting one value by a locale costs, in fuel (Babel's work is bounded by the
+# inputs' bounds: a number under 1e309, a style's pattern, a date in datetime's range).
+LOCALIZED_FORMAT_UNITS = 80
+
+
+def _text_option(hash_: dict[str, Any], name: str, limit: int) -> str | None:
+    value = hash_.get(name)
+    if value is None:
+        return None
+    text = to_text(value)
+    if len(text) > limit:
+        raise HelperError(f"{name} has at most {limit} characters, got {len(text)}")
+    return text
+
+
+def _locale_option(hash_: dict[str, Any]) -> str | None:
+    """The message's locale, which the interpreter passes, or the template's own; one
+    too long to be a locale is the default's, as an unknown one is."""
+    value = hash_.get("locale")
+    text = None if value is None else to_text(value)
+    return text if text is not None and len(text) <= MAX_LOCALE_CHARS else None
+
+
+def _zone_option(hash_: dict[str, Any]) -> str | None:
+    # Any text: one that names no time zone shows the moment in UTC.
+    value = hash_.get("tz")
+    return None if value is None else to_text(value)
+
+
+def _format_number(args: list[Any], hash_: dict[str, Any], budget: Budget) -> str:
     value = _number(args[0], "value")
     decimals = args[1] if len(args) > 1 else hash_.get("decimals")
-    if decimals is None:
-        if isinstance(value, float) and not value.is_integer():
-            # Up to 3 decimals, as JavaScript's toLocaleString does by default.
-            return f"{value:,.3f}".rstrip("0").rstrip(".")
-        return f"{int(value):,}"
-    places = _number(decimals, "decimals")
-    if not isinstance(places, int) or not 0 <= places <= 20:
-        raise HelperError("decimals must be a whole number from 0 to 20")
-    return f"{value:,.{places}f}"
+    places: int | None = None
+    if decimals is not None:
+        places_given = _number(decimals, "decimals")
+        if not isinstance(places_given, int) or not 0 <= places_given <= localized.MAX_DECIMALS:
+            raise HelperError(f"decimals must be a whole number from 0 to {localized.MAX_DECIMALS}")
+        places = places_given
+    budget.charge(LOCALIZED_FORMAT_UNITS)
+    try:
+        return localized.format_number(
+            value,
+            _locale_option(hash_),
+            style=_text_option(hash_, "style", MAX_STYLE_CHARS) or "decimal",
+            decimals=places,
+            currency=_text_option(hash_, "currency", MAX_STYLE_CHARS),
+        )
+    except localized.FormatError as exc:
+        raise HelperError(str(exc)) from None
 
 
-_DATE_TOKENS: tuple[tuple[str, Callable[[datetime], str]], ...] = (
-    ("YYYY", lambda d: f"{d.year:04d}"),
-    ("YY", lambda d: f"{d.year % 100:02d}"),
-    ("MMMM", lambda d: d.strftime("%B")),
-    ("MMM", lambda d: d.strftime("%b")),
-    ("MM", lambda d: f"{d.month:02d}"),
-    ("M", lambda d: str(d.month)),
-    ("DD", lambda d: f"{d.day:02d}"),
-    ("D", lambda d: str(d.day)),
-    ("dddd", lambda d: d.strftime("%A")),
-    ("ddd", lambda d: d.strftime("%a")),
-    ("HH", lambda d: f"{d.hour:02d}"),
-    ("H", lambda d: str(d.hour)),
-    ("hh", lambda d: f"{(d.hour % 12) or 12:02d}"),
-    ("h", lambda d: str((d.hour % 12) or 12)),
-    ("mm", lambda d: f"{d.minute:02d}"),
-    ("ss", lambda d: f"{d.second:02d}"),
-    ("A", lambda d: "AM" if d.hour < 12 else "PM"),
+_Token = Callable[[datetime, str | None], str]
+_DATE_TOKENS: tuple[tuple[str, _Token], ...] = (
+    ("YYYY", lambda d, _: f"{d.year:04d}"),
+    ("YY", lambda d, _: f"{d.year % 100:02d}"),
+    ("MMMM", lambda d, loc: localized.month_name(d, "wide", loc)),
+    ("MMM", lambda d, loc: localized.month_name(d, "abbreviated", loc)),
+    ("MM", lambda d, _: f"{d.month:02d}"),
+    ("M", lambda d, _: str(d.month)),
+    ("DD", lambda d, _: f"{d.day:02d}"),
+    ("D", lambda d, _: str(d.day)),
+    ("dddd", lambda d, loc: localized.day_name(d, "wide", loc)),
+    ("ddd", lambda d, loc: localized.day_name(d, "abbreviated", loc)),
+    ("HH", lambda d, _: f"{d.hour:02d}"),
+    ("H", lambda d, _: str(d.hour)),
+    ("hh", lambda d, _: f"{(d.hour % 12) or 12:02d}"),
+    ("h", lambda d, _: str((d.hour % 12) or 12)),
+    ("mm", lambda d, _: f"{d.minute:02d}"),
+    ("ss", lambda d, _: f"{d.second:02d}"),
+    ("A", lambda d, loc: localized.day_period(d, loc)),
 )
 
 
@@ -244,7 +287,15 @@ def _format_date(args: list[Any], hash_: dict[str, Any], budget: Budget) -> str:
         raise HelperError(
             f"a format has at most {MAX_DATE_FORMAT_CHARS} characters, got {len(pattern)}"
         )
-    # A Python step per character, each trying every token.
+    locale = _locale_option(hash_)
+    zone = _zone_option(hash_)
+    if pattern in localized.DATE_STYLES:
+        return _format_moment(moment, "date", pattern, locale, zone, budget)
+    try:
+        moment = localized.in_zone(moment, zone)
+    except localized.FormatError as exc:
+        raise HelperError(str(exc)) from None
+    # A Python step per character, each trying every token; a name, the locale's data.
     budget.charge(len(pattern) * 2)
     out: list[str] = []
     i = 0
@@ -257,13 +308,43 @@ def _format_date(args: list[Any], hash_: dict[str, Any], budget: Budget) -> str:
                 continue
         for token, render in _DATE_TOKENS:
             if pattern.startswith(token, i):
-                out.append(render(moment))
+                out.append(render(moment, locale))
                 i += len(token)
                 break
         else:
             out.append(pattern[i])
             i += 1
     return "".join(out)
+
+
+def _format_moment(
+    moment: datetime,
+    kind: Literal["date", "datetime", "time"],
+    style: str,
+    locale: str | None,
+    zone: str | None,
+    budget: Budget,
+) -> str:
+    budget.charge(LOCALIZED_FORMAT_UNITS)
+    try:
+        return localized.format_moment(moment, kind, style, locale, zone)
+    except localized.FormatError as exc:
+        raise HelperError(str(exc)) from None
+
+
+def _moment_fn(kind: Literal["datetime", "time"]) -> HelperFn:
+    def apply(args: list[Any], hash_: dict[str, Any], budget: Budget) -> str:
+        if args[0] is None:
+            return ""
+        moment = _parse_date(args[0])
+        style = to_text(args[1] if len(args) > 1 else hash_.get("style", "medium"))
+        if len(style) > MAX_STYLE_CHARS:
+            raise HelperError(f"style has at most {MAX_STYLE_CHARS} characters, got {len(style)}")
+        locale = _locale_option(hash_)
+        zone = _zone_option(hash_)
+        return _format_moment(moment, kind, style, locale, zone, budget)
+
+    return apply
 
 
 HELPERS: dict[str, Helper] = {
@@ -297,8 +378,12 @@ HELPERS: dict[str, Helper] = {
     "add": Helper(_arithmetic("add"), 2, 2),
     "subtract": Helper(_arithmetic("subtract"), 2, 2),
     "multiply": Helper(_arithmetic("multiply"), 2, 2),
-    "format-number": Helper(_format_number, 1, 2),
-    "format_number": Helper(_format_number, 1, 2),
-    "format-date": Helper(_format_date, 1, 2),
-    "format_date": Helper(_format_date, 1, 2),
+    "format-number": Helper(_format_number, 1, 2, localized=True),
+    "format_number": Helper(_format_number, 1, 2, localized=True),
+    "format-date": Helper(_format_date, 1, 2, localized=True),
+    "format_date": Helper(_format_date, 1, 2, localized=True),
+    "format-datetime": Helper(_moment_fn("datetime"), 1, 2, localized=True),
+    "format_datetime": Helper(_moment_fn("datetime"), 1, 2, localized=True),
+    "format-time": Helper(_moment_fn("time"), 1, 2, localized=True),
+    "format_time": Helper(_moment_fn("time"), 1, 2, localized=True),
 }

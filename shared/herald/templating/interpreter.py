@@ -20,6 +20,7 @@ from herald.templating.lexer import line_column
 from herald.templating.limits import Limits
 from herald.templating.nodes import Block, Call, Expr, Literal, Node, Output, PathExpr, Text
 from herald.templating.values import (
+    LOCALE_KEY,
     TRANSLATIONS_KEY,
     escape_html,
     escaped_length,
@@ -190,7 +191,10 @@ class Interpreter:
             text = to_text(args[0])
             translated = member(member(self.root, TRANSLATIONS_KEY), text)
             return translated if isinstance(translated, str) and translated else text
-        fn = HELPERS[name].fn
+        helper = HELPERS[name]
+        if helper.localized and "locale" not in options:
+            options["locale"] = member(self.root, LOCALE_KEY)
+        fn = helper.fn
         assert fn is not None
         try:
             result = fn(args, options, self.budget)

@@ -86,8 +86,11 @@ def truthy(value: Any) -> bool:
 # Where the data carries the translations of the message's locale, for the ``t`` helper:
 # never sent on as the push or webhook's data.
 TRANSLATIONS_KEY = "$translations"
+# Where the data carries the message's locale, which the number and date helpers format by.
+LOCALE_KEY = "$locale"
+_PRIVATE_KEYS = frozenset({TRANSLATIONS_KEY, LOCALE_KEY})
 
 
 def public_data(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The data as a push or webhook carries it: without the translations."""
-    return {key: value for key, value in data.items() if key != TRANSLATIONS_KEY}
+    """The data as a push or webhook carries it: without the translations and locale."""
+    return {key: value for key, value in data.items() if key not in _PRIVATE_KEYS}

@@ -95,5 +95,6 @@ def test_every_documented_helper_is_registered() -> None:
     documented = {"eq", "ne", "gt", "gte", "lt", "lte", "and", "or", "not", "condition",
                   "uppercase", "lowercase", "capitalize", "trim", "concat", "join", "default",
                   "fallback", "length", "lookup", "var", "path", "t", "add", "subtract", "multiply",
-                  "format-number", "format_number", "format-date", "format_date"}  # fmt: skip
+                  "format-number", "format_number", "format-date", "format_date",
+                  "format-datetime", "format_datetime", "format-time", "format_time"}  # fmt: skip
     assert set(HELPERS) == documented
