@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from herald.resources.digests import DigestSchedules
     from herald.resources.inbox import InboxService
     from herald.resources.messages import MessageReader
+    from herald.resources.quotas import QuotaSettings
     from herald.resources.suppressions import SuppressionList
     from herald.resources.webhook_endpoints import EndpointService
     from herald.store.base import (
@@ -147,6 +148,16 @@ def link_maker(settings: Settings) -> LinkMaker | None:
         LinkSigner.from_setting(settings.link_secret),
         int(settings.link_ttl_days * DAY_S),
     )
+
+
+def quota_settings(adapters: Adapters) -> QuotaSettings:
+    """Workspaces' quotas over the deployment's default: the api's and ``herald quota``'s."""
+    from herald.resources.quotas import QuotaSettings
+    from herald.store.base import WorkspaceQuota
+
+    settings = adapters.settings
+    default = WorkspaceQuota(rate=settings.quota_rate, burst=settings.quota_burst)
+    return QuotaSettings(adapters.workspaces, default)
 
 
 class FirestoreAdapters:
@@ -357,6 +368,10 @@ class Services:
     def workspaces(self) -> WorkspaceRepository:
         return self.adapters.workspaces
 
+    @functools.cached_property
+    def quotas(self) -> QuotaSettings:
+        return quota_settings(self.adapters)
+
     @property
     def links(self) -> LinkMaker | None:
         return self.adapters.links
@@ -542,22 +557,16 @@ class Services:
         from herald.api.idempotency import IdempotentPosts
         from herald.api.quotas import WorkspaceQuotas
         from herald.api.routes import build_router
-        from herald.store.base import WorkspaceQuota
-
-        settings = self.adapters.settings
-        default = WorkspaceQuota(rate=settings.quota_rate, burst=settings.quota_burst)
-        workspaces = self.adapters.workspaces
-
-        def quota_of(workspace: str) -> WorkspaceQuota:
-            # The settings cache's read: no Firestore access on most requests, never a write.
-            return workspaces.settings(workspace).quota or default
 
         return Api(
             build_router(),
             self.adapters.keys,
             self,
             IdempotentPosts(self.adapters.idempotency),
-            WorkspaceQuotas(quota_of, instances=settings.quota_instances),
+            # The settings cache's reads: no Firestore access on most requests, never a write.
+            WorkspaceQuotas(
+                self.quotas.in_effect, instances=self.adapters.settings.quota_instances
+            ),
         )
 
     @functools.cached_property

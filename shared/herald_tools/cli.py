@@ -205,37 +205,32 @@ def _phone_region(args: argparse.Namespace) -> int:
 
 
 def _quota(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
+    from herald.bootstrap import FirestoreAdapters, quota_settings
+    from herald.errors import ValidationFailed
 
-    from herald.bootstrap import FirestoreAdapters
-    from herald.store.base import WorkspaceQuota
-
-    adapters = FirestoreAdapters()
-    workspaces = adapters.workspaces
-    settings = workspaces.settings(args.workspace)
-    if args.default:
-        settings.quota = None
-        workspaces.save_settings(args.workspace, settings)
-    elif args.rate is not None or args.burst is not None:
-        current = settings.quota or WorkspaceQuota(
-            rate=adapters.settings.quota_rate, burst=adapters.settings.quota_burst
-        )
-        try:
-            settings.quota = WorkspaceQuota(
-                rate=current.rate if args.rate is None else args.rate,
-                burst=current.burst if args.burst is None else args.burst,
-            )
-        except ValidationError as exc:
-            for error in exc.errors():
-                print(f"--{error['loc'][0]}: {error['msg']}", file=sys.stderr)
-            return 2
-        workspaces.save_settings(args.workspace, settings)
-    quota = settings.quota
-    if quota is None:
-        rate, burst, whose = adapters.settings.quota_rate, adapters.settings.quota_burst, "default"
-    else:
-        rate, burst, whose = quota.rate, quota.burst, "its own"
-    print(f"{args.workspace}'s quota on POSTs ({whose}): {rate:g}/s sustained, bursts of {burst}")
+    quotas = quota_settings(FirestoreAdapters())
+    try:
+        if args.default:
+            view = quotas.grant_default(args.workspace)
+        elif args.rate is not None or args.burst is not None:
+            view = quotas.grant(args.workspace, args.rate, args.burst)
+        else:
+            view = quotas.view(args.workspace)
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            print(f"--{error.field}: {error.reason}", file=sys.stderr)
+        return 2
+    whose = "granted" if view.granted else "default"
+    own = (
+        ""
+        if view.own is None
+        else f"; the workspace's own, under a ceiling of {view.ceiling.rate:g}/s and"
+        f" bursts of {view.ceiling.burst}"
+    )
+    print(
+        f"{args.workspace}'s quota on POSTs ({whose}): {view.rate:g}/s sustained,"
+        f" bursts of {view.burst}{own}"
+    )
     return 0
 
 

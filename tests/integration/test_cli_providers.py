@@ -122,7 +122,7 @@ def test_a_workspaces_quota_is_the_default_until_set_and_bad_figures_are_named(
     assert capsys.readouterr().out.strip().endswith("(default): 50/s sustained, bursts of 500")
     assert main(["quota", workspace, "--rate", "2", "--burst", "5"]) == 0
     assert main(["quota", workspace, "--burst", "7"]) == 0  # the rate it had stays
-    assert capsys.readouterr().out.strip().endswith("(its own): 2/s sustained, bursts of 7")
+    assert capsys.readouterr().out.strip().endswith("(granted): 2/s sustained, bursts of 7")
     assert main(["quota", workspace, "--rate", "0"]) == 2
     assert "--rate: Input should be greater than 0" in capsys.readouterr().err
     assert main(["quota", workspace, "--default"]) == 0

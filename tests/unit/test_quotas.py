@@ -10,6 +10,9 @@ from herald.api.openapi import document
 from herald.api.quotas import WorkspaceQuotas
 from herald.api.routes import build_router
 from herald.config import MAX_QUOTA_BURST, MAX_QUOTA_RATE
+from herald.domain.testmode import namespace_for_test
+from herald.errors import ValidationFailed
+from herald.ids import hash_api_key
 from herald.store.base import WorkspaceQuota, WorkspaceSettings
 from tests.unit.fakes import settings_with
 from tests.unit.test_api import KEY, SEND, call, make_api
@@ -63,14 +66,27 @@ def test_with_instances_each_enforces_its_share_and_at_least_one_request() -> No
     assert [counter.take("ws1").allowed for _ in range(3)] == [True, True, False]
 
 
-def test_a_changed_quota_applies_at_once_with_a_full_bucket() -> None:
+def test_a_changed_quota_applies_at_once_to_the_requests_left() -> None:
     clock = Clock()
-    current = {"quota": WorkspaceQuota(rate=0.001, burst=1)}
+    current = {"quota": WorkspaceQuota(rate=0.001, burst=3)}
     counter = WorkspaceQuotas(lambda _ws: current["quota"], clock=clock)
-    assert counter.take("ws1").allowed
+    assert counter.take("ws1").allowed  # two left
+    current["quota"] = WorkspaceQuota(rate=0.001, burst=1)  # lower: at most one left
+    assert [counter.take("ws1").allowed for _ in range(2)] == [True, False]
+    current["quota"] = WorkspaceQuota(rate=1.0, burst=2)  # higher: fills at its rate
     assert not counter.take("ws1").allowed
-    current["quota"] = WorkspaceQuota(rate=0.001, burst=2)
+    clock.now += 2.0
     assert [counter.take("ws1").allowed for _ in range(3)] == [True, True, False]
+    assert counter.take("ws1").headers()["X-RateLimit-Limit"] == "2"
+
+
+def test_setting_a_quota_back_and_forth_never_refills_the_bucket() -> None:
+    api, _ = make_api(settings_with(quota_rate=0.001, quota_burst=3))
+    statuses = []
+    for burst in (3, 1, 3, 1, 3, 1):
+        assert call(api, "PUT", "/quota", {"burst": burst}).status == 200
+        statuses.append(call(api, "POST", "/send", SEND).status)
+    assert statuses == [202, 202, 429, 429, 429, 429]  # 3, then at most 1 left, then none
 
 
 def test_the_buckets_kept_are_bounded_the_oldest_forgotten_first() -> None:
@@ -152,3 +168,105 @@ def test_the_openapi_document_states_the_429_and_its_headers_on_posts_only() -> 
     assert set(send["429"]["headers"]) >= {"Retry-After", "X-RateLimit-Remaining"}
     assert "X-RateLimit-Limit" in send["202"]["headers"]
     assert "429" not in paths["/messages"]["get"]["responses"]
+
+
+# -- the quota through the API, and the operator's ceiling
+
+
+def test_the_quota_reads_as_the_default_until_set() -> None:
+    api, _ = make_api(settings_with(quota_rate=50.0, quota_burst=500))
+    view = call(api, "GET", "/quota")
+    assert (view.status, view.body) == (
+        200,
+        {
+            "rate": 50.0,
+            "burst": 500,
+            "ceiling": {"rate": 50.0, "burst": 500},
+            "granted": False,
+            "own": None,
+        },
+    )
+
+
+def test_a_workspace_lowers_its_own_quota_and_the_buckets_count_it() -> None:
+    api, _ = make_api(settings_with(quota_rate=0.001, quota_burst=5))
+    put = call(api, "PUT", "/quota", {"burst": 2})
+    assert put.status == 200, put.body
+    assert (put.body["rate"], put.body["burst"], put.body["own"]) == (
+        0.001,
+        2,
+        {"rate": 0.001, "burst": 2},
+    )
+    assert [call(api, "POST", "/send", SEND).status for _ in range(3)] == [202, 202, 429]
+    # Setting and reading the quota are not POSTs: a workspace over it may still lower it.
+    assert call(api, "PUT", "/quota", {"burst": 1}).status == 200
+    assert call(api, "GET", "/quota", key="other-key").body["own"] is None
+    dropped = call(api, "DELETE", "/quota")
+    assert (dropped.status, dropped.body["burst"], dropped.body["own"]) == (200, 5, None)
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "reason"),
+    [
+        ({"rate": 51}, "rate", "at most this workspace's ceiling, 50"),
+        ({"burst": 501}, "burst", "at most this workspace's ceiling, 500"),
+        ({"rate": 0}, "rate", "greater than 0"),
+        ({"burst": 0}, "burst", "greater than or equal to 1"),
+        ({"burst": 2.5}, "burst", "valid integer"),
+        ({"rate": "fast"}, "rate", "valid number"),
+        ({"limit": 5}, "limit", "not a known field"),
+        (["rate"], "body", "JSON object"),
+    ],
+)
+def test_a_quota_over_the_ceiling_or_out_of_bounds_is_a_400_naming_the_field(
+    body: Any, field: str, reason: str
+) -> None:
+    api, _ = make_api(settings_with(quota_rate=50.0, quota_burst=500))
+    answer = call(api, "PUT", "/quota", body)
+    assert answer.status == 400, answer.body
+    [error] = answer.body["errors"]
+    assert error["field"] == field and reason in error["reason"], error
+    assert call(api, "GET", "/quota").body["own"] is None  # nothing stored
+    # At the ceiling exactly is accepted.
+    assert call(api, "PUT", "/quota", {"rate": 50, "burst": 500}).status == 200
+
+
+def test_only_the_operators_grant_raises_the_ceiling_and_the_cli_and_api_share_it() -> None:
+    api, pipeline = make_api(settings_with(quota_rate=0.001, quota_burst=2))
+    quotas = pipeline.services.quotas
+    granted = quotas.grant("ws1", None, 4)  # what `herald quota ws1 --burst 4` runs
+    assert (granted.burst, granted.ceiling.rate, granted.granted) == (4, 0.001, True)
+    assert call(api, "PUT", "/quota", {"burst": 4}).status == 200
+    assert call(api, "PUT", "/quota", {"burst": 5}).status == 400
+    # A grant lowered under the workspace's own quota holds it: the lesser is in effect.
+    assert quotas.grant("ws1", None, 3).burst == 3
+    assert [call(api, "POST", "/send", SEND).status for _ in range(4)] == [202] * 3 + [429]
+    with pytest.raises(ValidationFailed, match="burst"):
+        quotas.grant("ws1", None, MAX_QUOTA_BURST + 1)
+    assert quotas.grant_default("ws1").ceiling.burst == 2
+
+
+def test_a_test_key_has_a_bucket_of_its_own_under_its_workspaces_ceiling() -> None:
+    api, pipeline = make_api(settings_with(quota_rate=0.001, quota_burst=5))
+    live, test = KEY, "hk_test_" + "t" * 24
+    pipeline.keys.put(hash_api_key(test), namespace_for_test("ws1"))
+    pipeline.services.quotas.grant("ws1", None, 3)
+    assert [call(api, "POST", "/send", SEND, key=live).status for _ in range(4)] == [
+        *[202] * 3,
+        429,
+    ]
+    # The live bucket is empty; the test namespace's is full, at the workspace's ceiling.
+    first = call(api, "POST", "/send", SEND, key=test)
+    assert (first.status, first.headers["X-RateLimit-Limit"]) == (202, "3")
+    assert call(api, "GET", "/quota", key=test).body["granted"] is True
+    # A test key's own quota is the test namespace's, never the live workspace's.
+    assert call(api, "PUT", "/quota", {"burst": 1}, key=test).status == 200
+    assert call(api, "GET", "/quota", key=live).body["own"] is None
+    assert [call(api, "POST", "/send", SEND, key=test).status for _ in range(2)] == [202, 429]
+    assert call(api, "PUT", "/quota", {"burst": 4}, key=test).status == 400
+
+
+def test_the_quota_routes_are_in_the_openapi_document() -> None:
+    paths = document(build_router())["paths"]
+    assert set(paths["/quota"]) == {"get", "put", "delete"}
+    assert "429" not in paths["/quota"]["put"]["responses"]

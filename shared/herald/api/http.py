@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from herald.resources.digests import DigestSchedules
     from herald.resources.inbox import InboxService
     from herald.resources.messages import MessageReader
+    from herald.resources.quotas import QuotaSettings
     from herald.resources.webhook_endpoints import EndpointService
     from herald.store.documents import DocumentStore
 
@@ -82,6 +83,11 @@ class ApiServices(Protocol):
     @property
     def workspaces(self) -> WorkspaceRepository:
         """Each workspace's settings (its providers, its phone region)."""
+        ...
+
+    @property
+    def quotas(self) -> QuotaSettings:
+        """Each workspace's quota on POSTs: its ceiling, its own, the one in effect."""
         ...
 
     @property

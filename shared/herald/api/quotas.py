@@ -1,9 +1,9 @@
 """Each workspace's quota on authenticated POSTs, counted in this api instance.
 
 A token bucket per workspace, in memory: no Firestore write per request and no
-shared counter document to contend on. The limit comes from the workspace's
-settings (``herald quota``), which the api reads through its settings cache, or
-the deployment's default. With ``instances`` > 1 each instance enforces that
+shared counter document to contend on. The limit is the one in effect for the
+workspace (``herald.resources.quotas``: the operator's ceiling, or the default,
+and the workspace's own under it), read through the api's settings cache. With ``instances`` > 1 each instance enforces that
 share of the rate and burst, so the whole holds when the load balancer spreads a
 workspace's requests evenly; with 1, each instance enforces all of it and N
 instances let a workspace reach N times its quota (see the Quotas page).
@@ -71,10 +71,12 @@ class WorkspaceQuotas:
         with self._lock:
             now = self.clock()
             bucket = self._buckets.get(workspace)
-            if bucket is None or (bucket.rate, bucket.burst) != (rate, burst):
-                # New here, or its quota changed: it starts full at the new size.
-                bucket = TokenBucket.full(rate, burst, now)
-                self._buckets[workspace] = bucket
+            if bucket is None:
+                bucket = self._buckets[workspace] = TokenBucket.full(rate, burst, now)
+            elif (bucket.rate, bucket.burst) != (rate, burst):
+                # Its quota changed: it keeps the requests it had left (at most the new
+                # burst), so setting a quota back and forth never refills a bucket.
+                bucket = self._buckets[workspace] = bucket.resized(rate, burst, now)
             self._buckets.move_to_end(workspace)
             while len(self._buckets) > self.max_workspaces:
                 self._buckets.popitem(last=False)

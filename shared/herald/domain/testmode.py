@@ -21,6 +21,11 @@ def namespace_for_test(workspace: str) -> str:
     return workspace + TEST_NAMESPACE_SUFFIX
 
 
+def live_workspace_of(workspace: str) -> str:
+    """The workspace a test namespace belongs to; a live workspace is its own."""
+    return workspace.removesuffix(TEST_NAMESPACE_SUFFIX)
+
+
 def is_test_mode(workspace: str) -> bool:
     """Whether ``workspace`` (as a key opened it) is a test namespace."""
     return workspace.endswith(TEST_NAMESPACE_SUFFIX)

@@ -25,6 +25,13 @@ class TokenBucket:
             raise ValueError("a bucket needs a rate above 0 and a burst of at least 1")
         return cls(rate, burst, burst, now)
 
+    def resized(self, rate: float, burst: float, now: float) -> TokenBucket:
+        """A bucket of the new size holding what this one holds now, up to its burst."""
+        self._refill(now)
+        resized = TokenBucket.full(rate, burst, self.updated)
+        resized.tokens = min(self.tokens, burst)
+        return resized
+
     def take(self, now: float) -> float | None:
         """Takes a token: None if one was there, else the seconds until one is."""
         self._refill(now)

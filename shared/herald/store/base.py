@@ -394,7 +394,7 @@ class SummaryRepository(Protocol):
 
 
 class WorkspaceQuota(BaseModel):
-    """A workspace's own quota on authenticated POSTs (``herald quota``)."""
+    """A quota on a workspace's authenticated POSTs (``herald.resources.quotas``)."""
 
     rate: float = Field(gt=0, le=MAX_QUOTA_RATE)  # requests per second, sustained
     burst: int = Field(ge=1, le=MAX_QUOTA_BURST)  # requests at once, after a quiet spell
@@ -409,8 +409,11 @@ class WorkspaceSettings(BaseModel):
     tracking: bool = False
     # Where a national phone number ("2025550125") is read as being: an ISO 3166 region.
     phone_region: str = DEFAULT_PHONE_REGION
-    # None: the deployment's default quota (HERALD_QUOTA_RATE, HERALD_QUOTA_BURST).
+    # The operator's grant, the workspace's ceiling (``herald quota``); None: the
+    # deployment's default quota (HERALD_QUOTA_RATE, HERALD_QUOTA_BURST).
     quota: WorkspaceQuota | None = None
+    # The quota the workspace set itself through the API, at most the ceiling when set.
+    own_quota: WorkspaceQuota | None = None
 
     @field_validator("phone_region")
     @classmethod
