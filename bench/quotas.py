@@ -8,7 +8,9 @@ not measured. The calm workspace sends over one connection (wrk) for
 ``--seconds`` in each of three phases: alone; beside the flood, the flooding
 workspace held to a quota of 10/s with bursts of 10; and beside the same flood
 with a quota too large to refuse anything. It prints the calm workspace's
-throughput and latency in each phase, as ratios to the first.
+throughput and latency in each phase, as ratios to the first. A last phase
+floods alone, held to its quota: the api process's CPU (from /proc) over the
+requests it answered is what a refusal costs.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench import wrk
+from bench.meter import cpu_seconds
 from herald.config import MAX_QUOTA_BURST, MAX_QUOTA_RATE
 from herald.ids import hash_api_key
 from herald.store.base import WorkspaceQuota, WorkspaceSettings
@@ -91,6 +94,11 @@ def main() -> None:
         without_quota, flood_free = _phase(
             binary, url, calm, unlimited, args.flood_connections, args.seconds
         )
+        api_pid = stack.functions["api"].pid
+        assert api_pid is not None
+        before = cpu_seconds(api_pid)
+        refusals = wrk.run(binary, url, SEND_BODY, limited, args.flood_connections, args.seconds)
+        refusal_cpu_s = cpu_seconds(api_pid) - before
     finally:
         stack.stop()
     assert flood_held is not None and flood_free is not None
@@ -105,6 +113,11 @@ def main() -> None:
             f"the flood {name}: {flood.requests / flood.seconds:.0f} requests/s,"
             f" {accepted / flood.seconds:.1f}/s accepted, {flood.non2xx} refused"
         )
+    print(
+        f"the flood alone, held to its quota: {refusals.requests / refusals.seconds:.0f}"
+        f" requests/s, {refusals.non2xx} refused; the api's CPU"
+        f" {refusal_cpu_s * 1e6 / max(refusals.requests, 1):.0f} µs a request"
+    )
 
 
 if __name__ == "__main__":

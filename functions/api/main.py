@@ -9,9 +9,15 @@ from herald.api.http import HttpRequest
 from herald.bootstrap import FirestoreAdapters, build
 from herald.entrypoints import serving
 from herald.entrypoints.http import serve
+from herald.entrypoints.quota_gate import QUOTA_KEY, QuotaGate
 
 serving.stop_promptly()  # within seconds of SIGTERM, spans flushed
 services = build(FirestoreAdapters())  # each client made on first use, once per instance
+if flask.has_app_context():
+    # functions-framework imports this module inside its app's context: requests over
+    # their workspace's quota are refused before the app does any work for them.
+    app = flask.current_app
+    app.wsgi_app = QuotaGate(app.wsgi_app, services.api)  # type: ignore[method-assign]
 
 
 @functions_framework.http
@@ -24,6 +30,7 @@ def handle(request: flask.Request) -> flask.Response:
             headers=dict(request.headers),
             query=request.args.to_dict(),
             query_lists=request.args.to_dict(flat=False),
+            quota=request.environ.get(QUOTA_KEY),
         ),
         # Read by the api only as far as the route's limit: a large body is refused unread.
         request.stream,

@@ -22,6 +22,7 @@ HERALD_METRICS = {
     "sends",
     "feedback",
     "callbacks.refused",
+    "quota.refused",
 }
 DEAD_LETTERS = "pubsub.googleapis.com/subscription/dead_letter_message_count"
 OLDEST_UNACKED = "pubsub.googleapis.com/subscription/oldest_unacked_message_age"
@@ -190,7 +191,7 @@ def test_the_rendered_dashboard_has_a_tile_layout_without_overlaps(tmp_path: Pat
     dashboard = render(tmp_path, functions, "custom.googleapis.com/herald-test")
     layout = dashboard["mosaicLayout"]
     tiles = layout["tiles"]
-    assert len(tiles) == 2 * len(functions) + 9  # two dead-letter and backlog tiles, seven metrics
+    assert len(tiles) == 2 * len(functions) + 10  # two dead-letter and backlog tiles, eight metrics
 
     occupied: set[tuple[int, int]] = set()
     for tile in tiles:

@@ -143,3 +143,16 @@ def test_refused_callbacks_and_applied_feedback_are_counted(reader: InMemoryMetr
     feedback = {(a["source"], a["kind"], a["outcome"]): v for a, v in points(reader, "feedback")}
     assert feedback[("sendgrid", "delivered", "applied")] >= 1
     assert feedback[("sendgrid", "bounced", "ignored")] >= 1
+
+
+def test_requests_refused_over_a_quota_are_counted_by_workspace(
+    reader: InMemoryMetricReader,
+) -> None:
+    from tests.unit.fakes import settings_with
+    from tests.unit.test_api import SEND, call, make_api
+
+    api, _ = make_api(settings_with(quota_rate=0.001, quota_burst=1))
+    before = {a["workspace"]: v for a, v in points(reader, "quota.refused")}.get("ws1", 0)
+    assert [call(api, "POST", "/send", SEND).status for _ in range(3)] == [202, 429, 429]
+    refused = {a["workspace"]: v for a, v in points(reader, "quota.refused")}
+    assert refused["ws1"] - before == 2

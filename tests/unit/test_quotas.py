@@ -1,19 +1,29 @@
 """Each workspace's quota on authenticated POSTs: counted per api instance, in memory."""
 
+import io
 import json
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from werkzeug.test import Client
 
-from herald.api.http import HttpRequest
+from herald.api.http import Api, HttpRequest
 from herald.api.openapi import document
 from herald.api.quotas import WorkspaceQuotas
 from herald.api.routes import build_router
 from herald.config import MAX_QUOTA_BURST, MAX_QUOTA_RATE
 from herald.domain.testmode import namespace_for_test
+from herald.entrypoints.http import serve
+from herald.entrypoints.quota_gate import QUOTA_KEY, QuotaGate
 from herald.errors import ValidationFailed
 from herald.ids import hash_api_key
+from herald.observability import metrics, tracing
+from herald.resources.quotas import IN_EFFECT_CACHE_S, QuotaSettings
 from herald.store.base import WorkspaceQuota, WorkspaceSettings
+from herald.store.memory import InMemoryWorkspaces
 from tests.unit.fakes import settings_with
 from tests.unit.test_api import KEY, SEND, call, make_api
 
@@ -270,3 +280,145 @@ def test_the_quota_routes_are_in_the_openapi_document() -> None:
     paths = document(build_router())["paths"]
     assert set(paths["/quota"]) == {"get", "put", "delete"}
     assert "429" not in paths["/quota"]["put"]["responses"]
+
+
+# -- a refusal costs as little as can be
+
+
+class UnreadBody:
+    """A body that fails the test if anything reads it."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        raise AssertionError("the body of a refused request was read")
+
+
+class CountedWorkspaces(InMemoryWorkspaces):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def settings(self, workspace: str) -> WorkspaceSettings:
+        self.reads += 1
+        return super().settings(workspace)
+
+
+@pytest.fixture
+def spans(monkeypatch: pytest.MonkeyPatch) -> InMemorySpanExporter:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(tracing, "configure", lambda function: None)
+    monkeypatch.setattr(metrics, "configure", lambda function: None)
+    monkeypatch.setattr(tracing, "tracer", lambda: provider.get_tracer("test"))
+    return exporter
+
+
+def test_a_refusal_is_answered_before_its_body_is_read_or_its_span_started(
+    spans: InMemorySpanExporter,
+) -> None:
+    api, _ = make_api(settings_with(quota_rate=0.001, quota_burst=1))
+    auth = {"Authorization": f"Bearer {KEY}"}
+    body = json.dumps(SEND).encode()
+    accepted = serve(api, HttpRequest("POST", "/send", auth), io.BytesIO(body), len(body))
+    assert accepted.status == 202
+    refused = serve(api, HttpRequest("POST", "/send", auth), UnreadBody(), len(body))
+    assert (refused.status, refused.headers["X-RateLimit-Remaining"]) == (429, "0")
+    assert [span.name for span in spans.get_finished_spans()] == ["POST /send"]  # the first's
+
+
+def test_a_request_let_through_is_counted_once() -> None:
+    api, _ = make_api(settings_with(quota_rate=0.001, quota_burst=2))
+    auth = {"Authorization": f"Bearer {KEY}"}
+    body = json.dumps(SEND).encode()
+    statuses = [
+        api.receive(HttpRequest("POST", "/send", auth), io.BytesIO(body), len(body)).status
+        for _ in range(3)
+    ]
+    assert statuses == [202, 202, 429]
+
+
+def test_requests_the_quota_does_not_count_are_answered_as_before_and_uncounted() -> None:
+    api, _ = make_api(settings_with(quota_rate=0.001, quota_burst=1))
+    body = json.dumps(SEND).encode()
+    bad_key = HttpRequest("POST", "/send", {"Authorization": "Bearer nope"})
+    assert api.receive(bad_key, io.BytesIO(body), len(body)).status == 401
+    auth = {"Authorization": f"Bearer {KEY}"}
+    too_large = api.receive(HttpRequest("POST", "/send", auth), UnreadBody(), 10**9)
+    assert too_large.status == 413
+    # Neither took the one request of the burst.
+    sent = api.receive(HttpRequest("POST", "/send", auth), io.BytesIO(body), len(body))
+    assert sent.status == 202
+
+
+def test_refusals_read_no_settings_while_the_quota_in_effect_is_kept() -> None:
+    clock = Clock()
+    workspaces = CountedWorkspaces()
+    quota = WorkspaceQuota(rate=0.001, burst=1)
+    settings = QuotaSettings(workspaces, quota, clock=clock)
+    counter = WorkspaceQuotas(settings.in_effect, clock=clock)
+    assert [counter.take("ws1").allowed for _ in range(100)] == [True] + [False] * 99
+    assert workspaces.reads == 1
+    # A change made elsewhere (another instance's, the CLI's) is read once the second is up.
+    workspaces.save_settings("ws1", WorkspaceSettings(quota=WorkspaceQuota(rate=0.001, burst=3)))
+    assert not counter.take("ws1").allowed
+    clock.now += IN_EFFECT_CACHE_S
+    assert counter.take("ws1").headers()["X-RateLimit-Limit"] == "3"
+    assert workspaces.reads == 2
+
+
+class Handler:
+    """The function's handler behind the gate: the api, given the gate's decision."""
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+        self.calls = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        self.calls += 1
+        headers = {"authorization": environ.get("HTTP_AUTHORIZATION", "")}
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        request = HttpRequest(
+            environ["REQUEST_METHOD"], environ["PATH_INFO"], headers, quota=environ.get(QUOTA_KEY)
+        )
+        answer = self.api.receive(request, environ["wsgi.input"], length)
+        start_response(f"{answer.status} -", list(answer.headers.items()))
+        return [json.dumps(answer.body).encode()]
+
+
+def gated(burst: int) -> tuple[Client, Handler]:
+    api, _ = make_api(settings_with(quota_rate=0.001, quota_burst=burst))
+    handler = Handler(api)
+    return Client(QuotaGate(handler, api)), handler
+
+
+def test_the_gate_refuses_over_the_quota_before_the_function_is_called() -> None:
+    client, handler = gated(burst=2)
+    auth = {"Authorization": f"Bearer {KEY}"}
+    answers = [client.post("/send", json=SEND, headers=auth) for _ in range(3)]
+    # Let through once counted: the function's own check does not count them again.
+    assert [a.status_code for a in answers] == [202, 202, 429]
+    assert handler.calls == 2
+    refused = answers[2]
+    assert refused.json == {
+        "type": "rate_limit_error",
+        "message": "over this workspace's quota; retry after `Retry-After` seconds",
+    }
+    assert refused.headers["Content-Type"] == "application/json"
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+
+
+def test_the_gate_lets_through_what_it_cannot_judge_to_be_answered_as_before() -> None:
+    client, handler = gated(burst=1)
+    assert client.post("/send", json=SEND, headers={"Authorization": "Bearer no"}).status_code == (
+        401
+    )
+    assert client.get("/messages", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+    assert client.post("/nowhere/é", headers={"Authorization": f"Bearer {KEY}"}).status_code == (
+        404
+    )
+    assert handler.calls == 3
+    # None of them took the burst's one request.
+    assert client.post(
+        "/send", json=SEND, headers={"Authorization": f"Bearer {KEY}"}
+    ).status_code == (202)

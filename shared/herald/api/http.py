@@ -39,12 +39,12 @@ from herald.errors import (
 )
 from herald.ids import hash_api_key
 from herald.json_input import parse_json
-from herald.observability import logs
+from herald.observability import logs, metrics
 from herald.redaction import error_text
 from herald.store.base import KeyRepository, WorkspaceRepository
 
 if TYPE_CHECKING:
-    from herald.api.quotas import WorkspaceQuotas
+    from herald.api.quotas import QuotaDecision, WorkspaceQuotas
     from herald.config import CallbackSettings
     from herald.console.sessions import ConsoleSessions
     from herald.domain.feedback import FeedbackRecorder
@@ -176,6 +176,8 @@ class HttpRequest:
     query: Mapping[str, str] = field(default_factory=dict)
     # Every value of each query parameter, for those that repeat (?status=A&status=B).
     query_lists: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # Counted against its workspace's quota already (``Api.admit``), and let through.
+    quota: QuotaDecision | None = None
 
     def query_values(self, name: str) -> list[str]:
         if name in self.query_lists:
@@ -439,10 +441,40 @@ class Api:
             raise Unauthenticated("the API key is not valid")
         return workspace
 
+    def admit(
+        self, request: HttpRequest, declared_length: int | None = None
+    ) -> HttpRequest | HttpResponse:
+        """The request counted against its workspace's quota, or the ``429`` refusing it,
+        before anything not needed to find its workspace: its body unread, no span, no
+        parsing. A request the quota does not count, that no key opens, or whose body is
+        declared too large is let through uncounted, to be answered as before."""
+        if self.quotas is None or request.quota is not None:
+            return request
+        route, _, _ = self.router.match(request.method, request.path)
+        if route is None or not counts_against_quota(route):
+            return request
+        if declared_length is not None and declared_length > route.body_limit:
+            return request
+        try:
+            workspace = self.authenticate(request)
+        except Unauthenticated:
+            return request
+        decision = self.quotas.take(workspace)
+        if not decision.allowed:
+            refused = over_quota(workspace, decision)
+            if route.cors:
+                refused.headers["access-control-allow-origin"] = "*"
+            return refused
+        return dataclasses.replace(request, quota=decision)
+
     def receive(
         self, request: HttpRequest, body: BodyStream, declared_length: int | None
     ) -> HttpResponse:
         """``request`` with its body still unread: read only if the route takes its size."""
+        admitted = self.admit(request, declared_length)
+        if isinstance(admitted, HttpResponse):
+            return admitted
+        request = admitted
         try:
             limit = self.router.body_limit(request.method, request.path)
             request = dataclasses.replace(request, body=read_body(body, declared_length, limit))
@@ -478,19 +510,12 @@ class Api:
             if route.public:
                 return _answer(route, Context(request, "", params, self.services))
             workspace = self.authenticate(request)
-            quota = None
-            if self.quotas is not None and counts_against_quota(route):
+            quota = request.quota
+            if quota is None and self.quotas is not None and counts_against_quota(route):
                 # Before the idempotency record: a refusal is never stored as the answer.
                 quota = self.quotas.take(workspace)
                 if not quota.allowed:
-                    return HttpResponse(
-                        429,
-                        error_body(
-                            "rate_limit_error",
-                            "over this workspace's quota; retry after `Retry-After` seconds",
-                        ),
-                        quota.headers(),
-                    )
+                    return over_quota(workspace, quota)
             context = Context(request, workspace, params, self.services)
             if self.idempotency is None:
                 answer = route.handler(context)
@@ -502,6 +527,17 @@ class Api:
             return answer
         except Exception as exc:
             return error_response(exc, request)
+
+
+def over_quota(workspace: str, decision: QuotaDecision) -> HttpResponse:
+    metrics.record_quota_refused(workspace)
+    return HttpResponse(
+        429,
+        error_body(
+            "rate_limit_error", "over this workspace's quota; retry after `Retry-After` seconds"
+        ),
+        decision.headers(),
+    )
 
 
 def _answer(route: Route, context: Context) -> HttpResponse:

@@ -24,6 +24,13 @@ def serve(
     """``request`` arrives without its body: ``body`` is read only as far as the route allows."""
     tracing.configure("api")
     metrics.configure("api")
+    # A request over its workspace's quota is refused before its span: a flood's refusals
+    # cost the instance, which serves other workspaces too, as little as can be (counted
+    # by the quota.refused metric instead).
+    admitted = api.admit(request, declared_length)
+    if isinstance(admitted, HttpResponse):
+        return admitted
+    request = admitted
     route = api.router.template_for(request.method, request.path)
     path = route or redacted_path(api.router, request.path)
     try:

@@ -46,6 +46,11 @@ _callbacks_refused = _meter.create_counter(
     unit="{request}",
     description="Provider callbacks refused: unsigned, badly signed, stale or replayed",
 )
+_quota_refused = _meter.create_counter(
+    "quota.refused",
+    unit="{request}",
+    description="Requests refused over their workspace's quota (untraced, being a flood's)",
+)
 _configured = False
 
 
@@ -133,3 +138,7 @@ def record_feedback(source: str, kind: str, outcome: str) -> None:
 def record_callback_refused(provider: str, why: str) -> None:
     """``why`` is ``unsigned``, ``bad_signature``, ``stale`` or ``replayed``."""
     _callbacks_refused.add(1, {"provider": provider, "why": why})
+
+
+def record_quota_refused(workspace: str) -> None:
+    _quota_refused.add(1, {"workspace": workspace})

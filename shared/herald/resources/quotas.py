@@ -13,9 +13,12 @@ quota of its own and a bucket of its own, so test traffic never spends live quot
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from herald.domain.testmode import live_workspace_of
+from herald.domain.testmode import live_workspace_of, namespace_for_test
 from herald.errors import FieldError, ValidationFailed
 from herald.resources.parsing import parse_body
 from herald.store.base import WorkspaceQuota, WorkspaceRepository, WorkspaceSettings
@@ -43,12 +46,34 @@ class QuotaView(BaseModel):
     )
 
 
+# How long the quota in effect is kept: every counted request asks for it, and reading
+# the settings, even from their cache, copies them whole. A change made here is seen
+# at once; one made elsewhere, once the settings cache has it, within this much more.
+IN_EFFECT_CACHE_S = 1.0
+# Workspaces whose quota in effect is kept at once; past it, all are read again.
+MAX_KEPT = 10_000
+
+
 class QuotaSettings:
     """Reads and sets workspaces' quotas; the api, its routes and the CLI share it."""
 
-    def __init__(self, workspaces: WorkspaceRepository, default: WorkspaceQuota) -> None:
+    def __init__(
+        self,
+        workspaces: WorkspaceRepository,
+        default: WorkspaceQuota,
+        cache_s: float = IN_EFFECT_CACHE_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.workspaces = workspaces
         self.default = default
+        self.cache_s = cache_s
+        self.clock = clock
+        self._kept: dict[str, tuple[float, WorkspaceQuota]] = {}
+
+    def _changed(self, workspace: str) -> None:
+        """Forgets what was kept of ``workspace``, and of its test namespace."""
+        self._kept.pop(workspace, None)
+        self._kept.pop(namespace_for_test(live_workspace_of(workspace)), None)
 
     def _granted(self, workspace: str, settings: WorkspaceSettings) -> WorkspaceQuota | None:
         """The operator's grant to ``workspace`` (a test namespace: to its workspace)."""
@@ -60,6 +85,17 @@ class QuotaSettings:
 
     def in_effect(self, workspace: str) -> WorkspaceQuota:
         """The quota the api counts ``workspace``'s requests against."""
+        now = self.clock()
+        kept = self._kept.get(workspace)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        quota = self._read_in_effect(workspace)
+        if len(self._kept) >= MAX_KEPT:
+            self._kept.clear()
+        self._kept[workspace] = (now + self.cache_s, quota)
+        return quota
+
+    def _read_in_effect(self, workspace: str) -> WorkspaceQuota:
         settings = self.workspaces.settings(workspace)
         ceiling = self._ceiling(workspace, settings)
         own = settings.own_quota
@@ -70,7 +106,7 @@ class QuotaSettings:
     def view(self, workspace: str) -> QuotaView:
         settings = self.workspaces.settings(workspace)
         granted = self._granted(workspace, settings)
-        effect = self.in_effect(workspace)
+        effect = self._read_in_effect(workspace)
         return QuotaView(
             rate=effect.rate,
             burst=effect.burst,
@@ -97,6 +133,7 @@ class QuotaSettings:
                 )
         settings.own_quota = own
         self.workspaces.save_settings(workspace, settings)
+        self._changed(workspace)
         return self.view(workspace)
 
     def clear_own(self, workspace: str) -> QuotaView:
@@ -105,6 +142,7 @@ class QuotaSettings:
         if settings.own_quota is not None:
             settings.own_quota = None
             self.workspaces.save_settings(workspace, settings)
+        self._changed(workspace)
         return self.view(workspace)
 
     def grant(self, workspace: str, rate: float | None, burst: int | None) -> QuotaView:
@@ -113,6 +151,7 @@ class QuotaSettings:
         given = QuotaBody(rate=rate, burst=burst)
         settings.quota = quota_of(given, settings.quota or self.default)
         self.workspaces.save_settings(workspace, settings)
+        self._changed(workspace)
         return self.view(workspace)
 
     def grant_default(self, workspace: str) -> QuotaView:
@@ -120,6 +159,7 @@ class QuotaSettings:
         settings = self.workspaces.settings(workspace)
         settings.quota = None
         self.workspaces.save_settings(workspace, settings)
+        self._changed(workspace)
         return self.view(workspace)
 
 

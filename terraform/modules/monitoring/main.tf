@@ -144,6 +144,13 @@ locals {
         plot     = "STACKED_BAR"
         unit     = "requests/min"
       },
+      {
+        title    = "Requests refused over their workspace's quota per minute, by workspace"
+        filter   = "metric.type=\"${var.metric_prefix}/quota.refused\""
+        group_by = ["metric.labels.workspace"]
+        plot     = "STACKED_BAR"
+        unit     = "requests/min"
+      },
       ] : {
       title = chart.title
       xyChart = {
