@@ -70,3 +70,19 @@ def test_the_courier_sdk_reads_the_refusal_as_its_rate_limit_error(stack: Stack)
             sdk.send.message(message=message)  # type: ignore[arg-type]
     assert refused.value.status_code == 429
     assert refused.value.response.headers["retry-after"]
+
+
+def test_a_workspace_lowers_its_quota_through_the_api_and_is_held_to_it_at_once(
+    stack: Stack,
+) -> None:
+    key = workspace_with_quota(stack, WorkspaceQuota(rate=0.001, burst=5))
+    request = urllib.request.Request(
+        stack.base_url + "/quota",
+        json.dumps({"burst": 2}).encode(),
+        {"content-type": "application/json", "authorization": f"Bearer {key}"},
+        method="PUT",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        view = json.load(response)
+    assert (view["burst"], view["ceiling"]["burst"], view["granted"]) == (2, 5, True)
+    assert [post_send(stack, key)[0] for _ in range(3)] == [202, 202, 429]
