@@ -274,6 +274,8 @@ def test_a_test_key_has_a_bucket_of_its_own_under_its_workspaces_ceiling() -> No
     assert call(api, "GET", "/quota", key=live).body["own"] is None
     assert [call(api, "POST", "/send", SEND, key=test).status for _ in range(2)] == [202, 429]
     assert call(api, "PUT", "/quota", {"burst": 4}, key=test).status == 400
+    with pytest.raises(ValidationFailed, match="workspace: a test namespace is held"):
+        pipeline.services.quotas.grant(namespace_for_test("ws1"), None, 10)
 
 
 def test_the_quota_routes_are_in_the_openapi_document() -> None:

@@ -147,6 +147,11 @@ class QuotaSettings:
 
     def grant(self, workspace: str, rate: float | None, burst: int | None) -> QuotaView:
         """The operator's ceiling for ``workspace`` (``herald quota``), from the bounds."""
+        if live_workspace_of(workspace) != workspace:
+            raise ValidationFailed.of(
+                "workspace",
+                "a test namespace is held to its workspace's ceiling: grant the workspace's",
+            )
         settings = self.workspaces.settings(workspace)
         given = QuotaBody(rate=rate, burst=burst)
         settings.quota = quota_of(given, settings.quota or self.default)
