@@ -27,6 +27,8 @@ from herald.engagement.tracking import MAX_HTML_CHARS, before_body_end, track_li
 from herald.locales import MAX_LOCALE_CHARS
 from herald.redaction import scrubbed
 from herald.templating import Budget, Limits
+from herald.templating.helpers import MAX_STYLE_CHARS
+from herald.templating.localized import MAX_TIME_ZONE_CHARS
 from tests.unit.hostile_text import (
     STEP,
     THRESHOLD,
@@ -162,6 +164,18 @@ SITES: dict[tuple[str, str], Site] = {
         "fullmatch",
         MAX_LOCALE_CHARS,
         "checked to 35 characters first",
+    ),
+    ("herald/templating/localized.py", "_CURRENCY"): Site(
+        attribute("templating.localized", "_CURRENCY"),
+        "fullmatch",
+        MAX_STYLE_CHARS,
+        "a helper's currency option is refused past 16 characters first",
+    ),
+    ("herald/templating/localized.py", "_TIME_ZONE"): Site(
+        attribute("templating.localized", "_TIME_ZONE"),
+        "fullmatch",
+        MAX_TIME_ZONE_CHARS,
+        "a longer time zone is UTC, unmatched",
     ),
     ("herald/domain/send.py", "_BEARER_TOKEN"): Site(
         attribute("domain.send", "_BEARER_TOKEN"),
