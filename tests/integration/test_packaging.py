@@ -19,8 +19,8 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML_RENDERING = ("api", "render")  # the functions that render Herald's own HTML
-# The functions that check or render a send: phone numbers and Elemental's html element,
-# whose libraries are imported on use, not when the function loads.
+# The functions that check or render a send: phone numbers, Elemental's html element and
+# numbers and dates by locale, whose libraries are imported on use, not when it loads.
 SEND_CONTENT = ("api", "render", "automate")
 
 
@@ -146,6 +146,9 @@ def test_an_archive_installs_in_a_clean_venv_and_its_function_imports(
             "; assert e164('2025550125') == '+12025550125'"
             "; from herald.elemental.html import sanitize_html"
             "; assert sanitize_html('<b>x</b><script>y</script>') == '<b>x</b>'"
+            # Templates format numbers and dates by locale with Babel, imported on use.
+            "; from herald.templating import render"
+            "; assert render('{{format-number 1234.5 2 locale=\"de\"}}', {}) == '1.234,50'"
         )
     result = subprocess.run(
         [str(python), "-c", probe], cwd=source, capture_output=True, text=True, check=False
