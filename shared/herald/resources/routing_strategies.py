@@ -205,12 +205,15 @@ def _template_summary(template_id: str, template: Document) -> dict[str, Any]:
     return view
 
 
-def check_strategy_exists(documents: DocumentStore, workspace: str, strategy_id: str) -> None:
+def check_strategy_exists(
+    documents: DocumentStore,
+    workspace: str,
+    strategy_id: str,
+    field: str = "routing_strategy_id",
+) -> None:
     """A template may name only a strategy the workspace has (a 400, not a failed send)."""
     if documents.get(workspace, strategy_path(strategy_id)) is None:
-        raise ValidationFailed.of(
-            "routing_strategy_id", f"no routing strategy {strategy_id!r} in this workspace"
-        )
+        raise ValidationFailed.of(field, f"no routing strategy {strategy_id!r} in this workspace")
 
 
 def with_routing_strategy(
