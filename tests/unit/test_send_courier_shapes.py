@@ -76,17 +76,17 @@ def test_a_provider_key_in_routing_sends_on_its_channel_through_that_provider() 
             {"routing": {"channels": ["pigeon"]}},
             "message.routing.channels[0]",
             "'pigeon' is not a channel: one of email, sms, push, direct_message, chat, webhook,"
-            " inbox, banner, or a provider: one of smtp, sendgrid, twilio, fcm, slack, webhook, inbox",
+            " inbox, banner, or a provider: one of smtp, sendgrid, twilio, fcm, slack, msteams, webhook, inbox",
         ),
         (
             {"channels": {"email": {"providers": ["smtp", "mailgun"]}}},
             "message.channels.email.providers[1]",
-            "'mailgun' is not a provider: one of smtp, sendgrid, twilio, fcm, slack, webhook, inbox",
+            "'mailgun' is not a provider: one of smtp, sendgrid, twilio, fcm, slack, msteams, webhook, inbox",
         ),
         (
             {"providers": {"mailgun": {"timeouts": 1000}}},
             "message.providers",
-            "'mailgun' is not a provider: one of smtp, sendgrid, twilio, fcm, slack, webhook, inbox",
+            "'mailgun' is not a provider: one of smtp, sendgrid, twilio, fcm, slack, msteams, webhook, inbox",
         ),
         (
             {"channels": {"email": {"providers": ["twilio"]}}},

@@ -44,7 +44,7 @@ def test_a_recipient_needs_an_address() -> None:
     errors = errors_of({"message": {"to": {"data": {"a": 1}}, "content": CONTENT}})
     assert errors == {
         "message.to": "a recipient needs a user_id, list_id, tenant_id, audience_id, email,"
-        " phone_number, firebaseToken, slack or webhook"
+        " phone_number, firebaseToken, slack, ms_teams or webhook"
     }
 
 
