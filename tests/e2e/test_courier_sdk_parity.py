@@ -1,6 +1,7 @@
 """Conformance: Courier's Python SDK drives request archiving, a message's resend, a
 profile's JSON Patch and its lists, bulk preferences, audit events, webhook
-authentication and Elemental's html element on the local stack.
+authentication, Elemental's html element, and Slack and Teams recipients on the local
+stack.
 
 As in ``test_courier_sdk``: the client validates every answer against the SDK's own
 models, with retries off.
@@ -9,9 +10,11 @@ models, with retries off.
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import courier
 import pytest
@@ -345,3 +348,41 @@ def test_a_slack_recipient_with_a_token_is_posted_through_the_web_api(
         headers = {name.lower(): value for name, value in post["headers"].items()}
         assert headers["authorization"] == "Bearer xoxb-local-token"
         assert headers["content-type"] == "application/json; charset=utf-8"
+
+
+def test_a_teams_recipient_is_posted_as_the_bot_through_the_connector_api(
+    client: Courier, sinks: Client
+) -> None:
+    user, channel = unique("29:1user"), unique("19:channel") + "@thread.tacv2"
+    tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    for teams, path in (
+        (
+            {"user_id": user, "tenant_id": tenant},
+            f"/msteams/teams/v3/conversations/{quote(f'a:local-{user}', safe='')}/activities",
+        ),
+        ({"channel_id": channel}, "/msteams/teams/v3/conversations"),
+    ):
+        text = unique("outage")
+        to: Any = {"ms_teams": teams}
+        sent = client.send.message(
+            message={
+                "to": to,
+                "content": {"title": "Outage", "body": text},
+                "routing": {"method": "single", "channels": ["direct_message"]},
+            }
+        )
+        message = eventually(lambda: ended(client, sent.request_id), what="an end state")  # noqa: B023
+        assert message.status == "SENT", message
+        [post] = [c for c in sinks.get("/chat") if text in json.dumps(c["body"])]
+        assert post["path"] == path
+        activity = post["body"].get("activity", post["body"])
+        assert activity == {"type": "message", "text": f"*Outage*\n{text}"}
+        headers = {name.lower(): value for name, value in post["headers"].items()}
+        assert headers["authorization"] == "Bearer teams-local-token"
+    with pytest.raises(courier.BadRequestError, match="Microsoft Graph"):
+        client.send.message(
+            message={
+                "to": {"ms_teams": {"email": "ada@example.com"}},
+                "content": {"title": "x", "body": "x"},
+            }
+        )

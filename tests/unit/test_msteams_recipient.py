@@ -98,3 +98,25 @@ def test_ids_are_taken_to_their_limit_and_refused_past_it() -> None:
     assert send(api, to={"ms_teams": {"channel_id": longest}}).status == 202
     field, _ = refusal(send(api, to={"ms_teams": {"channel_id": longest + "c"}}))
     assert field.startswith("message.to.ms_teams")
+
+
+def test_a_teams_broadcast_reaches_each_subscriber_s_teams_address() -> None:
+    slack, msteams = FakeProvider("slack", "chat"), FakeProvider("msteams", "chat")
+    api, pipeline = make(slack, msteams)
+    for name in ("ada", "bob"):
+        teams = {"user_id": f"29:1{name}", "tenant_id": TENANT}
+        profile = {"profile": {"email": f"{name}@example.com", "ms_teams": teams}}
+        assert call(api, "POST", f"/profiles/{name}", profile).status == 200
+    recipients = {"recipients": [{"recipientId": "ada"}, {"recipientId": "bob"}]}
+    assert call(api, "POST", "/lists/team/subscriptions", recipients).status == 204
+    made = call(api, "POST", "/broadcasts", {"name": "Outage", "channel": "msteams"})
+    assert made.status == 201, made.body
+    text = {"content": {"version": "2022-01-01", "elements": [{"type": "text", "content": "Down"}]}}
+    assert call(api, "PUT", f"/broadcasts/{made.body['id']}/content", text).status == 200
+    to_team = {"recipient_id": "team", "recipient_type": "list"}
+    assert call(api, "POST", f"/broadcasts/{made.body['id']}/send", to_team).status == 200
+    pipeline.drain()
+    reached = sorted(d.recipient["ms_teams"]["user_id"] for d in msteams.sent)
+    assert reached == ["29:1ada", "29:1bob"]
+    assert {d.rendered["text"] for d in msteams.sent} == {"Down"}
+    assert (slack.calls, pipeline.email.calls) == (0, 0)
