@@ -94,6 +94,18 @@ def test_a_provider_key_in_routing_sends_on_its_channel_through_that_provider() 
             "email: provider 'twilio' serves sms, not email",
         ),
         (
+            {"channels": {"sendgrid": {}}},
+            "message.channels",
+            "'sendgrid' is a provider, not a channel: give its settings in providers.sendgrid,"
+            " or pin it in channels.email.providers",
+        ),
+        (
+            {"channels": {"msteams": {}}},
+            "message.channels",
+            "'msteams' is a provider, not a channel: give its settings in providers.msteams,"
+            " or pin it in channels.direct_message.providers",
+        ),
+        (
             {"channels": {"chat": {}, "direct_message": {}}},
             "message.channels",
             "names the channel chat twice ('direct_message' is an alias)",

@@ -555,6 +555,11 @@ def channel_named(name: str) -> str:
     return channel
 
 
+def _courier_channel(channel: str) -> str:
+    """Courier's name for a Herald channel (chat is Courier's direct_message)."""
+    return "direct_message" if channel == "chat" else channel
+
+
 def routing_target(name: str) -> str:
     """A name in ``routing.channels``: a channel (as Herald's), or a provider key as is."""
     if name in PROVIDER_CHANNELS and name not in COURIER_CHANNEL_NAMES:
@@ -1037,6 +1042,12 @@ class Message(_Strict):
             return None
         by_channel: dict[str, ChannelSettings] = {}
         for name, settings in channels.items():
+            if name in PROVIDER_CHANNELS and name not in COURIER_CHANNEL_NAMES:
+                raise ValueError(
+                    f"{name!r} is a provider, not a channel: give its settings in"
+                    f" providers.{name}, or pin it in"
+                    f" channels.{_courier_channel(PROVIDER_CHANNELS[name])}.providers"
+                )
             channel = channel_named(name)
             if channel in by_channel:
                 raise ValueError(f"names the channel {channel} twice ({name!r} is an alias)")
