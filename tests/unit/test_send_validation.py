@@ -62,6 +62,13 @@ def test_unsupported_courier_fields_are_refused_by_name() -> None:
     }
 
 
+def test_courier_s_pagerduty_recipient_is_refused_as_not_yet_supported() -> None:
+    message = {"to": {"pagerduty": {"routing_key": "R0123"}}, "content": CONTENT}
+    assert errors_of({"message": message}) == {
+        "message.to.pagerduty": "is a Courier field Herald does not support yet"
+    }
+
+
 def test_content_or_a_template_but_not_both() -> None:
     both = {"to": {"user_id": "u1"}, "template": "T1", "content": CONTENT}
     neither = {"to": {"user_id": "u1"}}

@@ -55,6 +55,7 @@ NOT_YET_SUPPORTED_RECIPIENT_FIELDS = frozenset(
         "list_pattern",
         "preferences",
         "filters",
+        "pagerduty",  # Courier's PagerDuty recipient: Herald has no PagerDuty provider
     }
 )
 
