@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from herald.domain.send import MAX_TEAMS_ID_CHARS
+from herald.domain.send import MAX_TEAMS_ID_CHARS, MAX_URL_LENGTH
 from tests.unit.fakes import FakeProvider
 from tests.unit.test_api import call
 from tests.unit.test_send_courier_shapes import make, refusal, send
@@ -120,3 +120,14 @@ def test_a_teams_broadcast_reaches_each_subscriber_s_teams_address() -> None:
     assert reached == ["29:1ada", "29:1bob"]
     assert {d.rendered["text"] for d in msteams.sent} == {"Down"}
     assert (slack.calls, pipeline.email.calls) == (0, 0)
+
+
+def test_a_service_url_and_a_tenant_are_taken_to_their_limits_and_refused_past_them() -> None:
+    api, _ = make()
+    url = SERVICE + "x" * (MAX_URL_LENGTH - len(SERVICE))
+    tenant = "t" * 64
+    at_limit = {"channel_id": "19:c", "service_url": url, "tenant_id": tenant}
+    assert send(api, to={"ms_teams": at_limit}).status == 202
+    for past in ({"service_url": url + "x"}, {"tenant_id": tenant + "t"}):
+        field, _ = refusal(send(api, to={"ms_teams": {**at_limit, **past}}))
+        assert field == f"message.to.ms_teams.{next(iter(past))}"
