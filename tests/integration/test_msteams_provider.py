@@ -57,8 +57,8 @@ def conversation_problem(body: Any) -> str | None:
     if body.get("isGroup") is not False or not isinstance(members, list) or len(members) != 1:
         return "a personal conversation has one member"
     tenant = body.get("tenantId")
-    if not tenant or body.get("channelData") != {"tenant": {"id": tenant}}:
-        return "a personal conversation names its tenant"
+    if body.get("channelData", {}) != ({"tenant": {"id": tenant}} if tenant else {}):
+        return "channelData.tenant must be the conversation's tenantId"
     return None
 
 
@@ -194,6 +194,18 @@ def test_a_user_s_personal_chat_is_opened_then_messaged_and_only_the_post_is_a_h
     }
     assert fake.posted == [("a:1personal-29:1ada", {"type": "message", "text": "**Deploy**\nDone"})]
     assert handed_off == [2]
+
+
+def test_a_user_given_with_only_a_service_url_is_opened_without_a_tenant(teams: Teams) -> None:
+    fake, provider, _ = teams
+    provider.send(dispatch(user_id="29:1bob", service_url=f"{fake.url}/teams/"), lambda: None)
+    _, opened, _ = fake.requests
+    assert json.loads(opened.body) == {
+        "bot": {"id": f"28:{APP_ID}"},
+        "isGroup": False,
+        "members": [{"id": "29:1bob"}],
+    }
+    assert [conversation for conversation, _ in fake.posted] == ["a:1personal-29:1bob"]
 
 
 def test_a_channel_gets_a_new_post_in_one_call(teams: Teams) -> None:

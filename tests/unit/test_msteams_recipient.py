@@ -24,6 +24,7 @@ DIRECT = {"method": "single", "channels": ["direct_message"]}
         ({"conversation_id": "a:1xyz", "service_url": SERVICE, "tenant_id": TENANT}, "msteams:a:1xyz"),
         ({"user_id": "29:1abc", "tenant_id": TENANT}, "msteams:29:1abc"),
         ({"user_id": "29:1abc", "tenant_id": TENANT, "service_url": SERVICE}, "msteams:29:1abc"),
+        ({"user_id": "29:1abc", "service_url": SERVICE}, "msteams:29:1abc"),
         ({"channel_id": "19:c0ffee@thread.tacv2"}, "msteams:19:c0ffee@thread.tacv2"),
     ],
 )  # fmt: skip
@@ -73,7 +74,7 @@ def test_a_profile_keeps_a_teams_address_for_a_user_s_sends() -> None:
         ({"channel_id": "19:c", "team_id": "19:team"}, "team_id goes only with channel_name"),
         ({"tenant_id": TENANT}, "needs one of conversation_id, user_id, channel_id"),
         ({"user_id": "29:1", "channel_id": "19:c"}, "needs one of"),
-        ({"user_id": "29:1abc"}, "a user_id goes with the tenant_id"),
+        ({"user_id": "29:1abc"}, "a user_id goes with a tenant_id or a service_url"),
         ({"conversation_id": "a:1", "tenant_id": TENANT}, "goes with its service_url and tenant_id"),
         ({"channel_id": "19:c d"}, "channel_id must be a Bot Framework id"),
         ({"channel_id": "19:c", "tenant_id": "../x"}, "tenant_id must be a directory id"),

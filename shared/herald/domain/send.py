@@ -290,7 +290,8 @@ MS_TEAMS_TARGETS = ("conversation_id", "user_id", "channel_id", "email", "channe
 class MsTeamsDestination(_Strict):
     """Courier's Microsoft Teams recipient, posted as the deployment's bot through the Bot
     Framework's Connector API: a ``conversation_id`` (with ``service_url`` and
-    ``tenant_id``), a ``user_id`` (a personal chat with the bot; with ``tenant_id``) or a
+    ``tenant_id``), a ``user_id`` (a personal chat with the bot; with a ``tenant_id`` or a
+    ``service_url``) or a
     ``channel_id`` (a new post in that channel). ``email`` and ``channel_name`` are refused:
     finding the user or the channel takes Microsoft Graph, which Herald does not call."""
 
@@ -322,8 +323,9 @@ class MsTeamsDestination(_Strict):
             raise ValueError("team_id goes only with channel_name")
         if self.conversation_id is not None and (self.service_url is None or not self.tenant_id):
             raise ValueError("a conversation_id goes with its service_url and tenant_id")
-        if self.user_id is not None and self.tenant_id is None:
-            raise ValueError("a user_id goes with the tenant_id of the user's organisation")
+        if self.user_id is not None and self.tenant_id is None and self.service_url is None:
+            # As Courier documents it: the user's organisation, or the service it is on.
+            raise ValueError("a user_id goes with a tenant_id or a service_url, or both")
         for name in ("conversation_id", "user_id", "channel_id"):
             value = getattr(self, name)
             if value is not None and not _TEAMS_ID.fullmatch(value):

@@ -9,8 +9,9 @@ Then, with ``Authorization: Bearer`` and a JSON body, on the recipient's service
 - a ``conversation_id``: ``POST v3/conversations/{id}/activities`` with the activity
   ``{"type": "message", "text"}``, answered ``{"id"}`` (the activity's);
 - a ``user_id``: first ``POST v3/conversations`` with ``{"bot": {"id": "28:<app id>"},
-  "isGroup": false, "members": [{"id"}], "tenantId", "channelData": {"tenant": {"id"}}}``,
-  answered ``{"id"}`` (the personal chat, the same one each time), then the activity;
+  "isGroup": false, "members": [{"id"}], "tenantId", "channelData": {"tenant": {"id"}}}``
+  (the tenant when the recipient gives one), answered ``{"id"}`` (the personal chat, the
+  same one each time), then the activity;
 - a ``channel_id``: ``POST v3/conversations`` with ``{"isGroup": true, "bot",
   "channelData": {"channel": {"id"}}, "activity"}``: a new post in the channel.
 
@@ -82,7 +83,7 @@ class MsTeamsProvider:
         if conversation := teams.get("conversation_id"):
             return self.post_activity(service, str(conversation), text, handoff)
         if user := teams.get("user_id"):
-            conversation = self.personal_conversation(service, str(user), str(tenant or ""))
+            conversation = self.personal_conversation(service, str(user), tenant)
             return self.post_activity(service, conversation, text, handoff)
         if channel := teams.get("channel_id"):
             return self.post_in_channel(service, str(channel), tenant, text, handoff)
@@ -152,15 +153,15 @@ class MsTeamsProvider:
 
     # -- the Connector API
 
-    def personal_conversation(self, service: str, user_id: str, tenant_id: str) -> str:
+    def personal_conversation(self, service: str, user_id: str, tenant_id: object) -> str:
         """The bot's personal chat with the user (Teams answers the same one each time)."""
-        parameters = {
+        parameters: dict[str, Any] = {
             "bot": {"id": f"28:{self.app_id}"},
             "isGroup": False,
             "members": [{"id": user_id}],
-            "tenantId": tenant_id,
-            "channelData": {"tenant": {"id": tenant_id}},
         }
+        if tenant_id:
+            parameters.update(tenantId=tenant_id, channelData={"tenant": {"id": tenant_id}})
         answer = self._read(
             f"{service}/v3/conversations",
             json.dumps(parameters, separators=(",", ":")).encode(),
