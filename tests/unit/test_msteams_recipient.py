@@ -132,3 +132,17 @@ def test_a_service_url_and_a_tenant_are_taken_to_their_limits_and_refused_past_t
     for past in ({"service_url": url + "x"}, {"tenant_id": tenant + "t"}):
         field, _ = refusal(send(api, to={"ms_teams": {**at_limit, **past}}))
         assert field == f"message.to.ms_teams.{next(iter(past))}"
+
+
+def test_a_channel_whose_providers_cannot_reach_the_recipient_says_so() -> None:
+    slack, msteams = FakeProvider("slack", "chat"), FakeProvider("msteams", "chat")
+    api, pipeline = make(slack, msteams)
+    to = {"slack": {"incoming_webhook": {"url": "https://hooks.slack.com/services/T/B/x"}}}
+    pinned = {"chat": {"providers": ["msteams"]}}
+    answer = send(api, to=to, routing=DIRECT, channels=pinned)
+    assert answer.status == 202, answer.body
+    pipeline.drain()
+    shown = call(api, "GET", f"/messages/{answer.body['requestId']}").body
+    assert (shown["status"], shown["reason"]) == ("UNDELIVERABLE", "NO_PROVIDERS")
+    assert "no provider configured for chat can reach the recipient" in str(shown)
+    assert (slack.calls, msteams.calls) == (0, 0)

@@ -433,7 +433,7 @@ class DeliverService:
                     "",
                     ChannelOutcome.FAILED,
                     reason=Reason.NO_PROVIDERS,
-                    error=f"no provider is configured for {channel}",
+                    error=f"no provider configured for {channel} can reach the recipient",
                 )
             )
         return results
