@@ -221,3 +221,24 @@ def test_a_notification_may_name_only_a_strategy_its_workspace_has(
         400,
         "notification.routing.strategy_id",
     )
+
+
+def test_a_strategy_a_notification_s_draft_names_is_not_archived(
+    herald: tuple[Courier, Pipeline, Api],
+) -> None:
+    client, _, api = herald
+    mine = client.routing_strategies.create(name="Mine", routing=EMAIL_FIRST)
+    other = client.routing_strategies.create(name="Other", routing=WEBHOOK_FIRST)
+    made = call(
+        api,
+        "POST",
+        "/notifications",
+        {"notification": notification_routed_by(mine.id), "state": "PUBLISHED"},
+    )
+    assert made.status == 201, made.body
+    draft = {"notification": notification_routed_by(other.id), "state": "DRAFT"}
+    assert call(api, "PUT", f"/notifications/{made.body['id']}", draft).status == 200
+    # Published, the template names the first; its draft, once published, the second.
+    with pytest.raises(courier.ConflictError):
+        client.routing_strategies.archive(other.id)
+    assert [t.id for t in client.routing_strategies.list_notifications(other.id).results] == []
