@@ -21,6 +21,15 @@ PROVIDER_CHANNELS: dict[str, str] = {
     "inbox": "inbox",
 }
 
+# Courier's name for each of Herald's channels a profile or a provider may name.
+COURIER_CHANNEL = {
+    "email": "email",
+    "sms": "sms",
+    "push": "push",
+    "chat": "direct_message",
+    "webhook": "webhook",
+}
+
 # The recipient's address each chat provider reaches: a channel with providers for
 # different addresses tries only those the recipient has an address for.
 PROVIDER_ADDRESSES: dict[str, str] = {"slack": "slack", "msteams": "ms_teams"}

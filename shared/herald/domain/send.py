@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from herald.domain.catalog import PROVIDER_CHANNELS
+from herald.domain.catalog import COURIER_CHANNEL, PROVIDER_CHANNELS
 from herald.domain.headers import header_problem
 from herald.locales import check_locale
 from herald.templating import TemplateError, compile_expression
@@ -291,9 +291,9 @@ class MsTeamsDestination(_Strict):
     """Courier's Microsoft Teams recipient, posted as the deployment's bot through the Bot
     Framework's Connector API: a ``conversation_id`` (with ``service_url`` and
     ``tenant_id``), a ``user_id`` (a personal chat with the bot; with a ``tenant_id`` or a
-    ``service_url``) or a
-    ``channel_id`` (a new post in that channel). ``email`` and ``channel_name`` are refused:
-    finding the user or the channel takes Microsoft Graph, which Herald does not call."""
+    ``service_url``) or a ``channel_id`` (a new post in that channel). ``email`` and
+    ``channel_name`` are refused: finding the user or the channel takes Microsoft Graph,
+    which Herald does not call."""
 
     conversation_id: str | None = Field(default=None, max_length=MAX_TEAMS_ID_CHARS)
     user_id: str | None = Field(default=None, max_length=MAX_TEAMS_ID_CHARS)
@@ -556,11 +556,6 @@ def channel_named(name: str) -> str:
     if channel not in PROVIDER_CHANNELS.values():
         raise ValueError(f"{name!r} is a Courier channel that no Herald provider serves yet")
     return channel
-
-
-def _courier_channel(channel: str) -> str:
-    """Courier's name for a Herald channel (chat is Courier's direct_message)."""
-    return "direct_message" if channel == "chat" else channel
 
 
 def routing_target(name: str) -> str:
@@ -1049,7 +1044,7 @@ class Message(_Strict):
                 raise ValueError(
                     f"{name!r} is a provider, not a channel: give its settings in"
                     f" providers.{name}, or pin it in"
-                    f" channels.{_courier_channel(PROVIDER_CHANNELS[name])}.providers"
+                    f" channels.{COURIER_CHANNEL[PROVIDER_CHANNELS[name]]}.providers"
                 )
             channel = channel_named(name)
             if channel in by_channel:
