@@ -504,6 +504,28 @@ class ProviderAccounts(_FromEnvironment):
         "HERALD_SLACK_API_BASE_URL",
         "Slack's Web API (chat.postMessage, for recipients with an access_token)",
     )
+    msteams_app_id: str | None = setting(
+        None, "MSTEAMS_APP_ID", "the Teams bot's Microsoft app id", is_secret=True
+    )
+    msteams_app_password: str | None = setting(
+        None, "MSTEAMS_APP_PASSWORD", "the Teams bot's client secret", is_secret=True
+    )
+    msteams_token_url: str = setting(
+        "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token",
+        "HERALD_MSTEAMS_TOKEN_URL",
+        "where the Teams bot gets its Bot Framework token (a single-tenant bot: its tenant's)",
+    )
+    msteams_service_url: str = setting(
+        "https://smba.trafficmanager.net/teams/",
+        "HERALD_MSTEAMS_SERVICE_URL",
+        "the Bot Framework service a Teams recipient without a service_url is reached on",
+    )
+    msteams_service_hosts: Annotated[tuple[str, ...], NoDecode] = setting(
+        ("smba.trafficmanager.net",),
+        "HERALD_MSTEAMS_SERVICE_HOSTS",
+        "hosts a Teams recipient's service_url may be on (the bot's token goes there), "
+        "comma-separated; loopback or private ones only in the local stack",
+    )
     webhook_signing_secret: str | None = setting(
         None,
         "HERALD_WEBHOOK_SIGNING_SECRET",
@@ -511,7 +533,7 @@ class ProviderAccounts(_FromEnvironment):
         is_secret=True,
     )
 
-    @field_validator("enabled", "slack_allowed_hosts", mode="before")
+    @field_validator("enabled", "slack_allowed_hosts", "msteams_service_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -62,6 +62,8 @@ PROVIDER_SECRETS = (
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",
     "HERALD_FCM_ACCESS_TOKEN",
+    "MSTEAMS_APP_ID",
+    "MSTEAMS_APP_PASSWORD",
     "HERALD_WEBHOOK_SIGNING_SECRET",
 )
 # Signs the links in emails (unsubscribe, preferences, tracking): render writes them,

@@ -70,6 +70,14 @@ def test_a_section_s_topic_decides_a_send_through_the_sdk(client: Courier) -> No
     )
     got = client.workspace_preferences.retrieve(section.id)
     assert [(t.id, t.topic_data) for t in got.topics] == [(topic.id, {"tier": "beta"})]
+    assert client.workspace_preferences.topics.retrieve(topic.id, section_id=section.id).name == (
+        "Beta"
+    )
+    assert [t.id for t in client.workspace_preferences.topics.list(section.id).results] == [
+        topic.id
+    ]
+    renamed = client.workspace_preferences.replace(section.id, name="Products")
+    assert (renamed.id, renamed.name) == (section.id, "Products")
     assert [s.id for s in client.workspace_preferences.list().results] == [section.id]
     user_id = unique("user")
     client.profiles.create(user_id, profile={"email": f"{user_id}@example.com"})
@@ -126,6 +134,10 @@ def test_a_template_s_routing_strategy_routes_its_send(client: Courier, sinks: C
     assert eventually(
         lambda: [s for s in sinks.get("/sms") if s["body"]["To"] == phone], what="the text"
     )
+    replaced = client.routing_strategies.replace(
+        strategy.id, name="Email first", routing={"method": "single", "channels": ["email", "sms"]}
+    )
+    assert (replaced.name, replaced.routing.channels) == ("Email first", ["email", "sms"])
     with pytest.raises(courier.ConflictError):
         client.routing_strategies.archive(strategy.id)
     put_template(client, template_id, {"content": {"title": "Hi", "body": "code 42"}})
@@ -156,11 +168,15 @@ def test_configured_providers_are_the_channel_s_failover_order(
     )
     patched = client.providers.patch(configured.id, title="Main", settings={"from_address": None})
     assert (patched.title, patched.settings) == ("Main", {"api_key": "********"})
+    replaced = client.providers.update(
+        configured.id, provider="sendgrid", settings={"api_key": "SG.replaced"}
+    )
+    assert (replaced.title, replaced.settings) == ("Default Configuration", {"api_key": "********"})
     client.providers.delete(configured.id)
     with pytest.raises(courier.NotFoundError):
         client.providers.retrieve(configured.id)
     changes = [e for e in client.audit_events.list().results if e.type == "providers.updated"]
-    assert len(changes) == 3
+    assert len(changes) == 4
 
 
 def test_a_tenant_s_published_template_is_sent_in_its_context(

@@ -1,6 +1,7 @@
-"""Conformance: Courier's Python SDK drives request archiving, a profile's lists, bulk
-preferences, audit events, webhook authentication and Elemental's html element on the
-local stack.
+"""Conformance: Courier's Python SDK drives request archiving, a message's resend, a
+profile's JSON Patch and its lists, bulk preferences, audit events, webhook
+authentication, Elemental's html element, and Slack and Teams recipients on the local
+stack.
 
 As in ``test_courier_sdk``: the client validates every answer against the SDK's own
 models, with retries off.
@@ -9,9 +10,11 @@ models, with retries off.
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import courier
 import pytest
@@ -71,6 +74,52 @@ def test_an_archived_request_leaves_the_message_list(client: Courier) -> None:
     assert client.messages.retrieve(archived).id == archived
     with pytest.raises(courier.NotFoundError):
         client.requests.archive(unique("no-request"))
+
+
+def test_a_message_is_resent_as_a_new_message_to_the_same_recipient(
+    client: Courier, sinks: Client
+) -> None:
+    address = f"{unique('resent')}@example.com"
+    sent = client.send.message(
+        message={"to": {"email": address}, "content": {"title": "Again", "body": "B"}}
+    )
+    eventually(lambda: ended(client, sent.request_id), what="the first send")
+    resent = client.messages.resend(sent.request_id)
+    assert resent.message_id != sent.request_id
+    again = eventually(lambda: ended(client, resent.message_id), what="the resend")
+    assert (again.status, again.recipient) == ("SENT", address)
+    mails = eventually(
+        lambda: [m for m in sinks.get("/mail") if address in m["to"]][1:] or None,
+        what="the second mail",
+    )
+    assert {m["subject"] for m in mails} == {"Again"}
+
+
+def test_a_profile_is_patched_with_json_patch(client: Courier) -> None:
+    user_id = unique("patched")
+    client.profiles.create(user_id, profile={"email": f"{user_id}@example.com", "name": "Ada"})
+    client.profiles.update(
+        user_id,
+        patch=[
+            {"op": "replace", "path": "/name", "value": "Ada L."},
+            {"op": "add", "path": "/plan", "value": "pro"},
+        ],
+    )
+    assert client.profiles.retrieve(user_id).profile == {
+        "email": f"{user_id}@example.com",
+        "name": "Ada L.",
+        "plan": "pro",
+    }
+    # A failed "test" leaves the profile as it was: the whole patch or none of it.
+    with pytest.raises(courier.BadRequestError):
+        client.profiles.update(
+            user_id,
+            patch=[
+                {"op": "replace", "path": "/plan", "value": "free"},
+                {"op": "test", "path": "/name", "value": "Ada"},
+            ],
+        )
+    assert client.profiles.retrieve(user_id).profile["plan"] == "pro"
 
 
 def test_a_profile_s_lists_are_joined_read_and_left(client: Courier) -> None:
@@ -148,6 +197,10 @@ def test_a_user_s_preferences_are_replaced_and_updated_in_bulk(
         client.users.preferences.bulk_update(
             user_id, topics=[{"topic_id": news, "status": "OPTED_IN"}], tenant_id="acme"
         )
+    client.users.preferences.delete_topic(offers, user_id=user_id)
+    assert client.users.preferences.retrieve_topic(offers, user_id=user_id).topic.status == (
+        "OPTED_IN"
+    )
 
 
 def test_template_changes_are_audit_events(client: Courier, api: Client) -> None:
@@ -295,3 +348,41 @@ def test_a_slack_recipient_with_a_token_is_posted_through_the_web_api(
         headers = {name.lower(): value for name, value in post["headers"].items()}
         assert headers["authorization"] == "Bearer xoxb-local-token"
         assert headers["content-type"] == "application/json; charset=utf-8"
+
+
+def test_a_teams_recipient_is_posted_as_the_bot_through_the_connector_api(
+    client: Courier, sinks: Client
+) -> None:
+    user, channel = unique("29:1user"), unique("19:channel") + "@thread.tacv2"
+    tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    for teams, path in (
+        (
+            {"user_id": user, "tenant_id": tenant},
+            f"/msteams/teams/v3/conversations/{quote(f'a:local-{user}', safe='')}/activities",
+        ),
+        ({"channel_id": channel}, "/msteams/teams/v3/conversations"),
+    ):
+        text = unique("outage")
+        to: Any = {"ms_teams": teams}
+        sent = client.send.message(
+            message={
+                "to": to,
+                "content": {"title": "Outage", "body": text},
+                "routing": {"method": "single", "channels": ["direct_message"]},
+            }
+        )
+        message = eventually(lambda: ended(client, sent.request_id), what="an end state")  # noqa: B023
+        assert message.status == "SENT", message
+        [post] = [c for c in sinks.get("/chat") if text in json.dumps(c["body"])]
+        assert post["path"] == path
+        activity = post["body"].get("activity", post["body"])
+        assert activity == {"type": "message", "text": f"*Outage*\n{text}"}
+        headers = {name.lower(): value for name, value in post["headers"].items()}
+        assert headers["authorization"] == "Bearer teams-local-token"
+    with pytest.raises(courier.BadRequestError, match="Microsoft Graph"):
+        client.send.message(
+            message={
+                "to": {"ms_teams": {"email": "ada@example.com"}},
+                "content": {"title": "x", "body": "x"},
+            }
+        )

@@ -174,7 +174,7 @@ def test_a_send_needs_content_and_a_recipient_that_exists() -> None:
         missing = {"recipient_id": "nobody", "recipient_type": kind}
         answer = call(api, "POST", f"/broadcasts/{made['id']}/send", missing)
         assert (answer.status, answer.body["errors"][0]["field"]) == (400, "recipient_id")
-    teams = call(api, "POST", "/broadcasts", {"name": "T", "channel": "msteams"})
+    teams = call(api, "POST", "/broadcasts", {"name": "T", "channel": "pigeon"})
     assert (teams.status, teams.body["errors"][0]["field"]) == (400, "channel")
     long_name = call(api, "POST", "/broadcasts", {"name": "n" * 201, "channel": "email"})
     assert (long_name.status, long_name.body["errors"][0]["field"]) == (400, "name")

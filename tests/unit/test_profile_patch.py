@@ -94,3 +94,18 @@ def test_at_most_100_operations() -> None:
     assert patch(api, *at_limit).status == 204
     over = patch(api, *at_limit, {"op": "add", "path": "/k100", "value": 100})
     assert (over.status, over.body["errors"][0]["field"]) == (400, "patch")
+
+
+def test_a_pointer_is_taken_to_its_limit_and_refused_past_it() -> None:
+    api, _ = make_api()
+    call(api, "PUT", "/profiles/ada", {"profile": {}})
+    longest = "/" + "k" * 1023
+    assert patch(api, {"op": "add", "path": longest, "value": 1}).status == 204
+    assert patch(api, {"op": "copy", "from": longest, "path": "/copied"}).status == 204
+    assert profile(api)["copied"] == 1
+    for operation, field in (
+        ({"op": "add", "path": longest + "k", "value": 1}, "patch[0].path"),
+        ({"op": "copy", "from": longest + "k", "path": "/x"}, "patch[0].from"),
+    ):
+        over = patch(api, operation)
+        assert (over.status, over.body["errors"][0]["field"]) == (400, field)

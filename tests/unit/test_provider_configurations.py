@@ -156,8 +156,21 @@ def test_the_catalog_lists_herald_s_providers_in_courier_s_channels(
 ) -> None:
     client, _, _ = herald
     every = {e.provider: e for e in client.providers.catalog.list().results}
-    assert set(every) == {"smtp", "sendgrid", "twilio", "fcm", "slack", "webhook", "inbox"}
-    assert (every["slack"].channel, every["inbox"].channel) == ("direct_message", "inbox")
+    assert set(every) == {
+        "smtp",
+        "sendgrid",
+        "twilio",
+        "fcm",
+        "slack",
+        "msteams",
+        "webhook",
+        "inbox",
+    }
+    assert (every["slack"].channel, every["msteams"].channel, every["inbox"].channel) == (
+        "direct_message",
+        "direct_message",
+        "inbox",
+    )
     assert every["sendgrid"].settings["api_key"].type == "string"
     assert [e.provider for e in client.providers.catalog.list(channel="EMAIL").results] == [
         "smtp",

@@ -201,6 +201,18 @@ SITES: dict[tuple[str, str], Site] = {
         32,
         "MAX_SLACK_USER_CHARS, checked first",
     ),
+    ("herald/domain/send.py", "_TEAMS_ID"): Site(
+        attribute("domain.send", "_TEAMS_ID"),
+        "fullmatch",
+        512,
+        "MAX_TEAMS_ID_CHARS, checked first",
+    ),
+    ("herald/domain/send.py", "_TEAMS_TENANT"): Site(
+        attribute("domain.send", "_TEAMS_TENANT"),
+        "fullmatch",
+        64,
+        "tenant_id's max_length, checked first",
+    ),
     ("herald/store/documents.py", "_RESERVED_ID"): Site(
         attribute("store.documents", "_RESERVED_ID"), "fullmatch", SEND_BODY, "ids in a send"
     ),
@@ -299,6 +311,12 @@ SITES: dict[tuple[str, str], Site] = {
     ),
     ("herald_tools/local/sinks.py", "_FCM"): Site(
         attribute("herald_tools.local.sinks", "_FCM"), "match", ANY_LENGTH, "request paths"
+    ),
+    ("herald_tools/local/sinks.py", "_TEAMS_ACTIVITIES"): Site(
+        attribute("herald_tools.local.sinks", "_TEAMS_ACTIVITIES"),
+        "match",
+        ANY_LENGTH,
+        "request paths",
     ),
     ("herald/observability/tracing.py", "_CLOUD_TRACE_HEADER"): Site(
         attribute("observability.tracing", "_CLOUD_TRACE_HEADER"),

@@ -164,3 +164,81 @@ def test_a_strategy_in_use_is_not_archived_and_a_template_names_one_or_routing(
         client.routing_strategies.archive(strategy.id)
     call(api, "PUT", "/templates/t", {"content": {"body": "B"}})
     client.routing_strategies.archive(strategy.id)
+
+
+def notification_routed_by(strategy_id: str) -> dict[str, Any]:
+    """Courier's ``notification`` of a create or replace, its routing a strategy."""
+    text = {"type": "text", "content": "B"}
+    block = {"type": "channel", "channel": "email", "elements": [text]}
+    return {
+        "name": "Welcome",
+        "content": {"version": "2022-01-01", "elements": [block]},
+        "tags": [],
+        "brand": None,
+        "routing": {"strategy_id": strategy_id},
+        "subscription": None,
+    }
+
+
+def test_a_notification_s_routing_strategy_routes_its_sends_once_published(
+    herald: tuple[Courier, Pipeline, Api],
+) -> None:
+    client, pipeline, api = herald
+    strategy = client.routing_strategies.create(name="Webhook first", routing=WEBHOOK_FIRST)
+    created = client.notifications.create(
+        notification=notification_routed_by(strategy.id),  # type: ignore[arg-type]
+        state="PUBLISHED",
+    )
+    assert created.routing is not None and created.routing.strategy_id == strategy.id
+    call(api, "POST", "/profiles/ada", {"profile": ADA})
+    message = {"to": {"user_id": "ada"}, "template": created.id}
+    assert send(api, pipeline, message)["status"] == "DELIVERED"
+    assert (pipeline.webhook.calls, pipeline.email.calls) == (1, 0)
+    listed = client.routing_strategies.list_notifications(strategy.id).results
+    assert [t.id for t in listed] == [created.id]
+    with pytest.raises(courier.ConflictError):
+        client.routing_strategies.archive(strategy.id)
+
+
+def test_a_notification_may_name_only_a_strategy_its_workspace_has(
+    herald: tuple[Courier, Pipeline, Api],
+) -> None:
+    client, _, api = herald
+    missing = {"notification": notification_routed_by("rs_missing")}
+    answer = call(api, "POST", "/notifications", missing)
+    assert (answer.status, answer.body["errors"][0]["field"]) == (
+        400,
+        "notification.routing.strategy_id",
+    )
+    assert call(api, "GET", "/notifications").body["results"] == []
+    strategy = client.routing_strategies.create(name="Mine", routing=EMAIL_FIRST)
+    made = call(
+        api, "POST", "/notifications", {"notification": notification_routed_by(strategy.id)}
+    )
+    assert made.status == 201, made.body
+    replaced = call(api, "PUT", f"/notifications/{made.body['id']}", missing)
+    assert (replaced.status, replaced.body["errors"][0]["field"]) == (
+        400,
+        "notification.routing.strategy_id",
+    )
+
+
+def test_a_strategy_a_notification_s_draft_names_is_not_archived(
+    herald: tuple[Courier, Pipeline, Api],
+) -> None:
+    client, _, api = herald
+    mine = client.routing_strategies.create(name="Mine", routing=EMAIL_FIRST)
+    other = client.routing_strategies.create(name="Other", routing=WEBHOOK_FIRST)
+    made = call(
+        api,
+        "POST",
+        "/notifications",
+        {"notification": notification_routed_by(mine.id), "state": "PUBLISHED"},
+    )
+    assert made.status == 201, made.body
+    draft = {"notification": notification_routed_by(other.id), "state": "DRAFT"}
+    assert call(api, "PUT", f"/notifications/{made.body['id']}", draft).status == 200
+    # Published, the template names the first; its draft, once published, the second.
+    with pytest.raises(courier.ConflictError):
+        client.routing_strategies.archive(other.id)
+    assert [t.id for t in client.routing_strategies.list_notifications(other.id).results] == []

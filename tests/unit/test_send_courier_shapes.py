@@ -76,22 +76,34 @@ def test_a_provider_key_in_routing_sends_on_its_channel_through_that_provider() 
             {"routing": {"channels": ["pigeon"]}},
             "message.routing.channels[0]",
             "'pigeon' is not a channel: one of email, sms, push, direct_message, chat, webhook,"
-            " inbox, banner, or a provider: one of smtp, sendgrid, twilio, fcm, slack, webhook, inbox",
+            " inbox, banner, or a provider: one of smtp, sendgrid, twilio, fcm, slack, msteams, webhook, inbox",
         ),
         (
             {"channels": {"email": {"providers": ["smtp", "mailgun"]}}},
             "message.channels.email.providers[1]",
-            "'mailgun' is not a provider: one of smtp, sendgrid, twilio, fcm, slack, webhook, inbox",
+            "'mailgun' is not a provider: one of smtp, sendgrid, twilio, fcm, slack, msteams, webhook, inbox",
         ),
         (
             {"providers": {"mailgun": {"timeouts": 1000}}},
             "message.providers",
-            "'mailgun' is not a provider: one of smtp, sendgrid, twilio, fcm, slack, webhook, inbox",
+            "'mailgun' is not a provider: one of smtp, sendgrid, twilio, fcm, slack, msteams, webhook, inbox",
         ),
         (
             {"channels": {"email": {"providers": ["twilio"]}}},
             "message.channels",
             "email: provider 'twilio' serves sms, not email",
+        ),
+        (
+            {"channels": {"sendgrid": {}}},
+            "message.channels",
+            "'sendgrid' is a provider, not a channel: give its settings in providers.sendgrid,"
+            " or pin it in channels.email.providers",
+        ),
+        (
+            {"channels": {"msteams": {}}},
+            "message.channels",
+            "'msteams' is a provider, not a channel: give its settings in providers.msteams,"
+            " or pin it in channels.direct_message.providers",
         ),
         (
             {"channels": {"chat": {}, "direct_message": {}}},

@@ -44,7 +44,7 @@ def test_a_recipient_needs_an_address() -> None:
     errors = errors_of({"message": {"to": {"data": {"a": 1}}, "content": CONTENT}})
     assert errors == {
         "message.to": "a recipient needs a user_id, list_id, tenant_id, audience_id, email,"
-        " phone_number, firebaseToken, slack or webhook"
+        " phone_number, firebaseToken, slack, ms_teams or webhook"
     }
 
 
@@ -59,6 +59,13 @@ def test_unsupported_courier_fields_are_refused_by_name() -> None:
         "message.to.list_pattern": "is a Courier field Herald does not support yet",
         "message.channels.email.override.from": "is a Courier field Herald does not support yet",
         "message.providers.sendgrid.metadata": "is a Courier field Herald does not support yet",
+    }
+
+
+def test_courier_s_pagerduty_recipient_is_refused_as_not_yet_supported() -> None:
+    message = {"to": {"pagerduty": {"routing_key": "R0123"}}, "content": CONTENT}
+    assert errors_of({"message": message}) == {
+        "message.to.pagerduty": "is a Courier field Herald does not support yet"
     }
 
 

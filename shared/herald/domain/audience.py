@@ -14,18 +14,12 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from herald.domain.catalog import COURIER_CHANNEL
 from herald.domain.digest import TopicDigest
 
 PreferenceStatus = Literal["OPTED_IN", "OPTED_OUT", "REQUIRED"]
 
 # Courier's channel classification <-> Herald's channels.
-COURIER_CHANNEL = {
-    "email": "email",
-    "sms": "sms",
-    "push": "push",
-    "chat": "direct_message",
-    "webhook": "webhook",
-}
 HERALD_CHANNEL = {courier: herald for herald, courier in COURIER_CHANNEL.items()}
 CourierChannel = Literal["direct_message", "email", "push", "sms", "webhook"]
 

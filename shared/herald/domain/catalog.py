@@ -15,10 +15,24 @@ PROVIDER_CHANNELS: dict[str, str] = {
     "twilio": "sms",
     "fcm": "push",
     "slack": "chat",
+    "msteams": "chat",
     "webhook": "webhook",
     # Herald's own: it stores the message in the user's inbox, always enabled.
     "inbox": "inbox",
 }
+
+# Courier's name for each of Herald's channels a profile or a provider may name.
+COURIER_CHANNEL = {
+    "email": "email",
+    "sms": "sms",
+    "push": "push",
+    "chat": "direct_message",
+    "webhook": "webhook",
+}
+
+# The recipient's address each chat provider reaches: a channel with providers for
+# different addresses tries only those the recipient has an address for.
+PROVIDER_ADDRESSES: dict[str, str] = {"slack": "slack", "msteams": "ms_teams"}
 
 # Providers Herald runs itself, with no account: never listed in ``HERALD_PROVIDERS``.
 BUILT_IN_PROVIDERS = ("inbox",)
@@ -84,6 +98,11 @@ PROVIDER_CATALOG: dict[str, CatalogEntry] = {
     "slack": CatalogEntry(
         "Slack",
         "Chat messages through Slack incoming webhooks or the Web API's chat.postMessage.",
+    ),
+    "msteams": CatalogEntry(
+        "Microsoft Teams",
+        "Chat messages posted by the deployment's bot through the Bot Framework Connector API.",
+        {"app_id": _STRING, "app_password": _SECRET},
     ),
     "webhook": CatalogEntry("Webhook", "An HTTP request to the recipient's webhook URL."),
     "inbox": CatalogEntry("Inbox", "The user's in-app inbox, kept by Herald."),

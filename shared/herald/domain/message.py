@@ -133,6 +133,9 @@ class MessageState(BaseModel):
                 return str(webhook["url"])
             target = slack.get("channel") or slack.get("user_id") or slack.get("email")
             return f"slack:{target}"
+        if teams := self.recipient.get("ms_teams"):
+            target = teams.get("conversation_id") or teams.get("user_id") or teams.get("channel_id")
+            return f"msteams:{target}"
         webhook = self.recipient.get("webhook") or {}
         if url := webhook.get("url"):
             return str(url)

@@ -25,19 +25,19 @@ class RoutePlan:
         return bool(self.channels)
 
 
-# Where a stored recipient keeps its address for each channel.
-ADDRESS_FIELD = {
-    "email": "email",
-    "sms": "phone_number",
-    "push": "firebaseToken",
-    "chat": "slack",
-    "webhook": "webhook",
-    "inbox": "user_id",  # the inbox is the user's own
+# Where a stored recipient keeps its addresses for each channel (chat: Slack or Teams).
+ADDRESS_FIELDS = {
+    "email": ("email",),
+    "sms": ("phone_number",),
+    "push": ("firebaseToken",),
+    "chat": ("slack", "ms_teams"),
+    "webhook": ("webhook",),
+    "inbox": ("user_id",),  # the inbox is the user's own
 }
 
 
 def has_address(recipient: dict[str, Any], channel: str) -> bool:
-    return bool(recipient.get(ADDRESS_FIELD[channel]))
+    return any(recipient.get(field) for field in ADDRESS_FIELDS[channel])
 
 
 def leaves(tree: RouteTree) -> list[str]:

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from herald.domain.catalog import PROVIDER_CHANNELS
+from herald.domain.catalog import COURIER_CHANNEL, PROVIDER_CHANNELS
 from herald.domain.headers import header_problem
 from herald.locales import check_locale
 from herald.templating import TemplateError, compile_expression
@@ -55,6 +55,7 @@ NOT_YET_SUPPORTED_RECIPIENT_FIELDS = frozenset(
         "list_pattern",
         "preferences",
         "filters",
+        "pagerduty",  # Courier's PagerDuty recipient: Herald has no PagerDuty provider
     }
 )
 
@@ -278,6 +279,68 @@ class SlackDestination(_Strict):
         return self
 
 
+# Bot Framework ids (29:..., 19:...@thread.tacv2, a:...): printable ASCII, no space; a
+# tenant is an Azure AD directory id.
+_TEAMS_ID = re.compile(r"[!-~]{1,512}")
+_TEAMS_TENANT = re.compile(r"[A-Za-z0-9-]{1,64}")
+MAX_TEAMS_ID_CHARS = 512
+MS_TEAMS_TARGETS = ("conversation_id", "user_id", "channel_id", "email", "channel_name")
+
+
+class MsTeamsDestination(_Strict):
+    """Courier's Microsoft Teams recipient, posted as the deployment's bot through the Bot
+    Framework's Connector API: a ``conversation_id`` (with ``service_url`` and
+    ``tenant_id``), a ``user_id`` (a personal chat with the bot; with a ``tenant_id`` or a
+    ``service_url``) or a ``channel_id`` (a new post in that channel). ``email`` and
+    ``channel_name`` are refused: finding the user or the channel takes Microsoft Graph,
+    which Herald does not call."""
+
+    conversation_id: str | None = Field(default=None, max_length=MAX_TEAMS_ID_CHARS)
+    user_id: str | None = Field(default=None, max_length=MAX_TEAMS_ID_CHARS)
+    channel_id: str | None = Field(default=None, max_length=MAX_TEAMS_ID_CHARS)
+    email: str | None = Field(default=None, max_length=254)
+    channel_name: str | None = Field(default=None, max_length=MAX_TEAMS_ID_CHARS)
+    team_id: str | None = Field(default=None, max_length=MAX_TEAMS_ID_CHARS)
+    service_url: str | None = Field(default=None, max_length=MAX_URL_LENGTH)
+    tenant_id: str | None = Field(default=None, max_length=64)
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> MsTeamsDestination:
+        targets = [name for name in MS_TEAMS_TARGETS if getattr(self, name) is not None]
+        if len(targets) != 1:
+            raise ValueError("needs one of " + ", ".join(MS_TEAMS_TARGETS))
+        if self.email is not None:
+            raise ValueError(
+                "email is not supported: finding a Teams user by address takes Microsoft"
+                " Graph, which Herald does not call; give the user's user_id"
+            )
+        if self.channel_name is not None:
+            raise ValueError(
+                "channel_name is not supported: finding a channel by name takes Microsoft"
+                " Graph, which Herald does not call; give its channel_id"
+            )
+        if self.team_id is not None:
+            raise ValueError("team_id goes only with channel_name")
+        if self.conversation_id is not None and (self.service_url is None or not self.tenant_id):
+            raise ValueError("a conversation_id goes with its service_url and tenant_id")
+        if self.user_id is not None and self.tenant_id is None and self.service_url is None:
+            # As Courier documents it: the user's organisation, or the service it is on.
+            raise ValueError("a user_id goes with a tenant_id or a service_url, or both")
+        for name in ("conversation_id", "user_id", "channel_id"):
+            value = getattr(self, name)
+            if value is not None and not _TEAMS_ID.fullmatch(value):
+                raise ValueError(f"{name} must be a Bot Framework id: printable, no spaces")
+        if self.tenant_id is not None and not _TEAMS_TENANT.fullmatch(self.tenant_id):
+            raise ValueError("tenant_id must be a directory id: letters, digits and dashes")
+        if self.service_url is not None:
+            parts = urlsplit(self.service_url)
+            if parts.scheme not in ("https", "http") or not parts.hostname:
+                raise ValueError("service_url must be the Bot Framework service's https:// URL")
+            if parts.username is not None or parts.password is not None or parts.query:
+                raise ValueError("service_url must have no credentials or query")
+        return self
+
+
 # The caller's ids (users, lists, templates, ...), also those in API paths: never starting
 # with "_" or "." (Firestore's reserved names __x__, ., .. would be a 500).
 ID_PATTERN = r"[A-Za-z0-9@+|:~-][A-Za-z0-9._@+|:~-]{0,255}"
@@ -342,6 +405,7 @@ class Addresses(_Strict):
     # Courier's name for an FCM registration token.
     firebase_token: str | None = Field(default=None, alias="firebaseToken", max_length=4096)
     slack: SlackDestination | None = None
+    ms_teams: MsTeamsDestination | None = None
     webhook: WebhookDestination | None = None
 
     @field_validator("phone_number")
@@ -368,7 +432,7 @@ class Addresses(_Strict):
 
 
 # Where a recipient or a profile keeps its addresses (Courier's names).
-ADDRESS_FIELDS = ("email", "phone_number", "firebaseToken", "slack", "webhook")
+ADDRESS_FIELDS = ("email", "phone_number", "firebaseToken", "slack", "ms_teams", "webhook")
 
 
 class Recipient(Addresses):
@@ -400,7 +464,14 @@ class Recipient(Addresses):
 
     @model_validator(mode="after")
     def _has_an_address(self) -> Recipient:
-        addresses = (self.email, self.phone_number, self.firebase_token, self.slack, self.webhook)
+        addresses = (
+            self.email,
+            self.phone_number,
+            self.firebase_token,
+            self.slack,
+            self.ms_teams,
+            self.webhook,
+        )
         if self.audience_id is not None:
             if self.user_id or self.list_id or self.tenant_id or any(addresses):
                 raise ValueError("an audience recipient takes only audience_id and data")
@@ -416,7 +487,7 @@ class Recipient(Addresses):
         if self.user_id is None and not any(addresses):
             raise ValueError(
                 "a recipient needs a user_id, list_id, tenant_id, audience_id, email,"
-                " phone_number, firebaseToken, slack or webhook"
+                " phone_number, firebaseToken, slack, ms_teams or webhook"
             )
         return self
 
@@ -969,6 +1040,12 @@ class Message(_Strict):
             return None
         by_channel: dict[str, ChannelSettings] = {}
         for name, settings in channels.items():
+            if name in PROVIDER_CHANNELS and name not in COURIER_CHANNEL_NAMES:
+                raise ValueError(
+                    f"{name!r} is a provider, not a channel: give its settings in"
+                    f" providers.{name}, or pin it in"
+                    f" channels.{COURIER_CHANNEL[PROVIDER_CHANNELS[name]]}.providers"
+                )
             channel = channel_named(name)
             if channel in by_channel:
                 raise ValueError(f"names the channel {channel} twice ({name!r} is an alias)")

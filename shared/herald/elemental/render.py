@@ -63,7 +63,7 @@ _CHANNEL_NAMES = {
     "email": {"email"},
     "sms": {"sms"},
     "push": {"push"},
-    "chat": {"chat", "direct_message", "slack"},
+    "chat": {"chat", "direct_message", "slack", "msteams"},
     "webhook": {"webhook"},
     "inbox": {"inbox"},
 }

@@ -47,13 +47,15 @@ CLAIM_MS = 60_000
 _LATEST_NS = 10**19 - 1
 
 BroadcastChannel = Literal["email", "sms", "push", "inbox", "slack", "msteams"]
-# Each of Courier's broadcast channels as a send routes it: Slack through its provider.
+# Each of Courier's broadcast channels as a send routes it: Slack and Teams through their
+# providers.
 ROUTING_TARGETS: dict[str, str] = {
     "email": "email",
     "sms": "sms",
     "push": "push",
     "inbox": "inbox",
     "slack": "slack",
+    "msteams": "msteams",
 }
 # Not yet sent: the message waits for its time (or for render to see that it must).
 _WAITING = frozenset({MessageStatus.ENQUEUED, MessageStatus.DELAYED})
@@ -190,10 +192,6 @@ class BroadcastService:
 
     def create(self, workspace: str, actor: str, body: Any) -> dict[str, Any]:
         parsed = parse_body(BroadcastCreate, body)
-        if parsed.channel not in ROUTING_TARGETS:
-            raise ValidationFailed.of(
-                "channel", f"{parsed.channel!r} is not served by any Herald provider yet"
-            )
         content = _placeholder(parsed.channel)
         return self._created(workspace, actor, parsed.name, parsed.channel, content, False)
 

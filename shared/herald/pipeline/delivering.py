@@ -26,6 +26,7 @@ from opentelemetry import trace
 from herald.clock import now_ms
 from herald.config import AmbiguousPolicy, Settings
 from herald.domain.backoff import Backoff
+from herald.domain.catalog import PROVIDER_ADDRESSES
 from herald.domain.deadline import Deadline, Timeouts
 from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState
 from herald.domain.send import LEFT_OUT
@@ -57,7 +58,7 @@ from herald.store.base import (
 )
 
 # The recipient's fields that address it: what a provider's error must never carry on.
-_ADDRESS_KEYS = ("email", "phone_number", "firebaseToken", "slack", "webhook")
+_ADDRESS_KEYS = ("email", "phone_number", "firebaseToken", "slack", "ms_teams", "webhook")
 
 
 def _for_provider(message: MessageState, channel: str, provider: str) -> dict[str, Any]:
@@ -79,6 +80,12 @@ def _addresses(recipient: Mapping[str, Any]) -> tuple[str, ...]:
         return []
 
     return tuple(text for key in _ADDRESS_KEYS for text in texts(recipient.get(key)))
+
+
+def _reaches(provider: str, message: MessageState | None) -> bool:
+    """Whether the provider can reach the recipient: a Slack address is no Teams one."""
+    address = PROVIDER_ADDRESSES.get(provider)
+    return message is None or address is None or bool(message.recipient.get(address))
 
 
 def settle(
@@ -390,6 +397,7 @@ class DeliverService:
             if name in self.providers
             and self.providers[name].channel == channel
             and name not in left_out
+            and _reaches(name, message)
         ]
         if message is not None and self._records(message):
             assert self.recorder is not None
@@ -425,7 +433,7 @@ class DeliverService:
                     "",
                     ChannelOutcome.FAILED,
                     reason=Reason.NO_PROVIDERS,
-                    error=f"no provider is configured for {channel}",
+                    error=f"no provider configured for {channel} can reach the recipient",
                 )
             )
         return results

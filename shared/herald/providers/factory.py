@@ -94,6 +94,20 @@ def _slack(settings: Settings, accounts: ProviderAccounts) -> Provider:
     )
 
 
+def _msteams(settings: Settings, accounts: ProviderAccounts) -> Provider:
+    from herald.providers.msteams import MsTeamsProvider
+
+    return MsTeamsProvider(
+        app_id=_required(accounts, "msteams_app_id"),
+        app_password=_required(accounts, "msteams_app_password"),
+        token_url=accounts.msteams_token_url,
+        service_url=accounts.msteams_service_url,
+        service_hosts=accounts.msteams_service_hosts,
+        timeout_s=settings.webhook_timeout_s,
+        allow_private=settings.webhook_allow_private,
+    )
+
+
 def _webhook(settings: Settings, accounts: ProviderAccounts) -> Provider:
     from herald.providers.webhook import WebhookProvider
 
@@ -110,6 +124,7 @@ _BUILDERS: dict[str, Callable[[Settings, ProviderAccounts], Provider]] = {
     "twilio": _twilio,
     "fcm": _fcm,
     "slack": _slack,
+    "msteams": _msteams,
     "webhook": _webhook,
 }
 

@@ -26,6 +26,7 @@ from herald.errors import FieldError, NotFound, ValidationFailed
 from herald.locales import check_locale
 from herald.resources.audit_events import AuditType, Source, audit_entry
 from herald.resources.parsing import PAGE_SIZE, paging, parse_body
+from herald.resources.routing_strategies import check_strategy_exists
 from herald.store.documents import DocPath, Document, DocumentStore
 
 TEMPLATES = "templates"
@@ -332,8 +333,19 @@ class NotificationService:
         self._write(workspace, template, kind, puts, deletes)
         return template
 
+    def _check_references(self, workspace: str, write: NotificationWrite) -> None:
+        # The strategy is applied at each send, so one that does not exist is refused now.
+        if write.routing is not None:
+            check_strategy_exists(
+                self.documents,
+                workspace,
+                write.routing.strategy_id,
+                "notification.routing.strategy_id",
+            )
+
     def create(self, workspace: str, body: Any) -> dict[str, Any]:
         parsed = parse_body(NotificationBody, body)
+        self._check_references(workspace, parsed.notification)
         content = _with_ids(parsed.notification.content.model_dump(mode="json"))
         _check_content(content, "notification.content")
         if any(e.get("type") != "channel" for e in content["elements"]):
@@ -363,6 +375,7 @@ class NotificationService:
 
     def replace(self, workspace: str, template_id: str, body: Any) -> dict[str, Any]:
         parsed = parse_body(NotificationBody, body)
+        self._check_references(workspace, parsed.notification)
         content = _with_ids(parsed.notification.content.model_dump(mode="json"))
         _check_content(content, "notification.content")
         stored = self._stored(workspace, template_id)

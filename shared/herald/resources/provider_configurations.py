@@ -17,8 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from herald.clock import now_ms
-from herald.domain.audience import COURIER_CHANNEL
-from herald.domain.catalog import PROVIDER_CATALOG, PROVIDER_CHANNELS, CatalogEntry
+from herald.domain.catalog import COURIER_CHANNEL, PROVIDER_CATALOG, PROVIDER_CHANNELS, CatalogEntry
 from herald.errors import FieldError, NotFound, ValidationFailed
 from herald.resources.audit_events import audit_entry
 from herald.resources.parsing import page_of, paging, parse_body

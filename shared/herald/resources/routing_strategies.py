@@ -144,7 +144,7 @@ class RoutingStrategyService:
 
     def archive(self, workspace: str, strategy_id: str) -> None:
         self._stored(workspace, strategy_id)
-        if users := self._templates_using(workspace, strategy_id, limit=1):
+        if users := self._templates_using(workspace, strategy_id, limit=1, drafts=True):
             raise InUse(
                 f"routing strategy {strategy_id} is used by template {users[0][0]}:"
                 " give the template another routing first"
@@ -152,8 +152,16 @@ class RoutingStrategyService:
         self.documents.delete(workspace, strategy_path(strategy_id))
 
     def _templates_using(
-        self, workspace: str, strategy_id: str, limit: int
+        self, workspace: str, strategy_id: str, limit: int, drafts: bool = False
     ) -> list[tuple[str, Document]]:
+        """Templates whose published body names the strategy; with ``drafts``, also those
+        whose unpublished draft does (publishing it would name the strategy)."""
+
+        def names(template: Document) -> bool:
+            draft = template.get("draft") if drafts else None
+            named = {template.get("routing_strategy_id"), (draft or {}).get("routing_strategy_id")}
+            return strategy_id in named
+
         found: list[tuple[str, Document]] = []
         after: str | None = None
         scanned = 0
@@ -161,7 +169,7 @@ class RoutingStrategyService:
             page := self.documents.page(workspace, ("templates",), after, 100)
         ):
             scanned += len(page)
-            found.extend(t for t in page if t[1].get("routing_strategy_id") == strategy_id)
+            found.extend(t for t in page if names(t[1]))
             if len(found) >= limit:
                 return found[:limit]
             after = page[-1][0]
@@ -205,12 +213,15 @@ def _template_summary(template_id: str, template: Document) -> dict[str, Any]:
     return view
 
 
-def check_strategy_exists(documents: DocumentStore, workspace: str, strategy_id: str) -> None:
+def check_strategy_exists(
+    documents: DocumentStore,
+    workspace: str,
+    strategy_id: str,
+    field: str = "routing_strategy_id",
+) -> None:
     """A template may name only a strategy the workspace has (a 400, not a failed send)."""
     if documents.get(workspace, strategy_path(strategy_id)) is None:
-        raise ValidationFailed.of(
-            "routing_strategy_id", f"no routing strategy {strategy_id!r} in this workspace"
-        )
+        raise ValidationFailed.of(field, f"no routing strategy {strategy_id!r} in this workspace")
 
 
 def with_routing_strategy(

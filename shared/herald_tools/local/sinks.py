@@ -6,7 +6,8 @@ at ``GET /webhooks``; SMS sent through the Twilio Messages API under
 ``/twilio``, pushes through FCM HTTP v1 under ``/fcm`` and Slack incoming
 webhooks to ``/slack/<anything>`` at ``GET /sms``, ``/push`` and ``/chat``; Slack Web
 API posts (``chat.postMessage`` under ``/slack-api``, with ``users.lookupByEmail``
-answering a user id made from the address) at ``GET /chat`` too; mail
+answering a user id made from the address) and Teams posts (the Bot Framework token and
+Connector API under ``/msteams``) at ``GET /chat`` too; mail
 sent through SendGrid's v3 Mail Send under ``/sendgrid`` at ``GET /sendgrid``.
 ``DELETE`` on a list clears it.
 
@@ -55,6 +56,10 @@ _FCM = re.compile(r"^/fcm/v1/projects/(?P<project>[^/]+)/messages:send$")
 _SENDGRID = "/sendgrid/v3/mail/send"
 _SLACK_POST = "/slack-api/chat.postMessage"
 _SLACK_LOOKUP = "/slack-api/users.lookupByEmail"
+_TEAMS_TOKEN = "/msteams/botframework.com/oauth2/v2.0/token"
+_TEAMS_CONVERSATIONS = "/msteams/teams/v3/conversations"
+_TEAMS_ACTIVITIES = re.compile(r"^/msteams/teams/v3/conversations/(?P<id>[^/]+)/activities$")
+LOCAL_TEAMS_TOKEN = "teams-local-token"
 
 
 @dataclass
@@ -167,7 +172,7 @@ def _kind_of(path: str) -> str | None:
         return "sms"
     if _FCM.match(path):
         return "push"
-    if path.startswith("/slack/") or path == _SLACK_POST:
+    if path.startswith(("/slack/", "/msteams/")) or path == _SLACK_POST:
         return "chat"
     if path == _SENDGRID:
         return "sendgrid"
@@ -201,6 +206,38 @@ def _slack_lookup(path: str, headers: dict[str, str]) -> dict[str, Any]:
         return {"ok": False, "error": "invalid_arguments"}
     digest = hashlib.sha256(emails[0].encode()).hexdigest()[:10].upper()
     return {"ok": True, "user": {"id": f"U{digest}"}}
+
+
+def _teams_token(body: bytes) -> tuple[int, dict[str, Any]]:
+    """Microsoft's client-credentials token for a bot: any app id and secret will do here."""
+    form = dict(urllib.parse.parse_qsl(body.decode(errors="replace")))
+    wanted = form.get("grant_type") == "client_credentials" and form.get("scope", "").startswith(
+        "https://api.botframework.com/"
+    )
+    if not wanted or not form.get("client_id") or not form.get("client_secret"):
+        return 400, {"error": "invalid_request"}
+    return 200, {"token_type": "Bearer", "expires_in": 3599, "access_token": LOCAL_TEAMS_TOKEN}
+
+
+def _teams_post(
+    inbox: Inbox, path: str, headers: dict[str, str], body: bytes
+) -> tuple[int, dict[str, Any]]:
+    """The Connector API's create conversation and send to conversation, as Teams answers."""
+    authorization = {k.lower(): v for k, v in headers.items()}.get("authorization")
+    if authorization != f"Bearer {LOCAL_TEAMS_TOKEN}":
+        return 401, {"message": "Authorization has been denied for this request."}
+    sent = _decoded(body)
+    if not isinstance(sent, dict):
+        return 400, {"error": {"code": "BadSyntax", "message": "JSON expected"}}
+    if activities := _TEAMS_ACTIVITIES.match(path):
+        number = inbox.add("chat", path, headers, sent)
+        return 201, {"id": f"1:{number}", "conversation": urllib.parse.unquote(activities["id"])}
+    if "activity" in sent:  # a new post in a channel
+        number = inbox.add("chat", path, headers, sent)
+        channel = ((sent.get("channelData") or {}).get("channel") or {}).get("id", "")
+        return 201, {"id": f"{channel};messageid={number}", "activityId": str(number)}
+    members = sent.get("members") or [{}]
+    return 201, {"id": f"a:local-{members[0].get('id', '')}"}
 
 
 def _post_signed_form(
@@ -448,10 +485,14 @@ class _HttpSinks:
             return 200, "ok"
         if path == _SLACK_POST:
             return 200, _slack_post(inbox, headers, body)
+        if path == _TEAMS_TOKEN:
+            return _teams_token(body)
+        if path == _TEAMS_CONVERSATIONS or _TEAMS_ACTIVITIES.match(path):
+            return _teams_post(inbox, path, headers, body)
         if path == _SENDGRID:
             number = inbox.add("sendgrid", path, headers, _decoded(body))
             return 202, f"sg-{number:08d}"  # SendGrid's X-Message-Id
         return 404, {
-            "message": "POST to /webhooks/<name>, /slack/<name>, or the "
-            "Twilio, FCM and SendGrid paths under /twilio, /fcm and /sendgrid"
+            "message": "POST to /webhooks/<name>, /slack/<name>, or the Twilio, FCM, "
+            "SendGrid and Teams paths under /twilio, /fcm, /sendgrid and /msteams"
         }

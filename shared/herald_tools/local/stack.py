@@ -250,7 +250,7 @@ class Stack:
             "HERALD_PUSH_MAX_BACKOFF_S": str(self.retry.maximum_backoff_s),
             # Every channel, its provider pointed at the local sinks, with local credentials.
             # SendGrid comes last: email goes by SMTP unless a workspace chooses SendGrid.
-            "HERALD_PROVIDERS": "smtp,twilio,fcm,slack,webhook,sendgrid",
+            "HERALD_PROVIDERS": "smtp,twilio,fcm,slack,msteams,webhook,sendgrid",
             "SENDGRID_API_KEY": "SG.local",
             "HERALD_SENDGRID_BASE_URL": f"{self.sinks.base_url}/sendgrid",
             "TWILIO_ACCOUNT_SID": "AClocal",
@@ -261,6 +261,11 @@ class Stack:
             "HERALD_FCM_BASE_URL": f"{self.sinks.base_url}/fcm",
             "HERALD_SLACK_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "HERALD_SLACK_API_BASE_URL": f"{self.sinks.base_url}/slack-api",
+            "MSTEAMS_APP_ID": "local-teams-bot",
+            "MSTEAMS_APP_PASSWORD": "local-teams-secret",
+            "HERALD_MSTEAMS_TOKEN_URL": f"{self.sinks.base_url}/msteams/botframework.com/oauth2/v2.0/token",
+            "HERALD_MSTEAMS_SERVICE_URL": f"{self.sinks.base_url}/msteams/teams/",
+            "HERALD_MSTEAMS_SERVICE_HOSTS": "127.0.0.1,localhost",
             "HERALD_WEBHOOK_SIGNING_SECRET": LOCAL_WEBHOOK_SECRET,
             # Email links lead to the local api.
             "HERALD_PUBLIC_URL": self.base_url,
