@@ -129,6 +129,9 @@ class JourneyTemplates:
             self.version(workspace, journey_id, number)  # a 404 for a number never written
             self._point(workspace, journey_id, number)
             return
+        if not stored["draft"].get("steps"):
+            # A shell (its templates are made before its send nodes) runs nothing yet.
+            raise ValidationFailed.of("nodes", "must hold a node that does something")
         number, draft = self._allocate(workspace, journey_id)
         published = {**draft, "number": number, "published_ms": now_ms()}
         # Its number taken first, in a transaction: two publishes at once make two versions.
