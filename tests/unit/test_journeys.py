@@ -219,14 +219,14 @@ def test_a_failed_fetch_node_names_its_error_in_the_steps(herald: tuple[Api, Pip
 @pytest.mark.parametrize(
     ("nodes", "field"),
     [
-        ([{"type": "branch", "paths": [], "default": {"nodes": []}}], "nodes[0].type"),
+        ([{"type": "branch", "paths": [], "default": {"nodes": []}}], "nodes[0].paths"),
         ([{"type": "ai"}], "nodes[0].type"),
         ([{"type": "add-to-digest", "subscription_topic_id": "t"}], "nodes[0].type"),
         ([{"type": "teleport"}], "nodes[0].type"),
         ([SEND, TRIGGER], "nodes[1].type"),
         ([{"type": "trigger", "trigger_type": "segment"}], "nodes[0].trigger_type"),
         ([EXIT, SEND], "nodes[0].type"),
-        ([{**SEND, "conditions": ["data.vip", "is", "true"]}], "nodes[0].conditions"),
+        ([{**SEND, "conditions": ["data.vip", "is", "true"]}], "nodes[0].conditions[1]"),
         ([{**SEND, "message": {}}], "nodes[0].message.template"),
         (
             [{**SEND, "message": {"template": "w", "to": {"slack": {}}}}],

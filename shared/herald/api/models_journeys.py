@@ -138,6 +138,8 @@ class JourneyRunStep(_View):
     updated_at: str | None
     error: JourneyStepError | None
     skip_reason: str | None
+    # Herald's own: the way a branch or an experiment took, and why.
+    outcome: str | None = None
 
 
 class JourneyRunSteps(_View):

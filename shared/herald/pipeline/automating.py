@@ -19,14 +19,18 @@ from typing import Any
 from herald.clock import now_ms
 from herald.domain.automation import (
     MAX_BATCH_KEY_CHARS,
+    MAX_BUCKETING_KEY_CHARS,
     MAX_INVOKE_DEPTH,
     MAX_STEPS,
     MAX_THROTTLE_KEY_CHARS,
     MAX_TOKEN_CHARS,
     AutomationRun,
     BatchStep,
+    BranchStep,
     CancelStep,
     DelayStep,
+    ExitStep,
+    ExperimentStep,
     FetchDataStep,
     InvokeStep,
     RunStatus,
@@ -40,6 +44,7 @@ from herald.domain.automation import (
     merged,
     parse_step,
 )
+from herald.domain.journey_conditions import check_conditions, conditions_met, describe
 from herald.domain.message import FanOut, MessageState, RequestRecord
 from herald.domain.send import check_identifier, storable
 from herald.domain.status import MessageStatus
@@ -171,8 +176,15 @@ def condition_scope(run: AutomationRun, data: dict[str, Any]) -> dict[str, Any]:
 MAX_INVOKED_TEMPLATES = 50
 
 
-def check_automation(raw: Any, at: int, field: str = "automation") -> list[dict[str, Any]]:
-    """The steps of ``{steps, cancelation_token}``, each checked; a 400 naming the field."""
+# What a journey's nodes become; Courier's automations have no such steps.
+JOURNEY_ACTIONS = frozenset({"branch", "experiment", "exit"})
+
+
+def check_automation(
+    raw: Any, at: int, field: str = "automation", journey: bool = False
+) -> list[dict[str, Any]]:
+    """The steps of ``{steps, cancelation_token}`` (a journey's when ``journey``), each
+    checked; a 400 naming the field."""
     if not isinstance(raw, dict):
         raise ValidationFailed.of(field, "must be an object with steps")
     unknown = set(raw) - {"steps", "cancelation_token"}
@@ -186,7 +198,28 @@ def check_automation(raw: Any, at: int, field: str = "automation") -> list[dict[
         raise ValidationFailed.of(
             f"{field}.cancelation_token", f"must be text of 1 to {MAX_TOKEN_CHARS} characters"
         )
-    return [check_step(given, f"{field}.steps[{index}]", at) for index, given in enumerate(steps)]
+    for index, given in enumerate(steps):
+        if not journey and isinstance(given, dict) and given.get("action") in JOURNEY_ACTIONS:
+            raise ValidationFailed.of(
+                f"{field}.steps[{index}].action",
+                f"{given['action']!r} is a journey's node (a branch, an exit, a send's"
+                " experiment), not an automation's step",
+            )
+    checked = [
+        check_step(given, f"{field}.steps[{index}]", at) for index, given in enumerate(steps)
+    ]
+    for index, raw in enumerate(checked):
+        step = parse_step(raw, f"{field}.steps[{index}]")
+        if (
+            isinstance(step, BranchStep | ExperimentStep)
+            and sum(step.arm_sizes()) > len(steps) - index - 1
+        ):
+            raise ValidationFailed.of(
+                f"{field}.steps[{index}]",
+                f"its ways hold {sum(step.arm_sizes())} steps; only"
+                f" {len(steps) - index - 1} follow it",
+            )
+    return checked
 
 
 def check_step(given: Any, step_field: str, at: int) -> dict[str, Any]:
@@ -199,6 +232,24 @@ def check_step(given: Any, step_field: str, at: int) -> dict[str, Any]:
             compile_expression(step.condition)
         except TemplateError as exc:
             raise ValidationFailed.of(f"{step_field}.if", str(exc)) from exc
+    if step.conditions is not None:
+        check_conditions(step.conditions, f"{step_field}.conditions")
+    if isinstance(step, BranchStep):
+        for index, path in enumerate(step.paths):
+            if path.conditions is None:
+                raise ValidationFailed.of(
+                    f"{step_field}.paths[{index}].conditions", "a path needs conditions"
+                )
+            check_conditions(path.conditions, f"{step_field}.paths[{index}].conditions")
+        if step.default.conditions is not None:
+            raise ValidationFailed.of(
+                f"{step_field}.default.conditions", "the default is taken when no path is"
+            )
+    if isinstance(step, ExperimentStep):
+        try:
+            compile_template(step.bucketing_key)
+        except TemplateError as exc:
+            raise ValidationFailed.of(f"{step_field}.bucketing_key", str(exc)) from exc
     if isinstance(step, ThrottleStep):
         _check_throttle(step, step_field)
     if isinstance(step, BatchStep) and step.batch_key is not None:
@@ -339,7 +390,7 @@ class AutomationInvoker:
         if unknown := sorted(set(body) - INVOKE_FIELDS):
             raise ValidationFailed.of(unknown[0], "is not a field of an invoke")
         at = now_ms()
-        steps = check_automation(automation, at, automation_field)
+        steps = check_automation(automation, at, automation_field, journey_id is not None)
         run = AutomationRun(
             template_id=template_id,
             cancelation_token=automation.get("cancelation_token"),
@@ -431,6 +482,9 @@ class Prepared:
     throttled: bool = False
     batch: Joined | None = None  # the batch a batch step joined
     batch_items: list[Any] | None = None  # what a batch step's release collected
+    arm: int | None = None  # the way a branch or an experiment step took
+    outcome: str | None = None  # which, and why
+    skip_reason: str | None = None
 
 
 class AutomationRunner:
@@ -520,13 +574,28 @@ class AutomationRunner:
         run = record.automation
         assert run is not None
         step = state.parsed()
+        scope = condition_scope(run, record.data)
         if step.condition is not None:
             try:
-                runs = truthy(evaluate(step.condition, condition_scope(run, record.data)))
+                runs = truthy(evaluate(step.condition, scope))
             except TemplateError as exc:
                 return Prepared(error=f"if: {exc}")
             if not runs:
-                return Prepared(skip=True)
+                return Prepared(skip=True, skip_reason=f"its if is false: {step.condition}")
+        if step.conditions is not None:
+            try:
+                met = conditions_met(step.conditions, scope)
+            except TemplateError as exc:
+                return Prepared(error=f"conditions: {exc}")
+            if not met:
+                return Prepared(
+                    skip=True,
+                    skip_reason=f"Node conditions not met: {describe(step.conditions)}",
+                )
+        if isinstance(step, BranchStep):
+            return _branch_taken(step, scope)
+        if isinstance(step, ExperimentStep):
+            return _variant_taken(step, scope)
         if isinstance(step, CancelStep):
             at = event.occurred_ms  # the same on every redelivery
 
@@ -662,13 +731,24 @@ class AutomationRunner:
         state.updated_ms = run.updated_ms = at
         if canceled:
             for later in run.steps[index:]:
-                later.status = StepStatus.CANCELED
+                if later.status in (StepStatus.PENDING, StepStatus.WAITING):
+                    later.status = StepStatus.CANCELED
             run.status, run.reason = RunStatus.CANCELED, "its cancelation token was canceled"
             return Transition(self._stored(current, run), [])
         if prepared.error is not None:
             return self._failed(current, run, index, prepared.error)
         if prepared.skip:
+            state.skip_reason = prepared.skip_reason
+            step = state.parsed()
+            if isinstance(step, BranchStep | ExperimentStep):  # none of its ways runs
+                _skip_ways(run, index, step, None, "its node's conditions were not met")
             return self._next(current, run, index, StepStatus.SKIPPED)
+        if prepared.arm is not None:
+            step = state.parsed()
+            assert isinstance(step, BranchStep | ExperimentStep)
+            state.outcome = prepared.outcome
+            _skip_ways(run, index, step, prepared.arm, f"step {index} took {prepared.outcome}")
+            return self._next(current, run, index, StepStatus.PROCESSED)
         if prepared.throttled:
             step = state.parsed()
             assert isinstance(step, ThrottleStep)
@@ -693,6 +773,14 @@ class AutomationRunner:
             return self._next(current, run, index, StepStatus.PROCESSED, [], data)
         if isinstance(step, BatchStep):
             return None  # waiting for its window: only the window's end goes on
+        if isinstance(step, ExitStep):
+            for later in run.steps[index + 1 :]:
+                if later.status == StepStatus.PENDING:
+                    later.status, later.skip_reason = (
+                        StepStatus.SKIPPED,
+                        f"the run exited at step {index}",
+                    )
+            return self._next(current, run, index, StepStatus.PROCESSED)
         if isinstance(step, DelayStep) and state.status == StepStatus.PENDING:
             state.status, state.due_ms = StepStatus.WAITING, delay_due_ms(step, "delay", at)
             run.status = RunStatus.WAITING
@@ -755,7 +843,15 @@ class AutomationRunner:
         data: dict[str, Any] | None = None,
     ) -> Transition:
         run.steps[index].status = status
-        run.next_step = index + 1
+        # The next step not decided yet: a branch's ways not taken were skipped.
+        run.next_step = next(
+            (
+                later
+                for later in range(index + 1, len(run.steps))
+                if run.steps[later].status == StepStatus.PENDING
+            ),
+            len(run.steps),
+        )
         events: list[NewEvent] = []
         if run.next_step < len(run.steps):
             run.status = RunStatus.PROCESSING
@@ -868,3 +964,54 @@ def _window_ended(state: StepState, due: AutomationStepDue) -> bool:
 def child_run_id(run_id: str, index: int) -> str:
     """The id of the run an invoke step starts: the same on every redelivery."""
     return message_id_for(run_id, {"automation_invoke": index})
+
+
+def _branch_taken(step: BranchStep, scope: dict[str, Any]) -> Prepared:
+    """The first path whose conditions hold, else the default."""
+    for index, path in enumerate(step.paths):
+        assert path.conditions is not None, "checked when invoked"
+        try:
+            met = conditions_met(path.conditions, scope)
+        except TemplateError as exc:
+            return Prepared(error=f"paths[{index}].conditions: {exc}")
+        if met:
+            name = path.label or f"path {index + 1}"
+            return Prepared(
+                arm=index, outcome=f"{name!r}: its conditions hold ({describe(path.conditions)})"
+            )
+    name = step.default.label or "default"
+    return Prepared(arm=len(step.paths), outcome=f"{name!r}: no path's conditions hold")
+
+
+def _variant_taken(step: ExperimentStep, scope: dict[str, Any]) -> Prepared:
+    """The variant the rendered bucketing key hashes to: the same for the same key."""
+    try:
+        bucket = render(step.bucketing_key, scope, limit=MAX_BUCKETING_KEY_CHARS)
+    except TemplateError as exc:
+        return Prepared(error=f"bucketing_key: {exc}")
+    if not bucket:
+        return Prepared(error="bucketing_key: renders to nothing for this run")
+    index, point = step.variant_for(bucket)
+    variant = step.variants[index]
+    weights = ", ".join(f"{v.id}={v.weight:g}" for v in step.variants)
+    return Prepared(
+        arm=index,
+        outcome=f"variant {variant.id!r}: bucket {point:.4f} of weights {weights}",
+    )
+
+
+def _skip_ways(
+    run: AutomationRun,
+    index: int,
+    step: BranchStep | ExperimentStep,
+    taken: int | None,
+    reason: str,
+) -> None:
+    """Skips the steps of each way of the fork at ``index`` but the one ``taken``."""
+    start = index + 1
+    for arm, size in enumerate(step.arm_sizes()):
+        if arm != taken:
+            for later in run.steps[start : start + size]:
+                if later.status == StepStatus.PENDING:
+                    later.status, later.skip_reason = StepStatus.SKIPPED, reason
+        start += size

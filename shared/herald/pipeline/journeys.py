@@ -67,9 +67,15 @@ class JourneyService:
             raise ValidationFailed.of("nodes", f"must be a list of at most {MAX_NODES} nodes")
         at = now_ms()
         node_steps = journey_steps(nodes)
+        if len(node_steps) > MAX_STEPS:
+            raise ValidationFailed.of(
+                "nodes",
+                f"make {len(node_steps)} steps, the ways of branches and experiments"
+                f" counted; at most {MAX_STEPS}",
+            )
         steps = []
         for node_step in node_steps:
-            field = f"nodes[{node_step.index}]"
+            field = node_step.field
             checked = check_step(node_step.step, field, at)
             step = parse_step(checked, field)
             if isinstance(step, FetchDataStep):
@@ -202,7 +208,8 @@ def _cancel_run(current: MessageState) -> Transition | None:
     run = run.model_copy(deep=True)
     at = now_ms()
     for state in run.steps[run.next_step :]:
-        state.status = StepStatus.CANCELED
+        if state.status in (StepStatus.PENDING, StepStatus.WAITING):
+            state.status = StepStatus.CANCELED
     run.status, run.reason, run.updated_ms = RunStatus.CANCELED, "canceled by its run id", at
     update = {"automation": run, "status": RECORD_STATUS[run.status]}
     return Transition(current.model_copy(update=update), [])

@@ -260,7 +260,12 @@ def journey_step_view(state: StepState) -> dict[str, Any]:
         "created_at": iso(state.started_ms),
         "updated_at": iso(state.updated_ms),
         "error": {"message": state.error} if state.error else None,
-        "skip_reason": "Node conditions not met" if state.status == StepStatus.SKIPPED else None,
+        "skip_reason": (
+            state.skip_reason or "Node conditions not met"
+            if state.status == StepStatus.SKIPPED
+            else None
+        ),
+        "outcome": state.outcome,
     }
 
 
