@@ -32,7 +32,7 @@ def notification(title: str) -> Any:
 def test_a_journey_s_templates_sent_by_a_branch_and_an_experiment(
     client: Courier, sinks: Client
 ) -> None:
-    trigger = {"type": "trigger", "trigger_type": "api-invoke", "id": "start"}
+    trigger: Any = {"type": "trigger", "trigger_type": "api-invoke", "id": "start"}
     shell = client.journeys.create(name="Plans", nodes=[trigger])
     templates = client.journeys.templates
     made = {
@@ -55,19 +55,14 @@ def test_a_journey_s_templates_sent_by_a_branch_and_an_experiment(
     mutation = templates.put_content(
         spare, template_id=shell.id, content=notification("Spare 3")["content"]
     )
-    text_id = mutation.elements[-1].id
-    templates.put_locale(
-        "fr",
-        template_id=shell.id,
-        notification_id=spare,
-        elements=[{"id": text_id, "content": "Salut"}],
-    )
+    french: Any = [{"id": mutation.elements[-1].id, "content": "Salut"}]
+    templates.put_locale("fr", template_id=shell.id, notification_id=spare, elements=french)
     draft = templates.retrieve_content(spare, template_id=shell.id, version="draft")
     assert draft.elements[0].model_dump()["elements"][1]["locales"]["fr"]["content"] == "Salut"
     templates.archive(spare, template_id=shell.id)
     assert spare not in [t.id for t in templates.list(shell.id).results]
 
-    plans = {
+    plans: Any = {
         "type": "branch",
         "id": "plan",
         "paths": [
@@ -81,11 +76,11 @@ def test_a_journey_s_templates_sent_by_a_branch_and_an_experiment(
             "nodes": [{"type": "send", "id": "basic", "message": {"template": made["Basic"]}}]
         },
     }
-    variants = [
+    variants: Any = [
         {"id": "a", "templateId": made["Variant A"], "weight": 1},
         {"id": "b", "templateId": made["Variant B"], "weight": 1},
     ]
-    split = {
+    split: Any = {
         "type": "send",
         "id": "ab",
         "message": {},
@@ -130,8 +125,9 @@ def test_a_journey_s_templates_sent_by_a_branch_and_an_experiment(
         assert experiment.model_dump()["outcome"].startswith(f"variant '{variant}'")
 
     # Another journey may not send this one's templates.
+    thief: Any = {"type": "send", "message": {"template": made["VIP"]}}
     with pytest.raises(courier.BadRequestError, match="belongs to journey"):
         client.journeys.create(
             name="Thief",
-            nodes=[trigger, {"type": "send", "message": {"template": made["VIP"]}}],
+            nodes=[trigger, thief],
         )

@@ -21,6 +21,7 @@ from tests.unit.fakes import Pipeline
 from tests.unit.test_api import call
 from tests.unit.test_automation_batch import kill_each_step_before_it_commits
 from tests.unit.test_automations import WS, herald
+from tests.unit.test_digests import DAILY, ITEMS_BODY
 from tests.unit.test_journeys import TRIGGER, create, errors_of, invoke, published, steps_of
 
 __all__ = ["herald"]  # the fixture
@@ -307,3 +308,74 @@ def test_the_bounds_of_branches_experiments_and_conditions_are_accepted_at_their
     assert create(api, [branch([{**VIP, "nodes": ways}], [])]).status == 200
     too_many = [branch([{**VIP, "nodes": ways}], [send("basic")])]
     assert errors_of(create(api, too_many)) == ["nodes"]
+
+
+def digest_topic(api: Api, **digest: Any) -> None:
+    body = {"topic_name": "Comments", "digest": {"schedules": [DAILY], **digest}}
+    assert call(api, "PUT", "/preferences/topics/comments", body).status == 200
+
+
+def test_an_add_to_digest_node_collects_the_run_into_the_topic_s_digest(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    template = {"content": {"title": "Digest", "body": ITEMS_BODY}}
+    assert call(api, "PUT", "/templates/comments", template).status == 200
+    digest_topic(api, template_id="comments")
+    collect = {"type": "add-to-digest", "id": "collect", "subscription_topic_id": "comments"}
+    journey_id = published(api, [TRIGGER, collect])
+    runs = [invoke(api, journey_id, data={"text": t}).body["runId"] for t in "abc"]
+    pipeline.drain()
+    assert pipeline.email.sent == []
+    for run_id in runs:
+        (step,) = steps_of(api, run_id)
+        assert (step["action"], step["node_id"], step["status"]) == (
+            "add-to-digest",
+            "collect",
+            "PROCESSED",
+        )
+        assert call(api, "GET", f"/messages/{step['message_id']}").body["status"] == "DIGESTED"
+    (timer,) = pipeline.timers.entries.values()
+    pipeline.services.digest.clock = lambda: timer.due_ms
+    pipeline.fire_timers()
+    (dispatch,) = pipeline.email.sent
+    assert "[a][b][c] of 3" in str(dispatch.rendered)
+
+
+@pytest.mark.parametrize(
+    ("digest", "error"),
+    [
+        (None, "add-to-digest: no subscription topic 'comments'"),
+        ({}, "add-to-digest: topic 'comments' has no template for its digest"),
+    ],
+)
+def test_an_add_to_digest_node_fails_its_step_without_a_topic_template(
+    herald: tuple[Api, Pipeline], digest: dict[str, Any] | None, error: str
+) -> None:
+    api, pipeline = herald
+    if digest is not None:
+        digest_topic(api, **digest)
+    collect = {"type": "add-to-digest", "subscription_topic_id": "comments"}
+    journey_id = published(api, [TRIGGER, collect, send("welcome")])
+    run_id = invoke(api, journey_id).body["runId"]
+    pipeline.drain()
+    failed, after = steps_of(api, run_id)
+    assert (failed["status"], failed["error"], after["status"]) == (
+        "ERROR",
+        {"message": error},
+        "PENDING",
+    )
+    assert call(api, "GET", f"/journeys/runs/{run_id}").body["run"]["status"] == "ERROR"
+    assert pipeline.email.sent == []
+
+
+def test_bad_add_to_digest_nodes_are_refused(herald: tuple[Api, Pipeline]) -> None:
+    api, _ = herald
+    assert errors_of(create(api, [TRIGGER, {"type": "add-to-digest"}])) == [
+        "nodes[1].subscription_topic_id"
+    ]
+    bad = {"type": "add-to-digest", "subscription_topic_id": "t", "topic": "x"}
+    assert errors_of(create(api, [TRIGGER, bad])) == ["nodes[1].topic"]
+    automation = {"steps": [{"action": "add-to-digest", "subscription_topic_id": "t"}]}
+    answer = call(api, "POST", "/automations/invoke", {"automation": automation, "recipient": "a"})
+    assert errors_of(answer) == ["automation.steps[0].action"]

@@ -275,6 +275,19 @@ class ExperimentStep(_Step):
         return max(i for i, v in enumerate(self.variants) if v.weight > 0), point
 
 
+class AddToDigestStep(_Step):
+    """Courier's add-to-digest node: the run's data sent to its recipient as an item of the
+    topic's digest (the topic's digest template, collected by the render stage as any
+    send to the topic is), released on the topic's schedule."""
+
+    action: Literal["add-to-digest"]
+    subscription_topic_id: str
+
+    _topic = field_validator("subscription_topic_id")(
+        classmethod(lambda cls, v: check_identifier(v))
+    )
+
+
 class ExitStep(_Step):
     """Courier's exit node inside a branch's way: the run ends there, what follows skipped."""
 
@@ -296,6 +309,7 @@ Step = (
     | BranchStep
     | ExperimentStep
     | ExitStep
+    | AddToDigestStep
 )
 STEP_MODELS: dict[str, type[Step]] = {
     "send": SendStep,
@@ -310,6 +324,7 @@ STEP_MODELS: dict[str, type[Step]] = {
     "branch": BranchStep,
     "experiment": ExperimentStep,
     "exit": ExitStep,
+    "add-to-digest": AddToDigestStep,
 }
 
 

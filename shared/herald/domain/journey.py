@@ -7,8 +7,9 @@ node it came from. The ``api-invoke`` trigger (first) and an ``exit`` (last) are
 run starts and ends, and make no step. A branch is a step that picks one of its ways,
 whose steps follow it (each way's in turn), and a send node's experiment a step that
 picks one variant's send, the sends following it: the steps of the ways not taken are
-skipped. A node's ``conditions`` are its step's. What Herald does not run yet (AI and
-digest nodes, the batch node, other triggers) is a 400 naming the node's field, never a
+skipped. A node's ``conditions`` are its step's. An add-to-digest node sends the run's
+data into the topic's digest. What Herald does not run yet (AI and batch nodes, other
+triggers) is a 400 naming the node's field, never a
 journey that would do less than it says.
 """
 
@@ -173,10 +174,26 @@ def _throttle(node: dict[str, Any], field: str) -> dict[str, Any]:
     return step
 
 
-STEP_OF_NODE = {"send": _send, "delay": _delay, "fetch": _fetch, "throttle": _throttle}
+def _add_to_digest(node: dict[str, Any], field: str) -> dict[str, Any]:
+    _only(node, {"subscription_topic_id", "conditions"}, field)
+    topic = node.get("subscription_topic_id")
+    try:
+        check_identifier(topic)
+    except ValueError as exc:
+        raise ValidationFailed.of(f"{field}.subscription_topic_id", str(exc)) from exc
+    return {"action": "add-to-digest", "subscription_topic_id": topic}
+
+
+STEP_OF_NODE = {
+    "send": _send,
+    "delay": _delay,
+    "fetch": _fetch,
+    "throttle": _throttle,
+    "add-to-digest": _add_to_digest,
+}
 # The node each step action stands for, as a journey run's steps name it.
 NODE_OF_ACTION = {"send": "send", "delay": "delay", "fetch-data": "fetch", "throttle": "throttle"}
-LATER = ("ai", "add-to-digest", "batch")
+LATER = ("ai", "batch")
 MAX_BRANCH_DEPTH = 5  # branches within branches
 
 

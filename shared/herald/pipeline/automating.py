@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from herald.clock import now_ms
+from herald.domain.audience import SubscriptionTopic
 from herald.domain.automation import (
     MAX_BATCH_KEY_CHARS,
     MAX_BUCKETING_KEY_CHARS,
@@ -24,6 +25,7 @@ from herald.domain.automation import (
     MAX_STEPS,
     MAX_THROTTLE_KEY_CHARS,
     MAX_TOKEN_CHARS,
+    AddToDigestStep,
     AutomationRun,
     BatchStep,
     BranchStep,
@@ -66,6 +68,7 @@ from herald.resources.automations import (
 )
 from herald.resources.journeys import journey_runs_index_path
 from herald.resources.parsing import parse_body
+from herald.resources.preferences import topic_path
 from herald.resources.profiles import profile_addresses, profile_path
 from herald.store.base import MessageRepository, ScheduledEvent, TimerRepository, Transition
 from herald.store.documents import Document, DocumentStore
@@ -100,8 +103,11 @@ def cancelation_path(token: str) -> tuple[str, str]:
     return ("automation_cancelations", hashlib.sha256(token.encode()).hexdigest())
 
 
-def send_body(run: AutomationRun, data: dict[str, Any], step: SendStep) -> dict[str, Any]:
-    """The ``POST /send`` body a send step stands for: the step's values over the run's."""
+def send_body(
+    run: AutomationRun, data: dict[str, Any], step: SendStep, topic: str | None = None
+) -> dict[str, Any]:
+    """The ``POST /send`` body a send step stands for: the step's values over the run's;
+    to the subscription ``topic`` when given (an add-to-digest step's send)."""
     profile = {**run.profile, **(step.profile or {})}
     to: dict[str, Any] = {**profile_addresses(profile)}
     if recipient := step.recipient or run.recipient:
@@ -111,6 +117,8 @@ def send_body(run: AutomationRun, data: dict[str, Any], step: SendStep) -> dict[
         message["template"] = template
     if brand := step.brand or run.brand:
         message["brand_id"] = brand
+    if topic is not None:
+        message["preferences"] = {"subscription_topic_id": topic}
     return {"message": message}
 
 
@@ -161,6 +169,10 @@ def check_run(run: AutomationRun, data: dict[str, Any], field: str, allow_privat
             )
         elif isinstance(step, FetchDataStep):
             check_webhook(step.webhook, f"{step_field}.webhook", allow_private)
+        elif isinstance(step, AddToDigestStep) and not run.recipient:
+            raise ValidationFailed.of(
+                f"{step_field}.recipient", "an add-to-digest step collects for the run's recipient"
+            )
         elif isinstance(step, ThrottleStep) and step.scope == "user" and not run.recipient:
             raise ValidationFailed.of(
                 f"{step_field}.scope", "a throttle of scope user needs the run's recipient"
@@ -177,7 +189,7 @@ MAX_INVOKED_TEMPLATES = 50
 
 
 # What a journey's nodes become; Courier's automations have no such steps.
-JOURNEY_ACTIONS = frozenset({"branch", "experiment", "exit"})
+JOURNEY_ACTIONS = frozenset({"branch", "experiment", "exit", "add-to-digest"})
 
 
 def check_automation(
@@ -482,6 +494,7 @@ class Prepared:
     throttled: bool = False
     batch: Joined | None = None  # the batch a batch step joined
     batch_items: list[Any] | None = None  # what a batch step's release collected
+    digest_template: str | None = None  # the template of an add-to-digest step's topic
     arm: int | None = None  # the way a branch or an experiment step took
     outcome: str | None = None  # which, and why
     skip_reason: str | None = None
@@ -596,6 +609,8 @@ class AutomationRunner:
             return _branch_taken(step, scope)
         if isinstance(step, ExperimentStep):
             return _variant_taken(step, scope)
+        if isinstance(step, AddToDigestStep):
+            return self._prepare_digest(record.workspace, step)
         if isinstance(step, CancelStep):
             at = event.occurred_ms  # the same on every redelivery
 
@@ -623,6 +638,21 @@ class AutomationRunner:
         elif isinstance(step, BatchStep):
             return self._prepare_batch(record, run, step, event)
         return Prepared()
+
+    def _prepare_digest(self, workspace: str, step: AddToDigestStep) -> Prepared:
+        """The template the topic's digest releases with: Courier fails the run without one."""
+        topic_id = step.subscription_topic_id
+        stored = self.documents.get(workspace, topic_path(topic_id))
+        topic = SubscriptionTopic.model_validate(stored) if stored else None
+        if topic is None:
+            return Prepared(error=f"add-to-digest: no subscription topic {topic_id!r}")
+        if topic.digest is None:
+            return Prepared(error=f"add-to-digest: topic {topic_id!r} has no digest")
+        if topic.digest.template_id is None:
+            return Prepared(
+                error=f"add-to-digest: topic {topic_id!r} has no template for its digest"
+            )
+        return Prepared(digest_template=topic.digest.template_id)
 
     def _prepare_batch(
         self, record: MessageState, run: AutomationRun, step: BatchStep, event: EventEnvelope
@@ -790,6 +820,12 @@ class AutomationRunner:
             if isinstance(step, SendStep | SendListStep):
                 children.append(self._message(current, run, index, step, at))
                 state.message_id = children[0][0].id
+            elif isinstance(step, AddToDigestStep):
+                assert prepared.digest_template is not None
+                item = SendStep(action="send", template=prepared.digest_template)
+                topic = step.subscription_topic_id
+                children.append(self._message(current, run, index, item, at, topic))
+                state.message_id = children[0][0].id
             elif isinstance(step, FetchDataStep):
                 assert prepared.fetched is not None
                 data = merged(current.data, prepared.fetched, step.merge_strategy)
@@ -925,11 +961,12 @@ class AutomationRunner:
         index: int,
         step: SendStep | SendListStep,
         at: int,
+        topic: str | None = None,
     ) -> tuple[MessageState, list[NewEvent]]:
         """The message a send step makes, as ``POST /send`` would store it; a send-list
         step's is the list send's own record, which fans out as a list send does."""
         if isinstance(step, SendStep):
-            request = parse_send(send_body(run, record.data, step))
+            request = parse_send(send_body(run, record.data, step, topic))
             recipient = request.message.recipients()[0].model_dump(
                 mode="json", exclude_defaults=True, by_alias=True
             )
