@@ -379,3 +379,23 @@ def test_bad_add_to_digest_nodes_are_refused(herald: tuple[Api, Pipeline]) -> No
     automation = {"steps": [{"action": "add-to-digest", "subscription_topic_id": "t"}]}
     answer = call(api, "POST", "/automations/invoke", {"automation": automation, "recipient": "a"})
     assert errors_of(answer) == ["automation.steps[0].action"]
+
+
+def test_an_experiment_whose_conditions_fail_sends_no_variant(
+    templates: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = templates
+    gated = {**experiment(), "conditions": ["data.beta", "equals", "true"]}
+    journey_id = published(api, [TRIGGER, gated, send("after")])
+    run_id = invoke(api, journey_id, data={"beta": False}).body["runId"]
+    pipeline.drain()
+    split, a, b, after = steps_of(api, run_id)
+    assert split["skip_reason"] == "Node conditions not met: data.beta equals true"
+    assert (split["status"], a["status"], b["status"]) == ("SKIPPED",) * 3
+    assert a["skip_reason"] == "its node's conditions were not met"
+    assert after["status"] == "PROCESSED"
+    assert titles(pipeline) == ["after"]
+    # One model of a run: the automations' view shows the same steps, and why.
+    steps = call(api, "GET", f"/automations/runs/{run_id}/steps").body["steps"]
+    assert [s["action"] for s in steps] == ["experiment", "send", "send", "send"]
+    assert steps[1]["skip_reason"] == "its node's conditions were not met"

@@ -214,8 +214,7 @@ def check_automation(
         if not journey and isinstance(given, dict) and given.get("action") in JOURNEY_ACTIONS:
             raise ValidationFailed.of(
                 f"{field}.steps[{index}].action",
-                f"{given['action']!r} is a journey's node (a branch, an exit, a send's"
-                " experiment), not an automation's step",
+                f"{given['action']!r} is the step of a journey's node, not an automation's",
             )
     checked = [
         check_step(given, f"{field}.steps[{index}]", at) for index, given in enumerate(steps)
