@@ -221,7 +221,7 @@ def test_a_failed_fetch_node_names_its_error_in_the_steps(herald: tuple[Api, Pip
     [
         ([{"type": "branch", "paths": [], "default": {"nodes": []}}], "nodes[0].paths"),
         ([{"type": "ai"}], "nodes[0].type"),
-        ([{"type": "add-to-digest", "subscription_topic_id": "t"}], "nodes[0].type"),
+        ([{"type": "batch", "scope": "user", "wait_period": "PT1M"}], "nodes[0].type"),
         ([{"type": "teleport"}], "nodes[0].type"),
         ([SEND, TRIGGER], "nodes[1].type"),
         ([{"type": "trigger", "trigger_type": "segment"}], "nodes[0].trigger_type"),
