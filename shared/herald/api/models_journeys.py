@@ -17,7 +17,8 @@ class _View(BaseModel):
 
 class JourneyBody(_View):
     """``POST /journeys`` and ``PUT /journeys/{template_id}``: nodes as Courier's
-    ``JourneyNode`` (trigger ``api-invoke``, send, delay, fetch, throttle, exit)."""
+    ``JourneyNode`` (trigger ``api-invoke``, send with its experiment, delay, fetch,
+    throttle, branch, add-to-digest, exit; each with its conditions)."""
 
     name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
     nodes: list[dict[str, Any]]
