@@ -10,6 +10,8 @@ import pytest
 from herald.api.http import Api
 from herald.domain.automation import (
     MAX_BRANCH_PATHS,
+    MAX_BUCKETING_KEY_CHARS,
+    MAX_LABEL_CHARS,
     MAX_STEPS,
     MAX_VARIANT_WEIGHT,
     MAX_VARIANTS,
@@ -244,6 +246,15 @@ def atoms(count: int) -> dict[str, Any]:
         (experiment(bucketingKey=" {{recipient}}"), "nodes[1].experiment.bucketingKey"),
         (experiment(bucketingKey="{{#if}}"), "nodes[1].experiment.bucketingKey"),
         (experiment(id="ab"), "nodes[1].experiment.id"),
+        (experiment(name="n" * (MAX_LABEL_CHARS + 1)), "nodes[1].experiment.name"),
+        (
+            experiment(bucketingKey="k" * (MAX_BUCKETING_KEY_CHARS + 1)),
+            "nodes[1].experiment.bucketingKey",
+        ),
+        (
+            branch([{**VIP, "label": "l" * (MAX_LABEL_CHARS + 1)}], []),
+            "nodes[1].paths[0].label",
+        ),
         ({**experiment(), "message": {"template": "a"}}, "nodes[1].message.template"),
         (
             experiment(variants=[{"id": "a", "templateId": "a", "weight": 1}] * 2),
@@ -298,6 +309,8 @@ def test_the_bounds_of_branches_experiments_and_conditions_are_accepted_at_their
         branch([VIP] * MAX_BRANCH_PATHS, []),
         experiment((1,) * MAX_VARIANTS),
         experiment((0, MAX_VARIANT_WEIGHT)),
+        experiment(name="n" * MAX_LABEL_CHARS, bucketingKey="k" * MAX_BUCKETING_KEY_CHARS),
+        branch([{**VIP, "label": "l" * MAX_LABEL_CHARS}], []),
         send("vip", conditions=atoms(MAX_ATOMS)),
         send("vip", conditions=["data." + "x" * (MAX_PATH_CHARS - 5), "exists"]),
         send("vip", conditions=["data.x", "==", "v" * MAX_VALUE_CHARS]),

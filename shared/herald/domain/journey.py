@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 from herald.domain.automation import (
     MAX_BRANCH_PATHS,
+    MAX_BUCKETING_KEY_CHARS,
     MAX_DURATION_CHARS,
     MAX_LABEL_CHARS,
     MAX_VARIANT_WEIGHT,
@@ -331,9 +332,14 @@ def _experiment(node: dict[str, Any], field: str, node_id: str | None) -> list[N
         )
     _label(experiment.get("name"), f"{exp_field}.name")
     key = experiment.get("bucketingKey")
-    if not isinstance(key, str) or not key or key != key.strip():
+    if (
+        not isinstance(key, str)
+        or not 0 < len(key) <= MAX_BUCKETING_KEY_CHARS
+        or key != key.strip()
+    ):
         raise ValidationFailed.of(
-            f"{exp_field}.bucketingKey", "must be text with no space around it"
+            f"{exp_field}.bucketingKey",
+            f"must be text of 1 to {MAX_BUCKETING_KEY_CHARS} characters, no space around it",
         )
     try:
         compile_template(key)
