@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from herald.api.http import Api
 from herald.api.models_notifications import (
     ContentMutation,
@@ -188,3 +190,28 @@ def test_a_journey_s_templates_are_paged_by_limit(herald: tuple[Api, Pipeline]) 
             "limit"
         ]
     assert call(api, "GET", f"/journeys/{journey_id}/templates", limit="100").status == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"), [("archive", "is archived"), ("draft", "has never been published")]
+)
+def test_a_send_node_does_not_send_an_archived_or_unpublished_journey_template(
+    herald: tuple[Api, Pipeline], change: str, problem: str
+) -> None:
+    api, pipeline = herald
+    journey_id = journey(api)
+    state = "DRAFT" if change == "draft" else "PUBLISHED"
+    template_id = new_template(api, journey_id, state=state).body["id"]
+    send = {"type": "send", "id": "hello", "message": {"template": template_id}}
+    nodes = {"name": "Onboarding", "nodes": [TRIGGER, send], "state": "PUBLISHED"}
+    assert call(api, "PUT", f"/journeys/{journey_id}", nodes).status == 200
+    if change == "archive":
+        assert call(api, "DELETE", f"/journeys/{journey_id}/templates/{template_id}").status == 204
+    run_id = invoke(api, journey_id).body["runId"]
+    pipeline.drain()
+    (step,) = steps_of(api, run_id)
+    assert (step["status"], step["error"]) == (
+        "ERROR",
+        {"message": f"send: template {template_id!r} {problem}"},
+    )
+    assert pipeline.email.sent == []

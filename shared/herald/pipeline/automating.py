@@ -67,6 +67,7 @@ from herald.resources.automations import (
     template_path,
 )
 from herald.resources.journeys import journey_runs_index_path
+from herald.resources.notifications import JOURNEY_SCOPE, TEMPLATES, is_published
 from herald.resources.parsing import parse_body
 from herald.resources.preferences import topic_path
 from herald.resources.profiles import profile_addresses, profile_path
@@ -610,6 +611,11 @@ class AutomationRunner:
             return _variant_taken(step, scope)
         if isinstance(step, AddToDigestStep):
             return self._prepare_digest(record.workspace, step)
+        if isinstance(step, SendStep | SendListStep):
+            template = step.template or run.template
+            problem = template and self._template_problem(record.workspace, run, template)
+            if problem:
+                return Prepared(error=f"{step.action}: template {template!r} {problem}")
         if isinstance(step, CancelStep):
             at = event.occurred_ms  # the same on every redelivery
 
@@ -637,6 +643,21 @@ class AutomationRunner:
         elif isinstance(step, BatchStep):
             return self._prepare_batch(record, run, step, event)
         return Prepared()
+
+    def _template_problem(self, workspace: str, run: AutomationRun, template_id: str) -> str | None:
+        """Why a send step may not send this template now: archived, never published, or
+        another journey's own. (One that does not exist ends its message at render.)"""
+        template = self.documents.get(workspace, (TEMPLATES, template_id))
+        if template is None:
+            return None
+        owner = (template.get(JOURNEY_SCOPE) or {}).get("id")
+        if owner is not None and owner != run.journey_id:
+            return f"belongs to journey {owner}"
+        if "archived" in template:
+            return "is archived"
+        if not is_published(template):
+            return "has never been published"
+        return None
 
     def _prepare_digest(self, workspace: str, step: AddToDigestStep) -> Prepared:
         """The template the topic's digest releases with: Courier fails the run without one."""
