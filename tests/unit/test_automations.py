@@ -273,6 +273,8 @@ def test_bad_steps_are_refused_naming_the_step_and_field(herald: tuple[Api, Pipe
     ok = {"action": "send", "template": "welcome"}
     cases: list[tuple[list[dict[str, Any]], str]] = [
         ([ok, {"action": "digest"}], "automation.steps[1].action"),
+        ([{"action": "exit"}], "automation.steps[0].action"),  # a journey's, not Courier's
+        ([{"action": "branch", "paths": [], "default": {}}], "automation.steps[0].action"),
         ([{"action": "delay", "duration": "5 fortnights"}], "automation.steps[0].duration"),
         ([{"action": "delay", "duration": "soon"}], "automation.steps[0].duration"),
         ([{"action": "delay"}], "automation.steps[0].duration"),

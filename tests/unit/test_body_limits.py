@@ -81,6 +81,11 @@ def test_the_routes_that_take_more_than_the_default_are_the_ones_that_need_it() 
         "PUT /notifications/{id}/content": 256 * 1024,
         "PUT /notifications/{id}/elements/{element_id}": 256 * 1024,
         "PUT /notifications/{id}/locales/{locale_id}": 256 * 1024,
+        # And a journey's own templates are such templates.
+        "POST /journeys/{template_id}/templates": 256 * 1024,
+        "PUT /journeys/{template_id}/templates/{notification_id}": 256 * 1024,
+        "PUT /journeys/{template_id}/templates/{notification_id}/content": 256 * 1024,
+        "PUT /journeys/{template_id}/templates/{notification_id}/locales/{locale_id}": 256 * 1024,
         "PUT /broadcasts/{broadcast_id}/content": 256 * 1024,
         "POST /profiles/{user_id}": 65 * 1024,
         "PUT /profiles/{user_id}": 65 * 1024,

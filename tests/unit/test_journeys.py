@@ -219,14 +219,14 @@ def test_a_failed_fetch_node_names_its_error_in_the_steps(herald: tuple[Api, Pip
 @pytest.mark.parametrize(
     ("nodes", "field"),
     [
-        ([{"type": "branch", "paths": [], "default": {"nodes": []}}], "nodes[0].type"),
+        ([{"type": "branch", "paths": [], "default": {"nodes": []}}], "nodes[0].paths"),
         ([{"type": "ai"}], "nodes[0].type"),
-        ([{"type": "add-to-digest", "subscription_topic_id": "t"}], "nodes[0].type"),
+        ([{"type": "batch", "scope": "user", "wait_period": "PT1M"}], "nodes[0].type"),
         ([{"type": "teleport"}], "nodes[0].type"),
         ([SEND, TRIGGER], "nodes[1].type"),
         ([{"type": "trigger", "trigger_type": "segment"}], "nodes[0].trigger_type"),
         ([EXIT, SEND], "nodes[0].type"),
-        ([{**SEND, "conditions": ["data.vip", "is", "true"]}], "nodes[0].conditions"),
+        ([{**SEND, "conditions": ["data.vip", "is", "true"]}], "nodes[0].conditions[1]"),
         ([{**SEND, "message": {}}], "nodes[0].message.template"),
         (
             [{**SEND, "message": {"template": "w", "to": {"slack": {}}}}],
@@ -250,7 +250,6 @@ def test_a_failed_fetch_node_names_its_error_in_the_steps(herald: tuple[Api, Pip
         ),
         ([{**SEND, "color": "red"}], "nodes[0].color"),
         ([{**SEND, "id": "x" * 129}], "nodes[0].id"),
-        ([TRIGGER], "nodes"),
         ([SEND] * (MAX_NODES + 1), "nodes"),
     ],
 )
@@ -259,6 +258,17 @@ def test_nodes_herald_cannot_run_are_refused_naming_the_field(
 ) -> None:
     api, _ = herald
     assert errors_of(create(api, nodes)) == [field]
+
+
+def test_a_shell_of_a_journey_is_a_draft_that_cannot_be_published(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, _ = herald
+    shell = create(api, [TRIGGER])
+    assert shell.status == 200
+    refused = call(api, "POST", f"/journeys/{shell.body['id']}/publish", {})
+    assert errors_of(refused) == ["nodes"]
+    assert errors_of(create(api, [TRIGGER, EXIT], state="PUBLISHED")) == ["nodes"]
 
 
 def test_journey_bounds_are_accepted_at_their_limits(herald: tuple[Api, Pipeline]) -> None:

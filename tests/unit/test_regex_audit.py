@@ -138,6 +138,18 @@ SITES: dict[tuple[str, str], Site] = {
         64,
         "a journey node's duration, checked to 64 characters first",
     ),
+    ("herald/domain/journey_conditions.py", "_PATH"): Site(
+        attribute("domain.journey_conditions", "_PATH"),
+        "fullmatch",
+        128,
+        "a condition's path, checked to 128 characters first",
+    ),
+    ("herald/domain/journey_conditions.py", "_NUMBER"): Site(
+        attribute("domain.journey_conditions", "_NUMBER"),
+        "fullmatch",
+        256,
+        "a condition's value, checked to 256 characters when the journey is stored",
+    ),
     ("herald/domain/send.py", "_EMAIL"): Site(
         attribute("domain.send", "_EMAIL"), "match", 254, "checked to 254 characters first"
     ),

@@ -53,6 +53,8 @@ class AutomationRunStep(_View):
     created_at: str | None
     updated_at: str | None
     error: str | None = None
+    outcome: str | None = None  # the way a branch or an experiment step took, and why
+    skip_reason: str | None = None  # why a SKIPPED step did not run
 
 
 class AutomationRunSteps(_View):

@@ -17,7 +17,8 @@ class _View(BaseModel):
 
 class JourneyBody(_View):
     """``POST /journeys`` and ``PUT /journeys/{template_id}``: nodes as Courier's
-    ``JourneyNode`` (trigger ``api-invoke``, send, delay, fetch, throttle, exit)."""
+    ``JourneyNode`` (trigger ``api-invoke``, send with its experiment, delay, fetch,
+    throttle, branch, add-to-digest, exit; each with its conditions)."""
 
     name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
     nodes: list[dict[str, Any]]
@@ -138,6 +139,8 @@ class JourneyRunStep(_View):
     updated_at: str | None
     error: JourneyStepError | None
     skip_reason: str | None
+    # Herald's own: the way a branch or an experiment took, and why.
+    outcome: str | None = None
 
 
 class JourneyRunSteps(_View):

@@ -148,3 +148,23 @@ class CheckList(_View):
     """A template submission's checks."""
 
     checks: list[CheckView]
+
+
+class JourneyTemplateSummary(_View):
+    """Courier's ``JourneyTemplateSummary``: a journey's own template in its list."""
+
+    id: str
+    name: str
+    tags: list[str]
+    state: TemplateState
+    created: int
+    creator: str
+    updated: int
+    updater: str | None = None
+
+
+class JourneyTemplatePage(_View):
+    """``GET /journeys/{template_id}/templates``."""
+
+    results: list[JourneyTemplateSummary]
+    paging: Paging

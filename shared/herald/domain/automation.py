@@ -10,6 +10,7 @@ Herald cannot read or a wait past the longest delay is a 400 naming
 from __future__ import annotations
 
 import datetime
+import hashlib
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -28,6 +29,11 @@ MAX_THROTTLE_KEY_CHARS = 256
 MAX_FETCH_BODY_CHARS = 16 * 1024  # a fetch's request body, within the invoke's
 MAX_BATCH_ITEMS = 1000  # a batch's document holds each run's data
 MAX_BATCH_KEY_CHARS = 256
+MAX_BRANCH_PATHS = 10  # a branch's paths, its default besides
+MAX_VARIANTS = 10  # an experiment's, as Courier allows
+MAX_VARIANT_WEIGHT = 1_000_000
+MAX_LABEL_CHARS = 128  # a path's label, an experiment's or a variant's id and name
+MAX_BUCKETING_KEY_CHARS = 256
 
 _UNIT_MS = {
     "millisecond": 1,
@@ -79,6 +85,9 @@ class _Step(BaseModel):
     condition: str | None = Field(
         default=None, alias="if", min_length=1, max_length=MAX_CONDITION_CHARS
     )
+    # Courier's journey ``conditions`` (``domain.journey_conditions``, checked when
+    # invoked): the step runs only when they hold.
+    conditions: list[str] | dict[str, Any] | None = None
 
 
 class SendStep(_Step):
@@ -195,6 +204,98 @@ class BatchStep(_Step):
         return duration_ms(self.window)
 
 
+class BranchPath(BaseModel):
+    """One way a branch may go: the steps right after the branch step, in order of its
+    paths then its default, ``steps`` of them for each."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    conditions: list[str] | dict[str, Any] | None = None  # None: the default
+    label: str | None = Field(default=None, max_length=MAX_LABEL_CHARS)
+    steps: int = Field(ge=0, le=MAX_STEPS)
+
+
+class BranchStep(_Step):
+    """Courier's branch node: the first path whose conditions hold, else the default;
+    the steps of the ways not taken are skipped."""
+
+    action: Literal["branch"]
+    paths: list[BranchPath] = Field(min_length=1, max_length=MAX_BRANCH_PATHS)
+    default: BranchPath
+
+    def arm_sizes(self) -> list[int]:
+        return [path.steps for path in (*self.paths, self.default)]
+
+
+class ExperimentVariant(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=MAX_LABEL_CHARS)
+    template: str
+    weight: float = Field(ge=0, le=MAX_VARIANT_WEIGHT, allow_inf_nan=False)
+    name: str | None = Field(default=None, max_length=MAX_LABEL_CHARS)
+
+    _template = field_validator("template")(classmethod(lambda cls, v: check_identifier(v)))
+
+
+class ExperimentStep(_Step):
+    """Courier's experiment on a send node: one variant's send of those right after this
+    step (one each), chosen by a stable hash of ``experiment_id`` and the rendered
+    ``bucketing_key``, in proportion to the weights: the same run (or recipient, with
+    ``{{recipient}}``) takes the same variant however often it is asked."""
+
+    action: Literal["experiment"]
+    experiment_id: str = Field(min_length=1, max_length=MAX_LABEL_CHARS)
+    bucketing_key: str = Field(min_length=1, max_length=MAX_BUCKETING_KEY_CHARS)
+    variants: list[ExperimentVariant] = Field(min_length=2, max_length=MAX_VARIANTS)
+
+    @field_validator("variants")
+    @classmethod
+    def _weighed(cls, variants: list[ExperimentVariant]) -> list[ExperimentVariant]:
+        if len({v.id for v in variants}) != len(variants):
+            raise ValueError("each variant's id must be its own")
+        if sum(v.weight for v in variants) <= 0:
+            raise ValueError("the weights must add up to more than 0")
+        return variants
+
+    def arm_sizes(self) -> list[int]:
+        return [1] * len(self.variants)
+
+    def variant_for(self, bucket: str) -> tuple[int, float]:
+        """The variant for a rendered bucketing key, and the point in [0, 1) it hashed to."""
+        digest = hashlib.sha256(f"{self.experiment_id}\x00{bucket}".encode()).digest()
+        point = int.from_bytes(digest[:8], "big") / 2**64
+        total = sum(v.weight for v in self.variants)
+        reached = 0.0
+        for index, variant in enumerate(self.variants):
+            reached += variant.weight / total
+            if point < reached and variant.weight > 0:
+                return index, point
+        # Rounding left the point past the last share: the last variant with a weight.
+        return max(i for i, v in enumerate(self.variants) if v.weight > 0), point
+
+
+class AddToDigestStep(_Step):
+    """Courier's add-to-digest node: the run's data sent to its recipient as an item of the
+    topic's digest (the topic's digest template, collected by the render stage as any
+    send to the topic is), released on the topic's schedule."""
+
+    action: Literal["add-to-digest"]
+    subscription_topic_id: str
+
+    _topic = field_validator("subscription_topic_id")(
+        classmethod(lambda cls, v: check_identifier(v))
+    )
+
+
+class ExitStep(_Step):
+    """Courier's exit node inside a branch's way: the run ends there, what follows skipped."""
+
+    action: Literal["exit"]
+
+
+ForkStep = BranchStep | ExperimentStep
+
 Step = (
     SendStep
     | SendListStep
@@ -205,6 +306,10 @@ Step = (
     | InvokeStep
     | ThrottleStep
     | BatchStep
+    | BranchStep
+    | ExperimentStep
+    | ExitStep
+    | AddToDigestStep
 )
 STEP_MODELS: dict[str, type[Step]] = {
     "send": SendStep,
@@ -216,6 +321,10 @@ STEP_MODELS: dict[str, type[Step]] = {
     "invoke": InvokeStep,
     "throttle": ThrottleStep,
     "batch": BatchStep,
+    "branch": BranchStep,
+    "experiment": ExperimentStep,
+    "exit": ExitStep,
+    "add-to-digest": AddToDigestStep,
 }
 
 
@@ -301,7 +410,7 @@ class StepStatus(StrEnum):
     PENDING = "PENDING"
     WAITING = "WAITING"
     PROCESSED = "PROCESSED"
-    SKIPPED = "SKIPPED"  # its ``if`` was false
+    SKIPPED = "SKIPPED"  # its ``if`` was false, or a branch went another way
     CANCELED = "CANCELED"
     ERROR = "ERROR"
     THROTTLED = "THROTTLED"
@@ -321,6 +430,8 @@ class StepState(BaseModel):
     started_ms: int | None = None
     updated_ms: int | None = None
     error: str | None = None
+    outcome: str | None = None  # the way a branch or an experiment took, and why
+    skip_reason: str | None = None  # why a skipped step did not run
 
     @property
     def action(self) -> str:

@@ -17,16 +17,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from herald.clock import now_ms
+from herald.domain.audience import SubscriptionTopic
 from herald.domain.automation import (
     MAX_BATCH_KEY_CHARS,
+    MAX_BUCKETING_KEY_CHARS,
     MAX_INVOKE_DEPTH,
     MAX_STEPS,
     MAX_THROTTLE_KEY_CHARS,
     MAX_TOKEN_CHARS,
+    AddToDigestStep,
     AutomationRun,
     BatchStep,
+    BranchStep,
     CancelStep,
     DelayStep,
+    ExitStep,
+    ExperimentStep,
     FetchDataStep,
     InvokeStep,
     RunStatus,
@@ -40,6 +46,7 @@ from herald.domain.automation import (
     merged,
     parse_step,
 )
+from herald.domain.journey_conditions import check_conditions, conditions_met, describe
 from herald.domain.message import FanOut, MessageState, RequestRecord
 from herald.domain.send import check_identifier, storable
 from herald.domain.status import MessageStatus
@@ -60,7 +67,9 @@ from herald.resources.automations import (
     template_path,
 )
 from herald.resources.journeys import journey_runs_index_path
+from herald.resources.notifications import JOURNEY_SCOPE, TEMPLATES, is_published
 from herald.resources.parsing import parse_body
+from herald.resources.preferences import topic_path
 from herald.resources.profiles import profile_addresses, profile_path
 from herald.store.base import MessageRepository, ScheduledEvent, TimerRepository, Transition
 from herald.store.documents import Document, DocumentStore
@@ -95,8 +104,11 @@ def cancelation_path(token: str) -> tuple[str, str]:
     return ("automation_cancelations", hashlib.sha256(token.encode()).hexdigest())
 
 
-def send_body(run: AutomationRun, data: dict[str, Any], step: SendStep) -> dict[str, Any]:
-    """The ``POST /send`` body a send step stands for: the step's values over the run's."""
+def send_body(
+    run: AutomationRun, data: dict[str, Any], step: SendStep, topic: str | None = None
+) -> dict[str, Any]:
+    """The ``POST /send`` body a send step stands for: the step's values over the run's;
+    to the subscription ``topic`` when given (an add-to-digest step's send)."""
     profile = {**run.profile, **(step.profile or {})}
     to: dict[str, Any] = {**profile_addresses(profile)}
     if recipient := step.recipient or run.recipient:
@@ -106,6 +118,8 @@ def send_body(run: AutomationRun, data: dict[str, Any], step: SendStep) -> dict[
         message["template"] = template
     if brand := step.brand or run.brand:
         message["brand_id"] = brand
+    if topic is not None:
+        message["preferences"] = {"subscription_topic_id": topic}
     return {"message": message}
 
 
@@ -156,6 +170,10 @@ def check_run(run: AutomationRun, data: dict[str, Any], field: str, allow_privat
             )
         elif isinstance(step, FetchDataStep):
             check_webhook(step.webhook, f"{step_field}.webhook", allow_private)
+        elif isinstance(step, AddToDigestStep) and not run.recipient:
+            raise ValidationFailed.of(
+                f"{step_field}.recipient", "an add-to-digest step collects for the run's recipient"
+            )
         elif isinstance(step, ThrottleStep) and step.scope == "user" and not run.recipient:
             raise ValidationFailed.of(
                 f"{step_field}.scope", "a throttle of scope user needs the run's recipient"
@@ -171,8 +189,15 @@ def condition_scope(run: AutomationRun, data: dict[str, Any]) -> dict[str, Any]:
 MAX_INVOKED_TEMPLATES = 50
 
 
-def check_automation(raw: Any, at: int, field: str = "automation") -> list[dict[str, Any]]:
-    """The steps of ``{steps, cancelation_token}``, each checked; a 400 naming the field."""
+# What a journey's nodes become; Courier's automations have no such steps.
+JOURNEY_ACTIONS = frozenset({"branch", "experiment", "exit", "add-to-digest"})
+
+
+def check_automation(
+    raw: Any, at: int, field: str = "automation", journey: bool = False
+) -> list[dict[str, Any]]:
+    """The steps of ``{steps, cancelation_token}`` (a journey's when ``journey``), each
+    checked; a 400 naming the field."""
     if not isinstance(raw, dict):
         raise ValidationFailed.of(field, "must be an object with steps")
     unknown = set(raw) - {"steps", "cancelation_token"}
@@ -186,7 +211,27 @@ def check_automation(raw: Any, at: int, field: str = "automation") -> list[dict[
         raise ValidationFailed.of(
             f"{field}.cancelation_token", f"must be text of 1 to {MAX_TOKEN_CHARS} characters"
         )
-    return [check_step(given, f"{field}.steps[{index}]", at) for index, given in enumerate(steps)]
+    for index, given in enumerate(steps):
+        if not journey and isinstance(given, dict) and given.get("action") in JOURNEY_ACTIONS:
+            raise ValidationFailed.of(
+                f"{field}.steps[{index}].action",
+                f"{given['action']!r} is the step of a journey's node, not an automation's",
+            )
+    checked = [
+        check_step(given, f"{field}.steps[{index}]", at) for index, given in enumerate(steps)
+    ]
+    for index, raw in enumerate(checked):
+        step = parse_step(raw, f"{field}.steps[{index}]")
+        if (
+            isinstance(step, BranchStep | ExperimentStep)
+            and sum(step.arm_sizes()) > len(steps) - index - 1
+        ):
+            raise ValidationFailed.of(
+                f"{field}.steps[{index}]",
+                f"its ways hold {sum(step.arm_sizes())} steps; only"
+                f" {len(steps) - index - 1} follow it",
+            )
+    return checked
 
 
 def check_step(given: Any, step_field: str, at: int) -> dict[str, Any]:
@@ -199,6 +244,24 @@ def check_step(given: Any, step_field: str, at: int) -> dict[str, Any]:
             compile_expression(step.condition)
         except TemplateError as exc:
             raise ValidationFailed.of(f"{step_field}.if", str(exc)) from exc
+    if step.conditions is not None:
+        check_conditions(step.conditions, f"{step_field}.conditions")
+    if isinstance(step, BranchStep):
+        for index, path in enumerate(step.paths):
+            if path.conditions is None:
+                raise ValidationFailed.of(
+                    f"{step_field}.paths[{index}].conditions", "a path needs conditions"
+                )
+            check_conditions(path.conditions, f"{step_field}.paths[{index}].conditions")
+        if step.default.conditions is not None:
+            raise ValidationFailed.of(
+                f"{step_field}.default.conditions", "the default is taken when no path is"
+            )
+    if isinstance(step, ExperimentStep):
+        try:
+            compile_template(step.bucketing_key)
+        except TemplateError as exc:
+            raise ValidationFailed.of(f"{step_field}.bucketing_key", str(exc)) from exc
     if isinstance(step, ThrottleStep):
         _check_throttle(step, step_field)
     if isinstance(step, BatchStep) and step.batch_key is not None:
@@ -339,7 +402,7 @@ class AutomationInvoker:
         if unknown := sorted(set(body) - INVOKE_FIELDS):
             raise ValidationFailed.of(unknown[0], "is not a field of an invoke")
         at = now_ms()
-        steps = check_automation(automation, at, automation_field)
+        steps = check_automation(automation, at, automation_field, journey_id is not None)
         run = AutomationRun(
             template_id=template_id,
             cancelation_token=automation.get("cancelation_token"),
@@ -431,6 +494,10 @@ class Prepared:
     throttled: bool = False
     batch: Joined | None = None  # the batch a batch step joined
     batch_items: list[Any] | None = None  # what a batch step's release collected
+    digest_template: str | None = None  # the template of an add-to-digest step's topic
+    arm: int | None = None  # the way a branch or an experiment step took
+    outcome: str | None = None  # which, and why
+    skip_reason: str | None = None
 
 
 class AutomationRunner:
@@ -520,13 +587,35 @@ class AutomationRunner:
         run = record.automation
         assert run is not None
         step = state.parsed()
+        scope = condition_scope(run, record.data)
         if step.condition is not None:
             try:
-                runs = truthy(evaluate(step.condition, condition_scope(run, record.data)))
+                runs = truthy(evaluate(step.condition, scope))
             except TemplateError as exc:
                 return Prepared(error=f"if: {exc}")
             if not runs:
-                return Prepared(skip=True)
+                return Prepared(skip=True, skip_reason=f"its if is false: {step.condition}")
+        if step.conditions is not None:
+            try:
+                met = conditions_met(step.conditions, scope)
+            except TemplateError as exc:
+                return Prepared(error=f"conditions: {exc}")
+            if not met:
+                return Prepared(
+                    skip=True,
+                    skip_reason=f"Node conditions not met: {describe(step.conditions)}",
+                )
+        if isinstance(step, BranchStep):
+            return _branch_taken(step, scope)
+        if isinstance(step, ExperimentStep):
+            return _variant_taken(step, scope)
+        if isinstance(step, AddToDigestStep):
+            return self._prepare_digest(record.workspace, step)
+        if isinstance(step, SendStep | SendListStep):
+            template = step.template or run.template
+            problem = template and self._template_problem(record.workspace, run, template)
+            if problem:
+                return Prepared(error=f"{step.action}: template {template!r} {problem}")
         if isinstance(step, CancelStep):
             at = event.occurred_ms  # the same on every redelivery
 
@@ -554,6 +643,36 @@ class AutomationRunner:
         elif isinstance(step, BatchStep):
             return self._prepare_batch(record, run, step, event)
         return Prepared()
+
+    def _template_problem(self, workspace: str, run: AutomationRun, template_id: str) -> str | None:
+        """Why a send step may not send this template now: archived, never published, or
+        another journey's own. (One that does not exist ends its message at render.)"""
+        template = self.documents.get(workspace, (TEMPLATES, template_id))
+        if template is None:
+            return None
+        owner = (template.get(JOURNEY_SCOPE) or {}).get("id")
+        if owner is not None and owner != run.journey_id:
+            return f"belongs to journey {owner}"
+        if "archived" in template:
+            return "is archived"
+        if not is_published(template):
+            return "has never been published"
+        return None
+
+    def _prepare_digest(self, workspace: str, step: AddToDigestStep) -> Prepared:
+        """The template the topic's digest releases with: Courier fails the run without one."""
+        topic_id = step.subscription_topic_id
+        stored = self.documents.get(workspace, topic_path(topic_id))
+        topic = SubscriptionTopic.model_validate(stored) if stored else None
+        if topic is None:
+            return Prepared(error=f"add-to-digest: no subscription topic {topic_id!r}")
+        if topic.digest is None:
+            return Prepared(error=f"add-to-digest: topic {topic_id!r} has no digest")
+        if topic.digest.template_id is None:
+            return Prepared(
+                error=f"add-to-digest: topic {topic_id!r} has no template for its digest"
+            )
+        return Prepared(digest_template=topic.digest.template_id)
 
     def _prepare_batch(
         self, record: MessageState, run: AutomationRun, step: BatchStep, event: EventEnvelope
@@ -662,13 +781,24 @@ class AutomationRunner:
         state.updated_ms = run.updated_ms = at
         if canceled:
             for later in run.steps[index:]:
-                later.status = StepStatus.CANCELED
+                if later.status in (StepStatus.PENDING, StepStatus.WAITING):
+                    later.status = StepStatus.CANCELED
             run.status, run.reason = RunStatus.CANCELED, "its cancelation token was canceled"
             return Transition(self._stored(current, run), [])
         if prepared.error is not None:
             return self._failed(current, run, index, prepared.error)
         if prepared.skip:
+            state.skip_reason = prepared.skip_reason
+            step = state.parsed()
+            if isinstance(step, BranchStep | ExperimentStep):  # none of its ways runs
+                _skip_ways(run, index, step, None, "its node's conditions were not met")
             return self._next(current, run, index, StepStatus.SKIPPED)
+        if prepared.arm is not None:
+            step = state.parsed()
+            assert isinstance(step, BranchStep | ExperimentStep)
+            state.outcome = prepared.outcome
+            _skip_ways(run, index, step, prepared.arm, f"step {index} took {prepared.outcome}")
+            return self._next(current, run, index, StepStatus.PROCESSED)
         if prepared.throttled:
             step = state.parsed()
             assert isinstance(step, ThrottleStep)
@@ -693,6 +823,14 @@ class AutomationRunner:
             return self._next(current, run, index, StepStatus.PROCESSED, [], data)
         if isinstance(step, BatchStep):
             return None  # waiting for its window: only the window's end goes on
+        if isinstance(step, ExitStep):
+            for later in run.steps[index + 1 :]:
+                if later.status == StepStatus.PENDING:
+                    later.status, later.skip_reason = (
+                        StepStatus.SKIPPED,
+                        f"the run exited at step {index}",
+                    )
+            return self._next(current, run, index, StepStatus.PROCESSED)
         if isinstance(step, DelayStep) and state.status == StepStatus.PENDING:
             state.status, state.due_ms = StepStatus.WAITING, delay_due_ms(step, "delay", at)
             run.status = RunStatus.WAITING
@@ -701,6 +839,12 @@ class AutomationRunner:
         try:
             if isinstance(step, SendStep | SendListStep):
                 children.append(self._message(current, run, index, step, at))
+                state.message_id = children[0][0].id
+            elif isinstance(step, AddToDigestStep):
+                assert prepared.digest_template is not None
+                item = SendStep(action="send", template=prepared.digest_template)
+                topic = step.subscription_topic_id
+                children.append(self._message(current, run, index, item, at, topic))
                 state.message_id = children[0][0].id
             elif isinstance(step, FetchDataStep):
                 assert prepared.fetched is not None
@@ -755,7 +899,15 @@ class AutomationRunner:
         data: dict[str, Any] | None = None,
     ) -> Transition:
         run.steps[index].status = status
-        run.next_step = index + 1
+        # The next step not decided yet: a branch's ways not taken were skipped.
+        run.next_step = next(
+            (
+                later
+                for later in range(index + 1, len(run.steps))
+                if run.steps[later].status == StepStatus.PENDING
+            ),
+            len(run.steps),
+        )
         events: list[NewEvent] = []
         if run.next_step < len(run.steps):
             run.status = RunStatus.PROCESSING
@@ -829,11 +981,12 @@ class AutomationRunner:
         index: int,
         step: SendStep | SendListStep,
         at: int,
+        topic: str | None = None,
     ) -> tuple[MessageState, list[NewEvent]]:
         """The message a send step makes, as ``POST /send`` would store it; a send-list
         step's is the list send's own record, which fans out as a list send does."""
         if isinstance(step, SendStep):
-            request = parse_send(send_body(run, record.data, step))
+            request = parse_send(send_body(run, record.data, step, topic))
             recipient = request.message.recipients()[0].model_dump(
                 mode="json", exclude_defaults=True, by_alias=True
             )
@@ -868,3 +1021,54 @@ def _window_ended(state: StepState, due: AutomationStepDue) -> bool:
 def child_run_id(run_id: str, index: int) -> str:
     """The id of the run an invoke step starts: the same on every redelivery."""
     return message_id_for(run_id, {"automation_invoke": index})
+
+
+def _branch_taken(step: BranchStep, scope: dict[str, Any]) -> Prepared:
+    """The first path whose conditions hold, else the default."""
+    for index, path in enumerate(step.paths):
+        assert path.conditions is not None, "checked when invoked"
+        try:
+            met = conditions_met(path.conditions, scope)
+        except TemplateError as exc:
+            return Prepared(error=f"paths[{index}].conditions: {exc}")
+        if met:
+            name = path.label or f"path {index + 1}"
+            return Prepared(
+                arm=index, outcome=f"{name!r}: its conditions hold ({describe(path.conditions)})"
+            )
+    name = step.default.label or "default"
+    return Prepared(arm=len(step.paths), outcome=f"{name!r}: no path's conditions hold")
+
+
+def _variant_taken(step: ExperimentStep, scope: dict[str, Any]) -> Prepared:
+    """The variant the rendered bucketing key hashes to: the same for the same key."""
+    try:
+        bucket = render(step.bucketing_key, scope, limit=MAX_BUCKETING_KEY_CHARS)
+    except TemplateError as exc:
+        return Prepared(error=f"bucketing_key: {exc}")
+    if not bucket:
+        return Prepared(error="bucketing_key: renders to nothing for this run")
+    index, point = step.variant_for(bucket)
+    variant = step.variants[index]
+    weights = ", ".join(f"{v.id}={v.weight:g}" for v in step.variants)
+    return Prepared(
+        arm=index,
+        outcome=f"variant {variant.id!r}: bucket {point:.4f} of weights {weights}",
+    )
+
+
+def _skip_ways(
+    run: AutomationRun,
+    index: int,
+    step: BranchStep | ExperimentStep,
+    taken: int | None,
+    reason: str,
+) -> None:
+    """Skips the steps of each way of the fork at ``index`` but the one ``taken``."""
+    start = index + 1
+    for arm, size in enumerate(step.arm_sizes()):
+        if arm != taken:
+            for later in run.steps[start : start + size]:
+                if later.status == StepStatus.PENDING:
+                    later.status, later.skip_reason = StepStatus.SKIPPED, reason
+        start += size

@@ -17,6 +17,7 @@ from herald.domain.automation import (
     MAX_TOKEN_CHARS,
     FetchDataStep,
     RunStatus,
+    SendStep,
     StepStatus,
     parse_step,
 )
@@ -31,6 +32,7 @@ from herald.pipeline.automating import (
 )
 from herald.pipeline.automation_fetch import check_webhook
 from herald.resources.journeys import JourneyRuns, JourneyTemplates, version_name
+from herald.resources.notifications import JOURNEY_SCOPE, TEMPLATES
 from herald.store.base import Transition
 from herald.store.documents import Document
 from herald.templating import TemplateError, compile_template, render
@@ -48,9 +50,11 @@ class JourneyService:
         self.runs = runs
         self.templates = JourneyTemplates(invoker.documents)
 
-    def _draft(self, body: Any) -> tuple[Document, bool | None, bool]:
-        """The draft a create or replace stores, whether it enables the journey, and
-        whether it asks to publish it."""
+    def _draft(
+        self, workspace: str, body: Any, journey_id: str | None
+    ) -> tuple[Document, bool | None, bool]:
+        """The draft a create or replace stores (for ``journey_id``, None when new),
+        whether it enables the journey, and whether it asks to publish it."""
         if not isinstance(body, dict):
             raise ValidationFailed.of("body", "must be a JSON object")
         if unknown := sorted(set(body) - JOURNEY_FIELDS):
@@ -63,15 +67,21 @@ class JourneyService:
             raise ValidationFailed.of("nodes", f"must be a list of at most {MAX_NODES} nodes")
         at = now_ms()
         node_steps = journey_steps(nodes)
-        if not node_steps:
-            raise ValidationFailed.of("nodes", "must hold a node that does something")
+        if len(node_steps) > MAX_STEPS:
+            raise ValidationFailed.of(
+                "nodes",
+                f"make {len(node_steps)} steps, the ways of branches and experiments"
+                f" counted; at most {MAX_STEPS}",
+            )
         steps = []
         for node_step in node_steps:
-            field = f"nodes[{node_step.index}]"
+            field = node_step.field
             checked = check_step(node_step.step, field, at)
             step = parse_step(checked, field)
             if isinstance(step, FetchDataStep):
                 check_webhook(step.webhook, field, self.invoker.allow_private)
+            if isinstance(step, SendStep) and step.template is not None:
+                self._check_scope(workspace, step.template, journey_id, field)
             steps.append(checked)
         draft: Document = {
             "name": name,
@@ -89,9 +99,21 @@ class JourneyService:
             raise ValidationFailed.of("state", "must be DRAFT or PUBLISHED")
         return draft, enabled, state == "PUBLISHED"
 
+    def _check_scope(
+        self, workspace: str, template_id: str, journey_id: str | None, field: str
+    ) -> None:
+        """A template kept for a journey is sent by that journey's nodes alone."""
+        template = self.invoker.documents.get(workspace, (TEMPLATES, template_id))
+        owner = (template or {}).get(JOURNEY_SCOPE, {}).get("id")
+        if owner is not None and owner != journey_id:
+            raise ValidationFailed.of(
+                f"{field}.message.template",
+                f"template {template_id!r} belongs to journey {owner}",
+            )
+
     def create(self, workspace: str, body: Any) -> dict[str, Any]:
         """``POST /journeys``: a draft, published at once with ``state: PUBLISHED``."""
-        draft, enabled, publish = self._draft(body)
+        draft, enabled, publish = self._draft(workspace, body, None)
         draft.setdefault("cancelation_token", None)
         journey_id = self.templates.create(workspace, draft, True if enabled is None else enabled)
         if publish:
@@ -102,7 +124,7 @@ class JourneyService:
     def replace(self, workspace: str, journey_id: str, body: Any) -> dict[str, Any]:
         """``PUT /journeys/{id}``: the draft replaced; the published version stays live
         unless ``state: PUBLISHED`` publishes the new draft."""
-        draft, enabled, publish = self._draft(body)
+        draft, enabled, publish = self._draft(workspace, body, journey_id)
         self.templates.replace_draft(workspace, journey_id, draft, enabled)
         if publish:
             self.templates.publish(workspace, journey_id, None)
@@ -186,7 +208,8 @@ def _cancel_run(current: MessageState) -> Transition | None:
     run = run.model_copy(deep=True)
     at = now_ms()
     for state in run.steps[run.next_step :]:
-        state.status = StepStatus.CANCELED
+        if state.status in (StepStatus.PENDING, StepStatus.WAITING):
+            state.status = StepStatus.CANCELED
     run.status, run.reason, run.updated_ms = RunStatus.CANCELED, "canceled by its run id", at
     update = {"automation": run, "status": RECORD_STATUS[run.status]}
     return Transition(current.model_copy(update=update), [])

@@ -133,6 +133,8 @@ def step_view(index: int, state: StepState) -> dict[str, Any]:
         "updated_at": iso(state.updated_ms),
         **({"run_id": state.run_id} if state.run_id else {}),
         **({"error": state.error} if state.error else {}),
+        **({"outcome": state.outcome} if state.outcome else {}),
+        **({"skip_reason": state.skip_reason} if state.skip_reason else {}),
     }
 
 

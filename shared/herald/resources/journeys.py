@@ -129,6 +129,9 @@ class JourneyTemplates:
             self.version(workspace, journey_id, number)  # a 404 for a number never written
             self._point(workspace, journey_id, number)
             return
+        if not stored["draft"].get("steps"):
+            # A shell (its templates are made before its send nodes) runs nothing yet.
+            raise ValidationFailed.of("nodes", "must hold a node that does something")
         number, draft = self._allocate(workspace, journey_id)
         published = {**draft, "number": number, "published_ms": now_ms()}
         # Its number taken first, in a transaction: two publishes at once make two versions.
@@ -257,7 +260,12 @@ def journey_step_view(state: StepState) -> dict[str, Any]:
         "created_at": iso(state.started_ms),
         "updated_at": iso(state.updated_ms),
         "error": {"message": state.error} if state.error else None,
-        "skip_reason": "Node conditions not met" if state.status == StepStatus.SKIPPED else None,
+        "skip_reason": (
+            state.skip_reason or "Node conditions not met"
+            if state.status == StepStatus.SKIPPED
+            else None
+        ),
+        "outcome": state.outcome,
     }
 
 

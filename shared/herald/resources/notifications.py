@@ -30,6 +30,9 @@ from herald.resources.routing_strategies import check_strategy_exists
 from herald.store.documents import DocPath, Document, DocumentStore
 
 TEMPLATES = "templates"
+# A template kept for one journey (Courier's journey-scoped templates) holds
+# ``{"id": <journey>, "channel": ..., "provider_key": ...}`` under this key.
+JOURNEY_SCOPE = "journey"
 VERSIONS = "versions"
 DRAFT: Final = "DRAFT"
 PUBLISHED: Final = "PUBLISHED"
@@ -203,6 +206,10 @@ def elemental_of(content: dict[str, Any]) -> dict[str, Any]:
     return {"version": ELEMENTAL_VERSION, "elements": elements}
 
 
+def new_template_id() -> str:
+    return f"nt_{uuid.uuid4().hex}"
+
+
 def is_published(template: Document) -> bool:
     """A template written by Herald's own API is published as it is written."""
     return "state" not in template or "published_version" in template
@@ -212,6 +219,8 @@ def sendable_problem(template: Document) -> str | None:
     """Why a send may not name this template, or None."""
     if "archived" in template:
         return "is archived"
+    if JOURNEY_SCOPE in template:
+        return f"belongs to journey {template[JOURNEY_SCOPE]['id']}; only its send nodes use it"
     if not is_published(template):
         return "has never been published"
     return None
@@ -343,7 +352,14 @@ class NotificationService:
                 "notification.routing.strategy_id",
             )
 
-    def create(self, workspace: str, body: Any) -> dict[str, Any]:
+    def create(
+        self,
+        workspace: str,
+        body: Any,
+        template_id: str | None = None,
+        scope: Document | None = None,
+    ) -> dict[str, Any]:
+        """A new template; ``scope`` marks one kept for a journey (``JOURNEY_SCOPE``)."""
         parsed = parse_body(NotificationBody, body)
         self._check_references(workspace, parsed.notification)
         content = _with_ids(parsed.notification.content.model_dump(mode="json"))
@@ -355,9 +371,9 @@ class NotificationService:
                 '"elements": [...]}',
             )
         at = now_ms()
-        template_id = f"nt_{uuid.uuid4().hex}"
         template: Document = {
-            "id": template_id,
+            **(scope or {}),
+            "id": template_id or new_template_id(),
             "channels": {},
             "locales": {},
             "created": at,
@@ -464,6 +480,7 @@ class NotificationService:
                 if (
                     "archived" not in template
                     and "broadcast" not in template  # a broadcast's own, private
+                    and JOURNEY_SCOPE not in template  # a journey's own, listed there
                     and (event_id is None or doc_id == event_id)
                     and wanted <= {t.lower() for t in working.get("tags", [])}
                 ):
