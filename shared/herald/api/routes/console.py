@@ -429,13 +429,12 @@ def message_page(ctx: Context) -> HttpResponse:
     if isinstance(signed, HttpResponse):
         return signed
     workspace, message_id = signed.session.workspace, ctx.params["message_id"]
-    reader = ctx.services.reader
     try:
-        message = reader.message(workspace, message_id)
+        # One read of the message for the whole page.
+        details = ctx.services.reader.details(workspace, message_id)
     except NotFound:
         return _notice(404, "No such message", "This workspace has no such message.", signed)
-    history = reader.history(workspace, message_id)
-    trace_id = reader.trace_id(workspace, message_id)
+    message, history, trace_id = details.message, details.history, details.trace_id
     project = ctx.services.cloud_project
     page = pages.render(
         "message.html",
@@ -448,9 +447,9 @@ def message_page(ctx: Context) -> HttpResponse:
         waterfall=_waterfall(ctx, trace_id),
         cloud_trace=pages.cloud_trace_url(project, trace_id) if project and trace_id else "",
         cloud_logging=pages.cloud_logging_url(project, trace_id) if project and trace_id else "",
-        attempts=reader.provider_attempts(workspace, message_id),
+        attempts=details.attempts,
         deliveries=_webhook_deliveries(ctx, workspace, history),
-        output=reader.output(workspace, message_id),
+        output=details.output,
         cancelable=message["status"] not in PIPELINE_END,
         notice=NOTICES.get(ctx.request.query.get("notice", ""), ""),
     )
