@@ -150,7 +150,11 @@ def event_web(events: Sequence[EventSpec] = EVENTS, counts: WebCounts | None = N
                     p,
                     spec.name,
                     spec.name,
-                    stats(counts.produced if counts else None, (p, spec.name), spec),
+                    stats(
+                        counts.produced if counts and spec.name not in counts.uncredited else None,
+                        (p, spec.name),
+                        spec,
+                    ),
                     event.x - LABEL_GAP,
                     label_y,
                     "end",
@@ -186,8 +190,16 @@ def event_web(events: Sequence[EventSpec] = EVENTS, counts: WebCounts | None = N
 
 
 def event_web_page(
-    workspace: str, csrf: str, counts: WebCounts | None, since_ms: int, cloud_project: str
+    workspace: str,
+    csrf: str,
+    counts: WebCounts | None,
+    since_ms: int,
+    cloud_project: str,
+    source: str = "spans",
+    unavailable: str = "",
 ) -> str:
+    """``source`` says where the figures come from (``spans``, ``monitoring``, or "" where
+    nothing is read); ``unavailable`` why they could not be read."""
     return render(
         "events.html",
         "Event web",
@@ -198,6 +210,8 @@ def event_web_page(
         since_ms=since_ms,
         format_ms=format_ms,
         cloud_project=cloud_project,
+        source=source,
+        unavailable=unavailable,
         events=EVENTS,
         columns=COLUMNS,
         widths=BOX_WIDTHS,

@@ -23,6 +23,7 @@ from herald.api.operation import Answer, Query
 from herald.api.routes.messages import list_query
 from herald.clock import now_ms
 from herald.console import event_stats, pages
+from herald.console.cloud_monitoring import FiguresUnavailable
 from herald.console.pages import SECURITY_HEADERS
 from herald.console.sessions import (
     SESSION_COOKIE,
@@ -573,11 +574,22 @@ def event_web(ctx: Context) -> HttpResponse:
     signed = _signed_in(ctx)
     if isinstance(signed, HttpResponse):
         return signed
-    since_ms = now_ms() - event_stats.WINDOW_MS
-    recent = _recent_spans(ctx, since_ms)
-    counts = event_stats.count_web(recent, signed.session.workspace) if recent is not None else None
+    until_ms = now_ms()
+    since_ms = until_ms - event_stats.WINDOW_MS
+    figures, counts, unavailable = ctx.services.event_figures, None, ""
+    if figures is not None:
+        try:
+            counts = figures.counts(signed.session.workspace, since_ms, until_ms)
+        except FiguresUnavailable as exc:
+            unavailable = str(exc)
     page = pages.event_web_page(
-        signed.session.workspace, signed.csrf, counts, since_ms, ctx.services.cloud_project or ""
+        signed.session.workspace,
+        signed.csrf,
+        counts,
+        since_ms,
+        ctx.services.cloud_project or "",
+        source=figures.source if figures is not None else "",
+        unavailable=unavailable,
     )
     return _html(200, page)
 
