@@ -13,12 +13,14 @@ a preview never registers an open.
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from herald import markup
+from herald.console import timing
 from herald.console.event_stats import NO_EVENTS, EdgeStats, WebCounts
 from herald.events.registry import EVENTS, EventSpec
 from herald.observability.spanfile import SpanRecord
@@ -48,7 +50,10 @@ def when(epoch_ms: int | None) -> str:
 
 
 def render(template: str, title: str, **values: Any) -> str:
-    return markup.render(PACKAGE, template, title=title, when=when, **values)
+    started = time.perf_counter_ns()
+    page = markup.render(PACKAGE, template, title=title, when=when, **values)
+    timing.rendered(time.perf_counter_ns() - started)
+    return page
 
 
 # --- the event web ------------------------------------------------------------------------

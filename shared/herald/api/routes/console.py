@@ -22,7 +22,7 @@ from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer, Query
 from herald.api.routes.messages import list_query
 from herald.clock import now_ms
-from herald.console import event_stats, pages
+from herald.console import event_stats, pages, timing
 from herald.console.cloud_monitoring import FiguresUnavailable
 from herald.console.pages import SECURITY_HEADERS
 from herald.console.sessions import (
@@ -70,13 +70,19 @@ NOT_CONFIGURED = "The console needs HERALD_LINK_SECRET, which signs its sessions
 
 
 def _html(status: int, text: str, headers: dict[str, str] | None = None) -> HttpResponse:
-    return HttpResponse(status, None, {**SECURITY_HEADERS, **(headers or {})}, raw=text.encode())
+    answer = HttpResponse(status, None, {**SECURITY_HEADERS, **(headers or {})}, raw=text.encode())
+    if server_timing := timing.header():
+        answer.headers["server-timing"] = server_timing
+    return answer
 
 
 def _redirect(location: str, headers: dict[str, str] | None = None) -> HttpResponse:
-    return HttpResponse(
+    answer = HttpResponse(
         303, None, {**SECURITY_HEADERS, "location": location, **(headers or {})}, raw=b""
     )
+    if server_timing := timing.header():
+        answer.headers["server-timing"] = server_timing
+    return answer
 
 
 def _notice(status: int, title: str, text: str, signed_in: Signed | None = None) -> HttpResponse:
@@ -103,6 +109,7 @@ class Signed:
 
 def _signed_in(ctx: Context) -> Signed | HttpResponse:
     """The request's session, or the way to the sign-in page."""
+    timing.start()
     sessions = ctx.services.console
     if sessions is None:
         return _not_configured()
@@ -310,12 +317,10 @@ def live_message_list(ctx: Context) -> HttpResponse:
         for m in listing.results
     ]
     body = {"results": rows, "error": listing.error, "at": pages.when(now_ms())}
-    return HttpResponse(
-        listing.status,
-        None,
-        {**SECURITY_HEADERS, "content-type": "application/json"},
-        raw=json.dumps(body).encode(),
-    )
+    headers = {**SECURITY_HEADERS, "content-type": "application/json"}
+    if server_timing := timing.header():
+        headers["server-timing"] = server_timing
+    return HttpResponse(listing.status, None, headers, raw=json.dumps(body).encode())
 
 
 @router.get(
