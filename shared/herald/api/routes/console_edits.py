@@ -8,6 +8,7 @@ another workspace's id answers 404. Every form carries the session's token.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -174,7 +175,7 @@ def create_list(ctx: Context) -> HttpResponse:
     return _redirect(_list_url(list_id, "created"))
 
 
-def _exists(read: Any) -> bool:
+def _exists(read: Callable[[], object]) -> bool:
     try:
         read()
     except NotFound:
