@@ -8,9 +8,10 @@ what is seeded stays as written; builds the api in this process by the compositi
 over Firestore, as the api function does; seeds the messages in one workspace through the
 message repository, each routed once so the list shows it (one in ten tagged, a tenant's
 one in four). Then loads each console page ``--loads`` times, in turn with its floor:
-``GET /messages?limit=50`` (the list API's page of the same size, the same reader), or
-for the message page what an API client reads of the same message (``GET
-/messages/{id}``, its ``/history`` and ``/output``). It prints each page's median and
+``GET /messages?limit=50`` with the page's own filters (the list API's page of the same
+size and query, the same reader), or for the message page what an API client reads of
+the same message (``GET /messages/{id}``, its ``/history`` and ``/output``); the pages
+that are no message list beside the unfiltered list. It prints each page's median and
 95th percentile beside the floor's, their ratio, and whether the median is under the
 300 ms a page is given, and names a page over 1.5 times its floor; it exits 1 when a query
 has no index. Loads are timed in process, request to response, for the page and
@@ -241,31 +242,54 @@ def _measure(args: argparse.Namespace) -> int:
         answers = [read() for read in message_reads]
         return next((a for a in answers if a.status != 200), answers[-1])
 
-    pages = {
-        "messages": console("/console/messages"),
-        "messages, second page": console("/console/messages", cursor=cursor),
-        "messages by status": console("/console/messages", status="ROUTED"),
-        "messages by tag": console("/console/messages", tag="bench"),
-        "messages by tenant": console("/console/messages", tenant_id="acme"),
-        "messages by tenant and tag": console("/console/messages", tenant_id="acme", tag="bench"),
-        "messages by time": console(
-            "/console/messages", **{"from": "2020-01-01T00:00", "to": "2100-01-01T00:00"}
-        ),
-        "live list (JSON)": console("/console/live/messages"),
-        "a message": console(f"/console/messages/{newest}"),
-        "templates": console("/console/templates"),
-        "brands": console("/console/brands"),
-        "lists": console("/console/lists"),
-        "topics": console("/console/topics"),
-        "keys": console("/console/keys"),
-        "suppressions": console("/console/suppressions"),
-        "event web": console("/console/events"),
+    # Each list page beside the list API's page of the same filters; the other pages
+    # beside the unfiltered one.
+    by_time = {"from": "2020-01-01T00:00", "to": "2100-01-01T00:00"}
+    api_by_time = {
+        "enqueued_after": "2020-01-01T00:00:00Z",
+        "enqueued_before": "2100-01-01T00:00:00Z",
     }
-    for load in (*pages.values(), list_floor, message_floor):
-        timed(load)  # warm: templates compiled, clients connected
+    pages = {
+        "messages": (console("/console/messages"), list_floor),
+        "messages, second page": (
+            console("/console/messages", cursor=cursor),
+            api_get("/messages", limit=str(PAGE_SIZE), cursor=cursor),
+        ),
+        "messages by status": (
+            console("/console/messages", status="ROUTED"),
+            api_get("/messages", limit=str(PAGE_SIZE), status="ROUTED"),
+        ),
+        "messages by tag": (
+            console("/console/messages", tag="bench"),
+            api_get("/messages", limit=str(PAGE_SIZE), tag="bench"),
+        ),
+        "messages by tenant": (
+            console("/console/messages", tenant_id="acme"),
+            api_get("/messages", limit=str(PAGE_SIZE), tenant_id="acme"),
+        ),
+        "messages by tenant and tag": (
+            console("/console/messages", tenant_id="acme", tag="bench"),
+            api_get("/messages", limit=str(PAGE_SIZE), tenant_id="acme", tag="bench"),
+        ),
+        "messages by time": (
+            console("/console/messages", **by_time),
+            api_get("/messages", limit=str(PAGE_SIZE), **api_by_time),
+        ),
+        "live list (JSON)": (console("/console/live/messages"), list_floor),
+        "a message": (console(f"/console/messages/{newest}"), message_floor),
+        "templates": (console("/console/templates"), list_floor),
+        "brands": (console("/console/brands"), list_floor),
+        "lists": (console("/console/lists"), list_floor),
+        "topics": (console("/console/topics"), list_floor),
+        "keys": (console("/console/keys"), list_floor),
+        "suppressions": (console("/console/suppressions"), list_floor),
+        "event web": (console("/console/events"), list_floor),
+    }
+    for page, floor in pages.values():
+        timed(page)  # warm: templates compiled, clients connected
+        timed(floor)
     timings = []
-    for name, load in pages.items():
-        floor = message_floor if name == "a message" else list_floor
+    for name, (load, floor) in pages.items():
         page_ms, floor_ms, server = [], [], []
         for _ in range(args.loads):
             took, answer = timed(load)
@@ -289,8 +313,8 @@ def _measure(args: argparse.Namespace) -> int:
 def report(timings: list[Timing], args: argparse.Namespace) -> str:
     lines = [
         f"\n{args.messages:,} messages in the workspace; {args.loads} loads of each page, "
-        f"each beside a load of its floor, GET /messages?limit={PAGE_SIZE} (a message's: "
-        "GET /messages/{id}, its /history and /output) "
+        f"each beside a load of its floor, GET /messages?limit={PAGE_SIZE} with the page's "
+        "filters (a message's: GET /messages/{id}, its /history and /output) "
         f"(load average {os.getloadavg()[0]:.1f})",
         "",
         f"{'page':<28} {'median':>9} {'p95':>9} {'floor':>9} {'ratio':>6} "
