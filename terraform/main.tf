@@ -41,6 +41,12 @@ locals {
   fcm_roles = contains(var.enabled_providers, "fcm") ? {
     for name, function in local.functions : name => ["roles/firebasecloudmessaging.admin"] if contains(function.secrets, "HERALD_FCM_ACCESS_TOKEN")
   } : {}
+  # The console (served by the api) reads the event web's figures from Cloud Monitoring.
+  console_roles = { api = ["roles/monitoring.viewer"] }
+  extra_roles = {
+    for name in setunion(keys(local.fcm_roles), keys(local.console_roles)) :
+    name => concat(try(local.fcm_roles[name], []), try(local.console_roles[name], []))
+  }
 
   apis = concat(
     [
@@ -128,7 +134,7 @@ module "functions" {
   environment       = local.environment
   enabled_providers = var.enabled_providers
   scaling           = var.scaling
-  extra_roles       = local.fcm_roles
+  extra_roles       = local.extra_roles
   labels            = var.labels
 
   depends_on = [module.services]

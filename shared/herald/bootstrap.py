@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from google.cloud import firestore
 
     from herald.api.http import Api
+    from herald.console.event_stats import EventWebFigures
     from herald.console.sessions import ConsoleSessions
     from herald.engagement.links import LinkMaker
     from herald.engagement.user_tokens import UserTokens
@@ -522,6 +523,21 @@ class Services:
     @property
     def traces(self) -> TraceStore | None:
         return self.adapters.traces
+
+    @functools.cached_property
+    def event_figures(self) -> EventWebFigures | None:
+        """The event web's last hour: counted from the spans where they are read back (the
+        span files locally, memory in tests), else from Cloud Monitoring in a deployment;
+        None on a local stack that keeps no spans."""
+        from herald.console.event_stats import SpanFigures
+
+        if self.traces is not None:
+            return SpanFigures(self.traces)
+        if self.cloud_project:
+            from herald.console.cloud_monitoring import MonitoringFigures, adc_token
+
+            return MonitoringFigures(self.cloud_project, adc_token())
+        return None
 
     @functools.cached_property
     def dead_letters(self) -> DeadLetters:

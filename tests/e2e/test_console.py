@@ -7,6 +7,7 @@ checks every page visited, and a screenshot of each is kept under ``test-artifac
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from pathlib import Path
@@ -369,7 +370,13 @@ def test_the_list_follows_new_messages_and_a_dead_letter_is_previewed_then_redri
         assert not previewed()
 
 
-def test_brands_lists_topics_and_keys_by_keyboard(
+def fill(browser: Browser, selector: str, text: str) -> None:
+    """Empties the field, then types ``text`` into it."""
+    browser.evaluate(f"document.querySelector({json.dumps(selector)}).value = ''")
+    browser.type_into(selector, text)
+
+
+def test_brands_lists_topics_and_keys_edited_by_keyboard(
     stack: Stack, own_workspace_api: Client, tmp_path: Path
 ) -> None:
     assert CHROMIUM is not None and own_workspace_api.key
@@ -396,24 +403,97 @@ def test_brands_lists_topics_and_keys_by_keyboard(
             " colour: f.getAttribute('srcdoc').includes('#0a7d4b')}; })()"
         )
         assert frame == {"sandbox": "", "reachable": False, "colour": True}
-        assert "Acme <b>" in browser.evaluate("document.querySelector('dd').textContent")
+        # The name, hostile as it is, is text in its field.
+        assert browser.evaluate("document.querySelector('#name').value") == "Acme <b>"
         browser.screenshot(ARTIFACTS / "12-brand.png")
         assert_accessible(browser)
 
+        # Edited by keyboard: a colour the API refuses is named beside its field, in place.
+        fill(browser, "#name", "Acme Blue")
+        fill(browser, "#primary", "red;background:url(x)")
+        fill(browser, "#logo", "https://cdn.example.com/acme.png")
+        browser.press_enter("form[action='/console/brands/acme'] button[type=submit]")
+        browser.wait_for("document.querySelector('#primary-problem') !== null")
+        assert "settings.colors.primary: is not a colour" in browser.evaluate(
+            "document.querySelector('#primary-problem').textContent"
+        )
+        assert (
+            browser.evaluate("document.querySelector('#primary').getAttribute('aria-invalid')")
+            == "true"
+        )
+        assert browser.evaluate("document.querySelector('#name').value") == "Acme Blue"
+        browser.screenshot(ARTIFACTS / "12b-brand-refused.png")
+        assert_accessible(browser)
+        fill(browser, "#primary", "#1144aa")
+        browser.press_enter("form[action='/console/brands/acme'] button[type=submit]")
+        browser.wait_for(
+            "location.search === '?notice=saved' && document.readyState === 'complete'"
+        )
+        saved = api.get("/brands/acme")
+        assert saved["name"] == "Acme Blue"
+        assert saved["settings"]["colors"]["primary"] == "#1144aa"
+        # The layout previewed is the saved one.
+        assert browser.evaluate(
+            "document.querySelector('iframe.preview').getAttribute('srcdoc').includes('#1144aa')"
+        )
+        browser.screenshot(ARTIFACTS / "12c-brand-saved.png")
+        assert_accessible(browser)
+
+        # A list made, a subscriber added and another removed, by keyboard.
         browser.open(f"{base}/console/lists")
         assert_accessible(browser)
-        browser.press_enter("a[href='/console/lists/news']")
+        fill(browser, "#list_id", "ops")
+        fill(browser, "#name", "Operators <i>")
+        browser.press_enter("form[action='/console/lists'] button[type=submit]")
         browser.wait_for(
-            "location.pathname === '/console/lists/news' && document.readyState === 'complete'"
+            "location.pathname === '/console/lists/ops' && document.readyState === 'complete'"
+        )
+        fill(browser, "#user_id", "grace")
+        browser.press_enter("form[action='/console/lists/ops/subscribers'] button[type=submit]")
+        browser.wait_for(
+            "location.search === '?notice=subscribed' && document.readyState === 'complete'"
+        )
+        assert api.get("/lists/ops")["name"] == "Operators <i>"
+        browser.open(f"{base}/console/lists/news")
+        fill(browser, "#user_id", "bob")
+        browser.press_enter("form[action='/console/lists/news/subscribers'] button[type=submit]")
+        browser.wait_for(
+            "location.search === '?notice=subscribed' && document.readyState === 'complete'"
+        )
+        browser.press_enter("form[action='/console/lists/news/subscribers/ada/remove'] button")
+        browser.wait_for(
+            "location.search === '?notice=removed' && document.readyState === 'complete'"
         )
         assert browser.evaluate(
             "[...document.querySelectorAll('#subscribers tbody td:first-child')]"
             ".map(c => c.textContent)"
-        ) == ["ada"]
+        ) == ["bob"]
+        subscribed = api.get("/lists/news/subscriptions")["items"]
+        assert [s["recipientId"] for s in subscribed] == ["bob"]
+        browser.screenshot(ARTIFACTS / "14-list.png")
         assert_accessible(browser)
 
+        # A topic made, then its default status changed.
         browser.open(f"{base}/console/topics")
         assert "OPTED_OUT" in browser.evaluate("document.querySelector('#topics').innerText")
+        assert_accessible(browser)
+        fill(browser, "#topic_id", "launches")
+        fill(browser, "#topic_name", "Launches")
+        browser.press_enter("form[action='/console/topics'] button[type=submit]")
+        browser.wait_for(
+            "location.pathname === '/console/topics/launches' && document.readyState === 'complete'"
+        )
+        browser.evaluate("document.querySelector('#default_status').value = 'REQUIRED'")
+        browser.press_enter("form[action='/console/topics/launches'] button[type=submit]")
+        browser.wait_for(
+            "location.search === '?notice=saved' && document.readyState === 'complete'"
+        )
+        topic_saved = api.get("/preferences/topics/launches")
+        assert (topic_saved["topic_name"], topic_saved["default_status"]) == (
+            "Launches",
+            "REQUIRED",
+        )
+        browser.screenshot(ARTIFACTS / "15-topic.png")
         assert_accessible(browser)
 
         # A key created by keyboard, shown once, that opens the workspace; then revoked.

@@ -501,3 +501,19 @@ def test_a_test_send_renders_the_template_with_the_sample_data_and_opens_the_mes
     page = text(browser.get(f"/console/messages/{message_id}"))
     assert "Hi Ada" in page and "Your code is 7" in page
     assert call(pipeline.api, "GET", f"/messages/{message_id}", key=KEY).body["status"] == "SENT"
+
+
+def test_a_page_says_its_own_server_time_split_into_reads_and_rendering() -> None:
+    pipeline = make_pipeline()
+    browser = signed_in(pipeline)
+    message_id = sent_message(pipeline)
+    for path in ("/console/messages", f"/console/messages/{message_id}", "/console/live/messages"):
+        timing = browser.get(path).headers["server-timing"]
+        found = re.fullmatch(r"read;dur=([\d.]+), render;dur=([\d.]+), total;dur=([\d.]+)", timing)
+        assert found, timing
+        read, render, total = (float(v) for v in found.groups())
+        assert abs(read + render - total) <= 0.2  # each rounded to a tenth
+    # What has no session check carries none, nor one left by the request before it.
+    assert Browser(pipeline.api).get("/console/messages").status == 303
+    assert "server-timing" not in browser.get("/console/static/live.js").headers
+    assert "server-timing" not in browser.get("/console/static/nope.js").headers

@@ -186,9 +186,9 @@ def test_another_workspaces_spans_are_not_on_its_page() -> None:
     assert rows["message.enqueued→render"][3] == "0"
 
 
-def test_without_a_trace_store_the_page_says_where_the_spans_are() -> None:
+def test_without_a_source_of_figures_the_page_says_where_the_spans_are() -> None:
     pipeline = make_pipeline(project="acme-prod")
-    pipeline.adapters.traces = None
+    pipeline.services.__dict__["event_figures"] = None  # a stack that keeps no spans
     page = text(signed_in(pipeline).get("/console/events"))
     assert 'id="edge-counts"' not in page and "edge-figures" not in page
     assert "traces/list?project=acme-prod" in page

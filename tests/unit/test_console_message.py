@@ -250,3 +250,24 @@ def test_another_workspaces_message_or_a_list_sends_record_is_not_resent() -> No
     assert refused.status == 400
     assert "message_id: " in text(refused) and "list send" in text(refused)
     assert len(pipeline.messages.messages) == before
+
+
+def test_the_page_reads_the_message_once() -> None:
+    pipeline = make_pipeline()
+    message_id = sent_message(pipeline)
+    browser = signed_in(pipeline)
+    reads: list[str] = []
+    read_message, read_history = pipeline.messages.get_message, pipeline.messages.history
+
+    def counted_message(workspace: str, wanted: str) -> object:
+        reads.append(f"message {wanted}")
+        return read_message(workspace, wanted)
+
+    def counted_history(workspace: str, wanted: str) -> object:
+        reads.append(f"history {wanted}")
+        return read_history(workspace, wanted)
+
+    pipeline.messages.get_message = counted_message  # type: ignore[method-assign,assignment]
+    pipeline.messages.history = counted_history  # type: ignore[method-assign,assignment]
+    assert browser.get(f"/console/messages/{message_id}").status == 200
+    assert reads == [f"message {message_id}", f"history {message_id}"]

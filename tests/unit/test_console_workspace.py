@@ -58,6 +58,8 @@ def test_every_page_and_form_answer_carries_the_security_headers() -> None:
         browser.get("/console/lists/nope"),
         browser.get("/console/lists", cursor="x" * (MAX_CURSOR_CHARS + 1)),
         browser.get("/console/topics"),
+        browser.get("/console/topics/digest"),
+        browser.get("/console/topics/nope"),
         browser.get("/console/keys"),
         browser.post("/console/keys", {"csrf": ""}),
         browser.post("/console/keys", {"csrf": token}),
@@ -70,6 +72,7 @@ def test_every_page_and_form_answer_carries_the_security_headers() -> None:
         "/console/lists",
         "/console/lists/{list_id}",
         "/console/topics",
+        "/console/topics/{topic_id}",
         "/console/keys",
     }
     assert [a.status for a in answers] == [
@@ -82,6 +85,8 @@ def test_every_page_and_form_answer_carries_the_security_headers() -> None:
         400,
         200,
         200,
+        404,
+        200,
         403,
         201,
         404,
@@ -91,7 +96,11 @@ def test_every_page_and_form_answer_carries_the_security_headers() -> None:
             assert answer.headers[name] == value, (answer.status, name)
     # Not signed in: to the sign-in page.
     for path in sorted(gets):
-        concrete = path.replace("{brand_id}", "acme").replace("{list_id}", "news")
+        concrete = (
+            path.replace("{brand_id}", "acme")
+            .replace("{list_id}", "news")
+            .replace("{topic_id}", "digest")
+        )
         assert Browser(pipeline.api).get(concrete).headers["location"] == "/console/sign-in"
 
 
@@ -119,7 +128,11 @@ def test_lists_show_their_subscribers() -> None:
 
 def test_topics_show_their_default_and_channels() -> None:
     page = text(signed_in(seeded()).get("/console/topics"))
-    row = re.search(r"<tr>\s*<td><code>digest</code></td>(.*?)</tr>", page, re.S)
+    row = re.search(
+        r'<tr>\s*<td><a href="/console/topics/digest"><code>digest</code></a></td>(.*?)</tr>',
+        page,
+        re.S,
+    )
     assert row and "OPTED_OUT" in row[1] and "email" in row[1]
 
 
@@ -129,6 +142,7 @@ def test_another_workspaces_brands_lists_and_topics_are_not_there() -> None:
     browser = signed_in(pipeline)
     assert browser.get("/console/brands/acme").status == 404
     assert browser.get("/console/lists/news").status == 404
+    assert browser.get("/console/topics/digest").status == 404
     for page in ("/console/brands", "/console/lists", "/console/topics"):
         assert "Theirs" not in text(browser.get(page))
 
@@ -149,6 +163,7 @@ def test_hostile_names_are_shown_as_text() -> None:
         "/console/lists",
         "/console/lists/news",
         "/console/topics",
+        "/console/topics/digest",
     ):
         shown = text(browser.get(page))
         assert "<script>" not in shown and "<img src=x" not in shown, page

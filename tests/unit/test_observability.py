@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import time
 from collections.abc import Iterator
 from contextlib import redirect_stdout
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from google.events.cloud import firestore as fs
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
@@ -19,8 +21,11 @@ from opentelemetry.sdk.metrics.export import (
 )
 from opentelemetry.sdk.trace import TracerProvider
 
+from herald.entrypoints import outbox, pubsub
 from herald.errors import PermanentProviderError, RetryableProviderError
+from herald.events.envelope import EventEnvelope
 from herald.observability import logs, tracing
+from herald.pipeline.relaying import RelayService
 from tests.unit.fakes import Pipeline
 
 _READER = InMemoryMetricReader()
@@ -156,3 +161,81 @@ def test_requests_refused_over_a_quota_are_counted_by_workspace(
     assert [call(api, "POST", "/send", SEND).status for _ in range(3)] == [202, 429, 429]
     refused = {a["workspace"]: v for a, v in points(reader, "quota.refused")}
     assert refused["ws1"] - before == 2
+
+
+def _push(workspace: str, event_type: str = "message.enqueued") -> dict[str, Any]:
+    envelope = EventEnvelope(
+        id=f"{workspace}:m1:1",
+        type=event_type,
+        version=1,
+        workspace=workspace,
+        message_id="m1",
+        request_id="m1",
+        seq=1,
+        occurred_ms=1,
+        payload={},
+    )
+    return {
+        "message": {
+            "data": base64.b64encode(envelope.model_dump_json().encode()).decode(),
+            "attributes": envelope.attributes(),
+        }
+    }
+
+
+def _outbox_write(workspace: str, event_type: str) -> bytes:
+    document = fs.Document(
+        name=f"projects/p/databases/(default)/documents/workspaces/{workspace}/messages/m/events/1",
+        fields={
+            "type": fs.Value(string_value=event_type),
+            "workspace": fs.Value(string_value=workspace),
+        },
+    )
+    return bytes(fs.DocumentEventData.serialize(fs.DocumentEventData(value=document)))
+
+
+class _Relay:
+    def __init__(self, published: bool, fails: bool = False) -> None:
+        self.published, self.fails = published, fails
+
+    def handle_write(self, before: object, after: object) -> bool:
+        if self.fails:
+            raise RuntimeError("publish failed")
+        return self.published
+
+
+def _relay(published: bool, fails: bool = False) -> RelayService:
+    """The relay's service, answering as told."""
+    return cast(RelayService, _Relay(published, fails))
+
+
+def test_the_event_webs_edges_are_recorded_per_workspace_with_their_outcome(
+    reader: InMemoryMetricReader,
+) -> None:
+    def handled(envelope: EventEnvelope) -> None:
+        pass
+
+    def failing(envelope: EventEnvelope) -> None:
+        raise RuntimeError("handler failed")
+
+    for _ in range(2):
+        pubsub.consume(_push("edges-ws"), "render", handled)
+    with pytest.raises(RuntimeError):
+        pubsub.consume(_push("edges-ws"), "render", failing)
+    outbox.relay(_relay(published=True), _outbox_write("edges-ws", "message.enqueued"), None)
+    outbox.relay(_relay(published=False), _outbox_write("edges-ws", "message.enqueued"), None)
+    with pytest.raises(RuntimeError):
+        outbox.relay(_relay(True, fails=True), _outbox_write("edges-ws", "message.delivered"), None)
+    recorded = {
+        (a["direction"], a["function"], a["event"], a["outcome"]): count
+        for a, count in points(reader, "event_web.edges")
+        if a["workspace"] == "edges-ws"
+    }
+    assert recorded == {
+        ("consumed", "render", "message.enqueued", "ok"): 2,
+        ("consumed", "render", "message.enqueued", "error"): 1,
+        # A write that published nothing is no production.
+        ("produced", "api", "message.enqueued", "ok"): 1,
+        # Two producers: the relay cannot tell which wrote it.
+        ("produced", "", "message.delivered", "error"): 1,
+    }

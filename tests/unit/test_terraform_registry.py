@@ -65,6 +65,15 @@ def test_fcm_sends_as_the_function_that_reads_the_credentials(tmp_path: Path) ->
     assert roles == {"deliver": ["roles/firebasecloudmessaging.admin"]}
 
 
+def test_the_api_may_read_cloud_monitoring_for_the_consoles_event_web(tmp_path: Path) -> None:
+    variables = {"project_id": "herald-test", "enabled_providers": ["fcm"]}
+    roles = evaluate(TERRAFORM, "local.extra_roles", variables, tmp_path)
+    assert roles == {
+        "api": ["roles/monitoring.viewer"],
+        "deliver": ["roles/firebasecloudmessaging.admin"],
+    }
+
+
 def test_every_api_herald_calls_is_enabled_and_fcm_s_only_with_fcm(tmp_path: Path) -> None:
     default = evaluate(TERRAFORM, "local.apis", {"project_id": "herald-test"}, tmp_path / "a")
     # Project data and project IAM members go through Resource Manager.

@@ -46,6 +46,7 @@ from herald.store.base import KeyRepository, WorkspaceRepository
 if TYPE_CHECKING:
     from herald.api.quotas import QuotaDecision, WorkspaceQuotas
     from herald.config import CallbackSettings
+    from herald.console.event_stats import EventWebFigures
     from herald.console.sessions import ConsoleSessions
     from herald.domain.feedback import FeedbackRecorder
     from herald.engagement.links import LinkMaker
@@ -158,6 +159,11 @@ class ApiServices(Protocol):
     @property
     def traces(self) -> TraceStore | None:
         """Reads a trace's spans back (the span files); None where Cloud Trace keeps them."""
+        ...
+
+    @property
+    def event_figures(self) -> EventWebFigures | None:
+        """The event web's last hour per edge: from the spans, or Cloud Monitoring."""
         ...
 
     @property

@@ -14,10 +14,11 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from herald.events.registry import EVENTS, EventSpec
-from herald.observability.spanfile import RecentSpans, SpanRecord
+from herald.observability.spanfile import RecentSpans, SpanRecord, TraceStore
 from herald.observability.spantree import format_ms
 
 WINDOW_MS = 3_600_000  # the last hour
@@ -51,6 +52,9 @@ class WebCounts:
     consumed: dict[tuple[str, str], EdgeStats]  # (event, function)
     failures: dict[str, int]  # failed spans per function
     truncated: bool  # older spans were not read: counts may be short
+    # Events whose productions are counted but cannot be credited to one of their
+    # producers (Cloud Monitoring's figures: the relay does not know which wrote it).
+    uncredited: frozenset[str] = field(default_factory=frozenset)
 
 
 def p95(durations_ms: Sequence[float]) -> float | None:
@@ -127,3 +131,31 @@ def recent_failures(recent: RecentSpans, workspace: str, function: str) -> list[
     ]
     failed.sort(key=lambda span: span.start_ns, reverse=True)
     return failed[:MAX_FAILURES_SHOWN]
+
+
+class EventWebFigures(Protocol):
+    """Where the event web's last hour comes from: the spans locally (``SpanFigures``),
+    Cloud Monitoring in production (``herald.console.cloud_monitoring``). The composition
+    root picks one."""
+
+    @property
+    def source(self) -> str:
+        """Where the figures come from, as the page names it: ``spans`` or ``monitoring``."""
+        ...
+
+    def counts(self, workspace: str, since_ms: int, until_ms: int) -> WebCounts:
+        """Each edge's events, failures and p95 from ``since_ms`` to ``until_ms`` (now),
+        the workspace's only."""
+        ...
+
+
+@dataclass(frozen=True)
+class SpanFigures:
+    """The figures counted from the spans the trace store keeps (the span files locally)."""
+
+    traces: TraceStore
+    source: str = "spans"
+
+    def counts(self, workspace: str, since_ms: int, until_ms: int) -> WebCounts:
+        # The span files end now.
+        return count_web(self.traces.recent(since_ms * 1_000_000), workspace)

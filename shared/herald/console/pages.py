@@ -13,12 +13,14 @@ a preview never registers an open.
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from herald import markup
+from herald.console import timing
 from herald.console.event_stats import NO_EVENTS, EdgeStats, WebCounts
 from herald.events.registry import EVENTS, EventSpec
 from herald.observability.spanfile import SpanRecord
@@ -48,7 +50,10 @@ def when(epoch_ms: int | None) -> str:
 
 
 def render(template: str, title: str, **values: Any) -> str:
-    return markup.render(PACKAGE, template, title=title, when=when, **values)
+    started = time.perf_counter_ns()
+    page = markup.render(PACKAGE, template, title=title, when=when, **values)
+    timing.rendered(time.perf_counter_ns() - started)
+    return page
 
 
 # --- the event web ------------------------------------------------------------------------
@@ -150,7 +155,11 @@ def event_web(events: Sequence[EventSpec] = EVENTS, counts: WebCounts | None = N
                     p,
                     spec.name,
                     spec.name,
-                    stats(counts.produced if counts else None, (p, spec.name), spec),
+                    stats(
+                        counts.produced if counts and spec.name not in counts.uncredited else None,
+                        (p, spec.name),
+                        spec,
+                    ),
                     event.x - LABEL_GAP,
                     label_y,
                     "end",
@@ -186,8 +195,16 @@ def event_web(events: Sequence[EventSpec] = EVENTS, counts: WebCounts | None = N
 
 
 def event_web_page(
-    workspace: str, csrf: str, counts: WebCounts | None, since_ms: int, cloud_project: str
+    workspace: str,
+    csrf: str,
+    counts: WebCounts | None,
+    since_ms: int,
+    cloud_project: str,
+    source: str = "spans",
+    unavailable: str = "",
 ) -> str:
+    """``source`` says where the figures come from (``spans``, ``monitoring``, or "" where
+    nothing is read); ``unavailable`` why they could not be read."""
     return render(
         "events.html",
         "Event web",
@@ -198,6 +215,8 @@ def event_web_page(
         since_ms=since_ms,
         format_ms=format_ms,
         cloud_project=cloud_project,
+        source=source,
+        unavailable=unavailable,
         events=EVENTS,
         columns=COLUMNS,
         widths=BOX_WIDTHS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -67,8 +68,10 @@ def consume(data: Any, consumer: str, handler: Callable[[EventEnvelope], None]) 
                 "herald.workspace": envelope.workspace,
             },
         ):
+            started, failed = time.perf_counter(), True
             try:
                 handler(envelope)
+                failed = False
             except Contended:
                 # Nothing was written: raising has the push redelivered after a backoff.
                 logs.warning(
@@ -79,6 +82,16 @@ def consume(data: Any, consumer: str, handler: Callable[[EventEnvelope], None]) 
                     workspace=envelope.workspace,
                 )
                 raise
+            finally:
+                # The event web's consumption edge, as its process span records it.
+                metrics.record_edge(
+                    metrics.CONSUMED,
+                    consumer,
+                    envelope.type,
+                    envelope.workspace,
+                    failed,
+                    (time.perf_counter() - started) * 1000,
+                )
             logs.info(
                 "event handled",
                 consumer=consumer,

@@ -51,6 +51,16 @@ _quota_refused = _meter.create_counter(
     unit="{request}",
     description="Requests refused over their workspace's quota (untraced, being a flood's)",
 )
+# The event web's edges, per workspace: a relay's publish of an event (``produced``, by the
+# function that wrote it) and a consumer's handling of one (``consumed``), with their
+# outcome; what the console's event web reads back from Cloud Monitoring.
+EDGES_METRIC = "event_web.edges"
+PRODUCED, CONSUMED = "produced", "consumed"
+_edges = _meter.create_histogram(
+    EDGES_METRIC,
+    unit="ms",
+    description="Events along the event web's edges: a relay's publish, a consumer's handling",
+)
 _configured = False
 
 
@@ -113,6 +123,23 @@ def flush(timeout_s: float) -> None:
 
 def record_send(workspace: str, messages: int) -> None:
     _sends.add(messages, {"workspace": workspace})
+
+
+def record_edge(
+    direction: str, function: str, event: str, workspace: str, failed: bool, duration_ms: float
+) -> None:
+    """An event along an edge of the event web: ``direction`` is ``produced`` (``function``
+    the producer, empty when the event has more than one) or ``consumed``."""
+    _edges.record(
+        duration_ms,
+        {
+            "direction": direction,
+            "function": function,
+            "event": event,
+            "workspace": workspace,
+            "outcome": "error" if failed else "ok",
+        },
+    )
 
 
 def record_outcome(status: str, reason: str | None, channel: str | None) -> None:

@@ -70,10 +70,13 @@ def _twilio(settings: Settings, accounts: ProviderAccounts) -> Provider:
 
 
 def _fcm(settings: Settings, accounts: ProviderAccounts) -> Provider:
-    from herald.providers.fcm import FcmProvider, google_access_token
+    from herald.providers.fcm import SCOPE, FcmProvider
+    from herald.providers.google_token import google_access_token
 
     static_token = accounts.fcm_access_token
-    token: Callable[[], str] = (lambda: static_token) if static_token else google_access_token()
+    token: Callable[[], str] = (
+        (lambda: static_token) if static_token else google_access_token(SCOPE)
+    )
     return FcmProvider(
         project_id=accounts.fcm_project or settings.project,
         access_token=token,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -24,28 +23,6 @@ SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 FCM_ERROR_TYPE = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 MAX_DETAIL_CHARS = 300
 _ERROR_CODE = re.compile(r"^[A-Z][A-Z_]{0,63}$")
-
-
-def google_access_token() -> Callable[[], str]:
-    """A token source from Application Default Credentials (``google.auth.default``).
-
-    The credentials are refreshed whenever they are missing a token or about to expire.
-    """
-    import google.auth
-    import google.auth.transport.requests
-
-    credentials, _ = google.auth.default(scopes=[SCOPE])
-    request = google.auth.transport.requests.Request()
-    lock = threading.Lock()
-
-    def token() -> str:
-        with lock:
-            if not credentials.valid:
-                # google-auth leaves Credentials.refresh unannotated.
-                credentials.refresh(request)  # type: ignore[no-untyped-call]
-            return str(credentials.token)
-
-    return token
 
 
 def fcm_data(data: dict[str, Any], message_id: str) -> dict[str, str]:

@@ -5,10 +5,11 @@ The shapes are ``herald.domain.views``' models; each method answers one's JSON.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from herald.clock import now_ms
+from herald.domain.message import MessageState
 from herald.domain.views import (
     ChannelOutput,
     HistoryEntry,
@@ -68,6 +69,27 @@ def summary_view(summary: MessageSummary) -> MessageSummaryView:
     )
 
 
+def _output(message: MessageState) -> dict[str, Any]:
+    return MessageOutput(
+        results=[
+            ChannelOutput.of(channel, message.rendered[channel])
+            for channel in message.channels
+            if channel in message.rendered
+        ]
+    ).as_json()
+
+
+@dataclass(frozen=True)
+class MessageDetails:
+    """A message's views as its page shows them, each in its API's JSON shape."""
+
+    message: dict[str, Any]
+    history: dict[str, Any]
+    output: dict[str, Any]
+    trace_id: str | None
+    attempts: list[Attempt]
+
+
 class MessageReader:
     def __init__(
         self,
@@ -81,18 +103,25 @@ class MessageReader:
         self.attempts = attempts
         self.documents = documents
 
-    def message(self, workspace: str, message_id: str) -> dict[str, Any]:
+    def _state(self, workspace: str, message_id: str) -> MessageState:
         message = self.messages.get_message(workspace, message_id)
         if message is None:
             raise NotFound(f"no message {message_id!r}")
-        return MessageView.of(message).as_json()
+        return message
+
+    def message(self, workspace: str, message_id: str) -> dict[str, Any]:
+        return MessageView.of(self._state(workspace, message_id)).as_json()
 
     def history(
         self, workspace: str, message_id: str, history_type: str | None = None
     ) -> dict[str, Any]:
         """The message's events in order; ``history_type`` keeps only those of that type."""
-        if self.messages.get_message(workspace, message_id) is None:
-            raise NotFound(f"no message {message_id!r}")
+        self._state(workspace, message_id)
+        return self._history(workspace, message_id, history_type)
+
+    def _history(
+        self, workspace: str, message_id: str, history_type: str | None = None
+    ) -> dict[str, Any]:
         events = self.messages.history(workspace, message_id)
         return MessageHistory(
             results=[
@@ -121,29 +150,27 @@ class MessageReader:
 
     def output(self, workspace: str, message_id: str) -> dict[str, Any]:
         """What was rendered for each channel (nothing before the message is routed)."""
-        message = self.messages.get_message(workspace, message_id)
-        if message is None:
-            raise NotFound(f"no message {message_id!r}")
-        return MessageOutput(
-            results=[
-                ChannelOutput.of(channel, message.rendered[channel])
-                for channel in message.channels
-                if channel in message.rendered
-            ]
-        ).as_json()
+        return _output(self._state(workspace, message_id))
 
     def trace_id(self, workspace: str, message_id: str) -> str | None:
         """The id of the message's trace (its spans, in Cloud Trace or the span files)."""
-        message = self.messages.get_message(workspace, message_id)
-        if message is None:
-            raise NotFound(f"no message {message_id!r}")
-        return tracing.trace_id_of(message.traceparent)
+        return tracing.trace_id_of(self._state(workspace, message_id).traceparent)
 
     def provider_attempts(self, workspace: str, message_id: str) -> list[Attempt]:
         """Each provider tried for the message: its tries, when, and what it answered."""
-        if self.messages.get_message(workspace, message_id) is None:
-            raise NotFound(f"no message {message_id!r}")
+        self._state(workspace, message_id)
         return self.attempts.of_message(workspace, message_id)
+
+    def details(self, workspace: str, message_id: str) -> MessageDetails:
+        """Everything a message's page shows, from one read of the message."""
+        state = self._state(workspace, message_id)
+        return MessageDetails(
+            message=MessageView.of(state).as_json(),
+            history=self._history(workspace, message_id),
+            output=_output(state),
+            trace_id=tracing.trace_id_of(state.traceparent),
+            attempts=self.attempts.of_message(workspace, message_id),
+        )
 
     def request(self, workspace: str, request_id: str) -> dict[str, Any]:
         request = self.messages.get_request(workspace, request_id)

@@ -23,6 +23,7 @@ from herald.api.routes import (
     bulk,
     callbacks,
     console,
+    console_edits,
     console_templates,
     console_workspace,
     digests,
@@ -95,6 +96,7 @@ ROUTE_MODULES = (
     console,
     console_templates,
     console_workspace,
+    console_edits,
 )
 
 

@@ -22,7 +22,8 @@ from herald.api.http import Context, HttpResponse, Router
 from herald.api.operation import Answer, Query
 from herald.api.routes.messages import list_query
 from herald.clock import now_ms
-from herald.console import event_stats, pages
+from herald.console import event_stats, pages, timing
+from herald.console.cloud_monitoring import FiguresUnavailable
 from herald.console.pages import SECURITY_HEADERS
 from herald.console.sessions import (
     SESSION_COOKIE,
@@ -69,13 +70,19 @@ NOT_CONFIGURED = "The console needs HERALD_LINK_SECRET, which signs its sessions
 
 
 def _html(status: int, text: str, headers: dict[str, str] | None = None) -> HttpResponse:
-    return HttpResponse(status, None, {**SECURITY_HEADERS, **(headers or {})}, raw=text.encode())
+    answer = HttpResponse(status, None, {**SECURITY_HEADERS, **(headers or {})}, raw=text.encode())
+    if server_timing := timing.header():
+        answer.headers["server-timing"] = server_timing
+    return answer
 
 
 def _redirect(location: str, headers: dict[str, str] | None = None) -> HttpResponse:
-    return HttpResponse(
+    answer = HttpResponse(
         303, None, {**SECURITY_HEADERS, "location": location, **(headers or {})}, raw=b""
     )
+    if server_timing := timing.header():
+        answer.headers["server-timing"] = server_timing
+    return answer
 
 
 def _notice(status: int, title: str, text: str, signed_in: Signed | None = None) -> HttpResponse:
@@ -102,6 +109,7 @@ class Signed:
 
 def _signed_in(ctx: Context) -> Signed | HttpResponse:
     """The request's session, or the way to the sign-in page."""
+    timing.start()
     sessions = ctx.services.console
     if sessions is None:
         return _not_configured()
@@ -309,12 +317,10 @@ def live_message_list(ctx: Context) -> HttpResponse:
         for m in listing.results
     ]
     body = {"results": rows, "error": listing.error, "at": pages.when(now_ms())}
-    return HttpResponse(
-        listing.status,
-        None,
-        {**SECURITY_HEADERS, "content-type": "application/json"},
-        raw=json.dumps(body).encode(),
-    )
+    headers = {**SECURITY_HEADERS, "content-type": "application/json"}
+    if server_timing := timing.header():
+        headers["server-timing"] = server_timing
+    return HttpResponse(listing.status, None, headers, raw=json.dumps(body).encode())
 
 
 @router.get(
@@ -429,13 +435,12 @@ def message_page(ctx: Context) -> HttpResponse:
     if isinstance(signed, HttpResponse):
         return signed
     workspace, message_id = signed.session.workspace, ctx.params["message_id"]
-    reader = ctx.services.reader
     try:
-        message = reader.message(workspace, message_id)
+        # One read of the message for the whole page.
+        details = ctx.services.reader.details(workspace, message_id)
     except NotFound:
         return _notice(404, "No such message", "This workspace has no such message.", signed)
-    history = reader.history(workspace, message_id)
-    trace_id = reader.trace_id(workspace, message_id)
+    message, history, trace_id = details.message, details.history, details.trace_id
     project = ctx.services.cloud_project
     page = pages.render(
         "message.html",
@@ -448,9 +453,9 @@ def message_page(ctx: Context) -> HttpResponse:
         waterfall=_waterfall(ctx, trace_id),
         cloud_trace=pages.cloud_trace_url(project, trace_id) if project and trace_id else "",
         cloud_logging=pages.cloud_logging_url(project, trace_id) if project and trace_id else "",
-        attempts=reader.provider_attempts(workspace, message_id),
+        attempts=details.attempts,
         deliveries=_webhook_deliveries(ctx, workspace, history),
-        output=reader.output(workspace, message_id),
+        output=details.output,
         cancelable=message["status"] not in PIPELINE_END,
         notice=NOTICES.get(ctx.request.query.get("notice", ""), ""),
     )
@@ -574,11 +579,22 @@ def event_web(ctx: Context) -> HttpResponse:
     signed = _signed_in(ctx)
     if isinstance(signed, HttpResponse):
         return signed
-    since_ms = now_ms() - event_stats.WINDOW_MS
-    recent = _recent_spans(ctx, since_ms)
-    counts = event_stats.count_web(recent, signed.session.workspace) if recent is not None else None
+    until_ms = now_ms()
+    since_ms = until_ms - event_stats.WINDOW_MS
+    figures, counts, unavailable = ctx.services.event_figures, None, ""
+    if figures is not None:
+        try:
+            counts = figures.counts(signed.session.workspace, since_ms, until_ms)
+        except FiguresUnavailable as exc:
+            unavailable = str(exc)
     page = pages.event_web_page(
-        signed.session.workspace, signed.csrf, counts, since_ms, ctx.services.cloud_project or ""
+        signed.session.workspace,
+        signed.csrf,
+        counts,
+        since_ms,
+        ctx.services.cloud_project or "",
+        source=figures.source if figures is not None else "",
+        unavailable=unavailable,
     )
     return _html(200, page)
 

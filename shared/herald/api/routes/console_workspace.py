@@ -9,7 +9,7 @@ routes; another workspace's ids answer 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import quote, urlencode
 
 from herald.api.http import Context, HttpResponse, Router
@@ -28,12 +28,15 @@ from herald.api.routes.console import (
 )
 from herald.api.routes.console_templates import CONSOLE_ACTOR
 from herald.console import pages
+from herald.console.forms import FormProblem
+from herald.domain.audience import PreferenceStatus
 from herald.domain.rendering import RenderFailed, render_channel
 from herald.errors import NotFound
 from herald.resources.audit_events import AuditLog
 from herald.resources.brands import BrandService, for_rendering
 from herald.resources.keys import create_key, revoke_key
 from herald.resources.lists import ListService
+from herald.resources.preference_sections import PreferenceSectionService
 from herald.resources.preferences import PreferenceService
 
 router = Router()
@@ -84,17 +87,29 @@ def _listing(
     name: str,
     items_key: str,
     find: Callable[[str, str | None], dict[str, Any]],
+    signed: Signed | None = None,
+    status: int = 200,
+    **values: Any,
 ) -> HttpResponse:
-    """A page of one of the workspace's resources, read through its service's own pager."""
-    signed = _signed_in(ctx)
-    if isinstance(signed, HttpResponse):
-        return signed
+    """A page of one of the workspace's resources, read through its service's own pager,
+    with its form (``values``: what was posted, and why it was refused)."""
+    if signed is None:
+        opened = _signed_in(ctx)
+        if isinstance(opened, HttpResponse):
+            return opened
+        signed = opened
     cursor = _cursor(ctx, signed)
     if isinstance(cursor, HttpResponse):
         return cursor
     listed = find(signed.session.workspace, cursor)
     return _page(
-        signed, template, title, **{name: listed[items_key]}, next_page=_next(path, listed)
+        signed,
+        template,
+        title,
+        status,
+        **{name: listed[items_key]},
+        next_page=_next(path, listed),
+        **{"problem": None, **values},
     )
 
 
@@ -110,6 +125,12 @@ def _listing(
     public=True,
 )
 def brands(ctx: Context) -> HttpResponse:
+    return brands_page(ctx)
+
+
+def brands_page(
+    ctx: Context, signed: Signed | None = None, status: int = 200, **values: Any
+) -> HttpResponse:
     return _listing(
         ctx,
         "/console/brands",
@@ -118,6 +139,9 @@ def brands(ctx: Context) -> HttpResponse:
         "brands",
         "results",
         lambda workspace, cursor: BrandService(ctx.services.documents).find(workspace, cursor),
+        signed,
+        status,
+        **{"form": {"id": "", "name": ""}, **values},
     )
 
 
@@ -132,6 +156,35 @@ def brand(ctx: Context) -> HttpResponse:
     signed = _signed_in(ctx)
     if isinstance(signed, HttpResponse):
         return signed
+    return brand_page(
+        ctx, signed, notice=BRAND_NOTICES.get(ctx.request.query.get("notice", ""), "")
+    )
+
+
+BRAND_NOTICES = {"saved": "The brand was saved: the layout below is the saved one."}
+
+
+def brand_form(stored: dict[str, Any]) -> dict[str, str]:
+    """The brand's fields as its form shows them (what the email layout uses)."""
+    layout = for_rendering(stored)
+    colors = layout["colors"] or {}
+    return {
+        "name": stored.get("name") or "",
+        "primary": colors.get("primary") or "",
+        "secondary": colors.get("secondary") or "",
+        "logo": layout["logo_url"] or "",
+    }
+
+
+def brand_page(
+    ctx: Context,
+    signed: Signed,
+    status: int = 200,
+    form: dict[str, str] | None = None,
+    problem: FormProblem | None = None,
+    notice: str = "",
+) -> HttpResponse:
+    """The brand as saved, its form (what was posted, when refused) and its layout."""
     try:
         stored = BrandService(ctx.services.documents).get(
             signed.session.workspace, ctx.params["brand_id"]
@@ -147,8 +200,11 @@ def brand(ctx: Context) -> HttpResponse:
         signed,
         "brand.html",
         f"Brand {stored['id']}",
+        status,
         brand=stored,
-        layout=layout,
+        form=form or brand_form(stored),
+        problem=problem,
+        notice=notice,
         preview=preview,
         error=error,
     )
@@ -166,6 +222,12 @@ def brand(ctx: Context) -> HttpResponse:
     public=True,
 )
 def lists(ctx: Context) -> HttpResponse:
+    return lists_page(ctx)
+
+
+def lists_page(
+    ctx: Context, signed: Signed | None = None, status: int = 200, **values: Any
+) -> HttpResponse:
     return _listing(
         ctx,
         "/console/lists",
@@ -174,6 +236,9 @@ def lists(ctx: Context) -> HttpResponse:
         "lists",
         "items",
         lambda workspace, cursor: ListService(ctx.services.documents).find(workspace, None, cursor),
+        signed,
+        status,
+        **{"form": {"list_id": "", "name": ""}, **values},
     )
 
 
@@ -194,6 +259,27 @@ def list_page(ctx: Context) -> HttpResponse:
     signed = _signed_in(ctx)
     if isinstance(signed, HttpResponse):
         return signed
+    notice = LIST_NOTICES.get(ctx.request.query.get("notice", ""), "")
+    return subscribers_page(ctx, signed, notice=notice)
+
+
+LIST_NOTICES = {
+    "created": "The list was made.",
+    "renamed": "The list was renamed.",
+    "subscribed": "The user was subscribed.",
+    "removed": "The user was unsubscribed.",
+}
+
+
+def subscribers_page(
+    ctx: Context,
+    signed: Signed,
+    status: int = 200,
+    form: dict[str, str] | None = None,
+    problem: FormProblem | None = None,
+    notice: str = "",
+) -> HttpResponse:
+    """A list, its forms (what was posted, when refused) and a page of its subscribers."""
     cursor = _cursor(ctx, signed)
     if isinstance(cursor, HttpResponse):
         return cursor
@@ -211,7 +297,11 @@ def list_page(ctx: Context) -> HttpResponse:
         signed,
         "list.html",
         f"List {list_id}",
+        status,
         found=found,
+        form=form or {"name": found["name"], "user_id": ""},
+        problem=problem,
+        notice=notice,
         subscribers=subscribers["items"],
         next_page=_next(f"/console/lists/{quote(list_id, safe='')}", subscribers),
     )
@@ -229,6 +319,29 @@ def list_page(ctx: Context) -> HttpResponse:
     public=True,
 )
 def topics(ctx: Context) -> HttpResponse:
+    return topics_page(ctx)
+
+
+# A preference status as the topic forms offer it.
+STATUSES = [(status, status) for status in get_args(PreferenceStatus)]
+NO_SECTION = ""
+
+
+def section_names(ctx: Context, workspace: str) -> dict[str, str]:
+    """The workspace's preference sections (a bounded few), by id."""
+    found = PreferenceSectionService(ctx.services.documents, CONSOLE_ACTOR).find(workspace)
+    return {section["id"]: section["name"] for section in found["results"]}
+
+
+def topics_page(
+    ctx: Context, signed: Signed | None = None, status: int = 200, **values: Any
+) -> HttpResponse:
+    if signed is None:
+        opened = _signed_in(ctx)
+        if isinstance(opened, HttpResponse):
+            return opened
+        signed = opened
+    names = section_names(ctx, signed.session.workspace)
     return _listing(
         ctx,
         "/console/topics",
@@ -239,6 +352,67 @@ def topics(ctx: Context) -> HttpResponse:
         lambda workspace, cursor: PreferenceService(ctx.services.documents).topics(
             workspace, cursor
         ),
+        signed,
+        status,
+        statuses=STATUSES,
+        sections=[(NO_SECTION, "none"), *names.items()],
+        section_names=names,
+        **{
+            "form": {
+                "topic_id": "",
+                "topic_name": "",
+                "default_status": "OPTED_IN",
+                "section": NO_SECTION,
+            },
+            **values,
+        },
+    )
+
+
+TOPIC_NOTICES = {"saved": "The topic was saved.", "created": "The topic was made."}
+
+
+@router.get(
+    "/console/topics/{topic_id}",
+    summary="A preference topic: its name and default status edited",
+    tag=TAG,
+    answers=(PAGE, Answer(404, None, "no such topic in the workspace", raw=HTML), TO_SIGN_IN),
+    query=(Query("notice", "what the last action did", enum=tuple(TOPIC_NOTICES)),),
+    public=True,
+)
+def topic(ctx: Context) -> HttpResponse:
+    signed = _signed_in(ctx)
+    if isinstance(signed, HttpResponse):
+        return signed
+    return topic_page(
+        ctx, signed, notice=TOPIC_NOTICES.get(ctx.request.query.get("notice", ""), "")
+    )
+
+
+def topic_page(
+    ctx: Context,
+    signed: Signed,
+    status: int = 200,
+    form: dict[str, str] | None = None,
+    problem: FormProblem | None = None,
+    notice: str = "",
+) -> HttpResponse:
+    workspace = signed.session.workspace
+    found = PreferenceService(ctx.services.documents).topic(workspace, ctx.params["topic_id"])
+    if found is None:
+        return _notice(404, "No such topic", "This workspace has no such topic.", signed)
+    section = section_names(ctx, workspace).get(found.section_id or "", found.section_id or "")
+    return _page(
+        signed,
+        "topic.html",
+        f"Topic {found.topic_id}",
+        status,
+        topic=found,
+        section_name=section,
+        statuses=STATUSES,
+        form=form or {"topic_name": found.topic_name, "default_status": found.default_status},
+        problem=problem,
+        notice=notice,
     )
 
 
