@@ -216,7 +216,12 @@ def test_an_unknown_schedule_is_a_404(herald: tuple[Api, Pipeline]) -> None:
         ({"schedule_id": "s", "frequency": "hourly", "timezone": "x" * 65}, "timezone"),
         ({"schedule_id": "s", "frequency": "minutes"}, "interval_minutes"),
         ({"schedule_id": "s", "frequency": "minutes", "interval_minutes": 0}, "interval_minutes"),
-        ({"schedule_id": "s", "frequency": "weekly"}, "frequency"),
+        ({"schedule_id": "s", "frequency": "fortnightly"}, "frequency"),
+        ({"schedule_id": "s", "frequency": "weekly", "time": "09:00"}, "day_of_week"),
+        (
+            {"schedule_id": "s", "frequency": "monthly", "time": "09:00", "day_of_month": 32},
+            "day_of_month",
+        ),
         ({"schedule_id": "s", "frequency": "hourly", "time": "09:00"}, "time"),
         (
             {"schedule_id": "s", "frequency": "daily", "time": "09:00", "interval_minutes": 5},
