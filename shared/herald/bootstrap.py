@@ -658,7 +658,12 @@ class Services:
     def digest(self) -> DigestService:
         from herald.pipeline.digesting import DigestService
 
-        return DigestService(self.adapters.messages, self.adapters.timers, self.adapters.documents)
+        return DigestService(
+            self.adapters.messages,
+            self.adapters.timers,
+            self.adapters.documents,
+            self.adapters.workspaces,
+        )
 
     @functools.cached_property
     def digest_schedules(self) -> DigestSchedules:

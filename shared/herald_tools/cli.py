@@ -204,6 +204,25 @@ def _phone_region(args: argparse.Namespace) -> int:
     return 0
 
 
+def _timezone(args: argparse.Namespace) -> int:
+    from herald.bootstrap import FirestoreAdapters
+    from herald.domain.digest import zone
+
+    workspaces = FirestoreAdapters().workspaces
+    settings = workspaces.settings(args.workspace)
+    if args.clear or args.zone is not None:
+        if args.zone is not None:
+            try:
+                zone(args.zone)
+            except ValueError as problem:
+                print(f"zone {problem}", file=sys.stderr)
+                return 2
+        settings.timezone = args.zone
+        workspaces.save_settings(args.workspace, settings)
+    print(f"{args.workspace}'s time zone, for digests naming none: {settings.timezone or 'UTC'}")
+    return 0
+
+
 def _quota(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
@@ -527,6 +546,16 @@ def main(argv: list[str] | None = None) -> int:
     phone_region.add_argument("workspace")
     phone_region.add_argument("region", nargs="?", help="an ISO 3166 code: US (default), GB, ...")
     phone_region.set_defaults(run=_acting(_phone_region))
+
+    timezone = commands.add_parser(
+        "timezone",
+        parents=[target],
+        help="show or set a workspace's time zone, for digest schedules and profiles naming none",
+    )
+    timezone.add_argument("workspace")
+    timezone.add_argument("zone", nargs="?", help="an IANA zone: Europe/Paris, America/New_York")
+    timezone.add_argument("--clear", action="store_true", help="back to UTC")
+    timezone.set_defaults(run=_acting(_timezone))
 
     quota = commands.add_parser(
         "quota",

@@ -15,6 +15,7 @@ from herald.clock import now_ms
 from herald.domain.digest import MAX_ITEM_DATA_BYTES, MAX_ITEMS_KEPT
 from herald.pipeline import digesting
 from herald.pipeline.digesting import digest_record_id
+from herald.store.base import WorkspaceSettings
 from tests.unit.fakes import Pipeline
 from tests.unit.test_api import call, make_api
 
@@ -252,6 +253,31 @@ def test_a_daily_window_ends_at_the_time_in_the_users_profile_zone(
     due = dt.datetime.fromtimestamp(timer.due_ms / 1000, ZoneInfo("Asia/Tokyo"))
     assert (due.hour, due.minute) == (9, 0)
     assert 0 < timer.due_ms - now_ms() <= 24 * 3600 * 1000
+
+
+def test_a_window_whose_schedule_and_profile_name_no_zone_ends_in_the_workspaces(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    pipeline.workspaces.save_settings(WS, WorkspaceSettings(timezone="Asia/Kolkata"))
+    send(api, "a")
+    pipeline.drain()
+    (timer,) = pipeline.timers.entries.values()
+    due = dt.datetime.fromtimestamp(timer.due_ms / 1000, ZoneInfo("Asia/Kolkata"))
+    assert (due.hour, due.minute) == (9, 0)
+    # The profile's zone comes before the workspace's.
+    profile = {"profile": {**ADA, "timezone": "Asia/Tokyo"}}
+    assert call(api, "PUT", "/profiles/bob", profile).status < 300
+    send(api, "b", user="bob")
+    pipeline.drain()
+    bobs = next(t for t in pipeline.timers.entries.values() if t.message_id == record_id("bob"))
+    due = dt.datetime.fromtimestamp(bobs.due_ms / 1000, ZoneInfo("Asia/Tokyo"))
+    assert (due.hour, due.minute) == (9, 0)
+
+
+def test_a_workspace_zone_that_is_not_an_iana_zone_is_refused() -> None:
+    with pytest.raises(ValueError, match="IANA"):
+        WorkspaceSettings(timezone="Mars/Olympus")
 
 
 def test_a_user_opted_out_of_the_topic_gets_no_digest(herald: tuple[Api, Pipeline]) -> None:

@@ -36,7 +36,13 @@ from herald.pipeline.accepting import enqueued_event
 from herald.pipeline.ignoring import note_ignored
 from herald.resources.digests import check_schedule_exists, instance_path, instances_collection
 from herald.resources.preferences import topic_path
-from herald.store.base import MessageRepository, ScheduledEvent, TimerRepository, Transition
+from herald.store.base import (
+    MessageRepository,
+    ScheduledEvent,
+    TimerRepository,
+    Transition,
+    WorkspaceRepository,
+)
 from herald.store.documents import DocumentStore
 from herald.store.sizes import value_size
 
@@ -161,11 +167,13 @@ class DigestService:
         messages: MessageRepository,
         timers: TimerRepository,
         documents: DocumentStore,
+        workspaces: WorkspaceRepository | None = None,
         clock: Callable[[], int] = now_ms,
     ) -> None:
         self.messages = messages
         self.timers = timers
         self.documents = documents
+        self.workspaces = workspaces  # each workspace's time zone
         self.clock = clock
 
     def handle(self, event: EventEnvelope) -> None:
@@ -194,17 +202,20 @@ class DigestService:
             DigestSchedule(schedule_id=item.schedule_id, frequency="instant"),
         )
         self._open(workspace, record_id, item, message)
+        timezone = user_timezone(profile) or self._workspace_timezone(workspace)
         applied = self.messages.transition(
             workspace,
             record_id,
             self.consumer,
             event.id,
-            lambda current: collect(
-                current, message, digest, schedule, user_timezone(profile), self.clock()
-            ),
+            lambda current: collect(current, message, digest, schedule, timezone, self.clock()),
         )
         if applied is None:
             note_ignored(self.messages, self.consumer, event)
+
+    def _workspace_timezone(self, workspace: str) -> str | None:
+        """The zone of a schedule and a profile that name none (after it, UTC)."""
+        return self.workspaces.settings(workspace).timezone if self.workspaces else None
 
     def _open(
         self, workspace: str, record_id: str, item: DigestItemCollected, message: MessageState
