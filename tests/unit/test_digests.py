@@ -130,6 +130,34 @@ def test_the_count_threshold_releases_without_waiting(herald: tuple[Api, Pipelin
     assert "[a][b] of 2" in str(dispatch.rendered)
 
 
+def test_a_count_digest_waits_for_no_time_only_for_its_count(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    every_3 = {"schedule_id": "every-3", "frequency": "count", "is_default": True}
+    body = {"digest": {"schedules": [every_3], "template_id": "comments", "count_threshold": 3}}
+    assert call(api, "PUT", "/preferences/topics/comments", body).status == 200
+    send(api, "a")
+    send(api, "b")
+    pipeline.drain()
+    assert pipeline.timers.entries == {}  # nothing waits on the clock
+    assert pipeline.email.sent == []
+    send(api, "c")
+    pipeline.drain()
+    (dispatch,) = pipeline.email.sent
+    assert "[a][b][c] of 3" in str(dispatch.rendered)
+
+
+def test_a_count_schedule_without_a_count_threshold_is_a_400(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, _ = herald
+    every = {"schedule_id": "every", "frequency": "count"}
+    answer = call(api, "PUT", "/preferences/topics/t", {"digest": {"schedules": [every]}})
+    assert answer.status == 400
+    assert [e["field"] for e in answer.body["errors"]] == ["digest.count_threshold"]
+
+
 def test_a_user_on_the_instant_schedule_gets_each_send_at_once(
     herald: tuple[Api, Pipeline],
 ) -> None:

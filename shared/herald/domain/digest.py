@@ -20,7 +20,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from herald.domain.send import check_identifier
 
 DigestFrequency = Literal[
-    "instant", "minutes", "hourly", "daily", "weekdays", "weekly", "custom_days", "monthly"
+    "instant",
+    "minutes",
+    "hourly",
+    "daily",
+    "weekdays",
+    "weekly",
+    "custom_days",
+    "monthly",
+    "count",  # no time: released when the topic's count_threshold is reached
 ]
 DayOfWeek = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 DAYS_OF_WEEK: tuple[DayOfWeek, ...] = (
@@ -42,6 +50,7 @@ FREQUENCY_FIELDS: dict[str, frozenset[str]] = {
     "weekly": frozenset({"time", "day_of_week"}),
     "custom_days": frozenset({"time", "days_of_week"}),
     "monthly": frozenset({"time", "day_of_month"}),
+    "count": frozenset(),
 }
 
 # Bounds of one window: the items kept (the count goes on past them), the bytes of one
@@ -160,7 +169,9 @@ class TopicDigest(_Strict):
     # The template a release renders; absent: the template of the sends collected.
     template_id: str | None = None
     # Released as soon as this many items are collected, whatever the schedule.
-    count_threshold: int | None = Field(default=None, ge=1, le=MAX_COUNT_THRESHOLD)
+    count_threshold: int | None = Field(
+        default=None, ge=1, le=MAX_COUNT_THRESHOLD, validate_default=True
+    )
 
     _template = field_validator("template_id")(classmethod(lambda cls, v: check_identifier(v)))
 
@@ -175,6 +186,14 @@ class TopicDigest(_Strict):
         if all(s.disabled for s in schedules):
             raise ValueError("must have one not disabled")
         return schedules
+
+    @field_validator("count_threshold")
+    @classmethod
+    def _counted(cls, value: int | None, info: ValidationInfo) -> int | None:
+        schedules: list[DigestSchedule] = info.data.get("schedules") or []
+        if value is None and any(s.frequency == "count" for s in schedules):
+            raise ValueError("a 'count' schedule needs it")
+        return value
 
     def schedule(self, chosen: str | None) -> DigestSchedule:
         """The user's schedule: the one they chose if it is active, else the default."""
@@ -193,7 +212,8 @@ _DAYS_AHEAD = 62
 
 
 def next_release_ms(schedule: DigestSchedule, timezone: str | None, after_ms: int) -> int | None:
-    """When a window of ``schedule`` that is open at ``after_ms`` is released (None: at once).
+    """When a window of ``schedule`` that is open at ``after_ms`` is released (None: no
+    time; at once, or, for ``count``, when the topic's threshold is reached).
 
     ``minutes`` windows start at multiples of the interval since 1970; ``hourly`` ones at
     each local hour; the day-based ones at the local ``time`` of their next day, in the
@@ -201,7 +221,7 @@ def next_release_ms(schedule: DigestSchedule, timezone: str | None, after_ms: in
     time that a change of clocks skips that day is taken as the time an hour later; one
     that happens twice, at its first.
     """
-    if schedule.frequency == "instant":
+    if schedule.frequency in ("instant", "count"):
         return None
     if schedule.frequency == "minutes":
         step = (schedule.interval_minutes or 1) * 60_000

@@ -109,7 +109,8 @@ def collect(
         }
     )
     threshold = digest.count_threshold if digest else None
-    if (update["due_ms"] if state.count == 0 else state.due_ms) is None:
+    due = update["due_ms"] if state.count == 0 else state.due_ms
+    if due is None and (schedule.frequency != "count" or threshold is None):
         threshold = 1  # no schedule to wait for (the topic changed): release what came
     released = release(grown, "count", at) if threshold and state.count + 1 >= threshold else None
     if released is not None:
