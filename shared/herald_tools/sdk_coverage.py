@@ -30,8 +30,6 @@ OMISSIONS: dict[str, str] = {
         " not run; the console previews a template through the renderer sends use"
     ),
     "previews": "the mail apps and device sets of those screenshots (notifications.previews)",
-    "workspace_preferences.topics.delete_digest": "not yet: digests",
-    "workspace_preferences.topics.release_digest": "not yet: digests",
 }
 
 

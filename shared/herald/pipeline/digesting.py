@@ -34,7 +34,14 @@ from herald.ids import message_id_for
 from herald.observability import logs
 from herald.pipeline.accepting import enqueued_event
 from herald.pipeline.ignoring import note_ignored
-from herald.resources.digests import check_schedule_exists, instance_path, instances_collection
+from herald.resources.digests import (
+    ReleaseDigestBody,
+    check_schedule_exists,
+    instance_path,
+    instances_collection,
+    section_topic,
+)
+from herald.resources.parsing import parse_body
 from herald.resources.preferences import topic_path
 from herald.store.base import (
     MessageRepository,
@@ -291,6 +298,9 @@ class DigestService:
         """Releases every digest of the schedule holding items now (the api's trigger);
         how many were."""
         check_schedule_exists(self.documents, workspace, schedule_id)
+        return self._release_all(workspace, schedule_id)
+
+    def _release_all(self, workspace: str, schedule_id: str) -> int:
         request_id = uuid.uuid4().hex
         released, seen, after = 0, 0, None
         while seen < MAX_TRIGGERED and (
@@ -303,6 +313,34 @@ class DigestService:
             seen += len(page)
             after = page[-1][0]
         return released
+
+    def release_user(self, workspace: str, section_id: str, topic_id: str, body: Any) -> int:
+        """Releases the user's digests of the topic holding items now (Courier's
+        ``release_digest``), one per schedule of the topic; how many were."""
+        release_for = parse_body(ReleaseDigestBody, body)
+        topic = section_topic(self.documents, workspace, section_id, topic_id)
+        schedules = topic.digest.schedules if topic.digest else []
+        request_id = uuid.uuid4().hex
+        return sum(
+            self._trigger(
+                workspace,
+                digest_record_id(workspace, topic_id, s.schedule_id, release_for.user_id),
+                request_id,
+            )
+            for s in schedules
+        )
+
+    def turn_off(self, workspace: str, section_id: str, topic_id: str) -> int:
+        """Turns the topic's digest off (Courier's ``delete_digest``: ``digest: null``,
+        the topic kept), then releases what its digests hold rather than dropping it;
+        how many were released."""
+        topic = section_topic(self.documents, workspace, section_id, topic_id)
+        if topic.digest is None:
+            return 0
+        # Off first: a send collected meanwhile finds no schedule and is released at once.
+        off = topic.model_copy(update={"digest": None})
+        self.documents.put(workspace, topic_path(topic_id), off.model_dump(mode="json"))
+        return sum(self._release_all(workspace, s.schedule_id) for s in topic.digest.schedules)
 
     def _trigger(self, workspace: str, record_id: str, request_id: str) -> bool:
         applied = self.messages.transition(
