@@ -27,13 +27,28 @@ from herald.store.base import (
     take_lease,
 )
 from herald.store.summary_fold import fold_events
+from herald.store.template_metrics import (
+    BucketCounts,
+    CounterKey,
+    Metric,
+    Unit,
+    counted,
+    counter_keys,
+    summed,
+)
 
 
 class InMemoryMessages:
-    def __init__(self, summaries: InMemorySummaries | None = None) -> None:
+    def __init__(
+        self,
+        summaries: InMemorySummaries | None = None,
+        template_metrics: InMemoryTemplateMetrics | None = None,
+    ) -> None:
         self._lock = threading.RLock()
         # The list's read view, kept in each commit as Firestore's backend keeps it.
         self.summaries = summaries if summaries is not None else InMemorySummaries()
+        # Each template's funnel, counted in the same commit.
+        self.template_metrics = template_metrics or InMemoryTemplateMetrics()
         self.requests: dict[tuple[str, str], RequestRecord] = {}
         self.messages: dict[tuple[str, str], MessageState] = {}
         self.events: dict[tuple[str, str], list[EventEnvelope]] = {}
@@ -61,6 +76,7 @@ class InMemoryMessages:
     ) -> list[EventEnvelope]:
         stored, envelopes = sequence_events(message, events)
         key = (stored.workspace, stored.id)
+        previous = self.messages.get(key)
         self.messages[key] = stored
         self.events.setdefault(key, []).extend(envelopes)
         self.outbox.extend(envelopes)
@@ -71,7 +87,11 @@ class InMemoryMessages:
 
             def folded(current: MessageSummary | None) -> MessageSummary | None:
                 # A summary's first fold takes what the message was created with too.
-                return fold_events(current, envelopes if current else history)
+                after = fold_events(current, envelopes if current else history)
+                for found in counted(previous, stored, current, after):
+                    for counter in counter_keys(stored.template or "", stored.id, found):
+                        self.template_metrics.add(stored.workspace, counter, found.metric)
+                return after
 
             self.summaries.apply(stored.workspace, stored.id, folded)
         return envelopes
@@ -164,6 +184,30 @@ class InMemoryAttempts:
     def save(self, workspace: str, message_id: str, attempt: Attempt) -> None:
         with self._lock:
             self.attempts[(workspace, message_id, attempt.id)] = attempt.model_copy(deep=True)
+
+
+class InMemoryTemplateMetrics:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.counters: dict[tuple[str, CounterKey], dict[str, int]] = {}
+
+    def add(self, workspace: str, counter: CounterKey, metric: Metric) -> None:
+        with self._lock:
+            counts = self.counters.setdefault((workspace, counter), {})
+            counts[metric] = counts.get(metric, 0) + 1
+
+    def counts(
+        self, workspace: str, template: str, unit: Unit, start_ms: int, end_ms: int
+    ) -> list[BucketCounts]:
+        with self._lock:
+            rows = [
+                (key.bucket_ms, key.channel, key.provider, dict(counts))
+                for (ws, key), counts in self.counters.items()
+                if ws == workspace
+                and (key.template, key.unit) == (template, unit)
+                and start_ms <= key.bucket_ms < end_ms
+            ]
+        return summed(rows)
 
 
 class InMemorySummaries:
