@@ -5,11 +5,11 @@ channel and provider, read from the counters each message's commits keep
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, get_args
 
 from herald.clock import now_ms
+from herald.domain.send import duration_ms
 from herald.errors import ValidationFailed
 from herald.store.template_metrics import (
     METRICS,
@@ -36,25 +36,16 @@ MAX_PARAM_CHARS = 40
 # The counters a granularity's buckets are made of.
 UNIT_OF: dict[str, Unit] = {"HOUR": "hour", "DAY": "day", "WEEK": "day", "MONTH": "month"}
 
-_DURATION = re.compile(
-    r"P(?:(?P<weeks>\d{1,4})W)?(?:(?P<days>\d{1,5})D)?"
-    r"(?:T(?:(?P<hours>\d{1,6})H)?(?:(?P<minutes>\d{1,7})M)?(?:(?P<seconds>\d{1,9})S)?)?"
-)
-
 
 def parse_lookback(text: str) -> int:
     """An ISO 8601 duration of weeks, days, hours, minutes and seconds, in ms (> 0)."""
-    found = _DURATION.fullmatch(text) if len(text) <= MAX_PARAM_CHARS else None
-    if found is None or text.endswith("T") or text == "P":
+    ms = duration_ms(text)
+    if ms is None:
         raise ValidationFailed.of(
             "lookback",
-            "must be an ISO 8601 duration of weeks, days, hours, minutes or"
-            " seconds, e.g. P30D, P12W, PT12H",
+            "must be an ISO 8601 duration of weeks, days, hours, minutes or seconds,"
+            " e.g. P30D, P12W, PT12H",
         )
-    parts = {name: int(value or 0) for name, value in found.groupdict().items()}
-    ms = (
-        ((parts["weeks"] * 7 + parts["days"]) * 24 + parts["hours"]) * 60 + parts["minutes"]
-    ) * 60_000 + parts["seconds"] * 1000
     if ms <= 0:
         raise ValidationFailed.of("lookback", "must be longer than nothing")
     return ms
