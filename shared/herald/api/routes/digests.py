@@ -17,7 +17,7 @@ TAG = "Digests"
     tag=TAG,
     description=(
         "One per user on the schedule: the open window's count of collected sends;"
-        " `404` for a schedule no topic has."
+        " `404` for a schedule no topic has and no user's digest was ever on."
     ),
     answers=(Answer(200, g.DigestInstancePage, "a page of the schedule's digests"),),
     query=(
@@ -40,7 +40,8 @@ def list_instances(ctx: Context) -> HttpResponse:
     tag=TAG,
     description=(
         "Releases every digest of the schedule holding items (up to 1,000 a call) as one"
-        " message each, instead of waiting for the schedule; `404` for a schedule no topic has."
+        " message each, instead of waiting for the schedule; `404` for a schedule no topic"
+        " has and no user's digest was ever on."
     ),
     answers=(NO_CONTENT,),
 )
