@@ -27,9 +27,13 @@ from herald.store.base import (
     Transition,
 )
 from herald.store.template_metrics import (
+    DAY_MS,
+    HOUR_MS,
     UNITS,
     BucketCounts,
     TemplateMetricsRepository,
+    TooManyCounters,
+    Unit,
     bucket_start,
 )
 
@@ -376,9 +380,6 @@ class KeyRepositoryContract:
         assert {mine.key_id, theirs.key_id} <= every
 
 
-DAY_MS = 86_400_000
-
-
 def sent_through(results: list[DeliveryResult]) -> Callable[[MessageState], Transition | None]:
     """The message settled with ``results``: sent by the last, the others failed."""
 
@@ -444,6 +445,57 @@ class TemplateMetricsContract:
         assert template_metrics.counts(workspace, "welcome", "hour", end, end + DAY_MS) == []
         assert template_metrics.counts(workspace, "other", "hour", start, end) == []
         assert template_metrics.counts(workspace + "-other", "welcome", "hour", start, end) == []
+
+    def test_an_hour_is_counted_in_its_day_and_read_back_from_it(
+        self,
+        messages: MessageRepository,
+        template_metrics: TemplateMetricsRepository,
+        workspace: str,
+    ) -> None:
+        midnight = bucket_start("day", now_ms())
+        for at in (midnight - HOUR_MS // 2, midnight + HOUR_MS // 2, midnight + 5 * HOUR_MS + 1):
+            send_templated(messages, workspace, at)
+        start, end = midnight - DAY_MS, midnight + DAY_MS
+
+        def sent(unit: Unit, start: int, end: int) -> list[tuple[int, int]]:
+            found = template_metrics.counts(workspace, "welcome", unit, start, end)
+            return [(row.bucket_ms, row.counts["sent"]) for row in found]
+
+        assert sent("hour", start, end) == [
+            (midnight - HOUR_MS, 1),
+            (midnight, 1),
+            (midnight + 5 * HOUR_MS, 1),
+        ]
+        assert sent("day", start, end) == [(midnight - DAY_MS, 1), (midnight, 2)]
+        # A window from within a day takes that day's later hours only.
+        assert sent("hour", midnight + HOUR_MS, end) == [(midnight + 5 * HOUR_MS, 1)]
+
+    def test_a_read_takes_counters_up_to_its_bound_and_refuses_more(
+        self,
+        messages: MessageRepository,
+        template_metrics: TemplateMetricsRepository,
+        workspace: str,
+    ) -> None:
+        midnight = bucket_start("day", now_ms())
+        for days_ago in range(4):  # four counters, a day each
+            send_templated(messages, workspace, midnight - days_ago * DAY_MS)
+        template_metrics.most = 3
+        three = template_metrics.counts(
+            workspace, "welcome", "day", midnight - 2 * DAY_MS, midnight + DAY_MS
+        )
+        assert [row.counts["sent"] for row in three] == [1, 1, 1]
+        with pytest.raises(TooManyCounters):
+            template_metrics.counts(
+                workspace, "welcome", "day", midnight - 3 * DAY_MS, midnight + DAY_MS
+            )
+
+
+def send_templated(messages: MessageRepository, workspace: str, at: int) -> None:
+    """A message of the template "welcome" sent at ``at``."""
+    message = new_message(workspace).model_copy(update={"template": "welcome"})
+    create(messages, message)
+    sent = DeliveryResult(channel="email", provider="smtp", outcome=ChannelOutcome.SENT, at_ms=at)
+    messages.transition(workspace, message.id, "deliver", "settle", sent_through([sent]))
 
 
 def totals(rows: list[BucketCounts]) -> dict[tuple[str, str], dict[str, int]]:

@@ -11,9 +11,13 @@ import pytest
 from herald.api.http import Api
 from herald.clock import now_ms
 from herald.domain.feedback import Feedback, FeedbackKind
+from herald.domain.message import ChannelOutcome, DeliveryResult
 from herald.errors import PermanentProviderError, ValidationFailed
 from herald.events.registry import spec_for
-from herald.resources.notification_metrics import window
+from herald.resources.notification_metrics import NotificationMetrics, window
+from herald.store.memory import InMemoryMessages
+from herald.store.template_metrics import Counted, increments
+from tests.contract.store import create, new_message, sent_through
 from tests.unit.fakes import Pipeline
 from tests.unit.test_api import call, make_api
 
@@ -173,3 +177,79 @@ def test_a_malformed_window_is_a_400_naming_its_field(
     answer = call(api, "GET", "/notifications/welcome/metrics", **query)
     assert answer.status == 400
     assert [e["field"] for e in answer.body["errors"]] == [field]
+
+
+def funnel_of(metrics: NotificationMetrics, granularity: str, start: str, end: str) -> list[int]:
+    """Each bucket's messages sent, oldest first."""
+    query = {"granularity": granularity, "start": start, "end": end}
+    series = metrics.funnel(WS, "welcome", query)["series"]
+    return [sum(row["sent"] for row in bucket["data"]) for bucket in series]
+
+
+def sent_at(messages: InMemoryMessages, at: str) -> None:
+    """A message of "welcome" sent at ``at``, its settling event delivered twice."""
+    message = new_message(WS).model_copy(update={"template": "welcome"})
+    create(messages, message)
+    result = DeliveryResult(
+        channel="email", provider="smtp", outcome=ChannelOutcome.SENT, at_ms=ms(at)
+    )
+    for _ in range(2):
+        messages.transition(WS, message.id, "deliver", "settle", sent_through([result]))
+
+
+def test_weeks_and_months_are_summed_from_days_counting_each_message_once() -> None:
+    messages = InMemoryMessages()
+    metrics = NotificationMetrics(messages.template_metrics, clock=lambda: 0)
+    for at in (
+        "2026-01-31T23:30:00+00:00",
+        "2026-02-01T00:30:00+00:00",
+        "2026-02-09T12:00:00+00:00",
+    ):
+        sent_at(messages, at)
+    # 2026-02-01 is a Sunday: Saturday's send is the week before's.
+    weeks = funnel_of(metrics, "WEEK", "2026-01-25T00:00:00Z", "2026-02-15T00:00:00Z")
+    assert weeks == [1, 1, 1]
+    months = funnel_of(metrics, "MONTH", "2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z")
+    assert months == [1, 2]
+    days = funnel_of(metrics, "DAY", "2026-01-31T00:00:00Z", "2026-02-02T00:00:00Z")
+    assert days == [1, 1]
+
+
+def test_a_window_of_more_counters_than_a_read_takes_is_a_400_naming_it() -> None:
+    messages = InMemoryMessages()
+    now = ms("2026-02-03T12:00:00+00:00")
+    metrics = NotificationMetrics(messages.template_metrics, clock=lambda: now)
+    for at in ("2026-02-01T12:00:00+00:00", "2026-02-02T12:00:00+00:00"):
+        sent_at(messages, at)  # a counter each day
+    messages.template_metrics.most = 2
+    assert funnel_of(metrics, "DAY", "2026-02-01T00:00:00Z", "2026-02-04T00:00:00Z") == [1, 1, 0]
+    messages.template_metrics.most = 1
+    for query, field in (
+        ({"start": "2026-02-01T00:00:00Z", "end": "2026-02-04T00:00:00Z"}, "start"),
+        ({"lookback": "P3D"}, "lookback"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            metrics.funnel(WS, "welcome", query)
+        assert refused.value.errors[0].field == field
+
+
+def test_week_and_month_windows_are_bounded_by_the_days_a_read_takes() -> None:
+    at = ms("2026-07-01T00:00:00+00:00")
+    assert window({"granularity": "WEEK", "lookback": "P26W"}, at)[0] == "WEEK"
+    assert window({"granularity": "MONTH", "lookback": "P186D"}, at)[0] == "MONTH"
+    for granularity, lookback in (("WEEK", "P182DT1S"), ("MONTH", "P186DT1S")):
+        with pytest.raises(ValidationFailed) as refused:
+            window({"granularity": granularity, "lookback": lookback}, at)
+        assert refused.value.errors[0].field == "lookback"
+
+
+def test_one_counted_change_is_one_counter_write_holding_its_day_and_hour() -> None:
+    at = ms("2026-02-01T05:30:00+00:00")
+    changes = increments("welcome", "m1", [Counted("sent", "email", "smtp", at)])
+    assert [(key.day_ms, key.channel, key.provider) for key in changes] == [
+        (ms("2026-02-01T00:00:00+00:00"), "email", "smtp")
+    ]
+    assert list(changes.values()) == [{("sent",): 1, ("hours", "h05", "sent"): 1}]
+    # A failure on one provider and a send on another: a counter each.
+    both = [Counted("errors", "email", "first", at), Counted("sent", "email", "second", at)]
+    assert len(increments("welcome", "m1", both)) == 2

@@ -12,9 +12,12 @@ from herald.clock import now_ms
 from herald.domain.send import duration_ms
 from herald.errors import ValidationFailed
 from herald.store.template_metrics import (
+    DAY_MS,
+    HOUR_MS,
     METRICS,
     BucketCounts,
     TemplateMetricsRepository,
+    TooManyCounters,
     Unit,
     bucket_start,
     month_after,
@@ -22,19 +25,19 @@ from herald.store.template_metrics import (
 
 Granularity = Literal["HOUR", "DAY", "WEEK", "MONTH"]
 DEFAULT_LOOKBACK = "P30D"
-HOUR_MS, DAY_MS = 3_600_000, 86_400_000
 # The widest window each granularity covers: Courier's for HOUR and DAY; WEEK and MONTH,
-# uncapped there, are bounded here by the counters one window reads.
+# uncapped there, are summed from days here, so bounded to keep a read of their days'
+# counters (days x shards per channel and provider) well under what one read takes.
 MAX_SPAN_MS: dict[str, int] = {
     "HOUR": 7 * DAY_MS,
     "DAY": 90 * DAY_MS,
-    "WEEK": 104 * 7 * DAY_MS,
-    "MONTH": 120 * 31 * DAY_MS,
+    "WEEK": 26 * 7 * DAY_MS,
+    "MONTH": 6 * 31 * DAY_MS,
 }
 MAX_BUCKETS = 1000
 MAX_PARAM_CHARS = 40
-# The counters a granularity's buckets are made of.
-UNIT_OF: dict[str, Unit] = {"HOUR": "hour", "DAY": "day", "WEEK": "day", "MONTH": "month"}
+# The counters a granularity's buckets are made of: hours, or days summed.
+UNIT_OF: dict[str, Unit] = {"HOUR": "hour", "DAY": "day", "WEEK": "day", "MONTH": "day"}
 
 
 def parse_lookback(text: str) -> int:
@@ -133,7 +136,14 @@ class NotificationMetrics:
             at = next_bucket(granularity, at)
         if len(buckets) > MAX_BUCKETS:
             raise ValidationFailed.of("granularity", f"at most {MAX_BUCKETS} buckets a series")
-        counted = self.metrics.counts(workspace, template_id, UNIT_OF[granularity], start, end)
+        try:
+            counted = self.metrics.counts(workspace, template_id, UNIT_OF[granularity], start, end)
+        except TooManyCounters:
+            raise ValidationFailed.of(
+                "start" if "start" in query else "lookback",
+                f"this window holds more than {self.metrics.most:,} of the template's counters"
+                " (one a day per channel, provider and shard): choose a shorter one",
+            ) from None
         data: dict[int, dict[tuple[str, str], dict[str, int]]] = {}
         for row in counted:
             _add(data, floor_to(granularity, row.bucket_ms), row)

@@ -54,13 +54,15 @@ from herald.store.firestore_transactions import run_transaction
 from herald.store.firestore_writes import stage_create, stage_set
 from herald.store.summary_fold import fold_events
 from herald.store.template_metrics import (
+    MAX_COUNTERS_READ,
     BucketCounts,
     Counted,
-    CounterKey,
     Unit,
+    apply,
+    bucket_start,
     counted,
-    counter_keys,
-    summed,
+    in_window,
+    increments,
 )
 
 
@@ -158,23 +160,11 @@ class FirestoreMessages(_Paths):
         return envelopes
 
     def _stage_counts(self, writer: Any, message: MessageState, found: list[Counted]) -> None:
-        """One increment per counter (each unit's bucket, channel, provider and shard)."""
-        increments: dict[CounterKey, dict[str, int]] = {}
-        for one in found:
-            for key in counter_keys(message.template or "", message.id, one):
-                by_metric = increments.setdefault(key, {})
-                by_metric[one.metric] = by_metric.get(one.metric, 0) + 1
+        """One write per counter the transition adds to (its day, channel and provider)."""
         counters = self.workspace(message.workspace).collection(TEMPLATE_METRICS)
-        for key, by_metric in increments.items():
-            fields: dict[str, Any] = {
-                "template": key.template,
-                "unit": key.unit,
-                "bucket_ms": key.bucket_ms,
-                "channel": key.channel,
-                "provider": key.provider,
-            }
-            for metric, n in by_metric.items():
-                fields[metric] = firestore.Increment(n)
+        for key, added in increments(message.template or "", message.id, found).items():
+            fields = key.identity()
+            apply(fields, added, lambda _, n: firestore.Increment(n))
             writer.set(counters.document(key.document_id()), fields, merge=True)
 
     def get_request(self, workspace: str, request_id: str) -> RequestRecord | None:
@@ -403,11 +393,13 @@ class FirestoreSummaries(_Paths):
 
 
 TEMPLATE_METRICS = "template_metrics"
-# Counters one window reads at most (its buckets x channels and providers x shards).
-MAX_COUNTERS_READ = 20_000
 
 
 class FirestoreTemplateMetrics(_Paths):
+    def __init__(self, client: firestore.Client, most: int = MAX_COUNTERS_READ) -> None:
+        super().__init__(client)
+        self.most = most
+
     def counts(
         self, workspace: str, template: str, unit: Unit, start_ms: int, end_ms: int
     ) -> list[BucketCounts]:
@@ -415,17 +407,13 @@ class FirestoreTemplateMetrics(_Paths):
             self.workspace(workspace)
             .collection(TEMPLATE_METRICS)
             .where(filter=FieldFilter("template", "==", template))
-            .where(filter=FieldFilter("unit", "==", unit))
-            .where(filter=FieldFilter("bucket_ms", ">=", start_ms))
-            .where(filter=FieldFilter("bucket_ms", "<", end_ms))
-            .limit(MAX_COUNTERS_READ)
+            .where(filter=FieldFilter("day_ms", ">=", bucket_start("day", start_ms)))
+            .where(filter=FieldFilter("day_ms", "<", end_ms))
+            .limit(self.most + 1)  # one past the bound tells a window that has more
         )
         with _span("query", TEMPLATE_METRICS):
-            rows = [
-                (doc["bucket_ms"], doc["channel"], doc["provider"], doc)
-                for doc in (snap.to_dict() or {} for snap in query.stream())
-            ]
-        return summed(rows)
+            counters = [snap.to_dict() or {} for snap in query.stream()]
+        return in_window(unit, counters, start_ms, end_ms, self.most)
 
 
 class FirestoreKeys:

@@ -65,11 +65,8 @@ COMPOSITE_INDEXES: tuple[CompositeIndex, ...] = (
     CompositeIndex(
         "messages", (("status", "ASCENDING"), ("updated_ms", "ASCENDING")), "COLLECTION_GROUP"
     ),
-    # FirestoreTemplateMetrics.counts: a template's counters of one unit over a window.
-    CompositeIndex(
-        "template_metrics",
-        (("template", "ASCENDING"), ("unit", "ASCENDING"), ("bucket_ms", "ASCENDING")),
-    ),
+    # FirestoreTemplateMetrics.counts: a template's counters of the days of a window.
+    CompositeIndex("template_metrics", (("template", "ASCENDING"), ("day_ms", "ASCENDING"))),
 )
 
 # Single fields queried across workspaces (collection-group scope is not automatic).
@@ -164,4 +161,5 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("template_metrics", "clicked"),
     ("template_metrics", "errors"),
     ("template_metrics", "undeliverable"),
+    ("template_metrics", "hours"),  # a map: its hours' counts are left out with it
 )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from herald.clock import now_ms
 from herald.domain.message import MessageState, RequestRecord
@@ -28,13 +30,16 @@ from herald.store.base import (
 )
 from herald.store.summary_fold import fold_events
 from herald.store.template_metrics import (
+    MAX_COUNTERS_READ,
     BucketCounts,
     CounterKey,
-    Metric,
+    Increments,
     Unit,
+    apply,
+    bucket_start,
     counted,
-    counter_keys,
-    summed,
+    in_window,
+    increments,
 )
 
 
@@ -88,9 +93,9 @@ class InMemoryMessages:
             def folded(current: MessageSummary | None) -> MessageSummary | None:
                 # A summary's first fold takes what the message was created with too.
                 after = fold_events(current, envelopes if current else history)
-                for found in counted(previous, stored, current, after):
-                    for counter in counter_keys(stored.template or "", stored.id, found):
-                        self.template_metrics.add(stored.workspace, counter, found.metric)
+                found = counted(previous, stored, current, after)
+                for key, added in increments(stored.template or "", stored.id, found).items():
+                    self.template_metrics.add(stored.workspace, key, added)
                 return after
 
             self.summaries.apply(stored.workspace, stored.id, folded)
@@ -187,27 +192,28 @@ class InMemoryAttempts:
 
 
 class InMemoryTemplateMetrics:
-    def __init__(self) -> None:
+    def __init__(self, most: int = MAX_COUNTERS_READ) -> None:
         self._lock = threading.Lock()
-        self.counters: dict[tuple[str, CounterKey], dict[str, int]] = {}
+        self.most = most
+        # Each counter as Firestore stores it: its identity, day counts and map of hours.
+        self.counters: dict[tuple[str, CounterKey], dict[str, Any]] = {}
 
-    def add(self, workspace: str, counter: CounterKey, metric: Metric) -> None:
+    def add(self, workspace: str, key: CounterKey, added: Increments) -> None:
         with self._lock:
-            counts = self.counters.setdefault((workspace, counter), {})
-            counts[metric] = counts.get(metric, 0) + 1
+            counter = self.counters.setdefault((workspace, key), key.identity())
+            apply(counter, added, lambda value, n: (value or 0) + n)
 
     def counts(
         self, workspace: str, template: str, unit: Unit, start_ms: int, end_ms: int
     ) -> list[BucketCounts]:
+        first_day = bucket_start("day", start_ms)
         with self._lock:
-            rows = [
-                (key.bucket_ms, key.channel, key.provider, dict(counts))
-                for (ws, key), counts in self.counters.items()
-                if ws == workspace
-                and (key.template, key.unit) == (template, unit)
-                and start_ms <= key.bucket_ms < end_ms
-            ]
-        return summed(rows)
+            found = [
+                copy.deepcopy(counter)
+                for (ws, key), counter in self.counters.items()
+                if ws == workspace and key.template == template and first_day <= key.day_ms < end_ms
+            ][: self.most + 1]
+        return in_window(unit, found, start_ms, end_ms, self.most)
 
 
 class InMemorySummaries:

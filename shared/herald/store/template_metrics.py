@@ -4,10 +4,14 @@ A message is counted in the commit of the transition that changes it, beside its
 ``sent`` and ``errors`` once per channel result the transition adds (a provider's failure is
 an error even when another then sends it), and ``delivered``, ``opened``, ``clicked`` and
 ``undeliverable`` when the summary first shows them. A redelivered event changes neither
-the message nor its summary, so it counts nothing twice. Counts are kept per template, UTC
-hour, day and month, channel and provider, each spread over a few shards so that a busy
-template's counters take their writes in parallel; reading a window reads its buckets'
-counters by an indexed query, never the messages.
+the message nor its summary, so it counts nothing twice.
+
+Each counted change costs one counter write: a counter is a template's UTC day on one
+channel and provider, in one of ``SHARDS`` shards, holding the day's counts and, in a map,
+each hour's. Hours are read from their day's counters, and weeks and months are summed
+from days, so a commit writes one counter rather than one per granularity. Reading a window
+reads its days' counters by an indexed query, never the messages, and at most
+``MAX_COUNTERS_READ`` of them.
 """
 
 from __future__ import annotations
@@ -15,9 +19,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState
 from herald.domain.status import MessageStatus
@@ -25,11 +29,22 @@ from herald.store.base import MessageSummary
 
 Metric = Literal["sent", "delivered", "opened", "clicked", "errors", "undeliverable"]
 METRICS: tuple[Metric, ...] = ("sent", "delivered", "opened", "clicked", "errors", "undeliverable")
-Unit = Literal["hour", "day", "month"]
-UNITS: tuple[Unit, ...] = ("hour", "day", "month")
-# A counter takes about one write a second; a template's sends spread over this many.
-SHARDS = 8
+Unit = Literal["hour", "day"]  # the buckets counters keep
+UNITS: tuple[Unit, ...] = ("hour", "day")
+Grid = Literal["hour", "day", "month"]  # the UTC grids a bucket starts on
+HOUR_MS, DAY_MS = 3_600_000, 86_400_000
+# A counter takes about one write a second (Firestore's sustained rate for a document), so
+# a template's counted changes on one channel and provider are spread over this many: it
+# sustains about 20 a second, above a list send's goal of 18.6 messages a second.
+SHARDS = 20
+# The counters one read may take (a window's days x channels and providers x shards).
+MAX_COUNTERS_READ = 20_000
+HOURS = "hours"  # the map of a counter's hours, keyed "h00" to "h23"
 UNKNOWN = "unknown"  # the channel or provider of a message that reached none
+
+
+class TooManyCounters(Exception):
+    """A window's counters are more than one read takes."""
 
 
 @dataclass(frozen=True)
@@ -44,19 +59,31 @@ class Counted:
 
 @dataclass(frozen=True)
 class CounterKey:
+    """A template's UTC day on one channel and provider, in one shard."""
+
     template: str
-    unit: Unit
-    bucket_ms: int
+    day_ms: int
     channel: str
     provider: str
     shard: int
 
     def document_id(self) -> str:
         """A counter's id: a hash, so that no template id can make two keys one."""
-        parts = "\x00".join(
-            (self.template, self.unit, str(self.bucket_ms), self.channel, self.provider)
-        )
+        parts = "\x00".join((self.template, str(self.day_ms), self.channel, self.provider))
         return hashlib.sha256(f"{parts}\x00{self.shard}".encode()).hexdigest()[:40]
+
+    def identity(self) -> dict[str, Any]:
+        """The fields a counter is found and reported by."""
+        return {
+            "template": self.template,
+            "day_ms": self.day_ms,
+            "channel": self.channel,
+            "provider": self.provider,
+        }
+
+
+# A counter's increments: a day's metric ("sent",) or an hour's ("hours", "h07", "sent").
+Increments = dict[tuple[str, ...], int]
 
 
 @dataclass(frozen=True)
@@ -70,19 +97,22 @@ class BucketCounts:
 
 
 class TemplateMetricsRepository(Protocol):
+    most: int  # the counters one read takes at most
+
     def counts(
         self, workspace: str, template: str, unit: Unit, start_ms: int, end_ms: int
     ) -> list[BucketCounts]:
-        """The counts of the template's buckets of ``unit`` starting in [start, end)."""
+        """The counts of the template's buckets of ``unit`` starting in [start, end);
+        ``TooManyCounters`` when the window's counters are more than one read takes."""
         ...
 
 
-def bucket_start(unit: Unit, at_ms: int) -> int:
+def bucket_start(grid: Grid, at_ms: int) -> int:
     """The start of the UTC hour, day or month ``at_ms`` falls in."""
     at = dt.datetime.fromtimestamp(at_ms / 1000, dt.UTC)
-    if unit == "hour":
+    if grid == "hour":
         start = at.replace(minute=0, second=0, microsecond=0)
-    elif unit == "day":
+    elif grid == "day":
         start = at.replace(hour=0, minute=0, second=0, microsecond=0)
     else:
         start = at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -92,27 +122,66 @@ def bucket_start(unit: Unit, at_ms: int) -> int:
 def month_after(start_ms: int) -> int:
     at = dt.datetime.fromtimestamp(start_ms / 1000, dt.UTC)
     days = calendar.monthrange(at.year, at.month)[1]
-    return start_ms + days * 86_400_000
+    return start_ms + days * DAY_MS
 
 
 def shard_of(message_id: str) -> int:
     return int(hashlib.sha256(message_id.encode()).hexdigest()[:8], 16) % SHARDS
 
 
-def counter_keys(template: str, message_id: str, counted: Counted) -> list[CounterKey]:
-    """The counters (one per unit) a counted message adds one to."""
+def hour_field(at_ms: int) -> str:
+    return f"h{(at_ms - bucket_start('day', at_ms)) // HOUR_MS:02d}"
+
+
+def increments(
+    template: str, message_id: str, found: Iterable[Counted]
+) -> dict[CounterKey, Increments]:
+    """What a transition adds to its template's counters: one counter per day, channel and
+    provider it counts on (usually one), in the message's shard."""
     shard = shard_of(message_id)
+    changes: dict[CounterKey, Increments] = {}
+    for one in found:
+        key = CounterKey(template, bucket_start("day", one.at_ms), one.channel, one.provider, shard)
+        added = changes.setdefault(key, {})
+        for path in ((one.metric,), (HOURS, hour_field(one.at_ms), one.metric)):
+            added[path] = added.get(path, 0) + 1
+    return changes
+
+
+def apply(counter: dict[str, Any], added: Increments, add: Callable[[Any, int], Any]) -> None:
+    """Sets each field ``added`` names, in the counter's maps, to ``add(its value, n)``."""
+    for path, n in added.items():
+        *maps, metric = path
+        leaf = counter
+        for name in maps:
+            leaf = leaf.setdefault(name, {})
+        leaf[metric] = add(leaf.get(metric), n)
+
+
+def rows(unit: Unit, counter: Mapping[str, Any]) -> list[tuple[int, str, str, dict[str, int]]]:
+    """A stored counter's buckets of ``unit``: (bucket, channel, provider, counts)."""
+    day, channel, provider = counter["day_ms"], counter["channel"], counter["provider"]
+    if unit == "day":
+        return [(day, channel, provider, {m: counter[m] for m in METRICS if m in counter})]
     return [
-        CounterKey(
-            template,
-            unit,
-            bucket_start(unit, counted.at_ms),
-            counted.channel,
-            counted.provider,
-            shard,
-        )
-        for unit in UNITS
+        (day + int(hour[1:]) * HOUR_MS, channel, provider, dict(counts))
+        for hour, counts in sorted((counter.get(HOURS) or {}).items())
     ]
+
+
+def in_window(
+    unit: Unit,
+    counters: Sequence[Mapping[str, Any]],
+    start_ms: int,
+    end_ms: int,
+    most: int = MAX_COUNTERS_READ,
+) -> list[BucketCounts]:
+    """The counters' buckets of ``unit`` starting in [start, end), summed over shards;
+    ``TooManyCounters`` when there are more than ``most`` counters."""
+    if len(counters) > most:
+        raise TooManyCounters(f"more than {most} counters")
+    found = [row for c in counters for row in rows(unit, c) if start_ms <= row[0] < end_ms]
+    return summed(found)
 
 
 def _new_results(before: MessageState | None, after: MessageState) -> list[DeliveryResult]:
@@ -161,11 +230,11 @@ def counted(
     return found
 
 
-def summed(rows: Sequence[tuple[int, str, str, dict[str, int]]]) -> list[BucketCounts]:
+def summed(found: Sequence[tuple[int, str, str, dict[str, int]]]) -> list[BucketCounts]:
     """Shards' rows (bucket, channel, provider, counts) summed per bucket, channel and
     provider, oldest bucket first."""
     totals: dict[tuple[int, str, str], dict[str, int]] = {}
-    for bucket_ms, channel, provider, counts in rows:
+    for bucket_ms, channel, provider, counts in found:
         total = totals.setdefault((bucket_ms, channel, provider), dict.fromkeys(METRICS, 0))
         for metric in METRICS:
             total[metric] += int(counts.get(metric, 0))
