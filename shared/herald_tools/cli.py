@@ -136,7 +136,10 @@ def _cost(args: argparse.Namespace) -> int:
             measured = ", ".join(f"{n} {d:.0f} ms" for n, d in sorted(durations.items()))
             print(f"measured mean durations from {args.trace_dir}: {measured}\n")
     profiles = default_profiles(
-        args.sends_per_month, durations_ms=durations, endpoint_share=args.endpoint_share
+        args.sends_per_month,
+        durations_ms=durations,
+        endpoint_share=args.endpoint_share,
+        templated_share=args.templated_share,
     )
     report = estimate(profiles)
     print(render_table(report))
@@ -500,6 +503,12 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=0.0,
         help="share of sends whose workspace has webhook endpoints (0 to 1; default 0)",
+    )
+    cost.add_argument(
+        "--templated-share",
+        type=float,
+        default=1.0,
+        help="share of sends naming a stored template, counted in its metrics (0 to 1; default 1)",
     )
     cost.set_defaults(run=_cost)
 
