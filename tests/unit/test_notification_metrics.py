@@ -241,6 +241,7 @@ def test_week_and_month_windows_are_bounded_by_the_days_a_read_takes() -> None:
         with pytest.raises(ValidationFailed) as refused:
             window({"granularity": granularity, "lookback": lookback}, at)
         assert refused.value.errors[0].field == "lookback"
+        assert refused.value.errors[0].reason.endswith("choose a shorter window")
 
 
 def test_one_counted_change_is_one_counter_write_holding_its_day_and_hour() -> None:

@@ -108,8 +108,9 @@ def window(query: Mapping[str, str], now: int) -> tuple[str, int, int]:
         field = "lookback"
     if end - start > MAX_SPAN_MS[granularity]:
         days = MAX_SPAN_MS[granularity] // DAY_MS
+        instead = "a coarser granularity" if granularity in ("HOUR", "DAY") else "a shorter window"
         raise ValidationFailed.of(
-            field, f"a {granularity} series spans at most {days} days: choose a coarser one"
+            field, f"a {granularity} series spans at most {days} days: choose {instead}"
         )
     return granularity, floor_to(granularity, start), ceil_to(granularity, end)
 

@@ -20,8 +20,9 @@ TAG = "Notifications"
         " of the window comes back, quiet ones with empty `data`; the window is snapped"
         " outwards onto the granularity's UTC grid (`WEEK`s start on Sunday) and the snapped"
         " `start` and `end` returned. An unknown template has only quiet buckets. `HOUR`"
-        " spans at most 7 days, `DAY` 90, `WEEK` 104 weeks, `MONTH` 120 months; a wider"
-        " window is a `400` naming `start` or `lookback`."
+        " spans at most 7 days, `DAY` 90, `WEEK` 26 weeks, `MONTH` 186 days; a wider"
+        " window, or one holding more counters than a read takes, is a `400` naming"
+        " `start` or `lookback`."
     ),
     answers=(Answer(200, m.NotificationMetrics, "the template's series"),),
     query=(
