@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from herald.resources.digests import DigestSchedules
     from herald.resources.inbox import InboxService
     from herald.resources.messages import MessageReader
+    from herald.resources.notification_metrics import NotificationMetrics
     from herald.resources.quotas import QuotaSettings
     from herald.resources.suppressions import SuppressionList
     from herald.resources.webhook_endpoints import EndpointService
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     )
     from herald.store.documents import DocumentStore
     from herald.store.inbox_watch import InboxWatch
+    from herald.store.template_metrics import TemplateMetricsRepository
 
 
 # Every delivery needs its workspace's settings: read once a minute per instance at most.
@@ -92,6 +94,9 @@ class Adapters(Protocol):
 
     @property
     def summaries(self) -> SummaryRepository: ...
+
+    @property
+    def template_metrics(self) -> TemplateMetricsRepository: ...
 
     @property
     def timers(self) -> TimerRepository: ...
@@ -229,6 +234,12 @@ class FirestoreAdapters:
         return FirestoreSummaries(self.client)
 
     @functools.cached_property
+    def template_metrics(self) -> TemplateMetricsRepository:
+        from herald.store.firestore import FirestoreTemplateMetrics
+
+        return FirestoreTemplateMetrics(self.client)
+
+    @functools.cached_property
     def timers(self) -> TimerRepository:
         from herald.store.firestore import FirestoreTimers
 
@@ -316,6 +327,7 @@ class MemoryAdapters:
             InMemoryMessages,
             InMemorySummaries,
             InMemorySweep,
+            InMemoryTemplateMetrics,
             InMemoryTimers,
             InMemoryWorkspaces,
         )
@@ -324,8 +336,10 @@ class MemoryAdapters:
         self.callbacks = callbacks or CallbackSettings()
         self.links = links or link_maker(self.settings)
         self.summaries = InMemorySummaries()
-        # The list's view is kept in each commit of the message, as on Firestore.
-        self.messages = InMemoryMessages(self.summaries)
+        self.template_metrics = InMemoryTemplateMetrics()
+        # The list's view and the templates' counts are kept in each commit of the
+        # message, as on Firestore.
+        self.messages = InMemoryMessages(self.summaries, self.template_metrics)
         self.attempts = InMemoryAttempts()
         self.timers = InMemoryTimers()
         self.workspaces = InMemoryWorkspaces()
@@ -683,7 +697,18 @@ class Services:
     def digest(self) -> DigestService:
         from herald.pipeline.digesting import DigestService
 
-        return DigestService(self.adapters.messages, self.adapters.timers, self.adapters.documents)
+        return DigestService(
+            self.adapters.messages,
+            self.adapters.timers,
+            self.adapters.documents,
+            self.adapters.workspaces,
+        )
+
+    @functools.cached_property
+    def notification_metrics(self) -> NotificationMetrics:
+        from herald.resources.notification_metrics import NotificationMetrics
+
+        return NotificationMetrics(self.adapters.template_metrics)
 
     @functools.cached_property
     def digest_schedules(self) -> DigestSchedules:

@@ -136,7 +136,10 @@ def _cost(args: argparse.Namespace) -> int:
             measured = ", ".join(f"{n} {d:.0f} ms" for n, d in sorted(durations.items()))
             print(f"measured mean durations from {args.trace_dir}: {measured}\n")
     profiles = default_profiles(
-        args.sends_per_month, durations_ms=durations, endpoint_share=args.endpoint_share
+        args.sends_per_month,
+        durations_ms=durations,
+        endpoint_share=args.endpoint_share,
+        templated_share=args.templated_share,
     )
     report = estimate(profiles)
     print(render_table(report))
@@ -201,6 +204,25 @@ def _phone_region(args: argparse.Namespace) -> int:
         settings.phone_region = args.region.upper()
         workspaces.save_settings(args.workspace, settings)
     print(f"national phone numbers in {args.workspace}'s sends: read as in {settings.phone_region}")
+    return 0
+
+
+def _timezone(args: argparse.Namespace) -> int:
+    from herald.bootstrap import FirestoreAdapters
+    from herald.domain.digest import zone
+
+    workspaces = FirestoreAdapters().workspaces
+    settings = workspaces.settings(args.workspace)
+    if args.clear or args.zone is not None:
+        if args.zone is not None:
+            try:
+                zone(args.zone)
+            except ValueError as problem:
+                print(f"zone {problem}", file=sys.stderr)
+                return 2
+        settings.timezone = args.zone
+        workspaces.save_settings(args.workspace, settings)
+    print(f"{args.workspace}'s time zone, for digests naming none: {settings.timezone or 'UTC'}")
     return 0
 
 
@@ -477,6 +499,12 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="share of sends whose workspace has webhook endpoints (0 to 1; default 0)",
     )
+    cost.add_argument(
+        "--templated-share",
+        type=float,
+        default=1.0,
+        help="share of sends naming a stored template, counted in its metrics (0 to 1; default 1)",
+    )
     cost.set_defaults(run=_cost)
 
     # What operator commands act on: the local stack, or a project named on purpose.
@@ -522,6 +550,16 @@ def main(argv: list[str] | None = None) -> int:
     phone_region.add_argument("workspace")
     phone_region.add_argument("region", nargs="?", help="an ISO 3166 code: US (default), GB, ...")
     phone_region.set_defaults(run=_acting(_phone_region))
+
+    timezone = commands.add_parser(
+        "timezone",
+        parents=[target],
+        help="show or set a workspace's time zone, for digest schedules and profiles naming none",
+    )
+    timezone.add_argument("workspace")
+    timezone.add_argument("zone", nargs="?", help="an IANA zone: Europe/Paris, America/New_York")
+    timezone.add_argument("--clear", action="store_true", help="back to UTC")
+    timezone.set_defaults(run=_acting(_timezone))
 
     quota = commands.add_parser(
         "quota",

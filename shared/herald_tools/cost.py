@@ -13,6 +13,7 @@ monitoring ingestion, and any committed-use or negotiated discount.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -26,6 +27,7 @@ __all__ = [
     "HANDLERS",
     "HOSTED_PRICES",
     "PRICES_2026",
+    "TEMPLATED",
     "CostReport",
     "HandlerProfile",
     "LineItem",
@@ -322,6 +324,14 @@ WORK: dict[str, Work] = {
     # message's pending timers) when nothing is found.
     "sweep": Work(reads=4, duration_ms=200.0),
 }
+# What a templated email costs besides (``default_profiles``' ``templated_share``), counted
+# as WORK is: the api's and render's reads of the template, and deliver's write of the
+# template's funnel counter (its day's, holding its hour: ``herald.store.template_metrics``).
+TEMPLATED: dict[str, Work] = {
+    "api": Work(reads=1),
+    "render": Work(reads=1),
+    "deliver": Work(writes=1),
+}
 # A consumer without an entry (a new observer), per invocation: it reads the message and
 # its receipt and writes both, as render and deliver do at the least.
 OBSERVER_WORK = Work(reads=2, writes=2, ttl_deletes=1)
@@ -355,22 +365,36 @@ def published_per_email() -> int:
     return sum(1 for e in DELIVERED_EMAIL if spec_for(e).consumers)
 
 
+def _with_templated(work: Work, templated: Work | None, share: float) -> Work:
+    if templated is None:
+        return work
+    return dataclasses.replace(
+        work,
+        reads=work.reads + share * templated.reads,
+        writes=work.writes + share * templated.writes,
+    )
+
+
 def default_profiles(
     sends_per_month: int,
     *,
     durations_ms: Mapping[str, float] | None = None,
     message_bytes: float = 800.0,
     endpoint_share: float = 0.0,
+    templated_share: float = 1.0,
 ) -> list[HandlerProfile]:
     """Profiles of every function for ``sends_per_month`` single-email sends.
 
     Invocations come from ``invocations_per_email`` (the topology and the registry),
     Firestore operations from ``WORK`` (or ``OBSERVER_WORK`` for a consumer without an
-    entry). ``durations_ms`` (e.g. measured means keyed by function) overrides the
-    defaults.
+    entry), with ``TEMPLATED`` added for the share of sends that name a stored template
+    (all by default, as Courier's sends do). ``durations_ms`` (e.g. measured means keyed by
+    function) overrides the defaults.
     """
     if sends_per_month < 0:
         raise ValueError(f"sends_per_month must be >= 0, got {sends_per_month}")
+    if not 0.0 <= templated_share <= 1.0:
+        raise ValueError(f"templated_share must be within 0 and 1, got {templated_share}")
     if durations_ms is not None and (unknown := sorted(set(durations_ms) - set(HANDLERS))):
         raise ValueError(f"unknown handlers in durations_ms: {unknown}; known: {HANDLERS}")
     durations = dict(durations_ms or {})
@@ -383,7 +407,8 @@ def default_profiles(
             invocations = SCHEDULE_RUNS_PER_DAY * PRICES_2026.days_per_month
             work, per = WORK.get(name, Work()), 1.0  # per run
         elif name in WORK:
-            invocations, work, per = n * per_email, WORK[name], per_email
+            invocations, per = n * per_email, per_email
+            work = _with_templated(WORK[name], TEMPLATED.get(name), templated_share)
         else:
             invocations, work, per = n * per_email, OBSERVER_WORK, 1.0
         # WORK is per email: spread over the invocations that do it.

@@ -23,14 +23,11 @@ HTTP_CALLS = {"_get": "GET", "_post": "POST", "_put": "PUT", "_patch": "PATCH", 
 # its sub-resources too) or by method (``messages.resend``), with the reason. A method is answered, or covered here; an
 # entry here that Herald does answer is an error, so the table stays true.
 OMISSIONS: dict[str, str] = {
-    "notifications.get_metrics": "not yet: a template's delivery funnel over time",
     "notifications.previews": (
         "screenshots of a template on real mail apps need a farm of them, which Herald does"
         " not run; the console previews a template through the renderer sends use"
     ),
     "previews": "the mail apps and device sets of those screenshots (notifications.previews)",
-    "workspace_preferences.topics.delete_digest": "not yet: digests",
-    "workspace_preferences.topics.release_digest": "not yet: digests",
 }
 
 

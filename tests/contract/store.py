@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from herald.domain.message import MessageState, RequestRecord
+from herald.clock import now_ms
+from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState, RequestRecord
 from herald.domain.status import MessageStatus
 from herald.events.envelope import NewEvent
-from herald.events.payloads import MessageEnqueued, MessageRouted
+from herald.events.payloads import MessageDelivered, MessageEnqueued, MessageRouted, MessageSent
 from herald.ids import hash_api_key
 from herald.store.base import (
     AttemptBusy,
@@ -23,6 +25,16 @@ from herald.store.base import (
     SummaryQuery,
     SummaryRepository,
     Transition,
+)
+from herald.store.template_metrics import (
+    DAY_MS,
+    HOUR_MS,
+    UNITS,
+    BucketCounts,
+    TemplateMetricsRepository,
+    TooManyCounters,
+    Unit,
+    bucket_start,
 )
 
 
@@ -366,3 +378,131 @@ class KeyRepositoryContract:
         assert [r.key_id for r in keys.list(workspace)] == [mine.key_id]
         every = {r.key_id for r in keys.list()}
         assert {mine.key_id, theirs.key_id} <= every
+
+
+def sent_through(results: list[DeliveryResult]) -> Callable[[MessageState], Transition | None]:
+    """The message settled with ``results``: sent by the last, the others failed."""
+
+    def settle(message: MessageState) -> Transition | None:
+        if message.status == MessageStatus.SENT:
+            return None
+        last = results[-1]
+        return Transition(
+            message.model_copy(update={"status": MessageStatus.SENT, "results": results}),
+            [NewEvent("message.sent", MessageSent(channel=last.channel, provider=last.provider))],
+        )
+
+    return settle
+
+
+def delivered(message: MessageState) -> Transition | None:
+    if message.status != MessageStatus.SENT:
+        return None
+    payload = MessageDelivered(channel="email", provider="second")
+    return Transition(
+        message.model_copy(update={"status": MessageStatus.DELIVERED}),
+        [NewEvent("message.delivered", payload)],
+    )
+
+
+class TemplateMetricsContract:
+    def test_each_message_counts_once_per_metric_in_each_unit_summed_over_shards(
+        self,
+        messages: MessageRepository,
+        template_metrics: TemplateMetricsRepository,
+        workspace: str,
+    ) -> None:
+        at = now_ms()  # the results' time; a delivery's is its event's (now too)
+        failed = DeliveryResult(
+            channel="email", provider="first", outcome=ChannelOutcome.FAILED, at_ms=at + 5
+        )
+        sent = DeliveryResult(
+            channel="email", provider="second", outcome=ChannelOutcome.SENT, at_ms=at + 6
+        )
+        for n in range(12):  # enough to spread over several shards
+            message = new_message(workspace).model_copy(update={"template": "welcome"})
+            create(messages, message)
+            for event_id in ("settle", "settle", "again"):  # redelivered, then another id
+                messages.transition(
+                    workspace, message.id, "deliver", event_id, sent_through([failed, sent])
+                )
+            if n < 5:
+                messages.transition(workspace, message.id, "feedback", "d", delivered)
+        untemplated = new_message(workspace)
+        create(messages, untemplated)
+        messages.transition(workspace, untemplated.id, "deliver", "s", sent_through([sent]))
+
+        zero = dict.fromkeys(("sent", "delivered", "opened", "clicked", "undeliverable"), 0)
+        expected = {
+            ("email", "first"): {**zero, "errors": 12},
+            ("email", "second"): {**zero, "errors": 0, "sent": 12, "delivered": 5},
+        }
+        start, end = at - 40 * DAY_MS, at + 40 * DAY_MS
+        for unit in UNITS:
+            rows = template_metrics.counts(workspace, "welcome", unit, start, end)
+            assert all(row.bucket_ms == bucket_start(unit, row.bucket_ms) for row in rows)
+            assert totals(rows) == expected
+        assert template_metrics.counts(workspace, "welcome", "hour", end, end + DAY_MS) == []
+        assert template_metrics.counts(workspace, "other", "hour", start, end) == []
+        assert template_metrics.counts(workspace + "-other", "welcome", "hour", start, end) == []
+
+    def test_an_hour_is_counted_in_its_day_and_read_back_from_it(
+        self,
+        messages: MessageRepository,
+        template_metrics: TemplateMetricsRepository,
+        workspace: str,
+    ) -> None:
+        midnight = bucket_start("day", now_ms())
+        for at in (midnight - HOUR_MS // 2, midnight + HOUR_MS // 2, midnight + 5 * HOUR_MS + 1):
+            send_templated(messages, workspace, at)
+        start, end = midnight - DAY_MS, midnight + DAY_MS
+
+        def sent(unit: Unit, start: int, end: int) -> list[tuple[int, int]]:
+            found = template_metrics.counts(workspace, "welcome", unit, start, end)
+            return [(row.bucket_ms, row.counts["sent"]) for row in found]
+
+        assert sent("hour", start, end) == [
+            (midnight - HOUR_MS, 1),
+            (midnight, 1),
+            (midnight + 5 * HOUR_MS, 1),
+        ]
+        assert sent("day", start, end) == [(midnight - DAY_MS, 1), (midnight, 2)]
+        # A window from within a day takes that day's later hours only.
+        assert sent("hour", midnight + HOUR_MS, end) == [(midnight + 5 * HOUR_MS, 1)]
+
+    def test_a_read_takes_counters_up_to_its_bound_and_refuses_more(
+        self,
+        messages: MessageRepository,
+        template_metrics: TemplateMetricsRepository,
+        workspace: str,
+    ) -> None:
+        midnight = bucket_start("day", now_ms())
+        for days_ago in range(4):  # four counters, a day each
+            send_templated(messages, workspace, midnight - days_ago * DAY_MS)
+        template_metrics.most = 3
+        three = template_metrics.counts(
+            workspace, "welcome", "day", midnight - 2 * DAY_MS, midnight + DAY_MS
+        )
+        assert [row.counts["sent"] for row in three] == [1, 1, 1]
+        with pytest.raises(TooManyCounters):
+            template_metrics.counts(
+                workspace, "welcome", "day", midnight - 3 * DAY_MS, midnight + DAY_MS
+            )
+
+
+def send_templated(messages: MessageRepository, workspace: str, at: int) -> None:
+    """A message of the template "welcome" sent at ``at``."""
+    message = new_message(workspace).model_copy(update={"template": "welcome"})
+    create(messages, message)
+    sent = DeliveryResult(channel="email", provider="smtp", outcome=ChannelOutcome.SENT, at_ms=at)
+    messages.transition(workspace, message.id, "deliver", "settle", sent_through([sent]))
+
+
+def totals(rows: list[BucketCounts]) -> dict[tuple[str, str], dict[str, int]]:
+    """The rows' counts per channel and provider, whatever their buckets."""
+    found: dict[tuple[str, str], dict[str, int]] = {}
+    for row in rows:
+        pair = found.setdefault((row.channel, row.provider), dict.fromkeys(row.counts, 0))
+        for metric, n in row.counts.items():
+            pair[metric] += n
+    return found

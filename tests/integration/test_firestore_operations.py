@@ -29,7 +29,7 @@ from herald.publish.memory import InMemoryPublisher
 from herald.resources.webhook_endpoints import EndpointService
 from herald.store.firestore import FirestoreKeys
 from herald.store.firestore_documents import FirestoreDocuments
-from herald_tools.cost import WORK, invocations_per_email
+from herald_tools.cost import TEMPLATED, WORK, Work, invocations_per_email
 from herald_tools.local.emulators import Emulators
 from herald_tools.local.firestore_counts import CountingClient, FirestoreCounts, OperationCounter
 from tests.unit.fakes import FakeProvider, RecordingSender
@@ -51,6 +51,9 @@ def counted_services(counter: OperationCounter, project: str) -> tuple[Services,
     adapters.providers = [email]
     adapters.publisher = InMemoryPublisher()
     return build(adapters), email
+
+
+CONTENT = {"title": "Hi", "body": "x"}
 
 
 class Cloud:
@@ -82,15 +85,18 @@ class Cloud:
         self.invocations[function] += 1
         return result
 
-    def send(self, to: dict[str, Any]) -> str:
-        request = HttpRequest(
-            "POST",
-            "/send",
+    def request(self, method: str, path: str, body: dict[str, Any]) -> HttpRequest:
+        return HttpRequest(
+            method,
+            path,
             {"authorization": f"Bearer {self.key}", "content-type": "application/json"},
-            body=json.dumps(
-                {"message": {"to": to, "content": {"title": "Hi", "body": "x"}}}
-            ).encode(),
+            body=json.dumps(body).encode(),
         )
+
+    def send(self, to: dict[str, Any], template: str | None = None) -> str:
+        """A send of inline content, or of ``template`` when named."""
+        message = {"to": to, **({"template": template} if template else {"content": CONTENT})}
+        request = self.request("POST", "/send", {"message": message})
         response = self._run("api", functools.partial(self.services.api.handle, request))
         assert response.status == 202, response.body
         message_id: str = response.body["requestId"]
@@ -147,6 +153,28 @@ def test_one_delivered_email_costs_what_the_cost_model_prices(
     assert counted_work == priced
     # No function reads or writes the list view on its own: it is written with the message.
     assert "log" not in cloud.invocations
+
+
+def test_a_templated_email_costs_its_counter_write_besides(
+    counted: OperationCounter, emulators: Emulators, workspace: str
+) -> None:
+    cloud = Cloud(counted, emulators.project, workspace)
+    stored = cloud.request("PUT", "/templates/welcome", {"content": CONTENT})
+    assert cloud.services.api.handle(stored).status < 300  # not counted: not per email
+    cloud.send({"email": "warm@example.com"}, template="welcome")
+    cloud.reset()
+
+    cloud.send({"email": "ada@example.com"}, template="welcome")
+
+    counted_work = {
+        name: (ops.reads, ops.writes + ops.deletes) for name, ops in cloud.operations.items()
+    }
+    besides = {name: TEMPLATED.get(name, Work()) for name in counted_work}
+    priced = {
+        name: (WORK[name].reads + more.reads, WORK[name].writes + more.writes)
+        for name, more in besides.items()
+    }
+    assert counted_work == priced
 
 
 def test_a_workspace_with_an_endpoint_gets_its_events_to_the_observer(

@@ -8,6 +8,7 @@ from herald.store.firestore import (
     FirestoreKeys,
     FirestoreMessages,
     FirestoreSummaries,
+    FirestoreTemplateMetrics,
 )
 from herald_tools.local.emulators import Emulators
 from tests.contract.store import (
@@ -15,6 +16,7 @@ from tests.contract.store import (
     KeyRepositoryContract,
     MessageRepositoryContract,
     SummaryRepositoryContract,
+    TemplateMetricsContract,
     create,
     new_message,
 )
@@ -40,6 +42,11 @@ def attempts(client: firestore.Client) -> FirestoreAttempts:
 @pytest.fixture
 def summaries(client: firestore.Client) -> FirestoreSummaries:
     return FirestoreSummaries(client)
+
+
+@pytest.fixture
+def template_metrics(client: firestore.Client) -> FirestoreTemplateMetrics:
+    return FirestoreTemplateMetrics(client)
 
 
 @pytest.fixture
@@ -80,6 +87,10 @@ class TestFirestoreAttempts(AttemptRepositoryContract):
 
 
 class TestFirestoreSummaries(SummaryRepositoryContract):
+    pass
+
+
+class TestFirestoreTemplateMetrics(TemplateMetricsContract):
     pass
 
 

@@ -14,10 +14,12 @@ from herald_tools import cost
 from herald_tools.cost import (
     HANDLERS,
     PRICES_2026,
+    TEMPLATED,
     WORK,
     CostReport,
     HandlerProfile,
     LineItem,
+    Work,
     default_profiles,
     estimate,
     invocations_per_email,
@@ -203,6 +205,31 @@ def test_pubsub_counts_deliveries_as_well_as_publishes() -> None:
 # --- Herald's profiles ------------------------------------------------------------
 
 
+def templated(name: str) -> Work:
+    return TEMPLATED.get(name, Work())
+
+
+def test_a_share_of_templated_sends_adds_their_reads_and_counter_writes() -> None:
+    def per_send(share: float) -> dict[str, tuple[float, float]]:
+        profiles = default_profiles(1000, templated_share=share)
+        return {
+            p.name: (
+                round(p.firestore_reads_per_invocation * p.invocations_per_month / 1000, 9),
+                round(p.firestore_writes_per_invocation * p.invocations_per_month / 1000, 9),
+            )
+            for p in profiles
+            if p.name in WORK and p.name != "sweep"
+        }
+
+    untemplated, half = per_send(0.0), per_send(0.5)
+    assert untemplated == {n: (WORK[n].reads, WORK[n].writes) for n in untemplated}
+    assert half["deliver"] == (WORK["deliver"].reads, WORK["deliver"].writes + 0.5)
+    assert half["api"] == (WORK["api"].reads + 0.5, WORK["api"].writes)
+    for share in (-0.1, 1.1):
+        with pytest.raises(ValueError, match="templated_share"):
+            default_profiles(1000, templated_share=share)
+
+
 def test_default_profiles_follow_one_send_through_the_pipeline() -> None:
     profiles = {p.name: p for p in default_profiles(1000)}
     assert tuple(profiles) == HANDLERS == tuple(f.name for f in FUNCTIONS)
@@ -219,7 +246,8 @@ def test_default_profiles_follow_one_send_through_the_pipeline() -> None:
         for name, p in profiles.items()
         if name in WORK and name != "sweep"
     }
-    assert per_send == pytest.approx({n: WORK[n].writes for n in per_send})
+    # Each send names a template by default: deliver writes its funnel counter besides.
+    assert per_send == pytest.approx({n: WORK[n].writes + templated(n).writes for n in per_send})
     published = sum(
         p.pubsub_messages_published_per_invocation * p.invocations_per_month
         for p in profiles.values()

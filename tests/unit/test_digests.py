@@ -15,6 +15,7 @@ from herald.clock import now_ms
 from herald.domain.digest import MAX_ITEM_DATA_BYTES, MAX_ITEMS_KEPT
 from herald.pipeline import digesting
 from herald.pipeline.digesting import digest_record_id
+from herald.store.base import WorkspaceSettings
 from tests.unit.fakes import Pipeline
 from tests.unit.test_api import call, make_api
 
@@ -129,6 +130,34 @@ def test_the_count_threshold_releases_without_waiting(herald: tuple[Api, Pipelin
     assert "[a][b] of 2" in str(dispatch.rendered)
 
 
+def test_a_count_digest_waits_for_no_time_only_for_its_count(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    every_3 = {"schedule_id": "every-3", "frequency": "count", "is_default": True}
+    body = {"digest": {"schedules": [every_3], "template_id": "comments", "count_threshold": 3}}
+    assert call(api, "PUT", "/preferences/topics/comments", body).status == 200
+    send(api, "a")
+    send(api, "b")
+    pipeline.drain()
+    assert pipeline.timers.entries == {}  # nothing waits on the clock
+    assert pipeline.email.sent == []
+    send(api, "c")
+    pipeline.drain()
+    (dispatch,) = pipeline.email.sent
+    assert "[a][b][c] of 3" in str(dispatch.rendered)
+
+
+def test_a_count_schedule_without_a_count_threshold_is_a_400(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, _ = herald
+    every = {"schedule_id": "every", "frequency": "count"}
+    answer = call(api, "PUT", "/preferences/topics/t", {"digest": {"schedules": [every]}})
+    assert answer.status == 400
+    assert [e["field"] for e in answer.body["errors"]] == ["digest.count_threshold"]
+
+
 def test_a_user_on_the_instant_schedule_gets_each_send_at_once(
     herald: tuple[Api, Pipeline],
 ) -> None:
@@ -216,7 +245,12 @@ def test_an_unknown_schedule_is_a_404(herald: tuple[Api, Pipeline]) -> None:
         ({"schedule_id": "s", "frequency": "hourly", "timezone": "x" * 65}, "timezone"),
         ({"schedule_id": "s", "frequency": "minutes"}, "interval_minutes"),
         ({"schedule_id": "s", "frequency": "minutes", "interval_minutes": 0}, "interval_minutes"),
-        ({"schedule_id": "s", "frequency": "weekly"}, "frequency"),
+        ({"schedule_id": "s", "frequency": "fortnightly"}, "frequency"),
+        ({"schedule_id": "s", "frequency": "weekly", "time": "09:00"}, "day_of_week"),
+        (
+            {"schedule_id": "s", "frequency": "monthly", "time": "09:00", "day_of_month": 32},
+            "day_of_month",
+        ),
         ({"schedule_id": "s", "frequency": "hourly", "time": "09:00"}, "time"),
         (
             {"schedule_id": "s", "frequency": "daily", "time": "09:00", "interval_minutes": 5},
@@ -247,6 +281,31 @@ def test_a_daily_window_ends_at_the_time_in_the_users_profile_zone(
     due = dt.datetime.fromtimestamp(timer.due_ms / 1000, ZoneInfo("Asia/Tokyo"))
     assert (due.hour, due.minute) == (9, 0)
     assert 0 < timer.due_ms - now_ms() <= 24 * 3600 * 1000
+
+
+def test_a_window_whose_schedule_and_profile_name_no_zone_ends_in_the_workspaces(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    pipeline.workspaces.save_settings(WS, WorkspaceSettings(timezone="Asia/Kolkata"))
+    send(api, "a")
+    pipeline.drain()
+    (timer,) = pipeline.timers.entries.values()
+    due = dt.datetime.fromtimestamp(timer.due_ms / 1000, ZoneInfo("Asia/Kolkata"))
+    assert (due.hour, due.minute) == (9, 0)
+    # The profile's zone comes before the workspace's.
+    profile = {"profile": {**ADA, "timezone": "Asia/Tokyo"}}
+    assert call(api, "PUT", "/profiles/bob", profile).status < 300
+    send(api, "b", user="bob")
+    pipeline.drain()
+    bobs = next(t for t in pipeline.timers.entries.values() if t.message_id == record_id("bob"))
+    due = dt.datetime.fromtimestamp(bobs.due_ms / 1000, ZoneInfo("Asia/Tokyo"))
+    assert (due.hour, due.minute) == (9, 0)
+
+
+def test_a_workspace_zone_that_is_not_an_iana_zone_is_refused() -> None:
+    with pytest.raises(ValueError, match="IANA"):
+        WorkspaceSettings(timezone="Mars/Olympus")
 
 
 def test_a_user_opted_out_of_the_topic_gets_no_digest(herald: tuple[Api, Pipeline]) -> None:
@@ -290,3 +349,118 @@ def test_a_choice_that_omits_the_schedule_keeps_it_and_null_clears_it(
     cleared = {"topic": {"status": "OPTED_IN", "digest_schedule_id": None}}
     assert call(api, "PUT", path, cleared).status == 200
     assert "digest_schedule_id" not in call(api, "GET", path).body["topic"]
+
+
+def section_topic(api: Api, **digest: Any) -> tuple[str, str]:
+    """A topic of a section (Courier's workspace preferences) with a digest: its ids."""
+    section = call(api, "POST", "/preferences/sections", {"name": "Activity"}).body["id"]
+    body = {"name": "Comments", "default_status": "OPTED_IN"}
+    topic_id = call(api, "POST", f"/preferences/sections/{section}/topics", body).body["id"]
+    schedules = {"schedules": [DAILY, INSTANT], "template_id": "comments", **digest}
+    answer = call(api, "PUT", f"/preferences/topics/{topic_id}", {"digest": schedules})
+    assert answer.status == 200, answer.body
+    return section, topic_id
+
+
+def send_to(api: Api, topic_id: str, text: str, user: str = "ada") -> None:
+    message = {
+        "to": {"user_id": user},
+        "template": "comment",
+        "data": {"text": text},
+        "preferences": {"subscription_topic_id": topic_id},
+    }
+    assert call(api, "POST", "/send", {"message": message}).status == 202
+
+
+def test_a_users_digest_of_a_topic_is_released_once_however_often_asked(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    section, topic_id = section_topic(api)
+    assert call(api, "PUT", "/profiles/bob", {"profile": {"email": "bob@x.io"}}).status < 300
+    for text, user in (("a", "ada"), ("b", "ada"), ("x", "bob")):
+        send_to(api, topic_id, text, user)
+    pipeline.drain()
+    release = f"/preferences/sections/{section}/topics/{topic_id}/digest/release"
+    for _ in range(2):
+        assert call(api, "POST", release, {"user_id": "ada"}).status == 204
+    pipeline.drain()
+    (dispatch,) = pipeline.email.sent  # ada's, once; bob's keeps its schedule
+    assert dispatch.rendered is not None and "[a][b] of 2" in str(dispatch.rendered)
+    # The timer of ada's released window finds nothing left to release.
+    due = max(t.due_ms for t in pipeline.timers.entries.values())
+    pipeline.services.digest.clock = lambda: due
+    pipeline.fire_timers()
+    pipeline.drain()
+    assert sorted(
+        d.rendered is not None and "[x] of 1" in str(d.rendered) for d in pipeline.email.sent
+    ) == [False, True]
+    assert call(api, "POST", release, {"user_id": "nobody"}).status == 204  # nothing held
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({}, "user_id"), ({"user_id": "../x"}, "user_id"), ({"user_id": "a", "x": 1}, "x")],
+)
+def test_a_release_without_a_user_is_a_400_naming_it(
+    herald: tuple[Api, Pipeline], body: dict[str, Any], field: str
+) -> None:
+    api, _ = herald
+    section, topic_id = section_topic(api)
+    path = f"/preferences/sections/{section}/topics/{topic_id}/digest/release"
+    answer = call(api, "POST", path, body)
+    assert answer.status == 400
+    assert [e["field"] for e in answer.body["errors"]] == [field]
+
+
+def test_a_topic_not_in_the_section_is_a_404(herald: tuple[Api, Pipeline]) -> None:
+    api, _ = herald
+    section, _ = section_topic(api)
+    base = f"/preferences/sections/{section}/topics/comments/digest"  # no section's topic
+    assert call(api, "POST", base + "/release", {"user_id": "ada"}).status == 404
+    assert call(api, "DELETE", base).status == 404
+    assert call(api, "DELETE", "/preferences/sections/nope/topics/comments/digest").status == 404
+
+
+def test_turning_a_digest_off_keeps_the_topic_and_releases_what_it_held(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    section, topic_id = section_topic(api)
+    send_to(api, topic_id, "a")
+    pipeline.drain()
+    path = f"/preferences/sections/{section}/topics/{topic_id}/digest"
+    assert call(api, "DELETE", path).status == 204
+    pipeline.drain()
+    (released,) = pipeline.email.sent
+    assert released.rendered is not None and "[a] of 1" in str(released.rendered)
+    topic = call(api, "GET", f"/preferences/sections/{section}/topics/{topic_id}")
+    assert topic.status == 200
+    assert "digest" not in call(api, "GET", f"/preferences/topics/{topic_id}").body
+    # A send to the topic now is sent at once; turning it off again changes nothing.
+    send_to(api, topic_id, "b")
+    assert call(api, "DELETE", path).status == 204
+    pipeline.drain()
+    assert len(pipeline.email.sent) == 2
+    assert "one comment: b" in str(pipeline.email.sent[1].rendered)
+
+
+def test_a_count_digest_left_held_when_its_topic_lost_it_stays_releasable(
+    herald: tuple[Api, Pipeline], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, pipeline = herald
+    every_3 = {"schedule_id": "every-3", "frequency": "count", "is_default": True}
+    section, topic_id = section_topic(api, schedules=[every_3], count_threshold=3)
+    send_to(api, topic_id, "a")
+    pipeline.drain()
+    # Its release on turning off is cut short (as by a crash after the topic was written).
+    monkeypatch.setattr(digesting, "MAX_TRIGGERED", 0)
+    assert call(api, "DELETE", f"/preferences/sections/{section}/topics/{topic_id}/digest")
+    pipeline.drain()
+    assert pipeline.email.sent == []
+    monkeypatch.setattr(digesting, "MAX_TRIGGERED", 1000)
+    page = call(api, "GET", "/digests/schedules/every-3/instances").body
+    assert [i["event_count"] for i in page["items"]] == [1]
+    assert call(api, "POST", "/digests/schedules/every-3/trigger").status == 204
+    pipeline.drain()
+    assert len(pipeline.email.sent) == 1

@@ -9,12 +9,14 @@ from herald.store.memory import (
     InMemoryKeys,
     InMemoryMessages,
     InMemorySummaries,
+    InMemoryTemplateMetrics,
 )
 from tests.contract.store import (
     AttemptRepositoryContract,
     KeyRepositoryContract,
     MessageRepositoryContract,
     SummaryRepositoryContract,
+    TemplateMetricsContract,
 )
 
 
@@ -39,6 +41,11 @@ def summaries(messages: InMemoryMessages) -> InMemorySummaries:
 
 
 @pytest.fixture
+def template_metrics(messages: InMemoryMessages) -> InMemoryTemplateMetrics:
+    return messages.template_metrics  # counted in the messages' commits
+
+
+@pytest.fixture
 def keys() -> InMemoryKeys:
     return InMemoryKeys()
 
@@ -56,4 +63,8 @@ class TestInMemorySummaries(SummaryRepositoryContract):
 
 
 class TestInMemoryKeys(KeyRepositoryContract):
+    pass
+
+
+class TestInMemoryTemplateMetrics(TemplateMetricsContract):
     pass

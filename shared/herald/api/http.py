@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from herald.resources.digests import DigestSchedules
     from herald.resources.inbox import InboxService
     from herald.resources.messages import MessageReader
+    from herald.resources.notification_metrics import NotificationMetrics
     from herald.resources.quotas import QuotaSettings
     from herald.resources.webhook_endpoints import EndpointService
     from herald.store.documents import DocumentStore
@@ -125,6 +126,9 @@ class ApiServices(Protocol):
 
     @property
     def digest_schedules(self) -> DigestSchedules: ...
+
+    @property
+    def notification_metrics(self) -> NotificationMetrics: ...
 
     @property
     def journeys(self) -> JourneyService: ...

@@ -8,8 +8,10 @@ that has one lets its users choose to get each send at once.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,7 +19,39 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from herald.domain.send import check_identifier
 
-DigestFrequency = Literal["instant", "minutes", "hourly", "daily"]
+DigestFrequency = Literal[
+    "instant",
+    "minutes",
+    "hourly",
+    "daily",
+    "weekdays",
+    "weekly",
+    "custom_days",
+    "monthly",
+    "count",  # no time: released when the topic's count_threshold is reached
+]
+DayOfWeek = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+DAYS_OF_WEEK: tuple[DayOfWeek, ...] = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)  # in the order of ``date.weekday()``
+# The fields each frequency takes (and needs); a frequency takes no field of another's.
+FREQUENCY_FIELDS: dict[str, frozenset[str]] = {
+    "instant": frozenset(),
+    "minutes": frozenset({"interval_minutes"}),
+    "hourly": frozenset(),
+    "daily": frozenset({"time"}),
+    "weekdays": frozenset({"time"}),
+    "weekly": frozenset({"time", "day_of_week"}),
+    "custom_days": frozenset({"time", "days_of_week"}),
+    "monthly": frozenset({"time", "day_of_month"}),
+    "count": frozenset(),
+}
 
 # Bounds of one window: the items kept (the count goes on past them), the bytes of one
 # item's data (a larger one is kept without its data), and so what one release carries
@@ -47,42 +81,62 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value  # Courier's are any case
+
+
 class DigestSchedule(_Strict):
     """One cadence of a topic's digest."""
 
     schedule_id: str
     frequency: DigestFrequency
-    # Checked against the frequency above (validated first), absent ones too.
+    # Each checked against the frequency above (validated first), absent ones too.
     interval_minutes: int | None = Field(
         default=None, ge=1, le=MAX_INTERVAL_MINUTES, validate_default=True
     )
-    time: str | None = Field(default=None, validate_default=True)  # "HH:MM", a daily's
-    timezone: str | None = None  # IANA; absent: the user's profile's, else UTC
+    time: str | None = Field(default=None, validate_default=True)  # "HH:MM", local
+    day_of_week: DayOfWeek | None = Field(default=None, validate_default=True)
+    days_of_week: list[DayOfWeek] | None = Field(
+        default=None, min_length=1, max_length=7, validate_default=True
+    )
+    day_of_month: int | None = Field(default=None, ge=1, le=31, validate_default=True)
+    timezone: str | None = None  # IANA; absent: the user's profile's, the workspace's, UTC
     is_default: bool = False
     disabled: bool = False
 
     _id = field_validator("schedule_id")(classmethod(lambda cls, v: check_identifier(v)))
+    _days = field_validator("day_of_week", mode="before")(classmethod(lambda cls, v: _lower(v)))
 
-    @field_validator("interval_minutes")
+    @field_validator("days_of_week", mode="before")
     @classmethod
-    def _interval(cls, value: int | None, info: ValidationInfo) -> int | None:
+    def _days_lower(cls, value: Any) -> Any:
+        return [_lower(day) for day in value] if isinstance(value, list) else value
+
+    @field_validator("interval_minutes", "time", "day_of_week", "days_of_week", "day_of_month")
+    @classmethod
+    def _taken_by_frequency(cls, value: Any, info: ValidationInfo) -> Any:
         frequency = info.data.get("frequency")
-        if frequency == "minutes" and value is None:
-            raise ValueError("a 'minutes' schedule needs it")
-        if frequency not in (None, "minutes") and value is not None:
+        if frequency is None or info.field_name is None:
+            return value  # the frequency itself is refused
+        needed = info.field_name in FREQUENCY_FIELDS[frequency]
+        if needed and value is None:
+            raise ValueError(f"a '{frequency}' schedule needs it")
+        if not needed and value is not None:
             raise ValueError(f"a '{frequency}' schedule has none")
         return value
 
     @field_validator("time")
     @classmethod
-    def _time(cls, value: str | None, info: ValidationInfo) -> str | None:
-        frequency = info.data.get("frequency")
-        if frequency == "daily" and value is None:
-            raise ValueError("a 'daily' schedule needs it (HH:MM)")
-        if frequency not in (None, "daily") and value is not None:
-            raise ValueError(f"a '{frequency}' schedule has none")
+    def _time(cls, value: str | None) -> str | None:
         if value is not None and not _TIME.fullmatch(value):
             raise ValueError("must be a 24-hour time HH:MM, e.g. 09:30")
+        return value
+
+    @field_validator("days_of_week")
+    @classmethod
+    def _distinct_days(cls, value: list[DayOfWeek] | None) -> list[DayOfWeek] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("names a day twice")
         return value
 
     @field_validator("timezone")
@@ -92,6 +146,21 @@ class DigestSchedule(_Strict):
             zone(value)
         return value
 
+    def releases_on(self, day: dt.date) -> bool:
+        """Whether a window of this day-based schedule ends on ``day`` (at its time)."""
+        weekday = DAYS_OF_WEEK[day.weekday()]
+        if self.frequency == "weekdays":
+            return day.weekday() < 5
+        if self.frequency == "weekly":
+            return weekday == self.day_of_week
+        if self.frequency == "custom_days":
+            return weekday in (self.days_of_week or ())
+        if self.frequency == "monthly":
+            # A day past the month's end (31 in April) is the month's last day.
+            last = calendar.monthrange(day.year, day.month)[1]
+            return day.day == min(self.day_of_month or 1, last)
+        return True  # daily
+
 
 class TopicDigest(_Strict):
     """A topic's digest: its schedules, the template of a release, its count threshold."""
@@ -100,7 +169,9 @@ class TopicDigest(_Strict):
     # The template a release renders; absent: the template of the sends collected.
     template_id: str | None = None
     # Released as soon as this many items are collected, whatever the schedule.
-    count_threshold: int | None = Field(default=None, ge=1, le=MAX_COUNT_THRESHOLD)
+    count_threshold: int | None = Field(
+        default=None, ge=1, le=MAX_COUNT_THRESHOLD, validate_default=True
+    )
 
     _template = field_validator("template_id")(classmethod(lambda cls, v: check_identifier(v)))
 
@@ -116,6 +187,14 @@ class TopicDigest(_Strict):
             raise ValueError("must have one not disabled")
         return schedules
 
+    @field_validator("count_threshold")
+    @classmethod
+    def _counted(cls, value: int | None, info: ValidationInfo) -> int | None:
+        schedules: list[DigestSchedule] = info.data.get("schedules") or []
+        if value is None and any(s.frequency == "count" for s in schedules):
+            raise ValueError("a 'count' schedule needs it")
+        return value
+
     def schedule(self, chosen: str | None) -> DigestSchedule:
         """The user's schedule: the one they chose if it is active, else the default."""
         active = [s for s in self.schedules if not s.disabled]
@@ -128,13 +207,21 @@ class TopicDigest(_Strict):
         return [s.schedule_id for s in self.schedules if not s.disabled]
 
 
+# Enough days ahead to meet any day-based schedule's next day (a month and a half).
+_DAYS_AHEAD = 62
+
+
 def next_release_ms(schedule: DigestSchedule, timezone: str | None, after_ms: int) -> int | None:
-    """When a window of ``schedule`` that is open at ``after_ms`` is released (None: at once).
+    """When a window of ``schedule`` that is open at ``after_ms`` is released (None: no
+    time; at once, or, for ``count``, when the topic's threshold is reached).
 
     ``minutes`` windows start at multiples of the interval since 1970; ``hourly`` ones at
-    each local hour; ``daily`` ones at the local ``time``, in ``timezone``.
+    each local hour; the day-based ones at the local ``time`` of their next day, in the
+    schedule's zone, else ``timezone`` (the user's or the workspace's), else UTC. A local
+    time that a change of clocks skips that day is taken as the time an hour later; one
+    that happens twice, at its first.
     """
-    if schedule.frequency == "instant":
+    if schedule.frequency in ("instant", "count"):
         return None
     if schedule.frequency == "minutes":
         step = (schedule.interval_minutes or 1) * 60_000
@@ -145,14 +232,21 @@ def next_release_ms(schedule: DigestSchedule, timezone: str | None, after_ms: in
         start = local.replace(minute=0, second=0, microsecond=0)
         nxt = (start.astimezone(dt.UTC) + dt.timedelta(hours=1)).astimezone(tz)
         return int(nxt.timestamp() * 1000)
-    hour, minute = (int(part) for part in (schedule.time or "00:00").split(":"))
-    day = local.date()
-    for _ in range(3):  # today's time, else tomorrow's (a DST gap may skip one)
+    return _next_day_at(schedule.time or "00:00", tz, local.date(), after_ms, schedule.releases_on)
+
+
+def _next_day_at(
+    time: str, tz: dt.tzinfo, first: dt.date, after_ms: int, releases_on: Callable[[dt.date], bool]
+) -> int:
+    hour, minute = (int(part) for part in time.split(":"))
+    for offset in range(_DAYS_AHEAD):
+        day = first + dt.timedelta(days=offset)
+        if not releases_on(day):
+            continue
         at = dt.datetime.combine(day, dt.time(hour, minute), tz)
         if (ms := int(at.timestamp() * 1000)) > after_ms:
             return ms
-        day += dt.timedelta(days=1)
-    raise AssertionError("unreachable: a day later is always later")
+    raise AssertionError("unreachable: every schedule has a day within two months")
 
 
 def user_timezone(profile: dict[str, Any]) -> str | None:

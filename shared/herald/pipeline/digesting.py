@@ -34,9 +34,22 @@ from herald.ids import message_id_for
 from herald.observability import logs
 from herald.pipeline.accepting import enqueued_event
 from herald.pipeline.ignoring import note_ignored
-from herald.resources.digests import check_schedule_exists, instance_path, instances_collection
+from herald.resources.digests import (
+    ReleaseDigestBody,
+    check_schedule_exists,
+    instance_path,
+    instances_collection,
+    section_topic,
+)
+from herald.resources.parsing import parse_body
 from herald.resources.preferences import topic_path
-from herald.store.base import MessageRepository, ScheduledEvent, TimerRepository, Transition
+from herald.store.base import (
+    MessageRepository,
+    ScheduledEvent,
+    TimerRepository,
+    Transition,
+    WorkspaceRepository,
+)
 from herald.store.documents import DocumentStore
 from herald.store.sizes import value_size
 
@@ -103,7 +116,8 @@ def collect(
         }
     )
     threshold = digest.count_threshold if digest else None
-    if (update["due_ms"] if state.count == 0 else state.due_ms) is None:
+    due = update["due_ms"] if state.count == 0 else state.due_ms
+    if due is None and (schedule.frequency != "count" or threshold is None):
         threshold = 1  # no schedule to wait for (the topic changed): release what came
     released = release(grown, "count", at) if threshold and state.count + 1 >= threshold else None
     if released is not None:
@@ -161,11 +175,13 @@ class DigestService:
         messages: MessageRepository,
         timers: TimerRepository,
         documents: DocumentStore,
+        workspaces: WorkspaceRepository | None = None,
         clock: Callable[[], int] = now_ms,
     ) -> None:
         self.messages = messages
         self.timers = timers
         self.documents = documents
+        self.workspaces = workspaces  # each workspace's time zone
         self.clock = clock
 
     def handle(self, event: EventEnvelope) -> None:
@@ -194,17 +210,20 @@ class DigestService:
             DigestSchedule(schedule_id=item.schedule_id, frequency="instant"),
         )
         self._open(workspace, record_id, item, message)
+        timezone = user_timezone(profile) or self._workspace_timezone(workspace)
         applied = self.messages.transition(
             workspace,
             record_id,
             self.consumer,
             event.id,
-            lambda current: collect(
-                current, message, digest, schedule, user_timezone(profile), self.clock()
-            ),
+            lambda current: collect(current, message, digest, schedule, timezone, self.clock()),
         )
         if applied is None:
             note_ignored(self.messages, self.consumer, event)
+
+    def _workspace_timezone(self, workspace: str) -> str | None:
+        """The zone of a schedule and a profile that name none (after it, UTC)."""
+        return self.workspaces.settings(workspace).timezone if self.workspaces else None
 
     def _open(
         self, workspace: str, record_id: str, item: DigestItemCollected, message: MessageState
@@ -279,6 +298,9 @@ class DigestService:
         """Releases every digest of the schedule holding items now (the api's trigger);
         how many were."""
         check_schedule_exists(self.documents, workspace, schedule_id)
+        return self._release_all(workspace, schedule_id)
+
+    def _release_all(self, workspace: str, schedule_id: str) -> int:
         request_id = uuid.uuid4().hex
         released, seen, after = 0, 0, None
         while seen < MAX_TRIGGERED and (
@@ -291,6 +313,34 @@ class DigestService:
             seen += len(page)
             after = page[-1][0]
         return released
+
+    def release_user(self, workspace: str, section_id: str, topic_id: str, body: Any) -> int:
+        """Releases the user's digests of the topic holding items now (Courier's
+        ``release_digest``), one per schedule of the topic; how many were."""
+        release_for = parse_body(ReleaseDigestBody, body)
+        topic = section_topic(self.documents, workspace, section_id, topic_id)
+        schedules = topic.digest.schedules if topic.digest else []
+        request_id = uuid.uuid4().hex
+        return sum(
+            self._trigger(
+                workspace,
+                digest_record_id(workspace, topic_id, s.schedule_id, release_for.user_id),
+                request_id,
+            )
+            for s in schedules
+        )
+
+    def turn_off(self, workspace: str, section_id: str, topic_id: str) -> int:
+        """Turns the topic's digest off (Courier's ``delete_digest``: ``digest: null``,
+        the topic kept), then releases what its digests hold rather than dropping it;
+        how many were released."""
+        topic = section_topic(self.documents, workspace, section_id, topic_id)
+        if topic.digest is None:
+            return 0
+        # Off first: a send collected meanwhile finds no schedule and is released at once.
+        off = topic.model_copy(update={"digest": None})
+        self.documents.put(workspace, topic_path(topic_id), off.model_dump(mode="json"))
+        return sum(self._release_all(workspace, s.schedule_id) for s in topic.digest.schedules)
 
     def _trigger(self, workspace: str, record_id: str, request_id: str) -> bool:
         applied = self.messages.transition(

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, field_validator
+
 from herald.domain.audience import SubscriptionTopic
 from herald.domain.digest import DigestState
 from herald.domain.message import MessageState
+from herald.domain.send import check_identifier
 from herald.errors import NotFound, ValidationFailed
 from herald.resources.parsing import iso
+from herald.resources.preferences import topic_path
 from herald.store.base import MessageRepository
 from herald.store.documents import DocPath, DocumentStore
 
@@ -28,12 +32,42 @@ def instances_collection(schedule_id: str) -> DocPath:
 
 
 def check_schedule_exists(documents: DocumentStore, workspace: str, schedule_id: str) -> None:
-    """NotFound unless a topic of the workspace has the schedule."""
+    """NotFound unless a topic of the workspace has the schedule, or it still has digests
+    (its topic's digest turned off since: what they hold stays reachable)."""
     for _, document in documents.page(workspace, ("topics",), None, MAX_TOPICS_READ):
         digest = SubscriptionTopic.model_validate(document).digest
         if digest and any(s.schedule_id == schedule_id for s in digest.schedules):
             return
+    if documents.page(workspace, instances_collection(schedule_id), None, 1):
+        return
     raise NotFound(f"no digest schedule {schedule_id}")
+
+
+class ReleaseDigestBody(BaseModel):
+    """``POST /preferences/sections/{section_id}/topics/{topic_id}/digest/release``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    user_id: str
+    # Courier keys a tenanted recipient's digest by its tenant too; Herald keeps one
+    # digest per user and topic whatever the tenant, so it names no other digest.
+    tenant_id: str | None = None
+
+    _ids = field_validator("user_id", "tenant_id")(
+        classmethod(lambda cls, v: v if v is None else check_identifier(v))
+    )
+
+
+def section_topic(
+    documents: DocumentStore, workspace: str, section_id: str, topic_id: str
+) -> SubscriptionTopic:
+    """The topic of the section; NotFound for another section's or none."""
+    check_identifier(topic_id)
+    stored = documents.get(workspace, topic_path(topic_id))
+    topic = SubscriptionTopic.model_validate(stored) if stored else None
+    if topic is None or topic.section_id != section_id:
+        raise NotFound(f"no topic {topic_id} in preference section {section_id}")
+    return topic
 
 
 def instance_view(record: MessageState, state: DigestState) -> dict[str, Any]:

@@ -75,14 +75,16 @@ class SectionTopicBody(BaseModel):
     include_unsubscribe_header: bool | None = None
     routing_options: list[CourierChannel] | None = None
     topic_data: dict[str, Any] | None = None
-    # Courier's digests: Herald keeps none, so a topic with one is refused, never dropped.
+    # A digest is set through Herald's topic API; here it is refused, never dropped.
     digest: None = None
 
     @field_validator("digest", mode="before")
     @classmethod
     def _no_digest(cls, value: Any) -> None:
         if value is not None:
-            raise ValueError("not yet: Herald keeps no digests")
+            raise ValueError(
+                "not yet here: set a topic's digest with PUT /preferences/topics/{topic_id}"
+            )
         return None
 
     _lists = field_validator("allowed_preferences", "routing_options", mode="before")(

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from herald.clock import now_ms
 from herald.config import MAX_QUOTA_BURST, MAX_QUOTA_RATE
+from herald.domain.digest import zone
 from herald.domain.message import DeliveryResult, MessageState, RequestRecord
 from herald.domain.send import DEFAULT_PHONE_REGION, phone_region_problem
 from herald.domain.status import MessageStatus
@@ -409,6 +410,8 @@ class WorkspaceSettings(BaseModel):
     tracking: bool = False
     # Where a national phone number ("2025550125") is read as being: an ISO 3166 region.
     phone_region: str = DEFAULT_PHONE_REGION
+    # The IANA zone of a digest whose schedule and user's profile name none; None: UTC.
+    timezone: str | None = None
     # The operator's grant, the workspace's ceiling (``herald quota``); None: the
     # deployment's default quota (HERALD_QUOTA_RATE, HERALD_QUOTA_BURST).
     quota: WorkspaceQuota | None = None
@@ -421,6 +424,13 @@ class WorkspaceSettings(BaseModel):
         if problem := phone_region_problem(region):
             raise ValueError(problem)
         return region
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str | None) -> str | None:
+        if name is not None:
+            zone(name)
+        return name
 
 
 class WorkspaceRepository(Protocol):

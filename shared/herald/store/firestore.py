@@ -10,6 +10,8 @@ Layout, every path scoped to the workspace of the API key:
     workspaces/{ws}/messages/{message}/attempts/{id}     provider attempts
     workspaces/{ws}/summaries/{message}                  the list's read view, kept in the
                                                          message's own commits
+    workspaces/{ws}/template_metrics/{counter}           each template's funnel, counted in
+                                                         the same commits
 """
 
 from __future__ import annotations
@@ -51,6 +53,17 @@ from herald.store.base import (
 from herald.store.firestore_transactions import run_transaction
 from herald.store.firestore_writes import stage_create, stage_set
 from herald.store.summary_fold import fold_events
+from herald.store.template_metrics import (
+    MAX_COUNTERS_READ,
+    BucketCounts,
+    Counted,
+    Unit,
+    apply,
+    bucket_start,
+    counted,
+    in_window,
+    increments,
+)
 
 
 def _span(operation: str, collection: str) -> AbstractContextManager[trace.Span]:
@@ -122,9 +135,11 @@ class FirestoreMessages(_Paths):
         create: bool,
         summary: MessageSummary | None = None,
         listed: bool = True,
+        previous: MessageState | None = None,
     ) -> list[EventEnvelope]:
         """Stages the message, its outbox records and, if ``listed``, its summary with them
-        folded in (``summary`` is the one stored now)."""
+        folded in (``summary`` is the one stored now) and its template's counts of what
+        changed since ``previous``."""
         stored, envelopes = sequence_events(message, events)
         ref = self.message(stored.workspace, stored.id)
         # What is unset is left out (it reads back as unset): a smaller document to encode.
@@ -141,7 +156,16 @@ class FirestoreMessages(_Paths):
         if (folded := fold_events(summary, envelopes)) is not None:
             summary_ref = self.summary(stored.workspace, stored.id)
             stage_set(writer, summary_ref, folded.model_dump(mode="json"))
+            self._stage_counts(writer, stored, counted(previous, stored, summary, folded))
         return envelopes
+
+    def _stage_counts(self, writer: Any, message: MessageState, found: list[Counted]) -> None:
+        """One write per counter the transition adds to (its day, channel and provider)."""
+        counters = self.workspace(message.workspace).collection(TEMPLATE_METRICS)
+        for key, added in increments(message.template or "", message.id, found).items():
+            fields = key.identity()
+            apply(fields, added, lambda _, n: firestore.Increment(n))
+            writer.set(counters.document(key.document_id()), fields, merge=True)
 
     def get_request(self, workspace: str, request_id: str) -> RequestRecord | None:
         with _span("get_all", "requests"):
@@ -206,7 +230,12 @@ class FirestoreMessages(_Paths):
             else:  # its first transition: what it was created with comes first
                 summary = fold_events(None, self._created(transaction, current, first))
             envelopes = self._stage_commit(
-                transaction, change.message, change.events, create=False, summary=summary
+                transaction,
+                change.message,
+                change.events,
+                create=False,
+                summary=summary,
+                previous=current,
             )
             for child, events in change.children:
                 self._stage_commit(transaction, child, events, create=True)
@@ -361,6 +390,30 @@ class FirestoreSummaries(_Paths):
                 MessageSummary.model_validate(doc.to_dict())
                 for doc in self.query(workspace, query).stream()
             ]
+
+
+TEMPLATE_METRICS = "template_metrics"
+
+
+class FirestoreTemplateMetrics(_Paths):
+    def __init__(self, client: firestore.Client, most: int = MAX_COUNTERS_READ) -> None:
+        super().__init__(client)
+        self.most = most
+
+    def counts(
+        self, workspace: str, template: str, unit: Unit, start_ms: int, end_ms: int
+    ) -> list[BucketCounts]:
+        query = (
+            self.workspace(workspace)
+            .collection(TEMPLATE_METRICS)
+            .where(filter=FieldFilter("template", "==", template))
+            .where(filter=FieldFilter("day_ms", ">=", bucket_start("day", start_ms)))
+            .where(filter=FieldFilter("day_ms", "<", end_ms))
+            .limit(self.most + 1)  # one past the bound tells a window that has more
+        )
+        with _span("query", TEMPLATE_METRICS):
+            counters = [snap.to_dict() or {} for snap in query.stream()]
+        return in_window(unit, counters, start_ms, end_ms, self.most)
 
 
 class FirestoreKeys:

@@ -65,6 +65,8 @@ COMPOSITE_INDEXES: tuple[CompositeIndex, ...] = (
     CompositeIndex(
         "messages", (("status", "ASCENDING"), ("updated_ms", "ASCENDING")), "COLLECTION_GROUP"
     ),
+    # FirestoreTemplateMetrics.counts: a template's counters of the days of a window.
+    CompositeIndex("template_metrics", (("template", "ASCENDING"), ("day_ms", "ASCENDING"))),
 )
 
 # Single fields queried across workspaces (collection-group scope is not automatic).
@@ -150,4 +152,14 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("deliveries", "body"),  # customer webhook deliveries, read by id or paged by id
     ("test_outbox", "deliveries"),  # test mode's recorded provider calls, read by id
     ("deliveries", "attempts"),
+    # A template's counters, found by their composite index only.
+    ("template_metrics", "channel"),
+    ("template_metrics", "provider"),
+    ("template_metrics", "sent"),
+    ("template_metrics", "delivered"),
+    ("template_metrics", "opened"),
+    ("template_metrics", "clicked"),
+    ("template_metrics", "errors"),
+    ("template_metrics", "undeliverable"),
+    ("template_metrics", "hours"),  # a map: its hours' counts are left out with it
 )

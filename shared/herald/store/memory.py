@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from herald.clock import now_ms
 from herald.domain.message import MessageState, RequestRecord
@@ -27,13 +29,31 @@ from herald.store.base import (
     take_lease,
 )
 from herald.store.summary_fold import fold_events
+from herald.store.template_metrics import (
+    MAX_COUNTERS_READ,
+    BucketCounts,
+    CounterKey,
+    Increments,
+    Unit,
+    apply,
+    bucket_start,
+    counted,
+    in_window,
+    increments,
+)
 
 
 class InMemoryMessages:
-    def __init__(self, summaries: InMemorySummaries | None = None) -> None:
+    def __init__(
+        self,
+        summaries: InMemorySummaries | None = None,
+        template_metrics: InMemoryTemplateMetrics | None = None,
+    ) -> None:
         self._lock = threading.RLock()
         # The list's read view, kept in each commit as Firestore's backend keeps it.
         self.summaries = summaries if summaries is not None else InMemorySummaries()
+        # Each template's funnel, counted in the same commit.
+        self.template_metrics = template_metrics or InMemoryTemplateMetrics()
         self.requests: dict[tuple[str, str], RequestRecord] = {}
         self.messages: dict[tuple[str, str], MessageState] = {}
         self.events: dict[tuple[str, str], list[EventEnvelope]] = {}
@@ -61,6 +81,7 @@ class InMemoryMessages:
     ) -> list[EventEnvelope]:
         stored, envelopes = sequence_events(message, events)
         key = (stored.workspace, stored.id)
+        previous = self.messages.get(key)
         self.messages[key] = stored
         self.events.setdefault(key, []).extend(envelopes)
         self.outbox.extend(envelopes)
@@ -71,7 +92,11 @@ class InMemoryMessages:
 
             def folded(current: MessageSummary | None) -> MessageSummary | None:
                 # A summary's first fold takes what the message was created with too.
-                return fold_events(current, envelopes if current else history)
+                after = fold_events(current, envelopes if current else history)
+                found = counted(previous, stored, current, after)
+                for key, added in increments(stored.template or "", stored.id, found).items():
+                    self.template_metrics.add(stored.workspace, key, added)
+                return after
 
             self.summaries.apply(stored.workspace, stored.id, folded)
         return envelopes
@@ -164,6 +189,31 @@ class InMemoryAttempts:
     def save(self, workspace: str, message_id: str, attempt: Attempt) -> None:
         with self._lock:
             self.attempts[(workspace, message_id, attempt.id)] = attempt.model_copy(deep=True)
+
+
+class InMemoryTemplateMetrics:
+    def __init__(self, most: int = MAX_COUNTERS_READ) -> None:
+        self._lock = threading.Lock()
+        self.most = most
+        # Each counter as Firestore stores it: its identity, day counts and map of hours.
+        self.counters: dict[tuple[str, CounterKey], dict[str, Any]] = {}
+
+    def add(self, workspace: str, key: CounterKey, added: Increments) -> None:
+        with self._lock:
+            counter = self.counters.setdefault((workspace, key), key.identity())
+            apply(counter, added, lambda value, n: (value or 0) + n)
+
+    def counts(
+        self, workspace: str, template: str, unit: Unit, start_ms: int, end_ms: int
+    ) -> list[BucketCounts]:
+        first_day = bucket_start("day", start_ms)
+        with self._lock:
+            found = [
+                copy.deepcopy(counter)
+                for (ws, key), counter in self.counters.items()
+                if ws == workspace and key.template == template and first_day <= key.day_ms < end_ms
+            ][: self.most + 1]
+        return in_window(unit, found, start_ms, end_ms, self.most)
 
 
 class InMemorySummaries:
