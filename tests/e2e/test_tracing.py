@@ -31,7 +31,9 @@ SENT_PATH = ("message.enqueued", "message.routed", "message.rendered", "message.
 
 
 def complete(stack: Stack, message_id: str) -> list[SpanRecord] | None:
-    """The whole trace of a sent message: every consumer has processed every event."""
+    """The whole trace of a sent message: every event relayed, every consumer has processed
+    it, and every span's parent written (a span is written when it ends, after its
+    children, so a trace read mid-way has children whose parents are not there yet)."""
     spans = message_trace(stack, message_id)
     names = [s.name for s in spans]
     processed = all(
@@ -39,7 +41,10 @@ def complete(stack: Stack, message_id: str) -> list[SpanRecord] | None:
         >= len([c for c in spec_for(event).consumers if subscription_filter(c) is None])
         for event in SENT_PATH
     )
-    done = processed and "smtp send" in names
+    relayed = names.count("outbox relay") >= len(SENT_PATH)
+    ids = {s.span_id for s in spans}
+    closed = len([s for s in spans if s.parent_span_id not in ids]) == 1
+    done = processed and relayed and closed and "smtp send" in names
     return spans if done and {s.service for s in spans} >= FUNCTIONS else None
 
 
