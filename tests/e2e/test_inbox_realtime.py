@@ -295,7 +295,7 @@ def menu_still(browser: Browser, title: str) -> bool:
     if menu is None:
         return True
     target = browser.call("DOM.resolveNode", nodeId=menu["nodeId"])["object"]["objectId"]
-    running = browser.call(
+    running: int = browser.call(
         "Runtime.callFunctionOn",
         objectId=target,
         functionDeclaration="function() { return this.getAnimations().length; }",
