@@ -195,3 +195,21 @@ def test_the_realtime_image_lives_in_the_repository_the_delivery_module_creates(
     assert build()["substitutions"]["_REALTIME_IMAGE"] == (
         f"{region}-docker.pkg.dev/${{PROJECT_ID}}/{repository}/herald-realtime"
     )
+
+
+def test_the_realtime_image_s_context_is_what_its_dockerfile_copies() -> None:
+    # Built from the repository's root after the tests: without the ignore file, the
+    # context would carry .venv and build/ into every build.
+    copied = {
+        source
+        for line in (ROOT / "services" / "realtime" / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ")
+        for source in line.split()[1:-1]
+    }
+    rules = [
+        line
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert rules[0] == "*"
+    assert {rule.removeprefix("!") for rule in rules[1:]} == copied
