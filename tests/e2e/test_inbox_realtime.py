@@ -410,18 +410,18 @@ def test_courier_ui_inbox_unchanged_shows_and_updates_a_herald_inbox_in_real_tim
         eventually(lambda: badges(browser) == {"1"}, what="its badge showing 1")
         browser.screenshot(ARTIFACTS / "2-read-on-another-page.png")
 
-        # In front for the hover menu: a page behind others draws no frames, and the
-        # menu shows itself on the second frame after the pointer enters.
-        browser.switch_to(one)
+        # Archived from the page in front, whose pointer has not moved yet: the menu shows
+        # itself on the second frame after the pointer enters, and a page behind others
+        # draws no frames.
         archive_from_menu(browser, "Your order shipped", ARTIFACTS / "3-hover-menu.png")
         eventually(
             lambda: "Your order shipped" not in shown_texts(browser), what="archive removing it"
         )
-        browser.switch_to(other)
+        browser.switch_to(one)
         eventually(
             lambda: "Your order shipped" not in shown_texts(browser),
-            what="the archive seen on the second page",
+            what="the archive seen on the first page",
         )
-        browser.screenshot(ARTIFACTS / "4-archived.png")
+        browser.screenshot(ARTIFACTS / "4-archived-on-the-first-page.png")
     history = api.get(f"/messages/{second}/history")["results"]
     assert {"READ", "ARCHIVED"} <= {event["type"] for event in history}
