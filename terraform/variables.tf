@@ -189,4 +189,11 @@ variable "realtime" {
     condition     = var.realtime == null || (try(var.realtime.max_connections, 0) >= 1 && try(var.realtime.max_connections, 0) <= 1000)
     error_message = "realtime.max_connections must be 1 to 1000 (Cloud Run's most concurrent requests per instance)."
   }
+
+  validation {
+    # Cloud Run pulls from the project's Artifact Registry with its own service agent;
+    # a tag or digest names exactly what is deployed.
+    condition     = var.realtime == null || can(regex("^[a-z0-9-]+-docker\\.pkg\\.dev/[a-z][a-z0-9-]{4,28}[a-z0-9]/[a-z]([a-z0-9-]{0,61}[a-z0-9])?/[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$", try(var.realtime.image, "")))
+    error_message = "realtime.image must be an Artifact Registry image with a tag or a digest: REGION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE:TAG."
+  }
 }

@@ -74,6 +74,8 @@ class Browser:
         self._buffer = b""
         self._next_id = 0
         self.session: str | None = None
+        # Each page's window size, where a test set one (screenshots put it back).
+        self._viewports: dict[str | None, tuple[int, int]] = {}
 
     def __enter__(self) -> Browser:
         return self
@@ -141,6 +143,12 @@ class Browser:
         landing = json.dumps(lands_on or url)
         self.wait_for(f"location.href === {landing} && document.readyState === 'complete'")
 
+    def switch_to(self, session: str) -> None:
+        """Drives the page of ``session`` from now on, brought to the front as a person's
+        click on its tab would (a page behind others gets no animation frames)."""
+        self.session = session
+        self.call("Page.bringToFront")
+
     def evaluate(self, expression: str, await_promise: bool = False) -> Any:
         """The value of a JavaScript expression in the page (DevTools, not the page's own:
         the page's policy does not apply); with ``await_promise``, what its promise gives."""
@@ -192,8 +200,26 @@ class Browser:
         self.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")
         self.call("Input.insertText", text=text)
 
-    def screenshot(self, path: Path, width: int = 1280) -> None:
-        """The whole page, ``width`` CSS pixels wide, as a PNG at ``path``."""
+    def set_viewport(self, width: int, height: int) -> None:
+        """The page's window, ``width`` by ``height`` CSS pixels, as a desktop's (a mouse,
+        no touch): where the pointer's coordinates land."""
+        self._viewports[self.session] = (width, height)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+
+    def screenshot(self, path: Path, width: int = 1280, whole_page: bool = True) -> None:
+        """The whole page, ``width`` CSS pixels wide, as a PNG at ``path``; or, not
+        ``whole_page``, the window as it is (nothing resized, so hover stays)."""
+        if not whole_page:
+            shot = self.call("Page.captureScreenshot", format="png")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(base64.b64decode(shot["data"]))
+            return
 
         def size(height: int) -> None:
             self.call(
@@ -209,7 +235,10 @@ class Browser:
         shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(shot["data"]))
-        self.call("Emulation.clearDeviceMetricsOverride")
+        if self.session in self._viewports:
+            self.set_viewport(*self._viewports[self.session])
+        else:
+            self.call("Emulation.clearDeviceMetricsOverride")
 
     def accessible_names(self, role: str) -> list[str]:
         """The names assistive technology announces for every node of ``role``."""

@@ -16,6 +16,9 @@ def test_every_message_ends_once_and_no_recipient_gets_it_twice(stack: Stack) ->
     assert report.lost == [] and report.ended == report.sent == 50
     assert report.duplicated == []
     assert report.incomplete == []
+    # The inbox among them: each message in its user's inbox exactly once.
+    inbox = report.by_channel["inbox"]
+    assert inbox.sent == 50 // len(faultsuite.CHANNELS) and (inbox.lost, inbox.twice) == (0, 0)
     # The faults really happened.
     assert report.faults["kills"] >= 2
     assert report.faults["duplicate publishes"] >= 10

@@ -219,3 +219,50 @@ def test_courier_js_unchanged_in_chromium_lists_and_marks_the_inbox_from_another
             browser, f"return await courier.brands.getBrand({{brandId: {json.dumps(user)}}});"
         )
         assert shown["settings"]["colors"]["primary"] == "#112233"
+
+
+@pytest.mark.skipif(CHROMIUM is None or NPM is None, reason="needs chromium and npm")
+def test_courier_js_unchanged_reads_and_changes_the_users_preferences(
+    stack: Stack, api: Client, client: Courier, courier_page: str, tmp_path: Path
+) -> None:
+    assert CHROMIUM is not None
+    user = f"prefs-{uuid.uuid4().hex[:10]}"
+    topic = f"topic-{uuid.uuid4().hex[:10]}"
+    put = {"topic_name": "Shipping", "default_status": "OPTED_IN"}
+    assert api.request("PUT", f"/preferences/topics/{topic}", put)[0] == 200
+    token = client.auth.issue_token(
+        scope=f"user_id:{user} read:preferences write:preferences", expires_in="1h"
+    ).token
+    options = {
+        "userId": user,
+        "jwt": token,
+        "apiUrls": {
+            "courier": {"rest": stack.base_url, "graphql": f"{stack.base_url}/client/q"},
+            "inbox": {"graphql": f"{stack.base_url}/inbox/q", "webSocket": "ws://127.0.0.1:9"},
+        },
+    }
+    with Browser(CHROMIUM, tmp_path / "profile", tmp_path / "chromium.log") as browser:
+        browser.open(courier_page)
+        browser.wait_for("window.CourierClient !== undefined")
+        browser.evaluate(f"window.courier = new CourierClient({json.dumps(options)})")
+        listed = in_page(browser, "return await courier.preferences.getUserPreferences();")
+        [mine] = [item for item in listed["items"] if item["topicId"] == topic]
+        assert (mine["topicName"], mine["status"], mine["defaultStatus"]) == (
+            "Shipping",
+            "OPTED_IN",
+            "OPTED_IN",
+        )
+        change = {
+            "topicId": topic,
+            "status": "OPTED_OUT",
+            "hasCustomRouting": True,
+            "customRouting": ["email"],
+        }
+        updated = in_page(
+            browser,
+            f"return await courier.preferences.putUserPreferenceTopic({json.dumps(change)});",
+        )
+        assert (updated["status"], updated["customRouting"]) == ("OPTED_OUT", ["email"])
+    # Stored where the send pipeline and Courier's SDK read a user's preferences.
+    stored = client.users.preferences.retrieve_topic(topic, user_id=user).topic
+    assert (stored.status, stored.custom_routing) == ("OPTED_OUT", ["email"])

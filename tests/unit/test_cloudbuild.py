@@ -49,6 +49,7 @@ def test_the_steps_run_in_the_pipeline_order() -> None:
         "unit-tests",
         "integration-and-e2e-tests",
         "package",
+        "realtime-image",
         "terraform-plan",
         "terraform-apply",
         "smoke-test",
@@ -78,18 +79,27 @@ def test_each_environment_root_is_planned_and_applied_in_its_own_directory() -> 
     assert (ROOT / "terraform" / "envs" / default / "backend.tf").exists()
 
 
-def run_step(step_id: str, tmp_path: Path, **substitutions: str) -> list[str]:
-    """The terraform commands a step runs, given the substitutions a build sets."""
+def run_step(
+    step_id: str, tmp_path: Path, tool: str = "terraform", **substitutions: str
+) -> list[str]:
+    """The ``tool`` (terraform or docker) commands a step runs, given the substitutions
+    a build sets; both are stand-ins that log their arguments."""
     declared = {name: str(value) for name, value in build()["substitutions"].items()}
     values = {name: "" for name in BUILT_IN} | declared | substitutions
+    values["_REALTIME_IMAGE"] = substituted(values["_REALTIME_IMAGE"], values)
     (tmp_path / "bin").mkdir(parents=True, exist_ok=True)
-    log = tmp_path / "terraform.log"
-    fake = tmp_path / "bin" / "terraform"
-    fake.write_text(f'#!/bin/sh\necho "$*" >> {log}\n')
-    fake.chmod(0o755)
+    for name in ("terraform", "docker"):
+        fake = tmp_path / "bin" / name
+        fake.write_text(f'#!/bin/sh\necho "$*" >> {tmp_path / name}.log\n')
+        fake.chmod(0o755)
+    log = tmp_path / f"{tool}.log"
+    log.unlink(missing_ok=True)
+    if step_id == "terraform-plan" and not (tmp_path / "realtime-image").exists():
+        run_step("realtime-image", tmp_path, **substitutions)
     text = substituted(script(steps()[step_id]), values).replace("/workspace/", f"{tmp_path}/")
     environment = os.environ | {"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"}
-    subprocess.run(["sh", "-c", text], cwd=tmp_path, env=environment, check=True)
+    shell = "sh" if steps()[step_id]["entrypoint"] == "sh" else "bash"
+    subprocess.run([shell, "-c", text], cwd=tmp_path, env=environment, check=True)
     return log.read_text().splitlines() if log.exists() else []
 
 
@@ -115,10 +125,14 @@ def test_the_apply_trigger_s_build_applies_its_plan_and_keeps_the_outputs(tmp_pa
 
 def test_a_plan_only_build_reads_the_state_and_nothing_else(tmp_path: Path) -> None:
     # The plan account may read the state bucket only: no lock to write, no refresh.
-    ran = run_step("terraform-plan", tmp_path)
-    assert ran[-1] == "plan -input=false -lock=false -refresh=false -out=herald.tfplan"
-    applying = run_step("terraform-plan", tmp_path / "apply", _APPLY="true")
-    assert applying[-1] == "plan -input=false -out=herald.tfplan"
+    commit = {"PROJECT_ID": "herald-dev", "COMMIT_SHA": "3f1c2e0"}
+    image = "realtime_image=us-central1-docker.pkg.dev/herald-dev/herald/herald-realtime:3f1c2e0"
+    ran = run_step("terraform-plan", tmp_path, **commit)
+    assert (
+        ran[-1] == f"plan -input=false -lock=false -refresh=false -var={image} -out=herald.tfplan"
+    )
+    applying = run_step("terraform-plan", tmp_path / "apply", _APPLY="true", **commit)
+    assert applying[-1] == f"plan -input=false -var={image} -out=herald.tfplan"
     assert [command.split()[0] for command in ran] == ["init", "validate", "plan"]
 
 
@@ -135,3 +149,67 @@ def test_every_substitution_is_declared_or_built_in_and_every_script_parses() ->
             [shell, "-n"], input=substituted(text, values), capture_output=True, text=True
         )
         assert result.returncode == 0, f"{step_id}: {result.stderr}"
+
+
+# --- the real-time service's image ------------------------------------------------------
+
+REALTIME = "us-central1-docker.pkg.dev/herald-dev/herald/herald-realtime"
+
+
+def test_every_build_builds_the_realtime_image_tagged_by_its_commit(tmp_path: Path) -> None:
+    step = steps()["realtime-image"]
+    assert step["name"] == "gcr.io/cloud-builders/docker"
+    built = run_step(
+        "realtime-image", tmp_path, "docker", PROJECT_ID="herald-dev", COMMIT_SHA="3f1c2e0"
+    )
+    assert built == [
+        "build --file services/realtime/Dockerfile "
+        f"--tag {REALTIME}:3f1c2e0 --tag {REALTIME}:latest ."
+    ]
+    assert (ROOT / "services" / "realtime" / "Dockerfile").exists()
+    # A build submitted by hand has no commit: its id names the image instead.
+    by_hand = run_step(
+        "realtime-image", tmp_path / "hand", "docker", PROJECT_ID="herald-dev", BUILD_ID="b-1"
+    )
+    assert f"--tag {REALTIME}:build-b-1" in by_hand[0]
+    assert (tmp_path / "hand" / "realtime-image").read_text().strip() == f"{REALTIME}:build-b-1"
+
+
+def test_only_the_apply_trigger_s_build_pushes_the_realtime_image_before_applying(
+    tmp_path: Path,
+) -> None:
+    commit = {"PROJECT_ID": "herald-dev", "COMMIT_SHA": "3f1c2e0"}
+    planned = run_step("realtime-image", tmp_path / "plan", "docker", **commit)
+    assert not any(command.startswith("push") for command in planned)
+    applied = run_step("realtime-image", tmp_path / "apply", "docker", _APPLY="true", **commit)
+    assert applied[1:] == [f"push {REALTIME}:3f1c2e0", f"push {REALTIME}:latest"]
+    order = list(steps())
+    assert order.index("realtime-image") < order.index("terraform-plan")
+
+
+def test_the_realtime_image_lives_in_the_repository_the_delivery_module_creates() -> None:
+    from tests.unit.tfeval import TERRAFORM, blocks, parsed
+
+    variables = blocks(parsed(TERRAFORM / "modules" / "delivery" / "variables.tf"), "variable")
+    region, repository = variables["region"]["default"], variables["repository"]["default"]
+    assert build()["substitutions"]["_REALTIME_IMAGE"] == (
+        f"{region}-docker.pkg.dev/${{PROJECT_ID}}/{repository}/herald-realtime"
+    )
+
+
+def test_the_realtime_image_s_context_is_what_its_dockerfile_copies() -> None:
+    # Built from the repository's root after the tests: without the ignore file, the
+    # context would carry .venv and build/ into every build.
+    copied = {
+        source
+        for line in (ROOT / "services" / "realtime" / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ")
+        for source in line.split()[1:-1]
+    }
+    rules = [
+        line
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert rules[0] == "*"
+    assert {rule.removeprefix("!") for rule in rules[1:]} == copied

@@ -14,7 +14,7 @@ from typing import Any
 import jwt
 import pytest
 
-from herald.api import brand_graphql
+from herald.api import client_graphql
 from herald.api.http import Api, HttpRequest, HttpResponse
 from herald.api.inbox_graphql import CLIENT_OPERATIONS, RefusedQuery, check_operation, schema
 from herald.domain.inbox import InboxFilter, entry_id
@@ -403,7 +403,7 @@ def test_every_operation_the_recorded_client_sends_is_served_and_no_other_name()
     # Herald's endpoint for each URL the client was given, and what it serves.
     served = {
         "https://inbox.test/inbox/q": (schema(), CLIENT_OPERATIONS),
-        "https://rest.test/client/q": (brand_graphql.schema(), brand_graphql.CLIENT_OPERATIONS),
+        "https://rest.test/client/q": (client_graphql.schema(), client_graphql.CLIENT_OPERATIONS),
     }
     names: dict[str, set[str]] = {url: set() for url in served}
     for request in CLIENT["requests"]:

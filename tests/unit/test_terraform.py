@@ -136,8 +136,15 @@ def test_an_environment_root_passes_its_settings_as_literals(root: Path) -> None
     assert set(call) <= set(variables), f"undeclared: {set(call) - set(variables)}"
     required = {name for name, variable in variables.items() if "default" not in variable}
     assert required <= set(call)
-    assert "${" not in text(call), "an environment root passes literals, it declares no variables"
-    assert not (root / "variables.tf").exists()
+    # It passes literals, but for the real-time service's image, its one variable,
+    # which the build sets to the image it pushed.
+    assert call["realtime"] == {"image": "${var.realtime_image}"}, "the root deploys realtime"
+    del call["realtime"]
+    assert "${" not in text(call), "an environment root passes literals"
+    [image] = blocks(parsed(root / "variables.tf"), "variable").values()
+    assert list(blocks(parsed(root / "variables.tf"), "variable")) == ["realtime_image"]
+    repository = f"us-central1-docker.pkg.dev/{call['project_id']}/herald/herald-realtime"
+    assert image["default"] == f"{repository}:latest"
     # Its triggers plan and apply this very root, and its deploying account owns its state.
     [terraform] = parsed(root / "backend.tf")["terraform"]
     assert call["delivery"]["environment"] == root.name

@@ -83,7 +83,11 @@ def test_the_plan_account_can_read_the_state_and_write_its_logs_and_nothing_else
     assert set(granted) == {
         ("google_project_iam_member", "plan"),
         ("google_storage_bucket_iam_member", "plan_state"),
+        ("google_artifact_registry_repository_iam_member", "reader"),
     }
+    # It pulls the builder image its steps run in, and pushes nothing.
+    pull = granted["google_artifact_registry_repository_iam_member", "reader"]
+    assert pull["role"] == "roles/artifactregistry.reader"
     assert granted["google_project_iam_member", "plan"]["for_each"] == "${toset(local.plan_roles)}"
     assert deploy_locals()["plan_roles"] == ["roles/logging.logWriter"]
     state = granted["google_storage_bucket_iam_member", "plan_state"]
@@ -93,6 +97,23 @@ def test_the_plan_account_can_read_the_state_and_write_its_logs_and_nothing_else
     for path in TERRAFORM.rglob("*.tf"):
         if path.parent != DELIVERY:
             assert "google_service_account.plan" not in path.read_text(), path
+
+
+def test_the_deploying_account_pushes_the_realtime_image_it_deploys() -> None:
+    # cloudbuild.yaml's realtime-image step pushes to the builds repository in the
+    # apply trigger's builds alone; writer includes pulling the builder image.
+    writers = {
+        name: body
+        for (kind, name), body in found().items()
+        if kind == "google_artifact_registry_repository_iam_member"
+        and body["role"] == "roles/artifactregistry.writer"
+    }
+    assert {body["member"] for body in writers.values()} == {
+        DEPLOY_MEMBER,
+        "${google_service_account.image.member}",
+    }
+    for body in writers.values():
+        assert body["repository"] == "${google_artifact_registry_repository.builds.name}"
 
 
 def test_the_deploying_account_can_deploy_and_smoke_test() -> None:

@@ -11,7 +11,9 @@ from tests.unit.tfeval import (
     ENV_ROOTS,
     HAS_TERRAFORM,
     TERRAFORM,
+    blocks,
     module_call,
+    parsed,
     plan_errors,
     registry,
 )
@@ -35,7 +37,39 @@ def test_the_defaults_are_accepted(tmp_path: Path) -> None:
 @pytest.mark.parametrize("root", ENV_ROOTS, ids=lambda p: p.name)
 def test_every_environment_root_s_settings_are_accepted(root: Path, tmp_path: Path) -> None:
     settings = {name: value for name, value in module_call(root).items() if name != "source"}
-    assert plan_errors(TERRAFORM, settings, tmp_path) == ""
+    # The image the root's variable defaults to, and one the build passes.
+    [image] = blocks(parsed(root / "variables.tf"), "variable").values()
+    assert settings["realtime"] == {"image": "${var.realtime_image}"}
+    for n, tag in enumerate(("latest", "3f1c2e0a9b8d7c6e5f4a3b2c1d0e9f8a7b6c5d4e", "build-0f6c")):
+        settings["realtime"] = {"image": image["default"].replace(":latest", f":{tag}")}
+        assert plan_errors(TERRAFORM, settings, tmp_path / str(n)) == "", tag
+
+
+REALTIME_IMAGE = "us-central1-docker.pkg.dev/herald-test/herald/herald-realtime"
+
+
+@pytest.mark.parametrize(
+    ("image", "accepted"),
+    [
+        (f"{REALTIME_IMAGE}:latest", True),
+        (f"{REALTIME_IMAGE}@sha256:{'a' * 64}", True),
+        (f"europe-west1-docker.pkg.dev/herald-prod/images/realtime:{'v' * 128}", True),
+        (REALTIME_IMAGE, False),  # no tag: whatever is latest when Cloud Run pulls
+        (f"{REALTIME_IMAGE}:", False),  # a build without a commit, had it no fallback
+        (f"{REALTIME_IMAGE}:{'v' * 129}", False),
+        (f"{REALTIME_IMAGE}@sha256:abc", False),
+        ("docker.io/library/python:3.11", False),
+        (f"{REALTIME_IMAGE}:latest; rm -rf /", False),
+        ("", False),
+    ],
+)
+def test_the_realtime_image_is_an_artifact_registry_image_with_a_tag_or_digest(
+    image: str, accepted: bool, tmp_path: Path
+) -> None:
+    errors = plan_errors(TERRAFORM, root(realtime={"image": image}), tmp_path)
+    assert (errors == "") is accepted, errors
+    if not accepted:
+        assert "realtime.image must be an Artifact Registry image with a tag or a digest" in errors
 
 
 @pytest.mark.parametrize(

@@ -1,18 +1,16 @@
 """The brand query of Courier's browser client (``GetBrand``, sent to its
 ``apiUrls.courier.graphql``): a workspace's brand as the inbox shows it.
 
-As for the inbox, only the client's own operation is served (``inbox_graphql``'s checks,
-over a schema of the fields it asks).
+Its types and resolver; ``client_graphql`` serves them, with the preferences client's.
 """
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLSchema, OperationType, build_schema, execute_sync, parse
+from graphql import OperationType
 
-from herald.api.inbox_graphql import MAX_TOKENS, check_operation
 from herald.domain.send import check_identifier
 from herald.errors import NotFound
 from herald.resources.brands import BrandService
@@ -20,7 +18,7 @@ from herald.resources.brands import BrandService
 CLIENT_OPERATIONS: dict[str, OperationType] = {"GetBrand": OperationType.QUERY}
 READ_BRANDS = "read:brands"
 
-SDL = """
+TYPES = """
 scalar JSON
 
 type Colors {
@@ -49,16 +47,10 @@ type Brand {
   logo: Logo
   links: JSON
 }
-
-type Query {
-  brand(brandId: String!): Brand
-}
 """
-
-
-@functools.cache
-def schema() -> GraphQLSchema:
-    return build_schema(SDL)
+QUERIES = """
+  brand(brandId: String!): Brand
+"""
 
 
 def may_read(grants: frozenset[str], brand_id: str) -> bool:
@@ -85,26 +77,23 @@ def brand_view(brand: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_brand_query(
-    brands: BrandService, workspace: str, grants: frozenset[str], query: str
-) -> dict[str, Any]:
-    """The answer to the client's ``GetBrand``; RefusedQuery for anything else,
-    PermissionError for a brand the token's scope does not cover."""
-    check_operation(query, schema(), CLIENT_OPERATIONS)
+def brand_resolver(
+    brands: BrandService, workspace: str, grants: frozenset[str]
+) -> Callable[..., dict[str, Any] | None]:
+    """Resolves ``brand(brandId)``: the brand, None when there is none, PermissionError
+    for a brand the token's scope does not cover."""
 
     def brand(info: Any, brandId: str) -> dict[str, Any] | None:
         if not may_read(grants, brandId):
             raise PermissionError(f"{READ_BRANDS}:{brandId[:60]}")
-        try:
-            check_identifier(brandId)
-            return brand_view(brands.get(workspace, brandId))
-        except (NotFound, ValueError):
-            return None  # no such brand, or no id a brand could have
+        return stored_brand(brands, workspace, brandId)
 
-    result = execute_sync(
-        schema(), parse(query, max_tokens=MAX_TOKENS), root_value={"brand": brand}
-    )
-    for error in result.errors or ():
-        if error.original_error is not None:
-            raise error.original_error
-    return {"data": result.data}
+    return brand
+
+
+def stored_brand(brands: BrandService, workspace: str, brand_id: str) -> dict[str, Any] | None:
+    try:
+        check_identifier(brand_id)
+        return brand_view(brands.get(workspace, brand_id))
+    except (NotFound, ValueError):
+        return None  # no such brand, or no id a brand could have

@@ -146,6 +146,30 @@ def section_view(section: Document, topics: list[SubscriptionTopic]) -> dict[str
     return view
 
 
+def topics_of(
+    documents: DocumentStore, workspace: str, section: Document
+) -> list[SubscriptionTopic]:
+    """A section's topics, in its order."""
+    found = documents.get_many(workspace, [topic_path(t) for t in section["topic_ids"]])
+    return [SubscriptionTopic.model_validate(doc) for doc in found if doc is not None]
+
+
+def sections_with_topics(
+    documents: DocumentStore, workspace: str
+) -> list[tuple[Document, list[SubscriptionTopic]]]:
+    """The workspace's sections, oldest first, each with its topics."""
+    sections = documents.page(workspace, SECTIONS, None, MAX_SECTIONS)
+    return [
+        (section, topics_of(documents, workspace, section))
+        for _, section in sorted(sections, key=lambda found: found[1]["created"])
+    ]
+
+
+def published_page(documents: DocumentStore, workspace: str) -> Document | None:
+    """The page settings last published (``POST /preferences/publish``), or None."""
+    return documents.get(workspace, PUBLISHED_PAGE)
+
+
 class PreferenceSectionService:
     """Sections and their topics, each change by ``actor`` (the API key's id)."""
 
@@ -179,19 +203,17 @@ class PreferenceSectionService:
         return stored
 
     def _topics_of(self, workspace: str, section: Document) -> list[SubscriptionTopic]:
-        found = self.documents.get_many(workspace, [topic_path(t) for t in section["topic_ids"]])
-        return [SubscriptionTopic.model_validate(doc) for doc in found if doc is not None]
+        return topics_of(self.documents, workspace, section)
 
     def get(self, workspace: str, section_id: str) -> dict[str, Any]:
         section = self._section(workspace, section_id)
         return section_view(section, self._topics_of(workspace, section))
 
     def find(self, workspace: str) -> dict[str, Any]:
-        sections = self.documents.page(workspace, SECTIONS, None, MAX_SECTIONS)
         return {
             "results": [
-                section_view(section, self._topics_of(workspace, section))
-                for _, section in sorted(sections, key=lambda found: found[1]["created"])
+                section_view(section, topics)
+                for section, topics in sections_with_topics(self.documents, workspace)
             ]
         }
 

@@ -172,8 +172,11 @@ class PreferenceService:
             raise NotFound(f"no topic {topic_id}")
         return {"topic": topic_view(topic_id, topic, choice)}
 
-    def all_choices(self, workspace: str, user_id: str) -> dict[str, Any]:
-        """Every topic of the workspace, with the user's choice where they made one."""
+    def topics_and_choices(
+        self, workspace: str, user_id: str
+    ) -> list[tuple[str, SubscriptionTopic | None, UserTopicChoice | None]]:
+        """Every topic of the workspace, and every topic the user chose for, by topic id,
+        with the user's choice where they made one (at most 1,000 of each are read)."""
         choices = {
             topic_id: UserTopicChoice.model_validate(doc)
             for topic_id, doc in self.documents.page(
@@ -184,9 +187,16 @@ class PreferenceService:
             topic_id: SubscriptionTopic.model_validate(doc)
             for topic_id, doc in self.documents.page(workspace, ("topics",), None, 1000)
         }
-        items = [
-            topic_view(topic_id, topics.get(topic_id), choices.get(topic_id))
+        return [
+            (topic_id, topics.get(topic_id), choices.get(topic_id))
             for topic_id in sorted(topics.keys() | choices.keys())
+        ]
+
+    def all_choices(self, workspace: str, user_id: str) -> dict[str, Any]:
+        """Every topic of the workspace, with the user's choice where they made one."""
+        items = [
+            topic_view(topic_id, topic, choice)
+            for topic_id, topic, choice in self.topics_and_choices(workspace, user_id)
         ]
         return {"items": items, "paging": paging(None)}
 

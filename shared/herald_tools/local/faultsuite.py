@@ -45,6 +45,32 @@ class FaultSettings:
     seed: int = 7
 
 
+@dataclass(frozen=True)
+class ChannelTally:
+    """One channel's share of a run: messages sent, lost, and recipients reached twice."""
+
+    sent: int
+    lost: int
+    twice: int
+
+
+def tally_by_channel(
+    channels: dict[str, str], recipients: dict[str, str], lost: list[str], duplicated: list[str]
+) -> dict[str, ChannelTally]:
+    """Each channel's tally, from the message ids' channels and recipient keys, the ids
+    lost and the keys delivered twice."""
+    twice = set(duplicated)
+    return {
+        channel: ChannelTally(
+            sent=len(ids),
+            lost=sum(m in lost for m in ids),
+            twice=len({recipients[m] for m in ids} & twice),
+        )
+        for channel in sorted(set(channels.values()))
+        if (ids := [m for m, c in channels.items() if c == channel])
+    }
+
+
 @dataclass
 class FaultReport:
     sent: int
@@ -54,6 +80,7 @@ class FaultReport:
     incomplete: list[str]
     faults: dict[str, int]
     latencies_ms: list[float] = field(default_factory=list)
+    by_channel: dict[str, ChannelTally] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -75,6 +102,11 @@ class FaultReport:
                 f"lost           {len(self.lost)}",
                 f"duplicated     {len(self.duplicated)}",
                 f"incomplete     {len(self.incomplete)}",
+                "per channel    "
+                + ", ".join(
+                    f"{channel} {t.sent} ({t.lost} lost, {t.twice} twice)"
+                    for channel, t in self.by_channel.items()
+                ),
                 f"time to end    p50 {statistics.median(self.latencies_ms or [0]):.0f} ms, "
                 f"p99 {self.percentile(0.99):.0f} ms",
             ]
@@ -138,6 +170,7 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
     chaos = Chaos(stack, KILLABLE, settings.kill_every_s, settings.seed, {"relay": relay_env})
     chaos.start()
     recipients: dict[str, str] = {}
+    channels: dict[str, str] = {}
     started: dict[str, float] = {}
     ended_as: dict[str, str] = {}
     try:
@@ -151,6 +184,7 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
             began = time.time() * 1000
             request_id = api.call("POST", "/send", {"message": message})["requestId"]
             recipients[request_id], started[request_id] = key, began
+            channels[request_id] = channel
 
         with ThreadPoolExecutor(settings.concurrency) as pool:
             list(pool.map(send, range(settings.messages)))
@@ -211,4 +245,5 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
         incomplete=incomplete,
         faults=injected,
         latencies_ms=latencies,
+        by_channel=tally_by_channel(channels, recipients, lost, duplicated),
     )

@@ -30,6 +30,9 @@ module "herald" {
     HERALD_EMAIL_FROM    = "Herald dev <herald@dev.example.com>"
   }
 
+  # The inbox's real-time WebSocket, on Cloud Run.
+  realtime = { image = var.realtime_image }
+
   delivery = {
     environment  = "dev"
     github       = { owner = "example-org", name = "herald" }

@@ -32,3 +32,8 @@ output "delivery" {
   description = "The Cloud Build triggers and the plan and deploy accounts."
   value       = module.herald.delivery
 }
+
+output "realtime_url" {
+  description = "The inbox client's apiUrls.inbox.webSocket."
+  value       = module.herald.realtime_url
+}

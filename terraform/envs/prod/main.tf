@@ -31,6 +31,9 @@ module "herald" {
     HERALD_RATE_LIMITS   = "twilio=10,sendgrid=100"
   }
 
+  # The inbox's real-time WebSocket, on Cloud Run.
+  realtime = { image = var.realtime_image }
+
   delivery = {
     environment  = "prod"
     github       = { owner = "example-org", name = "herald" }

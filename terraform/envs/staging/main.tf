@@ -24,6 +24,9 @@ module "herald" {
     HERALD_SENDGRID_FROM = "Herald staging <herald@staging.example.com>"
   }
 
+  # The inbox's real-time WebSocket, on Cloud Run.
+  realtime = { image = var.realtime_image }
+
   delivery = {
     environment  = "staging"
     github       = { owner = "example-org", name = "herald" }

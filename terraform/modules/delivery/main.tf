@@ -163,7 +163,7 @@ resource "google_artifact_registry_repository" "builds" {
   location      = var.region
   repository_id = var.repository
   format        = "DOCKER"
-  description   = "Herald's builder image: the toolchain cloudbuild.yaml's steps run in."
+  description   = "Herald's images: the builder (the toolchain cloudbuild.yaml's steps run in) and the real-time service's."
 }
 
 # Its own account: the image build runs unapproved on every change to .ci/builder,
@@ -188,18 +188,23 @@ resource "google_artifact_registry_repository_iam_member" "image_writer" {
   member     = google_service_account.image.member
 }
 
-# Plans and applies pull the builder image to run their steps.
+# Plans pull the builder image to run their steps.
 resource "google_artifact_registry_repository_iam_member" "reader" {
-  for_each = {
-    plan   = google_service_account.plan.member
-    deploy = google_service_account.deploy.member
-  }
-
   project    = var.project_id
   location   = google_artifact_registry_repository.builds.location
   repository = google_artifact_registry_repository.builds.name
   role       = "roles/artifactregistry.reader"
-  member     = each.value
+  member     = google_service_account.plan.member
+}
+
+# Applies pull the builder image too, and push the real-time service's image
+# (cloudbuild.yaml's realtime-image step) before deploying it.
+resource "google_artifact_registry_repository_iam_member" "deploy_writer" {
+  project    = var.project_id
+  location   = google_artifact_registry_repository.builds.location
+  repository = google_artifact_registry_repository.builds.name
+  role       = "roles/artifactregistry.writer"
+  member     = google_service_account.deploy.member
 }
 
 resource "google_cloudbuild_trigger" "builder_image" {

@@ -1,14 +1,16 @@
 """The GraphQL endpoints of Courier's browser client: the inbox (its
-``apiUrls.inbox.graphql``) and the brand query (its ``apiUrls.courier.graphql``).
+``apiUrls.inbox.graphql``), and the brand query and preferences client (its
+``apiUrls.courier.graphql``).
 
 No API key: the caller sends a user token (``POST /auth/issue-token``) as a Bearer, and
-the workspace and user come from it. Reads need ``inbox:read:messages``, changes
-``inbox:write:events``; ``x-courier-user-id`` names the user, whom the token must cover.
+the workspace and user come from it. The inbox's reads need ``inbox:read:messages``, its
+changes ``inbox:write:events``; preferences ``read:preferences`` and
+``write:preferences``; ``x-courier-user-id`` names the user, whom the token must cover.
 """
 
 from __future__ import annotations
 
-from herald.api.brand_graphql import run_brand_query
+from herald.api.client_graphql import run_client_query
 from herald.api.http import Context, HttpResponse, Router, error_body
 from herald.api.inbox_graphql import InboxCaller, InboxGraphQL, RefusedQuery
 from herald.api.models_inbox import GraphQLAnswer, GraphQLBody
@@ -16,7 +18,6 @@ from herald.api.operation import Answer
 from herald.clock import now_ms
 from herald.engagement.user_tokens import INBOX_READ, INBOX_WRITE, BadUserToken, UserToken
 from herald.errors import NotFound, Unauthenticated
-from herald.resources.brands import BrandService
 from herald.resources.parsing import parse_body
 
 router = Router()
@@ -90,12 +91,12 @@ def inbox_graphql(ctx: Context) -> HttpResponse:
 
 @router.post(
     "/client/q",
-    summary="The brand query of Courier's browser client (its apiUrls.courier.graphql)",
+    summary="The brand query and preferences client of Courier's browser client (its apiUrls.courier.graphql)",
     tag=TAG,
     request=GraphQLBody,
     answers=(
-        Answer(200, GraphQLAnswer, "the brand (null when there is none)"),
-        Answer(403, None, "the user token's scope does not cover the brand"),
+        Answer(200, GraphQLAnswer, "the operation's data (and errors, as GraphQL has them)"),
+        Answer(403, None, "the user token does not cover this user, brand or operation"),
     ),
     public=True,
     body_limit=MAX_GRAPHQL_BODY,
@@ -103,13 +104,13 @@ def inbox_graphql(ctx: Context) -> HttpResponse:
 )
 def client_graphql(ctx: Context) -> HttpResponse:
     try:
-        verified, _ = _verified(ctx, now_ms())
+        verified, user = _verified(ctx, now_ms())
     except PermissionError as exc:
         return _forbidden(str(exc))
     body = parse_body(GraphQLBody, ctx.request.json())
-    brands = BrandService(ctx.services.documents)
+    documents, grants = ctx.services.documents, verified.scope.grants
     try:
-        answer = run_brand_query(brands, verified.workspace, verified.scope.grants, body.query)
+        answer = run_client_query(documents, verified.workspace, user, grants, body.query)
     except RefusedQuery as exc:
         return _refused(exc)
     except PermissionError as exc:
