@@ -38,6 +38,12 @@ def _has_lone_surrogate(text: str) -> bool:
 
 
 def _problem(value: Any) -> str | None:
+    kind = type(value)
+    # The common leaves first, by exact type (a body has dozens of them).
+    if kind is str:
+        return _SURROGATE if _has_lone_surrogate(value) else None
+    if kind is bool or value is None:
+        return None
     if isinstance(value, _NonFinite):
         return f"is {value.literal}, which is not a number JSON allows"
     if isinstance(value, float) and not math.isfinite(value):
@@ -45,8 +51,11 @@ def _problem(value: Any) -> str | None:
     if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
         return "is an integer outside the 64-bit range Herald can store"
     if isinstance(value, str) and _has_lone_surrogate(value):
-        return "has a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
+        return _SURROGATE
     return None
+
+
+_SURROGATE = "has a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
 
 
 def _child(path: str, key: str | int) -> str:
@@ -59,23 +68,27 @@ def _child(path: str, key: str | int) -> str:
 
 def check_json_value(value: Any, path: str = "body") -> None:
     """Refuses, naming the field, what ``_problem`` finds anywhere in ``value``."""
-    stack: list[tuple[Any, str, int]] = [(value, path, 0)]
+    # A value's path is spelled only when it is needed: for a container's children, or
+    # for a problem.
+    stack: list[tuple[Any, str, str | int | None, int]] = [(value, path, None, 0)]
     while stack:
-        item, where, depth = stack.pop()
-        if isinstance(item, dict | list):
+        item, parent, key, depth = stack.pop()
+        kind = type(item)
+        if kind is dict or kind is list:
+            where = parent if key is None else _child(parent, key)
             if depth >= MAX_DEPTH:
                 raise ValidationFailed.of(where, f"is nested more than {MAX_DEPTH} levels deep")
-            if isinstance(item, dict):
-                for key, child in item.items():
-                    if _has_lone_surrogate(key):
+            if kind is dict:
+                for name, child in item.items():
+                    if _has_lone_surrogate(name):
                         raise ValidationFailed.of(
                             where, "has a key with a lone UTF-16 surrogate, which is not text"
                         )
-                    stack.append((child, _child(where, key), depth + 1))
+                    stack.append((child, where, name, depth + 1))
             else:
-                stack.extend((child, _child(where, i), depth + 1) for i, child in enumerate(item))
+                stack.extend((child, where, i, depth + 1) for i, child in enumerate(item))
         elif problem := _problem(item):
-            raise ValidationFailed.of(where, problem)
+            raise ValidationFailed.of(parent if key is None else _child(parent, key), problem)
 
 
 def parse_json(raw: bytes | str, path: str = "body") -> Any:

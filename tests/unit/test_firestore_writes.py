@@ -83,3 +83,19 @@ def test_what_is_not_json_is_left_to_the_library() -> None:
     stage_create(writer, Reference(), data)
     [expected] = _helpers.pbs_for_create(PATH, data)
     assert [write.Write.pb(w) for w in writer.writes] == [write.Write.pb(expected)]
+
+
+class Label(str):
+    """A subclass of a JSON type (as a str enum is): encoded as its base type."""
+
+
+class Count(int):
+    pass
+
+
+def test_subclasses_of_json_types_are_the_librarys_too() -> None:
+    data = {"label": Label("x"), "count": Count(3), "items": [Label("y")]}
+    writer = Writer()
+    stage_create(writer, Reference(), data)
+    [expected] = _helpers.pbs_for_create(PATH, data)
+    assert [write.Write.pb(w) for w in writer.writes] == [write.Write.pb(expected)]

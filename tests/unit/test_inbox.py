@@ -617,3 +617,16 @@ def test_the_brand_query_answers_the_brand_the_token_may_read() -> None:
         )
     )
     assert refused.status == 400  # an inbox operation is not the brand endpoint's
+
+
+def test_a_cors_route_added_after_the_first_answer_is_answered_for_browsers_too() -> None:
+    from herald.api.http import Context, HttpResponse, Router
+
+    router = Router()
+    assert router.cors_methods("/late") == []
+
+    def late(ctx: Context) -> HttpResponse:
+        return HttpResponse(200, {})
+
+    router.post("/late", summary="late", tag="Test", answers=(), cors=True)(late)
+    assert router.cors_methods("/late") == ["POST"]

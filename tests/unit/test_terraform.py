@@ -391,6 +391,17 @@ def test_no_credential_is_a_plain_environment_variable() -> None:
     assert not of_kind("google_secret_manager_secret_version")  # values never enter the state
 
 
+def test_each_function_serves_as_many_requests_at_once_as_its_concurrency() -> None:
+    # functions-framework's gunicorn runs THREADS threads, else 4 a CPU: an api instance
+    # taking 80 requests would run 4 and queue the rest.
+    service = the_functions()["service_config"][0]
+    assert service["max_instance_request_concurrency"] == "${local.settings[each.key].concurrency}"
+    assert (
+        "THREADS = tostring(local.settings[each.key].concurrency)"
+        in service["environment_variables"]
+    )
+
+
 def test_the_relay_fires_on_outbox_creates_in_the_database_location_and_retries() -> None:
     [trigger] = [d["event_trigger"] for d in the_functions()["dynamic"] if "event_trigger" in d]
     content = trigger["content"][0]

@@ -278,6 +278,9 @@ class RouteOptions(TypedDict):
 class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
+        # The few cors routes, apart (every answer asks whether its path is one), and how
+        # many routes there were when they were picked out.
+        self._cors: tuple[int, list[Route]] = (0, [])
 
     def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[Handler], Handler]:
         return self.route("GET", path, **options)
@@ -351,7 +354,11 @@ class Router:
 
     def cors_methods(self, path: str) -> list[str]:
         """The methods of ``path`` that browsers on any origin may call."""
-        return [r.method for r in self.routes if r.cors and r.pattern.match(path)]
+        counted, cors = self._cors
+        if counted != len(self.routes):  # routes are only ever added
+            cors = [r for r in self.routes if r.cors]
+            self._cors = (len(self.routes), cors)
+        return [r.method for r in cors if r.pattern.match(path)]
 
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
         path_exists = False

@@ -81,6 +81,37 @@ class SpanRecord:
         )
 
 
+# SpanRecord.to_json's encoding, made once (json.dumps makes an encoder per call when given
+# options).
+_LINE_ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
+
+
+def span_line(span: ReadableSpan) -> str:
+    """``SpanRecord.from_span(span).to_json()``, without the record between: the api
+    writes a few spans on every request."""
+    context = span.get_span_context()
+    assert context is not None
+    parent = span.parent
+    return _LINE_ENCODER.encode(
+        {
+            "trace_id": f"{context.trace_id:032x}",
+            "span_id": f"{context.span_id:016x}",
+            "parent_span_id": f"{parent.span_id:016x}" if parent is not None else None,
+            "name": span.name,
+            "kind": span.kind.name,
+            "service": str(span.resource.attributes.get("service.name", "")),
+            "start_ns": span.start_time or 0,
+            "end_ns": span.end_time or 0,
+            "status": span.status.status_code.name,
+            "attributes": dict(span.attributes or {}),
+            "links": [
+                {"trace_id": f"{k.context.trace_id:032x}", "span_id": f"{k.context.span_id:016x}"}
+                for k in span.links
+            ],
+        }
+    )
+
+
 class JsonLinesSpanExporter(SpanExporter):
     def __init__(self, directory: Path, service: str) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -88,14 +119,16 @@ class JsonLinesSpanExporter(SpanExporter):
         self.path = directory / f"{service}-{os.getpid()}.jsonl"
         self._lock = threading.Lock()
         self._handle: TextIO | None = None
+        self._pid = 0  # the process that opened ``_handle``
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        lines = "".join(SpanRecord.from_span(span).to_json() + "\n" for span in spans)
+        lines = "".join(span_line(span) + "\n" for span in spans)
         with self._lock:
             # Opened once per process (a forked worker is a new process: a file of its own);
             # each export is written through at once, so readers never wait for a flush.
-            if self._handle is None or not self.path.name.endswith(f"-{os.getpid()}.jsonl"):
-                self.path = self.directory / f"{self.service}-{os.getpid()}.jsonl"
+            if self._handle is None or self._pid != os.getpid():
+                self._pid = os.getpid()
+                self.path = self.directory / f"{self.service}-{self._pid}.jsonl"
                 self._handle = self.path.open("a")
             self._handle.write(lines)
             self._handle.flush()

@@ -11,15 +11,11 @@ the library's own, field for field.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from google.cloud.firestore_v1.types import common, document, write
+from google.cloud.firestore_v1.types import write
 
-_Value = document.Value.pb()
-_MapValue = document.MapValue.pb()
-_ArrayValue = document.ArrayValue.pb()
-_Document = document.Document.pb()
-_Precondition = common.Precondition.pb()
 _Write = write.Write.pb()
 _NULL = 0  # google.protobuf.NullValue.NULL_VALUE
 
@@ -28,37 +24,76 @@ class NotJson(TypeError):
     """A value that is not JSON's: the library encodes it (timestamps, references)."""
 
 
-def _value(value: Any) -> Any:
-    if value is None:
-        return _Value(null_value=_NULL)
-    if isinstance(value, bool):  # before int: a bool is an int
-        return _Value(boolean_value=value)
-    if isinstance(value, int):
-        return _Value(integer_value=value)
-    if isinstance(value, float):
-        return _Value(double_value=value)
-    if isinstance(value, str):
-        return _Value(string_value=value)
-    if isinstance(value, dict):
-        return _Value(map_value=_MapValue(fields=_fields(value)))
-    if isinstance(value, list | tuple):
-        return _Value(array_value=_ArrayValue(values=[_value(v) for v in value]))
-    raise NotJson(type(value).__name__)
+def _json_type(value: Any) -> type:
+    """``value``'s JSON type: its own, or the one it subclasses (a str enum is a str)."""
+    kind = type(value)
+    if kind in _FILL:
+        return kind
+    for base in (bool, int, float, str, dict, list, tuple):  # bool before int: a bool is an int
+        if isinstance(value, base):
+            return base
+    raise NotJson(kind.__name__)
 
 
-def _fields(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: _value(item) for key, item in data.items()}
+def _fill(target: Any, value: Any) -> None:
+    """Encodes ``value`` into the ``Value`` message ``target``, in place.
+
+    Built in place, not from keyword arguments: a message given to another's constructor
+    is copied, and a document's values nest.
+    """
+    _FILL[_json_type(value)](target, value)
+
+
+def _fill_map(target: Any, value: dict[str, Any]) -> None:
+    target.map_value.SetInParent()  # an empty map is still a map
+    fields = target.map_value.fields
+    for key, item in value.items():
+        _fill(fields[key], item)
+
+
+def _fill_array(target: Any, value: list[Any] | tuple[Any, ...]) -> None:
+    target.array_value.SetInParent()  # an empty array is still an array
+    values = target.array_value.values
+    for item in value:
+        _fill(values.add(), item)
+
+
+def _set(name: str) -> Callable[[Any, Any], None]:
+    def fill(target: Any, value: Any) -> None:
+        setattr(target, name, value)
+
+    return fill
+
+
+def _fill_null(target: Any, value: None) -> None:
+    target.null_value = _NULL
+
+
+_FILL: dict[type, Callable[[Any, Any], None]] = {
+    str: _set("string_value"),
+    int: _set("integer_value"),
+    bool: _set("boolean_value"),
+    float: _set("double_value"),
+    type(None): _fill_null,
+    dict: _fill_map,
+    list: _fill_array,
+    tuple: _fill_array,
+}
 
 
 def _stage(writer: Any, reference: Any, data: dict[str, Any], *, create: bool) -> None:
+    raw = _Write()
+    update = raw.update
+    update.name = reference._document_path
+    fields = update.fields
     try:
-        update = _Document(name=reference._document_path, fields=_fields(data))
+        for key, item in data.items():
+            _fill(fields[key], item)
     except NotJson:
         (writer.create if create else writer.set)(reference, data)
         return
-    raw = _Write(update=update)
     if create:
-        raw.current_document.CopyFrom(_Precondition(exists=False))
+        raw.current_document.exists = False
     # What the library's create() and set() do with the Write they build.
     writer._document_references[reference._document_path] = reference
     writer._add_write_pbs([write.Write.wrap(raw)])

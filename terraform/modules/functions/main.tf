@@ -164,6 +164,9 @@ resource "google_cloudfunctions2_function" "function" {
         # Where emails' unsubscribe, preferences and tracking links point: the api's
         # own URL, known before it exists (gen2 functions keep the cloudfunctions.net form).
         HERALD_PUBLIC_URL = "https://${var.region}-${var.project_id}.cloudfunctions.net/herald-api"
+        # functions-framework serves THREADS requests at once (else 4 a CPU, whatever the
+        # concurrency): as many as Cloud Run sends an instance, as Google advises.
+        THREADS = tostring(local.settings[each.key].concurrency)
       },
       { for credential, mount in local.credentials[each.key] : "${credential}_FILE" => "${mount.directory}/value" },
     )
