@@ -19,15 +19,9 @@ from pathlib import Path
 from herald.topology import FUNCTIONS, FunctionSpec
 
 ROOT = Path(__file__).resolve().parents[1]
-# The service each function builds on its first request (herald.bootstrap).
-SERVICES = {
-    "api": "api",
-    "relay": "relay_service",
-    "render": "render_service",
-    "deliver": "deliver_service",
-    "webhooks": "customer_webhooks",
-    "sweep": "sweep_service",
-}
+# The functions measured: each module's ``services.<function>`` is what it builds on its
+# first request (the composition root's service of that name).
+MEASURED = ("api", "relay", "render", "deliver", "webhooks", "sweep")
 # The module of each client library a function may need.
 LIBRARY_MODULES = {
     "google-cloud-pubsub": "google.cloud.pubsub_v1",
@@ -84,15 +78,14 @@ def _timed(code: str, runs: int) -> float:
 def measure(runs: int = 5) -> list[ImportTime]:
     results = []
     for spec in FUNCTIONS:
-        if spec.name not in SERVICES:
+        if spec.name not in MEASURED:
             continue
         function = (
             "import importlib.util as u\n"
             f"s = u.spec_from_file_location('main', {json.dumps(str(ROOT / spec.source))})\n"
             "m = u.module_from_spec(s)\n"
             "s.loader.exec_module(m)\n"
-            "from herald import bootstrap\n"
-            f"bootstrap.{SERVICES[spec.name]}()"
+            f"m.services.{spec.name}"
         )
         modules = libraries(spec)
         floor = "\n".join(f"import {module}" for module in modules)
