@@ -205,3 +205,17 @@ def test_the_edge_s_settings_are_refused_beyond_cloud_armor_s_limits(
 ) -> None:
     errors = plan_errors(TERRAFORM, edge(**values), tmp_path)
     assert error in errors if error else errors == ""
+
+
+@needs_terraform
+def test_the_rule_bans_only_when_a_ban_is_set(tmp_path: Path) -> None:
+    module = {
+        "project_id": "herald-test",
+        "region": "us-central1",
+        "service": "herald-api",
+        "domains": ["api.example.com"],
+        "requests_per_minute": 600,
+    }
+    assert evaluate(EDGE, "local.banning", module, tmp_path / "throttle") is False
+    ban = {"requests_per_minute": 900, "duration_seconds": 600}
+    assert evaluate(EDGE, "local.banning", module | {"ban": ban}, tmp_path / "ban") is True
