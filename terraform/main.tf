@@ -72,6 +72,8 @@ locals {
     ],
     # FCM's HTTP v1 send API, called by deliver.
     contains(var.enabled_providers, "fcm") ? ["fcm.googleapis.com"] : [],
+    # The load balancer and its Cloud Armor policy.
+    var.edge == null ? [] : ["compute.googleapis.com"],
   )
 }
 
@@ -136,6 +138,10 @@ module "functions" {
   scaling           = var.scaling
   extra_roles       = local.extra_roles
   labels            = var.labels
+  # With the edge, the api takes only the load balancer's traffic (and Google's
+  # internal), and its links in emails go through the load balancer too.
+  public_ingress = var.edge == null ? "ALLOW_ALL" : "ALLOW_INTERNAL_AND_GCLB"
+  public_url     = var.edge == null ? null : "https://${var.edge.domains[0]}"
 
   depends_on = [module.services]
 }
@@ -176,6 +182,23 @@ module "realtime" {
   scaling             = var.realtime
   deletion_protection = var.deletion_protection
   labels              = var.labels
+
+  depends_on = [module.services]
+}
+
+# The api behind a load balancer whose Cloud Armor policy throttles each API key
+# before any instance (with `edge`).
+module "edge" {
+  source = "./modules/edge"
+  count  = var.edge == null ? 0 : 1
+
+  project_id          = var.project_id
+  region              = var.region
+  service             = module.functions.services["api"]
+  domains             = var.edge.domains
+  requests_per_minute = var.edge.requests_per_minute
+  ban                 = var.edge.ban
+  log_sample_rate     = var.edge.log_sample_rate
 
   depends_on = [module.services]
 }

@@ -1,6 +1,11 @@
 output "api_url" {
-  description = "Base URL of the send API (POST /send, GET /messages/...)."
-  value       = module.functions.urls["api"]
+  description = "Base URL of the send API (POST /send, GET /messages/...): the edge's with `edge`, whose ingress refuses the function's own URL from outside."
+  value       = var.edge == null ? module.functions.urls["api"] : module.edge[0].url
+}
+
+output "edge_address" {
+  description = "The edge load balancer's IP address, which each of edge.domains' DNS A records must name (null without edge)."
+  value       = var.edge == null ? null : module.edge[0].address
 }
 
 output "topics" {

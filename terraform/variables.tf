@@ -197,3 +197,60 @@ variable "realtime" {
     error_message = "realtime.image must be an Artifact Registry image with a tag or a digest: REGION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE:TAG."
   }
 }
+
+variable "edge" {
+  description = "The api behind an external Application Load Balancer whose Cloud Armor policy throttles each API key (see docs/api/quotas.md); null leaves the api public on its own URL. domains are the Google-managed certificate's (the first is the api's public URL), requests_per_minute each key's limit, ban an optional ban of a key far above it."
+  type = object({
+    domains             = list(string)
+    requests_per_minute = optional(number, 6000)
+    ban = optional(object({
+      requests_per_minute = number
+      duration_seconds    = optional(number, 600)
+    }))
+    log_sample_rate = optional(number, 1)
+  })
+  default = null
+
+  validation {
+    # A Google-managed certificate names 1 to 100 domains, none a wildcard.
+    condition = var.edge == null || (
+      length(try(var.edge.domains, [])) >= 1 && length(try(var.edge.domains, [])) <= 100
+      && alltrue([for domain in try(var.edge.domains, []) : length(domain) <= 253 && can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$", domain))])
+    )
+    error_message = "edge.domains must name 1 to 100 domains (lowercase, no wildcard), e.g. [\"api.example.com\"]."
+  }
+
+  validation {
+    # Cloud Armor's thresholds: a throttle counts 1 to 1,000,000 requests, a
+    # rate-based ban 1 to 10,000.
+    condition = var.edge == null || (
+      floor(try(var.edge.requests_per_minute, 0)) == try(var.edge.requests_per_minute, 0)
+      && try(var.edge.requests_per_minute, 0) >= 1
+      && try(var.edge.requests_per_minute, 0) <= (try(var.edge.ban, null) == null ? 1000000 : 10000)
+    )
+    error_message = "edge.requests_per_minute must be a whole number from 1 to 1,000,000 (to 10,000 with a ban)."
+  }
+
+  validation {
+    condition = try(var.edge.ban, null) == null || (
+      floor(try(var.edge.ban.requests_per_minute, 0)) == try(var.edge.ban.requests_per_minute, 0)
+      && try(var.edge.ban.requests_per_minute, 0) >= try(var.edge.requests_per_minute, 0)
+      && try(var.edge.ban.requests_per_minute, 0) <= 10000
+    )
+    error_message = "edge.ban.requests_per_minute must be a whole number from edge.requests_per_minute to 10,000."
+  }
+
+  validation {
+    condition = try(var.edge.ban, null) == null || (
+      floor(try(var.edge.ban.duration_seconds, 0)) == try(var.edge.ban.duration_seconds, 0)
+      && try(var.edge.ban.duration_seconds, 0) >= 60
+      && try(var.edge.ban.duration_seconds, 0) <= 86400
+    )
+    error_message = "edge.ban.duration_seconds must be a whole number of seconds from 60 to 86,400."
+  }
+
+  validation {
+    condition     = var.edge == null || (try(var.edge.log_sample_rate, -1) >= 0 && try(var.edge.log_sample_rate, -1) <= 1)
+    error_message = "edge.log_sample_rate must be from 0 to 1."
+  }
+}

@@ -350,7 +350,7 @@ def test_no_event_triggered_function_is_publicly_invokable() -> None:
     assert 'if function.trigger == "http"' in locals_["public"]
     service = the_functions()["service_config"][0]
     assert service["ingress_settings"] == (
-        '${each.value.trigger == "http" ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"}'
+        '${each.value.trigger == "http" ? var.public_ingress : "ALLOW_INTERNAL_ONLY"}'
     )
 
 

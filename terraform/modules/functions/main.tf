@@ -1,7 +1,8 @@
 # Herald's functions (Cloud Functions 2nd gen), one per entry of the functions
 # table in terraform/events.json, each with its own service account. How a
 # function is reached follows from its trigger:
-#   http      public ingress, anyone may invoke (the API checks its own keys)
+#   http      public ingress (or only through the edge's load balancer), anyone may
+#             invoke (the API checks its own keys)
 #   firestore internal ingress; Eventarc fires it on outbox creates, retrying
 #   pubsub    internal ingress; invoked only by its push subscriptions (messaging module)
 #   schedule  internal ingress; invoked only by Cloud Scheduler (scheduler module)
@@ -146,7 +147,7 @@ resource "google_cloudfunctions2_function" "function" {
 
   service_config {
     service_account_email            = google_service_account.function[each.key].email
-    ingress_settings                 = each.value.trigger == "http" ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
+    ingress_settings                 = each.value.trigger == "http" ? var.public_ingress : "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision   = true
     min_instance_count               = local.settings[each.key].min_instances
     max_instance_count               = local.settings[each.key].max_instances
@@ -161,9 +162,10 @@ resource "google_cloudfunctions2_function" "function" {
       {
         GOOGLE_CLOUD_PROJECT = var.project_id
         HERALD_PROVIDERS     = join(",", var.enabled_providers)
-        # Where emails' unsubscribe, preferences and tracking links point: the api's
-        # own URL, known before it exists (gen2 functions keep the cloudfunctions.net form).
-        HERALD_PUBLIC_URL = "https://${var.region}-${var.project_id}.cloudfunctions.net/herald-api"
+        # Where emails' unsubscribe, preferences and tracking links point: the load
+        # balancer's URL, else the api's own, known before it exists (gen2 functions
+        # keep the cloudfunctions.net form).
+        HERALD_PUBLIC_URL = coalesce(var.public_url, "https://${var.region}-${var.project_id}.cloudfunctions.net/herald-api")
         # functions-framework serves THREADS requests at once (else 4 a CPU, whatever the
         # concurrency): as many as Cloud Run sends an instance, as Google advises.
         THREADS = tostring(local.settings[each.key].concurrency)

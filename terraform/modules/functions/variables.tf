@@ -128,3 +128,20 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "public_ingress" {
+  description = "Ingress of the HTTP-triggered functions (the api): ALLOW_ALL, or ALLOW_INTERNAL_AND_GCLB behind a load balancer."
+  type        = string
+  default     = "ALLOW_ALL"
+
+  validation {
+    condition     = contains(["ALLOW_ALL", "ALLOW_INTERNAL_AND_GCLB"], var.public_ingress)
+    error_message = "public_ingress must be ALLOW_ALL or ALLOW_INTERNAL_AND_GCLB."
+  }
+}
+
+variable "public_url" {
+  description = "The api's public URL, where emails' links point (null: its own cloudfunctions.net URL)."
+  type        = string
+  default     = null
+}
