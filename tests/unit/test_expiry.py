@@ -172,8 +172,8 @@ def test_a_delay_ending_after_the_expiry_ends_the_message_at_once() -> None:
     assert "delay" in view["error"] and not p.timers.entries and p.email.calls == 0
 
 
-def test_a_delayed_message_within_its_expiry_still_goes_out() -> None:
-    p = Pipeline()
+def _delayed_within_its_expiry(p: Pipeline) -> str:
+    """A message delayed a minute with two minutes to live, drained to its timer."""
     rid = send(
         p,
         {
@@ -184,6 +184,12 @@ def test_a_delayed_message_within_its_expiry_still_goes_out() -> None:
         },
     )
     p.drain()
+    return rid
+
+
+def test_a_delayed_message_within_its_expiry_still_goes_out() -> None:
+    p = Pipeline()
+    rid = _delayed_within_its_expiry(p)
     message = p.messages.messages[(WS, rid)]
     assert message.status == "DELAYED"
     p.messages.messages[(WS, rid)] = message.model_copy(update={"not_before_ms": now_ms() - 1})
@@ -193,16 +199,7 @@ def test_a_delayed_message_within_its_expiry_still_goes_out() -> None:
 
 def test_an_expired_delayed_message_ends_when_its_timer_fires() -> None:
     p = Pipeline()
-    rid = send(
-        p,
-        {
-            "to": {"email": "a@example.com"},
-            "content": {"body": "x"},
-            "delay": {"duration": 60_000},
-            "expiry": {"expires_in": 120_000},
-        },
-    )
-    p.drain()
+    rid = _delayed_within_its_expiry(p)
     message = p.messages.messages[(WS, rid)]
     p.messages.messages[(WS, rid)] = message.model_copy(
         update={"not_before_ms": now_ms() - 2, "expires_ms": now_ms() - 1}

@@ -185,8 +185,9 @@ def in_window(
 
 
 def _new_results(before: MessageState | None, after: MessageState) -> list[DeliveryResult]:
-    earlier = {r.model_dump_json() for r in (before.results if before else [])}
-    return [r for r in after.results if r.model_dump_json() not in earlier]
+    # A handful of results: compared as models, none encoded on the commit's path.
+    earlier = before.results if before else []
+    return [r for r in after.results if r not in earlier]
 
 
 def _sent_on(message: MessageState) -> tuple[str, str]:
