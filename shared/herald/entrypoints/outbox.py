@@ -40,7 +40,7 @@ def relay(service: RelayService, data: Any, subject: str | None) -> None:
     """Raise means retry (the trigger's retry policy), return means done."""
     tracing.configure("relay")
     metrics.configure("relay")
-    try:
+    with tracing.invocation():
         try:
             before, after = firestore.decode(data)
         except UndecodableEvent as exc:
@@ -70,5 +70,3 @@ def relay(service: RelayService, data: Any, subject: str | None) -> None:
                 raise
             if published:
                 _record_production(record, False, started)
-    finally:
-        tracing.flush()

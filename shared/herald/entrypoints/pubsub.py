@@ -37,7 +37,7 @@ def consume(data: Any, consumer: str, handler: Callable[[EventEnvelope], None]) 
     """Raise means retry, return means done."""
     tracing.configure(consumer)
     metrics.configure(consumer)
-    try:
+    with tracing.invocation():
         try:
             envelope, attributes = decode(data)
             if consumer not in spec_for(envelope.type).consumers:
@@ -100,5 +100,3 @@ def consume(data: Any, consumer: str, handler: Callable[[EventEnvelope], None]) 
                 message_id=envelope.message_id,
                 workspace=envelope.workspace,
             )
-    finally:
-        tracing.flush()

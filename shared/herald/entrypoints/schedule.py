@@ -16,13 +16,13 @@ if TYPE_CHECKING:
 def sweep(service: SweepService) -> SweepReport:
     tracing.configure("sweep")
     metrics.configure("sweep")
-    try:
-        with tracing.tracer().start_as_current_span("sweep", kind=trace.SpanKind.SERVER) as span:
-            report = service.sweep()
-            span.set_attribute("herald.republished", report.republished)
-            span.set_attribute("herald.redriven", report.redriven)
-            if report.republished or report.redriven:
-                logs.warning("sweep found work", **vars(report))
-            return report
-    finally:
-        tracing.flush()
+    with (
+        tracing.invocation(),
+        tracing.tracer().start_as_current_span("sweep", kind=trace.SpanKind.SERVER) as span,
+    ):
+        report = service.sweep()
+        span.set_attribute("herald.republished", report.republished)
+        span.set_attribute("herald.redriven", report.redriven)
+        if report.republished or report.redriven:
+            logs.warning("sweep found work", **vars(report))
+        return report

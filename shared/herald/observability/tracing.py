@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -85,10 +87,37 @@ def configure(function: str) -> None:
 
 
 def flush(timeout_s: float = 5.0) -> None:
-    """Exports what is buffered: before an invocation returns (CPU is throttled after),
+    """Exports what is buffered: as the last invocation in flight ends (``invocation``),
     and as the instance stops."""
     if _provider is not None:
         _provider.force_flush(timeout_millis=int(timeout_s * 1000))
+
+
+_in_flight = 0
+_in_flight_lock = threading.Lock()
+
+
+@contextmanager
+def invocation() -> Iterator[None]:
+    """One request or event handled by this instance, its spans exported by the time the
+    instance has nothing left in flight.
+
+    Cloud Run throttles an instance's CPU once no request is in flight, so what the batch
+    processor holds is flushed before the last one returns. While others are still in
+    flight the instance has CPU and the processor exports in its own thread: a flush per
+    invocation would make every request wait for an export of its own.
+    """
+    global _in_flight
+    with _in_flight_lock:
+        _in_flight += 1
+    try:
+        yield
+    finally:
+        with _in_flight_lock:
+            _in_flight -= 1
+            last = _in_flight == 0
+        if last:
+            flush()
 
 
 # One tracer for the process: trace.get_tracer builds a new one on every call (measurable on
