@@ -8,16 +8,14 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from werkzeug.test import Client
 
-from herald.api.http import Api, HttpRequest
+from herald.api.http import HttpRequest
 from herald.api.openapi import document
 from herald.api.quotas import WorkspaceQuotas
 from herald.api.routes import build_router
 from herald.config import MAX_QUOTA_BURST, MAX_QUOTA_RATE
 from herald.domain.testmode import namespace_for_test
 from herald.entrypoints.http import serve
-from herald.entrypoints.quota_gate import QUOTA_KEY, QuotaGate
 from herald.errors import ValidationFailed
 from herald.ids import hash_api_key
 from herald.observability import metrics, tracing
@@ -366,61 +364,3 @@ def test_refusals_read_no_settings_while_the_quota_in_effect_is_kept() -> None:
     clock.now += IN_EFFECT_CACHE_S
     assert counter.take("ws1").headers()["X-RateLimit-Limit"] == "3"
     assert workspaces.reads == 2
-
-
-class Handler:
-    """The function's handler behind the gate: the api, given the gate's decision."""
-
-    def __init__(self, api: Api) -> None:
-        self.api = api
-        self.calls = 0
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        self.calls += 1
-        headers = {"authorization": environ.get("HTTP_AUTHORIZATION", "")}
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        request = HttpRequest(
-            environ["REQUEST_METHOD"], environ["PATH_INFO"], headers, quota=environ.get(QUOTA_KEY)
-        )
-        answer = self.api.receive(request, environ["wsgi.input"], length)
-        start_response(f"{answer.status} -", list(answer.headers.items()))
-        return [json.dumps(answer.body).encode()]
-
-
-def gated(burst: int) -> tuple[Client, Handler]:
-    api, _ = make_api(settings_with(quota_rate=0.001, quota_burst=burst))
-    handler = Handler(api)
-    return Client(QuotaGate(handler, api)), handler
-
-
-def test_the_gate_refuses_over_the_quota_before_the_function_is_called() -> None:
-    client, handler = gated(burst=2)
-    auth = {"Authorization": f"Bearer {KEY}"}
-    answers = [client.post("/send", json=SEND, headers=auth) for _ in range(3)]
-    # Let through once counted: the function's own check does not count them again.
-    assert [a.status_code for a in answers] == [202, 202, 429]
-    assert handler.calls == 2
-    refused = answers[2]
-    assert refused.json == {
-        "type": "rate_limit_error",
-        "message": "over this workspace's quota; retry after `Retry-After` seconds",
-    }
-    assert refused.headers["Content-Type"] == "application/json"
-    assert int(refused.headers["Retry-After"]) >= 1
-    assert refused.headers["X-RateLimit-Remaining"] == "0"
-
-
-def test_the_gate_lets_through_what_it_cannot_judge_to_be_answered_as_before() -> None:
-    client, handler = gated(burst=1)
-    assert client.post("/send", json=SEND, headers={"Authorization": "Bearer no"}).status_code == (
-        401
-    )
-    assert client.get("/messages", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
-    assert client.post("/nowhere/é", headers={"Authorization": f"Bearer {KEY}"}).status_code == (
-        404
-    )
-    assert handler.calls == 3
-    # None of them took the burst's one request.
-    assert client.post(
-        "/send", json=SEND, headers={"Authorization": f"Bearer {KEY}"}
-    ).status_code == (202)

@@ -33,8 +33,9 @@ def serve(
     request = admitted
     route = api.router.template_for(request.method, request.path)
     path = route or redacted_path(api.router, request.path)
-    try:
-        with tracing.tracer().start_as_current_span(
+    with (
+        tracing.invocation(),
+        tracing.tracer().start_as_current_span(
             f"{request.method} {path}",
             context=tracing.context_from_http(request.headers),
             kind=trace.SpanKind.SERVER,
@@ -43,20 +44,19 @@ def serve(
                 "url.path": path,
                 **({"http.route": route} if route else {}),
             },
-        ) as span:
-            response = api.receive(request, body, declared_length)
-            span.set_attribute("http.response.status_code", response.status)
-            if response.status >= 500:
-                span.set_status(trace.StatusCode.ERROR)
-            replayed = REPLAYED_HEADER in response.headers
-            if replayed:
-                span.set_attribute("herald.idempotent_replay", True)
-            elif route == "/send" and response.status == 202:
-                # What `herald trace <requestId>` finds the send's trace by (not its replays').
-                span.set_attribute("herald.request_id", response.body["requestId"])
-            return response
-    finally:
-        tracing.flush()
+        ) as span,
+    ):
+        response = api.receive(request, body, declared_length)
+        span.set_attribute("http.response.status_code", response.status)
+        if response.status >= 500:
+            span.set_status(trace.StatusCode.ERROR)
+        replayed = REPLAYED_HEADER in response.headers
+        if replayed:
+            span.set_attribute("herald.idempotent_replay", True)
+        elif route == "/send" and response.status == 202:
+            # What `herald trace <requestId>` finds the send's trace by (not its replays').
+            span.set_attribute("herald.request_id", response.body["requestId"])
+        return response
 
 
 def redacted_path(router: Router, path: str) -> str:
