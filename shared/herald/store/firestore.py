@@ -17,6 +17,7 @@ Layout, every path scoped to the workspace of the API key:
 from __future__ import annotations
 
 import datetime
+import functools
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -50,6 +51,7 @@ from herald.store.base import (
     sequence_events,
     take_lease,
 )
+from herald.store.firestore_commit import Committer
 from herald.store.firestore_transactions import run_transaction
 from herald.store.firestore_writes import stage_create, stage_set
 from herald.store.summary_fold import fold_events
@@ -127,7 +129,11 @@ class FirestoreMessages(_Paths):
             for message, events in messages:
                 # Listed from its first transition on (see transition): the send stays lean.
                 self._stage_commit(batch, message, events, create=True, listed=False)
-            batch.commit()
+            self._committer.commit(batch)
+
+    @functools.cached_property
+    def _committer(self) -> Committer:
+        return Committer.for_client(self.client)
 
     def _stage_commit(
         self,

@@ -148,16 +148,24 @@ class OperationCounter(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientI
             self.counts.reads += 1
 
 
-class CountingClient(firestore.Client):
-    """A Firestore client (on the emulator) whose every call ``counter`` counts."""
+class InterceptedClient(firestore.Client):
+    """A Firestore client (on the emulator) whose every call passes through ``interceptor``."""
 
-    def __init__(self, counter: OperationCounter, **kwargs: Any) -> None:
+    def __init__(self, interceptor: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.counter = counter
+        self.interceptor = interceptor
 
     def _emulator_channel(self, transport: Any) -> Any:
         channel = super()._emulator_channel(transport)  # type: ignore[no-untyped-call]
-        return grpc.intercept_channel(channel, self.counter)
+        return grpc.intercept_channel(channel, self.interceptor)
+
+
+class CountingClient(InterceptedClient):
+    """A Firestore client (on the emulator) whose every call ``counter`` counts."""
+
+    def __init__(self, counter: OperationCounter, **kwargs: Any) -> None:
+        super().__init__(counter, **kwargs)
+        self.counter = counter
 
 
 def read_counts(directory: Path) -> FirestoreCounts:
