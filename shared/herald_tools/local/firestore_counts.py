@@ -99,6 +99,11 @@ class OperationCounter(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientI
         self._lock = threading.Lock()
         self.counts = FirestoreCounts()
 
+    def reset(self) -> None:
+        """From zero, with a new lock: what a forked child starts from."""
+        self._lock = threading.Lock()
+        self.counts = FirestoreCounts()
+
     def snapshot(self) -> FirestoreCounts:
         with self._lock:
             return self.counts + FirestoreCounts()
@@ -180,12 +185,14 @@ def read_counts(directory: Path) -> FirestoreCounts:
 
 
 def counting_client(project: str, directory: Path) -> CountingClient:
-    """A counting client whose totals a daemon thread keeps written to ``directory``."""
+    """A counting client whose totals a daemon thread keeps written to ``directory``, as
+    ``<pid>.json``: in a process forked after it was made (gunicorn's worker, when the
+    function's module made it in the master), counted from zero under the worker's pid."""
     counter = OperationCounter()
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{os.getpid()}.json"
 
     def keep_written() -> None:
+        path = directory / f"{os.getpid()}.json"
         written: dict[str, Any] | None = None
         while True:
             current = counter.snapshot().to_json()
@@ -196,7 +203,16 @@ def counting_client(project: str, directory: Path) -> CountingClient:
                 written = current
             time.sleep(WRITE_EVERY_S)
 
-    threading.Thread(target=keep_written, daemon=True, name="firestore-counts").start()
+    def start() -> None:
+        threading.Thread(target=keep_written, daemon=True, name="firestore-counts").start()
+
+    def in_the_child() -> None:
+        # The writer thread is not forked, and the lock may have been held by it.
+        counter.reset()
+        start()
+
+    os.register_at_fork(after_in_child=in_the_child)
+    start()
     return CountingClient(counter, project=project)
 
 
