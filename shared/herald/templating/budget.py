@@ -14,6 +14,8 @@ and the work around them (Markdown, an email's links): pass the same ``Budget``.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from herald.templating.errors import TemplateOutOfFuel, TemplateTimeout
 from herald.templating.limits import DEFAULT_LIMITS, Limits
@@ -27,13 +29,26 @@ CLOCK_EVERY = 64
 
 
 class Budget:
-    __slots__ = ("_deadline", "_next_clock", "limits", "used")
+    __slots__ = ("_deadline", "_next_clock", "limits", "locales", "used")
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
         self.used = 0
         self._deadline = time.thread_time() + limits.cpu_seconds
         self._next_clock = CLOCK_EVERY
+        # The locales this render has formatted by (herald.templating.helpers).
+        self.locales: set[str | None] = set()
+
+    @contextmanager
+    def untimed(self) -> Iterator[None]:
+        """Work an instance does once, not each render (a library imported, a locale's
+        data read): its CPU time is not counted against the render's. What runs here is
+        bounded by its caller, in fuel."""
+        started = time.thread_time()
+        try:
+            yield
+        finally:
+            self._deadline += time.thread_time() - started
 
     def charge(self, units: int) -> None:
         """Spends ``units`` of fuel; raises ``TemplateOutOfFuel`` past the limit, and

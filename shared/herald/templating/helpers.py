@@ -191,6 +191,11 @@ def _length(args: list[Any], _: dict[str, Any], __: Budget) -> int:
 # What formatting one value by a locale costs, in fuel (Babel's work is bounded by the
 # inputs' bounds: a number under 1e309, a style's pattern, a date in datetime's range).
 LOCALIZED_FORMAT_UNITS = 80
+# A locale's first use in a render, whose data may be read then (a few to 35 ms of CPU
+# once per instance, outside the render's CPU time): at most 10 locales a render.
+LOCALE_FIRST_USE_UNITS = 5_000
+# The date tokens written from a locale's data.
+_LOCALE_TOKENS = ("MMM", "ddd", "A")
 
 
 def _text_option(hash_: dict[str, Any], name: str, limit: int) -> str | None:
@@ -203,12 +208,25 @@ def _text_option(hash_: dict[str, Any], name: str, limit: int) -> str | None:
     return text
 
 
-def _locale_option(hash_: dict[str, Any]) -> str | None:
+def _locale_option(hash_: dict[str, Any], budget: Budget) -> str | None:
     """The message's locale, which the interpreter passes, or the template's own; one
-    too long to be a locale is the default's, as an unknown one is."""
+    too long to be a locale is the default's, as an unknown one is. Loaded on its first
+    use in a render (``_loaded``)."""
     value = hash_.get("locale")
     text = None if value is None else to_text(value)
-    return text if text is not None and len(text) <= MAX_LOCALE_CHARS else None
+    return _loaded(text if text is not None and len(text) <= MAX_LOCALE_CHARS else None, budget)
+
+
+def _loaded(locale: str | None, budget: Budget) -> str | None:
+    """``locale``, Babel's data for it read. Reading it is an instance's work, once, not
+    the template's: its CPU time is not the render's. Its fuel bounds how many locales a
+    render may name, and so what an instance may read for it."""
+    if locale not in budget.locales:
+        budget.charge(LOCALE_FIRST_USE_UNITS)
+        budget.locales.add(locale)
+        with budget.untimed():
+            localized.load(locale)
+    return locale
 
 
 def _zone_option(hash_: dict[str, Any]) -> str | None:
@@ -230,7 +248,7 @@ def _format_number(args: list[Any], hash_: dict[str, Any], budget: Budget) -> st
     try:
         return localized.format_number(
             value,
-            _locale_option(hash_),
+            _locale_option(hash_, budget),
             style=_text_option(hash_, "style", MAX_STYLE_CHARS) or "decimal",
             decimals=places,
             currency=_text_option(hash_, "currency", MAX_STYLE_CHARS),
@@ -287,7 +305,8 @@ def _format_date(args: list[Any], hash_: dict[str, Any], budget: Budget) -> str:
         raise HelperError(
             f"a format has at most {MAX_DATE_FORMAT_CHARS} characters, got {len(pattern)}"
         )
-    locale = _locale_option(hash_)
+    named = pattern in localized.DATE_STYLES or any(t in pattern for t in _LOCALE_TOKENS)
+    locale = _locale_option(hash_, budget) if named else None
     zone = _zone_option(hash_)
     if pattern in localized.DATE_STYLES:
         return _format_moment(moment, "date", pattern, locale, zone, budget)
@@ -340,7 +359,7 @@ def _moment_fn(kind: Literal["datetime", "time"]) -> HelperFn:
         style = to_text(args[1] if len(args) > 1 else hash_.get("style", "medium"))
         if len(style) > MAX_STYLE_CHARS:
             raise HelperError(f"style has at most {MAX_STYLE_CHARS} characters, got {len(style)}")
-        locale = _locale_option(hash_)
+        locale = _locale_option(hash_, budget)
         zone = _zone_option(hash_)
         return _format_moment(moment, kind, style, locale, zone, budget)
 

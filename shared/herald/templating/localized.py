@@ -59,6 +59,14 @@ def babel_locale(tag: str | None) -> Locale:
     return Locale.parse(DEFAULT_LOCALE)
 
 
+def load(tag: str | None) -> None:
+    """Babel imported and the data of ``tag``'s locale read, as the first format by it
+    would (the next ones reuse both)."""
+    from babel import dates  # noqa: F401  (the date formats' module, imported once)
+
+    babel_locale(tag).decimal_formats  # noqa: B018  (Babel reads a locale's data on first use)
+
+
 def time_zone(name: str | None, default: tzinfo) -> tzinfo:
     """The IANA zone ``name``; ``default`` without one; UTC for a name that is none."""
     if name is None:

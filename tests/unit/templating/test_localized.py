@@ -4,13 +4,23 @@ and bound every input at its limit: magnitude, decimals, styles, time zones, dat
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
 
 from herald.locales import MAX_LOCALE_CHARS
-from herald.templating import LOCALE_KEY, TemplateRenderError, public_data, render
+from herald.templating import (
+    LOCALE_KEY,
+    TemplateOutOfFuel,
+    TemplateRenderError,
+    TemplateTimeout,
+    localized,
+    public_data,
+    render,
+)
 from herald.templating.helpers import MAX_STYLE_CHARS
+from herald.templating.limits import DEFAULT_LIMITS
 from herald.templating.localized import MAX_TIME_ZONE_CHARS, babel_locale
 from tests.unit.test_api import call, make_api
 
@@ -164,3 +174,41 @@ def test_a_sends_locale_formats_its_numbers_and_dates() -> None:
         sent = pipeline.webhook.sent[-1].rendered
         assert (sent["title"], sent["body"]) == (title, body)
         assert LOCALE_KEY not in json.dumps(sent["data"])
+
+
+LOCALES = ["de", "fr", "es", "it", "nl", "pt", "sv", "da", "fi", "pl"]
+
+
+def test_a_render_names_at_most_nine_locales_each_paid_for_in_fuel_on_first_use() -> None:
+    def numbers(locales: list[str]) -> str:
+        return " ".join(f"{{{{format-number 1 locale='{tag}'}}}}" for tag in locales)
+
+    assert fill(numbers(LOCALES[:9])) == " ".join(["1"] * 9)
+    # The same locale again is not a first use: no more fuel.
+    assert fill(numbers(LOCALES[:9] + LOCALES[:9])) == " ".join(["1"] * 18)
+    with pytest.raises(TemplateOutOfFuel):
+        fill(numbers(LOCALES))
+
+
+def test_reading_a_locale_s_data_is_not_counted_in_the_render_s_cpu_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def slow_load(tag: str | None) -> None:  # a cold instance reading the data from disk
+        started = time.thread_time()
+        while time.thread_time() - started < DEFAULT_LIMITS.cpu_seconds * 1.5:
+            pass
+
+    monkeypatch.setattr(localized, "load", slow_load)
+    # Formats after the first read the clock again: the load's time is not on it.
+    assert fill("{{format-number 1234.5 2}} {{format-number 1}} {{format-number 2}}", "de") == (
+        "1.234,50 1 2"
+    )
+
+    # The render's own work still counts: the same CPU spent formatting times out.
+    def slow_format(*args: Any, **kwargs: Any) -> str:
+        slow_load(None)
+        return "x"
+
+    monkeypatch.setattr(localized, "format_number", slow_format)
+    with pytest.raises(TemplateTimeout):
+        fill("{{format-number 1}} {{format-number 2}} {{format-number 3}}", "de")
