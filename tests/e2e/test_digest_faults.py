@@ -11,9 +11,9 @@ from herald_tools.local.stack import Stack
 pytestmark = pytest.mark.e2e
 
 
-# The run's own deadline (300 s from its last send) ends it with its report, lost and
-# doubled items named, before this one does.
-@pytest.mark.timeout(600)
+# The run's own deadlines (300 s for the releases, 300 s for their mails) end it with
+# its report, lost and doubled items named, before this one does.
+@pytest.mark.timeout(900)
 def test_each_digest_item_is_released_once_through_faults(stack: Stack) -> None:
     report = digest_faults.run(stack, digest_faults.DigestFaultSettings())
     print("\n" + report.render())

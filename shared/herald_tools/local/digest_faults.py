@@ -47,7 +47,7 @@ class DigestFaultSettings:
     duplicate_rate: float = 0.3
     kill_every_s: float = 3.0
     concurrency: int = 8
-    deadline_s: float = 300.0  # from the last send to the last mail
+    deadline_s: float = 300.0  # for the releases, then again for their mails
     seed: int = 13
 
 
@@ -171,10 +171,11 @@ def run(stack: Stack, settings: DigestFaultSettings = DigestFaultSettings()) -> 
         chaos.stop()
         stack.restart_function("relay")
 
-    # The releases' messages go on through the pipeline: wait for their mails, within the
-    # same deadline; a user already holding more items than were sent will not get fewer.
+    # The releases' messages go on through the pipeline: wait for their mails, as long
+    # again; a user already holding more items than were sent will not get fewer.
     wanted = Counter(user for user, _ in sent.values())
-    while time.monotonic() < deadline:
+    settle = time.monotonic() + settings.deadline_s
+    while time.monotonic() < settle:
         mails = _mails_by_address(stack)
         held = Counter(
             user
