@@ -56,7 +56,10 @@ while time.monotonic() < deadline:
 else:
     os.kill(child, 9)
     sys.exit("the worker did not end within 60 s")
-time.sleep(0.6)  # the master's own count file, written every half second
+master_file = directory / f"{os.getpid()}.json"
+deadline = time.monotonic() + 20  # the master's own file, written as its writer starts
+while not master_file.exists() and time.monotonic() < deadline:
+    time.sleep(0.05)
 print(json.dumps({"worker": child, "master": os.getpid(), "status": os.waitstatus_to_exitcode(status)}))
 """
 

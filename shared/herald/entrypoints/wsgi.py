@@ -18,7 +18,7 @@ other workspace too.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
@@ -98,14 +98,10 @@ def _write(
     if response.body_unread:
         # Streamed, without a length: the server does not read the refused body first.
         start_response(f"{status.value} {status.phrase}", headers)
-        return _once(body)
+        return iter([body])
     headers.append(("Content-Length", str(len(body))))
     start_response(f"{status.value} {status.phrase}", headers)
     return [body]
-
-
-def _once(body: bytes) -> Iterator[bytes]:
-    yield body
 
 
 def _path(environ: Environ) -> str:

@@ -168,9 +168,14 @@ class InterceptedClient(firestore.Client):
 class CountingClient(InterceptedClient):
     """A Firestore client (on the emulator) whose every call ``counter`` counts."""
 
+    interceptor: OperationCounter
+
     def __init__(self, counter: OperationCounter, **kwargs: Any) -> None:
         super().__init__(counter, **kwargs)
-        self.counter = counter
+
+    @property
+    def counter(self) -> OperationCounter:
+        return self.interceptor
 
 
 def read_counts(directory: Path) -> FirestoreCounts:
