@@ -260,16 +260,22 @@ def list_item(browser: Browser, title: str) -> dict[str, Any] | None:
     return next((item for item in items if showing(item, title)), None)
 
 
-def click_message(browser: Browser, title: str) -> None:
-    """A mouse click on the message's title, as a user's."""
+def title_point(browser: Browser, title: str) -> tuple[float, float] | None:
+    """Where a mouse would point at the message's title; None while it is not shown or
+    not laid out. Read afresh each time: an update re-renders the list, and the nodes
+    read before it are gone."""
     item = list_item(browser, title)
-    assert item is not None, f"{title!r} is not shown"
-    [text] = [
+    if item is None:
+        return None
+    texts = [
         n for n in descendants(item) if n.get("nodeType") == 3 and n["nodeValue"].strip() == title
     ]
-    at = center(browser, text["parentId"])
-    assert at is not None
-    mouse(browser, at)
+    return center(browser, texts[0]["parentId"]) if len(texts) == 1 else None
+
+
+def click_message(browser: Browser, title: str) -> None:
+    """A mouse click on the message's title, as a user's."""
+    mouse(browser, eventually(lambda: title_point(browser, title), what=f"{title!r} laid out"))
 
 
 def attribute(node: dict[str, Any], name: str) -> str | None:
@@ -315,13 +321,16 @@ def archive_button(browser: Browser, title: str) -> tuple[float, float] | None:
     return center(browser, buttons[1]["nodeId"]) if len(buttons) == 2 else None
 
 
+def item_point(browser: Browser, title: str) -> tuple[float, float] | None:
+    """Where a mouse would rest on the message's list item; None while not laid out."""
+    item = list_item(browser, title)
+    return None if item is None else center(browser, item["nodeId"])
+
+
 def archive_from_menu(browser: Browser, title: str, shot: Path) -> None:
     """Archives the message as a person does: the pointer rests on it, its hover menu
     shows (kept in ``shot``), and a click on the menu's archive button."""
-    item = list_item(browser, title)
-    assert item is not None, f"{title!r} is not shown"
-    at = center(browser, item["nodeId"])
-    assert at is not None
+    at = eventually(lambda: item_point(browser, title), what=f"{title!r} laid out")
     # The pointer enters the message from outside the list, so the message is told so,
     # once the fade of a menu it showed before has ended (leaving and entering faster
     # than that leaves the menu hidden: no person's hand is quick enough).

@@ -41,6 +41,9 @@ RUN_ENDS = frozenset({"PROCESSED", "CANCELED", "ERROR", "THROTTLED", "BATCHED"})
 class AutomationFaultSettings:
     series: int = 20
     canceled: int = 6
+    # Long enough for a cancel to get through the killed functions' backoff (up to 10 s a
+    # hop, several hops): a cancel that comes after the delay ends cancels nothing.
+    cancel_delay: str = "90 seconds"
     throttled: int = 6  # runs through one recipient's throttle
     batched: int = 8  # runs through one recipient's batch step
     duplicate_rate: float = 0.3
@@ -181,7 +184,7 @@ def run(
                 kind, run_id = "series", invoke(steps, address)
             elif index < settings.series + settings.canceled:
                 address = f"canceled-{index}-{tag}@example.com"
-                steps = [send, {"action": "delay", "duration": "30 seconds"}, send]
+                steps = [send, {"action": "delay", "duration": settings.cancel_delay}, send]
                 kind, run_id = "canceled", invoke(steps, address, token=f"cancel-{index}-{tag}")
             elif index < settings.series + settings.canceled + settings.throttled:
                 address = throttled_address
@@ -270,7 +273,7 @@ def run(
         for address, n in expected.items()
         if mails[address] < n
     )
-    # Its cancel came while it waited 30 seconds: one mail, from the step before.
+    # Its cancel came while it waited in its delay: one mail, from the step before.
     sent_after_cancel = sorted(
         run_id
         for run_id, kind in kinds.items()
