@@ -214,17 +214,17 @@ class FirestoreMessages(_Paths):
         ref = self.message(workspace, message_id)
         receipt_ref = ref.collection("receipts").document(receipt_id(consumer, event_id))
         summary_ref = self.summary(workspace, message_id)
-        first_ref = ref.collection("events").document(event_doc_id(1))
 
         def apply(transaction: firestore.Transaction) -> list[EventEnvelope] | None:
-            # One read of them all: the receipt, the message, its summary and its first event
-            # (what a summary starts from, at the message's first transition).
-            refs = [receipt_ref, ref, summary_ref, first_ref]
+            # One read of them all: the receipt, the message and its summary. Its events
+            # only when there is no summary yet (a single send's first transition): a list
+            # send's messages are created with theirs, and every message has one after.
+            refs = [receipt_ref, ref, summary_ref]
             snaps = {
                 snap.reference.path: snap
                 for snap in self.client.get_all(refs, transaction=transaction)
             }
-            receipt, snap, stored, first = (snaps[r.path] for r in refs)
+            receipt, snap, stored = (snaps[r.path] for r in refs)
             if receipt.exists or not snap.exists:
                 return None
             current = MessageState.model_validate(snap.to_dict())
@@ -237,7 +237,7 @@ class FirestoreMessages(_Paths):
             elif not current.listed:
                 pass  # a list send's own record is not listed
             else:  # its first transition: what it was created with comes first
-                summary = fold_events(None, self._created(transaction, current, first))
+                summary = fold_events(None, self._created(transaction, current))
             envelopes = self._stage_commit(
                 transaction,
                 change.message,
@@ -266,12 +266,12 @@ class FirestoreMessages(_Paths):
         with _span("transaction", "messages"):
             return run_transaction(self.client, apply)
 
-    def _created(self, transaction: Any, message: MessageState, first: Any) -> list[EventEnvelope]:
-        """The events a message has so far (those it was created with): its first, read
-        already, and any after it, read now in the transaction (each document once)."""
+    def _created(self, transaction: Any, message: MessageState) -> list[EventEnvelope]:
+        """The events a message has so far (those it was created with), read in the
+        transaction, each document once."""
         events = self.message(message.workspace, message.id).collection("events")
-        refs = [events.document(event_doc_id(seq)) for seq in range(2, message.seq + 1)]
-        snaps = [first, *(self.client.get_all(refs, transaction=transaction) if refs else [])]
+        refs = [events.document(event_doc_id(seq)) for seq in range(1, message.seq + 1)]
+        snaps = self.client.get_all(refs, transaction=transaction) if refs else []
         found = (EventEnvelope.model_validate(snap.to_dict()) for snap in snaps if snap.exists)
         return sorted(found, key=lambda envelope: envelope.seq)
 
