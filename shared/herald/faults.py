@@ -2,7 +2,8 @@
 
 Named crash points:
 
-``HERALD_CRASH_AT=deliver.after_attempt_recorded`` makes the process die on the
+``HERALD_CRASH_AT=deliver.after_attempt_recorded`` (or ``after_handoff``,
+``after_provider_accepted``, ``after_outcome_recorded``) makes the process die on the
 spot (no cleanup, no response) when that point is reached, exactly as an
 instance that is killed or preempted would. With ``HERALD_CRASH_MARKER=path``
 it dies only once: the marker file records the crash and later passes go on,

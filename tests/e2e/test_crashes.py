@@ -1,4 +1,4 @@
-"""Nothing is lost or sent twice when deliver dies between steps.
+"""Nothing is sent twice when deliver dies between steps, and what it cannot know it says.
 
 The deliver process is killed (``os._exit``, no cleanup, no answer) at a named
 point; its server replaces the dead process, as Cloud Run replaces an instance,
@@ -55,23 +55,27 @@ def crashing_deliver(stack: Stack, tmp_path: Path) -> Iterator[tuple[str, Path]]
 
 
 @pytest.mark.parametrize(
-    ("point", "reason"),
+    ("point", "reason", "mails"),
     [
         # (a) recorded, nothing handed over: the redelivery sends it, once.
-        ("deliver.after_attempt_recorded", None),
-        # (b) the SMTP server took it, no outcome recorded: not resent (policy assume_sent).
-        ("deliver.after_provider_accepted", "OUTCOME_UNKNOWN"),
-        # (c) outcome recorded, not acked: the redelivery changes nothing.
-        ("deliver.after_outcome_recorded", None),
+        ("deliver.after_attempt_recorded", None, 1),
+        # (b) handed over, the SMTP server never had it: not resent (policy assume_sent),
+        # and said so, as the provider might have had it.
+        ("deliver.after_handoff", "OUTCOME_UNKNOWN", 0),
+        # (c) the SMTP server took it, no outcome recorded: not resent (policy assume_sent).
+        ("deliver.after_provider_accepted", "OUTCOME_UNKNOWN", 1),
+        # (d) outcome recorded, not acked: the redelivery changes nothing.
+        ("deliver.after_outcome_recorded", None, 1),
     ],
 )
-def test_a_killed_deliver_neither_loses_nor_duplicates(
+def test_a_killed_deliver_sends_at_most_once_and_says_when_it_cannot_know(
     stack: Stack,
     api: Client,
     sinks: Client,
     crashing_deliver: tuple[Any, Path],
     point: str,
     reason: str | None,
+    mails: int,
 ) -> None:
     arm, marker = crashing_deliver
     arm(point)
@@ -84,7 +88,7 @@ def test_a_killed_deliver_neither_loses_nor_duplicates(
 
     message = eventually(lambda: ended(api, request_id), what="an end state")
     assert (message["status"], message["reason"]) == ("SENT", reason)
-    assert len(mails_for(sinks, request_id)) == 1
+    assert len(mails_for(sinks, request_id)) == mails
     history = [h["type"] for h in api.get(f"/messages/{request_id}/history")["results"]]
     assert history == ["ENQUEUED", "ROUTED", "RENDERED", "SENT"]
 

@@ -577,6 +577,7 @@ class DeliverService:
             attempt.state = AttemptState.DISPATCHING
             self._save(message, attempt)
             handed_off = True
+            crash_point("deliver.after_handoff")
 
         dispatch = Dispatch(
             message_id=message.id,

@@ -4,7 +4,8 @@ Runs on a local stack and injects, at set rates: every event published twice
 (the relay's duplicate fault), function processes killed (SIGKILL) and
 restarted mid-flight, and provider answers of 5xx, 429 with Retry-After, and
 silence after taking the message (a timeout). Then it checks, from the API and
-the sinks only, that every accepted message reached exactly one end state, no
+the sinks only, that every accepted message reached exactly one end state, one
+said sent is at its sink (unless Herald said its outcome is unknown), no
 recipient received a message twice, and every history is complete.
 """
 
@@ -20,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from herald.domain.status import PIPELINE_END
+from herald.domain.status import PIPELINE_END, Reason
 from herald_tools.local.chaos import Chaos
 from herald_tools.local.client import ApiClient
 from herald_tools.local.sinks import Fault
@@ -30,6 +31,7 @@ KILLABLE = ("relay", "render", "deliver")
 CHANNELS = ("email", "sms", "push", "chat", "webhook", "inbox")
 INBOX_KEY = "inbox:"  # an inbox recipient's key: the prefix, then the user id
 TERMINAL_HISTORY = {"SENT", "DELIVERED", "UNDELIVERABLE", "UNROUTABLE"}
+TAKEN = frozenset({"SENT", "DELIVERED"})  # ends that say a provider took the message
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class FaultReport:
     faults: dict[str, int]
     latencies_ms: list[float] = field(default_factory=list)
     by_channel: dict[str, ChannelTally] = field(default_factory=dict)
+    unknown_outcomes: int = 0  # ended SENT, reason OUTCOME_UNKNOWN (policy assume_sent)
 
     @property
     def ok(self) -> bool:
@@ -102,6 +105,7 @@ class FaultReport:
                 f"lost           {len(self.lost)}",
                 f"duplicated     {len(self.duplicated)}",
                 f"incomplete     {len(self.incomplete)}",
+                f"unknown        {self.unknown_outcomes} (SENT, reason OUTCOME_UNKNOWN: sent at most once)",
                 "per channel    "
                 + ", ".join(
                     f"{channel} {t.sent} ({t.lost} lost, {t.twice} twice)"
@@ -173,6 +177,7 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
     channels: dict[str, str] = {}
     started: dict[str, float] = {}
     ended_as: dict[str, str] = {}
+    unknown: set[str] = set()  # ended SENT with reason OUTCOME_UNKNOWN: sent at most once
     try:
 
         def send(index: int) -> None:
@@ -194,12 +199,14 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
         while pending and time.monotonic() < deadline:
             for message_id in list(pending):
                 try:
-                    status = api.call("GET", f"/messages/{message_id}")["status"]
+                    found = api.call("GET", f"/messages/{message_id}")
                 except (urllib.error.URLError, OSError):
                     continue  # the api answers again in a moment
-                if status in PIPELINE_END:
+                if found["status"] in PIPELINE_END:
                     pending.discard(message_id)
-                    ended_as[message_id] = status
+                    ended_as[message_id] = found["status"]
+                    if found.get("reason") == Reason.OUTCOME_UNKNOWN:
+                        unknown.add(message_id)
             time.sleep(0.5)
     finally:
         chaos.stop()
@@ -208,11 +215,12 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
         stack.restart_function("relay")
 
     delivered = _delivered_keys(stack, list(recipients.values()))
-    # An inbox message said DELIVERED is in its user's inbox, or it is lost.
+    # A message said SENT or DELIVERED is at its sink (an inbox one in its user's inbox),
+    # or it is lost; only one whose outcome Herald said it does not know may not be.
     missing = [
         m
         for m, key in recipients.items()
-        if key.startswith(INBOX_KEY) and ended_as.get(m) == "DELIVERED" and key not in delivered
+        if ended_as.get(m) in TAKEN and m not in unknown and key not in delivered
     ]
     lost, incomplete, latencies = sorted([*pending, *missing]), [], []
     for message_id in recipients:
@@ -246,4 +254,5 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
         faults=injected,
         latencies_ms=latencies,
         by_channel=tally_by_channel(channels, recipients, lost, duplicated),
+        unknown_outcomes=len(unknown),
     )
