@@ -6,7 +6,7 @@ import json
 import secrets
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ import pytest
 
 from herald.ids import hash_api_key
 from herald_tools.local.stack import Stack
+from tests.e2e import failure_logs
 
 pytestmark = pytest.mark.e2e
 
@@ -57,12 +58,37 @@ class Client:
         return request_id
 
 
+_LOG_DIR = pytest.StashKey[Path]()  # the running stack's logs, once a test started it
+_LOG_OFFSETS = pytest.StashKey[dict[Path, int]]()
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Stack]:
     running = Stack.with_fast_clocks(Path(tmp_path_factory.mktemp("herald")))
     running.start()
+    request.config.stash[_LOG_DIR] = running.log_dir
     yield running
     running.stop()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    if (log_dir := item.config.stash.get(_LOG_DIR, None)) is not None:
+        item.stash[_LOG_OFFSETS] = failure_logs.offsets(log_dir)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    log_dir = item.config.stash.get(_LOG_DIR, None)
+    if report.when == "call" and report.failed and log_dir is not None:
+        before = item.stash.get(_LOG_OFFSETS, {})
+        report.sections.extend(failure_logs.written_since(log_dir, before))
+    return report
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from tests.e2e.conftest import Client
 
 pytestmark = pytest.mark.e2e
 
-WINDOW_S = 4
+WINDOW_S = 8
 
 
 @pytest.fixture(scope="module")
@@ -62,13 +62,31 @@ def test_runs_batched_in_one_window_continue_once_with_every_runs_data(
         return found if all(r["status"] in ("PROCESSED", "BATCHED") for r in found) else None
 
     found = eventually(ended, what="every run through its batch")
-    # The run that reaches the batch first owns it; the pushes may bring any of them first.
-    [owner] = [
+    # The run that reaches a window's batch first owns it; the pushes may bring any of
+    # them first. Each other run names its owner.
+    owners = [
         run_id for run_id, run in zip(runs, found, strict=True) if run["status"] == "PROCESSED"
     ]
-    batched = [run for run_id, run in zip(runs, found, strict=True) if run_id != owner]
-    for run in batched:
-        assert (run["status"], run["reason"]) == ("BATCHED", f"step 0: batched into run {owner}")
-    [mail] = eventually(lambda: [m for m in sinks.get("/mail") if address in m["to"]])
-    assert mail["subject"] == "3 comments"
-    assert sorted(mail["text"].removesuffix(";").split(";")) == ["0", "1", "2"]
+    members: dict[str, list[int]] = {owner: [runs.index(owner)] for owner in owners}
+    for n, (run_id, run) in enumerate(zip(runs, found, strict=True)):
+        if run_id not in members:
+            owner = str(run["reason"]).removeprefix("step 0: batched into run ")
+            assert run["status"] == "BATCHED" and owner in members, run
+            members[owner].append(n)
+    # Invoked at a window's start, the runs share it; on a busy machine the invokes may
+    # reach into the next one, never past it.
+    assert len(owners) < len(runs), found
+
+    def batch_mails() -> list[dict[str, Any]] | None:
+        mails = [m for m in sinks.get("/mail") if address in m["to"]]
+        return mails if len(mails) >= len(owners) else None
+
+    mails = eventually(batch_mails, what="a mail for each batch")
+    assert sorted((m["subject"], _listed(m["text"])) for m in mails) == sorted(
+        (f"{len(numbers)} comments", sorted(numbers)) for numbers in members.values()
+    )
+
+
+def _listed(text: str) -> list[int]:
+    """The runs' ``n`` a batch's mail lists (``n;`` for each)."""
+    return sorted(int(n) for n in text.removesuffix(";").split(";"))
