@@ -61,6 +61,9 @@ class DigestFaultReport:
     duplicated: list[str]  # items in two mails, or twice in one
     miscounted: list[str]  # mails whose count is not the items they hold
     faults: dict[str, int] = field(default_factory=dict)
+    # Windows still holding items at the end: a lost item held there was never released;
+    # one in none of them was released and its mail did not come.
+    held: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -80,6 +83,7 @@ class DigestFaultReport:
                 f"lost items         {len(self.lost)}",
                 f"duplicated items   {len(self.duplicated)}",
                 f"miscounted mails   {len(self.miscounted)}",
+                f"windows still held {len(self.held)}" + "".join(f"\n  {h}" for h in self.held),
             ]
         )
 
@@ -200,6 +204,12 @@ def run(stack: Stack, settings: DigestFaultSettings = DigestFaultSettings()) -> 
                 miscounted.append(f"{user}: {text[:120]!r}")
             seen.update((user, n) for n in numbers)
     expected = set(sent.values())
+    page = _call(api, "GET", f"/digests/schedules/{schedule}/instances?limit=100")
+    still_held = sorted(
+        f"{i['user_id']}: {i['event_count']} items in {i['digest_instance_id']}"
+        for i in (page or {}).get("items", [])
+        if i["event_count"]
+    )
     faults = {f"kills of {name}": n for name, n in chaos.kills.items()}
     faults["duplicate publishes"] = _duplicates(stack) - duplicates_before
     return DigestFaultReport(
@@ -211,4 +221,5 @@ def run(stack: Stack, settings: DigestFaultSettings = DigestFaultSettings()) -> 
         duplicated=sorted(f"{u} item {n} x{k}" for (u, n), k in seen.items() if k > 1),
         miscounted=sorted(miscounted),
         faults=faults,
+        held=still_held,
     )
