@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 
 from google.api_core import exceptions
 from google.cloud import pubsub_v1  # type: ignore[attr-defined]
@@ -15,8 +14,10 @@ from herald.events.registry import EVENTS, subscription_filter
 
 @dataclass(frozen=True)
 class RetrySettings:
-    # Production uses 10 s to 600 s; locally retries come sooner so a crash heals fast.
-    minimum_backoff_s: int = 1
+    # No retry policy is set on the emulator, unlike production's 10 s to 600 s backoff:
+    # the Pub/Sub emulator (0.8.20) drops a push that failed (refused or 5xx) on a
+    # subscription with one, neither redelivered nor dead-lettered. Without one it pushes
+    # a failed message again within seconds; this is the bound the sweep assumes.
     maximum_backoff_s: int = 10
     # Above deliver's own budget (tries per channel x channels): deliver, not the
     # dead-letter topic, ends a message that keeps failing.
@@ -62,25 +63,26 @@ def wire_pubsub(
             )
             name = subscriber.subscription_path(project, spec.subscription(consumer))
             wanted = subscription_filter(consumer)
-            ensure_subscription(
-                {
-                    "name": name,
-                    "topic": topic_path,
-                    # Ignored by the emulator: the local stack's push filter applies it.
-                    **({"filter": wanted.expression} if wanted else {}),
-                    "push_config": {
-                        "push_endpoint": push_endpoint(consumer_urls[consumer], project, spec.topic)
-                    },
-                    "ack_deadline_seconds": retry.ack_deadline_s,
-                    "retry_policy": {
-                        "minimum_backoff": timedelta(seconds=retry.minimum_backoff_s),
-                        "maximum_backoff": timedelta(seconds=retry.maximum_backoff_s),
-                    },
-                    "dead_letter_policy": {
-                        "dead_letter_topic": dead_letter_path,
-                        "max_delivery_attempts": retry.max_delivery_attempts,
-                    },
-                }
-            )
+            endpoint = push_endpoint(consumer_urls[consumer], project, spec.topic)
+            request = push_subscription(name, topic_path, endpoint, dead_letter_path, retry)
+            # Ignored by the emulator: the local stack's push filter applies it.
+            ensure_subscription({**request, **({"filter": wanted.expression} if wanted else {})})
             created.append(name)
     return created
+
+
+def push_subscription(
+    name: str, topic: str, endpoint: str, dead_letter_topic: str, retry: RetrySettings
+) -> dict[str, object]:
+    """A consumer's push subscription on the emulator: dead letters as in production, and
+    no retry policy (see RetrySettings: the emulator loses failed pushes under one)."""
+    return {
+        "name": name,
+        "topic": topic,
+        "push_config": {"push_endpoint": endpoint},
+        "ack_deadline_seconds": retry.ack_deadline_s,
+        "dead_letter_policy": {
+            "dead_letter_topic": dead_letter_topic,
+            "max_delivery_attempts": retry.max_delivery_attempts,
+        },
+    }
