@@ -67,22 +67,18 @@ def test_a_failed_push_is_pushed_again_until_taken(
             name, topic_path, f"http://127.0.0.1:{port}/", dead_letters, RetrySettings()
         )
     )
-    # 500: the function is up and fails the first pushes.
-    recorder, received = _recorder([500] * MESSAGES * REFUSALS if failure == "500" else [])
-    server = None if failure == "refused" else ThreadingHTTPServer(("127.0.0.1", port), recorder)
-    if server is not None:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    # 500: the function is up and fails the first pushes; refused: it is down while the
+    # emulator pushes each message, and comes up after.
+    handler, received = _recorder([500] * MESSAGES * REFUSALS if failure == "500" else [])
+    server = _serve(port, handler) if failure == "500" else None
     publisher = pubsub_v1.PublisherClient()
     for n in range(MESSAGES):
         publisher.publish(topic_path, str(n).encode()).result()
-    # Refused: the function is down while the emulator pushes each message, then comes up.
-    eventually(
-        lambda: failure != "refused" or _refusals(emulators, port) >= MESSAGES * REFUSALS,
-        what="every message refused",
-    )
     if server is None:
-        server = ThreadingHTTPServer(("127.0.0.1", port), recorder)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        eventually(
+            lambda: _refusals(emulators, port) >= MESSAGES * REFUSALS, what="every message refused"
+        )
+        server = _serve(port, handler)
     try:
         eventually(
             lambda: len(received) == MESSAGES,
@@ -92,6 +88,12 @@ def test_a_failed_push_is_pushed_again_until_taken(
     finally:
         server.shutdown()
         subscriber.delete_subscription(subscription=name)
+
+
+def _serve(port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def _refusals(emulators: Emulators, port: int) -> int:

@@ -28,9 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from herald.domain.status import PIPELINE_END, Reason
 from herald_tools.local.chaos import Chaos
 from herald_tools.local.client import ApiClient
+from herald_tools.local.message_ends import ended, outcome_unknown
 from herald_tools.local.stack import Stack
 
 KILLABLE = ("relay", "automate", "render", "deliver")
@@ -236,21 +236,15 @@ def run(
             if step["action"] == "send" and step["status"] == "PROCESSED":
                 expected[addresses[run_id]] += 1
                 made[step["message_id"]] = addresses[run_id]
-    ends: dict[str, str] = {}
-    unknown: set[str] = set()  # ended SENT, reason OUTCOME_UNKNOWN: sent at most once
+    ends: dict[str, dict[str, Any]] = {}  # message id -> the message at its end
     settle = time.monotonic() + settings.deadline_s
     while len(ends) < len(made) and time.monotonic() < settle:
         for message_id in set(made) - set(ends):
-            try:
-                found = api.call("GET", f"/messages/{message_id}")
-            except (urllib.error.URLError, OSError):
-                continue
-            if found["status"] in PIPELINE_END:
-                ends[message_id] = found["status"]
-                if found.get("reason") == Reason.OUTCOME_UNKNOWN:
-                    unknown.add(message_id)
+            if (found := ended(api, message_id)) is not None:
+                ends[message_id] = found
         time.sleep(0.5)
     mails = _mails(stack)
+    unknown = {m for m, found in ends.items() if outcome_unknown(found)}
     # A message whose outcome Herald said it does not know (deliver killed after the
     # hand-off) may have no mail; every other one must have its mail.
     surely = Counter(address for m, address in made.items() if m not in unknown)
@@ -279,7 +273,9 @@ def run(
     duplicated = sorted(a for a, n in expected.items() if mails[a] > n)
     missing = sorted(
         f"{address}: {mails[address]} of {n} mails; its messages "
-        + ", ".join(ends.get(m, "not ended") for m, a in made.items() if a == address)
+        + ", ".join(
+            ends[m]["status"] if m in ends else "not ended" for m, a in made.items() if a == address
+        )
         for address, n in expected.items()
         if mails[address] < surely[address]
     )

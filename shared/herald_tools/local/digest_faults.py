@@ -19,9 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from herald.domain.status import PIPELINE_END
 from herald_tools.local.chaos import Chaos
 from herald_tools.local.client import ApiClient
+from herald_tools.local.message_ends import ended
 from herald_tools.local.stack import Stack
 
 KILLABLE = ("relay", "render", "digest", "deliver")
@@ -104,6 +104,13 @@ def _mails_by_address(stack: Stack) -> dict[str, list[str]]:
     return found
 
 
+def _windows(api: ApiClient, schedule: str) -> list[dict[str, Any]] | None:
+    """The schedule's digests, each with its open window's count; None while the api
+    restarts."""
+    page = _call(api, "GET", f"/digests/schedules/{schedule}/instances?limit=100")
+    return None if page is None else list(page["items"])
+
+
 def _call(api: ApiClient, method: str, path: str, body: Any = None) -> Any:
     """The api's answer, or None while it restarts."""
     try:
@@ -161,14 +168,13 @@ def run(stack: Stack, settings: DigestFaultSettings = DigestFaultSettings()) -> 
         deadline = time.monotonic() + settings.deadline_s
         while len(statuses) < len(sent) and time.monotonic() < deadline:
             for message_id in set(sent) - set(statuses):
-                found = _call(api, "GET", f"/messages/{message_id}")
-                if found is not None and found["status"] in PIPELINE_END:
+                if (found := ended(api, message_id)) is not None:
                     statuses[message_id] = found["status"]
             time.sleep(0.5)
         # What is left in open windows is released by the timer within a minute.
         while time.monotonic() < deadline:
-            page = _call(api, "GET", f"/digests/schedules/{schedule}/instances?limit=100")
-            if page is not None and all(i["event_count"] == 0 for i in page["items"]):
+            windows = _windows(api, schedule)
+            if windows is not None and all(i["event_count"] == 0 for i in windows):
                 break
             time.sleep(1.0)
     finally:
@@ -204,10 +210,9 @@ def run(stack: Stack, settings: DigestFaultSettings = DigestFaultSettings()) -> 
                 miscounted.append(f"{user}: {text[:120]!r}")
             seen.update((user, n) for n in numbers)
     expected = set(sent.values())
-    page = _call(api, "GET", f"/digests/schedules/{schedule}/instances?limit=100")
     still_held = sorted(
         f"{i['user_id']}: {i['event_count']} items in {i['digest_instance_id']}"
-        for i in (page or {}).get("items", [])
+        for i in _windows(api, schedule) or []
         if i["event_count"]
     )
     faults = {f"kills of {name}": n for name, n in chaos.kills.items()}

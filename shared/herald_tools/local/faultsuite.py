@@ -14,16 +14,14 @@ from __future__ import annotations
 import random
 import statistics
 import time
-import urllib.error
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from herald.domain.status import PIPELINE_END, Reason
 from herald_tools.local.chaos import Chaos
 from herald_tools.local.client import ApiClient
+from herald_tools.local.message_ends import ended, outcome_unknown
 from herald_tools.local.sinks import Fault
 from herald_tools.local.stack import Stack
 
@@ -176,8 +174,7 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
     recipients: dict[str, str] = {}
     channels: dict[str, str] = {}
     started: dict[str, float] = {}
-    ended_as: dict[str, str] = {}
-    unknown: set[str] = set()  # ended SENT with reason OUTCOME_UNKNOWN: sent at most once
+    ended_as: dict[str, dict[str, Any]] = {}  # message id -> the message at its end
     try:
 
         def send(index: int) -> None:
@@ -198,15 +195,9 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
         pending = set(recipients)
         while pending and time.monotonic() < deadline:
             for message_id in list(pending):
-                try:
-                    found = api.call("GET", f"/messages/{message_id}")
-                except (urllib.error.URLError, OSError):
-                    continue  # the api answers again in a moment
-                if found["status"] in PIPELINE_END:
+                if (found := ended(api, message_id)) is not None:
                     pending.discard(message_id)
-                    ended_as[message_id] = found["status"]
-                    if found.get("reason") == Reason.OUTCOME_UNKNOWN:
-                        unknown.add(message_id)
+                    ended_as[message_id] = found
             time.sleep(0.5)
     finally:
         chaos.stop()
@@ -217,10 +208,14 @@ def run(stack: Stack, settings: FaultSettings = FaultSettings()) -> FaultReport:
     delivered = _delivered_keys(stack, list(recipients.values()))
     # A message said SENT or DELIVERED is at its sink (an inbox one in its user's inbox),
     # or it is lost; only one whose outcome Herald said it does not know may not be.
+    unknown = {m for m, found in ended_as.items() if outcome_unknown(found)}
     missing = [
         m
         for m, key in recipients.items()
-        if ended_as.get(m) in TAKEN and m not in unknown and key not in delivered
+        if m in ended_as
+        and ended_as[m]["status"] in TAKEN
+        and m not in unknown
+        and key not in delivered
     ]
     lost, incomplete, latencies = sorted([*pending, *missing]), [], []
     for message_id in recipients:
