@@ -48,7 +48,7 @@ Herald is running.
   Inbox socket   {stack.realtime_url}   (courier-js's apiUrls.inbox.webSocket; docs/api/inbox.md)
   Logs           {stack.log_dir}
   Emulators      FIRESTORE_EMULATOR_HOST={stack.emulators.firestore_host} PUBSUB_EMULATOR_HOST={stack.emulators.pubsub_host}
-  Operators      ./herald keys, providers, tracking, quota and replay in another terminal act on this stack
+  Operators      ./herald keys, providers, tracking, quota, replay and tokens in another terminal act on this stack
 
 Try it:
 
@@ -289,6 +289,19 @@ def _keys(args: argparse.Namespace) -> int:
             print(f"no key with id {args.key_id!r}", file=sys.stderr)
             return 1
         print(f"key {revoked.key_id} of workspace {revoked.workspace!r} is revoked")
+    return 0
+
+
+def _tokens(args: argparse.Namespace) -> int:
+    from google.cloud import firestore
+
+    from herald_tools.ops.token_index import reindex
+
+    users = held = 0
+    for workspace, user_id, count in reindex(firestore.Client(), args.workspace):
+        users, held = users + 1, held + count
+        print(f"{workspace}  {user_id}  {count} token{'s' if count != 1 else ''}")
+    print(f"indexed {held} tokens of {users} users", file=sys.stderr)
     return 0
 
 
@@ -573,6 +586,18 @@ def main(argv: list[str] | None = None) -> int:
         "--default", action="store_true", help="back to the deployment's default quota"
     )
     quota.set_defaults(run=_acting(_quota))
+
+    tokens = commands.add_parser(
+        "tokens", help="index users' device tokens stored before the index existed"
+    )
+    token_actions = tokens.add_subparsers(dest="action", required=True)
+    token_reindex = token_actions.add_parser(
+        "reindex",
+        parents=[target],
+        help="write each user's token index from their tokens (safe to run again)",
+    )
+    token_reindex.add_argument("workspace", nargs="?", help="only this workspace's users")
+    tokens.set_defaults(run=_acting(_tokens))
 
     keys = commands.add_parser("keys", help="create, list or revoke API keys")
     key_actions = keys.add_subparsers(dest="action", required=True)

@@ -62,6 +62,61 @@ class DocumentStoreContract:
         assert written + outcomes.count("contended") == writers
         assert (documents.get(ws, path) or {}).get("n", 0) == written
 
+    def test_update_all_changes_several_documents_together_or_none(
+        self, documents: DocumentStore
+    ) -> None:
+        ws = _workspace()
+        kept, gone, new = ("users", "ada"), ("users", "ada", "tokens", "t1"), ("tokens", "t2")
+        documents.put(ws, kept, {"n": 1})
+        documents.put(ws, gone, {"n": 2})
+        seen: list[list[Document | None]] = []
+
+        def change(currents: list[Document | None]) -> list[Document | None]:
+            seen.append(currents)
+            return [{"n": 10}, None, {"n": 3}]
+
+        assert documents.update_all(ws, [kept, gone, new], change) == [{"n": 10}, None, {"n": 3}]
+        assert seen[-1] == [{"n": 1}, {"n": 2}, None]
+        assert documents.get_many(ws, [kept, gone, new]) == [{"n": 10}, None, {"n": 3}]
+        # None leaves them all as they are; so does a document too large for one of them.
+        assert documents.update_all(ws, [kept, new], lambda currents: None) == [
+            {"n": 10},
+            {"n": 3},
+        ]
+        with pytest.raises(PayloadTooLarge):
+            documents.update_all(ws, [kept, new], lambda c: [{"n": 11}, {"z": [0] * 250_000}])
+        assert documents.get_many(ws, [kept, new]) == [{"n": 10}, {"n": 3}]
+        with pytest.raises(ValueError):
+            documents.update_all(ws, [kept, new], lambda c: [{"n": 12}])
+        assert documents.get(ws, kept) == {"n": 10}
+
+    def test_concurrent_update_alls_lose_no_change(self, documents: DocumentStore) -> None:
+        ws = _workspace()
+        index, writers = ("users", "ada"), 6
+        start = threading.Barrier(writers)
+
+        def add(n: int) -> str:
+            def change(currents: list[Document | None]) -> list[Document | None]:
+                held = (currents[0] or {}).get("held", [])
+                return [{"held": [*held, n]}, {"n": n}]
+
+            start.wait(timeout=10)
+            try:
+                documents.update_all(ws, [index, ("users", "ada", "tokens", str(n))], change)
+            except Contended:
+                return "contended"
+            return "written"
+
+        with ThreadPoolExecutor(writers) as pool:
+            outcomes = list(pool.map(add, range(writers)))
+        held = sorted((documents.get(ws, index) or {}).get("held", []))
+        assert held == [n for n, outcome in enumerate(outcomes) if outcome == "written"]
+        assert all(
+            (documents.get(ws, ("users", "ada", "tokens", str(n))) is not None)
+            == (outcome == "written")
+            for n, outcome in enumerate(outcomes)
+        )
+
     def test_page_walks_a_subcollection_in_id_order(self, documents: DocumentStore) -> None:
         ws = _workspace()
         for user in ("cy", "ada", "bob", "dee"):

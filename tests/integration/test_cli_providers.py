@@ -127,3 +127,34 @@ def test_a_workspaces_quota_is_the_default_until_set_and_bad_figures_are_named(
     assert "--rate: Input should be greater than 0" in capsys.readouterr().err
     assert main(["quota", workspace, "--default"]) == 0
     assert "(default)" in capsys.readouterr().out
+
+
+def test_tokens_stored_before_the_index_are_indexed_by_reindex(
+    emulators: Emulators, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from google.cloud import firestore
+
+    from herald.resources.tokens import TokenService, indexed_tokens, token_index_path
+    from herald.store.firestore_documents import FirestoreDocuments
+
+    workspace = "tok-" + uuid.uuid4().hex[:8]
+    documents = FirestoreDocuments(firestore.Client(project=emulators.project))
+    before_index = {"provider_key": "firebase-fcm", "status": "active", "updated_ms": 1}
+    for user, token in (("ada", "a1"), ("ada", "a2"), ("bob", "b1")):
+        documents.put(workspace, ("users", user, "tokens", token), before_index)
+    TokenService(documents).put(workspace, "cy", "c1", {"provider_key": "apn"})
+    assert documents.get(workspace, token_index_path("ada")) is None
+    assert main(["tokens", "reindex", workspace]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        f"{workspace}  ada  2 tokens",
+        f"{workspace}  bob  1 token",
+        f"{workspace}  cy  1 token",
+    ]
+    assert "indexed 4 tokens of 3 users" in captured.err
+    indexes = documents.get_many(workspace, [token_index_path(u) for u in ("ada", "bob", "cy")])
+    assert [[token for token, _ in indexed_tokens(index)] for index in indexes] == [
+        ["a1", "a2"],
+        ["b1"],
+        ["c1"],
+    ]

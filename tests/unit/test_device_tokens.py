@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 from herald.api.http import Api
+from herald.domain.message import MessageState
 from herald.errors import PermanentProviderError
-from herald.resources.tokens import MAX_TOKENS_PER_USER, usable_push_token
+from herald.pipeline.resolving import ContextResolver
+from herald.resources.tokens import (
+    INDEXED,
+    MAX_TOKENS_PER_USER,
+    TokenService,
+    indexed_tokens,
+    token_index_path,
+    tokens_collection,
+    usable_push_token,
+)
+from herald.store.documents import DocPath, Document, InMemoryDocuments
 from tests.unit.fakes import FakeProvider, Pipeline
 from tests.unit.test_api import call, make_api
 from tests.unit.test_openapi_responses import check
@@ -192,3 +203,94 @@ def test_a_token_is_patched_all_or_none_and_keeps_its_status() -> None:
         call(api, "PATCH", "/users/ada/tokens/tok-1", {"patch": patch}, key="other-key").status
         == 404
     )
+
+
+def _index_matches_tokens(pipeline: Pipeline, user_id: str) -> list[tuple[str, str]]:
+    """Asserts the user's index holds what their tokens say; returns (token, status)."""
+    index = pipeline.documents.get("ws1", token_index_path(user_id))
+    stored = pipeline.documents.page("ws1", tokens_collection(user_id), None, 1000)
+    assert indexed_tokens(index) == [
+        (token, {"token": token, **{k: doc.get(k) for k in INDEXED}}) for token, doc in stored
+    ]
+    return [(token, entry["status"]) for token, entry in indexed_tokens(index)]
+
+
+def test_every_change_to_a_token_changes_the_index_with_it() -> None:
+    api, pipeline = make_api()
+    call(api, "PUT", "/users/ada/tokens/tok-1", FCM)
+    call(api, "PUT", "/users/ada/tokens", [{"token": "tok-2", "provider_key": "apn"}])
+    assert _index_matches_tokens(pipeline, "ada") == [("tok-1", "active"), ("tok-2", "active")]
+    expiry = [{"op": "add", "path": "/expiry_date", "value": "2001-01-01T00:00:00Z"}]
+    assert call(api, "PATCH", "/users/ada/tokens/tok-2", {"patch": expiry}).status == 204
+    _index_matches_tokens(pipeline, "ada")
+    TokenService(pipeline.documents).mark_failed("ws1", "ada", "tok-1", "UNREGISTERED")
+    assert _index_matches_tokens(pipeline, "ada") == [("tok-1", "failed"), ("tok-2", "active")]
+    assert call(api, "DELETE", "/users/ada/tokens/tok-1").status == 204
+    assert _index_matches_tokens(pipeline, "ada") == [("tok-2", "active")]
+    # A token that is not there changes nothing, index included.
+    assert call(api, "DELETE", "/users/bob/tokens/nope").status == 404
+    TokenService(pipeline.documents).mark_failed("ws1", "bob", "nope", "UNREGISTERED")
+    assert pipeline.documents.get("ws1", token_index_path("bob")) is None
+
+
+def test_a_deleted_token_is_not_pushed_to() -> None:
+    api, pipeline, push = with_push()
+    call(api, "PUT", "/users/ada/tokens/tok-1", FCM)
+    call(api, "DELETE", "/users/ada/tokens/tok-1")
+    sent = call(api, "POST", "/send", {"message": {**PUSH, "to": {"user_id": "ada"}}})
+    pipeline.drain()
+    assert push.sent == []
+    assert call(api, "GET", f"/messages/{sent.body['requestId']}").body["status"] == "UNROUTABLE"
+
+
+class _CountingPages(InMemoryDocuments):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages: list[DocPath] = []
+
+    def page(
+        self, workspace: str, collection: DocPath, after: str | None, limit: int
+    ) -> list[tuple[str, Document]]:
+        self.pages.append(collection)
+        return super().page(workspace, collection, after, limit)
+
+
+def test_the_render_stage_reads_a_users_tokens_with_their_profile_not_by_a_query() -> None:
+    documents = _CountingPages()
+    TokenService(documents).put("ws1", "ada", "tok-1", FCM)
+    message = MessageState.model_validate(
+        {
+            "id": "m1",
+            "workspace": "ws1",
+            "request_id": "r1",
+            "status": "ENQUEUED",
+            "recipient": {"user_id": "ada"},
+            "enqueued_ms": 1,
+            "content": {"title": "t", "body": "b"},
+        }
+    )
+    context = ContextResolver(documents).resolve(message)
+    assert context.recipient["firebaseToken"] == "tok-1"
+    assert documents.pages == []
+
+
+def test_tokens_stored_before_the_index_are_found_once_it_is_rebuilt() -> None:
+    api, pipeline, push = with_push()
+    before_index = {"provider_key": "firebase-fcm", "status": "active", "updated_ms": 1}
+    for token in ("old-1", "old-2"):
+        pipeline.documents.put("ws1", (*tokens_collection("ada"), token), before_index)
+    call(api, "POST", "/send", {"message": {**PUSH, "to": {"user_id": "ada"}}})
+    pipeline.drain()
+    assert push.sent == []  # not in the index yet
+    tokens = TokenService(pipeline.documents)
+    tokens.put("ws1", "ada", "new", FCM)  # in the index already: kept by the rebuild
+    assert tokens.rebuild_index("ws1", "ada") == 3
+    assert tokens.rebuild_index("ws1", "ada") == 3  # again: the same
+    assert [token for token, _ in _index_matches_tokens(pipeline, "ada")] == [
+        "new",
+        "old-1",
+        "old-2",
+    ]
+    call(api, "POST", "/send", {"message": {**PUSH, "to": {"user_id": "ada"}}})
+    pipeline.drain()
+    assert [d.recipient["firebaseToken"] for d in push.sent] == ["new"]  # the newest

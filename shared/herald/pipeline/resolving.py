@@ -21,7 +21,7 @@ from herald.resources.preferences import address_choice_path, choice_path
 from herald.resources.profiles import profile_addresses
 from herald.resources.tenant_templates import tenant_template_for
 from herald.resources.tenants import default_choice, tenant_path
-from herald.resources.tokens import MAX_TOKENS_PER_USER, tokens_collection, usable_push_token
+from herald.resources.tokens import indexed_tokens, token_index_path, usable_push_token
 from herald.resources.translations import messages_of, translation_paths
 from herald.store.documents import DocPath, DocumentStore
 
@@ -77,6 +77,8 @@ class ContextResolver:
         paths: dict[str, DocPath] = {}
         if user_id:
             paths["profile"] = ("profiles", user_id)
+            # The index of their device tokens, read with the profile (not queried).
+            paths["tokens"] = token_index_path(user_id)
         if message.template:
             paths["template"] = ("templates", message.template)
         if tenant_id:
@@ -113,13 +115,10 @@ class ContextResolver:
                 recipient, profile, template, invalid=f"the profile of user {user_id}: {exc}"
             )
         merged = {**profile, **addresses, **recipient}
-        if user_id and not merged.get("firebaseToken"):
-            # The push channel's address may be a device token the user registered.
-            tokens = self.documents.page(
-                message.workspace, tokens_collection(user_id), None, MAX_TOKENS_PER_USER
-            )
-            if token := usable_push_token(tokens, now_ms()):
-                merged["firebaseToken"] = token
+        # The push channel's address may be a device token the user registered.
+        tokens = indexed_tokens(found.get("tokens"))
+        if not merged.get("firebaseToken") and (token := usable_push_token(tokens, now_ms())):
+            merged["firebaseToken"] = token
         topic_id = message.subscription_topic_id or (template or {}).get("subscription_topic_id")
         # The send's brand, else the tenant's, else the template's.
         brand_id = (

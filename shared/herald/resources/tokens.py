@@ -3,11 +3,19 @@
 The push channel takes a user's newest active FCM token when a send names only
 the user and their profile has none. A token FCM reports unregistered is marked
 ``failed`` and not used again, until the app registers it anew.
+
+Each token is a document of the user's ``tokens`` collection, and the user's
+document (``users/{user_id}``) is their index: per token, what the push channel
+chooses by. Every change writes both in one transaction, so the render stage reads
+the index with the profile, in the same read, rather than querying the collection
+for every message (a query the emulator answers by scanning every document).
+``rebuild_index`` writes the index of tokens stored before it existed.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -99,6 +107,28 @@ def tokens_collection(user_id: str) -> DocPath:
     return ("users", user_id, "tokens")
 
 
+def token_index_path(user_id: str) -> DocPath:
+    """The user's document: the index of their tokens."""
+    return ("users", user_id)
+
+
+# What the index keeps of each token: what the push channel chooses by.
+INDEXED = ("provider_key", "status", "expires_ms", "updated_ms")
+
+
+def indexed_tokens(index: Document | None) -> list[tuple[str, Document]]:
+    """The tokens an index holds, each with what it keeps of it."""
+    return [(entry["token"], entry) for entry in (index or {}).get("tokens", [])]
+
+
+def _indexed(index: Document | None, token: str, stored: Document | None) -> Document:
+    """The index with ``token`` as ``stored`` (None: without it)."""
+    entries = [e for e in (index or {}).get("tokens", []) if e["token"] != token]
+    if stored is not None:
+        entries.append({"token": token, **{k: stored.get(k) for k in INDEXED}})
+    return {**(index or {}), "tokens": sorted(entries, key=lambda e: str(e["token"]))}
+
+
 def _expires_ms(expiry_date: str | bool | None, at: int) -> int | None:
     if expiry_date is False:
         return None
@@ -144,45 +174,100 @@ class TokenService:
         parsed = parse_body(TokenBody, body)
         if parsed.token not in (None, token):
             raise ValidationFailed.of("token", "must be the token of the path")
-        self._check_room(workspace, user_id, {token})
-        self._store(workspace, user_id, token, parsed)
+        self._store(workspace, user_id, [(token, parsed)])
 
     def put_many(self, workspace: str, user_id: str, body: Any) -> None:
         # Courier's SDK sends the tokens as the body itself, or under "tokens".
         parsed = parse_body(TokensBody, {"tokens": body} if isinstance(body, list) else body)
         if len({t.token for t in parsed.tokens}) != len(parsed.tokens):
             raise ValidationFailed.of("tokens", "names a token twice")
-        self._check_room(workspace, user_id, {t.token for t in parsed.tokens})
-        for token in parsed.tokens:
-            self._store(workspace, user_id, token.token, token)
+        self._store(workspace, user_id, [(t.token, t) for t in parsed.tokens])
 
-    def _check_room(self, workspace: str, user_id: str, adding: set[str]) -> None:
-        held = {
-            token
-            for token, _ in self.documents.page(
-                workspace, tokens_collection(user_id), None, MAX_TOKENS_PER_USER + 1
-            )
-        }
-        if len(held | adding) > MAX_TOKENS_PER_USER:
-            raise ValidationFailed.of(
-                "token",
-                f"user {user_id} would hold more than {MAX_TOKENS_PER_USER} tokens;"
-                " delete the ones no longer used",
-            )
-
-    def _store(self, workspace: str, user_id: str, token: str, parsed: TokenBody) -> None:
+    def _store(self, workspace: str, user_id: str, tokens: list[tuple[str, TokenBody]]) -> None:
+        """The tokens and the index, together; refused whole if the user would hold more
+        than the limit."""
         at = now_ms()
-        self.documents.put(
-            workspace,
-            (*tokens_collection(user_id), token),
-            {
+        stored = {
+            token: {
                 **parsed.model_dump(mode="json", exclude_none=True, exclude={"token"}),
                 # Registering a token again makes it active again.
                 "status": "active",
                 "expires_ms": _expires_ms(parsed.expiry_date, at),
                 "updated_ms": at,
-            },
+            }
+            for token, parsed in tokens
+        }
+
+        def change(currents: list[Document | None]) -> list[Document | None]:
+            index = currents[0]
+            held = {token for token, _ in indexed_tokens(index)} | set(stored)
+            if len(held) > MAX_TOKENS_PER_USER:
+                raise ValidationFailed.of(
+                    "token",
+                    f"user {user_id} would hold more than {MAX_TOKENS_PER_USER} tokens;"
+                    " delete the ones no longer used",
+                )
+            for token, document in stored.items():
+                index = _indexed(index, token, document)
+            return [index, *stored.values()]
+
+        self.documents.update_all(
+            workspace,
+            [token_index_path(user_id), *((*tokens_collection(user_id), t) for t in stored)],
+            change,
         )
+
+    def _change(
+        self,
+        workspace: str,
+        user_id: str,
+        token: str,
+        change: Callable[[Document | None], Document | None],
+    ) -> Document | None:
+        """``change`` of the token's document (None: delete it), its index entry with it.
+        Returns the token's document as it was before."""
+        before: list[Document | None] = []
+
+        def both(currents: list[Document | None]) -> list[Document | None] | None:
+            index, current = currents
+            before.append(current)
+            changed = change(current)
+            if current is None and changed is None:
+                return None  # no such token: nothing to write
+            return [_indexed(index, token, changed), changed]
+
+        self.documents.update_all(
+            workspace, [token_index_path(user_id), (*tokens_collection(user_id), token)], both
+        )
+        return before[-1]
+
+    def rebuild_index(self, workspace: str, user_id: str) -> int:
+        """The user's index from their tokens as stored; returns how many it holds.
+
+        For tokens stored before the index existed. Each token found is read again in
+        the transaction that writes the index, so a token changed or deleted meanwhile
+        is indexed as it is then, and what the index held already is kept.
+        """
+        found = [
+            token
+            for token, _ in self.documents.page(
+                workspace, tokens_collection(user_id), None, MAX_TOKENS_PER_USER
+            )
+        ]
+
+        def change(currents: list[Document | None]) -> list[Document | None]:
+            index = currents[0]
+            for token, stored in zip(found, currents[1:], strict=True):
+                if stored is not None:
+                    index = _indexed(index, token, stored)
+            return [index or {"tokens": []}, *currents[1:]]
+
+        stored = self.documents.update_all(
+            workspace,
+            [token_index_path(user_id), *((*tokens_collection(user_id), t) for t in found)],
+            change,
+        )
+        return len(indexed_tokens(stored[0]))
 
     def get(self, workspace: str, user_id: str, token: str) -> dict[str, Any]:
         stored = self.documents.get(workspace, (*tokens_collection(user_id), token))
@@ -219,17 +304,18 @@ class TokenService:
                 "updated_ms": at,
             }
 
-        self.documents.update(workspace, (*tokens_collection(user_id), token), applied)
+        self._change(workspace, user_id, token, applied)
 
     def delete(self, workspace: str, user_id: str, token: str) -> None:
-        if not self.documents.delete(workspace, (*tokens_collection(user_id), token)):
+        if self._change(workspace, user_id, token, lambda current: None) is None:
             raise NotFound(f"user {user_id} has no token {token}")
 
     def mark_failed(self, workspace: str, user_id: str, token: str, reason: str) -> None:
         """FCM no longer knows the token: not used again (a token deleted since stays so)."""
-        self.documents.update(
+        self._change(
             workspace,
-            (*tokens_collection(user_id), token),
+            user_id,
+            token,
             lambda current: (
                 None
                 if current is None

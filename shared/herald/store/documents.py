@@ -19,6 +19,9 @@ from herald.store.sizes import check_document_size
 DocPath = tuple[str, ...]  # collection, id, [collection, id, ...]
 Document = dict[str, Any]
 Change = Callable[[Document | None], Document | None]
+# Given the documents at several paths (None where there is none), what each is to be
+# afterwards (None: deleted), or None to leave them all as they are.
+Changes = Callable[[list[Document | None]], list[Document | None] | None]
 
 
 # Firestore's rules for a document id: at most 1,500 bytes, no "/", not "." or "..",
@@ -57,6 +60,16 @@ def check_storable(workspace: str, path: DocPath, document: Document) -> None:
     check_document_size(("workspaces", workspace, *path), document)
 
 
+def check_changes(
+    workspace: str, paths: Sequence[DocPath], changed: Sequence[Document | None]
+) -> None:
+    if len(changed) != len(paths):
+        raise ValueError(f"{len(changed)} documents for {len(paths)} paths")
+    for path, document in zip(paths, changed, strict=True):
+        if document is not None:
+            check_storable(workspace, path, document)
+
+
 def check_collection_path(path: DocPath) -> None:
     if len(path) % 2 != 1:
         raise ValueError(f"a collection path ends with a collection, got {path!r}")
@@ -78,6 +91,16 @@ class DocumentStore(Protocol):
         """Stores ``change(current)`` atomically; a None result leaves it as it is.
 
         Returns what is stored afterwards.
+        """
+        ...
+
+    def update_all(
+        self, workspace: str, paths: Sequence[DocPath], change: Changes
+    ) -> list[Document | None]:
+        """Stores ``change(currents)`` atomically over several documents: each path's new
+        document, or None to delete it; a None result leaves them all as they are.
+
+        Returns what is stored afterwards, in the order of ``paths``.
         """
         ...
 
@@ -149,6 +172,27 @@ class InMemoryDocuments:
             check_storable(workspace, path, changed)
             self._documents[(workspace, path)] = copy.deepcopy(changed)
         self._written(workspace, path, changed)
+        return copy.deepcopy(changed)
+
+    def update_all(
+        self, workspace: str, paths: Sequence[DocPath], change: Changes
+    ) -> list[Document | None]:
+        for path in paths:
+            check_doc_path(path)
+        with self._lock:
+            currents = [self._documents.get((workspace, path)) for path in paths]
+            changed = change([copy.deepcopy(c) if c is not None else None for c in currents])
+            if changed is None:
+                return copy.deepcopy(currents)
+            check_changes(workspace, paths, changed)
+            for path, document in zip(paths, changed, strict=True):
+                if document is None:
+                    self._documents.pop((workspace, path), None)
+                else:
+                    self._documents[(workspace, path)] = copy.deepcopy(document)
+        for path, document in zip(paths, changed, strict=True):
+            if document is not None:
+                self._written(workspace, path, document)
         return copy.deepcopy(changed)
 
     def delete(self, workspace: str, path: DocPath) -> bool:

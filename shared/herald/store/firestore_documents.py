@@ -9,8 +9,10 @@ from google.cloud import firestore
 
 from herald.store.documents import (
     Change,
+    Changes,
     DocPath,
     Document,
+    check_changes,
     check_collection_path,
     check_doc_path,
     check_storable,
@@ -69,6 +71,32 @@ class FirestoreDocuments:
         with _span("transaction", path[-2]):
             # A profile or list edited from several requests at once: retry, then give up
             # (Contended: the caller is told to try again).
+            return run_transaction(self.client, apply, attempts=UPDATE_ATTEMPTS)
+
+    def update_all(
+        self, workspace: str, paths: Sequence[DocPath], change: Changes
+    ) -> list[Document | None]:
+        refs = [self._ref(workspace, path) for path in paths]
+
+        def apply(transaction: firestore.Transaction) -> list[Document | None]:
+            found = {
+                snap.reference.path: snap.to_dict()
+                for snap in self.client.get_all(refs, transaction=transaction)
+                if snap.exists
+            }
+            currents = [found.get(ref.path) for ref in refs]
+            changed = change(currents)
+            if changed is None:
+                return currents
+            check_changes(workspace, paths, changed)
+            for ref, document in zip(refs, changed, strict=True):
+                if document is None:
+                    transaction.delete(ref)
+                else:
+                    transaction.set(ref, document)
+            return changed
+
+        with _span("transaction", paths[0][-2] if paths else ""):
             return run_transaction(self.client, apply, attempts=UPDATE_ATTEMPTS)
 
     def delete(self, workspace: str, path: DocPath) -> bool:

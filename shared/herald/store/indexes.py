@@ -126,6 +126,7 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("tenants", "default_preferences"),
     ("tenants", "profile"),  # a user's profile in a tenant (both sides of the membership)
     ("users", "profile"),
+    ("users", "tokens"),  # a user's token index, read by its document id
     ("tokens", "device"),
     ("tokens", "properties"),
     ("tokens", "tracking"),
