@@ -312,10 +312,10 @@ WORK: dict[str, Work] = {
     "api": Work(writes=2, duration_ms=40.0, memory_mib=512.0, vcpu=1.0),
     # The published mark of each record something consumes (not of message.routed).
     "relay": Work(writes=3),
-    # The message read, then in the transaction the receipt, the message and its summary
-    # (none yet), then its first event, which a summary starts from; the message, two
-    # outbox records, the receipt and the summary written.
-    "render": Work(reads=5, writes=5, ttl_deletes=1, duration_ms=40.0),
+    # In its transaction (the message read once, there): the receipt, the message and its
+    # summary (none yet), then its first event, which a summary starts from; the message,
+    # two outbox records, the receipt and the summary written.
+    "render": Work(reads=4, writes=5, ttl_deletes=1, duration_ms=40.0),
     # The message, the suppression list, a re-read before the provider call, then the final
     # transaction's three (the receipt, the message, its summary); the attempt written three
     # times (created with its lease, DISPATCHING, DONE), then the message, its outbox

@@ -59,6 +59,10 @@ def _collected(
     return Transition(collected, [NewEvent("digest.item_collected", item)])
 
 
+# What render routes: a message enqueued, or delayed and now due.
+ROUTABLE = (MessageStatus.ENQUEUED, MessageStatus.DELAYED)
+
+
 def is_early(message: MessageState) -> bool:
     """Courier's delay has not yet passed for this message."""
     return message.not_before_ms is not None and now_ms() < message.not_before_ms
@@ -81,7 +85,7 @@ def route_and_render(
     email_links: EmailLinks | None = None,
 ) -> Transition | None:
     context = context or RenderContext(message.recipient)
-    if message.status not in (MessageStatus.ENQUEUED, MessageStatus.DELAYED):
+    if message.status not in ROUTABLE:
         return None  # already past this stage: a duplicate or late event
     if message.expires_ms is not None and now_ms() >= message.expires_ms:
         return _ended(
@@ -258,8 +262,21 @@ class RenderService:
         self.fanouts = FanOutService(messages, documents)
 
     def handle(self, event: EventEnvelope) -> None:
-        message = self.messages.get_message(event.workspace, event.message_id)
-        if message is not None and message.fanout is not None:
+        # The message is read once, by the transaction that routes it; its context only
+        # when it is still to be routed.
+        read: list[MessageState] = []
+        email_links = self._email_links(event.workspace)
+
+        def decide(current: MessageState) -> Transition | None:
+            read.append(current)
+            if current.fanout is not None or current.status not in ROUTABLE:
+                return None  # a list send's record (below), or past this stage
+            return route_and_render(current, self.resolver.resolve(current), email_links)
+
+        applied = self.messages.transition(
+            event.workspace, event.message_id, self.consumer, event.id, decide
+        )
+        if read and (message := read[-1]).fanout is not None:
             # A delayed list send waits whole, and is expanded when due: one cancel
             # stops it, and whoever is on the list then receives it.
             if is_early(message):
@@ -267,15 +284,6 @@ class RenderService:
             elif not self.fanouts.expand(event, message):
                 note_ignored(self.messages, self.consumer, event)
             return
-        context = self.resolver.resolve(message) if message is not None else None
-        email_links = self._email_links(event.workspace)
-        applied = self.messages.transition(
-            event.workspace,
-            event.message_id,
-            self.consumer,
-            event.id,
-            lambda current: route_and_render(current, context, email_links),
-        )
         if applied is None:
             if event.type == "message.delayed" and self._wait(event):
                 return
