@@ -27,7 +27,7 @@ from herald.idempotency.base import (
 )
 from herald.idempotency.exceptions import ClaimLost
 from herald.store.firestore import _span as firestore_span
-from herald.store.firestore_transactions import run_transaction
+from herald.store.firestore_transactions import read_in, run_transaction
 
 COLLECTION = "idempotency"
 # Racing duplicates contend on one document: more tries than the default five.
@@ -89,7 +89,8 @@ class FirestoreIdempotencyStore:
     def _read(
         self, ref: firestore.DocumentReference, transaction: firestore.Transaction
     ) -> IdempotencyRecord | None:
-        document = ref.get(transaction=transaction).to_dict()
+        [snap] = read_in(transaction, [ref])
+        document = snap.to_dict()
         return None if document is None else _record(document)
 
     def claim(

@@ -52,7 +52,7 @@ from herald.store.base import (
     take_lease,
 )
 from herald.store.firestore_commit import Committer
-from herald.store.firestore_transactions import run_transaction
+from herald.store.firestore_transactions import read_in, run_transaction
 from herald.store.firestore_writes import stage_create, stage_set
 from herald.store.summary_fold import fold_events
 from herald.store.template_metrics import (
@@ -220,10 +220,7 @@ class FirestoreMessages(_Paths):
             # only when there is no summary yet (a single send's first transition): a list
             # send's messages are created with theirs, and every message has one after.
             refs = [receipt_ref, ref, summary_ref]
-            snaps = {
-                snap.reference.path: snap
-                for snap in self.client.get_all(refs, transaction=transaction)
-            }
+            snaps = {snap.reference.path: snap for snap in read_in(transaction, refs)}
             receipt, snap, stored = (snaps[r.path] for r in refs)
             if receipt.exists or not snap.exists:
                 return None
@@ -271,7 +268,7 @@ class FirestoreMessages(_Paths):
         transaction, each document once."""
         events = self.message(message.workspace, message.id).collection("events")
         refs = [events.document(event_doc_id(seq)) for seq in range(1, message.seq + 1)]
-        snaps = self.client.get_all(refs, transaction=transaction) if refs else []
+        snaps = read_in(transaction, refs) if refs else []
         found = (EventEnvelope.model_validate(snap.to_dict()) for snap in snaps if snap.exists)
         return sorted(found, key=lambda envelope: envelope.seq)
 
@@ -323,7 +320,7 @@ class FirestoreAttempts(_Paths):
             pass  # claimed before (or contended): the transaction decides on what it holds
 
         def lease(transaction: firestore.Transaction) -> Attempt:
-            snap = ref.get(transaction=transaction)
+            [snap] = read_in(transaction, [ref])
             current = Attempt.model_validate(snap.to_dict()) if snap.exists else None
             attempt = take_lease(current, new, owner, lease_ms)
             if attempt != current:
@@ -357,7 +354,7 @@ class FirestoreSummaries(_Paths):
         ref = self.workspace(workspace).collection("summaries").document(message_id)
 
         def apply(transaction: firestore.Transaction) -> bool:
-            snap = ref.get(transaction=transaction)
+            [snap] = read_in(transaction, [ref])
             current = MessageSummary.model_validate(snap.to_dict()) if snap.exists else None
             merged = merge(current)
             if merged is None:

@@ -18,7 +18,7 @@ from herald.store.documents import (
     check_storable,
 )
 from herald.store.firestore import _span
-from herald.store.firestore_transactions import run_transaction
+from herald.store.firestore_transactions import read_in, run_transaction
 
 UPDATE_ATTEMPTS = 20
 
@@ -59,7 +59,7 @@ class FirestoreDocuments:
         ref = self._ref(workspace, path)
 
         def apply(transaction: firestore.Transaction) -> Document | None:
-            snap = ref.get(transaction=transaction)
+            [snap] = read_in(transaction, [ref])
             current = snap.to_dict() if snap.exists else None
             changed = change(current)
             if changed is None:
@@ -81,7 +81,7 @@ class FirestoreDocuments:
         def apply(transaction: firestore.Transaction) -> list[Document | None]:
             found = {
                 snap.reference.path: snap.to_dict()
-                for snap in self.client.get_all(refs, transaction=transaction)
+                for snap in read_in(transaction, refs)
                 if snap.exists
             }
             currents = [found.get(ref.path) for ref in refs]
