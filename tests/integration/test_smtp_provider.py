@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import email
 import email.policy
 import ipaddress
 import ssl
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,12 @@ from cryptography.x509.oid import NameOID
 
 from herald.errors import PermanentProviderError, RetryableProviderError
 from herald.providers.base import Dispatch
-from herald.providers.smtp import SmtpProvider, SmtpSettings
+from herald.providers.smtp import (
+    MAX_IDLE_CONNECTIONS,
+    MAX_IDLE_S,
+    SmtpProvider,
+    SmtpSettings,
+)
 from herald_tools.local.processes import free_port
 
 pytestmark = pytest.mark.integration
@@ -33,6 +40,10 @@ class Server:
     rcpt_reply: str | None = None  # None accepts
     data_reply: str = "250 OK queued"
     received: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+    peers: list[Any] = field(default_factory=list)  # the connection each mail came on
+    hold: int = 0  # DATA waits until this many mails are in
+    _arrived: int = 0
+    _all_in: asyncio.Event | None = None
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -43,6 +54,13 @@ class Server:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.hold:
+            self._all_in = self._all_in or asyncio.Event()
+            self._arrived += 1
+            if self._arrived >= self.hold:
+                self._all_in.set()
+            await asyncio.wait_for(self._all_in.wait(), 10)
+        self.peers.append(session.peer)
         if self.data_reply.startswith("250"):
             self.received.append(
                 (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
@@ -67,8 +85,9 @@ DISPATCH = Dispatch(
 )
 
 
-def provider(port: int) -> SmtpProvider:
-    return SmtpProvider(SmtpSettings(port=port, sender="Herald <noreply@example.com>", timeout_s=5))
+def provider(port: int, clock: Any = None) -> SmtpProvider:
+    settings = SmtpSettings(port=port, sender="Herald <noreply@example.com>", timeout_s=5)
+    return SmtpProvider(settings) if clock is None else SmtpProvider(settings, clock)
 
 
 def test_a_mail_is_sent_with_subject_body_and_a_stable_message_id(
@@ -140,6 +159,70 @@ def test_a_temporary_refusal_is_retryable(server: tuple[Server, int]) -> None:
     with pytest.raises(RetryableProviderError, match="451"):
         provider(port).send(DISPATCH, lambda: None)
     assert handler.received == []
+
+
+def test_mails_one_after_another_go_over_one_connection(server: tuple[Server, int]) -> None:
+    handler, port = server
+    smtp = provider(port)
+    for n in range(3):
+        assert smtp.send(DISPATCH, lambda: None).outcome == "SENT", n
+    assert len(handler.received) == 3 and len(set(handler.peers)) == 1
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_and_the_mail_sent_once(
+    server: tuple[Server, int],
+) -> None:
+    handler, port = server
+    smtp = provider(port)
+    smtp.send(DISPATCH, lambda: None)
+    [(kept, _)] = smtp._idle
+    kept.sock.shutdown(2)  # type: ignore[union-attr]  # as a server's idle timeout ends it
+    handoffs: list[bool] = []
+    assert smtp.send(DISPATCH, lambda: handoffs.append(True)).outcome == "SENT"
+    assert handoffs == [True] and len(handler.received) == 2
+    assert len(set(handler.peers)) == 2
+
+
+def test_a_connection_idle_past_the_limit_is_not_used_again(server: tuple[Server, int]) -> None:
+    handler, port = server
+    now = [0.0]
+    smtp = provider(port, clock=lambda: now[0])
+    smtp.send(DISPATCH, lambda: None)
+    now[0] = MAX_IDLE_S  # at the limit: still used
+    smtp.send(DISPATCH, lambda: None)
+    now[0] += MAX_IDLE_S + 0.001  # past it: a new connection
+    smtp.send(DISPATCH, lambda: None)
+    assert len(handler.peers) == 3 and len(set(handler.peers)) == 2
+    assert handler.peers[0] == handler.peers[1] != handler.peers[2]
+
+
+def test_a_connection_is_kept_only_after_a_mail_the_server_took(
+    server: tuple[Server, int],
+) -> None:
+    handler, port = server
+    smtp = provider(port)
+    handler.data_reply = "451 4.3.0 try again later"
+    with pytest.raises(RetryableProviderError):
+        smtp.send(DISPATCH, lambda: None)
+    assert smtp._idle == []
+    handler.data_reply = "250 OK queued"
+    smtp.send(DISPATCH, lambda: None)
+    assert len(set(handler.peers)) == 2
+
+
+def test_an_instance_keeps_at_most_its_limit_of_idle_connections(
+    server: tuple[Server, int],
+) -> None:
+    handler, port = server
+    at_once = MAX_IDLE_CONNECTIONS + 2
+    handler.hold = at_once  # every mail on a connection of its own
+    smtp = provider(port)
+    with ThreadPoolExecutor(at_once) as pool:
+        outcomes = list(
+            pool.map(lambda _: smtp.send(DISPATCH, lambda: None).outcome, range(at_once))
+        )
+    assert outcomes == ["SENT"] * at_once and len(set(handler.peers)) == at_once
+    assert len(smtp._idle) == MAX_IDLE_CONNECTIONS
 
 
 def test_a_server_that_is_down_is_retryable() -> None:
