@@ -321,8 +321,8 @@ WORK: dict[str, Work] = {
     # times (created with its lease, DISPATCHING, DONE), then the message, its outbox
     # record, the receipt and the summary.
     "deliver": Work(reads=6, writes=7, ttl_deletes=1, duration_ms=120.0),
-    # One run: its four scans (unpublished records, stuck messages, due timers, each stuck
-    # message's pending timers) when nothing is found.
+    # One run: its four scans (unpublished records, stuck messages, digest items no record
+    # has taken, due timers) when nothing is found, each answering one read.
     "sweep": Work(reads=4, duration_ms=200.0),
 }
 # What a templated email costs besides (``default_profiles``' ``templated_share``), counted

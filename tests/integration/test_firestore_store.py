@@ -133,6 +133,50 @@ class TestFirestoreSweep:
             m.id for m in scans.stuck_messages(["ROUTED"], 0, 1000) if m.workspace == workspace
         ] == []
 
+    def test_digest_items_no_record_has_taken_are_found_until_marked_taken(
+        self, messages: FirestoreMessages, client: firestore.Client, workspace: str
+    ) -> None:
+        from herald.domain.message import MessageState
+        from herald.domain.status import MessageStatus
+        from herald.events.envelope import NewEvent
+        from herald.events.payloads import DigestItemCollected
+        from herald.store.base import Transition
+        from herald.store.firestore import FirestoreSweep
+
+        scans = FirestoreSweep(client)
+        item, other = new_message(workspace), new_message(workspace)
+        create(messages, item)
+        create(messages, other)
+
+        def collect(current: MessageState) -> Transition:
+            return Transition(
+                current.model_copy(
+                    update={"status": MessageStatus.DIGESTED, "awaiting_digest": True}
+                ),
+                [
+                    NewEvent(
+                        "digest.item_collected",
+                        DigestItemCollected(topic_id="t", schedule_id="s", user_id="u"),
+                    )
+                ],
+            )
+
+        messages.transition(workspace, item.id, "render", "e1", collect)
+        collected = messages.get_message(workspace, item.id)
+        assert collected is not None and collected.updated_ms is not None
+
+        def untaken(older_than_ms: int) -> list[str]:
+            found = scans.untaken_digest_items(older_than_ms, 1000)
+            return [m.id for m in found if m.workspace == workspace]
+
+        assert untaken(collected.updated_ms + 1) == [item.id]
+        assert untaken(collected.updated_ms) == []  # not older than that
+        messages.mark_digest_taken(workspace, item.id)
+        assert untaken(2**62) == []
+        taken = messages.get_message(workspace, item.id)
+        assert taken is not None and (taken.seq, taken.awaiting_digest) == (collected.seq, False)
+        messages.mark_digest_taken(workspace, "no-such-message")  # nothing to mark: no error
+
 
 class TestFirestoreTimers:
     def test_due_entries_are_found_across_workspaces_in_due_order_and_removed(

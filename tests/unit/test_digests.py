@@ -13,9 +13,14 @@ import pytest
 from herald.api.http import Api
 from herald.clock import now_ms
 from herald.domain.digest import MAX_ITEM_DATA_BYTES, MAX_ITEMS_KEPT
+from herald.events.envelope import EventEnvelope
 from herald.pipeline import digesting
 from herald.pipeline.digesting import digest_record_id
+from herald.pipeline.relaying import RelayService
+from herald.pipeline.sweeping import SweepService
+from herald.publish.memory import InMemoryPublisher
 from herald.store.base import WorkspaceSettings
+from herald.store.memory import InMemorySweep
 from tests.unit.fakes import Pipeline
 from tests.unit.test_api import call, make_api
 
@@ -464,3 +469,55 @@ def test_a_count_digest_left_held_when_its_topic_lost_it_stays_releasable(
     assert call(api, "POST", "/digests/schedules/every-3/trigger").status == 204
     pipeline.drain()
     assert len(pipeline.email.sent) == 1
+
+
+def test_an_item_whose_collection_push_was_lost_is_collected_after_a_sweep(
+    herald: tuple[Api, Pipeline],
+) -> None:
+    api, pipeline = herald
+    digest = pipeline.consumers["digest"]
+    pipeline.consumers["digest"] = lambda event: None  # every collection's push is lost
+    ids = [send(api, t) for t in ("a", "b")]
+    pipeline.drain()
+    for event in pipeline.messages.outbox:  # relayed: only the pushes were lost
+        pipeline.messages.mark_published(event.workspace, event.message_id, event.seq)
+    items = [pipeline.messages.get_message(WS, i) for i in ids]
+    assert [(m.status, m.awaiting_digest) for m in items if m] == [("DIGESTED", True)] * 2
+    pipeline.consumers["digest"] = digest
+    first = min(m.updated_ms or 0 for m in items if m)
+    collected_at = max(m.updated_ms or 0 for m in items if m)
+    stuck_ms, publisher = 60_000, InMemoryPublisher()
+
+    def sweep_at(at_ms: int) -> int:
+        return (
+            SweepService(
+                InMemorySweep(pipeline.messages),
+                pipeline.messages,
+                RelayService(pipeline.messages, publisher),
+                unpublished_after_ms=stuck_ms,
+                stuck_after_ms=stuck_ms,
+                clock=lambda: at_ms,
+            )
+            .sweep()
+            .redriven
+        )
+
+    assert sweep_at(first + stuck_ms) == 0  # at the threshold: not yet
+    assert sweep_at(collected_at + stuck_ms + 1) == 2
+    for published in publisher.messages:
+        digest(EventEnvelope.model_validate_json(published.data))
+    taken = [pipeline.messages.get_message(WS, i) for i in ids]
+    assert [m.awaiting_digest for m in taken if m] == [False, False]
+    assert sweep_at(collected_at + stuck_ms + 1) == 0  # taken: left alone from now on
+    assert call(api, "POST", "/digests/schedules/daily-9/trigger").status == 204
+    pipeline.drain()
+    (dispatch,) = pipeline.email.sent
+    assert "[a][b] of 2" in str(dispatch.rendered)
+
+
+def test_an_item_collected_as_usual_is_taken_at_once(herald: tuple[Api, Pipeline]) -> None:
+    api, pipeline = herald
+    rid = send(api, "a")
+    pipeline.drain()
+    taken = pipeline.messages.get_message(WS, rid)
+    assert taken is not None and (taken.status, taken.awaiting_digest) == ("DIGESTED", False)

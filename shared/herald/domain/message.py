@@ -103,6 +103,9 @@ class MessageState(BaseModel):
     # release, the record that released it.
     digest: DigestState | None = None
     digest_id: str | None = None
+    # Collected into a digest (DIGESTED) and not yet taken by the digest's record: what
+    # the sweeper looks for when the collection's push was lost for good.
+    awaiting_digest: bool | None = None
     resent_from: str | None = None  # the message this one resends (``POST .../resend``)
     # The routing tree that was planned, with only the channels the recipient can be
     # reached on: {"method": "single"|"all", "channels": [channel or tree, ...]}.

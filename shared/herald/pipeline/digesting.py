@@ -220,6 +220,9 @@ class DigestService:
         )
         if applied is None:
             note_ignored(self.messages, self.consumer, event)
+        if message.awaiting_digest:
+            # Taken now, or by an earlier delivery of this event: the sweeper stops looking.
+            self.messages.mark_digest_taken(workspace, message.id)
 
     def _workspace_timezone(self, workspace: str) -> str | None:
         """The zone of a schedule and a profile that name none (after it, UTC)."""

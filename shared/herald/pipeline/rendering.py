@@ -52,7 +52,9 @@ def _collected(
     message: MessageState, recipient: dict[str, Any], topic_id: str, schedule_id: str
 ) -> Transition:
     """The message goes into its recipient's digest of the topic instead of being sent."""
-    collected = message.model_copy(update={"status": MessageStatus.DIGESTED})
+    collected = message.model_copy(
+        update={"status": MessageStatus.DIGESTED, "awaiting_digest": True}
+    )
     item = DigestItemCollected(
         topic_id=topic_id, schedule_id=schedule_id, user_id=str(recipient["user_id"])
     )

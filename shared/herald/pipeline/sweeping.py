@@ -7,6 +7,9 @@ retention run out). On a schedule the sweeper
 - re-drives messages that sat in a transient state past a threshold, by
   publishing again the last event they went through (its push was lost); the
   threshold follows the pipeline's own timings (see ``config.stuck_after_s``),
+- re-drives, past the same threshold, digest items no digest record has taken:
+  ``DIGESTED`` is an end state, so their collection's lost push would leave them
+  out of every digest,
 - fires the durable timer: publishes again the events whose retry is due,
 
 through the relay's own path, so every consumer dedupes as it always does. A
@@ -21,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from herald.clock import now_ms
+from herald.domain.message import MessageState
 from herald.domain.status import MessageStatus
 from herald.observability import logs
 from herald.pipeline.relaying import RelayService
@@ -71,20 +75,31 @@ class SweepService:
         for message in stuck:
             if self.timers is not None and self.timers.pending(message.workspace, message.id):
                 continue  # waiting for a retry or its delay, as it should: not stuck
-            history = self.messages.history(message.workspace, message.id)
-            if history and history[-1].seq == message.seq:
-                self.relay.publish(history[-1])
-                redriven += 1
-                logs.warning(
-                    "sweeper re-drove a message",
-                    message_id=message.id,
-                    workspace=message.workspace,
-                    event_id=history[-1].id,
-                    status=message.status.value,
-                )
+            redriven += self._redrive(message)
+        untaken = self.scans.untaken_digest_items(at - self.stuck_after_ms, self.batch)
+        for message in untaken:
+            redriven += self._redrive(message, "digest.item_collected")
         return SweepReport(
             republished=len(unpublished), redriven=redriven, timers_fired=self.fire_timers(at)
         )
+
+    def _redrive(self, message: MessageState, last_type: str | None = None) -> int:
+        """Publishes the message's last event again (if it is of ``last_type``, when
+        given); 1 if it did."""
+        history = self.messages.history(message.workspace, message.id)
+        if not history or history[-1].seq != message.seq:
+            return 0
+        if last_type is not None and history[-1].type != last_type:
+            return 0
+        self.relay.publish(history[-1])
+        logs.warning(
+            "sweeper re-drove a message",
+            message_id=message.id,
+            workspace=message.workspace,
+            event_id=history[-1].id,
+            status=message.status.value,
+        )
+        return 1
 
     def fire_timers(self, at: int) -> int:
         """Publishes every due timer's event again, then forgets the timer.

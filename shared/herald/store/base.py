@@ -121,6 +121,11 @@ class MessageRepository(Protocol):
 
     def mark_published(self, workspace: str, message_id: str, seq: int) -> None: ...
 
+    def mark_digest_taken(self, workspace: str, message_id: str) -> None:
+        """A digest item's collection was applied: it no longer ``awaiting_digest``. Its
+        seq and ``updated_ms`` stay as they are (no transition)."""
+        ...
+
     def record_ignored(self, ignored: IgnoredEvent) -> None:
         """Notes an event that arrived too late (or twice) to change anything."""
         ...
@@ -155,6 +160,11 @@ class SweepRepository(Protocol):
         self, statuses: Sequence[str], older_than_ms: int, limit: int
     ) -> list[MessageState]:
         """Messages in one of ``statuses`` whose last transition is older than ``older_than_ms``."""
+        ...
+
+    def untaken_digest_items(self, older_than_ms: int, limit: int) -> list[MessageState]:
+        """Messages collected into a digest before ``older_than_ms`` that no digest record
+        has taken (``awaiting_digest``)."""
         ...
 
 

@@ -16,6 +16,7 @@ Layout, every path scoped to the workspace of the API key:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import time
@@ -285,6 +286,11 @@ class FirestoreMessages(_Paths):
                 (IgnoredEvent.model_validate(d.to_dict()) for d in docs), key=lambda i: i.seen_ms
             )
 
+    def mark_digest_taken(self, workspace: str, message_id: str) -> None:
+        # NotFound: deleted since (its retention ran out), so nothing waits.
+        with _span("update", "messages"), contextlib.suppress(exceptions.NotFound):
+            self.message(workspace, message_id).update({"awaiting_digest": False})
+
     def mark_published(self, workspace: str, message_id: str, seq: int) -> None:
         with _span("update", "events"):
             self.message(workspace, message_id).collection("events").document(
@@ -504,6 +510,16 @@ class FirestoreSweep:
             query = (
                 self.client.collection_group("messages")
                 .where(filter=FieldFilter("status", "in", list(statuses)))
+                .where(filter=FieldFilter("updated_ms", "<", older_than_ms))
+                .limit(limit)
+            )
+            return [MessageState.model_validate(doc.to_dict()) for doc in query.stream()]
+
+    def untaken_digest_items(self, older_than_ms: int, limit: int) -> list[MessageState]:
+        with _span("query", "messages"):
+            query = (
+                self.client.collection_group("messages")
+                .where(filter=FieldFilter("awaiting_digest", "==", True))
                 .where(filter=FieldFilter("updated_ms", "<", older_than_ms))
                 .limit(limit)
             )

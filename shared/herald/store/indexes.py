@@ -65,6 +65,11 @@ COMPOSITE_INDEXES: tuple[CompositeIndex, ...] = (
     CompositeIndex(
         "messages", (("status", "ASCENDING"), ("updated_ms", "ASCENDING")), "COLLECTION_GROUP"
     ),
+    CompositeIndex(
+        "messages",
+        (("awaiting_digest", "ASCENDING"), ("updated_ms", "ASCENDING")),
+        "COLLECTION_GROUP",
+    ),
     # FirestoreTemplateMetrics.counts: a template's counters of the days of a window.
     CompositeIndex("template_metrics", (("template", "ASCENDING"), ("day_ms", "ASCENDING"))),
 )

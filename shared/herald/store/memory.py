@@ -148,6 +148,11 @@ class InMemoryMessages:
         ]
         return sorted(found, key=lambda i: i.seen_ms)
 
+    def mark_digest_taken(self, workspace: str, message_id: str) -> None:
+        with self._lock:
+            if (found := self.messages.get((workspace, message_id))) is not None:
+                found.awaiting_digest = False
+
     def mark_published(self, workspace: str, message_id: str, seq: int) -> None:
         if not any(e.seq == seq for e in self.events.get((workspace, message_id), [])):
             raise KeyError(f"no outbox record {workspace}/{message_id}/{seq}")  # as update()
@@ -288,6 +293,13 @@ class InMemorySweep:
             m.model_copy(deep=True)
             for m in self.messages.messages.values()
             if m.status in statuses and (m.updated_ms or 0) < older_than_ms
+        ][:limit]
+
+    def untaken_digest_items(self, older_than_ms: int, limit: int) -> list[MessageState]:
+        return [
+            m.model_copy(deep=True)
+            for m in self.messages.messages.values()
+            if m.awaiting_digest is True and (m.updated_ms or 0) < older_than_ms
         ][:limit]
 
 
