@@ -86,3 +86,31 @@ def test_a_refused_commit_raises_what_the_library_raises_and_writes_nothing(
     assert isinstance(ours.value, exceptions.Conflict)
     assert not client.document("things", "f").get().exists
     assert client.document("things", "e").get().to_dict() == {"first": True}
+
+
+def test_a_transactions_commit_is_the_library_s_request_in_its_transaction(
+    client: InterceptedClient,
+) -> None:
+    from google.cloud.firestore_v1.types import firestore as firestore_types
+
+    from herald.store.firestore_transactions import FirstReadTransaction, read_in
+
+    ref = client.document("things", "t")
+    ref.set({"n": 0})
+    by_library = client.transaction()
+    by_library._begin()
+    stage_set(by_library, ref, {"n": 1})
+    firestore.Transaction._commit(by_library)  # the library's own commit
+    ours = FirstReadTransaction(client)
+    read_in(ours, [ref])
+    stage_set(ours, ref, {"n": 1})
+    ours._commit()
+    commits = [c for c in client.interceptor.calls if c[0].endswith("/Commit")]
+    (_, library_metadata, library_bytes), (_, our_metadata, our_bytes) = commits[-2:]
+    library_request = firestore_types.CommitRequest.pb().FromString(library_bytes)
+    our_request = firestore_types.CommitRequest.pb().FromString(our_bytes)
+    assert our_request.transaction and library_request.transaction  # each in its own
+    our_request.transaction = library_request.transaction = b""
+    assert our_request == library_request
+    assert our_metadata == library_metadata
+    assert ref.get().to_dict() == {"n": 1}

@@ -53,7 +53,7 @@ def test_commits_aborted_on_every_attempt_end_contended_after_exactly_those_atte
     def aborted(self: Transaction, *args: object, **kwargs: object) -> None:
         raise exceptions.Aborted("Transaction lock timeout.")  # type: ignore[no-untyped-call]
 
-    monkeypatch.setattr(Transaction, "_commit", aborted)
+    monkeypatch.setattr(FirstReadTransaction, "_commit", aborted)
     with pytest.raises(Contended):
         run_transaction(client, overwrite, attempts=3)
     monkeypatch.undo()
@@ -134,11 +134,11 @@ def test_a_retried_transaction_keeps_its_first_attempts_place_in_line(
 ) -> None:
     ref = _document(client)
     ref.set({"n": 0})
-    original, commits = Transaction._commit, []
+    original, commits = FirstReadTransaction._commit, []
     ids: list[bytes] = []
     begins = _count_begins(monkeypatch)
 
-    def aborted_once(self: Transaction) -> object:
+    def aborted_once(self: FirstReadTransaction) -> object:
         commits.append(1)
         if len(commits) == 1:
             # As Firestore aborts one: the transaction ends, its locks released.
@@ -153,7 +153,7 @@ def test_a_retried_transaction_keeps_its_first_attempts_place_in_line(
         ids.append(transaction.id)
         transaction.set(ref, {"n": snap.get("n") + 1})
 
-    monkeypatch.setattr(Transaction, "_commit", aborted_once)
+    monkeypatch.setattr(FirstReadTransaction, "_commit", aborted_once)
     run_transaction(client, increment)
     assert len(commits) == 2 and ids[0] != ids[1]
     # The first begun by its read; the retry as the library begins one, naming the first.

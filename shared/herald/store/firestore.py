@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import functools
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -52,7 +51,7 @@ from herald.store.base import (
     sequence_events,
     take_lease,
 )
-from herald.store.firestore_commit import Committer
+from herald.store.firestore_commit import Committer, committer_for
 from herald.store.firestore_transactions import read_in, run_transaction
 from herald.store.firestore_writes import stage_create, stage_set
 from herald.store.summary_fold import fold_events
@@ -132,9 +131,9 @@ class FirestoreMessages(_Paths):
                 self._stage_commit(batch, message, events, create=True, listed=False)
             self._committer.commit(batch)
 
-    @functools.cached_property
+    @property
     def _committer(self) -> Committer:
-        return Committer.for_client(self.client)
+        return committer_for(self.client)
 
     def _stage_commit(
         self,
@@ -292,10 +291,11 @@ class FirestoreMessages(_Paths):
             self.message(workspace, message_id).update({"awaiting_digest": False})
 
     def mark_published(self, workspace: str, message_id: str, seq: int) -> None:
+        events = self.message(workspace, message_id).collection("events")
         with _span("update", "events"):
-            self.message(workspace, message_id).collection("events").document(
-                event_doc_id(seq)
-            ).update({"published_ms": now_ms()})
+            batch = self.client.batch()
+            batch.update(events.document(event_doc_id(seq)), {"published_ms": now_ms()})
+            self._committer.commit(batch)
 
 
 class FirestoreAttempts(_Paths):
@@ -338,7 +338,9 @@ class FirestoreAttempts(_Paths):
 
     def save(self, workspace: str, message_id: str, attempt: Attempt) -> None:
         with _span("set", "attempts"):
-            self._ref(workspace, message_id, attempt.id).set(attempt.model_dump(mode="json"))
+            batch = self.client.batch()
+            batch.set(self._ref(workspace, message_id, attempt.id), attempt.model_dump(mode="json"))
+            committer_for(self.client).commit(batch)
 
     def of_message(self, workspace: str, message_id: str) -> list[Attempt]:
         attempts = self.message(workspace, message_id).collection("attempts")

@@ -28,6 +28,7 @@ from google.cloud.firestore_v1.base_client import _parse_batch_get
 from google.cloud.firestore_v1.types import common
 
 from herald.errors import Contended
+from herald.store.firestore_commit import committer_for
 
 T = TypeVar("T")
 
@@ -58,7 +59,10 @@ class FirstReadTransaction(firestore.Transaction):
     def _commit(self) -> list[Any]:
         if not self.in_progress:  # nothing was read: begun now, as the library would
             self._begin(retry_id=self.retry_id)
-        return list(super()._commit())
+        # The library's request, raw (firestore_commit): its write results are not used.
+        committer_for(self._client).commit(self, transaction=self._id)
+        self._clean_up()
+        return []
 
     def _rollback(self) -> None:
         if self.in_progress:
