@@ -508,20 +508,24 @@ class FirestoreSweep:
     def stuck_messages(
         self, statuses: Sequence[str], older_than_ms: int, limit: int
     ) -> list[MessageState]:
-        with _span("query", "messages"):
-            query = (
-                self.client.collection_group("messages")
-                .where(filter=FieldFilter("status", "in", list(statuses)))
-                .where(filter=FieldFilter("updated_ms", "<", older_than_ms))
-                .limit(limit)
-            )
-            return [MessageState.model_validate(doc.to_dict()) for doc in query.stream()]
+        return self._messages_before(
+            FieldFilter("status", "in", list(statuses)), older_than_ms, limit
+        )
 
     def untaken_digest_items(self, older_than_ms: int, limit: int) -> list[MessageState]:
+        return self._messages_before(
+            FieldFilter("awaiting_digest", "==", True), older_than_ms, limit
+        )
+
+    def _messages_before(
+        self, wanted: FieldFilter, older_than_ms: int, limit: int
+    ) -> list[MessageState]:
+        """Messages ``wanted`` keeps whose last transition is older than ``older_than_ms``,
+        across workspaces (each filter's composite index: ``store.indexes``)."""
         with _span("query", "messages"):
             query = (
                 self.client.collection_group("messages")
-                .where(filter=FieldFilter("awaiting_digest", "==", True))
+                .where(filter=wanted)
                 .where(filter=FieldFilter("updated_ms", "<", older_than_ms))
                 .limit(limit)
             )
