@@ -278,8 +278,9 @@ def estimate(profiles: Iterable[HandlerProfile], prices: Prices = PRICES_2026) -
 
 # --- Herald's pipeline ------------------------------------------------------------
 
-# The events one email makes on its way to SENT, each an outbox record: what the
-# topology's triggers and the registry's consumers turn into invocations.
+# The events one email makes on its way to SENT: the topology's trigger (on each outbox
+# record, i.e. each event something consumes) and the registry's consumers turn them into
+# invocations.
 DELIVERED_EMAIL: tuple[str, ...] = (
     "message.enqueued",
     "message.routed",
@@ -310,7 +311,7 @@ WORK: dict[str, Work] = {
     # The message and its outbox record, in one commit (a request of one message needs no
     # record of its own; the message is listed from its first transition).
     "api": Work(writes=2, duration_ms=40.0, memory_mib=512.0, vcpu=1.0),
-    # The published mark of each record something consumes (not of message.routed).
+    # The published mark of each outbox record (message.routed is kept apart, as history).
     "relay": Work(writes=3),
     # In its transaction (the message read once, there): the receipt, the message and its
     # summary (none yet), then its first event, which a summary starts from; the message,
@@ -351,7 +352,8 @@ def invocations_per_email(endpoint_share: float = 0.0) -> dict[str, float]:
         if function.trigger == Trigger.HTTP:
             per_email[function.name] = 1.0  # the send
         elif function.trigger == Trigger.FIRESTORE:
-            per_email[function.name] = float(len(DELIVERED_EMAIL))  # each outbox record
+            # Each outbox record: an event kept as history only is stored apart.
+            per_email[function.name] = float(published_per_email())
         elif function.trigger == Trigger.PUBSUB:
             pushed = sum(1 for e in DELIVERED_EMAIL if function.name in spec_for(e).consumers)
             admitted = endpoint_share if subscription_filter(function.name) else 1.0
@@ -400,7 +402,6 @@ def default_profiles(
         raise ValueError(f"unknown handlers in durations_ms: {unknown}; known: {HANDLERS}")
     durations = dict(durations_ms or {})
     n = float(sends_per_month)
-    relay_invocations = float(len(DELIVERED_EMAIL))
     profiles = []
     for name, per_email in invocations_per_email(endpoint_share).items():
         trigger = next(f.trigger for f in FUNCTIONS if f.name == name)
@@ -424,10 +425,9 @@ def default_profiles(
                 firestore_reads_per_invocation=work.reads * each,
                 firestore_writes_per_invocation=work.writes * each,
                 firestore_ttl_deletes_per_invocation=work.ttl_deletes * each,
+                # The relay publishes each record it is invoked for.
                 pubsub_messages_published_per_invocation=(
-                    published_per_email() / relay_invocations
-                    if trigger == Trigger.FIRESTORE
-                    else 0.0
+                    1.0 if trigger == Trigger.FIRESTORE else 0.0
                 ),
                 pubsub_messages_received_per_invocation=1.0 if trigger == Trigger.PUBSUB else 0.0,
                 avg_message_bytes=message_bytes,

@@ -12,7 +12,13 @@ from herald.clock import now_ms
 from herald.domain.message import ChannelOutcome, DeliveryResult, MessageState, RequestRecord
 from herald.domain.status import MessageStatus
 from herald.events.envelope import NewEvent
-from herald.events.payloads import MessageDelivered, MessageEnqueued, MessageRouted, MessageSent
+from herald.events.payloads import (
+    MessageDelivered,
+    MessageEnqueued,
+    MessageRendered,
+    MessageRouted,
+    MessageSent,
+)
 from herald.ids import hash_api_key
 from herald.store.base import (
     AttemptBusy,
@@ -159,6 +165,41 @@ class MessageRepositoryContract:
         stored = messages.get_message(workspace, message.id)
         assert stored is not None and (stored.status, stored.seq) == (MessageStatus.ROUTED, 2)
         assert [e.seq for e in messages.history(workspace, message.id)] == [1, 2]
+
+    def test_the_history_holds_events_kept_as_history_only_in_their_order(
+        self, messages: MessageRepository, workspace: str
+    ) -> None:
+        # message.routed is consumed by nothing: stored apart from the outbox, read back
+        # in its place between the events around it.
+        message = new_message(workspace)
+        create(messages, message)
+
+        def routed_and_rendered(current: MessageState) -> Transition:
+            return Transition(
+                current.model_copy(update={"status": MessageStatus.ROUTED}),
+                [
+                    NewEvent("message.routed", MessageRouted(method="single", channels=["email"])),
+                    NewEvent("message.rendered", MessageRendered(channels=["email"])),
+                ],
+            )
+
+        messages.transition(workspace, message.id, "render", "e1", routed_and_rendered)
+        messages.transition(
+            workspace,
+            message.id,
+            "deliver",
+            "e2",
+            lambda current: Transition(
+                current.model_copy(update={"status": MessageStatus.SENT}),
+                [NewEvent("message.sent", MessageSent(channel="email", provider="smtp"))],
+            ),
+        )
+        assert [(e.seq, e.type) for e in messages.history(workspace, message.id)] == [
+            (1, "message.enqueued"),
+            (2, "message.routed"),
+            (3, "message.rendered"),
+            (4, "message.sent"),
+        ]
 
     def test_a_decision_of_nothing_writes_nothing(
         self, messages: MessageRepository, workspace: str

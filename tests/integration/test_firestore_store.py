@@ -10,6 +10,7 @@ from herald.store.firestore import (
     FirestoreSummaries,
     FirestoreTemplateMetrics,
 )
+from herald.topology import OUTBOX_DOCUMENT_PATTERN
 from herald_tools.local.emulators import Emulators
 from tests.contract.store import (
     AttemptRepositoryContract,
@@ -68,6 +69,32 @@ class TestFirestoreMessages(MessageRepositoryContract):
         assert ref.get().to_dict()["published_ms"] is None
         messages.mark_published(workspace, message.id, 1)
         assert ref.get().to_dict()["published_ms"] > 0
+
+    def test_an_event_kept_as_history_only_is_stored_out_of_the_relays_trigger_path(
+        self, messages: FirestoreMessages, workspace: str
+    ) -> None:
+        from tests.contract.store import route
+
+        message = new_message(workspace)
+        create(messages, message)
+        messages.transition(workspace, message.id, "render", "e1", route)
+        ref = messages.message(workspace, message.id)
+        [enqueued] = ref.collection("events").stream()
+        [routed] = ref.collection("history").stream()
+        assert (enqueued.to_dict()["type"], routed.to_dict()["type"]) == (
+            "message.enqueued",
+            "message.routed",
+        )
+
+        def triggers(path: str) -> bool:
+            pattern = OUTBOX_DOCUMENT_PATTERN.split("/")
+            segments = path.split("/")
+            return len(segments) == len(pattern) and all(
+                p.startswith("{") or p == s for p, s in zip(pattern, segments, strict=True)
+            )
+
+        assert triggers(enqueued.reference.path) and not triggers(routed.reference.path)
+        assert routed.to_dict()["published_ms"] is not None  # nothing ever publishes it
 
     def test_receipts_carry_an_expiry_for_the_ttl_policy(
         self, messages: FirestoreMessages, workspace: str

@@ -23,7 +23,7 @@ class EventSpec:
     payload: type[BaseModel]
     producer: str
     # None for history only (the list's summary is kept in the producer's commit): such
-    # an event is written as published and never relayed.
+    # an event is stored apart from the outbox and never relayed.
     consumers: tuple[str, ...]
     history_type: str
     description: str
@@ -33,6 +33,11 @@ class EventSpec:
     @property
     def producers(self) -> tuple[str, ...]:
         return (self.producer, *self.also_produced_by)
+
+    @property
+    def history_only(self) -> bool:
+        """Nothing consumes it: it is kept for the message's history and never published."""
+        return not self.consumers
 
     @property
     def topic(self) -> str:

@@ -6,6 +6,7 @@ Layout, every path scoped to the workspace of the API key:
     workspaces/{ws}/requests/{request}
     workspaces/{ws}/messages/{message}                   state, the one source of truth
     workspaces/{ws}/messages/{message}/events/{seq}      the outbox, doubling as history
+    workspaces/{ws}/messages/{message}/history/{seq}     events kept as history only
     workspaces/{ws}/messages/{message}/receipts/{id}     events already applied (TTL)
     workspaces/{ws}/messages/{message}/attempts/{id}     provider attempts
     workspaces/{ws}/summaries/{message}                  the list's read view, kept in the
@@ -86,10 +87,21 @@ def event_doc_id(seq: int) -> str:
     return f"{seq:08d}"
 
 
+# A message's outbox: the relay's trigger fires on each record created in it.
+OUTBOX = "events"
+# Beside it, the events no function consumes (kept for the history only): out of the
+# trigger's path, so writing one costs no invocation.
+HISTORY_ONLY = "history"
+HISTORY_COLLECTIONS = (OUTBOX, HISTORY_ONLY)
+
+
+def record_collection(envelope: EventEnvelope) -> str:
+    return HISTORY_ONLY if spec_for(envelope.type).history_only else OUTBOX
+
+
 def outbox_document(envelope: EventEnvelope) -> dict[str, Any]:
-    # An event no function consumes is history only: there is nothing to publish, and it
-    # is written as published so that neither the relay nor the sweeper publishes it.
-    published = None if spec_for(envelope.type).consumers else envelope.occurred_ms
+    # A record kept as history only is written as published too: nothing ever publishes it.
+    published = envelope.occurred_ms if spec_for(envelope.type).history_only else None
     return {**envelope.model_dump(mode="json"), "published_ms": published}
 
 
@@ -157,7 +169,7 @@ class FirestoreMessages(_Paths):
         for envelope in envelopes:
             stage_create(
                 writer,
-                ref.collection("events").document(event_doc_id(envelope.seq)),
+                ref.collection(record_collection(envelope)).document(event_doc_id(envelope.seq)),
                 outbox_document(envelope),
             )
         if not listed or not stored.listed:
@@ -204,9 +216,14 @@ class FirestoreMessages(_Paths):
         return [found[mid] for mid in message_ids if mid in found]
 
     def history(self, workspace: str, message_id: str) -> list[EventEnvelope]:
-        with _span("query", "events"):
-            docs = self.message(workspace, message_id).collection("events").order_by("seq").stream()
-            return [EventEnvelope.model_validate(doc.to_dict()) for doc in docs]
+        """The outbox's records and those kept as history only, in the message's order."""
+        message = self.message(workspace, message_id)
+        found: list[EventEnvelope] = []
+        for collection in HISTORY_COLLECTIONS:
+            with _span("query", collection):
+                docs = message.collection(collection).order_by("seq").stream()
+                found.extend(EventEnvelope.model_validate(doc.to_dict()) for doc in docs)
+        return sorted(found, key=lambda envelope: envelope.seq)
 
     def transition(
         self, workspace: str, message_id: str, consumer: str, event_id: str, decide: Decide
@@ -266,7 +283,9 @@ class FirestoreMessages(_Paths):
     def _created(self, transaction: Any, message: MessageState) -> list[EventEnvelope]:
         """The events a message has so far (those it was created with), read in the
         transaction, each document once."""
-        events = self.message(message.workspace, message.id).collection("events")
+        # A message is created with an event something consumes (message.enqueued,
+        # automation.invoked): in the outbox.
+        events = self.message(message.workspace, message.id).collection(OUTBOX)
         refs = [events.document(event_doc_id(seq)) for seq in range(1, message.seq + 1)]
         snaps = read_in(transaction, refs) if refs else []
         found = (EventEnvelope.model_validate(snap.to_dict()) for snap in snaps if snap.exists)
@@ -291,8 +310,8 @@ class FirestoreMessages(_Paths):
             self.message(workspace, message_id).update({"awaiting_digest": False})
 
     def mark_published(self, workspace: str, message_id: str, seq: int) -> None:
-        events = self.message(workspace, message_id).collection("events")
-        with _span("update", "events"):
+        events = self.message(workspace, message_id).collection(OUTBOX)
+        with _span("update", OUTBOX):
             batch = self.client.batch()
             batch.update(events.document(event_doc_id(seq)), {"published_ms": now_ms()})
             self._committer.commit(batch)
@@ -496,9 +515,9 @@ class FirestoreSweep:
         self.client = client
 
     def unpublished_events(self, older_than_ms: int, limit: int) -> list[EventEnvelope]:
-        with _span("query", "events"):
+        with _span("query", OUTBOX):
             query = (
-                self.client.collection_group("events")
+                self.client.collection_group(OUTBOX)
                 .where(filter=FieldFilter("published_ms", "==", None))
                 .where(filter=FieldFilter("occurred_ms", "<", older_than_ms))
                 .limit(limit)

@@ -107,6 +107,7 @@ UNINDEXED_FIELDS: tuple[tuple[str, str], ...] = (
     ("summaries", "clicked_ms"),
     ("summaries", "error"),
     ("events", "payload"),
+    ("history", "payload"),
     ("attempts", "result"),
     ("idempotency", "response"),  # a stored API answer, read only by its document id
     # What a send carries as the caller wrote it: never queried.

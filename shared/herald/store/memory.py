@@ -85,8 +85,8 @@ class InMemoryMessages:
         self.messages[key] = stored
         self.events.setdefault(key, []).extend(envelopes)
         self.outbox.extend(envelopes)
-        # What no function consumes is history only, written as published (as Firestore's).
-        self.published.update(e.id for e in envelopes if not spec_for(e.type).consumers)
+        # What no function consumes is history only, never published (as Firestore's).
+        self.published.update(e.id for e in envelopes if spec_for(e.type).history_only)
         if listed and stored.listed:
             history = self.events[key]
 
