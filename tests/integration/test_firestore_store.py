@@ -3,6 +3,7 @@
 import pytest
 from google.cloud import firestore
 
+from herald.domain.message import MessageState
 from herald.store.firestore import (
     FirestoreAttempts,
     FirestoreKeys,
@@ -20,6 +21,7 @@ from tests.contract.store import (
     TemplateMetricsContract,
     create,
     new_message,
+    route,
 )
 
 pytestmark = pytest.mark.integration
@@ -59,6 +61,14 @@ class TestFirestoreKeys(KeyRepositoryContract):
     pass
 
 
+def _routed(messages: FirestoreMessages, workspace: str) -> MessageState:
+    """A new message, taken by render's transition (``route``) once."""
+    message = new_message(workspace)
+    create(messages, message)
+    messages.transition(workspace, message.id, "render", "e1", route)
+    return message
+
+
 class TestFirestoreMessages(MessageRepositoryContract):
     def test_outbox_records_carry_an_unpublished_mark_until_published(
         self, messages: FirestoreMessages, client: firestore.Client, workspace: str
@@ -73,11 +83,7 @@ class TestFirestoreMessages(MessageRepositoryContract):
     def test_an_event_kept_as_history_only_is_stored_out_of_the_relays_trigger_path(
         self, messages: FirestoreMessages, workspace: str
     ) -> None:
-        from tests.contract.store import route
-
-        message = new_message(workspace)
-        create(messages, message)
-        messages.transition(workspace, message.id, "render", "e1", route)
+        message = _routed(messages, workspace)
         ref = messages.message(workspace, message.id)
         [enqueued] = ref.collection("events").stream()
         [routed] = ref.collection("history").stream()
@@ -99,11 +105,7 @@ class TestFirestoreMessages(MessageRepositoryContract):
     def test_receipts_carry_an_expiry_for_the_ttl_policy(
         self, messages: FirestoreMessages, workspace: str
     ) -> None:
-        from tests.contract.store import route
-
-        message = new_message(workspace)
-        create(messages, message)
-        messages.transition(workspace, message.id, "render", "e1", route)
+        message = _routed(messages, workspace)
         [receipt] = messages.message(workspace, message.id).collection("receipts").stream()
         assert receipt.id == "render~e1"
         assert receipt.to_dict()["expires_at"].timestamp() > 0
@@ -126,7 +128,6 @@ class TestFirestoreSweep:
         self, messages: FirestoreMessages, client: firestore.Client, workspace: str
     ) -> None:
         from herald.store.firestore import FirestoreSweep
-        from tests.contract.store import route
 
         scans = FirestoreSweep(client)
         message = new_message(workspace)
