@@ -205,8 +205,10 @@ def seed_list(stack: Stack, list_id: str, recipients: int) -> None:
         api.call("POST", f"/lists/{list_id}/subscriptions", {"recipients": chunk})
 
 
-def measure_list_send(stack: Stack, meter: Meter, recipients: int, log: bool = True) -> ListSend:
-    list_id = f"bench-{recipients}"
+def measure_list_send(
+    stack: Stack, meter: Meter, recipients: int, log: bool = True, list_id: str | None = None
+) -> ListSend:
+    list_id = list_id or f"bench-{recipients}"
     if log:
         print(f"  seeding a list of {recipients:,} subscribers...", flush=True)
     seed_list(stack, list_id, recipients)

@@ -248,6 +248,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"Measured {results['date']} on {results['machine']} (load average"
         f" {results['load_average']:.1f} at the start), commit `{results['commit']}`"
     )
+    if warm_up := results.get("lists_warm_up"):
+        note += f"; list sends after an unmeasured one to {warm_up:,} (warms the emulators)"
     if before:
         note += f"; before: {before['date']}, commit `{before['commit']}`"
     return "\n\n".join(
