@@ -51,7 +51,10 @@ class FunctionSpec:
 
 # The relay fires when an outbox record (one of a message's events) is created.
 # Only creates: the published mark and TTL deletes then cost no invocation.
-OUTBOX_DOCUMENT_PATTERN = "workspaces/{workspace}/messages/{message}/events/{seq}"
+OUTBOX_COLLECTION = "events"
+OUTBOX_DOCUMENT_PATTERN = (
+    f"workspaces/{{workspace}}/messages/{{message}}/{OUTBOX_COLLECTION}/{{seq}}"
+)
 RELAY_EVENT_TYPE = "google.cloud.firestore.document.v1.created"
 RELAY_TRIGGER_ID = "relay-outbox"
 

@@ -67,6 +67,7 @@ from herald.store.template_metrics import (
     in_window,
     increments,
 )
+from herald.topology import OUTBOX_COLLECTION
 
 
 def _span(operation: str, collection: str) -> AbstractContextManager[trace.Span]:
@@ -88,7 +89,7 @@ def event_doc_id(seq: int) -> str:
 
 
 # A message's outbox: the relay's trigger fires on each record created in it.
-OUTBOX = "events"
+OUTBOX = OUTBOX_COLLECTION
 # Beside it, the events no function consumes (kept for the history only): out of the
 # trigger's path, so writing one costs no invocation.
 HISTORY_ONLY = "history"
