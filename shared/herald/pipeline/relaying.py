@@ -32,7 +32,7 @@ class RelayService:
         The trigger is for creates only, but an update (the published mark), a
         delete (TTL) or a no-op write that reaches it anyway is ignored: nothing
         depends on them. So is a record written as published: an event kept as history
-        only, which a store of before such events were kept apart wrote in the outbox.
+        only, as the outbox held them before they were stored apart.
         """
         if before is not None or after is None or after.get("published_ms") is not None:
             return False
