@@ -1,7 +1,11 @@
 """The local SMTP sink's inbox: mail counted as taken, parsed when read."""
 
 from email.message import EmailMessage
+from typing import Any
 
+import pytest
+
+from herald_tools.local import sinks
 from herald_tools.local.sinks import Inbox
 
 
@@ -50,3 +54,20 @@ def test_a_reader_holding_the_lock_reads_the_mail() -> None:
     inbox.add_mail("herald@example.com", ["ada@example.com"], _raw("One", "first", "m1"))
     with inbox.lock:  # as the HTTP listing does
         assert len(inbox.mail) == 1
+
+
+def test_each_mail_is_parsed_once_and_only_when_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    parses: list[int] = []
+    real = sinks._parsed
+
+    def counted(number: int, taken: sinks._Taken) -> dict[str, Any]:
+        parses.append(number)
+        return real(number, taken)
+
+    monkeypatch.setattr(sinks, "_parsed", counted)
+    inbox = Inbox()
+    for n in range(3):
+        inbox.add_mail("herald@example.com", ["ada@example.com"], _raw(f"S{n}", "x", f"m{n}"))
+    assert (inbox.mail_count, parses) == (3, [])  # counting parses nothing
+    assert len(inbox.mail) == 3 and parses == [1, 2, 3]
+    assert len(inbox.mail) == 3 and parses == [1, 2, 3]  # read again: none parsed twice
