@@ -88,16 +88,14 @@ def event_doc_id(seq: int) -> str:
     return f"{seq:08d}"
 
 
-# A message's outbox: the relay's trigger fires on each record created in it.
-OUTBOX = OUTBOX_COLLECTION
-# Beside it, the events no function consumes (kept for the history only): out of the
-# trigger's path, so writing one costs no invocation.
+# Beside the outbox, the events no function consumes (kept for the history only): out of
+# the relay trigger's path, so writing one costs no invocation.
 HISTORY_ONLY = "history"
-HISTORY_COLLECTIONS = (OUTBOX, HISTORY_ONLY)
+HISTORY_COLLECTIONS = (OUTBOX_COLLECTION, HISTORY_ONLY)
 
 
 def record_collection(envelope: EventEnvelope) -> str:
-    return HISTORY_ONLY if spec_for(envelope.type).history_only else OUTBOX
+    return HISTORY_ONLY if spec_for(envelope.type).history_only else OUTBOX_COLLECTION
 
 
 def outbox_document(envelope: EventEnvelope) -> dict[str, Any]:
@@ -286,7 +284,7 @@ class FirestoreMessages(_Paths):
         transaction, each document once."""
         # A message is created with an event something consumes (message.enqueued,
         # automation.invoked): in the outbox.
-        events = self.message(message.workspace, message.id).collection(OUTBOX)
+        events = self.message(message.workspace, message.id).collection(OUTBOX_COLLECTION)
         refs = [events.document(event_doc_id(seq)) for seq in range(1, message.seq + 1)]
         snaps = read_in(transaction, refs) if refs else []
         found = (EventEnvelope.model_validate(snap.to_dict()) for snap in snaps if snap.exists)
@@ -311,8 +309,8 @@ class FirestoreMessages(_Paths):
             self.message(workspace, message_id).update({"awaiting_digest": False})
 
     def mark_published(self, workspace: str, message_id: str, seq: int) -> None:
-        events = self.message(workspace, message_id).collection(OUTBOX)
-        with _span("update", OUTBOX):
+        events = self.message(workspace, message_id).collection(OUTBOX_COLLECTION)
+        with _span("update", OUTBOX_COLLECTION):
             batch = self.client.batch()
             batch.update(events.document(event_doc_id(seq)), {"published_ms": now_ms()})
             self._committer.commit(batch)
@@ -516,9 +514,9 @@ class FirestoreSweep:
         self.client = client
 
     def unpublished_events(self, older_than_ms: int, limit: int) -> list[EventEnvelope]:
-        with _span("query", OUTBOX):
+        with _span("query", OUTBOX_COLLECTION):
             query = (
-                self.client.collection_group(OUTBOX)
+                self.client.collection_group(OUTBOX_COLLECTION)
                 .where(filter=FieldFilter("published_ms", "==", None))
                 .where(filter=FieldFilter("occurred_ms", "<", older_than_ms))
                 .limit(limit)

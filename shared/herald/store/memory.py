@@ -85,7 +85,7 @@ class InMemoryMessages:
         self.messages[key] = stored
         self.events.setdefault(key, []).extend(envelopes)
         self.outbox.extend(envelopes)
-        # What no function consumes is history only, never published (as Firestore's).
+        # What no function consumes is history only: nothing to publish (as Firestore's).
         self.published.update(e.id for e in envelopes if spec_for(e.type).history_only)
         if listed and stored.listed:
             history = self.events[key]
